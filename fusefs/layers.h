@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * layers.h: the merged view of a stack of layers, by the overlay rules
+ * (whiteouts, opaque directories, a non-directory hiding everything below
+ * it). Lookups use the metadata tables only; the host trees hold data.
+ * The importer uses it to resolve tar paths inside the rootfs, `berth image
+ * tree` to list an image, berth-fs to answer lookups.
+ */
+#ifndef BFS_LAYERS_H
+#define BFS_LAYERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "meta.h"
+
+struct bfs_layer {
+	int dirfd;		/* the layer's host data tree (diff/) */
+	struct bfs_meta *meta;	/* its metadata table */
+	char *name;		/* for messages: the layer's digest */
+};
+
+struct bfs_stack {
+	size_t n;
+	struct bfs_layer *layers; /* [0] is the top layer */
+};
+
+/* The visible entry at a canonical path (no symlinks followed), and which
+ * layer holds it; NULL when the path does not exist in the merged view. */
+const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s,
+					 const char *path, size_t *layer);
+
+enum bfs_resolve_flags {
+	BFS_FOLLOW_LAST = 1, /* follow a symlink in the last component too */
+};
+
+/* Resolve path inside the merged root the way openat2(RESOLVE_IN_ROOT)
+ * would: ".." stops at "/", absolute symlink targets restart at the
+ * layer root. *out gets the canonical path; *missing is set when some
+ * component (the last or an intermediate one) does not exist, in which
+ * case the rest is appended lexically. Fails with ENOTDIR or ELOOP. */
+int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags,
+		      char **out, bool *missing, struct berth_error *err);
+
+/* Open the host object behind path in layer l (O_PATH unless flags say
+ * otherwise), strictly beneath the layer's tree. */
+int bfs_layer_open(const struct bfs_layer *l, const char *path, int flags);
+int bfs_layer_readlink(const struct bfs_layer *l, const char *path, char **target);
+
+/* "/a/b" -> "/a", "/a" -> "/", and the last component. */
+char *bfs_path_dirname(const char *path);
+const char *bfs_path_basename(const char *path);
+char *bfs_path_join(const char *dir, const char *name);
+
+#endif

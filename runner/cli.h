@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cli.h: what the verb handlers share: the verb table entry, usage and
+ * error printing, and opening the store. Only the CLI prints or exits.
+ */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "store.h"
+
+#define EXIT_USAGE 125 /* docker's code for errors of the tool itself */
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* One option of a verb: the long name, short letter, argument name (NULL
+ * for a flag) and help text; the tables double as the --help output. */
+struct cli_opt {
+	const char *name;
+	int letter;
+	const char *arg;
+	const char *help;
+};
+
+/* Parse argv with getopt_long from an option table. Returns the option
+ * letter, -1 at the end, or exits for --help and unknown options. */
+int cli_getopt(int argc, char **argv, const char *verb, const char *usage,
+	       const struct cli_opt *opts);
+void cli_help(const char *verb, const char *usage, const struct cli_opt *opts);
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "berth: <err>" and return 1. */
+int cli_fail(struct berth_error *err);
+int cli_open_store(struct store **out);
+
+int cmd_version(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_image_prune(int argc, char **argv);
+int cmd_image_tree(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * load.h: bringing images into the store: `load` (docker-archive,
+ * oci-archive, OCI layout) and `import` (a flat rootfs tarball).
+ */
+#ifndef BERTH_LOAD_H
+#define BERTH_LOAD_H
+
+#include <stdbool.h>
+
+#include "oci.h"
+#include "store.h"
+
+struct load_opts {
+	const char *input;   /* path, or NULL / "-" for stdin */
+	const char *platform; /* "os/arch[/variant]" or NULL for the host's */
+	bool quiet;
+};
+
+struct load_result {
+	size_t n;
+	char **ids;
+	char ***refs; /* per image, NULL-terminated */
+};
+void load_result_clear(struct load_result *r);
+
+int image_load(struct store *s, const struct load_opts *o, struct load_result *res,
+	       struct berth_error *err);
+
+struct import_opts {
+	const char *input;   /* path, or NULL / "-" for stdin */
+	const char *ref;     /* NAME[:TAG] or NULL */
+	const char *message; /* history comment */
+	bool quiet;
+};
+int image_import(struct store *s, const struct import_opts *o, char *id_out,
+		 struct berth_error *err);
+
+#endif

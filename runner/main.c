@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c: the berth CLI entry point and verb table. Verbs are thin: each
+ * parses its flags into a plain struct and calls one engine function.
+ */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "cli.h"
+#include "image.h"
+#include "util.h"
+
+static const struct cli_cmd commands[] = {
+	{ "history", cmd_history, "Show the history of an image" },
+	{ "image", cmd_image, "Manage images (ls, rm, prune, tree, ...)" },
+	{ "images", cmd_images, "List images" },
+	{ "import", cmd_import, "Create an image from a rootfs tarball" },
+	{ "info", cmd_info, "Show the store and the kernel features berth uses" },
+	{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
+	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
+	{ "rmi", cmd_rmi, "Remove images" },
+	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
+	{ "tag", cmd_tag, "Give an image another name" },
+	{ "version", cmd_version, "Show the berth version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: berth COMMAND [OPTIONS] [ARGS...]\n\n"
+		   "Rootless containers and sandboxes from OCI/Docker images.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'berth COMMAND --help' for a command's options.\n"
+		   "The store is $BERTH_ROOT, else $XDG_DATA_HOME/berth, else ~/.local/share/berth.\n");
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "berth %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'berth %s --help'.\n", verb);
+	return EXIT_USAGE;
+}
+
+int cli_fail(struct berth_error *err)
+{
+	_cleanup_free_ char *t = berth_error_text(err);
+	fprintf(stderr, "berth: %s\n", t);
+	berth_error_clear(err);
+	return 1;
+}
+
+int cli_open_store(struct store **out)
+{
+	struct berth_error err = { 0 };
+	_cleanup_free_ char *root = store_default_root();
+
+	if (store_open(root, out, &err) < 0)
+		return cli_fail(&err);
+	image_recover(*out);
+	return 0;
+}
+
+void cli_help(const char *verb, const char *usage_line, const struct cli_opt *opts)
+{
+	printf("Usage: berth %s\n", usage_line);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, verb) == 0)
+			printf("\n%s\n", commands[i].summary);
+	printf("\nOptions:\n");
+	for (const struct cli_opt *o = opts; o && o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->letter < 128 ? "-" : "",
+			 o->letter < 128 ? o->letter : ' ', o->letter < 128 ? ", " : "  ", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-28s %s\n", left, o->help);
+	}
+	printf("  %-28s %s\n", "-h, --help", "Show this help");
+}
+
+int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
+	       const struct cli_opt *opts)
+{
+	static struct option longopts[64];
+	static char shortopts[160];
+	static const struct cli_opt *built;
+	size_t n = 0, s = 0;
+	int c;
+
+	if (built != opts) {
+		/* "+" stops at the first operand, as docker does for commands */
+		shortopts[s++] = '+';
+		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2; o++) {
+			longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+							 NULL, o->letter };
+			if (o->letter < 128) {
+				shortopts[s++] = (char)o->letter;
+				if (o->arg)
+					shortopts[s++] = ':';
+			}
+		}
+		longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+		longopts[n] = (struct option){ 0 };
+		shortopts[s++] = 'h';
+		shortopts[s] = '\0';
+		built = opts;
+		optind = 1;
+		opterr = 0;
+	}
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == 'h') {
+		cli_help(verb, usage_line, opts);
+		exit(0);
+	}
+	if (c == '?' || c == ':') {
+		if (optopt && optopt < 128)
+			exit(cli_usage_error(verb, "%s -%c", c == ':' ? "missing argument for" : "unknown flag", optopt));
+		exit(cli_usage_error(verb, "unknown flag or missing argument: %s", argv[optind - 1]));
+	}
+	return c;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { 0 } };
+	while (cli_getopt(argc, argv, "version", "version", opts) != -1)
+		;
+	printf("berth version %s\n", BERTH_VERSION_STRING);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Paths in images are bytes; a UTF-8 locale keeps libarchive from
+	 * refusing PAX names that the C locale cannot represent. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
+		printf("berth version %s\n", BERTH_VERSION_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "berth: unknown command \"%s\"\nSee 'berth --help'.\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * unpack.c: layer tar -> store layer. Two libarchive readers are chained:
+ * the first only decompresses (raw format, any filter) so the uncompressed
+ * stream can be hashed for the diffID, the second parses tar from it. One
+ * pass, bounded memory, whatever the layer size.
+ *
+ * Hostile input: member names are normalised (no "..", no absolute names),
+ * parent directories are resolved in the merged rootfs (lower layers plus
+ * this one) following image symlinks inside the root, and host objects
+ * are created through open_beneath() so no host symlink is ever followed.
+ * Owners, special modes, devices and xattrs go to the metadata table only.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscalls.h"
+#include "unpack.h"
+#include "util.h"
+
+DEFINE_CLEANUP_FUNC(struct archive *, archive_read_free)
+#define _cleanup_archive_ _cleanup_(archive_read_freep)
+
+#define READ_CHUNK (128 * 1024)
+
+struct unpack {
+	struct bfs_stack *stack;
+	struct bfs_layer *top;
+	struct archive *raw;
+	struct sha256_ctx *hash;
+	uint64_t tar_size;
+	char *buf;
+	void (*progress)(uint64_t, void *);
+	void *progress_data;
+	/* one-entry cache of the last parent directory opened in the top
+	 * layer: tar writers group a directory's members together */
+	char *pcache_path;
+	int pcache_fd;
+	struct berth_error *err;
+};
+
+mode_t unpack_host_mode(char type, uint32_t mode)
+{
+	if (type == BFS_DIR)
+		return (mode & 0755) | 0700;
+	if (type == BFS_REG)
+		return (mode & 0755) | 0600;
+	return 0600;
+}
+
+int unpack_normalize_name(const char *raw, char **out, struct berth_error *err)
+{
+	_cleanup_free_ char *res = xmalloc(strlen(raw) + 2);
+	size_t n = 0;
+	const char *p = raw;
+
+	if (raw[0] == '/')
+		return berth_error_set(err, 0, "entry \"%s\": absolute path refused", raw);
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return berth_error_set(err, 0, "entry \"%s\": \"..\" component refused", raw);
+		if (len > 0 && !(len == 1 && p[0] == '.')) {
+			res[n++] = '/';
+			memcpy(res + n, p, len);
+			n += len;
+		}
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	if (n == 0)
+		res[n++] = '/';
+	res[n] = '\0';
+	if (n >= PATH_MAX)
+		return berth_error_set(err, ENAMETOOLONG, "entry \"%.64s...\"", raw);
+	*out = steal_pointer(&res);
+	return 0;
+}
+
+static la_ssize_t raw_read(struct archive *a, void *data, const void **buf)
+{
+	struct unpack *u = data;
+	la_ssize_t n = archive_read_data(u->raw, u->buf, READ_CHUNK);
+
+	(void)a;
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", archive_error_string(u->raw));
+		return -1;
+	}
+	sha256_update(u->hash, u->buf, (size_t)n);
+	u->tar_size += (uint64_t)n;
+	if (u->progress)
+		u->progress((uint64_t)archive_filter_bytes(u->raw, -1), u->progress_data);
+	*buf = u->buf;
+	return n;
+}
+
+static void pcache_drop(struct unpack *u)
+{
+	free(u->pcache_path);
+	u->pcache_path = NULL;
+	if (u->pcache_fd >= 0)
+		close(u->pcache_fd);
+	u->pcache_fd = -1;
+}
+
+/* An O_PATH fd on directory dir of the top layer (borrowed: do not close). */
+static int top_dir(struct unpack *u, const char *dir)
+{
+	if (u->pcache_path && strcmp(u->pcache_path, dir) == 0)
+		return u->pcache_fd;
+	pcache_drop(u);
+	u->pcache_fd = bfs_layer_open(u->top, dir, O_PATH | O_DIRECTORY);
+	if (u->pcache_fd < 0)
+		return berth_error_set(u->err, errno, "open %s in the new layer", dir);
+	u->pcache_path = xstrdup(dir);
+	return u->pcache_fd;
+}
+
+/* Make sure every component of dir is a directory of the top layer,
+ * creating the missing ones with the attributes the merged view gives
+ * them (copy-up), so the top layer's metadata stays self-contained. */
+static int ensure_dir(struct unpack *u, const char *dir)
+{
+	_cleanup_free_ char *prefix = xmalloc(strlen(dir) + 2);
+	const char *p = dir;
+
+	for (;;) {
+		const char *end = strchr(p + 1, '/');
+		size_t len = end ? (size_t)(end - dir) : strlen(dir);
+		struct bfs_entry *e0, *ne;
+		const struct bfs_entry *lower;
+		bool opaque = false;
+
+		memcpy(prefix, dir, len);
+		prefix[len] = '\0';
+		if (len == 0)
+			strcpy(prefix, "/");
+		e0 = bfs_meta_get(u->top->meta, prefix);
+		if (e0 && e0->type == BFS_DIR)
+			goto next;
+		if (e0 && e0->type != BFS_WHITEOUT)
+			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", prefix);
+		if (e0) {
+			opaque = true; /* a whiteout below: what lower layers had is gone */
+			lower = NULL;
+		} else {
+			lower = bfs_stack_lookup(u->stack, prefix, NULL);
+		}
+		if (lower && lower->type != BFS_DIR)
+			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", prefix);
+		if (lower) {
+			ne = bfs_entry_clone(lower, prefix);
+		} else {
+			ne = bfs_entry_new(prefix, BFS_DIR);
+			ne->mode = 0755;
+		}
+		ne->opaque = opaque;
+		if (strcmp(prefix, "/") != 0) {
+			_cleanup_free_ char *parent = bfs_path_dirname(prefix);
+			int pfd = top_dir(u, parent);
+			if (pfd < 0) {
+				bfs_entry_free(ne);
+				return -1;
+			}
+			if (mkdirat(pfd, bfs_path_basename(prefix),
+				    unpack_host_mode(BFS_DIR, ne->mode)) < 0) {
+				bfs_entry_free(ne);
+				return berth_error_set(u->err, errno, "mkdir %s", prefix);
+			}
+		}
+		bfs_meta_put(u->top->meta, ne);
+	next:
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+static struct bfs_entry *entry_from_header(struct archive_entry *ae,
+					   const char *path, char type)
+{
+	struct bfs_entry *e = bfs_entry_new(path, type);
+	const char *name;
+	const void *value;
+	size_t size;
+
+	e->mode = (uint32_t)archive_entry_perm(ae) & 07777;
+	e->uid = (uint32_t)archive_entry_uid(ae);
+	e->gid = (uint32_t)archive_entry_gid(ae);
+	e->mtime_sec = archive_entry_mtime(ae);
+	e->mtime_nsec = (uint32_t)archive_entry_mtime_nsec(ae);
+	if (type == BFS_CHR || type == BFS_BLK) {
+		e->rdev_major = (uint32_t)archive_entry_rdevmajor(ae);
+		e->rdev_minor = (uint32_t)archive_entry_rdevminor(ae);
+	}
+	archive_entry_xattr_reset(ae);
+	while (archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK)
+		bfs_entry_add_xattr(e, name, value, size);
+	return e;
+}
+
+static char type_of(struct archive_entry *ae)
+{
+	switch (archive_entry_filetype(ae)) {
+	case AE_IFREG: return BFS_REG;
+	case AE_IFDIR: return BFS_DIR;
+	case AE_IFLNK: return BFS_LNK;
+	case AE_IFIFO: return BFS_FIFO;
+	case AE_IFSOCK: return BFS_SOCK;
+	case AE_IFCHR: return BFS_CHR;
+	case AE_IFBLK: return BFS_BLK;
+	case 0: return BFS_REG; /* old tar writers leave the type bits out */
+	default: return 0;
+	}
+}
+
+static int write_data(struct unpack *u, struct archive *tar, int fd, const char *path)
+{
+	int64_t size = 0;
+
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(tar, &buf, &len, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return berth_error_set(u->err, 0, "reading %s: %s", path,
+					       archive_error_string(tar));
+		if (len && pwrite(fd, buf, len, off) != (ssize_t)len) {
+			/* short writes only happen when the disk is full */
+			return berth_error_set(u->err, errno ? errno : ENOSPC, "writing %s", path);
+		}
+		size = off + (int64_t)len;
+	}
+	/* sparse files may end in a hole */
+	if (ftruncate(fd, size) < 0)
+		return berth_error_set(u->err, errno, "writing %s", path);
+	return 0;
+}
+
+static int make_hardlink(struct unpack *u, struct archive_entry *ae, int pfd,
+			 const char *path, struct bfs_entry **out)
+{
+	_cleanup_free_ char *tname = NULL, *tparent = NULL, *tdir = NULL, *tpath = NULL;
+	_cleanup_close_ int tfd = -1;
+	const struct bfs_entry *target;
+	struct bfs_entry *e;
+	size_t layer;
+
+	if (unpack_normalize_name(archive_entry_hardlink(ae), &tname, u->err) < 0)
+		return berth_error_wrap(u->err, "hardlink target");
+	tparent = bfs_path_dirname(tname);
+	if (bfs_stack_resolve(u->stack, tparent, BFS_FOLLOW_LAST, &tdir, NULL, u->err) < 0)
+		return berth_error_wrap(u->err, "hardlink target");
+	tpath = bfs_path_join(tdir, bfs_path_basename(tname));
+	target = bfs_stack_lookup(u->stack, tpath, &layer);
+	if (!target || target->type == BFS_DIR || strcmp(tpath, path) == 0)
+		return berth_error_set(u->err, ENOENT,
+				       "hardlink to \"%s\": no such file in this or a lower layer",
+				       archive_entry_hardlink(ae));
+	tfd = bfs_layer_open(&u->stack->layers[layer], tdir, O_PATH | O_DIRECTORY);
+	if (tfd < 0 || linkat(tfd, bfs_path_basename(tpath), pfd, bfs_path_basename(path), 0) < 0)
+		return berth_error_set(u->err, errno, "hardlink to %s", tpath);
+	e = entry_from_header(ae, path, target->type);
+	e->rdev_major = target->rdev_major;
+	e->rdev_minor = target->rdev_minor;
+	if (layer == 0) {
+		/* the header's attributes belong to the shared inode */
+		struct bfs_entry *t0 = bfs_meta_get(u->top->meta, tpath);
+		t0->mode = e->mode;
+		t0->uid = e->uid;
+		t0->gid = e->gid;
+	}
+	*out = e;
+	return 0;
+}
+
+static int create_object(struct unpack *u, struct archive *tar, struct archive_entry *ae,
+			 int pfd, const char *path, char type, struct bfs_entry **out)
+{
+	const char *base = bfs_path_basename(path);
+	struct bfs_entry *e = entry_from_header(ae, path, type);
+	_cleanup_close_ int fd = -1;
+
+	switch (type) {
+	case BFS_DIR:
+		if (mkdirat(pfd, base, unpack_host_mode(type, e->mode)) < 0)
+			goto fail;
+		break;
+	case BFS_LNK: {
+		const char *target = archive_entry_symlink(ae);
+		if (!target || !*target) {
+			bfs_entry_free(e);
+			return berth_error_set(u->err, EINVAL, "symlink %s: empty target", path);
+		}
+		if (symlinkat(target, pfd, base) < 0)
+			goto fail;
+		break;
+	}
+	default:
+		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    unpack_host_mode(type, e->mode));
+		if (fd < 0)
+			goto fail;
+		if (type == BFS_REG && write_data(u, tar, fd, path) < 0) {
+			bfs_entry_free(e);
+			return -1;
+		}
+		if (type == BFS_REG) {
+			struct timespec ts[2] = {
+				{ .tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec },
+				{ .tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec },
+			};
+			futimens(fd, ts);
+		}
+	}
+	*out = e;
+	return 0;
+fail:
+	bfs_entry_free(e);
+	return berth_error_set(u->err, errno, "create %s", path);
+}
+
+static int handle_whiteout(struct unpack *u, const char *dir, const char *base)
+{
+	struct bfs_entry *e0;
+	_cleanup_free_ char *path = NULL;
+
+	if (ensure_dir(u, dir) < 0)
+		return -1;
+	if (strcmp(base, ".wh..wh..opq") == 0) {
+		bfs_meta_get(u->top->meta, dir)->opaque = true;
+		return 0;
+	}
+	if (str_has_prefix(base, ".wh..wh."))
+		return 0; /* aufs bookkeeping (.wh..wh.plnk and the like) */
+	base += 4;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return berth_error_set(u->err, 0, "invalid whiteout name \".wh.%s\"", base);
+	path = bfs_path_join(dir, base);
+	e0 = bfs_meta_get(u->top->meta, path);
+	if (e0 && e0->type == BFS_DIR)
+		e0->opaque = true; /* it hides only what lower layers had */
+	else if (!e0)
+		bfs_meta_put(u->top->meta, bfs_entry_new(path, BFS_WHITEOUT));
+	return 0;
+}
+
+static int handle_entry(struct unpack *u, struct archive *tar, struct archive_entry *ae)
+{
+	_cleanup_free_ char *name = NULL, *parent = NULL, *dir = NULL, *path = NULL;
+	const char *raw = archive_entry_pathname(ae);
+	const char *base;
+	struct bfs_entry *e0, *ne = NULL;
+	bool was_whiteout = false;
+	char type;
+	int pfd;
+
+	if (!raw)
+		return berth_error_set(u->err, 0, "entry with an unreadable name");
+	if (unpack_normalize_name(raw, &name, u->err) < 0)
+		return -1;
+	type = archive_entry_hardlink(ae) ? BFS_REG : type_of(ae);
+	if (!type)
+		return berth_error_set(u->err, 0, "entry \"%s\": unsupported file type", raw);
+	if (strcmp(name, "/") == 0) {
+		if (type != BFS_DIR)
+			return berth_error_set(u->err, 0, "entry \"%s\": the root must be a directory", raw);
+		if (ensure_dir(u, "/") < 0)
+			return -1;
+		e0 = bfs_meta_get(u->top->meta, "/");
+		ne = entry_from_header(ae, "/", BFS_DIR);
+		ne->opaque = e0->opaque;
+		bfs_meta_put(u->top->meta, ne);
+		return 0;
+	}
+	parent = bfs_path_dirname(name);
+	base = bfs_path_basename(name);
+	if (bfs_stack_resolve(u->stack, parent, BFS_FOLLOW_LAST, &dir, NULL, u->err) < 0)
+		return berth_error_wrap(u->err, "entry \"%s\"", raw);
+	if (str_has_prefix(base, ".wh."))
+		return handle_whiteout(u, dir, base) < 0 ? berth_error_wrap(u->err, "entry \"%s\"", raw) : 0;
+	if (ensure_dir(u, dir) < 0)
+		return berth_error_wrap(u->err, "entry \"%s\"", raw);
+	path = bfs_path_join(dir, base);
+	if ((pfd = top_dir(u, dir)) < 0)
+		return -1;
+	e0 = bfs_meta_get(u->top->meta, path);
+	if (e0 && e0->type == BFS_DIR && type == BFS_DIR && !archive_entry_hardlink(ae)) {
+		/* a directory over a directory only updates its attributes */
+		ne = entry_from_header(ae, path, BFS_DIR);
+		ne->opaque = e0->opaque;
+		fchmodat(pfd, base, unpack_host_mode(BFS_DIR, ne->mode), 0);
+		bfs_meta_put(u->top->meta, ne);
+		return 0;
+	}
+	if (e0) {
+		was_whiteout = e0->type == BFS_WHITEOUT;
+		if (!was_whiteout && rm_rf_at(pfd, base, u->err) < 0)
+			return berth_error_wrap(u->err, "replacing %s", path);
+		bfs_meta_remove(u->top->meta, path, true);
+		pcache_drop(u); /* the cached directory may have been below path */
+		if ((pfd = top_dir(u, dir)) < 0)
+			return -1;
+	}
+	if (archive_entry_hardlink(ae)) {
+		if (make_hardlink(u, ae, pfd, path, &ne) < 0)
+			return berth_error_wrap(u->err, "entry \"%s\"", raw);
+	} else if (create_object(u, tar, ae, pfd, path, type, &ne) < 0) {
+		return berth_error_wrap(u->err, "entry \"%s\"", raw);
+	}
+	/* a whiteout of the same layer still hides the lower directory */
+	ne->opaque = was_whiteout && ne->type == BFS_DIR;
+	bfs_meta_put(u->top->meta, ne);
+	return 0;
+}
+
+static int open_raw(struct unpack *u, int blob_fd)
+{
+	struct archive_entry *ae;
+
+	u->raw = archive_read_new();
+	archive_read_support_filter_all(u->raw);
+	archive_read_support_format_raw(u->raw);
+	archive_read_support_format_empty(u->raw);
+	if (archive_read_open_fd(u->raw, blob_fd, READ_CHUNK) != ARCHIVE_OK ||
+	    archive_read_next_header(u->raw, &ae) != ARCHIVE_OK)
+		return berth_error_set(u->err, 0, "cannot decompress: %s",
+				       archive_error_string(u->raw));
+	return 0;
+}
+
+static int unpack_entries(struct unpack *u, struct unpack_result *res)
+{
+	_cleanup_archive_ struct archive *tar = archive_read_new();
+	struct archive_entry *ae;
+	int r;
+
+	archive_read_support_format_tar(tar);
+	archive_read_support_format_empty(tar);
+	if (archive_read_open(tar, u, NULL, raw_read, NULL) != ARCHIVE_OK)
+		return berth_error_set(u->err, 0, "not a tar stream: %s", archive_error_string(tar));
+	while ((r = archive_read_next_header(tar, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (handle_entry(u, tar, ae) < 0)
+			return -1;
+		res->entries++;
+	}
+	if (r != ARCHIVE_EOF)
+		return berth_error_set(u->err, 0, "corrupt tar stream: %s", archive_error_string(tar));
+	return 0;
+}
+
+int unpack_layer(struct bfs_stack *stack, int blob_fd,
+		 void (*progress)(uint64_t done, void *data), void *progress_data,
+		 struct unpack_result *res, struct berth_error *err)
+{
+	_cleanup_free_ char *buf = xmalloc(READ_CHUNK);
+	struct unpack u = {
+		.stack = stack, .top = &stack->layers[0], .buf = buf,
+		.progress = progress, .progress_data = progress_data,
+		.pcache_fd = -1, .err = err,
+	};
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	u.hash = sha256_new();
+	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0 || unpack_entries(&u, res) < 0)
+		goto out;
+	/* the diffID covers the whole stream, end-of-archive padding included */
+	for (;;) {
+		const void *p;
+		la_ssize_t n = raw_read(u.raw, &u, &p);
+		if (n < 0) {
+			berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u.raw));
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	sha256_final(u.hash, res->diff_id);
+	u.hash = NULL;
+	res->tar_size = u.tar_size;
+	ret = 0;
+out:
+	sha256_free(u.hash);
+	pcache_drop(&u);
+	if (u.raw)
+		archive_read_free(u.raw);
+	return ret;
+}
+
+int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err)
+{
+	_cleanup_free_ char *buf = xmalloc(READ_CHUNK);
+	struct unpack u = { .buf = buf, .pcache_fd = -1, .err = err };
+	int ret = -1;
+
+	u.hash = sha256_new();
+	if (open_raw(&u, fd) < 0)
+		goto out;
+	for (;;) {
+		const void *p;
+		la_ssize_t n = raw_read(u.raw, &u, &p);
+		if (n < 0) {
+			berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u.raw));
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	sha256_final(u.hash, diff_id);
+	u.hash = NULL;
+	*tar_size = u.tar_size;
+	ret = 0;
+out:
+	sha256_free(u.hash);
+	if (u.raw)
+		archive_read_free(u.raw);
+	return ret;
+}
+
+struct archive *unpack_open_decompressor(int fd, struct berth_error *err)
+{
+	struct unpack u = { .pcache_fd = -1, .err = err };
+
+	if (open_raw(&u, fd) < 0) {
+		if (u.raw)
+			archive_read_free(u.raw);
+		return NULL;
+	}
+	return u.raw;
+}

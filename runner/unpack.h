@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * unpack.h: turn one layer blob (tar; gzip, zstd or plain) into a layer
+ * directory of the store: a host data tree plus its metadata table. Every
+ * path is resolved inside the merged rootfs of the layers below; nothing
+ * is ever written outside the new layer's tree.
+ */
+#ifndef BERTH_UNPACK_H
+#define BERTH_UNPACK_H
+
+#include <stdint.h>
+
+#include "../fusefs/layers.h"
+#include "digest.h"
+
+struct unpack_result {
+	char diff_id[DIGEST_STR_LEN + 1]; /* sha256 of the uncompressed tar */
+	uint64_t tar_size;		  /* uncompressed bytes */
+	uint64_t entries;
+};
+
+/* stack->layers[0] is the new layer: an empty directory and an empty
+ * metadata table; the rest are its parents, top first. blob_fd is read
+ * from its current offset. progress, when set, is called with the number
+ * of compressed bytes consumed so far. */
+int unpack_layer(struct bfs_stack *stack, int blob_fd,
+		 void (*progress)(uint64_t done, void *data), void *progress_data,
+		 struct unpack_result *res, struct berth_error *err);
+
+/* Normalise a tar member name to a canonical absolute path ("/" for the
+ * root entry). Refuses absolute names and ".." components. */
+int unpack_normalize_name(const char *raw, char **out, struct berth_error *err);
+
+/* Host mode for a stored object: owner always has full access, never
+ * setuid/setgid/sticky, never group/world writable. */
+mode_t unpack_host_mode(char type, uint32_t mode);
+
+
+/* The diffID of a (possibly compressed) tar stream, read to its end. */
+int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err);
+
+/* A reader that only decompresses fd (gzip, zstd or none): read the
+ * uncompressed stream with archive_read_data(). */
+struct archive *unpack_open_decompressor(int fd, struct berth_error *err);
+#endif

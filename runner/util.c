@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * util.c: allocation, string and fd-based file helpers shared by every
+ * berth module. Policy-free: callers decide what a path means.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("berth: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(125);
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int read_fd_all(int fd, size_t max, char **out, size_t *len,
+		struct berth_error *err)
+{
+	size_t cap = 4096, n = 0;
+	_cleanup_free_ char *buf = xmalloc(cap + 1);
+
+	for (;;) {
+		ssize_t r;
+		if (n == cap) {
+			if (cap >= max + 1)
+				return berth_error_set(err, EFBIG, "larger than %zu bytes", max);
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_error_set(err, errno, "read");
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			return berth_error_set(err, EFBIG, "larger than %zu bytes", max);
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **out,
+		 size_t *len, struct berth_error *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "open %s", path);
+	if (read_fd_all(fd, max, out, len, err) < 0)
+		return berth_error_wrap(err, "%s", path);
+	return 0;
+}
+
+int write_file_atomic(int dirfd, const char *path, const void *data,
+		      size_t len, mode_t mode, struct berth_error *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	_cleanup_close_ int fd = openat(dirfd, tmp,
+					O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "create %s", tmp);
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return berth_error_set(err, e, "write %s", tmp);
+	}
+	if (renameat(dirfd, tmp, dirfd, path) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return berth_error_set(err, e, "rename %s", path);
+	}
+	return 0;
+}
+
+int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	char *s = p;
+
+	for (;;) {
+		char *slash = strchr(s + (*s == '/'), '/');
+		if (slash)
+			*slash = '\0';
+		if (*p && mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
+			return berth_error_set(err, errno, "mkdir %s", p);
+		if (!slash)
+			break;
+		*slash = '/';
+		s = slash + 1;
+	}
+	return 0;
+}
+
+static int rm_rf_children(int fd, struct berth_error *err)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	struct dirent *de;
+
+	if (!d) {
+		close(fd);
+		return berth_error_set(err, errno, "opendir");
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rm_rf_at(int dirfd, const char *name, struct berth_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berth_error_set(err, errno, "stat %s", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return berth_error_set(err, errno, "unlink %s", name);
+		return 0;
+	}
+	/* A directory written without owner write/exec bits must still go. */
+	if ((st.st_mode & 0700) != 0700)
+		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_set(err, errno, "open %s", name);
+	if (rm_rf_children(fd, err) < 0)
+		return berth_error_wrap(err, "%s", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return berth_error_set(err, errno, "rmdir %s", name);
+	return 0;
+}
+
+void human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *units[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)n);
+	else
+		snprintf(buf, len, "%.3g%s", v, units[u]);
+}
