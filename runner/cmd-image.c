@@ -217,7 +217,7 @@ static void print_images_json(struct image_row *rows, size_t n)
 		json_object_object_add(o, "Size", json_object_new_int64((int64_t)rows[i].size));
 		json_object_array_add(a, o);
 	}
-	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
+	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int cmd_images(int argc, char **argv)
@@ -461,7 +461,7 @@ int cmd_inspect(int argc, char **argv)
 		}
 		json_object_array_add(a, o);
 	}
-	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	return rc;
 }
 
@@ -585,7 +585,7 @@ int cmd_history(int argc, char **argv)
 		}
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(ja, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(ja, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	for (size_t k = 0; k < n; k++) {
 		free(rows[k].created_by);
 		free(rows[k].comment);

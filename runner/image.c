@@ -148,7 +148,7 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	json_object_object_add(o, "blobs", digest_list(img->n_layers, img->blobs));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)img->size));
 	json_object_object_add(o, "loaded", json_object_new_int64(img->loaded));
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_file_atomic(s->rootfd, p, txt, strlen(txt), 0644, err);
 }
 
@@ -175,7 +175,7 @@ int refs_read(struct store *s, struct json_object **out, struct berth_error *err
 
 int refs_write(struct store *s, struct json_object *refs, struct berth_error *err)
 {
-	const char *txt = json_object_to_json_string_ext(refs, JSON_C_TO_STRING_PRETTY);
+	const char *txt = json_object_to_json_string_ext(refs, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_file_atomic(s->rootfd, "refs.json", txt, strlen(txt), 0644, err);
 }
 

@@ -280,7 +280,7 @@ static void synth_manifest(struct pending *p)
 		json_object_array_add(a, d);
 	}
 	json_object_object_add(o, "layers", a);
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	p->manifest_len = strlen(txt);
 	p->manifest = xstrdup(txt);
 	sha256_bytes(p->manifest, p->manifest_len, p->manifest_digest);
@@ -428,6 +428,25 @@ static int unpack_new_layer(struct loader *l, struct pending *p, struct chain *c
 	return store_layer_finish(ldir, &info, top->meta, l->err);
 }
 
+/* The layer is stored, but this image may carry it as another blob (the
+ * same tar compressed differently). The image record names that blob, so
+ * it must be verified and kept like any other. */
+static int verify_known_layer(struct loader *l, struct pending *p, size_t i, const char *diff_id)
+{
+	_cleanup_close_ int fd = -1;
+	char actual[DIGEST_STR_LEN + 1];
+	uint64_t size;
+
+	if (store_blob_exists(l->store, p->layers[i].digest))
+		return 0;
+	if ((fd = layer_blob_fd(l, p, i)) < 0 || unpack_diff_id(fd, actual, &size, l->err) < 0)
+		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1, p->layers[i].digest);
+	if (strcmp(actual, diff_id) != 0)
+		return berth_error_set(l->err, 0, "%s: layer %zu (%.19s): diff_id mismatch: the config says %.19s, the content is %.19s",
+				       l->src.label, i + 1, p->layers[i].digest, diff_id, actual);
+	return 0;
+}
+
 static int stage_layers(struct loader *l, struct pending *p, const struct oci_config *cfg,
 			struct chain *c)
 {
@@ -442,7 +461,8 @@ static int stage_layers(struct loader *l, struct pending *p, const struct oci_co
 		if (store_layer_exists(l->store, c->chain_ids[i])) {
 			struct layer_info info;
 			if (store_layer_info(l->store, c->chain_ids[i], &info, l->err) < 0 ||
-			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) < 0)
+			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) < 0 ||
+			    verify_known_layer(l, p, i, cfg->diff_ids[i]) < 0)
 				return -1;
 			c->size += info.size;
 			continue;
@@ -641,7 +661,7 @@ static void import_config(struct pending *p, const char *diff_id, const struct i
 	json_object_object_add(h, "comment", json_object_new_string(o->message ? o->message : comment));
 	json_object_array_add(hist, h);
 	json_object_object_add(c, "history", hist);
-	txt = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN);
+	txt = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	p->config_len = strlen(txt);
 	p->config = xstrdup(txt);
 	sha256_bytes(p->config, p->config_len, p->config_digest);

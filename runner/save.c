@@ -249,13 +249,13 @@ static int write_all_images(struct saver *sv, const struct save_opts *o)
 		json_object_object_add(idx, "schemaVersion", json_object_new_int(2));
 		json_object_object_add(idx, "mediaType", json_object_new_string(MT_OCI_INDEX));
 		json_object_object_add(idx, "manifests", json_object_get(list));
-		txt = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN);
+		txt = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		return write_bytes(sv, "index.json", txt, strlen(txt));
 	}
-	txt = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN);
+	txt = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (write_bytes(sv, "manifest.json", txt, strlen(txt)) < 0)
 		return -1;
-	txt = json_object_to_json_string_ext(repos, JSON_C_TO_STRING_PLAIN);
+	txt = json_object_to_json_string_ext(repos, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_bytes(sv, "repositories", txt, strlen(txt));
 }
 

@@ -373,7 +373,7 @@ int store_layer_finish(int layerdirfd, const struct layer_info *info,
 	json_object_object_add(o, "parent", json_object_new_string(info->parent));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)info->size));
 	json_object_object_add(o, "entries", json_object_new_int64((int64_t)info->entries));
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = write_file_atomic(layerdirfd, "layer.json", txt, strlen(txt), 0644, err);
 	json_object_put(o);
 	return r;

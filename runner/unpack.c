@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * unpack.c: layer tar -> store layer. Two libarchive readers are chained:
- * the first only decompresses (raw format, any filter) so the uncompressed
- * stream can be hashed for the diffID, the second parses tar from it. One
- * pass, bounded memory, whatever the layer size.
+ * unpack.c: layer tar -> store layer. libarchive only decompresses (raw
+ * format, any filter); the uncompressed stream is hashed for the diffID
+ * as berth's own tar reader (tar.c) parses it. One pass, bounded memory,
+ * whatever the layer size.
  *
  * Hostile input: member names are normalised (no "..", no absolute names),
  * parent directories are resolved in the merged rootfs (lower layers plus
@@ -20,11 +20,10 @@
 #include <unistd.h>
 
 #include "syscalls.h"
+#include "tar.h"
 #include "unpack.h"
 #include "util.h"
 
-DEFINE_CLEANUP_FUNC(struct archive *, archive_read_free)
-#define _cleanup_archive_ _cleanup_(archive_read_freep)
 
 #define READ_CHUNK (128 * 1024)
 
@@ -85,21 +84,18 @@ int unpack_normalize_name(const char *raw, char **out, struct berth_error *err)
 	return 0;
 }
 
-static la_ssize_t raw_read(struct archive *a, void *data, const void **buf)
+/* The tar reader's input: decompressed bytes, hashed for the diffID. */
+static ssize_t raw_fill(void *ctx, void *buf, size_t len, struct berth_error *err)
 {
-	struct unpack *u = data;
-	la_ssize_t n = archive_read_data(u->raw, u->buf, READ_CHUNK);
+	struct unpack *u = ctx;
+	la_ssize_t n = archive_read_data(u->raw, buf, len);
 
-	(void)a;
-	if (n < 0) {
-		archive_set_error(a, EIO, "%s", archive_error_string(u->raw));
-		return -1;
-	}
-	sha256_update(u->hash, u->buf, (size_t)n);
+	if (n < 0)
+		return berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u->raw));
+	sha256_update(u->hash, buf, (size_t)n);
 	u->tar_size += (uint64_t)n;
 	if (u->progress)
 		u->progress((uint64_t)archive_filter_bytes(u->raw, -1), u->progress_data);
-	*buf = u->buf;
 	return n;
 }
 
@@ -185,72 +181,41 @@ static int ensure_dir(struct unpack *u, const char *dir)
 	}
 }
 
-static struct bfs_entry *entry_from_header(struct archive_entry *ae,
-					   const char *path, char type)
+static struct bfs_entry *entry_from_header(const struct tar_entry *te, const char *path, char type)
 {
 	struct bfs_entry *e = bfs_entry_new(path, type);
-	const char *name;
-	const void *value;
-	size_t size;
 
-	e->mode = (uint32_t)archive_entry_perm(ae) & 07777;
-	e->uid = (uint32_t)archive_entry_uid(ae);
-	e->gid = (uint32_t)archive_entry_gid(ae);
-	e->mtime_sec = archive_entry_mtime(ae);
-	e->mtime_nsec = (uint32_t)archive_entry_mtime_nsec(ae);
+	e->mode = te->mode & 07777;
+	e->uid = te->uid;
+	e->gid = te->gid;
+	e->mtime_sec = te->mtime_sec;
+	e->mtime_nsec = te->mtime_nsec;
 	if (type == BFS_CHR || type == BFS_BLK) {
-		e->rdev_major = (uint32_t)archive_entry_rdevmajor(ae);
-		e->rdev_minor = (uint32_t)archive_entry_rdevminor(ae);
+		e->rdev_major = te->devmajor;
+		e->rdev_minor = te->devminor;
 	}
-	archive_entry_xattr_reset(ae);
-	while (archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK)
-		bfs_entry_add_xattr(e, name, value, size);
+	for (size_t i = 0; i < te->n_xattrs; i++)
+		bfs_entry_add_xattr(e, te->xattrs[i].name, te->xattrs[i].value, te->xattrs[i].len);
 	return e;
 }
 
-static char type_of(struct archive_entry *ae)
+static int write_data(struct unpack *u, struct tar_reader *tar, int fd, const char *path)
 {
-	switch (archive_entry_filetype(ae)) {
-	case AE_IFREG: return BFS_REG;
-	case AE_IFDIR: return BFS_DIR;
-	case AE_IFLNK: return BFS_LNK;
-	case AE_IFIFO: return BFS_FIFO;
-	case AE_IFSOCK: return BFS_SOCK;
-	case AE_IFCHR: return BFS_CHR;
-	case AE_IFBLK: return BFS_BLK;
-	case 0: return BFS_REG; /* old tar writers leave the type bits out */
-	default: return 0;
-	}
-}
-
-static int write_data(struct unpack *u, struct archive *tar, int fd, const char *path)
-{
-	int64_t size = 0;
-
 	for (;;) {
-		const void *buf;
-		size_t len;
-		la_int64_t off;
-		int r = archive_read_data_block(tar, &buf, &len, &off);
+		const void *data;
+		ssize_t n = tar_read_data(tar, &data, u->err);
 
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return berth_error_set(u->err, 0, "reading %s: %s", path,
-					       archive_error_string(tar));
-		if (len && pwrite(fd, buf, len, off) != (ssize_t)len) {
-			/* short writes only happen when the disk is full */
+		if (n < 0)
+			return berth_error_wrap(u->err, "reading %s", path);
+		if (n == 0)
+			return 0;
+		/* short writes only happen when the disk is full */
+		if (write_all(fd, data, (size_t)n) < 0)
 			return berth_error_set(u->err, errno ? errno : ENOSPC, "writing %s", path);
-		}
-		size = off + (int64_t)len;
 	}
-	/* sparse files may end in a hole */
-	if (ftruncate(fd, size) < 0)
-		return berth_error_set(u->err, errno, "writing %s", path);
-	return 0;
 }
 
-static int make_hardlink(struct unpack *u, struct archive_entry *ae, int pfd,
+static int make_hardlink(struct unpack *u, const struct tar_entry *ae, int pfd,
 			 const char *path, struct bfs_entry **out)
 {
 	_cleanup_free_ char *tname = NULL, *tparent = NULL, *tdir = NULL, *tpath = NULL;
@@ -259,7 +224,7 @@ static int make_hardlink(struct unpack *u, struct archive_entry *ae, int pfd,
 	struct bfs_entry *e;
 	size_t layer;
 
-	if (unpack_normalize_name(archive_entry_hardlink(ae), &tname, u->err) < 0)
+	if (unpack_normalize_name(ae->linkpath, &tname, u->err) < 0)
 		return berth_error_wrap(u->err, "hardlink target");
 	tparent = bfs_path_dirname(tname);
 	if (bfs_stack_resolve(u->stack, tparent, BFS_FOLLOW_LAST, &tdir, NULL, u->err) < 0)
@@ -269,7 +234,7 @@ static int make_hardlink(struct unpack *u, struct archive_entry *ae, int pfd,
 	if (!target || target->type == BFS_DIR || strcmp(tpath, path) == 0)
 		return berth_error_set(u->err, ENOENT,
 				       "hardlink to \"%s\": no such file in this or a lower layer",
-				       archive_entry_hardlink(ae));
+				       ae->linkpath);
 	tfd = bfs_layer_open(&u->stack->layers[layer], tdir, O_PATH | O_DIRECTORY);
 	if (tfd < 0 || linkat(tfd, bfs_path_basename(tpath), pfd, bfs_path_basename(path), 0) < 0)
 		return berth_error_set(u->err, errno, "hardlink to %s", tpath);
@@ -287,7 +252,7 @@ static int make_hardlink(struct unpack *u, struct archive_entry *ae, int pfd,
 	return 0;
 }
 
-static int create_object(struct unpack *u, struct archive *tar, struct archive_entry *ae,
+static int create_object(struct unpack *u, struct tar_reader *tar, const struct tar_entry *ae,
 			 int pfd, const char *path, char type, struct bfs_entry **out)
 {
 	const char *base = bfs_path_basename(path);
@@ -300,7 +265,7 @@ static int create_object(struct unpack *u, struct archive *tar, struct archive_e
 			goto fail;
 		break;
 	case BFS_LNK: {
-		const char *target = archive_entry_symlink(ae);
+		const char *target = ae->linkpath;
 		if (!target || !*target) {
 			bfs_entry_free(e);
 			return berth_error_set(u->err, EINVAL, "symlink %s: empty target", path);
@@ -358,10 +323,10 @@ static int handle_whiteout(struct unpack *u, const char *dir, const char *base)
 	return 0;
 }
 
-static int handle_entry(struct unpack *u, struct archive *tar, struct archive_entry *ae)
+static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct tar_entry *ae)
 {
 	_cleanup_free_ char *name = NULL, *parent = NULL, *dir = NULL, *path = NULL;
-	const char *raw = archive_entry_pathname(ae);
+	const char *raw = ae->path;
 	const char *base;
 	struct bfs_entry *e0, *ne = NULL;
 	bool was_whiteout = false;
@@ -372,9 +337,7 @@ static int handle_entry(struct unpack *u, struct archive *tar, struct archive_en
 		return berth_error_set(u->err, 0, "entry with an unreadable name");
 	if (unpack_normalize_name(raw, &name, u->err) < 0)
 		return -1;
-	type = archive_entry_hardlink(ae) ? BFS_REG : type_of(ae);
-	if (!type)
-		return berth_error_set(u->err, 0, "entry \"%s\": unsupported file type", raw);
+	type = ae->type;
 	if (strcmp(name, "/") == 0) {
 		if (type != BFS_DIR)
 			return berth_error_set(u->err, 0, "entry \"%s\": the root must be a directory", raw);
@@ -398,7 +361,7 @@ static int handle_entry(struct unpack *u, struct archive *tar, struct archive_en
 	if ((pfd = top_dir(u, dir)) < 0)
 		return -1;
 	e0 = bfs_meta_get(u->top->meta, path);
-	if (e0 && e0->type == BFS_DIR && type == BFS_DIR && !archive_entry_hardlink(ae)) {
+	if (e0 && e0->type == BFS_DIR && type == BFS_DIR && !ae->hardlink) {
 		/* a directory over a directory only updates its attributes */
 		ne = entry_from_header(ae, path, BFS_DIR);
 		ne->opaque = e0->opaque;
@@ -415,7 +378,7 @@ static int handle_entry(struct unpack *u, struct archive *tar, struct archive_en
 		if ((pfd = top_dir(u, dir)) < 0)
 			return -1;
 	}
-	if (archive_entry_hardlink(ae)) {
+	if (ae->hardlink) {
 		if (make_hardlink(u, ae, pfd, path, &ne) < 0)
 			return berth_error_wrap(u->err, "entry \"%s\"", raw);
 	} else if (create_object(u, tar, ae, pfd, path, type, &ne) < 0) {
@@ -444,22 +407,31 @@ static int open_raw(struct unpack *u, int blob_fd)
 
 static int unpack_entries(struct unpack *u, struct unpack_result *res)
 {
-	_cleanup_archive_ struct archive *tar = archive_read_new();
-	struct archive_entry *ae;
+	struct tar_reader *tar = tar_reader_new(raw_fill, u);
+	struct tar_entry *te;
 	int r;
 
-	archive_read_support_format_tar(tar);
-	archive_read_support_format_empty(tar);
-	if (archive_read_open(tar, u, NULL, raw_read, NULL) != ARCHIVE_OK)
-		return berth_error_set(u->err, 0, "not a tar stream: %s", archive_error_string(tar));
-	while ((r = archive_read_next_header(tar, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		if (handle_entry(u, tar, ae) < 0)
-			return -1;
+	while ((r = tar_next(tar, &te, u->err)) == 1) {
+		if (handle_entry(u, tar, te) < 0) {
+			r = -1;
+			break;
+		}
 		res->entries++;
 	}
-	if (r != ARCHIVE_EOF)
-		return berth_error_set(u->err, 0, "corrupt tar stream: %s", archive_error_string(tar));
-	return 0;
+	tar_reader_free(tar);
+	return r;
+}
+
+/* The diffID covers the whole stream, end-of-archive padding included. */
+static int drain(struct unpack *u)
+{
+	for (;;) {
+		ssize_t n = raw_fill(u, u->buf, READ_CHUNK, u->err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+	}
 }
 
 int unpack_layer(struct bfs_stack *stack, int blob_fd,
@@ -476,19 +448,9 @@ int unpack_layer(struct bfs_stack *stack, int blob_fd,
 
 	memset(res, 0, sizeof(*res));
 	u.hash = sha256_new();
-	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0 || unpack_entries(&u, res) < 0)
+	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0 || unpack_entries(&u, res) < 0 ||
+	    drain(&u) < 0)
 		goto out;
-	/* the diffID covers the whole stream, end-of-archive padding included */
-	for (;;) {
-		const void *p;
-		la_ssize_t n = raw_read(u.raw, &u, &p);
-		if (n < 0) {
-			berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u.raw));
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
 	sha256_final(u.hash, res->diff_id);
 	u.hash = NULL;
 	res->tar_size = u.tar_size;
@@ -508,18 +470,8 @@ int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error
 	int ret = -1;
 
 	u.hash = sha256_new();
-	if (open_raw(&u, fd) < 0)
+	if (open_raw(&u, fd) < 0 || drain(&u) < 0)
 		goto out;
-	for (;;) {
-		const void *p;
-		la_ssize_t n = raw_read(u.raw, &u, &p);
-		if (n < 0) {
-			berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u.raw));
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
 	sha256_final(u.hash, diff_id);
 	u.hash = NULL;
 	*tar_size = u.tar_size;

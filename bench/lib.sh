@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# bench/lib.sh: helpers shared by the bench/*.sh scripts (source it).
+#
+# The benchmarks compare berth with the tools that shared/tools/peer-setup.sh
+# installs, in the same run, on the same machine, and run every tool as the
+# same unprivileged user (PEER_USER, default "peer") so that neither side gets
+# root's shortcuts. They are run as root: root is needed to switch to that
+# user and to install the few packages a benchmark measures with.
+
+BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_NAME=${BENCH_NAME:-$(basename "$0")}
+PEER_USER=${PEER_USER:-peer}
+BENCH_DIR=${BENCH_DIR:-/var/tmp/berth-bench}
+PEER_DEBIAN=localhost/debian:bookworm
+
+bench_log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+bench_die() { bench_log "$*"; exit 1; }
+
+# Where peer-setup.sh lives: next to the berth checkout (shared/tools/), or
+# wherever PEER_SETUP points.
+bench_peer_setup_path() {
+	local p=${PEER_SETUP:-$BENCH_REPO/../shared/tools/peer-setup.sh}
+	if [ -f "$p" ]; then
+		(cd "$(dirname "$p")" && printf '%s/%s\n' "$(pwd)" "$(basename "$p")")
+	else
+		printf '%s\n' "shared/tools/peer-setup.sh (next to the berth checkout)"
+	fi
+}
+
+bench_need_root() {
+	[ "$(id -u)" = 0 ] || bench_die "run as root (sudo $0): the tools are run as the unprivileged user '$PEER_USER'"
+}
+
+# Run a command as PEER_USER in a login environment (HOME, PATH, podman's
+# runtime dir). Arguments are passed through unchanged.
+as_peer() {
+	su -l "$PEER_USER" -s /bin/bash -c "$(printf '%q ' "$@")"
+}
+
+bench_peer_home() { getent passwd "$PEER_USER" | cut -d: -f6; }
+
+# Fail with a pointer to peer-setup.sh unless it has been run. $1 is an
+# optional docker-archive that can put a missing $PEER_DEBIAN back (a
+# benchmark interrupted between `podman rmi` and `podman load`).
+bench_need_peer() {
+	local restore=${1:-} missing=
+	id "$PEER_USER" >/dev/null 2>&1 || missing="user '$PEER_USER'"
+	[ -n "$missing" ] || command -v podman >/dev/null || missing=podman
+	[ -n "$missing" ] || command -v hyperfine >/dev/null || missing=hyperfine
+	if [ -z "$missing" ] && ! as_peer podman image exists "$PEER_DEBIAN" 2>/dev/null; then
+		if [ -n "$restore" ] && [ -s "$restore" ]; then
+			bench_log "$PEER_DEBIAN missing from $PEER_USER's podman store: loading it back from $restore"
+			as_peer podman load -q -i "$restore" >/dev/null ||
+				missing="$PEER_DEBIAN in $PEER_USER's podman store"
+		else
+			missing="$PEER_DEBIAN in $PEER_USER's podman store"
+		fi
+	fi
+	if [ -n "$missing" ]; then
+		{
+			echo "$BENCH_NAME: the peer tools are not set up ($missing not found)."
+			echo "Run this once, as root, then run the benchmark again:"
+			echo "    sudo $(bench_peer_setup_path)"
+		} >&2
+		exit 1
+	fi
+}
+
+# /usr/bin/time (GNU time, for -v): the shell keyword has no peak RSS.
+bench_need_gnu_time() {
+	[ -x /usr/bin/time ] && return 0
+	bench_log "installing GNU time (apt package 'time')"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } ||
+		bench_die "cannot install the 'time' package; install it and retry"
+}
+
+# Copy the built berth where PEER_USER can run it (the checkout may live in
+# a directory only its owner can enter). Prints the copy's path.
+bench_install_berth() {
+	local src=${BERTH:-$BENCH_REPO/build/berth} dst=$BENCH_DIR/bin/berth newer
+	[ -x "$src" ] || bench_die "no berth binary at $src: build it first (meson setup build && ninja -C build)"
+	if [ -d "$BENCH_REPO/runner" ] && [ "$src" -ef "$BENCH_REPO/build/berth" ]; then
+		newer=$(find "$BENCH_REPO/runner" "$BENCH_REPO/fusefs" "$BENCH_REPO/meson.build" \
+			-newer "$src" \( -name '*.[ch]' -o -name meson.build \) 2>/dev/null | head -n 3)
+		[ -z "$newer" ] || bench_log "warning: sources newer than $src (run ninja -C build): ${newer//$'\n'/ }"
+	fi
+	install -d -m 755 "$BENCH_DIR/bin"
+	install -m 755 "$src" "$dst"
+	printf '%s\n' "$dst"
+}
+
+# "0.1.0 (git 4aba3f0)" or "0.1.0 (git 4aba3f0-dirty)".
+bench_berth_version() {
+	local v g
+	v=$("$1" version 2>/dev/null | sed 's/^berth version //')
+	g=$(git -c safe.directory='*' -C "$BENCH_REPO" describe --always --dirty 2>/dev/null) || g=
+	printf '%s%s\n' "${v:-unknown}" "${g:+ (git $g)}"
+}
+
+bench_fstype() { findmnt -n -o FSTYPE -T "$1" 2>/dev/null || df --output=fstype "$1" | tail -n 1; }
+
+# Machine description, one "key: value" per line.
+bench_machine() {
+	local cpu mem os
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+	printf 'cpu: %s x %s\n' "$(nproc)" "${cpu:-unknown}"
+	printf 'memory: %s\n' "$mem"
+	printf 'kernel: %s\n' "$(uname -r)"
+	printf 'os: %s\n' "${os:-unknown}"
+}
+
+# Median in seconds from a hyperfine --export-csv file holding one command.
+hf_median() { awk -F, 'NR == 2 { print $4 }' "$1"; }
+
+# A field of `/usr/bin/time -v` output, e.g. "Maximum resident set size (kbytes)".
+time_field() { sed -n "s/^[[:space:]]*$2: //p" "$1" | head -n 1; }
+
+kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# Replace section "## TITLE" of markdown file DOC with the contents of
+# file BODY (which starts with that heading), or append it; a missing DOC
+# is created from file HEAD first. Ownership and mode of DOC are kept.
+doc_put_section() {
+	local doc=$1 title=$2 body=$3 head=$4 tmp
+	if [ ! -s "$doc" ]; then
+		cat "$head" > "$doc"
+		chown --reference="$(dirname "$doc")" "$doc" 2>/dev/null || true
+	fi
+	tmp=$(mktemp)
+	awk -v title="## $title" -v body="$body" '
+		function put() { while ((getline l < body) > 0) print l; close(body); done = 1 }
+		$0 == title { put(); skip = 1; next }
+		skip && /^## / { skip = 0; print ""; }
+		!skip { print }
+		END { if (!done) { print ""; put() } }
+	' "$doc" | cat -s > "$tmp"
+	cat "$tmp" > "$doc"
+	rm -f "$tmp"
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The CLI surface: version, help on every verb, info, usage errors.
+. "$(dirname "$0")/../lib.sh"
+plan 17
+
+check "berth version prints the version" -- bash -c "'$BERTH' version | grep -q '^berth version [0-9]'"
+for v in load import images rmi tag inspect history save info; do
+	check "berth $v --help exits 0 with a usage line" -- bash -c "'$BERTH' $v --help | grep -q '^Usage: berth $v'"
+done
+check "berth image --help lists the subcommands" -- bash -c "'$BERTH' image --help | grep -q 'tree'"
+check "unknown command fails with exit 125" -- bash -c "'$BERTH' frobnicate 2>/dev/null; [ \$? = 125 ]"
+check "unknown flag is named in the error" -- expect_fail "--bogus" berth images --bogus
+check "berth info shows the store path" -- bash -c "berth() { :; }; BERTH_ROOT=$T/x '$BERTH' info | grep -q 'store:   $T/x'"
+check "berth info reports each feature with a fix when missing" -- bash -c "'$BERTH' info | grep -E '^  (userns|subuid|newuidmap|/dev/fuse|slirp4netns) ' | wc -l | grep -q 5"
+check "load from a terminal-less empty stdin fails clearly" -- expect_fail "not a readable archive" berth load </dev/null
+berth images >/dev/null 2>&1
+runtime_private() {
+	local d
+	d=$(berth info | sed -n 's/^runtime: //p')
+	[ -n "$d" ] && [ "$(stat -c %a "$d")" = 700 ] && [ "$(stat -c %u "$d")" = "$(as_user id -u)" ]
+}
+check "runtime dir is private (0700, the user's)" -- runtime_private
+finish

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# load -> save -> load keeps image IDs and the filesystem view, for both
+# archive formats, through files and through pipes.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+plan 22
+
+ids() { berth images -q --no-trunc | sort; }
+trees() { for i in $(ids); do berth image tree "$i"; done | md5sum; }
+
+check "load the multilayer image (docker-archive)" -- berth load -q -i "$FIXTURES/podman-multilayer.docker-archive.tar"
+check "load hc-compression (gzip, zstd, plain, empty layers)" -- berth load -q -i "$FIXTURES/hc-compression"
+check "load the zstd OCI layout" -- berth load -q -i "$FIXTURES/podman-bb.oci-zstd"
+orig_ids=$(ids)
+orig_trees=$(trees)
+
+for fmt in docker-archive oci-archive; do
+	out="$T/saved-$fmt.tar"
+	check "save all three as $fmt" -- berth save -q --format "$fmt" -o "$out" localhost/fixture:multilayer localhost/hc-compression:latest localhost/podman-bb.oci-zstd:latest
+	check "$fmt: no temporary file left next to the output" -- bash -c "! ls '$T'/saved-$fmt.tar.berth-tmp-* 2>/dev/null"
+	export BERTH_ROOT="$T/store-$fmt"
+	check "$fmt: loads back into an empty store" -- berth load -q -i "$out"
+	check "$fmt: same image IDs" -- test "$(ids)" = "$orig_ids"
+	check "$fmt: same filesystem views" -- test "$(trees)" = "$orig_trees"
+	check "$fmt: names survive" -- bash -c "$(declare -f as_user berth); BERTH='$BERTH' BERTH_TEST_USER='$BERTH_TEST_USER' BERTH_ROOT='$BERTH_ROOT' T='$T'; berth images | grep -q '^localhost/fixture  *multilayer'"
+	export BERTH_ROOT="$T/store"
+done
+
+check "docker-archive layers are uncompressed tars named by diffID" -- bash -c "tar -tf '$T/saved-docker-archive.tar' | grep -q '/layer.tar$' && tar -xOf '$T/saved-docker-archive.tar' manifest.json | grep -q RepoTags"
+check "oci-archive has an oci-layout and an index naming the image" -- bash -c "tar -xOf '$T/saved-oci-archive.tar' index.json | grep -q 'localhost/fixture:multilayer'"
+
+# through pipes: save to stdout, load from stdin
+pipe_roundtrip() {
+	export BERTH_ROOT="$T/store"
+	berth save localhost/hc-compression:latest >"$T/piped.tar" || return 1
+	export BERTH_ROOT="$T/store-pipe"
+	berth load -q <"$T/piped.tar" >&2 || return 1
+	local a b
+	a=$(berth images -q --no-trunc)
+	b=$(BERTH_ROOT=$T/store berth inspect localhost/hc-compression | sed -n 's/^ *"Id": "\(.*\)",$/\1/p')
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+check "save to stdout and load from stdin keeps the ID" -- pipe_roundtrip
+export BERTH_ROOT="$T/store"
+check "save refuses to write to a terminal-less nothing: unknown image fails" -- expect_fail "no such image" berth save -o "$T/x.tar" localhost/nope
+check "a failed save leaves no output file" -- test ! -e "$T/x.tar"
+check "save --format bogus is a usage error naming the flag" -- expect_fail "--format" berth save --format bogus -o "$T/y.tar" localhost/hc-compression
+check "a gzip-compressed docker-archive loads (docker save | gzip)" -- bash -c "gzip -c '$T/saved-docker-archive.tar' > '$T/saved.tar.gz' && chmod a+r '$T/saved.tar.gz'"
+export BERTH_ROOT="$T/store-gz"
+check "... and gives the same IDs" -- bash -c "$(declare -f as_user berth); BERTH='$BERTH' BERTH_TEST_USER='$BERTH_TEST_USER' BERTH_ROOT='$BERTH_ROOT' T='$T'; berth load -q -i '$T/saved.tar.gz' >/dev/null && test \"\$(berth images -q --no-trunc | sort)\" = '$(echo $orig_ids | tr ' ' '\n')'"
+finish

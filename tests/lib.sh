@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# lib.sh: shared helpers for berth's integration tests (bash, TAP output).
+# Each test sources this, calls plan/ok/..., and gets:
+#   $BERTH      the berth binary under test (meson passes it)
+#   $FIXTURES   ../shared/fixtures/images
+#   $T          a private scratch dir owned by the test user, removed at exit
+#   berth ...   runs berth as $BERTH_TEST_USER (when we are root) with
+#               BERTH_ROOT=$T/store, so tests never touch a real store.
+# When BERTH_TESTS_MUST_WORK=1 (CI sets it) a missing feature fails the
+# test instead of skipping it.
+set -u
+
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${BERTH:=$SRCDIR/build/berth}"
+: "${FIXTURES:=$SRCDIR/../shared/fixtures/images}"
+: "${BERTH_TEST_USER:=}"
+export LC_ALL=C.UTF-8
+
+_tap_n=0
+_tap_failed=0
+
+plan() { echo "1..$1"; }
+
+ok() { # ok COND-EXIT-STATUS DESCRIPTION
+	local status=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	return 0
+}
+
+# check DESCRIPTION -- COMMAND...: one TAP line from a command's status.
+check() {
+	local desc=$1; shift
+	[ "$1" = "--" ] && shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		sed 's/^/#   /' "$T/check.out" | head -20
+	fi
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	if [ "${BERTH_TESTS_MUST_WORK:-0}" = 1 ]; then
+		echo "not ok $_tap_n - $* (required: BERTH_TESTS_MUST_WORK=1)"
+		_tap_failed=$((_tap_failed + 1))
+	else
+		echo "ok $_tap_n - # SKIP $*"
+	fi
+}
+
+diag() { sed 's/^/# /' <<<"$*"; }
+
+finish() { [ "$_tap_failed" -eq 0 ]; }
+
+# The scratch dir must be usable by the test user, and so must its
+# parents: /tmp is.
+T=$(mktemp -d /tmp/berth-test.XXXXXX)
+chmod 0755 "$T"
+if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
+	chown "$BERTH_TEST_USER": "$T"
+fi
+export BERTH_ROOT="$T/store"
+
+cleanup() {
+	local rc=$?
+	# store files are the test user's and always removable by them
+	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
+		runuser -u "$BERTH_TEST_USER" -- rm -rf "$T" 2>/dev/null
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+
+# as_user CMD...: run a command as the test user (or as ourselves).
+as_user() {
+	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
+		runuser -u "$BERTH_TEST_USER" -- env -i PATH="$PATH" HOME="$T" LC_ALL=C.UTF-8 \
+			BERTH_ROOT="$BERTH_ROOT" ${XDG_RUNTIME_DIR:+XDG_RUNTIME_DIR=} "$@"
+	else
+		"$@"
+	fi
+}
+
+berth() { as_user "$BERTH" "$@"; }
+
+# expect_fail SUBSTRING CMD...: the command fails with a one-line error
+# containing SUBSTRING and does not crash (no signal exit).
+expect_fail() {
+	local want=$1; shift
+	local rc=0
+	"$@" >"$T/ef.out" 2>"$T/ef.err" || rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "#   succeeded but should have failed" >&2
+		return 1
+	fi
+	if [ $rc -ge 128 ]; then
+		echo "#   died with signal $((rc - 128))" >&2
+		cat "$T/ef.err" >&2
+		return 1
+	fi
+	if ! grep -qiF -- "$want" "$T/ef.err"; then
+		echo "#   error does not mention \"$want\":" >&2
+		cat "$T/ef.err" >&2
+		return 1
+	fi
+	return 0
+}
+
+# wait_for SECONDS CMD...: poll a condition, bounded.
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+require_fixtures() {
+	if [ ! -d "$FIXTURES" ]; then
+		skip "fixtures not found at $FIXTURES"
+		finish
+		exit
+	fi
+}
+
+# A listing of the store that ignores what may legitimately change on a
+# failed command (the lock file and empty staging).
+store_snapshot() {
+	(cd "$BERTH_ROOT" 2>/dev/null && find . -path ./tmp -prune -o -path ./store.lock -prune -o -printf '%p %y %s\n' | LC_ALL=C sort)
+}
+
+# Rootless layout: nothing setuid/setgid, no devices, nothing world
+# writable, everything owned by the test user.
+store_is_rootless() {
+	local uid bad
+	uid=$(as_user id -u)
+	bad=$(find "$BERTH_ROOT" \( -perm -4000 -o -perm -2000 -o -type b -o -type c -o \( -perm -0002 ! -type l \) -o ! -uid "$uid" \) -print | head -5)
+	if [ -n "$bad" ]; then
+		echo "#   not rootless-safe: $bad" >&2
+		return 1
+	fi
+}
