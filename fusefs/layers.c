@@ -203,3 +203,14 @@ int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags,
 		*missing = gone;
 	return 0;
 }
+
+void bfs_layer_release(struct bfs_layer *l)
+{
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	l->dirfd = -1;
+	bfs_meta_free(l->meta);
+	l->meta = NULL;
+	free(l->name);
+	l->name = NULL;
+}

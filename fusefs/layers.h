@@ -47,6 +47,8 @@ int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags,
  * otherwise), strictly beneath the layer's tree. */
 int bfs_layer_open(const struct bfs_layer *l, const char *path, int flags);
 int bfs_layer_readlink(const struct bfs_layer *l, const char *path, char **target);
+/* Close the tree fd and free the table and name. */
+void bfs_layer_release(struct bfs_layer *l);
 
 /* "/a/b" -> "/a", "/a" -> "/", and the last component. */
 char *bfs_path_dirname(const char *path);

@@ -46,7 +46,7 @@ static void time_ago(int64_t t, char *buf, size_t len)
 	if (t <= 0)
 		snprintf(buf, len, "N/A");
 	else if (d < 60)
-		snprintf(buf, len, "Less than a minute ago");
+		snprintf(buf, len, "%lld seconds ago", (long long)(d < 1 ? 1 : d));
 	else if (d < 3600)
 		snprintf(buf, len, "%lld minutes ago", (long long)(d / 60));
 	else if (d < 2 * 86400)

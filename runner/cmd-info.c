@@ -94,8 +94,8 @@ int cmd_info(int argc, char **argv)
 		"usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (as root); without it containers get a single-id mapping");
 	ok = subid_range("/etc/subgid", range, sizeof(range));
 	feature("subgid", ok, ok ? range : "no range for this user", "see subuid");
-	ok = find_in_path("newuidmap", path, sizeof(path)) && find_in_path("newgidmap", path, sizeof(path));
-	feature("newuidmap", ok, ok ? path : "not on PATH", "apt-get install uidmap");
+	ok = find_in_path("newgidmap", path, sizeof(path)) && find_in_path("newuidmap", path, sizeof(path));
+	feature("newuidmap", ok, ok ? path : "newuidmap/newgidmap not on PATH", "apt-get install uidmap");
 	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	feature("/dev/fuse", fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno),
 		"apt-get install fuse3; chmod 0666 /dev/fuse (as root)");

@@ -66,8 +66,9 @@ int reference_normalize(const char *in, char **out, struct berth_error *err)
 	size_t dlen = 0;
 	const char *path;
 
-	if (strlen(in) > 255)
-		return berth_error_set(err, 0, "invalid reference \"%.40s...\": longer than 255 bytes", in);
+	/* longer than a 255-byte name with a tag and a digest: refuse early */
+	if (strlen(in) > 255 + 1 + 128 + 1 + DIGEST_STR_LEN)
+		return berth_error_set(err, 0, "invalid reference \"%.40s...\": too long", in);
 	at = strchr(name, '@');
 	if (at) {
 		*at = '\0';
@@ -95,6 +96,11 @@ int reference_normalize(const char *in, char **out, struct berth_error *err)
 	path = domain ? name + dlen + 1 : name;
 	if (domain && !valid_domain(domain, dlen))
 		return berth_error_set(err, 0, "invalid reference \"%s\": bad registry name", in);
+	/* docker's limit is on the name, registry included, not on the tag or
+	 * digest; check the name as it will be stored, so that a normalised
+	 * reference always normalises again */
+	if ((domain ? dlen : 9) + 1 + strlen(path) > 255)
+		return berth_error_set(err, 0, "invalid reference \"%.40s...\": name longer than 255 bytes", in);
 	for (const char *p = path;;) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);

@@ -342,17 +342,6 @@ int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *ou
 	return 0;
 }
 
-void bfs_layer_release(struct bfs_layer *l)
-{
-	if (l->dirfd >= 0)
-		close(l->dirfd);
-	l->dirfd = -1;
-	bfs_meta_free(l->meta);
-	l->meta = NULL;
-	free(l->name);
-	l->name = NULL;
-}
-
 int store_layer_finish(int layerdirfd, const struct layer_info *info,
 		       const struct bfs_meta *meta, struct berth_error *err)
 {

@@ -65,7 +65,6 @@ int store_layer_info(struct store *s, const char *chain_id, struct layer_info *o
 /* Open a stored layer for reading: data tree fd and metadata table. */
 int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *out,
 		     struct berth_error *err);
-void bfs_layer_release(struct bfs_layer *l);
 /* Write layer.json and meta into a staged layer dir (diff/ inside it). */
 int store_layer_finish(int layerdirfd, const struct layer_info *info,
 		       const struct bfs_meta *meta, struct berth_error *err);

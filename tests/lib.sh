@@ -19,7 +19,9 @@ export LC_ALL=C.UTF-8
 _tap_n=0
 _tap_failed=0
 
-plan() { echo "1..$1"; }
+# The plan is printed at the end (TAP allows it there), so a test's
+# count can never drift from what it runs. plan N only documents intent.
+plan() { :; }
 
 ok() { # ok COND-EXIT-STATUS DESCRIPTION
 	local status=$1; shift
@@ -57,7 +59,10 @@ skip() {
 
 diag() { sed 's/^/# /' <<<"$*"; }
 
-finish() { [ "$_tap_failed" -eq 0 ]; }
+finish() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
 
 # The scratch dir must be usable by the test user, and so must its
 # parents: /tmp is.
@@ -67,6 +72,17 @@ if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
 	chown "$BERTH_TEST_USER": "$T"
 fi
 export BERTH_ROOT="$T/store"
+
+# The test user may not reach a build tree or fixtures under root's home:
+# give it copies in the scratch dir.
+if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
+	if ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH"; then
+		cp "$BERTH" "$T/berth" && chmod 0755 "$T/berth" && BERTH="$T/berth"
+	fi
+	if ! runuser -u "$BERTH_TEST_USER" -- test -r "$FIXTURES/README.md"; then
+		cp -r "$FIXTURES" "$T/fixtures" && chmod -R a+rX "$T/fixtures" && FIXTURES="$T/fixtures"
+	fi
+fi
 
 cleanup() {
 	local rc=$?
@@ -83,7 +99,8 @@ trap cleanup EXIT
 as_user() {
 	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
 		runuser -u "$BERTH_TEST_USER" -- env -i PATH="$PATH" HOME="$T" LC_ALL=C.UTF-8 \
-			BERTH_ROOT="$BERTH_ROOT" ${XDG_RUNTIME_DIR:+XDG_RUNTIME_DIR=} "$@"
+			BERTH_ROOT="$BERTH_ROOT" ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+			${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$@"
 	else
 		"$@"
 	fi
@@ -148,3 +165,7 @@ store_is_rootless() {
 		return 1
 	fi
 }
+
+# Let `bash -c '...'` snippets in checks call berth too.
+export BERTH BERTH_TEST_USER T FIXTURES
+export -f as_user berth

@@ -4,7 +4,7 @@
 # archive formats, through files and through pipes.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
-plan 22
+
 
 ids() { berth images -q --no-trunc | sort; }
 trees() { for i in $(ids); do berth image tree "$i"; done | md5sum; }
@@ -23,7 +23,7 @@ for fmt in docker-archive oci-archive; do
 	check "$fmt: loads back into an empty store" -- berth load -q -i "$out"
 	check "$fmt: same image IDs" -- test "$(ids)" = "$orig_ids"
 	check "$fmt: same filesystem views" -- test "$(trees)" = "$orig_trees"
-	check "$fmt: names survive" -- bash -c "$(declare -f as_user berth); BERTH='$BERTH' BERTH_TEST_USER='$BERTH_TEST_USER' BERTH_ROOT='$BERTH_ROOT' T='$T'; berth images | grep -q '^localhost/fixture  *multilayer'"
+	check "$fmt: names survive" -- bash -c "berth images | grep -q '^localhost/fixture  *multilayer'"
 	export BERTH_ROOT="$T/store"
 done
 
@@ -48,5 +48,5 @@ check "a failed save leaves no output file" -- test ! -e "$T/x.tar"
 check "save --format bogus is a usage error naming the flag" -- expect_fail "--format" berth save --format bogus -o "$T/y.tar" localhost/hc-compression
 check "a gzip-compressed docker-archive loads (docker save | gzip)" -- bash -c "gzip -c '$T/saved-docker-archive.tar' > '$T/saved.tar.gz' && chmod a+r '$T/saved.tar.gz'"
 export BERTH_ROOT="$T/store-gz"
-check "... and gives the same IDs" -- bash -c "$(declare -f as_user berth); BERTH='$BERTH' BERTH_TEST_USER='$BERTH_TEST_USER' BERTH_ROOT='$BERTH_ROOT' T='$T'; berth load -q -i '$T/saved.tar.gz' >/dev/null && test \"\$(berth images -q --no-trunc | sort)\" = '$(echo $orig_ids | tr ' ' '\n')'"
+check "... and gives the same IDs" -- bash -c "berth load -q -i '$T/saved.tar.gz' >/dev/null && test \"\$(berth images -q --no-trunc | sort)\" = '$(echo $orig_ids | tr ' ' '\n')'"
 finish

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth demo for a fresh Debian 12: installs the dependencies (as root),
+# builds berth, turns the host's busybox-static into an image with
+# `berth import`, and shows it with `images`, `history` and `image tree`.
+# berth itself runs as the user who called sudo, or as a demo user.
+set -eu
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: run as root (or with sudo): it installs packages first" >&2
+	exit 1
+fi
+contrib/install-deps.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+
+user=${SUDO_USER:-}
+if [ -z "$user" ] || [ "$user" = root ]; then
+	user=berth-demo
+	id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+fi
+work=$(mktemp -d /tmp/berth-demo.XXXXXX)
+mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/tmp"
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$work/rootfs/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$work/rootfs/etc/passwd"
+tar --numeric-owner -C "$work/rootfs" -cf "$work/busybox-rootfs.tar" .
+chmod -R a+rX "$work"
+berth=$(pwd)/build/berth
+[ -x "$berth" ] && runuser -u "$user" -- test -x "$berth" || { cp "$berth" "$work/berth"; berth="$work/berth"; }
+
+run() { echo "\$ berth $*"; runuser -u "$user" -- "$berth" "$@"; echo; }
+echo "== berth demo, as user $user (no root, no daemon)"
+run import -q "$work/busybox-rootfs.tar" demo/busybox:latest
+run images
+run history demo/busybox
+echo "\$ berth image tree demo/busybox | head -5"
+runuser -u "$user" -- "$berth" image tree demo/busybox | head -5
+echo
+run info
+rm -rf "$work"
+echo "== done: the image stays in $user's store (berth images); remove it with: berth rmi demo/busybox"

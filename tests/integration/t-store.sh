@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The store's bookkeeping: shared layers, tags, rmi, prune, history,
+# images output, rootless layout, concurrent loads and killed loads.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+
+
+layers() { ls "$BERTH_ROOT/layers" | wc -l; }
+blobs() { ls "$BERTH_ROOT/blobs/sha256" | wc -l; }
+
+check "load the busybox base" -- berth load -q -i "$FIXTURES/podman-bb.oci-dir"
+base_layers=$(layers)
+check "load the multilayer image built on it" -- berth load -q -i "$FIXTURES/podman-multilayer.oci-dir"
+check "the shared base layer is stored once (1 + 5 new layers)" -- test "$(layers)" -eq $((base_layers + 5))
+check "loading the same image again adds nothing" -- bash -c "before=\$(ls -R '$BERTH_ROOT/layers' '$BERTH_ROOT/blobs' | md5sum); berth load -q -i '$FIXTURES/podman-multilayer.oci-archive.tar' >/dev/null; test \"\$(ls -R '$BERTH_ROOT/layers' '$BERTH_ROOT/blobs' | md5sum)\" = \"\$before\""
+check "the store is rootless-safe (no setuid, devices, world-writable; all ours)" -- store_is_rootless
+check "image metadata keeps setuid and owners (hello.txt 4755)" -- bash -c "berth image tree localhost/fixture:multilayer | grep -q \$'^/opt/app/hello.txt\tf\t4755\t0\t0'"
+
+check "tag adds a name (localhost/ default registry)" -- berth tag localhost/bb:latest mybb:v1
+check "images lists the new name" -- bash -c "berth images | grep -q '^localhost/mybb  *v1 '"
+check "tag of a missing image fails naming it" -- expect_fail "nosuch" berth tag nosuch:latest x
+check "tag to an invalid name fails naming it" -- expect_fail "UPPER" berth tag localhost/bb:latest UPPER
+check "images -q prints unique short IDs" -- bash -c "test \"\$(berth images -q | wc -l)\" -eq 2 && berth images -q | grep -qx '[0-9a-f]\{12\}'"
+check "images --format json is valid JSON with Id and Size" -- bash -c "berth images --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(\"Id\" in i and i[\"Size\"] > 0 for i in d), d'"
+check "history shows each RUN step with its layer size" -- bash -c "berth history --no-trunc localhost/fixture:multilayer | grep -q 'chmod 4755'"
+check "history --format json has one row per history entry" -- bash -c "berth history --format json localhost/fixture:multilayer | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) >= 6, len(d)'"
+check "inspect gives the config as JSON" -- bash -c "berth inspect localhost/fixture:multilayer | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d[\"Config\"][\"User\"] == \"1000:1000\"'"
+check "inspect by short ID works" -- bash -c "berth inspect \$(berth images -q | head -1) >/dev/null"
+
+check "rmi of one of two names only untags" -- bash -c "berth rmi mybb:v1 | grep -q '^Untagged: localhost/mybb:v1' && berth inspect localhost/bb:latest >/dev/null"
+check "rmi of the base keeps the layer the other image needs" -- bash -c "berth rmi localhost/bb:latest >/dev/null && berth image tree localhost/fixture:multilayer | grep -q '^/bin/busybox'"
+mkdir -p "$BERTH_ROOT/containers/c1" && echo "$(berth inspect localhost/fixture:multilayer | sed -n 's/^ *"Id": "\(.*\)",$/\1/p')" >"$BERTH_ROOT/containers/c1/image"
+[ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && chown -R "$BERTH_TEST_USER": "$BERTH_ROOT/containers/c1"
+check "rmi refuses an image a container uses" -- expect_fail "used by container c1" berth rmi localhost/fixture:multilayer
+check "image prune -a keeps an image a container uses" -- bash -c "berth image prune -a -f >/dev/null && berth inspect localhost/fixture:multilayer >/dev/null"
+rm -rf "$BERTH_ROOT/containers/c1"
+check "rmi -f removes it and every layer and blob goes" -- bash -c "berth rmi -f localhost/fixture:multilayer >/dev/null && [ -z \"\$(find '$BERTH_ROOT/layers' '$BERTH_ROOT/blobs/sha256' '$BERTH_ROOT/images' -mindepth 1)\" ]"
+check "rmi of a missing image fails with its name" -- expect_fail "nosuch" berth rmi nosuch
+
+# a dangling image (its only name moved) goes with image prune
+check "load two images, then move a name" -- bash -c "berth load -q -i '$FIXTURES/hc-links' >/dev/null && berth load -q -i '$FIXTURES/hc-modes' >/dev/null && berth tag localhost/hc-modes:latest localhost/hc-links:latest"
+check "image prune removes only the dangling image" -- bash -c "berth image prune -f | grep -q '^deleted: ' && test \"\$(berth images -q | wc -l)\" -eq 1"
+
+# import: a flat rootfs tarball becomes a one-layer image
+mkdir -p "$T/rootfs/bin" "$T/rootfs/etc"
+cp /bin/busybox "$T/rootfs/bin/busybox" 2>/dev/null || cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
+ln -s busybox "$T/rootfs/bin/sh"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$T/rootfs/etc/passwd"
+tar --numeric-owner -C "$T/rootfs" -cf "$T/rootfs.tar" . && chmod a+r "$T/rootfs.tar"
+check "import ROOTFS.tar NAME creates a one-layer image" -- berth import -q "$T/rootfs.tar" imported:1
+check "the imported image has the files, owned by root" -- bash -c "berth image tree localhost/imported:1 | grep -q \$'^/bin/sh\tl\t0777\t0\t0\t7\tbusybox'"
+check "history of an imported image says where it came from" -- bash -c "berth history localhost/imported:1 | grep -q 'Imported from'"
+check "import from stdin works (gzip)" -- bash -c "gzip -c '$T/rootfs.tar' > '$T/rootfs.tgz'; chmod a+r '$T/rootfs.tgz'; berth import -q - imported:gz < '$T/rootfs.tgz' | grep -q '^sha256:'"
+check "import of a non-tar fails cleanly" -- expect_fail "tar" berth import -q /etc/hostname bad:1
+
+# concurrency: two loads sharing a base layer at once
+export BERTH_ROOT="$T/store-conc"
+conc() {
+	berth load -q -i "$FIXTURES/podman-multilayer.oci-archive.tar" >"$T/c1" 2>&1 &
+	local p1=$!
+	berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar" >"$T/c2" 2>&1 &
+	local p2=$!
+	wait $p1 && wait $p2 || { cat "$T/c1" "$T/c2" >&2; return 1; }
+	berth image tree localhost/fixture:multilayer >/dev/null && berth image tree localhost/bb:latest >/dev/null
+}
+check "two concurrent loads sharing a layer both succeed" -- conc
+
+# a load killed mid-way leaves no image and no leftovers after the next command
+export BERTH_ROOT="$T/store-kill"
+killed_load() {
+	berth load -q -i "$FIXTURES/podman-multilayer.docker-archive.tar" >/dev/null 2>&1 &
+	local pid=$!
+	sleep 0.05
+	pkill -KILL -f "berth load -q -i $FIXTURES/podman-multilayer.docker-archive.tar" 2>/dev/null
+	wait $pid 2>/dev/null
+	berth images >/dev/null || return 1
+	[ -z "$(ls -A "$BERTH_ROOT/tmp")" ] || { ls -la "$BERTH_ROOT/tmp" >&2; return 1; }
+	# whatever made it in must be complete or absent
+	if berth images -q | grep -q .; then berth image tree localhost/fixture:multilayer >/dev/null; fi
+}
+check "a killed load leaves no partial image and the next command cleans up" -- killed_load
+finish

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs, builds and runs every berth test on Debian 12, as root:
+#   unit tests as root; integration tests as a user with a subuid range
+#   and as one without; then the same under ASan/UBSan.
+# Ends with "N passed, N failed" (meson tests, all legs).
+set -u
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "run-all: run as root (it installs packages and creates test users)" >&2; exit 1; }
+
+contrib/install-deps.sh || exit 1
+tests/setup-users.sh || exit 1
+export BERTH_TESTS_MUST_WORK=1
+
+passed=0
+failed=0
+leg() { # leg NAME BUILDDIR USER SUITE
+	local name=$1 dir=$2 user=$3 suite=$4 out
+	echo "=== $name"
+	out=$(BERTH_TEST_USER=$user meson test -C "$dir" --suite "$suite" --print-errorlogs 2>&1)
+	echo "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' 
+	echo "$out" | sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' | grep -E '^(not ok|#)' | head -60
+	local ok fail to
+	ok=$(echo "$out" | sed -n 's/^Ok: *\([0-9]*\).*/\1/p')
+	fail=$(echo "$out" | sed -n 's/^Fail: *\([0-9]*\).*/\1/p')
+	to=$(echo "$out" | sed -n 's/^Timeout: *\([0-9]*\).*/\1/p')
+	if [ -z "$ok" ]; then
+		echo "$out" | tail -20
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + ${fail:-0} + ${to:-0}))
+}
+
+build() { # build DIR [meson options...]
+	local dir=$1; shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" -Dwerror=true "$@" >/dev/null || return 1
+	fi
+	ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
+}
+
+if build build; then
+	leg "unit (root)" build "" unit
+	leg "integration (user with subuid range)" build berth-sub integration
+	leg "integration (user without subuid range)" build berth-nosub integration
+else
+	echo "build failed"; failed=$((failed + 1))
+fi
+if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	leg "unit (ASan/UBSan)" build-asan "" unit
+	leg "integration (ASan/UBSan, user with subuid range)" build-asan berth-sub integration
+else
+	echo "sanitizer build failed"; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: the layer metadata table and its file format. */
+#include <string.h>
+#include <unistd.h>
+
+#include "../../fusefs/meta.h"
+#include "../../runner/util.h"
+#include "../tap.h"
+
+static struct bfs_entry *mk(const char *path, char type, uint32_t mode)
+{
+	struct bfs_entry *e = bfs_entry_new(path, type);
+	e->mode = mode;
+	return e;
+}
+
+int main(void)
+{
+	struct bfs_meta *m = bfs_meta_new(), *back = NULL;
+	struct berth_error err = { 0 };
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	for (int i = 0; i < 1000; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "/d/f%d", i);
+		bfs_meta_put(m, mk(p, BFS_REG, 0644));
+	}
+	is_int(bfs_meta_count(m), 1000, "1000 entries stored (the table grows)");
+	ok(bfs_meta_get(m, "/d/f999") != NULL, "lookup after growth");
+	bfs_meta_put(m, mk("/d", BFS_DIR, 0755));
+	bfs_meta_remove(m, "/d", true);
+	is_int(bfs_meta_count(m), 0, "removing a subtree removes the directory and everything below");
+
+	struct bfs_entry *e = mk("/odd\tname\n\\x", BFS_REG, 04755);
+	e->uid = 1000;
+	e->gid = 33;
+	bfs_entry_add_xattr(e, "user.a=b,c", "v\0bin", 5);
+	bfs_meta_put(m, e);
+	e = mk("/dev/null", BFS_CHR, 0666);
+	e->rdev_major = 1;
+	e->rdev_minor = 3;
+	bfs_meta_put(m, e);
+	e = mk("/opq", BFS_DIR, 0700);
+	e->opaque = true;
+	bfs_meta_put(m, e);
+	bfs_meta_put(m, mk("/gone", BFS_WHITEOUT, 0));
+
+	f = tmpfile();
+	ok(bfs_meta_write(m, fileno(f), &err) == 0, "write the table");
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ok(bfs_meta_parse(buf, n, &back, &err) == 0, "parse it back");
+	is_int(bfs_meta_count(back), 4, "same number of entries");
+	e = bfs_meta_get(back, "/odd\tname\n\\x");
+	ok(e && e->mode == 04755 && e->uid == 1000 && e->gid == 33, "escaped path, setuid mode and owner survive");
+	ok(e && e->n_xattrs == 1 && strcmp(e->xattrs[0].name, "user.a=b,c") == 0 && e->xattrs[0].len == 5 &&
+		   memcmp(e->xattrs[0].value, "v\0bin", 5) == 0,
+	   "binary xattr value and a name with separators survive");
+	e = bfs_meta_get(back, "/dev/null");
+	ok(e && e->type == BFS_CHR && e->rdev_major == 1 && e->rdev_minor == 3, "device numbers survive");
+	ok(bfs_meta_get(back, "/opq") && bfs_meta_get(back, "/opq")->opaque, "opaque flag survives");
+	ok(bfs_meta_get(back, "/gone") && bfs_meta_get(back, "/gone")->type == BFS_WHITEOUT, "whiteout survives");
+	bfs_meta_free(back);
+	back = NULL;
+
+	static const char *const bad[] = {
+		"# berth-layer-meta 1\n/x\tf\t-\t0644\t0\t0\t0:0\t0.0\t-", /* no newline */
+		"# berth-layer-meta 1\nx\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* relative */
+		"# berth-layer-meta 1\n/x\tq\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* type */
+		"# berth-layer-meta 1\n/x\tf\t-\t17777\t0\t0\t0:0\t0.0\t-\n", /* mode */
+		"# berth-layer-meta 1\n/x\tf\t-\t0644\t0\t0\t0:0\t0.0\tuser.a=zz\n", /* hex */
+		"# berth-layer-meta 1\n/x\\q\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* escape */
+		"# something else\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int r = bfs_meta_parse(bad[i], strlen(bad[i]), &back, &err);
+		ok(r < 0 && err.msg, "malformed metadata %zu refused: %s", i, err.msg ? err.msg : "accepted");
+		berth_error_clear(&err);
+		if (r == 0)
+			bfs_meta_free(back);
+	}
+	bfs_meta_free(m);
+	return tap_done();
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests: the tar reader and the layer unpacker on tars built here
+ * (libarchive's writer), resolved against real layer directories.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../runner/tar.h"
+#include "../../runner/unpack.h"
+#include "../../runner/util.h"
+#include "../tap.h"
+
+struct member {
+	const char *name;
+	char type; /* f d l h(ardlink) */
+	const char *data; /* content or link target */
+	unsigned mode;
+};
+
+/* Build a tar in a memfd-like temp file; returns an fd at offset 0. */
+static int make_tar(const struct member *m, size_t n, int format)
+{
+	static char buf[1 << 20];
+	size_t used = 0;
+	struct archive *a = archive_write_new();
+	FILE *f = tmpfile();
+
+	archive_write_set_format(a, format);
+	archive_write_open_memory(a, buf, sizeof(buf), &used);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_perm(e, m[i].mode ? m[i].mode : 0644);
+		archive_entry_set_uid(e, 1000);
+		archive_entry_set_gid(e, 33);
+		switch (m[i].type) {
+		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
+		case 'l':
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_symlink(e, m[i].data);
+			break;
+		case 'h':
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_hardlink(e, m[i].data);
+			break;
+		default:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
+		}
+		archive_write_header(a, e);
+		if (m[i].type == 'f')
+			archive_write_data(a, m[i].data, strlen(m[i].data));
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	fwrite(buf, 1, used, f);
+	fflush(f);
+	int fd = dup(fileno(f));
+	fclose(f);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+struct memsrc {
+	int fd;
+};
+
+static ssize_t fd_read(void *ctx, void *buf, size_t len, struct berth_error *err)
+{
+	(void)err;
+	return read(((struct memsrc *)ctx)->fd, buf, len);
+}
+
+static void test_tar_reader(void)
+{
+	char longname[300];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	memcpy(longname + 100, "/", 1);
+	const struct member m[] = {
+		{ "dir/", 'd', NULL, 0755 },
+		{ "dir/file", 'f', "hello\n", 04755 },
+		{ longname, 'f', "x", 0 },
+		{ "dir/link", 'l', "../target", 0 },
+		{ "dir/hard", 'h', "dir/file", 0 },
+	};
+	int formats[] = { ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FORMAT_TAR_GNUTAR };
+	for (size_t k = 0; k < ARRAY_SIZE(formats); k++) {
+		struct memsrc src = { make_tar(m, ARRAY_SIZE(m), formats[k]) };
+		struct tar_reader *t = tar_reader_new(fd_read, &src);
+		struct berth_error err = { 0 };
+		struct tar_entry *e;
+		const void *data;
+		int i = 0;
+
+		while (tar_next(t, &e, &err) == 1) {
+			if (i == 0)
+				ok(e->type == BFS_DIR && strcmp(e->path, "dir/") == 0, "fmt %zu: directory entry", k);
+			if (i == 1) {
+				ssize_t n = tar_read_data(t, &data, &err);
+				ok(e->mode == 04755 && e->uid == 1000 && e->gid == 33 && n == 6 &&
+					   memcmp(data, "hello\n", 6) == 0,
+				   "fmt %zu: file with setuid mode, owner and data", k);
+			}
+			if (i == 2)
+				is_str(e->path, longname, "long name (pax path / GNU L) read back");
+			if (i == 3)
+				ok(e->type == BFS_LNK && strcmp(e->linkpath, "../target") == 0, "fmt %zu: symlink", k);
+			if (i == 4)
+				ok(e->hardlink && strcmp(e->linkpath, "dir/file") == 0, "fmt %zu: hardlink", k);
+			i++;
+		}
+		is_int(i, 5, "all members read");
+		ok(!err.msg, "no error at the end");
+		tar_reader_free(t);
+		close(src.fd);
+	}
+
+	/* a flipped byte breaks the checksum; a cut stream is truncated */
+	struct memsrc src = { make_tar(m, 2, ARCHIVE_FORMAT_TAR_USTAR) };
+	char raw[8192];
+	ssize_t len = read(src.fd, raw, sizeof(raw));
+	close(src.fd);
+	FILE *f = tmpfile();
+	raw[10] ^= 1;
+	fwrite(raw, 1, (size_t)len, f);
+	fflush(f);
+	src.fd = fileno(f);
+	lseek(src.fd, 0, SEEK_SET);
+	struct tar_reader *t = tar_reader_new(fd_read, &src);
+	struct berth_error err = { 0 };
+	struct tar_entry *e;
+	ok(tar_next(t, &e, &err) < 0 && err.msg && strstr(err.msg, "checksum"), "corrupt header: %s", err.msg ? err.msg : "accepted");
+	berth_error_clear(&err);
+	tar_reader_free(t);
+	fclose(f);
+
+	f = tmpfile();
+	raw[10] ^= 1;
+	fwrite(raw, 1, 512 + 512 + 3, f); /* dir header, file header, 3 bytes of data */
+	fflush(f);
+	src.fd = fileno(f);
+	lseek(src.fd, 0, SEEK_SET);
+	t = tar_reader_new(fd_read, &src);
+	const void *d;
+	int r1 = tar_next(t, &e, &err), r2 = tar_next(t, &e, &err);
+	ssize_t n1 = tar_read_data(t, &d, &err), n2 = tar_read_data(t, &d, &err);
+	ok(r1 == 1 && r2 == 1 && n1 == 3 && n2 < 0 && err.msg && strstr(err.msg, "truncated"),
+	   "truncated data is an error: %s", err.msg ? err.msg : "none");
+	berth_error_clear(&err);
+	tar_reader_free(t);
+	fclose(f);
+}
+
+static void test_names(void)
+{
+	static const struct { const char *in, *out; } good[] = {
+		{ "./etc/passwd", "/etc/passwd" }, { "etc//x/", "/etc/x" }, { ".", "/" },
+		{ "./", "/" }, { "a/./b", "/a/b" }, { "..a/b..", "/..a/b.." },
+	};
+	static const char *const bad[] = { "../x", "a/../../x", "/etc/passwd", "a/..", ".." };
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct berth_error err = { 0 };
+		char *out = NULL;
+		unpack_normalize_name(good[i].in, &out, &err);
+		is_str(out, good[i].out, good[i].in);
+		free(out);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct berth_error err = { 0 };
+		char *out = NULL;
+		ok(unpack_normalize_name(bad[i], &out, &err) < 0 && strstr(err.msg, bad[i][0] == '/' ? "absolute" : ".."),
+		   "\"%s\" refused: %s", bad[i], err.msg ? err.msg : "accepted");
+		berth_error_clear(&err);
+		free(out);
+	}
+	is_int(unpack_host_mode(BFS_REG, 04777), 0755 | 0600, "host files lose setuid and world-write");
+	is_int(unpack_host_mode(BFS_DIR, 01777), 0755, "host dirs lose sticky and world-write");
+	is_int(unpack_host_mode(BFS_REG, 0), 0600, "a mode 0000 file stays readable by its owner");
+}
+
+/* Unpack members as a new layer on top of lowers (top first). */
+static int unpack(const char *dir, const struct member *m, size_t n, struct bfs_layer *lowers,
+		  size_t n_lowers, struct bfs_layer *out, struct berth_error *err)
+{
+	struct bfs_stack st = { .n = n_lowers + 1 };
+	struct unpack_result res;
+	int fd = make_tar(m, n, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED), r;
+
+	mkdir(dir, 0755);
+	out->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	out->meta = bfs_meta_new();
+	out->name = xstrdup(dir);
+	st.layers = xcalloc(st.n, sizeof(*st.layers));
+	st.layers[0] = *out;
+	for (size_t i = 0; i < n_lowers; i++)
+		st.layers[i + 1] = lowers[i];
+	r = unpack_layer(&st, fd, NULL, NULL, &res, err);
+	free(st.layers);
+	close(fd);
+	return r;
+}
+
+static void test_unpack(void)
+{
+	char tmpl[] = "/tmp/berth-unit.XXXXXX";
+	char *root = mkdtemp(tmpl);
+	struct berth_error err = { 0 };
+	struct bfs_layer l1, l2, l3, stack_layers[2];
+	_cleanup_free_ char *d1 = xasprintf("%s/l1", root), *d2 = xasprintf("%s/l2", root),
+			    *d3 = xasprintf("%s/l3", root);
+	const struct member m1[] = {
+		{ "etc/", 'd', NULL, 0755 },
+		{ "etc/keep", 'f', "k", 0 },
+		{ "etc/gone", 'f', "g", 0 },
+		{ "opq/", 'd', NULL, 0755 },
+		{ "opq/old", 'f', "o", 0 },
+		{ "real/", 'd', NULL, 0755 },
+		{ "link", 'l', "/real", 0 },
+		{ "data", 'f', "shared", 0 },
+	};
+	const struct member m2[] = {
+		{ "etc/.wh.gone", 'f', "", 0 },
+		{ "opq/.wh..wh..opq", 'f', "", 0 },
+		{ "opq/new", 'f', "n", 0 },
+		{ "link/through", 'f', "t", 0 },
+		{ "hard", 'h', "data", 0 },
+	};
+	struct bfs_stack st = { .n = 2, .layers = stack_layers };
+	size_t layer;
+
+	ok(unpack(d1, m1, ARRAY_SIZE(m1), NULL, 0, &l1, &err) == 0, "base layer unpacks: %s", err.msg ? err.msg : "");
+	ok(unpack(d2, m2, ARRAY_SIZE(m2), &l1, 1, &l2, &err) == 0, "upper layer unpacks: %s", err.msg ? err.msg : "");
+	stack_layers[0] = l2;
+	stack_layers[1] = l1;
+	ok(bfs_stack_lookup(&st, "/etc/keep", NULL) != NULL, "untouched lower file visible");
+	ok(bfs_stack_lookup(&st, "/etc/gone", NULL) == NULL, "whiteout hides the lower file");
+	ok(bfs_stack_lookup(&st, "/opq/old", NULL) == NULL, "opaque dir hides lower children");
+	ok(bfs_stack_lookup(&st, "/opq/new", &layer) && layer == 0, "opaque dir keeps its own children");
+	ok(bfs_stack_lookup(&st, "/real/through", &layer) && layer == 0, "a write through a lower symlink lands inside the rootfs");
+	ok(bfs_stack_lookup(&st, "/link", &layer) && layer == 1 &&
+		   bfs_stack_lookup(&st, "/link", NULL)->type == BFS_LNK, "the symlink stays a symlink");
+	struct stat a, b;
+	ok(fstatat(l1.dirfd, "data", &a, 0) == 0 && fstatat(l2.dirfd, "hard", &b, 0) == 0 && a.st_ino == b.st_ino,
+	   "a hardlink to a lower file shares its inode");
+	ok(bfs_meta_get(l2.meta, "/etc")->mode == 0755 && bfs_meta_get(l2.meta, "/etc")->uid == 1000,
+	   "an implicit parent copies the lower directory's attributes");
+
+	char *out = NULL;
+	ok(bfs_stack_resolve(&st, "/link/../../../etc", BFS_FOLLOW_LAST, &out, NULL, &err) == 0 &&
+		   strcmp(out, "/etc") == 0, "\"..\" stops at the root: %s", out ? out : err.msg);
+	free(out);
+	out = NULL;
+
+	const struct member bad_hl[] = { { "h", 'h', "nonexistent", 0 } };
+	ok(unpack(d3, bad_hl, 1, stack_layers, 2, &l3, &err) < 0 && strstr(err.msg, "hardlink"),
+	   "a hardlink to nothing is refused: %s", err.msg ? err.msg : "accepted");
+	berth_error_clear(&err);
+	bfs_layer_release(&l3);
+	rm_rf_at(AT_FDCWD, d3, &err);
+	const struct member loop[] = { { "a", 'l', "b", 0 }, { "b", 'l', "a", 0 }, { "a/x", 'f', "x", 0 } };
+	ok(unpack(d3, loop, 3, NULL, 0, &l3, &err) < 0 && err.errnum == ELOOP, "a symlink loop is refused: %s",
+	   err.msg ? err.msg : "accepted");
+	berth_error_clear(&err);
+	bfs_layer_release(&l3);
+	rm_rf_at(AT_FDCWD, d3, &err);
+	const struct member notdir[] = { { "f", 'f', "x", 0 }, { "f/x", 'f', "x", 0 } };
+	ok(unpack(d3, notdir, 2, NULL, 0, &l3, &err) < 0 && err.errnum == ENOTDIR, "a file as a parent is refused: %s",
+	   err.msg ? err.msg : "accepted");
+	berth_error_clear(&err);
+	bfs_layer_release(&l3);
+
+	bfs_layer_release(&l1);
+	bfs_layer_release(&l2);
+	rm_rf_at(AT_FDCWD, root, &err);
+}
+
+int main(void)
+{
+	setlocale(LC_CTYPE, "C.UTF-8");
+	test_tar_reader();
+	test_names();
+	test_unpack();
+	return tap_done();
+}
