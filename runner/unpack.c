@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * unpack.c: layer tar -> store layer. libarchive only decompresses (raw
- * format, any filter); the uncompressed stream is hashed for the diffID
- * as berth's own tar reader (tar.c) parses it. One pass, bounded memory,
- * whatever the layer size.
+ * format; gzip, zstd, bzip2 or xz, in-process); the uncompressed stream
+ * is hashed for the diffID as berth's own tar reader (tar.c) parses it.
+ * One pass, bounded memory, whatever the layer size.
  *
  * Hostile input: member names are normalised (no "..", no absolute names),
  * parent directories are resolved in the merged rootfs (lower layers plus
@@ -390,12 +390,36 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 	return 0;
 }
 
+/* The compressions layers come in: OCI has gzip and zstd, docker also
+ * reads bzip2 and xz. Never archive_read_support_filter_all(): for lrzip,
+ * grzip, lzop (and any codec it was built without) libarchive spawns an
+ * external program from $PATH on the untrusted stream. A filter is only
+ * enabled when libarchive decodes it in-process (ARCHIVE_OK, not WARN). */
+static int (*const layer_filters[])(struct archive *) = {
+	archive_read_support_filter_gzip,
+	archive_read_support_filter_zstd,
+	archive_read_support_filter_bzip2,
+	archive_read_support_filter_xz,
+};
+
+static void add_layer_filters(struct archive *a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(layer_filters); i++) {
+		struct archive *probe = archive_read_new();
+		bool builtin = layer_filters[i](probe) == ARCHIVE_OK;
+
+		archive_read_free(probe);
+		if (builtin)
+			layer_filters[i](a);
+	}
+}
+
 static int open_raw(struct unpack *u, int blob_fd)
 {
 	struct archive_entry *ae;
 
 	u->raw = archive_read_new();
-	archive_read_support_filter_all(u->raw);
+	add_layer_filters(u->raw);
 	archive_read_support_format_raw(u->raw);
 	archive_read_support_format_empty(u->raw);
 	if (archive_read_open_fd(u->raw, blob_fd, READ_CHUNK) != ARCHIVE_OK ||

@@ -8,7 +8,8 @@
  * nothing written outside the new layer (a sentinel directory next to it
  * stays empty, the lower layer is unchanged), the metadata table and the
  * host tree agree, host modes are safe, no fd leaks, no helper program
- * spawned. The JSON and metadata parsers are fuzz-oci.c's job.
+ * spawned. BERTH_FUZZ_VERBOSE=1 prints each run's outcome. The JSON and
+ * metadata parsers are fuzz-oci.c's job.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -356,6 +357,9 @@ static void run_one(const uint8_t *data, size_t size, bool with_lower)
 	CHECK(make_layer("top", &layers[0]) == 0);
 	r = unpack_layer(&stack, blob, NULL, NULL, &res, &err);
 	CHECK(r == 0 ? err.msg == NULL : err.msg != NULL);
+	if (getenv("BERTH_FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz-unpack: %s lower: %s\n", with_lower ? "with" : "without",
+			r == 0 ? "unpacked" : err.msg);
 	if (r == 0) {
 		_cleanup_close_ int root = openat(layers[0].dirfd, ".",
 						  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
