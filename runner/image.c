@@ -329,7 +329,7 @@ static void keep_add(struct keep *k, const char *hex)
 
 static bool keep_has(struct keep *k, const char *hex)
 {
-	return bsearch(&hex, k->v, k->n, sizeof(char *), cmp_str) != NULL;
+	return k->n > 0 && bsearch(&hex, k->v, k->n, sizeof(char *), cmp_str) != NULL;
 }
 
 /* Remove entries of dir (relative to the store root) not in keep. */
