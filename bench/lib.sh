@@ -98,6 +98,36 @@ bench_berth_version() {
 	printf '%s%s\n' "${v:-unknown}" "${g:+ (git $g)}"
 }
 
+# $BENCH_DIR/bin/wait-idle [MAX_SECONDS]: return once the CPUs have been
+# at least 90% idle for half a second, or after MAX_SECONDS (default 180)
+# with a warning. Run before every measured run (in hyperfine --prepare,
+# which is not timed) so that a build or a fuzzer elsewhere on the machine
+# stays out of the figures. Waits are logged to $WAIT_IDLE_LOG if set.
+bench_install_wait_idle() {
+	local dst=$BENCH_DIR/bin/wait-idle
+	install -d -m 755 "$BENCH_DIR/bin"
+	cat >"$dst" <<'WAIT_IDLE'
+#!/bin/sh
+max=${1:-180} start=$(date +%s) n=0
+sample() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+while :; do
+	set -- $(sample); b0=$1 t0=$2; sleep 0.5
+	set -- $(sample); busy=$(($1 - b0)) total=$(($2 - t0))
+	[ $((busy * 10)) -le "$total" ] && break
+	n=$((n + 1))
+	if [ $(($(date +%s) - start)) -ge "$max" ]; then
+		[ -z "$WAIT_IDLE_LOG" ] || echo "gave up after ${max}s" >>"$WAIT_IDLE_LOG"
+		echo "wait-idle: machine still busy after ${max}s, measuring anyway" >&2
+		exit 0
+	fi
+done
+[ "$n" = 0 ] || [ -z "$WAIT_IDLE_LOG" ] || echo "waited $(($(date +%s) - start))s" >>"$WAIT_IDLE_LOG"
+exit 0
+WAIT_IDLE
+	chmod 755 "$dst"
+	printf '%s\n' "$dst"
+}
+
 bench_fstype() { findmnt -n -o FSTYPE -T "$1" 2>/dev/null || df --output=fstype "$1" | tail -n 1; }
 
 # Machine description, one "key: value" per line.

@@ -4,6 +4,14 @@
 . "$(dirname "$0")/../lib.sh"
 
 
+runs_as_test_user() {
+	local want
+	want=$(id -u "${BERTH_TEST_USER:-$(id -un)}")
+	berth info | grep -qx "uid:     $want" || return 1
+	# and never as root when a test user is set: the point is rootless
+	[ -z "$BERTH_TEST_USER" ] || [ "$want" != 0 ]
+}
+check "berth runs as the test user (${BERTH_TEST_USER:-$(id -un)})" -- runs_as_test_user
 check "berth version prints the version" -- bash -c "'$BERTH' version | grep -q '^berth version [0-9]'"
 for v in load import images rmi tag inspect history save info; do
 	check "berth $v --help exits 0 with a usage line" -- bash -c "'$BERTH' $v --help | grep -q '^Usage: berth $v'"
