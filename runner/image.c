@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,18 +24,23 @@ int json_parse_bounded(const char *buf, size_t len, const char *what,
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *o;
 	enum json_tokener_error je;
+	size_t end;
 
 	if (!tok)
 		abort();
+	if (len > INT_MAX)
+		return berth_error_set(err, 0, "%s: too large", what);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	je = json_tokener_get_error(tok);
-	if (o && je == json_tokener_success && (size_t)json_tokener_get_parse_end(tok) < len &&
-	    buf[json_tokener_get_parse_end(tok) + strspn(buf + json_tokener_get_parse_end(tok), " \t\r\n")] != '\0') {
-		json_object_put(o);
-		o = NULL;
-		je = json_tokener_error_parse_unexpected;
-	}
+	end = o ? json_tokener_get_parse_end(tok) : len;
 	json_tokener_free(tok);
+	/* one document, then nothing but whitespace up to len */
+	while (o && end < len && strchr(" \t\r\n", buf[end]) && buf[end])
+		end++;
+	if (o && je == json_tokener_success && end < len) {
+		json_object_put(o);
+		return berth_error_set(err, 0, "%s: invalid JSON (trailing data)", what);
+	}
 	if (!o || je != json_tokener_success) {
 		json_object_put(o);
 		return berth_error_set(err, 0, "%s: invalid JSON (%s)", what,

@@ -157,7 +157,7 @@ static int extract(struct source *src, int fd, struct berth_error *err)
 	size_t n_links = 0;
 	int r, ret = -1;
 
-	archive_read_support_filter_all(a);
+	unpack_support_filters(a); /* never filter_all: it may spawn programs */
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, fd, COPY_CHUNK) != ARCHIVE_OK) {
 		berth_error_set(err, 0, "%s: not a readable archive: %s", src->label, archive_error_string(a));

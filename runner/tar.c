@@ -400,6 +400,10 @@ static int build_entry(struct tar_reader *t, const unsigned char *h, struct bert
 	e->mtime_sec = t->has_mtime ? t->pax_mtime : (int64_t)mtime;
 	e->mtime_nsec = t->has_mtime ? t->pax_mtime_nsec : 0;
 	e->size = t->has_size ? t->pax_size : size;
+	/* bounded so that size + padding never wraps */
+	if (e->size > ((uint64_t)1 << 62))
+		return berth_error_set(err, 0, "entry \"%s\": absurd size %llu", e->path,
+				       (unsigned long long)e->size);
 	if (e->type == BFS_REG && !e->hardlink) {
 		t->remaining = e->size;
 		t->padding = (BLOCK - e->size % BLOCK) % BLOCK;

@@ -402,7 +402,7 @@ static int (*const layer_filters[])(struct archive *) = {
 	archive_read_support_filter_xz,
 };
 
-static void add_layer_filters(struct archive *a)
+void unpack_support_filters(struct archive *a)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(layer_filters); i++) {
 		struct archive *probe = archive_read_new();
@@ -419,7 +419,7 @@ static int open_raw(struct unpack *u, int blob_fd)
 	struct archive_entry *ae;
 
 	u->raw = archive_read_new();
-	add_layer_filters(u->raw);
+	unpack_support_filters(u->raw);
 	archive_read_support_format_raw(u->raw);
 	archive_read_support_format_empty(u->raw);
 	if (archive_read_open_fd(u->raw, blob_fd, READ_CHUNK) != ARCHIVE_OK ||

@@ -39,6 +39,11 @@ mode_t unpack_host_mode(char type, uint32_t mode);
 /* The diffID of a (possibly compressed) tar stream, read to its end. */
 int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err);
 
+/* Enable the decompression filters berth accepts (gzip, zstd, bzip2, xz),
+ * only those libarchive decodes in-process: never an external program. */
+struct archive;
+void unpack_support_filters(struct archive *a);
+
 /* A reader that only decompresses fd (gzip, zstd or none): read the
  * uncompressed stream with archive_read_data(). */
 struct archive *unpack_open_decompressor(int fd, struct berth_error *err);

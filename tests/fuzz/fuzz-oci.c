@@ -4,11 +4,15 @@
  * index, manifest and config, docker-archive's manifest.json, a layer's
  * metadata table, image references and tar member names. Every parser sees
  * every input; whatever they return is freed again so LeakSanitizer can
- * hold them to their ownership rules. Tar content is fuzz-unpack.c's job.
+ * hold them to their ownership rules. Round trips are checked too: a
+ * normalised reference normalises to itself, a metadata table written out
+ * parses back to the same text. Tar content is fuzz-unpack.c's job.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../fusefs/meta.h"
 #include "../../runner/oci.h"
@@ -103,13 +107,39 @@ static int touch_entry(struct bfs_entry *e, void *data)
 	return 0;
 }
 
+/* bfs_meta_write() output, read back from a memfd. */
+static char *meta_text(const struct bfs_meta *m, size_t *len)
+{
+	struct berth_error err = { 0 };
+	int fd = memfd_create("meta", MFD_CLOEXEC);
+	char *text = NULL;
+
+	if (fd < 0 || bfs_meta_write(m, fd, &err) < 0 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    read_fd_all(fd, (size_t)1 << 30, &text, len, &err) < 0)
+		abort();
+	close(fd);
+	return text;
+}
+
 static void fuzz_meta(const char *buf, size_t len)
 {
 	struct berth_error err = { 0 };
-	struct bfs_meta *m = NULL;
+	struct bfs_meta *m = NULL, *m2 = NULL;
 
 	if (bfs_meta_parse(buf, len, &m, &err) == 0) {
+		size_t len1, len2;
+		_cleanup_free_ char *t1 = NULL, *t2 = NULL;
+
 		bfs_meta_foreach(m, touch_entry, NULL);
+		/* what berth writes it must read back, unchanged */
+		t1 = meta_text(m, &len1);
+		if (bfs_meta_parse(t1, len1, &m2, &err) < 0)
+			__builtin_trap();
+		t2 = meta_text(m2, &len2);
+		if (len1 != len2 || memcmp(t1, t2, len1) != 0 ||
+		    bfs_meta_count(m) != bfs_meta_count(m2))
+			__builtin_trap();
+		bfs_meta_free(m2);
 		bfs_meta_free(m);
 	}
 	berth_error_clear(&err);

@@ -48,7 +48,9 @@ for t in $targets; do
 	corpus=$out/corpus-$t.run
 	mkdir -p "$corpus"
 	# a copy: seeds plus whatever earlier runs found, never the tree's
-	cp -n "$here/corpus-$t"/* "$corpus"/
+	for f in "$here/corpus-$t"/*; do
+		[ -e "$corpus/${f##*/}" ] || cp "$f" "$corpus/"
+	done
 	mkdir -p "$tmp/$t"
 	echo "== fuzz-$t: ${secs}s over $corpus"
 	if ! TMPDIR=$tmp/$t "$out/fuzz-$t" \
