@@ -12,8 +12,9 @@
 #           (after `podman rmi -f localhost/debian:bookworm` before every run)
 # Both stores are on the same filesystem (peer's home). The input stays in
 # the page cache (a warm-up run reads it first); `sync` runs before every
-# timed run so one run's write-back does not land on the next; neither side
-# is timed to disk. Times are hyperfine medians; peak RSS is GNU time's
+# timed run so one run's write-back does not land on the next, and then
+# bench/lib.sh's wait-idle waits until other processes leave the CPUs idle;
+# neither side is timed to disk. Times are hyperfine medians; peak RSS is GNU time's
 # "Maximum resident set size" of one more run of each. The results go to
 # docs/performance.md (section "Image load") and, in full, to
 # $BENCH_DIR/results/DATE/.
@@ -54,12 +55,15 @@ bench_need_gnu_time
 
 install -d -m 755 -o "$PEER_USER" "$BENCH_DIR"
 BERTH=$(bench_install_berth)
+WAIT_IDLE=$(bench_install_wait_idle)
 PEER_HOME=$(bench_peer_home)
 STORE=$PEER_HOME/.cache/berth-bench/store
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RES=$BENCH_DIR/results/$STAMP
 install -d -m 755 -o "$PEER_USER" "$BENCH_DIR/results" "$RES"
 as_peer mkdir -p "$(dirname "$STORE")"
+WAIT_LOG=$RES/wait-idle.log
+as_peer touch "$WAIT_LOG"
 
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
@@ -106,8 +110,11 @@ FS_INPUT=$(bench_fstype "$BENCH_DIR")
 
 BERTH_LOAD() { printf 'BERTH_ROOT=%q %q load -i %q -q' "$STORE" "$BERTH" "$1"; }
 PODMAN_LOAD() { printf 'podman load -q -i %q' "$1"; }
-BERTH_PREP=$(printf 'rm -rf %q && mkdir -p %q && sync' "$STORE" "$STORE")
-PODMAN_PREP=$(printf 'podman rmi -f %q >/dev/null 2>&1; sync' "$PEER_DEBIAN")
+# Before every run: the empty store (berth) or no image (podman), the
+# write-back of the previous run done, and no other work on the CPUs.
+IDLE=$(printf 'WAIT_IDLE_LOG=%q %q' "$WAIT_LOG" "$WAIT_IDLE")
+BERTH_PREP=$(printf 'rm -rf %q && mkdir -p %q && sync && %s' "$STORE" "$STORE" "$IDLE")
+PODMAN_PREP=$(printf 'podman rmi -f %q >/dev/null 2>&1; sync; %s' "$PEER_DEBIAN" "$IDLE")
 
 declare -A OK MEDIAN RSS NOTE
 status=0
@@ -215,6 +222,14 @@ for fmt in "${FORMATS[@]}"; do
 		TARGET_NOTES+=("$fmt-archive: memory target (berth peak RSS < 64 MB) not met ($m MB)")
 	fi
 done
+WAITS=$(grep -c '^waited' "$WAIT_LOG" || true)
+GAVE_UP=$(grep -c '^gave up' "$WAIT_LOG" || true)
+BUSY_NOTE=
+if [ "$GAVE_UP" -gt 0 ]; then
+	BUSY_NOTE="Other processes kept the CPUs busy during $GAVE_UP of the measured runs (bench waited up to 180 s for idle CPUs, then measured anyway): these figures are noisier than usual."
+elif [ "$WAITS" -gt 0 ]; then
+	BUSY_NOTE="Other processes were using the CPUs before $WAITS of the measured runs; the benchmark waited for idle CPUs before each of them."
+fi
 for k in "${!NOTE[@]}"; do
 	TARGET_NOTES+=("$k failed: ${NOTE[$k]:-no image afterwards} (log in $RES)")
 done
@@ -227,6 +242,7 @@ if [ ${#TARGET_NOTES[@]} -eq 0 ]; then
 else
 	printf '%s\n' "${TARGET_NOTES[@]}"
 fi
+[ -z "$BUSY_NOTE" ] || echo "$BUSY_NOTE"
 echo "full results: $RES"
 
 # 6. docs/performance.md
@@ -254,7 +270,8 @@ EOF
 		echo "layer) written by \`podman save\` as a docker-archive (layer uncompressed)"
 		echo "and as an oci-archive (layer gzip-compressed). The berth store is made"
 		echo "afresh before every run; the input is in the page cache; \`sync\` runs"
-		echo "before each run and is not timed. Times are hyperfine medians of $RUNS runs"
+		echo "before each run, which starts once the CPUs are idle, and is not timed."
+		echo "Times are hyperfine medians of $RUNS runs"
 		echo "(after $WARMUP warm-up run$([ "$WARMUP" = 1 ] || echo s)); peak RSS is GNU time's maximum resident set size of one"
 		echo "run (for podman, that of its largest process)."
 		echo
@@ -270,6 +287,7 @@ EOF
 			echo
 			printf -- '- %s\n' "${TARGET_NOTES[@]}" | sed "s|$RES|\$BENCH_DIR/results/$STAMP|"
 		fi
+		[ -z "$BUSY_NOTE" ] || printf '\n%s\n' "$BUSY_NOTE"
 		echo
 		echo "Machine:"
 		echo

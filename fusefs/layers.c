@@ -19,7 +19,9 @@
 #define MAX_SYMLINKS 40
 
 static const struct bfs_entry default_root = {
-	.path = (char *)"/", .type = BFS_DIR, .mode = 0755,
+	.path = (char *)"/",
+	.type = BFS_DIR,
+	.mode = 0755,
 };
 
 char *bfs_path_dirname(const char *path)
@@ -43,8 +45,7 @@ char *bfs_path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s,
-					 const char *path, size_t *layer)
+const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *path, size_t *layer)
 {
 	_cleanup_free_ size_t *contrib = xmalloc((s->n + 1) * sizeof(size_t));
 	_cleanup_free_ char *prefix = xmalloc(strlen(path) + 1);
@@ -147,8 +148,8 @@ static void step(char **cur, const char *c, size_t len)
 	*cur = j;
 }
 
-int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags,
-		      char **out, bool *missing, struct berth_error *err)
+int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags, char **out,
+		      bool *missing, struct berth_error *err)
 {
 	_cleanup_free_ char *cur = xstrdup("/");
 	_cleanup_free_ char *rest = xstrdup(path);

@@ -16,9 +16,9 @@
 #include "meta.h"
 
 struct bfs_layer {
-	int dirfd;		/* the layer's host data tree (diff/) */
-	struct bfs_meta *meta;	/* its metadata table */
-	char *name;		/* for messages: the layer's digest */
+	int dirfd;	       /* the layer's host data tree (diff/) */
+	struct bfs_meta *meta; /* its metadata table */
+	char *name;	       /* for messages: the layer's digest */
 };
 
 struct bfs_stack {
@@ -28,8 +28,8 @@ struct bfs_stack {
 
 /* The visible entry at a canonical path (no symlinks followed), and which
  * layer holds it; NULL when the path does not exist in the merged view. */
-const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s,
-					 const char *path, size_t *layer);
+const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *path,
+					 size_t *layer);
 
 enum bfs_resolve_flags {
 	BFS_FOLLOW_LAST = 1, /* follow a symlink in the last component too */
@@ -40,8 +40,8 @@ enum bfs_resolve_flags {
  * layer root. *out gets the canonical path; *missing is set when some
  * component (the last or an intermediate one) does not exist, in which
  * case the rest is appended lexically. Fails with ENOTDIR or ELOOP. */
-int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags,
-		      char **out, bool *missing, struct berth_error *err);
+int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags, char **out,
+		      bool *missing, struct berth_error *err);
 
 /* Open the host object behind path in layer l (O_PATH unless flags say
  * otherwise), strictly beneath the layer's tree. */

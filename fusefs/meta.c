@@ -77,7 +77,10 @@ void bfs_meta_free(struct bfs_meta *m)
 	free(m);
 }
 
-size_t bfs_meta_count(const struct bfs_meta *m) { return m->count; }
+size_t bfs_meta_count(const struct bfs_meta *m)
+{
+	return m->count;
+}
 
 struct bfs_entry *bfs_entry_new(const char *path, char type)
 {
@@ -87,8 +90,7 @@ struct bfs_entry *bfs_entry_new(const char *path, char type)
 	return e;
 }
 
-void bfs_entry_add_xattr(struct bfs_entry *e, const char *name,
-			 const void *value, size_t len)
+void bfs_entry_add_xattr(struct bfs_entry *e, const char *name, const void *value, size_t len)
 {
 	e->xattrs = xrealloc(e->xattrs, (e->n_xattrs + 1) * sizeof(*e->xattrs));
 	e->xattrs[e->n_xattrs].name = xstrdup(name);
@@ -190,8 +192,8 @@ void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree)
 	}
 }
 
-int bfs_meta_foreach(const struct bfs_meta *m,
-		     int (*fn)(struct bfs_entry *e, void *data), void *data)
+int bfs_meta_foreach(const struct bfs_meta *m, int (*fn)(struct bfs_entry *e, void *data),
+		     void *data)
 {
 	for (size_t i = 0; i < m->n_buckets; i++)
 		for (struct node *n = m->buckets[i]; n; n = n->next) {
@@ -224,8 +226,7 @@ struct bfs_entry **bfs_meta_sorted(const struct bfs_meta *m, size_t *n)
 
 /* Escaping shared with the TSV output of `berth image tree`. Characters in
  * extra are escaped as \xHH too (the xattr name separators). */
-static void escape_into(const char *s, const char *extra, char **buf,
-			size_t *len, size_t *cap)
+static void escape_into(const char *s, const char *extra, char **buf, size_t *len, size_t *cap)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -288,8 +289,7 @@ static int unescape(char *s)
 			r += 2;
 			break;
 		}
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	*w = '\0';
@@ -312,10 +312,11 @@ static void format_entry(const struct bfs_entry *e, char **buf, size_t *len, siz
 	char num[160];
 
 	escape_into(e->path, NULL, buf, len, cap);
-	snprintf(num, sizeof(num), "\t%c\t%s\t%04o\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 ":%" PRIu32
-		 "\t%" PRId64 ".%09" PRIu32 "\t",
-		 e->type, e->opaque ? "o" : "-", e->mode & 07777, e->uid, e->gid,
-		 e->rdev_major, e->rdev_minor, e->mtime_sec, e->mtime_nsec);
+	snprintf(num, sizeof(num),
+		 "\t%c\t%s\t%04o\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 ":%" PRIu32 "\t%" PRId64
+		 ".%09" PRIu32 "\t",
+		 e->type, e->opaque ? "o" : "-", e->mode & 07777, e->uid, e->gid, e->rdev_major,
+		 e->rdev_minor, e->mtime_sec, e->mtime_nsec);
 	append_str(buf, len, cap, num);
 	if (e->n_xattrs == 0)
 		append_str(buf, len, cap, "-");
@@ -402,11 +403,10 @@ static int parse_line(char *line, struct bfs_entry **out)
 	if (unescape(f[0]) < 0 || f[0][0] != '/' || strlen(f[1]) != 1 ||
 	    !strchr("fdlpscbw", f[1][0]) || (strcmp(f[2], "-") && strcmp(f[2], "o")))
 		return -1;
-	if (sscanf(f[3], "%o", &mode) != 1 || mode > 07777 ||
-	    sscanf(f[4], "%lu", &uid) != 1 || uid > UINT32_MAX ||
-	    sscanf(f[5], "%lu", &gid) != 1 || gid > UINT32_MAX ||
-	    sscanf(f[6], "%u:%u", &maj, &min) != 2 ||
-	    sscanf(f[7], "%lld.%lu", &sec, &nsec) != 2 || nsec >= 1000000000UL)
+	if (sscanf(f[3], "%o", &mode) != 1 || mode > 07777 || sscanf(f[4], "%lu", &uid) != 1 ||
+	    uid > UINT32_MAX || sscanf(f[5], "%lu", &gid) != 1 || gid > UINT32_MAX ||
+	    sscanf(f[6], "%u:%u", &maj, &min) != 2 || sscanf(f[7], "%lld.%lu", &sec, &nsec) != 2 ||
+	    nsec >= 1000000000UL)
 		return -1;
 	e = bfs_entry_new(f[0], f[1][0]);
 	e->opaque = f[2][0] == 'o';
@@ -425,8 +425,7 @@ static int parse_line(char *line, struct bfs_entry **out)
 	return 0;
 }
 
-int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out,
-		   struct berth_error *err)
+int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out, struct berth_error *err)
 {
 	struct bfs_meta *m;
 	const char *p = buf, *end = buf + len;
@@ -458,8 +457,7 @@ int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out,
 	return 0;
 }
 
-int bfs_meta_read(int dirfd, const char *name, struct bfs_meta **out,
-		  struct berth_error *err)
+int bfs_meta_read(int dirfd, const char *name, struct bfs_meta **out, struct berth_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;

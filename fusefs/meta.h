@@ -34,9 +34,9 @@ struct bfs_xattr {
 };
 
 struct bfs_entry {
-	char *path; /* absolute, canonical: "/", "/etc/passwd" */
-	char type;  /* enum bfs_type */
-	bool opaque; /* directories only: lower layers' children are hidden */
+	char *path;    /* absolute, canonical: "/", "/etc/passwd" */
+	char type;     /* enum bfs_type */
+	bool opaque;   /* directories only: lower layers' children are hidden */
 	uint32_t mode; /* permission bits including 07000 */
 	uint32_t uid, gid;
 	uint32_t rdev_major, rdev_minor;
@@ -58,24 +58,21 @@ struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e);
 /* Remove path and, when subtree, everything below it. */
 void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree);
 /* Visit every entry (unordered). Stops when fn returns non-zero. */
-int bfs_meta_foreach(const struct bfs_meta *m,
-		     int (*fn)(struct bfs_entry *e, void *data), void *data);
+int bfs_meta_foreach(const struct bfs_meta *m, int (*fn)(struct bfs_entry *e, void *data),
+		     void *data);
 /* Entries sorted by path (bytewise), as a new array of borrowed pointers. */
 struct bfs_entry **bfs_meta_sorted(const struct bfs_meta *m, size_t *n);
 
 struct bfs_entry *bfs_entry_new(const char *path, char type);
 struct bfs_entry *bfs_entry_clone(const struct bfs_entry *src, const char *path);
 void bfs_entry_free(struct bfs_entry *e);
-void bfs_entry_add_xattr(struct bfs_entry *e, const char *name,
-			 const void *value, size_t len);
+void bfs_entry_add_xattr(struct bfs_entry *e, const char *name, const void *value, size_t len);
 
 /* Serialise the table (sorted) to fd / parse one back. */
 int bfs_meta_write(const struct bfs_meta *m, int fd, struct berth_error *err);
-int bfs_meta_read(int dirfd, const char *name, struct bfs_meta **out,
-		  struct berth_error *err);
+int bfs_meta_read(int dirfd, const char *name, struct bfs_meta **out, struct berth_error *err);
 /* Parse from memory; used by the reader and the fuzzer. */
-int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out,
-		   struct berth_error *err);
+int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out, struct berth_error *err);
 
 /* Escape a path for a TSV field: \\ \t \n \r and \xHH for control bytes. */
 char *bfs_escape(const char *s);

@@ -80,8 +80,10 @@ static struct json_object *image_config(struct store *s, const char *id, struct 
 int cmd_load(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{ "input", 'i', "PATH", "Read from an archive or OCI layout directory instead of stdin" },
-		{ "platform", 'P' + 256, "OS/ARCH[/VARIANT]", "Platform to pick from a multi-arch index" },
+		{ "input", 'i', "PATH",
+		  "Read from an archive or OCI layout directory instead of stdin" },
+		{ "platform", 'P' + 256, "OS/ARCH[/VARIANT]",
+		  "Platform to pick from a multi-arch index" },
 		{ "quiet", 'q', NULL, "Suppress progress output" },
 		{ 0 },
 	};
@@ -91,7 +93,8 @@ int cmd_load(int argc, char **argv)
 	_cleanup_store_ struct store *s = NULL;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "load", "load [-i PATH] [--platform OS/ARCH]", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "load", "load [-i PATH] [--platform OS/ARCH]", opts)) !=
+	       -1) {
 		if (c == 'i')
 			o.input = optarg;
 		else if (c == 'P' + 256)
@@ -102,7 +105,8 @@ int cmd_load(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("load", "unexpected argument \"%s\"", argv[optind]);
 	if ((!o.input || strcmp(o.input, "-") == 0) && isatty(STDIN_FILENO))
-		return cli_usage_error("load", "stdin is a terminal: give an archive with -i PATH or pipe one in");
+		return cli_usage_error(
+			"load", "stdin is a terminal: give an archive with -i PATH or pipe one in");
 	if (cli_open_store(&s))
 		return 1;
 	if (image_load(s, &o, &res, &err) < 0)
@@ -130,18 +134,21 @@ int cmd_import(int argc, char **argv)
 	char id[DIGEST_STR_LEN + 1];
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "import", "import [OPTIONS] ROOTFS.tar|- [NAME[:TAG]]", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "import", "import [OPTIONS] ROOTFS.tar|- [NAME[:TAG]]",
+			       opts)) != -1) {
 		if (c == 'm')
 			o.message = optarg;
 		else if (c == 'q')
 			o.quiet = true;
 	}
 	if (optind >= argc || argc - optind > 2)
-		return cli_usage_error("import", "expected ROOTFS.tar|- and an optional NAME[:TAG]");
+		return cli_usage_error("import",
+				       "expected ROOTFS.tar|- and an optional NAME[:TAG]");
 	o.input = argv[optind];
 	o.ref = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (strcmp(o.input, "-") == 0 && isatty(STDIN_FILENO))
-		return cli_usage_error("import", "stdin is a terminal: pipe a tarball in or give a file");
+		return cli_usage_error("import",
+				       "stdin is a terminal: pipe a tarball in or give a file");
 	if (cli_open_store(&s))
 		return 1;
 	if (image_import(s, &o, id, &err) < 0)
@@ -217,13 +224,16 @@ static void print_images_json(struct image_row *rows, size_t n)
 		json_object_object_add(o, "Size", json_object_new_int64((int64_t)rows[i].size));
 		json_object_array_add(a, o);
 	}
-	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int cmd_images(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{ "all", 'a', NULL, "Show all images (the default; kept for docker compatibility)" },
+		{ "all", 'a', NULL,
+		  "Show all images (the default; kept for docker compatibility)" },
 		{ "quiet", 'q', NULL, "Only show image IDs" },
 		{ "no-trunc", 'N' + 256, NULL, "Show full image IDs" },
 		{ "format", 'F' + 256, "FORMAT", "Output format: table (default) or json" },
@@ -247,11 +257,14 @@ int cmd_images(int argc, char **argv)
 			if (strcmp(optarg, "json") == 0)
 				json = true;
 			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error("images", "--format \"%s\": expected table or json", optarg);
+				return cli_usage_error("images",
+						       "--format \"%s\": expected table or json",
+						       optarg);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("images", "filtering by name is not supported yet: \"%s\"", argv[optind]);
+		return cli_usage_error("images", "filtering by name is not supported yet: \"%s\"",
+				       argv[optind]);
 	if (cli_open_store(&s))
 		return 1;
 	if (store_lock(s, LOCK_SH, &err) < 0 || refs_read(s, &refs, &err) < 0 ||
@@ -265,7 +278,8 @@ int cmd_images(int argc, char **argv)
 	if (json)
 		print_images_json(rows, n);
 	else if (!quiet)
-		printf("%-40s %-16s %-14s %-20s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+		printf("%-40s %-16s %-14s %-20s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+		       "SIZE");
 	for (size_t i = 0; i < n && !json; i++) {
 		_cleanup_free_ char *sid = short_id(rows[i].id, no_trunc);
 		char ago[64], size[32];
@@ -300,7 +314,8 @@ static int rmi_one(struct store *s, struct json_object *refs, const char *arg, b
 	if (image_resolve(s, arg, id, err) < 0)
 		return -1;
 	k = refs_of(refs, id, &names);
-	if (reference_normalize(arg, &norm, &ignore) == 0 && json_object_object_get_ex(refs, norm, NULL) && k > 1) {
+	if (reference_normalize(arg, &norm, &ignore) == 0 &&
+	    json_object_object_get_ex(refs, norm, NULL) && k > 1) {
 		json_object_object_del(refs, norm);
 		printf("Untagged: %s\n", norm);
 		ret = 0;
@@ -309,7 +324,8 @@ static int rmi_one(struct store *s, struct json_object *refs, const char *arg, b
 	berth_error_clear(&ignore);
 	n_users = image_users(s, id, &users);
 	if (n_users && !force) {
-		berth_error_set(err, 0, "image %s is used by container %s%s (remove it first, or use -f)",
+		berth_error_set(err, 0,
+				"image %s is used by container %s%s (remove it first, or use -f)",
 				arg, users[0], n_users > 1 ? " and others" : "");
 		goto out;
 	}
@@ -379,7 +395,8 @@ int cmd_tag(int argc, char **argv)
 		if (reference_normalize(argv[i], &norm, &err) < 0)
 			return cli_fail(&err);
 		if (strchr(norm, '@'))
-			return cli_usage_error("tag", "\"%s\": a target cannot carry a digest", argv[i]);
+			return cli_usage_error("tag", "\"%s\": a target cannot carry a digest",
+					       argv[i]);
 		json_object_object_add(refs, norm, json_object_new_string(id));
 	}
 	if (refs_write(s, refs, &err) < 0)
@@ -415,8 +432,10 @@ static struct json_object *inspect_one(struct store *s, const char *id, struct b
 	for (size_t i = 0; i < ARRAY_SIZE(copy); i++)
 		if (json_object_object_get_ex(cfg, copy[i], &v))
 			json_object_object_add(o, as[i], json_object_get(v));
-	json_object_object_add(o, "Config", json_object_object_get_ex(cfg, "config", &v) ?
-						    json_object_get(v) : json_object_new_object());
+	json_object_object_add(o, "Config",
+			       json_object_object_get_ex(cfg, "config", &v)
+				       ? json_object_get(v)
+				       : json_object_new_object());
 	json_object_object_add(o, "Size", json_object_new_int64((int64_t)img->size));
 	rootfs = json_object_new_object();
 	json_object_object_add(rootfs, "Type", json_object_new_string("layers"));
@@ -445,7 +464,8 @@ int cmd_inspect(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "inspect", "inspect IMAGE...", opts)) != -1)
 		if (c == 't' && strcmp(optarg, "image") != 0)
-			return cli_usage_error("inspect", "--type \"%s\": only image is supported", optarg);
+			return cli_usage_error("inspect", "--type \"%s\": only image is supported",
+					       optarg);
 	if (optind >= argc)
 		return cli_usage_error("inspect", "expected at least one IMAGE");
 	if (cli_open_store(&s))
@@ -461,7 +481,9 @@ int cmd_inspect(int argc, char **argv)
 		}
 		json_object_array_add(a, o);
 	}
-	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	return rc;
 }
 
@@ -481,10 +503,12 @@ static size_t history_rows(struct store *s, struct image *img, struct json_objec
 	size_t n = 0, layer = 0, nonempty = 0;
 	struct hist_row *rows;
 
-	if (json_object_object_get_ex(cfg, "history", &h) && json_object_is_type(h, json_type_array)) {
+	if (json_object_object_get_ex(cfg, "history", &h) &&
+	    json_object_is_type(h, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(h); i++) {
 			struct json_object *e = json_object_array_get_idx(h, i), *el;
-			if (!(json_object_object_get_ex(e, "empty_layer", &el) && json_object_get_boolean(el)))
+			if (!(json_object_object_get_ex(e, "empty_layer", &el) &&
+			      json_object_get_boolean(el)))
 				nonempty++;
 		}
 	}
@@ -501,7 +525,8 @@ static size_t history_rows(struct store *s, struct image *img, struct json_objec
 		rows = xcalloc(n + 1, sizeof(*rows));
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(h, i), *el;
-			const char *cb = json_get_string(e, "created_by"), *cm = json_get_string(e, "comment");
+			const char *cb = json_get_string(e, "created_by"),
+				   *cm = json_get_string(e, "comment");
 			rows[i].created_by = xstrdup(cb ? cb : "");
 			rows[i].comment = xstrdup(cm ? cm : "");
 			rows[i].created = parse_rfc3339(json_get_string(e, "created"));
@@ -550,7 +575,9 @@ int cmd_history(int argc, char **argv)
 			if (strcmp(optarg, "json") == 0)
 				json = true;
 			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error("history", "--format \"%s\": expected table or json", optarg);
+				return cli_usage_error("history",
+						       "--format \"%s\": expected table or json",
+						       optarg);
 		}
 	}
 	if (argc - optind != 1)
@@ -562,17 +589,24 @@ int cmd_history(int argc, char **argv)
 		return cli_fail(&err);
 	n = history_rows(s, img, cfg, &rows);
 	if (!quiet && !json)
-		printf("%-14s %-20s %-46s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+		printf("%-14s %-20s %-46s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
+		       "COMMENT");
 	for (size_t k = n; k-- > 0;) {
-		_cleanup_free_ char *sid = k == n - 1 ? short_id(id, no_trunc) : xstrdup("<missing>");
+		_cleanup_free_ char *sid =
+			k == n - 1 ? short_id(id, no_trunc) : xstrdup("<missing>");
 		char ago[64], size[32];
 		if (json) {
 			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "id", json_object_new_string(k == n - 1 ? id : "<missing>"));
-			json_object_object_add(o, "created", json_object_new_int64(rows[k].created));
-			json_object_object_add(o, "createdBy", json_object_new_string(rows[k].created_by));
-			json_object_object_add(o, "size", json_object_new_int64((int64_t)rows[k].size));
-			json_object_object_add(o, "comment", json_object_new_string(rows[k].comment));
+			json_object_object_add(
+				o, "id", json_object_new_string(k == n - 1 ? id : "<missing>"));
+			json_object_object_add(o, "created",
+					       json_object_new_int64(rows[k].created));
+			json_object_object_add(o, "createdBy",
+					       json_object_new_string(rows[k].created_by));
+			json_object_object_add(o, "size",
+					       json_object_new_int64((int64_t)rows[k].size));
+			json_object_object_add(o, "comment",
+					       json_object_new_string(rows[k].comment));
 			json_object_array_add(ja, o);
 		} else if (quiet) {
 			printf("%s\n", sid);
@@ -581,11 +615,14 @@ int cmd_history(int argc, char **argv)
 			human_size(rows[k].size, size, sizeof(size));
 			if (!no_trunc && strlen(rows[k].created_by) > 45)
 				strcpy(rows[k].created_by + 42, "...");
-			printf("%-14s %-20s %-46s %-10s %s\n", sid, ago, rows[k].created_by, size, rows[k].comment);
+			printf("%-14s %-20s %-46s %-10s %s\n", sid, ago, rows[k].created_by, size,
+			       rows[k].comment);
 		}
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(ja, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				       ja, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	for (size_t k = 0; k < n; k++) {
 		free(rows[k].created_by);
 		free(rows[k].comment);
@@ -609,7 +646,8 @@ int cmd_save(int argc, char **argv)
 	struct berth_error err = { 0 };
 	int c, rc = 0;
 
-	while ((c = cli_getopt(argc, argv, "save", "save [-o FILE] [--format FORMAT] IMAGE...", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "save", "save [-o FILE] [--format FORMAT] IMAGE...",
+			       opts)) != -1) {
 		if (c == 'o')
 			o.output = optarg;
 		else if (c == 'q')
@@ -620,13 +658,18 @@ int cmd_save(int argc, char **argv)
 			else if (strcmp(optarg, "oci-archive") == 0)
 				o.format = SAVE_OCI_ARCHIVE;
 			else
-				return cli_usage_error("save", "--format \"%s\": expected docker-archive or oci-archive", optarg);
+				return cli_usage_error(
+					"save",
+					"--format \"%s\": expected docker-archive or oci-archive",
+					optarg);
 		}
 	}
 	if (optind >= argc)
 		return cli_usage_error("save", "expected at least one IMAGE");
 	if (!o.output && isatty(STDOUT_FILENO))
-		return cli_usage_error("save", "refusing to write an archive to a terminal: use -o FILE or a pipe");
+		return cli_usage_error(
+			"save",
+			"refusing to write an archive to a terminal: use -o FILE or a pipe");
 	if (cli_open_store(&s))
 		return 1;
 	if (refs_read(s, &refs, &err) < 0)
@@ -680,7 +723,8 @@ int cmd_image_prune(int argc, char **argv)
 	}
 	if (!force && isatty(STDIN_FILENO)) {
 		char answer[16] = "";
-		fprintf(stderr, "This removes %s images. Continue? [y/N] ", all ? "all unused" : "all dangling");
+		fprintf(stderr, "This removes %s images. Continue? [y/N] ",
+			all ? "all unused" : "all dangling");
 		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
 			return 0;
 	}

@@ -17,7 +17,8 @@
 static bool find_in_path(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH");
-	_cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+	_cleanup_free_ char *copy =
+		xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
 	char *save = NULL;
 
 	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
@@ -91,18 +92,22 @@ int cmd_info(int argc, char **argv)
 		"sysctl -w user.max_user_namespaces=15000 (as root)");
 	ok = subid_range("/etc/subuid", range, sizeof(range));
 	feature("subuid", ok, ok ? range : "no range for this user",
-		"usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (as root); without it containers get a single-id mapping");
+		"usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (as root); "
+		"without it containers get a single-id mapping");
 	ok = subid_range("/etc/subgid", range, sizeof(range));
 	feature("subgid", ok, ok ? range : "no range for this user", "see subuid");
-	ok = find_in_path("newgidmap", path, sizeof(path)) && find_in_path("newuidmap", path, sizeof(path));
-	feature("newuidmap", ok, ok ? path : "newuidmap/newgidmap not on PATH", "apt-get install uidmap");
+	ok = find_in_path("newgidmap", path, sizeof(path)) &&
+	     find_in_path("newuidmap", path, sizeof(path));
+	feature("newuidmap", ok, ok ? path : "newuidmap/newgidmap not on PATH",
+		"apt-get install uidmap");
 	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	feature("/dev/fuse", fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno),
 		"apt-get install fuse3; chmod 0666 /dev/fuse (as root)");
 	if (fd >= 0)
 		close(fd);
 	ok = find_in_path("slirp4netns", path, sizeof(path));
-	feature("slirp4netns", ok, ok ? path : "not on PATH", "apt-get install slirp4netns, or run with --network none");
+	feature("slirp4netns", ok, ok ? path : "not on PATH",
+		"apt-get install slirp4netns, or run with --network none");
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	feature("/dev/net/tun", fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno),
 		"chmod 0666 /dev/net/tun (as root)");

@@ -29,6 +29,9 @@ int sha256_fd(int fd, char *out, uint64_t *size, struct berth_error *err);
 /* True when s is "sha256:" followed by exactly 64 lowercase hex digits. */
 bool digest_valid(const char *s);
 /* The hex part of a valid digest. */
-static inline const char *digest_hex(const char *d) { return d + 7; }
+static inline const char *digest_hex(const char *d)
+{
+	return d + 7;
+}
 
 #endif

@@ -18,8 +18,8 @@
 #include "reference.h"
 #include "util.h"
 
-int json_parse_bounded(const char *buf, size_t len, const char *what,
-		       struct json_object **out, struct berth_error *err)
+int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
+		       struct berth_error *err)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *o;
@@ -44,7 +44,8 @@ int json_parse_bounded(const char *buf, size_t len, const char *what,
 	if (!o || je != json_tokener_success) {
 		json_object_put(o);
 		return berth_error_set(err, 0, "%s: invalid JSON (%s)", what,
-				       je == json_tokener_continue ? "truncated" : json_tokener_error_desc(je));
+				       je == json_tokener_continue ? "truncated"
+								   : json_tokener_error_desc(je));
 	}
 	*out = o;
 	return 0;
@@ -109,13 +110,15 @@ int image_read(struct store *s, const char *id, struct image **out, struct berth
 	    json_parse_bounded(buf, len, "image record", &o, err) < 0)
 		return berth_error_wrap(err, "image %.19s", id);
 	img = xcalloc(1, sizeof(*img));
-	if (!json_object_object_get_ex(o, "chain_ids", &a) || !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(o, "chain_ids", &a) ||
+	    !json_object_is_type(a, json_type_array))
 		goto bad;
 	img->n_layers = json_object_array_length(a);
 	img->chain_ids = xcalloc(img->n_layers, sizeof(*img->chain_ids));
 	img->diff_ids = xcalloc(img->n_layers, sizeof(*img->diff_ids));
 	img->blobs = xcalloc(img->n_layers, sizeof(*img->blobs));
-	if (!digest_valid(json_get_string(o, "id")) || !digest_valid(json_get_string(o, "manifest")) ||
+	if (!digest_valid(json_get_string(o, "id")) ||
+	    !digest_valid(json_get_string(o, "manifest")) ||
 	    digest_array(o, "chain_ids", img->n_layers, img->chain_ids) < 0 ||
 	    digest_array(o, "diff_ids", img->n_layers, img->diff_ids) < 0 ||
 	    digest_array(o, "blobs", img->n_layers, img->blobs) < 0)
@@ -154,7 +157,8 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	json_object_object_add(o, "blobs", digest_list(img->n_layers, img->blobs));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)img->size));
 	json_object_object_add(o, "loaded", json_object_new_int64(img->loaded));
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_file_atomic(s->rootfd, p, txt, strlen(txt), 0644, err);
 }
 
@@ -181,7 +185,8 @@ int refs_read(struct store *s, struct json_object **out, struct berth_error *err
 
 int refs_write(struct store *s, struct json_object *refs, struct berth_error *err)
 {
-	const char *txt = json_object_to_json_string_ext(refs, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *txt = json_object_to_json_string_ext(
+		refs, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_file_atomic(s->rootfd, "refs.json", txt, strlen(txt), 0644, err);
 }
 
@@ -204,7 +209,8 @@ size_t refs_of(struct json_object *refs, const char *id, char ***out)
 	size_t n = 0;
 	char **v = xcalloc((size_t)json_object_object_length(refs) + 1, sizeof(char *));
 
-	json_object_object_foreach(refs, key, val) {
+	json_object_object_foreach(refs, key, val)
+	{
 		if (strcmp(json_object_get_string(val), id) == 0)
 			v[n++] = xstrdup(key);
 	}
@@ -228,7 +234,8 @@ int image_list_ids(struct store *s, char ***out, size_t *n, struct berth_error *
 	*n = 0;
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *id = NULL;
-		if (!str_has_suffix(de->d_name, ".json") || strlen(de->d_name) != DIGEST_HEX_LEN + 5)
+		if (!str_has_suffix(de->d_name, ".json") ||
+		    strlen(de->d_name) != DIGEST_HEX_LEN + 5)
 			continue;
 		id = xasprintf("sha256:%.64s", de->d_name);
 		if (!digest_valid(id))
@@ -281,7 +288,8 @@ int image_resolve(struct store *s, const char *name, char *id_out, struct berth_
 
 size_t image_users(struct store *s, const char *id, char ***out)
 {
-	_cleanup_close_ int fd = openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd =
+		openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	size_t n = 0;

@@ -57,8 +57,8 @@ void image_commit_end(struct store *s);
 void image_recover(struct store *s);
 
 /* Bounded json parse with a message that names what was parsed. */
-int json_parse_bounded(const char *buf, size_t len, const char *what,
-		       struct json_object **out, struct berth_error *err);
+int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
+		       struct berth_error *err);
 const char *json_get_string(struct json_object *o, const char *key);
 
 #endif

@@ -160,8 +160,8 @@ static int collect_manifest(struct loader *l, const struct oci_desc *d, const ch
 	p->manifest_len = len;
 	strcpy(p->manifest_digest, d->digest);
 	strcpy(p->config_digest, m.config.digest);
-	if (source_read_blob(&l->src, m.config.digest, m.config.size, OCI_MAX_CONFIG,
-			     &p->config, &p->config_len, l->err) < 0) {
+	if (source_read_blob(&l->src, m.config.digest, m.config.size, OCI_MAX_CONFIG, &p->config,
+			     &p->config_len, l->err) < 0) {
 		oci_manifest_clear(&m);
 		return berth_error_wrap(l->err, "config");
 	}
@@ -206,8 +206,10 @@ static int collect_index(struct loader *l, const struct oci_desc *d, const char 
 			best = &idx.manifests[i];
 	if (!best) {
 		_cleanup_free_ char *w = oci_platform_str(&l->want);
-		r = berth_error_set(l->err, 0, "%s: image index %.19s has no image for platform %s (use --platform)",
-				    l->src.label, d->digest, w);
+		r = berth_error_set(
+			l->err, 0,
+			"%s: image index %.19s has no image for platform %s (use --platform)",
+			l->src.label, d->digest, w);
 	} else {
 		r = collect_desc(l, best, ref, depth + 1);
 	}
@@ -276,11 +278,13 @@ static void synth_manifest(struct pending *p)
 		json_object_object_add(d, "mediaType",
 				       json_object_new_string(p->layers[i].media_type));
 		json_object_object_add(d, "digest", json_object_new_string(p->layers[i].digest));
-		json_object_object_add(d, "size", json_object_new_int64((int64_t)p->layers[i].size));
+		json_object_object_add(d, "size",
+				       json_object_new_int64((int64_t)p->layers[i].size));
 		json_object_array_add(a, d);
 	}
 	json_object_object_add(o, "layers", a);
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
 	p->manifest_len = strlen(txt);
 	p->manifest = xstrdup(txt);
 	sha256_bytes(p->manifest, p->manifest_len, p->manifest_digest);
@@ -300,13 +304,15 @@ static int collect_docker_entry(struct loader *l, const struct docker_entry *e)
 	if (strlen(hexname) == DIGEST_HEX_LEN + 5 && str_has_suffix(hexname, ".json") &&
 	    strspn(hexname, "0123456789abcdef") == DIGEST_HEX_LEN &&
 	    strncmp(hexname, digest_hex(p->config_digest), DIGEST_HEX_LEN) != 0)
-		return berth_error_set(l->err, 0, "%s: config %s: digest mismatch (content is %.19s)",
+		return berth_error_set(l->err, 0,
+				       "%s: config %s: digest mismatch (content is %.19s)",
 				       l->src.label, e->config, p->config_digest);
 	p->n_layers = e->n_layers;
 	p->layers = xcalloc(e->n_layers, sizeof(*p->layers));
 	for (size_t i = 0; i < e->n_layers; i++) {
 		p->layers[i].member = xstrdup(e->layers[i]);
-		if (source_digest(&l->src, e->layers[i], p->layers[i].digest, &p->layers[i].size, l->err) < 0)
+		if (source_digest(&l->src, e->layers[i], p->layers[i].digest, &p->layers[i].size,
+				  l->err) < 0)
 			return berth_error_wrap(l->err, "layer %zu", i + 1);
 		p->layers[i].media_type = source_layer_media_type(&l->src, e->layers[i]);
 	}
@@ -373,8 +379,8 @@ static int layer_blob_fd(struct loader *l, struct pending *p, size_t i)
 		return store_blob_open(l->store, pl->digest, l->err);
 	if (!pl->staged) {
 		snprintf(name, sizeof(name), "blob-%u", l->seq++);
-		if (source_stage_member(&l->src, pl->member, pl->digest, (int64_t)pl->size, l->stage,
-					name, NULL, NULL, l->err) < 0)
+		if (source_stage_member(&l->src, pl->member, pl->digest, (int64_t)pl->size,
+					l->stage, name, NULL, NULL, l->err) < 0)
 			return -1;
 		pl->staged = xstrdup(name);
 	}
@@ -413,11 +419,15 @@ static int unpack_new_layer(struct loader *l, struct pending *p, struct chain *c
 	r = unpack_layer(&stack, blob, layer_progress, l, &res, l->err);
 	free(stack.layers);
 	if (r < 0)
-		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1, p->layers[i].digest);
+		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1,
+					p->layers[i].digest);
 	progress_end(&l->prog, p->layers[i].size);
 	if (strcmp(res.diff_id, diff_id) != 0)
-		return berth_error_set(l->err, 0, "%s: layer %zu (%.19s): diff_id mismatch: the config says %.19s, the content is %.19s",
-				       l->src.label, i + 1, p->layers[i].digest, diff_id, res.diff_id);
+		return berth_error_set(l->err, 0,
+				       "%s: layer %zu (%.19s): diff_id mismatch: the config says "
+				       "%.19s, the content is %.19s",
+				       l->src.label, i + 1, p->layers[i].digest, diff_id,
+				       res.diff_id);
 	strcpy(info.chain_id, c->chain_ids[i]);
 	strcpy(info.diff_id, diff_id);
 	if (i > 0)
@@ -440,9 +450,12 @@ static int verify_known_layer(struct loader *l, struct pending *p, size_t i, con
 	if (store_blob_exists(l->store, p->layers[i].digest))
 		return 0;
 	if ((fd = layer_blob_fd(l, p, i)) < 0 || unpack_diff_id(fd, actual, &size, l->err) < 0)
-		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1, p->layers[i].digest);
+		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1,
+					p->layers[i].digest);
 	if (strcmp(actual, diff_id) != 0)
-		return berth_error_set(l->err, 0, "%s: layer %zu (%.19s): diff_id mismatch: the config says %.19s, the content is %.19s",
+		return berth_error_set(l->err, 0,
+				       "%s: layer %zu (%.19s): diff_id mismatch: the config says "
+				       "%.19s, the content is %.19s",
 				       l->src.label, i + 1, p->layers[i].digest, diff_id, actual);
 	return 0;
 }
@@ -461,7 +474,8 @@ static int stage_layers(struct loader *l, struct pending *p, const struct oci_co
 		if (store_layer_exists(l->store, c->chain_ids[i])) {
 			struct layer_info info;
 			if (store_layer_info(l->store, c->chain_ids[i], &info, l->err) < 0 ||
-			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) < 0 ||
+			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) <
+				    0 ||
 			    verify_known_layer(l, p, i, cfg->diff_ids[i]) < 0)
 				return -1;
 			c->size += info.size;
@@ -496,7 +510,8 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	/* the shared lock was dropped for a moment: check our parents */
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->staged[i][0] && !store_layer_exists(l->store, c->chain_ids[i]))
-			return berth_error_set(l->err, 0, "layer %.19s was removed while loading; try again",
+			return berth_error_set(l->err, 0,
+					       "layer %.19s was removed while loading; try again",
 					       c->chain_ids[i]);
 	if (image_commit_begin(l->store, l->err) < 0 ||
 	    commit_blob_bytes(l, p->config, p->config_len, p->config_digest) < 0 ||
@@ -504,10 +519,11 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 		return -1;
 	for (size_t i = 0; i < c->n; i++) {
 		if (p->layers[i].staged &&
-		    store_blob_commit(l->store, l->stage->dirfd, p->layers[i].staged, p->layers[i].digest, l->err) < 0)
+		    store_blob_commit(l->store, l->stage->dirfd, p->layers[i].staged,
+				      p->layers[i].digest, l->err) < 0)
 			return -1;
-		if (c->staged[i][0] &&
-		    store_layer_commit(l->store, l->stage->dirfd, c->staged[i], c->chain_ids[i], l->err) < 0)
+		if (c->staged[i][0] && store_layer_commit(l->store, l->stage->dirfd, c->staged[i],
+							  c->chain_ids[i], l->err) < 0)
 			return -1;
 	}
 	strcpy(img.id, p->config_digest);
@@ -547,7 +563,9 @@ static int install(struct loader *l, struct pending *p)
 	if (oci_parse_config(p->config, p->config_len, &cfg, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: config %.19s", l->src.label, p->config_digest);
 	if (cfg.n_diff_ids != p->n_layers) {
-		berth_error_set(l->err, 0, "%s: config %.19s lists %zu layers (diff_ids) but the manifest has %zu layers",
+		berth_error_set(l->err, 0,
+				"%s: config %.19s lists %zu layers (diff_ids) but the manifest has "
+				"%zu layers",
 				l->src.label, p->config_digest, cfg.n_diff_ids, p->n_layers);
 		goto out;
 	}
@@ -568,8 +586,10 @@ static int collect(struct loader *l)
 		return collect_docker(l);
 	if (source_exists(&l->src, "index.json"))
 		return collect_oci(l);
-	return berth_error_set(l->err, 0, "%s: not a docker-archive, oci-archive or OCI layout "
-				       "(no manifest.json or index.json)", l->src.label);
+	return berth_error_set(l->err, 0,
+			       "%s: not a docker-archive, oci-archive or OCI layout "
+			       "(no manifest.json or index.json)",
+			       l->src.label);
 }
 
 static void fill_result(struct loader *l, struct load_result *res)
@@ -591,7 +611,8 @@ int image_load(struct store *s, const struct load_opts *o, struct load_result *r
 
 	memset(res, 0, sizeof(*res));
 	l.src.dirfd = -1;
-	if (o->platform ? oci_parse_platform(o->platform, &l.want, err) < 0 : (oci_host_platform(&l.want), 0))
+	if (o->platform ? oci_parse_platform(o->platform, &l.want, err) < 0
+			: (oci_host_platform(&l.want), 0))
 		return -1;
 	progress_init(&l.prog, o->quiet);
 	set_default_repo(&l, o->input);
@@ -658,10 +679,12 @@ static void import_config(struct pending *p, const char *diff_id, const struct i
 	json_object_object_add(c, "rootfs", rootfs);
 	json_object_object_add(h, "created", json_object_new_string(now));
 	json_object_object_add(h, "created_by", json_object_new_string("berth import"));
-	json_object_object_add(h, "comment", json_object_new_string(o->message ? o->message : comment));
+	json_object_object_add(h, "comment",
+			       json_object_new_string(o->message ? o->message : comment));
 	json_object_array_add(hist, h);
 	json_object_object_add(c, "history", hist);
-	txt = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
 	p->config_len = strlen(txt);
 	p->config = xstrdup(txt);
 	sha256_bytes(p->config, p->config_len, p->config_digest);

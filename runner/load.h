@@ -12,7 +12,7 @@
 #include "store.h"
 
 struct load_opts {
-	const char *input;   /* path, or NULL / "-" for stdin */
+	const char *input;    /* path, or NULL / "-" for stdin */
 	const char *platform; /* "os/arch[/variant]" or NULL for the host's */
 	bool quiet;
 };

@@ -35,7 +35,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'berth COMMAND --help' for a command's options.\n"
-		   "The store is $BERTH_ROOT, else $XDG_DATA_HOME/berth, else ~/.local/share/berth.\n");
+		   "The store is $BERTH_ROOT, else $XDG_DATA_HOME/berth, else "
+		   "~/.local/share/berth.\n");
 }
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
@@ -98,9 +99,11 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 	if (built != opts) {
 		/* "+" stops at the first operand, as docker does for commands */
 		shortopts[s++] = '+';
-		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2; o++) {
-			longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
-							 NULL, o->letter };
+		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2;
+		     o++) {
+			longopts[n++] =
+				(struct option){ o->name, o->arg ? required_argument : no_argument,
+						 NULL, o->letter };
 			if (o->letter < 128) {
 				shortopts[s++] = (char)o->letter;
 				if (o->arg)
@@ -122,8 +125,11 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 	}
 	if (c == '?' || c == ':') {
 		if (optopt && optopt < 128)
-			exit(cli_usage_error(verb, "%s -%c", c == ':' ? "missing argument for" : "unknown flag", optopt));
-		exit(cli_usage_error(verb, "unknown flag or missing argument: %s", argv[optind - 1]));
+			exit(cli_usage_error(verb, "%s -%c",
+					     c == ':' ? "missing argument for" : "unknown flag",
+					     optopt));
+		exit(cli_usage_error(verb, "unknown flag or missing argument: %s",
+				     argv[optind - 1]));
 	}
 	return c;
 }

@@ -65,8 +65,8 @@ void docker_manifest_clear(struct docker_manifest *m)
 
 bool oci_is_index(const char *media_type)
 {
-	return media_type && (strcmp(media_type, MT_OCI_INDEX) == 0 ||
-			      strcmp(media_type, MT_DOCKER_LIST) == 0);
+	return media_type &&
+	       (strcmp(media_type, MT_OCI_INDEX) == 0 || strcmp(media_type, MT_DOCKER_LIST) == 0);
 }
 
 static char *dup_opt(struct json_object *o, const char *key)
@@ -96,9 +96,11 @@ static int parse_desc(struct json_object *o, const char *what, struct oci_desc *
 	if (!digest)
 		return berth_error_set(err, 0, "%s: descriptor without a digest", what);
 	if (!digest_valid(digest))
-		return berth_error_set(err, 0, "%s: unsupported or invalid digest \"%.80s\"", what, digest);
+		return berth_error_set(err, 0, "%s: unsupported or invalid digest \"%.80s\"", what,
+				       digest);
 	if (!json_object_object_get_ex(o, "size", &v) || !json_object_is_type(v, json_type_int))
-		return berth_error_set(err, 0, "%s: descriptor %.19s without a numeric size", what, digest);
+		return berth_error_set(err, 0, "%s: descriptor %.19s without a numeric size", what,
+				       digest);
 	size = json_object_get_int64(v);
 	if (size < 0 || (uint64_t)size > OCI_MAX_BLOB_SIZE)
 		return berth_error_set(err, 0, "%s: descriptor %.19s has an absurd size %lld", what,
@@ -110,7 +112,9 @@ static int parse_desc(struct json_object *o, const char *what, struct oci_desc *
 		d->ref_name = dup_opt(ann, "org.opencontainers.image.ref.name");
 	if (json_object_object_get_ex(o, "platform", &plat)) {
 		if (parse_platform(plat, &d->platform) < 0)
-			return berth_error_set(err, 0, "%s: descriptor %.19s has an invalid platform", what, digest);
+			return berth_error_set(err, 0,
+					       "%s: descriptor %.19s has an invalid platform", what,
+					       digest);
 		d->has_platform = true;
 	}
 	return 0;
@@ -137,7 +141,8 @@ int oci_parse_index(const char *buf, size_t len, struct oci_index *out, struct b
 		return -1;
 	if (check_schema(o, "index", err) < 0)
 		goto out;
-	if (!json_object_object_get_ex(o, "manifests", &a) || !json_object_is_type(a, json_type_array)) {
+	if (!json_object_object_get_ex(o, "manifests", &a) ||
+	    !json_object_is_type(a, json_type_array)) {
 		berth_error_set(err, 0, "index: \"manifests\" is not an array");
 		goto out;
 	}
@@ -149,7 +154,8 @@ int oci_parse_index(const char *buf, size_t len, struct oci_index *out, struct b
 	}
 	out->manifests = xcalloc(out->n, sizeof(*out->manifests));
 	for (size_t i = 0; i < out->n; i++)
-		if (parse_desc(json_object_array_get_idx(a, i), "index", &out->manifests[i], err) < 0)
+		if (parse_desc(json_object_array_get_idx(a, i), "index", &out->manifests[i], err) <
+		    0)
 			goto out;
 	ret = 0;
 out:
@@ -159,7 +165,8 @@ out:
 	return ret;
 }
 
-int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out, struct berth_error *err)
+int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
+		       struct berth_error *err)
 {
 	struct json_object *o, *a, *c;
 	const char *mt;
@@ -186,7 +193,8 @@ int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out, st
 				(unsigned long long)out->config.size, OCI_MAX_CONFIG);
 		goto out;
 	}
-	if (!json_object_object_get_ex(o, "layers", &a) || !json_object_is_type(a, json_type_array)) {
+	if (!json_object_object_get_ex(o, "layers", &a) ||
+	    !json_object_is_type(a, json_type_array)) {
 		berth_error_set(err, 0, "manifest: \"layers\" is not an array");
 		goto out;
 	}
@@ -198,7 +206,8 @@ int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out, st
 	out->n_layers = json_object_array_length(a);
 	out->layers = xcalloc(out->n_layers, sizeof(*out->layers));
 	for (size_t i = 0; i < out->n_layers; i++)
-		if (parse_desc(json_object_array_get_idx(a, i), "manifest layer", &out->layers[i], err) < 0)
+		if (parse_desc(json_object_array_get_idx(a, i), "manifest layer", &out->layers[i],
+			       err) < 0)
 			goto out;
 	ret = 0;
 out:
@@ -229,7 +238,8 @@ int oci_parse_config(const char *buf, size_t len, struct oci_config *out, struct
 	}
 	out->n_diff_ids = json_object_array_length(ids);
 	if (out->n_diff_ids > OCI_MAX_LAYERS) {
-		berth_error_set(err, 0, "config: %zu layers, more than %d", out->n_diff_ids, OCI_MAX_LAYERS);
+		berth_error_set(err, 0, "config: %zu layers, more than %d", out->n_diff_ids,
+				OCI_MAX_LAYERS);
 		goto bad;
 	}
 	out->diff_ids = xcalloc(out->n_diff_ids, sizeof(*out->diff_ids));
@@ -292,7 +302,8 @@ int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *o
 	out->n = json_object_array_length(o);
 	out->entries = xcalloc(out->n, sizeof(*out->entries));
 	for (size_t i = 0; i < out->n; i++) {
-		struct json_object *e = json_object_array_get_idx(o, i), *tags = NULL, *layers = NULL;
+		struct json_object *e = json_object_array_get_idx(o, i), *tags = NULL,
+				   *layers = NULL;
 		struct docker_entry *de = &out->entries[i];
 		size_t nt;
 
@@ -306,13 +317,16 @@ int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *o
 		de->tags = string_array(tags, 1024, &nt);
 		if (layers && json_object_is_type(layers, json_type_array) &&
 		    json_object_array_length(layers) > OCI_MAX_LAYERS) {
-			berth_error_set(err, 0, "manifest.json: image %zu lists %zu layers, more than %d",
+			berth_error_set(err, 0,
+					"manifest.json: image %zu lists %zu layers, more than %d",
 					i, json_object_array_length(layers), OCI_MAX_LAYERS);
 			goto out;
 		}
 		de->layers = string_array(layers, OCI_MAX_LAYERS, &de->n_layers);
 		if (!de->tags || !de->layers || !layers) {
-			berth_error_set(err, 0, "manifest.json: image %zu: RepoTags or Layers malformed", i);
+			berth_error_set(err, 0,
+					"manifest.json: image %zu: RepoTags or Layers malformed",
+					i);
 			goto out;
 		}
 	}
@@ -326,10 +340,12 @@ out:
 
 void oci_host_platform(struct oci_platform *out)
 {
-	static const struct { const char *uname, *arch, *variant; } map[] = {
-		{ "x86_64", "amd64", NULL },   { "aarch64", "arm64", "v8" },
-		{ "armv7l", "arm", "v7" },     { "armv6l", "arm", "v6" },
-		{ "i686", "386", NULL },       { "i386", "386", NULL },
+	static const struct {
+		const char *uname, *arch, *variant;
+	} map[] = {
+		{ "x86_64", "amd64", NULL },	{ "aarch64", "arm64", "v8" },
+		{ "armv7l", "arm", "v7" },	{ "armv6l", "arm", "v6" },
+		{ "i686", "386", NULL },	{ "i386", "386", NULL },
 		{ "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL },
 		{ "riscv64", "riscv64", NULL },
 	};

@@ -14,9 +14,9 @@
 
 #include "digest.h"
 
-#define OCI_MAX_JSON (4u << 20)	       /* manifest, index, manifest.json */
-#define OCI_MAX_CONFIG (32u << 20)     /* image config (long histories) */
-#define OCI_MAX_LAYERS 500	       /* overlay and podman stop far below */
+#define OCI_MAX_JSON (4u << 20)	   /* manifest, index, manifest.json */
+#define OCI_MAX_CONFIG (32u << 20) /* image config (long histories) */
+#define OCI_MAX_LAYERS 500	   /* overlay and podman stop far below */
 #define OCI_MAX_INDEX_DEPTH 8
 #define OCI_MAX_BLOB_SIZE (1ULL << 40) /* 1 TiB: anything larger is absurd */
 
@@ -61,10 +61,10 @@ struct oci_config {
 };
 
 struct docker_entry {
-	char *config;	 /* member name of the config */
-	char **tags;	 /* NULL-terminated RepoTags */
+	char *config; /* member name of the config */
+	char **tags;  /* NULL-terminated RepoTags */
 	size_t n_layers;
-	char **layers;	 /* member names of the layer tars */
+	char **layers; /* member names of the layer tars */
 };
 
 struct docker_manifest {
@@ -73,7 +73,8 @@ struct docker_manifest {
 };
 
 int oci_parse_index(const char *buf, size_t len, struct oci_index *out, struct berth_error *err);
-int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out, struct berth_error *err);
+int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
+		       struct berth_error *err);
 int oci_parse_config(const char *buf, size_t len, struct oci_config *out, struct berth_error *err);
 int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *out,
 			  struct berth_error *err);

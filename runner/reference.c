@@ -37,8 +37,9 @@ static bool valid_component(const char *s, size_t n)
 			continue;
 		if (c == '.' && isalnum((unsigned char)s[i + 1]))
 			continue;
-		if (c == '_' && (isalnum((unsigned char)s[i + 1]) ||
-				 (s[i + 1] == '_' && i + 2 < n && isalnum((unsigned char)s[i + 2])))) {
+		if (c == '_' &&
+		    (isalnum((unsigned char)s[i + 1]) ||
+		     (s[i + 1] == '_' && i + 2 < n && isalnum((unsigned char)s[i + 2])))) {
 			if (s[i + 1] == '_')
 				i++;
 			continue;
@@ -82,7 +83,8 @@ int reference_normalize(const char *in, char **out, struct berth_error *err)
 		*colon = '\0';
 		tag = xstrdup(colon + 1);
 		if (!reference_valid_tag(tag))
-			return berth_error_set(err, 0, "invalid reference \"%s\": bad tag \"%s\"", in, tag);
+			return berth_error_set(err, 0, "invalid reference \"%s\": bad tag \"%s\"",
+					       in, tag);
 	}
 	first_slash = strchr(name, '/');
 	if (first_slash) {
@@ -100,21 +102,24 @@ int reference_normalize(const char *in, char **out, struct berth_error *err)
 	 * digest; check the name as it will be stored, so that a normalised
 	 * reference always normalises again */
 	if ((domain ? dlen : 9) + 1 + strlen(path) > 255)
-		return berth_error_set(err, 0, "invalid reference \"%.40s...\": name longer than 255 bytes", in);
+		return berth_error_set(
+			err, 0, "invalid reference \"%.40s...\": name longer than 255 bytes", in);
 	for (const char *p = path;;) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		if (!valid_component(p, n))
 			return berth_error_set(err, 0,
-					       "invalid reference \"%s\": repository names must be lowercase letters, digits and separators",
+					       "invalid reference \"%s\": repository names must be "
+					       "lowercase letters, digits and separators",
 					       in);
 		if (!e)
 			break;
 		p = e + 1;
 	}
-	*out = xasprintf("%.*s%s%s%s%s%s%s", (int)(domain ? dlen : 9), domain ? domain : "localhost",
-			 "/", path, (tag || !digest) ? ":" : "", tag ? tag : (digest ? "" : "latest"),
-			 digest ? "@" : "", digest ? digest : "");
+	*out = xasprintf("%.*s%s%s%s%s%s%s", (int)(domain ? dlen : 9),
+			 domain ? domain : "localhost", "/", path, (tag || !digest) ? ":" : "",
+			 tag ? tag : (digest ? "" : "latest"), digest ? "@" : "",
+			 digest ? digest : "");
 	return 0;
 }
 

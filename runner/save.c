@@ -56,7 +56,8 @@ static int write_header(struct saver *sv, const char *name, int64_t size)
 	r = archive_write_header(sv->out, ae);
 	archive_entry_free(ae);
 	if (r != ARCHIVE_OK)
-		return berth_error_set(sv->err, 0, "writing %s: %s", name, archive_error_string(sv->out));
+		return berth_error_set(sv->err, 0, "writing %s: %s", name,
+				       archive_error_string(sv->out));
 	return 0;
 }
 
@@ -67,7 +68,8 @@ static int write_bytes(struct saver *sv, const char *name, const void *data, siz
 	if (write_header(sv, name, (int64_t)len) < 0)
 		return -1;
 	if (len && archive_write_data(sv->out, data, len) != (la_ssize_t)len)
-		return berth_error_set(sv->err, 0, "writing %s: %s", name, archive_error_string(sv->out));
+		return berth_error_set(sv->err, 0, "writing %s: %s", name,
+				       archive_error_string(sv->out));
 	return 0;
 }
 
@@ -89,10 +91,12 @@ static int write_stream(struct saver *sv, const char *name, int fd, struct archi
 		if (n <= 0)
 			return berth_error_set(sv->err, n < 0 && !dec ? errno : 0,
 					       "reading the blob for %s: %s", name,
-					       n == 0 ? "shorter than recorded" :
-					       dec ? archive_error_string(dec) : "read error");
+					       n == 0 ? "shorter than recorded"
+					       : dec  ? archive_error_string(dec)
+						      : "read error");
 		if (archive_write_data(sv->out, buf, (size_t)n) != n)
-			return berth_error_set(sv->err, 0, "writing %s: %s", name, archive_error_string(sv->out));
+			return berth_error_set(sv->err, 0, "writing %s: %s", name,
+					       archive_error_string(sv->out));
 		done += (uint64_t)n;
 		progress_update(&sv->prog, done);
 	}
@@ -155,14 +159,16 @@ static int docker_image(struct saver *sv, const struct save_item *it, struct jso
 		_cleanup_free_ char *tar = xasprintf("%s/layer.tar", dir);
 		_cleanup_free_ char *ver = xasprintf("%s/VERSION", dir);
 		_cleanup_free_ char *js = xasprintf("%s/json", dir);
-		_cleanup_free_ char *jv = xasprintf("{\"id\":\"%s\"%s%s%s}", dir, i ? ",\"parent\":\"" : "",
-						    i ? digest_hex(img->diff_ids[i - 1]) : "", i ? "\"" : "");
+		_cleanup_free_ char *jv =
+			xasprintf("{\"id\":\"%s\"%s%s%s}", dir, i ? ",\"parent\":\"" : "",
+				  i ? digest_hex(img->diff_ids[i - 1]) : "", i ? "\"" : "");
 		struct layer_info info;
 		bool inflate = strcmp(img->blobs[i], img->diff_ids[i]) != 0;
 
 		if (store_layer_info(sv->store, img->chain_ids[i], &info, sv->err) < 0 ||
 		    write_bytes(sv, ver, "1.0", 3) < 0 || write_bytes(sv, js, jv, strlen(jv)) < 0 ||
-		    write_blob(sv, tar, inflate ? img->blobs[i] : img->diff_ids[i], inflate, info.size) < 0)
+		    write_blob(sv, tar, inflate ? img->blobs[i] : img->diff_ids[i], inflate,
+			       info.size) < 0)
 			goto out;
 		json_object_array_add(layers, json_object_new_string(tar));
 	}
@@ -177,7 +183,9 @@ static int docker_image(struct saver *sv, const struct save_item *it, struct jso
 			rt = json_object_new_object();
 			json_object_object_add(repos, repo, rt);
 		}
-		json_object_object_add(rt, tag, json_object_new_string(digest_hex(img->diff_ids[img->n_layers - 1])));
+		json_object_object_add(
+			rt, tag,
+			json_object_new_string(digest_hex(img->diff_ids[img->n_layers - 1])));
 	}
 	r = 0;
 out:
@@ -205,17 +213,22 @@ static int oci_image(struct saver *sv, const struct save_item *it, struct json_o
 	json_object_object_add(d, "size", json_object_new_int64((int64_t)len));
 	if (it->ref) {
 		struct json_object *ann = json_object_new_object();
-		json_object_object_add(ann, "org.opencontainers.image.ref.name", json_object_new_string(it->ref));
+		json_object_object_add(ann, "org.opencontainers.image.ref.name",
+				       json_object_new_string(it->ref));
 		json_object_object_add(d, "annotations", ann);
 	}
 	{
-		_cleanup_free_ char *mname = xasprintf("blobs/sha256/%s", digest_hex(img->manifest));
-		_cleanup_free_ char *cname = xasprintf("blobs/sha256/%s", digest_hex(m.config.digest));
-		if (write_bytes(sv, mname, mbuf, len) < 0 || write_blob(sv, cname, m.config.digest, false, 0) < 0)
+		_cleanup_free_ char *mname =
+			xasprintf("blobs/sha256/%s", digest_hex(img->manifest));
+		_cleanup_free_ char *cname =
+			xasprintf("blobs/sha256/%s", digest_hex(m.config.digest));
+		if (write_bytes(sv, mname, mbuf, len) < 0 ||
+		    write_blob(sv, cname, m.config.digest, false, 0) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < m.n_layers; i++) {
-		_cleanup_free_ char *lname = xasprintf("blobs/sha256/%s", digest_hex(m.layers[i].digest));
+		_cleanup_free_ char *lname =
+			xasprintf("blobs/sha256/%s", digest_hex(m.layers[i].digest));
 		if (write_blob(sv, lname, m.layers[i].digest, false, 0) < 0)
 			goto out;
 	}
@@ -249,13 +262,16 @@ static int write_all_images(struct saver *sv, const struct save_opts *o)
 		json_object_object_add(idx, "schemaVersion", json_object_new_int(2));
 		json_object_object_add(idx, "mediaType", json_object_new_string(MT_OCI_INDEX));
 		json_object_object_add(idx, "manifests", json_object_get(list));
-		txt = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		txt = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 		return write_bytes(sv, "index.json", txt, strlen(txt));
 	}
-	txt = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (write_bytes(sv, "manifest.json", txt, strlen(txt)) < 0)
 		return -1;
-	txt = json_object_to_json_string_ext(repos, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(repos, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_bytes(sv, "repositories", txt, strlen(txt));
 }
 

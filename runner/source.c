@@ -80,9 +80,12 @@ static int stage_regular(struct source *src, struct archive *a, const char *name
 		if (r != ARCHIVE_OK || (uint64_t)off != size || write_all(fd, buf, len) < 0) {
 			sha256_free(h);
 			if (r != ARCHIVE_OK)
-				return berth_error_set(err, 0, "member %s: %s", name + 1, archive_error_string(a));
+				return berth_error_set(err, 0, "member %s: %s", name + 1,
+						       archive_error_string(a));
 			if ((uint64_t)off != size)
-				return berth_error_set(err, 0, "member %s: sparse members are not supported", name + 1);
+				return berth_error_set(
+					err, 0, "member %s: sparse members are not supported",
+					name + 1);
 			return berth_error_set(err, errno, "staging member %s", name + 1);
 		}
 		sha256_update(h, buf, len);
@@ -131,7 +134,8 @@ static void resolve_links(struct source *src, struct link *links, size_t n)
 			_cleanup_free_ char *tparent = bfs_path_dirname(target);
 			tfd = open_beneath(src->dirfd, tparent + 1, O_PATH | O_DIRECTORY, 0);
 			if (pfd < 0 || tfd < 0 ||
-			    linkat(tfd, bfs_path_basename(target), pfd, bfs_path_basename(links[i].name), 0) < 0) {
+			    linkat(tfd, bfs_path_basename(target), pfd,
+				   bfs_path_basename(links[i].name), 0) < 0) {
 				berth_error_clear(&err);
 				continue;
 			}
@@ -160,7 +164,8 @@ static int extract(struct source *src, int fd, struct berth_error *err)
 	unpack_support_filters(a); /* never filter_all: it may spawn programs */
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, fd, COPY_CHUNK) != ARCHIVE_OK) {
-		berth_error_set(err, 0, "%s: not a readable archive: %s", src->label, archive_error_string(a));
+		berth_error_set(err, 0, "%s: not a readable archive: %s", src->label,
+				archive_error_string(a));
 		return -1;
 	}
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -184,11 +189,13 @@ static int extract(struct source *src, int fd, struct berth_error *err)
 				goto out;
 			}
 			links[n_links].hard = t != NULL;
-			links[n_links].target = t ? steal_pointer(&tn) : xstrdup(archive_entry_symlink(ae));
+			links[n_links].target =
+				t ? steal_pointer(&tn) : xstrdup(archive_entry_symlink(ae));
 			links[n_links++].name = steal_pointer(&name);
 			continue;
 		}
-		if (archive_entry_filetype(ae) == AE_IFREG && stage_regular(src, a, name, err) < 0) {
+		if (archive_entry_filetype(ae) == AE_IFREG &&
+		    stage_regular(src, a, name, err) < 0) {
 			berth_error_wrap(err, "%s", src->label);
 			goto out;
 		}
@@ -271,8 +278,8 @@ bool source_exists(struct source *src, const char *member)
 	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int source_read(struct source *src, const char *member, size_t max, char **buf,
-		size_t *len, char *digest, struct berth_error *err)
+int source_read(struct source *src, const char *member, size_t max, char **buf, size_t *len,
+		char *digest, struct berth_error *err)
 {
 	_cleanup_close_ int fd = open_member(src, member, err);
 	struct stat st;
@@ -280,7 +287,8 @@ int source_read(struct source *src, const char *member, size_t max, char **buf,
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return berth_error_set(err, errno ? errno : EINVAL, "%s: %s is not a file", src->label, member);
+		return berth_error_set(err, errno ? errno : EINVAL, "%s: %s is not a file",
+				       src->label, member);
 	if ((uint64_t)st.st_size > max)
 		return berth_error_set(err, 0, "%s: %s: size %lld exceeds the %zu byte limit",
 				       src->label, member, (long long)st.st_size, max);
@@ -296,8 +304,8 @@ static char *blob_member(const char *digest)
 	return xasprintf("blobs/sha256/%s", digest_hex(digest));
 }
 
-int source_read_blob(struct source *src, const char *digest, uint64_t size, size_t max,
-		     char **buf, size_t *len, struct berth_error *err)
+int source_read_blob(struct source *src, const char *digest, uint64_t size, size_t max, char **buf,
+		     size_t *len, struct berth_error *err)
 {
 	_cleanup_free_ char *member = blob_member(digest);
 	_cleanup_free_ char *data = NULL;
@@ -305,15 +313,17 @@ int source_read_blob(struct source *src, const char *digest, uint64_t size, size
 	size_t n;
 
 	if (size > max)
-		return berth_error_set(err, 0, "%s: blob %.19s: declared size %llu exceeds the %zu byte limit",
-				       src->label, digest, (unsigned long long)size, max);
+		return berth_error_set(
+			err, 0, "%s: blob %.19s: declared size %llu exceeds the %zu byte limit",
+			src->label, digest, (unsigned long long)size, max);
 	if (!source_exists(src, member))
 		return berth_error_set(err, 0, "%s: blob %s is missing", src->label, digest);
 	if (source_read(src, member, max, &data, &n, actual, err) < 0)
 		return -1;
 	if (n != size)
-		return berth_error_set(err, 0, "%s: blob %.19s: size %zu does not match the descriptor's %llu",
-				       src->label, digest, n, (unsigned long long)size);
+		return berth_error_set(
+			err, 0, "%s: blob %.19s: size %zu does not match the descriptor's %llu",
+			src->label, digest, n, (unsigned long long)size);
 	if (strcmp(actual, digest) != 0)
 		return berth_error_set(err, 0, "%s: blob %.19s: digest mismatch (content is %.19s)",
 				       src->label, digest, actual);
@@ -368,9 +378,10 @@ int source_stage_member(struct source *src, const char *member, const char *want
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
 		return berth_error_set(err, EINVAL, "%s: %s is not a file", src->label, member);
 	if (want_size >= 0 && (uint64_t)st.st_size != (uint64_t)want_size)
-		return berth_error_set(err, 0, "%s: blob %.19s: size %lld does not match the descriptor's %lld",
-				       src->label, want_digest ? want_digest : member,
-				       (long long)st.st_size, (long long)want_size);
+		return berth_error_set(
+			err, 0, "%s: blob %.19s: size %lld does not match the descriptor's %lld",
+			src->label, want_digest ? want_digest : member, (long long)st.st_size,
+			(long long)want_size);
 	if (f) {
 		/* hashed while unpacking the archive: a hardlink is enough */
 		strcpy(digest, f->digest);
@@ -378,7 +389,8 @@ int source_stage_member(struct source *src, const char *member, const char *want
 		if (linkat(src->dirfd, norm + 1, stage->dirfd, name, 0) < 0)
 			return berth_error_set(err, errno, "staging %s", member);
 	} else {
-		out = openat(stage->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		out = openat(stage->dirfd, name,
+			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (out < 0 || copy_hashing(in, out, digest, &size, src, err) < 0) {
 			if (!err->msg)
 				berth_error_set(err, errno, "staging %s", member);

@@ -36,18 +36,16 @@ int source_open(struct source *src, const char *path, struct store_stage *stage,
 void source_close(struct source *src);
 bool source_exists(struct source *src, const char *member);
 /* Read a whole member (at most max bytes) and its sha256. */
-int source_read(struct source *src, const char *member, size_t max, char **buf,
-		size_t *len, char *digest, struct berth_error *err);
+int source_read(struct source *src, const char *member, size_t max, char **buf, size_t *len,
+		char *digest, struct berth_error *err);
 /* Read blobs/sha256/<hex> checking the descriptor's size and digest. */
-int source_read_blob(struct source *src, const char *digest, uint64_t size, size_t max,
-		     char **buf, size_t *len, struct berth_error *err);
+int source_read_blob(struct source *src, const char *digest, uint64_t size, size_t max, char **buf,
+		     size_t *len, struct berth_error *err);
 /* Put a member into the staging dir under name, checking its size and
  * digest when given (want_digest may be NULL: then *digest_out is set). */
 int source_stage_member(struct source *src, const char *member, const char *want_digest,
 			int64_t want_size, struct store_stage *stage, const char *name,
 			char *digest_out, uint64_t *size_out, struct berth_error *err);
-
-
 
 /* sha256 and size of a member (from the staging hashes when known). */
 int source_digest(struct source *src, const char *member, char *digest, uint64_t *size,

@@ -56,9 +56,9 @@ int store_runtime_dir(char **out, struct berth_error *err)
 	if (lstat(dir, &st) < 0)
 		return berth_error_set(err, errno, "runtime directory %s", dir);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		return berth_error_set(err, EPERM,
-				       "runtime directory %s: not a private directory owned by uid %u",
-				       dir, (unsigned)getuid());
+		return berth_error_set(
+			err, EPERM, "runtime directory %s: not a private directory owned by uid %u",
+			dir, (unsigned)getuid());
 	*out = steal_pointer(&dir);
 	return 0;
 }
@@ -112,7 +112,8 @@ int store_open(const char *root, struct store **out, struct berth_error *err)
 			return -1;
 		}
 	}
-	s->lockfd = openat(s->rootfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	s->lockfd =
+		openat(s->rootfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->lockfd < 0) {
 		berth_error_set(err, errno, "store %s: store.lock", root);
 		store_free(s);
@@ -243,8 +244,8 @@ int store_blob_open(struct store *s, const char *digest, struct berth_error *err
 	return fd;
 }
 
-int store_blob_commit(struct store *s, int dirfd, const char *name,
-		      const char *digest, struct berth_error *err)
+int store_blob_commit(struct store *s, int dirfd, const char *name, const char *digest,
+		      struct berth_error *err)
 {
 	_cleanup_free_ char *p = blob_path(digest);
 
@@ -324,7 +325,8 @@ int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *ou
 {
 	_cleanup_free_ char *diff = layer_path(chain_id, "diff");
 	_cleanup_free_ char *dir = layer_path(chain_id, NULL);
-	_cleanup_close_ int dfd = openat(s->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int dfd =
+		openat(s->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
 	memset(out, 0, sizeof(*out));
 	out->dirfd = -1;
@@ -342,8 +344,8 @@ int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *ou
 	return 0;
 }
 
-int store_layer_finish(int layerdirfd, const struct layer_info *info,
-		       const struct bfs_meta *meta, struct berth_error *err)
+int store_layer_finish(int layerdirfd, const struct layer_info *info, const struct bfs_meta *meta,
+		       struct berth_error *err)
 {
 	_cleanup_close_ int fd = openat(layerdirfd, "meta",
 					O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -362,14 +364,15 @@ int store_layer_finish(int layerdirfd, const struct layer_info *info,
 	json_object_object_add(o, "parent", json_object_new_string(info->parent));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)info->size));
 	json_object_object_add(o, "entries", json_object_new_int64((int64_t)info->entries));
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = write_file_atomic(layerdirfd, "layer.json", txt, strlen(txt), 0644, err);
 	json_object_put(o);
 	return r;
 }
 
-int store_layer_commit(struct store *s, int stage_dirfd, const char *name,
-		       const char *chain_id, struct berth_error *err)
+int store_layer_commit(struct store *s, int stage_dirfd, const char *name, const char *chain_id,
+		       struct berth_error *err)
 {
 	_cleanup_free_ char *p = layer_path(chain_id, NULL);
 

@@ -46,8 +46,8 @@ void store_stage_free(struct store_stage *st);
 bool store_blob_exists(struct store *s, const char *digest);
 int store_blob_open(struct store *s, const char *digest, struct berth_error *err);
 /* Move a verified file from a staging dir into blobs/ (no-op if there). */
-int store_blob_commit(struct store *s, int dirfd, const char *name,
-		      const char *digest, struct berth_error *err);
+int store_blob_commit(struct store *s, int dirfd, const char *name, const char *digest,
+		      struct berth_error *err);
 
 /* chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)) */
 void store_chain_id(const char *parent_chain, const char *diff_id, char *out);
@@ -66,10 +66,10 @@ int store_layer_info(struct store *s, const char *chain_id, struct layer_info *o
 int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *out,
 		     struct berth_error *err);
 /* Write layer.json and meta into a staged layer dir (diff/ inside it). */
-int store_layer_finish(int layerdirfd, const struct layer_info *info,
-		       const struct bfs_meta *meta, struct berth_error *err);
+int store_layer_finish(int layerdirfd, const struct layer_info *info, const struct bfs_meta *meta,
+		       struct berth_error *err);
 /* Rename a staged layer dir into layers/; a concurrent twin wins quietly. */
-int store_layer_commit(struct store *s, int stage_dirfd, const char *name,
-		       const char *chain_id, struct berth_error *err);
+int store_layer_commit(struct store *s, int stage_dirfd, const char *name, const char *chain_id,
+		       struct berth_error *err);
 
 #endif

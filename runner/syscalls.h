@@ -24,8 +24,8 @@ static inline int open_beneath(int dirfd, const char *path, int flags, int mode)
 	struct open_how how = {
 		.flags = (unsigned)(flags | O_CLOEXEC),
 		.mode = (unsigned)((flags & (O_CREAT | O_TMPFILE)) ? mode : 0),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
 	};
 	if (!*path)
 		path = ".";

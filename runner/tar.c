@@ -271,7 +271,8 @@ static int pax_record(struct tar_reader *t, const char *key, const char *v, size
 		uint32_t nsec = 0;
 		if (dot) {
 			*dot = '\0';
-			for (int i = 0, mul = 100000000; dot[1 + i] >= '0' && dot[1 + i] <= '9' && i < 9; i++, mul /= 10)
+			for (int i = 0, mul = 100000000;
+			     dot[1 + i] >= '0' && dot[1 + i] <= '9' && i < 9; i++, mul /= 10)
 				nsec += (uint32_t)(dot[1 + i] - '0') * (uint32_t)mul;
 		}
 		t->pax_mtime = strtoll(s, NULL, 10);
@@ -314,7 +315,8 @@ static int parse_pax(struct tar_reader *t, char *data, size_t len, bool global,
 			return berth_error_set(err, 0, "malformed pax header record");
 		*eq = '\0';
 		/* global headers carry comments in practice: only keep xattr-free keys */
-		if (!global && pax_record(t, sp + 1, eq + 1, (size_t)(p + reclen - 1 - (eq + 1)), err) < 0)
+		if (!global &&
+		    pax_record(t, sp + 1, eq + 1, (size_t)(p + reclen - 1 - (eq + 1)), err) < 0)
 			return -1;
 		off += reclen;
 	}
@@ -329,7 +331,8 @@ static int read_meta(struct tar_reader *t, uint64_t size, char **out, struct ber
 		return berth_error_set(err, 0, "tar extended header of %llu bytes is too large",
 				       (unsigned long long)size);
 	data = xmalloc((size_t)size + 1);
-	if (take(t, data, size, err) < 0 || take(t, NULL, (BLOCK - size % BLOCK) % BLOCK, err) < 0) {
+	if (take(t, data, size, err) < 0 ||
+	    take(t, NULL, (BLOCK - size % BLOCK) % BLOCK, err) < 0) {
 		free(data);
 		return -1;
 	}
@@ -341,13 +344,15 @@ static int read_meta(struct tar_reader *t, uint64_t size, char **out, struct ber
 static char type_of(char flag, const char *name)
 {
 	switch (flag) {
-	case '0': case '\0': case '7':
-		return str_has_suffix(name, "/") ? BFS_DIR : BFS_REG;
+	case '0':
+	case '\0':
+	case '7': return str_has_suffix(name, "/") ? BFS_DIR : BFS_REG;
 	case '1': return BFS_REG; /* hardlink; the target's type applies */
 	case '2': return BFS_LNK;
 	case '3': return BFS_CHR;
 	case '4': return BFS_BLK;
-	case '5': case 'D': return BFS_DIR;
+	case '5':
+	case 'D': return BFS_DIR;
 	case '6': return BFS_FIFO;
 	default: return 0;
 	}
@@ -387,8 +392,8 @@ static int build_entry(struct tar_reader *t, const unsigned char *h, struct bert
 		e->linkpath = field_str(h + 157, 100);
 	e->type = type_of(flag, e->path);
 	if (!e->type)
-		return berth_error_set(err, 0, "entry \"%s\": unsupported tar member type '%c'", e->path,
-				       flag > ' ' && flag < 127 ? flag : '?');
+		return berth_error_set(err, 0, "entry \"%s\": unsupported tar member type '%c'",
+				       e->path, flag > ' ' && flag < 127 ? flag : '?');
 	e->hardlink = flag == '1';
 	e->mode = (uint32_t)(mode & 07777);
 	e->uid = (uint32_t)(t->has_uid ? t->pax_uid : uid);
@@ -458,7 +463,8 @@ int tar_next(struct tar_reader *t, struct tar_entry **out, struct berth_error *e
 		if (flag == 'x' || flag == 'g' || flag == 'L' || flag == 'K') {
 			uint64_t size;
 			char *data = NULL;
-			if (parse_num(h + 124, 12, &size) < 0 || read_meta(t, size, &data, err) < 0) {
+			if (parse_num(h + 124, 12, &size) < 0 ||
+			    read_meta(t, size, &data, err) < 0) {
 				if (!err->msg)
 					berth_error_set(err, 0, "corrupt tar header (bad size)");
 				return -1;

@@ -27,7 +27,8 @@ int image_open_stack(struct store *s, const char *id, struct bfs_stack *out,
 	out->layers = xcalloc(img->n_layers, sizeof(*out->layers));
 	for (size_t i = 0; i < img->n_layers; i++) {
 		/* the stack is top first, the record base first */
-		if (store_layer_open(s, img->chain_ids[img->n_layers - 1 - i], &out->layers[i], err) < 0) {
+		if (store_layer_open(s, img->chain_ids[img->n_layers - 1 - i], &out->layers[i],
+				     err) < 0) {
 			image_free(img);
 			image_close_stack(out);
 			return -1;
@@ -68,7 +69,8 @@ static int collect_path(struct bfs_entry *e, void *data)
 	if (e->type == BFS_WHITEOUT || strcmp(e->path, "/") == 0)
 		return 0;
 	if (c->n == c->cap)
-		c->paths = xrealloc(c->paths, (c->cap = c->cap ? c->cap * 2 : 1024) * sizeof(char *));
+		c->paths =
+			xrealloc(c->paths, (c->cap = c->cap ? c->cap * 2 : 1024) * sizeof(char *));
 	c->paths[c->n++] = e->path;
 	return 0;
 }
@@ -121,7 +123,9 @@ static void print_xattrs(FILE *out, const struct bfs_entry *e)
 	for (size_t i = 0; i < e->n_xattrs; i++)
 		order[i] = i;
 	for (size_t i = 1; i < e->n_xattrs; i++) /* tiny: insertion sort by name */
-		for (size_t j = i; j > 0 && strcmp(e->xattrs[order[j - 1]].name, e->xattrs[order[j]].name) > 0; j--) {
+		for (size_t j = i;
+		     j > 0 && strcmp(e->xattrs[order[j - 1]].name, e->xattrs[order[j]].name) > 0;
+		     j--) {
 			size_t t = order[j];
 			order[j] = order[j - 1];
 			order[j - 1] = t;
@@ -174,7 +178,8 @@ static int print_row(FILE *out, const struct bfs_stack *st, const struct row *r,
 
 		if (fd < 0 || sha256_fd(fd, digest, &size, err) < 0) {
 			if (!err->msg)
-				berth_error_set(err, errno, "open %s in layer %.19s", r->path, l->name);
+				berth_error_set(err, errno, "open %s in layer %.19s", r->path,
+						l->name);
 			return -1;
 		}
 		fprintf(out, "%llu\t-\t%s\t%s\t", (unsigned long long)size, digest_hex(digest),
@@ -213,9 +218,11 @@ int image_tree(struct store *s, const char *id, FILE *out, struct berth_error *e
 			continue;
 		r->path = c.paths[i];
 		if (r->e->type == BFS_REG) {
-			_cleanup_close_ int fd = bfs_layer_open(&st.layers[r->layer], r->path, O_PATH | O_NOFOLLOW);
+			_cleanup_close_ int fd =
+				bfs_layer_open(&st.layers[r->layer], r->path, O_PATH | O_NOFOLLOW);
 			if (fd < 0 || fstat(fd, &sb) < 0) {
-				berth_error_set(err, errno, "%s in layer %.19s", r->path, st.layers[r->layer].name);
+				berth_error_set(err, errno, "%s in layer %.19s", r->path,
+						st.layers[r->layer].name);
 				goto out;
 			}
 			r->dev = sb.st_dev;
@@ -224,7 +231,8 @@ int image_tree(struct store *s, const char *id, FILE *out, struct berth_error *e
 		n++;
 	}
 	mark_groups(rows, n);
-	fputs("# path\ttype\tmode\tuid\tgid\tsize\tlink_target\tsha256\thardlink_group\txattrs\n", out);
+	fputs("# path\ttype\tmode\tuid\tgid\tsize\tlink_target\tsha256\thardlink_group\txattrs\n",
+	      out);
 	for (size_t i = 0; i < n; i++)
 		if (print_row(out, &st, &rows[i], err) < 0)
 			goto out;

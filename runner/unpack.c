@@ -24,7 +24,6 @@
 #include "unpack.h"
 #include "util.h"
 
-
 #define READ_CHUNK (128 * 1024)
 
 struct unpack {
@@ -65,7 +64,8 @@ int unpack_normalize_name(const char *raw, char **out, struct berth_error *err)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
 		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return berth_error_set(err, 0, "entry \"%s\": \"..\" component refused", raw);
+			return berth_error_set(err, 0, "entry \"%s\": \"..\" component refused",
+					       raw);
 		if (len > 0 && !(len == 1 && p[0] == '.')) {
 			res[n++] = '/';
 			memcpy(res + n, p, len);
@@ -91,7 +91,8 @@ static ssize_t raw_fill(void *ctx, void *buf, size_t len, struct berth_error *er
 	la_ssize_t n = archive_read_data(u->raw, buf, len);
 
 	if (n < 0)
-		return berth_error_set(err, 0, "cannot decompress: %s", archive_error_string(u->raw));
+		return berth_error_set(err, 0, "cannot decompress: %s",
+				       archive_error_string(u->raw));
 	sha256_update(u->hash, buf, (size_t)n);
 	u->tar_size += (uint64_t)n;
 	if (u->progress)
@@ -215,8 +216,8 @@ static int write_data(struct unpack *u, struct tar_reader *tar, int fd, const ch
 	}
 }
 
-static int make_hardlink(struct unpack *u, const struct tar_entry *ae, int pfd,
-			 const char *path, struct bfs_entry **out)
+static int make_hardlink(struct unpack *u, const struct tar_entry *ae, int pfd, const char *path,
+			 struct bfs_entry **out)
 {
 	_cleanup_free_ char *tname = NULL, *tparent = NULL, *tdir = NULL, *tpath = NULL;
 	_cleanup_close_ int tfd = -1;
@@ -340,7 +341,8 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 	type = ae->type;
 	if (strcmp(name, "/") == 0) {
 		if (type != BFS_DIR)
-			return berth_error_set(u->err, 0, "entry \"%s\": the root must be a directory", raw);
+			return berth_error_set(u->err, 0,
+					       "entry \"%s\": the root must be a directory", raw);
 		if (ensure_dir(u, "/") < 0)
 			return -1;
 		e0 = bfs_meta_get(u->top->meta, "/");
@@ -354,7 +356,9 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 	if (bfs_stack_resolve(u->stack, parent, BFS_FOLLOW_LAST, &dir, NULL, u->err) < 0)
 		return berth_error_wrap(u->err, "entry \"%s\"", raw);
 	if (str_has_prefix(base, ".wh."))
-		return handle_whiteout(u, dir, base) < 0 ? berth_error_wrap(u->err, "entry \"%s\"", raw) : 0;
+		return handle_whiteout(u, dir, base) < 0
+			       ? berth_error_wrap(u->err, "entry \"%s\"", raw)
+			       : 0;
 	if (ensure_dir(u, dir) < 0)
 		return berth_error_wrap(u->err, "entry \"%s\"", raw);
 	path = bfs_path_join(dir, base);
@@ -458,15 +462,18 @@ static int drain(struct unpack *u)
 	}
 }
 
-int unpack_layer(struct bfs_stack *stack, int blob_fd,
-		 void (*progress)(uint64_t done, void *data), void *progress_data,
-		 struct unpack_result *res, struct berth_error *err)
+int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t done, void *data),
+		 void *progress_data, struct unpack_result *res, struct berth_error *err)
 {
 	_cleanup_free_ char *buf = xmalloc(READ_CHUNK);
 	struct unpack u = {
-		.stack = stack, .top = &stack->layers[0], .buf = buf,
-		.progress = progress, .progress_data = progress_data,
-		.pcache_fd = -1, .err = err,
+		.stack = stack,
+		.top = &stack->layers[0],
+		.buf = buf,
+		.progress = progress,
+		.progress_data = progress_data,
+		.pcache_fd = -1,
+		.err = err,
 	};
 	int ret = -1;
 

@@ -23,9 +23,8 @@ struct unpack_result {
  * metadata table; the rest are its parents, top first. blob_fd is read
  * from its current offset. progress, when set, is called with the number
  * of compressed bytes consumed so far. */
-int unpack_layer(struct bfs_stack *stack, int blob_fd,
-		 void (*progress)(uint64_t done, void *data), void *progress_data,
-		 struct unpack_result *res, struct berth_error *err);
+int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t done, void *data),
+		 void *progress_data, struct unpack_result *res, struct berth_error *err);
 
 /* Normalise a tar member name to a canonical absolute path ("/" for the
  * root entry). Refuses absolute names and ".." components. */
@@ -34,7 +33,6 @@ int unpack_normalize_name(const char *raw, char **out, struct berth_error *err);
 /* Host mode for a stored object: owner always has full access, never
  * setuid/setgid/sticky, never group/world writable. */
 mode_t unpack_host_mode(char type, uint32_t mode);
-
 
 /* The diffID of a (possibly compressed) tar stream, read to its end. */
 int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err);

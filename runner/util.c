@@ -106,8 +106,7 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int read_fd_all(int fd, size_t max, char **out, size_t *len,
-		struct berth_error *err)
+int read_fd_all(int fd, size_t max, char **out, size_t *len, struct berth_error *err)
 {
 	size_t cap = 4096, n = 0;
 	_cleanup_free_ char *buf = xmalloc(cap + 1);
@@ -139,8 +138,8 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len,
 	return 0;
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, char **out,
-		 size_t *len, struct berth_error *err)
+int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		 struct berth_error *err)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
@@ -151,12 +150,12 @@ int read_file_at(int dirfd, const char *path, size_t max, char **out,
 	return 0;
 }
 
-int write_file_atomic(int dirfd, const char *path, const void *data,
-		      size_t len, mode_t mode, struct berth_error *err)
+int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+		      struct berth_error *err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
-	_cleanup_close_ int fd = openat(dirfd, tmp,
-					O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	_cleanup_close_ int fd =
+		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
 		return berth_error_set(err, errno, "create %s", tmp);

@@ -24,7 +24,10 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void closep(int *fd)
 {
 	if (*fd >= 0)
@@ -49,11 +52,11 @@ static inline void closedirp(DIR **d)
 
 /* Library types get a cleanup function through this macro: NAME##p frees
  * *p with FREE when it is not NULL. */
-#define DEFINE_CLEANUP_FUNC(type, func)                \
-	static inline void func##p(type *p)            \
-	{                                              \
-		if (*p)                                \
-			func(*p);                      \
+#define DEFINE_CLEANUP_FUNC(type, func)                                                            \
+	static inline void func##p(type *p)                                                        \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
 	}
 
 static inline void *steal_ptr_(void **p)
@@ -86,18 +89,16 @@ bool str_has_suffix(const char *s, const char *suffix);
 
 /* Read a whole file (at most max bytes) relative to dirfd, without
  * following a final symlink. The result is NUL-terminated. */
-int read_file_at(int dirfd, const char *path, size_t max, char **out,
-		 size_t *len, struct berth_error *err);
+int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		 struct berth_error *err);
 /* Read a whole stream of at most max bytes. */
-int read_fd_all(int fd, size_t max, char **out, size_t *len,
-		struct berth_error *err);
+int read_fd_all(int fd, size_t max, char **out, size_t *len, struct berth_error *err);
 /* Write data to dirfd/path atomically: a temporary name, fsync, rename. */
-int write_file_atomic(int dirfd, const char *path, const void *data,
-		      size_t len, mode_t mode, struct berth_error *err);
+int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+		      struct berth_error *err);
 int write_all(int fd, const void *buf, size_t len);
 /* mkdir -p below dirfd, mode for created directories. */
-int mkdir_p_at(int dirfd, const char *path, mode_t mode,
-	       struct berth_error *err);
+int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err);
 /* rm -rf below dirfd; never follows symlinks, makes directories writable
  * as needed so a user can always remove what berth wrote. */
 int rm_rf_at(int dirfd, const char *name, struct berth_error *err);

@@ -42,6 +42,7 @@ build() { # build DIR [meson options...]
 }
 
 if build build; then
+	leg "style (clang-format)" build "" style
 	leg "unit (root)" build "" unit
 	leg "integration (user with subuid range)" build berth-sub integration
 	leg "integration (user without subuid range)" build berth-nosub integration

@@ -27,19 +27,19 @@ __attribute__((format(printf, 2, 3), unused)) static int ok(int cond, const char
 	return cond;
 }
 
-#define is_str(a, b, name)                                                             \
-	do {                                                                           \
-		const char *a_ = (a), *b_ = (b);                                       \
-		if (!ok(a_ && b_ && strcmp(a_, b_) == 0, "%s", name))                   \
-			printf("#   got \"%s\"\n#   want \"%s\"\n", a_ ? a_ : "(null)", \
-			       b_ ? b_ : "(null)");                                    \
+#define is_str(a, b, name)                                                                         \
+	do {                                                                                       \
+		const char *a_ = (a), *b_ = (b);                                                   \
+		if (!ok(a_ && b_ && strcmp(a_, b_) == 0, "%s", name))                              \
+			printf("#   got \"%s\"\n#   want \"%s\"\n", a_ ? a_ : "(null)",            \
+			       b_ ? b_ : "(null)");                                                \
 	} while (0)
 
-#define is_int(a, b, name)                                                   \
-	do {                                                                 \
-		long long a_ = (long long)(a), b_ = (long long)(b);          \
-		if (!ok(a_ == b_, "%s", name))                               \
-			printf("#   got %lld\n#   want %lld\n", a_, b_);     \
+#define is_int(a, b, name)                                                                         \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (!ok(a_ == b_, "%s", name))                                                     \
+			printf("#   got %lld\n#   want %lld\n", a_, b_);                           \
 	} while (0)
 
 static inline int tap_done(void)

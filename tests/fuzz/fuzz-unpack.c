@@ -35,13 +35,13 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "fuzz-unpack: %s:%d: check failed: %s\n",    \
-				__FILE__, __LINE__, #cond);                          \
-			abort();                                                     \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz-unpack: %s:%d: check failed: %s\n", __FILE__,        \
+				__LINE__, #cond);                                                  \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static struct {
@@ -143,8 +143,9 @@ static void fingerprint(int at, const char *prefix, char **out)
 		free(*out);
 		*out = line;
 		if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub = openat(dirfd(d), de->d_name,
-							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int sub =
+				openat(dirfd(d), de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			CHECK(sub >= 0);
 			fingerprint(sub, path, out);
 		}
@@ -287,18 +288,10 @@ static int check_entry(struct bfs_entry *e, void *data)
 	CHECK(dfd >= 0 || e->type == BFS_WHITEOUT);
 	r = dfd >= 0 ? fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) : -1;
 	switch (e->type) {
-	case BFS_WHITEOUT:
-		CHECK(r < 0);
-		break;
-	case BFS_DIR:
-		CHECK(r == 0 && S_ISDIR(st.st_mode));
-		break;
-	case BFS_LNK:
-		CHECK(r == 0 && S_ISLNK(st.st_mode));
-		break;
-	default:
-		CHECK(r == 0 && S_ISREG(st.st_mode));
-		break;
+	case BFS_WHITEOUT: CHECK(r < 0); break;
+	case BFS_DIR: CHECK(r == 0 && S_ISDIR(st.st_mode)); break;
+	case BFS_LNK: CHECK(r == 0 && S_ISLNK(st.st_mode)); break;
+	default: CHECK(r == 0 && S_ISREG(st.st_mode)); break;
 	}
 	if (r == 0 && !S_ISLNK(st.st_mode)) {
 		CHECK((st.st_mode & 07022) == 0);
@@ -325,8 +318,9 @@ static void check_host_tree(const struct bfs_layer *top, int at, const char *pre
 		e = bfs_meta_get(top->meta, path);
 		CHECK(e != NULL && e->type != BFS_WHITEOUT);
 		if (e->type == BFS_DIR) {
-			_cleanup_close_ int sub = openat(dirfd(d), de->d_name,
-							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int sub =
+				openat(dirfd(d), de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			CHECK(sub >= 0);
 			check_host_tree(top, sub, path);
 		}
@@ -361,8 +355,8 @@ static void run_one(const uint8_t *data, size_t size, bool with_lower)
 		fprintf(stderr, "fuzz-unpack: %s lower: %s\n", with_lower ? "with" : "without",
 			r == 0 ? "unpacked" : err.msg);
 	if (r == 0) {
-		_cleanup_close_ int root = openat(layers[0].dirfd, ".",
-						  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int root =
+			openat(layers[0].dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		CHECK(bfs_meta_get(layers[0].meta, "/") != NULL);
 		bfs_meta_foreach(layers[0].meta, check_entry, &layers[0]);
 		CHECK(root >= 0);

@@ -16,8 +16,8 @@ static void norm(const char *in, const char *want)
 	if (want) {
 		is_str(r == 0 ? out : err.msg, want, in);
 	} else {
-		ok(r < 0 && err.msg && strstr(err.msg, "invalid reference"), "\"%s\" is refused (%s)", in,
-		   err.msg ? err.msg : "accepted");
+		ok(r < 0 && err.msg && strstr(err.msg, "invalid reference"),
+		   "\"%s\" is refused (%s)", in, err.msg ? err.msg : "accepted");
 	}
 	free(out);
 	berth_error_clear(&err);
@@ -28,12 +28,16 @@ int main(void)
 	char d[DIGEST_STR_LEN + 1];
 
 	sha256_bytes("", 0, d);
-	is_str(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
+	is_str(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "sha256 of nothing");
 	sha256_bytes("abc", 3, d);
-	is_str(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of abc");
+	is_str(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "sha256 of abc");
 	ok(digest_valid(d), "a computed digest is valid");
-	ok(!digest_valid("sha256:BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), "uppercase hex refused");
-	ok(!digest_valid("sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), "other algorithms refused");
+	ok(!digest_valid("sha256:BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	   "uppercase hex refused");
+	ok(!digest_valid("sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	   "other algorithms refused");
 	ok(!digest_valid("sha256:ba78"), "short digest refused");
 	ok(!digest_valid(NULL), "NULL refused");
 

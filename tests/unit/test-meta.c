@@ -31,7 +31,8 @@ int main(void)
 	ok(bfs_meta_get(m, "/d/f999") != NULL, "lookup after growth");
 	bfs_meta_put(m, mk("/d", BFS_DIR, 0755));
 	bfs_meta_remove(m, "/d", true);
-	is_int(bfs_meta_count(m), 0, "removing a subtree removes the directory and everything below");
+	is_int(bfs_meta_count(m), 0,
+	       "removing a subtree removes the directory and everything below");
 
 	struct bfs_entry *e = mk("/odd\tname\n\\x", BFS_REG, 04755);
 	e->uid = 1000;
@@ -55,29 +56,34 @@ int main(void)
 	ok(bfs_meta_parse(buf, n, &back, &err) == 0, "parse it back");
 	is_int(bfs_meta_count(back), 4, "same number of entries");
 	e = bfs_meta_get(back, "/odd\tname\n\\x");
-	ok(e && e->mode == 04755 && e->uid == 1000 && e->gid == 33, "escaped path, setuid mode and owner survive");
-	ok(e && e->n_xattrs == 1 && strcmp(e->xattrs[0].name, "user.a=b,c") == 0 && e->xattrs[0].len == 5 &&
-		   memcmp(e->xattrs[0].value, "v\0bin", 5) == 0,
+	ok(e && e->mode == 04755 && e->uid == 1000 && e->gid == 33,
+	   "escaped path, setuid mode and owner survive");
+	ok(e && e->n_xattrs == 1 && strcmp(e->xattrs[0].name, "user.a=b,c") == 0 &&
+		   e->xattrs[0].len == 5 && memcmp(e->xattrs[0].value, "v\0bin", 5) == 0,
 	   "binary xattr value and a name with separators survive");
 	e = bfs_meta_get(back, "/dev/null");
-	ok(e && e->type == BFS_CHR && e->rdev_major == 1 && e->rdev_minor == 3, "device numbers survive");
-	ok(bfs_meta_get(back, "/opq") && bfs_meta_get(back, "/opq")->opaque, "opaque flag survives");
-	ok(bfs_meta_get(back, "/gone") && bfs_meta_get(back, "/gone")->type == BFS_WHITEOUT, "whiteout survives");
+	ok(e && e->type == BFS_CHR && e->rdev_major == 1 && e->rdev_minor == 3,
+	   "device numbers survive");
+	ok(bfs_meta_get(back, "/opq") && bfs_meta_get(back, "/opq")->opaque,
+	   "opaque flag survives");
+	ok(bfs_meta_get(back, "/gone") && bfs_meta_get(back, "/gone")->type == BFS_WHITEOUT,
+	   "whiteout survives");
 	bfs_meta_free(back);
 	back = NULL;
 
 	static const char *const bad[] = {
-		"# berth-layer-meta 1\n/x\tf\t-\t0644\t0\t0\t0:0\t0.0\t-", /* no newline */
-		"# berth-layer-meta 1\nx\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* relative */
-		"# berth-layer-meta 1\n/x\tq\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* type */
+		"# berth-layer-meta 1\n/x\tf\t-\t0644\t0\t0\t0:0\t0.0\t-",    /* no newline */
+		"# berth-layer-meta 1\nx\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n",   /* relative */
+		"# berth-layer-meta 1\n/x\tq\t-\t0644\t0\t0\t0:0\t0.0\t-\n",  /* type */
 		"# berth-layer-meta 1\n/x\tf\t-\t17777\t0\t0\t0:0\t0.0\t-\n", /* mode */
 		"# berth-layer-meta 1\n/x\tf\t-\t0644\t0\t0\t0:0\t0.0\tuser.a=zz\n", /* hex */
-		"# berth-layer-meta 1\n/x\\q\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n", /* escape */
+		"# berth-layer-meta 1\n/x\\q\tf\t-\t0644\t0\t0\t0:0\t0.0\t-\n",	     /* escape */
 		"# something else\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int r = bfs_meta_parse(bad[i], strlen(bad[i]), &back, &err);
-		ok(r < 0 && err.msg, "malformed metadata %zu refused: %s", i, err.msg ? err.msg : "accepted");
+		ok(r < 0 && err.msg, "malformed metadata %zu refused: %s", i,
+		   err.msg ? err.msg : "accepted");
 		berth_error_clear(&err);
 		if (r == 0)
 			bfs_meta_free(back);

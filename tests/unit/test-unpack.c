@@ -19,7 +19,7 @@
 
 struct member {
 	const char *name;
-	char type; /* f d l h(ardlink) */
+	char type;	  /* f d l h(ardlink) */
 	const char *data; /* content or link target */
 	unsigned mode;
 };
@@ -86,10 +86,8 @@ static void test_tar_reader(void)
 	longname[sizeof(longname) - 1] = '\0';
 	memcpy(longname + 100, "/", 1);
 	const struct member m[] = {
-		{ "dir/", 'd', NULL, 0755 },
-		{ "dir/file", 'f', "hello\n", 04755 },
-		{ longname, 'f', "x", 0 },
-		{ "dir/link", 'l', "../target", 0 },
+		{ "dir/", 'd', NULL, 0755 },	    { "dir/file", 'f', "hello\n", 04755 },
+		{ longname, 'f', "x", 0 },	    { "dir/link", 'l', "../target", 0 },
 		{ "dir/hard", 'h', "dir/file", 0 },
 	};
 	int formats[] = { ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FORMAT_TAR_GNUTAR };
@@ -103,7 +101,8 @@ static void test_tar_reader(void)
 
 		while (tar_next(t, &e, &err) == 1) {
 			if (i == 0)
-				ok(e->type == BFS_DIR && strcmp(e->path, "dir/") == 0, "fmt %zu: directory entry", k);
+				ok(e->type == BFS_DIR && strcmp(e->path, "dir/") == 0,
+				   "fmt %zu: directory entry", k);
 			if (i == 1) {
 				ssize_t n = tar_read_data(t, &data, &err);
 				ok(e->mode == 04755 && e->uid == 1000 && e->gid == 33 && n == 6 &&
@@ -113,9 +112,11 @@ static void test_tar_reader(void)
 			if (i == 2)
 				is_str(e->path, longname, "long name (pax path / GNU L) read back");
 			if (i == 3)
-				ok(e->type == BFS_LNK && strcmp(e->linkpath, "../target") == 0, "fmt %zu: symlink", k);
+				ok(e->type == BFS_LNK && strcmp(e->linkpath, "../target") == 0,
+				   "fmt %zu: symlink", k);
 			if (i == 4)
-				ok(e->hardlink && strcmp(e->linkpath, "dir/file") == 0, "fmt %zu: hardlink", k);
+				ok(e->hardlink && strcmp(e->linkpath, "dir/file") == 0,
+				   "fmt %zu: hardlink", k);
 			i++;
 		}
 		is_int(i, 5, "all members read");
@@ -138,7 +139,8 @@ static void test_tar_reader(void)
 	struct tar_reader *t = tar_reader_new(fd_read, &src);
 	struct berth_error err = { 0 };
 	struct tar_entry *e;
-	ok(tar_next(t, &e, &err) < 0 && err.msg && strstr(err.msg, "checksum"), "corrupt header: %s", err.msg ? err.msg : "accepted");
+	ok(tar_next(t, &e, &err) < 0 && err.msg && strstr(err.msg, "checksum"),
+	   "corrupt header: %s", err.msg ? err.msg : "accepted");
 	berth_error_clear(&err);
 	tar_reader_free(t);
 	fclose(f);
@@ -162,9 +164,15 @@ static void test_tar_reader(void)
 
 static void test_names(void)
 {
-	static const struct { const char *in, *out; } good[] = {
-		{ "./etc/passwd", "/etc/passwd" }, { "etc//x/", "/etc/x" }, { ".", "/" },
-		{ "./", "/" }, { "a/./b", "/a/b" }, { "..a/b..", "/..a/b.." },
+	static const struct {
+		const char *in, *out;
+	} good[] = {
+		{ "./etc/passwd", "/etc/passwd" },
+		{ "etc//x/", "/etc/x" },
+		{ ".", "/" },
+		{ "./", "/" },
+		{ "a/./b", "/a/b" },
+		{ "..a/b..", "/..a/b.." },
 	};
 	static const char *const bad[] = { "../x", "a/../../x", "/etc/passwd", "a/..", ".." };
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -177,12 +185,14 @@ static void test_names(void)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct berth_error err = { 0 };
 		char *out = NULL;
-		ok(unpack_normalize_name(bad[i], &out, &err) < 0 && strstr(err.msg, bad[i][0] == '/' ? "absolute" : ".."),
+		ok(unpack_normalize_name(bad[i], &out, &err) < 0 &&
+			   strstr(err.msg, bad[i][0] == '/' ? "absolute" : ".."),
 		   "\"%s\" refused: %s", bad[i], err.msg ? err.msg : "accepted");
 		berth_error_clear(&err);
 		free(out);
 	}
-	is_int(unpack_host_mode(BFS_REG, 04777), 0755 | 0600, "host files lose setuid and world-write");
+	is_int(unpack_host_mode(BFS_REG, 04777), 0755 | 0600,
+	       "host files lose setuid and world-write");
 	is_int(unpack_host_mode(BFS_DIR, 01777), 0755, "host dirs lose sticky and world-write");
 	is_int(unpack_host_mode(BFS_REG, 0), 0600, "a mode 0000 file stays readable by its owner");
 }
@@ -218,45 +228,47 @@ static void test_unpack(void)
 	_cleanup_free_ char *d1 = xasprintf("%s/l1", root), *d2 = xasprintf("%s/l2", root),
 			    *d3 = xasprintf("%s/l3", root);
 	const struct member m1[] = {
-		{ "etc/", 'd', NULL, 0755 },
-		{ "etc/keep", 'f', "k", 0 },
-		{ "etc/gone", 'f', "g", 0 },
-		{ "opq/", 'd', NULL, 0755 },
-		{ "opq/old", 'f', "o", 0 },
-		{ "real/", 'd', NULL, 0755 },
-		{ "link", 'l', "/real", 0 },
-		{ "data", 'f', "shared", 0 },
+		{ "etc/", 'd', NULL, 0755 }, { "etc/keep", 'f', "k", 0 },
+		{ "etc/gone", 'f', "g", 0 }, { "opq/", 'd', NULL, 0755 },
+		{ "opq/old", 'f', "o", 0 },  { "real/", 'd', NULL, 0755 },
+		{ "link", 'l', "/real", 0 }, { "data", 'f', "shared", 0 },
 	};
 	const struct member m2[] = {
-		{ "etc/.wh.gone", 'f', "", 0 },
-		{ "opq/.wh..wh..opq", 'f', "", 0 },
-		{ "opq/new", 'f', "n", 0 },
-		{ "link/through", 'f', "t", 0 },
+		{ "etc/.wh.gone", 'f', "", 0 }, { "opq/.wh..wh..opq", 'f', "", 0 },
+		{ "opq/new", 'f', "n", 0 },	{ "link/through", 'f', "t", 0 },
 		{ "hard", 'h', "data", 0 },
 	};
 	struct bfs_stack st = { .n = 2, .layers = stack_layers };
 	size_t layer;
 
-	ok(unpack(d1, m1, ARRAY_SIZE(m1), NULL, 0, &l1, &err) == 0, "base layer unpacks: %s", err.msg ? err.msg : "");
-	ok(unpack(d2, m2, ARRAY_SIZE(m2), &l1, 1, &l2, &err) == 0, "upper layer unpacks: %s", err.msg ? err.msg : "");
+	ok(unpack(d1, m1, ARRAY_SIZE(m1), NULL, 0, &l1, &err) == 0, "base layer unpacks: %s",
+	   err.msg ? err.msg : "");
+	ok(unpack(d2, m2, ARRAY_SIZE(m2), &l1, 1, &l2, &err) == 0, "upper layer unpacks: %s",
+	   err.msg ? err.msg : "");
 	stack_layers[0] = l2;
 	stack_layers[1] = l1;
 	ok(bfs_stack_lookup(&st, "/etc/keep", NULL) != NULL, "untouched lower file visible");
 	ok(bfs_stack_lookup(&st, "/etc/gone", NULL) == NULL, "whiteout hides the lower file");
 	ok(bfs_stack_lookup(&st, "/opq/old", NULL) == NULL, "opaque dir hides lower children");
-	ok(bfs_stack_lookup(&st, "/opq/new", &layer) && layer == 0, "opaque dir keeps its own children");
-	ok(bfs_stack_lookup(&st, "/real/through", &layer) && layer == 0, "a write through a lower symlink lands inside the rootfs");
+	ok(bfs_stack_lookup(&st, "/opq/new", &layer) && layer == 0,
+	   "opaque dir keeps its own children");
+	ok(bfs_stack_lookup(&st, "/real/through", &layer) && layer == 0,
+	   "a write through a lower symlink lands inside the rootfs");
 	ok(bfs_stack_lookup(&st, "/link", &layer) && layer == 1 &&
-		   bfs_stack_lookup(&st, "/link", NULL)->type == BFS_LNK, "the symlink stays a symlink");
+		   bfs_stack_lookup(&st, "/link", NULL)->type == BFS_LNK,
+	   "the symlink stays a symlink");
 	struct stat a, b;
-	ok(fstatat(l1.dirfd, "data", &a, 0) == 0 && fstatat(l2.dirfd, "hard", &b, 0) == 0 && a.st_ino == b.st_ino,
+	ok(fstatat(l1.dirfd, "data", &a, 0) == 0 && fstatat(l2.dirfd, "hard", &b, 0) == 0 &&
+		   a.st_ino == b.st_ino,
 	   "a hardlink to a lower file shares its inode");
-	ok(bfs_meta_get(l2.meta, "/etc")->mode == 0755 && bfs_meta_get(l2.meta, "/etc")->uid == 1000,
+	ok(bfs_meta_get(l2.meta, "/etc")->mode == 0755 &&
+		   bfs_meta_get(l2.meta, "/etc")->uid == 1000,
 	   "an implicit parent copies the lower directory's attributes");
 
 	char *out = NULL;
 	ok(bfs_stack_resolve(&st, "/link/../../../etc", BFS_FOLLOW_LAST, &out, NULL, &err) == 0 &&
-		   strcmp(out, "/etc") == 0, "\"..\" stops at the root: %s", out ? out : err.msg);
+		   strcmp(out, "/etc") == 0,
+	   "\"..\" stops at the root: %s", out ? out : err.msg);
 	free(out);
 	out = NULL;
 
@@ -266,15 +278,17 @@ static void test_unpack(void)
 	berth_error_clear(&err);
 	bfs_layer_release(&l3);
 	rm_rf_at(AT_FDCWD, d3, &err);
-	const struct member loop[] = { { "a", 'l', "b", 0 }, { "b", 'l', "a", 0 }, { "a/x", 'f', "x", 0 } };
-	ok(unpack(d3, loop, 3, NULL, 0, &l3, &err) < 0 && err.errnum == ELOOP, "a symlink loop is refused: %s",
-	   err.msg ? err.msg : "accepted");
+	const struct member loop[] = { { "a", 'l', "b", 0 },
+				       { "b", 'l', "a", 0 },
+				       { "a/x", 'f', "x", 0 } };
+	ok(unpack(d3, loop, 3, NULL, 0, &l3, &err) < 0 && err.errnum == ELOOP,
+	   "a symlink loop is refused: %s", err.msg ? err.msg : "accepted");
 	berth_error_clear(&err);
 	bfs_layer_release(&l3);
 	rm_rf_at(AT_FDCWD, d3, &err);
 	const struct member notdir[] = { { "f", 'f', "x", 0 }, { "f/x", 'f', "x", 0 } };
-	ok(unpack(d3, notdir, 2, NULL, 0, &l3, &err) < 0 && err.errnum == ENOTDIR, "a file as a parent is refused: %s",
-	   err.msg ? err.msg : "accepted");
+	ok(unpack(d3, notdir, 2, NULL, 0, &l3, &err) < 0 && err.errnum == ENOTDIR,
+	   "a file as a parent is refused: %s", err.msg ? err.msg : "accepted");
 	berth_error_clear(&err);
 	bfs_layer_release(&l3);
 
