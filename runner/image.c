@@ -75,12 +75,6 @@ static char *image_path(const char *id)
 	return xasprintf("images/%s.json", digest_hex(id));
 }
 
-bool image_exists(struct store *s, const char *id)
-{
-	_cleanup_free_ char *p = image_path(id);
-	return faccessat(s->rootfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 static int digest_array(struct json_object *o, const char *key, size_t n,
 			char (*out)[DIGEST_STR_LEN + 1])
 {

@@ -30,7 +30,6 @@ struct image {
 void image_free(struct image *img);
 int image_read(struct store *s, const char *id, struct image **out, struct berth_error *err);
 int image_write(struct store *s, const struct image *img, struct berth_error *err);
-bool image_exists(struct store *s, const char *id);
 
 /* refs.json as a json object "ref" -> "id" (caller puts it). */
 int refs_read(struct store *s, struct json_object **out, struct berth_error *err);

@@ -259,13 +259,25 @@ static int collect_oci(struct loader *l)
 	return 0;
 }
 
+/* Serialise a document berth writes itself (a manifest or config), with
+ * its digest, and drop the object. */
+static void json_blob(struct json_object *o, char **buf, size_t *len, char *digest)
+{
+	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	*len = strlen(txt);
+	*buf = xstrdup(txt);
+	sha256_bytes(*buf, *len, digest);
+	json_object_put(o);
+}
+
 /* Docker's archive has no manifest: make the OCI one that `save`
  * will write, with the layer tars as they are. */
 static void synth_manifest(struct pending *p)
 {
 	struct json_object *o = json_object_new_object(), *c = json_object_new_object(),
 			   *a = json_object_new_array();
-	const char *txt;
 
 	json_object_object_add(o, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(o, "mediaType", json_object_new_string(MT_OCI_MANIFEST));
@@ -283,12 +295,7 @@ static void synth_manifest(struct pending *p)
 		json_object_array_add(a, d);
 	}
 	json_object_object_add(o, "layers", a);
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE);
-	p->manifest_len = strlen(txt);
-	p->manifest = xstrdup(txt);
-	sha256_bytes(p->manifest, p->manifest_len, p->manifest_digest);
-	json_object_put(o);
+	json_blob(o, &p->manifest, &p->manifest_len, p->manifest_digest);
 }
 
 static int collect_docker_entry(struct loader *l, const struct docker_entry *e)
@@ -664,7 +671,6 @@ static void import_config(struct pending *p, const char *diff_id, const struct i
 	struct oci_platform plat;
 	_cleanup_free_ char *now = rfc3339_now();
 	_cleanup_free_ char *comment = xasprintf("Imported from %s", o->input ? o->input : "-");
-	const char *txt;
 
 	oci_host_platform(&plat);
 	json_object_object_add(c, "created", json_object_new_string(now));
@@ -683,12 +689,7 @@ static void import_config(struct pending *p, const char *diff_id, const struct i
 			       json_object_new_string(o->message ? o->message : comment));
 	json_object_array_add(hist, h);
 	json_object_object_add(c, "history", hist);
-	txt = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE);
-	p->config_len = strlen(txt);
-	p->config = xstrdup(txt);
-	sha256_bytes(p->config, p->config_len, p->config_digest);
-	json_object_put(c);
+	json_blob(c, &p->config, &p->config_len, p->config_digest);
 	oci_platform_clear(&plat);
 }
 
