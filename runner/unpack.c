@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "prefetch.h"
 #include "syscalls.h"
 #include "tar.h"
 #include "unpack.h"
@@ -30,6 +31,7 @@ struct unpack {
 	struct bfs_stack *stack;
 	struct bfs_layer *top;
 	struct archive *raw;
+	struct prefetch *prefetch; /* runs raw_fill on its own thread */
 	struct sha256_ctx *hash;
 	uint64_t tar_size;
 	char *buf;
@@ -435,7 +437,7 @@ static int open_raw(struct unpack *u, int blob_fd)
 
 static int unpack_entries(struct unpack *u, struct unpack_result *res)
 {
-	struct tar_reader *tar = tar_reader_new(raw_fill, u);
+	struct tar_reader *tar = tar_reader_new(prefetch_read, u->prefetch);
 	struct tar_entry *te;
 	int r;
 
@@ -451,10 +453,10 @@ static int unpack_entries(struct unpack *u, struct unpack_result *res)
 }
 
 /* The diffID covers the whole stream, end-of-archive padding included. */
-static int drain(struct unpack *u)
+static int drain(struct unpack *u, tar_read_fn fn, void *ctx)
 {
 	for (;;) {
-		ssize_t n = raw_fill(u, u->buf, READ_CHUNK, u->err);
+		ssize_t n = fn(ctx, u->buf, READ_CHUNK, u->err);
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -479,14 +481,20 @@ int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t
 
 	memset(res, 0, sizeof(*res));
 	u.hash = sha256_new();
-	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0 || unpack_entries(&u, res) < 0 ||
-	    drain(&u) < 0)
+	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0)
 		goto out;
+	/* decompression and hashing run a few buffers ahead of the writes */
+	u.prefetch = prefetch_start(raw_fill, &u);
+	if (unpack_entries(&u, res) < 0 || drain(&u, prefetch_read, u.prefetch) < 0)
+		goto out;
+	prefetch_stop(u.prefetch);
+	u.prefetch = NULL;
 	sha256_final(u.hash, res->diff_id);
 	u.hash = NULL;
 	res->tar_size = u.tar_size;
 	ret = 0;
 out:
+	prefetch_stop(u.prefetch); /* before what its thread uses goes */
 	sha256_free(u.hash);
 	pcache_drop(&u);
 	if (u.raw)
@@ -501,7 +509,7 @@ int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error
 	int ret = -1;
 
 	u.hash = sha256_new();
-	if (open_raw(&u, fd) < 0 || drain(&u) < 0)
+	if (open_raw(&u, fd) < 0 || drain(&u, raw_fill, &u) < 0)
 		goto out;
 	sha256_final(u.hash, diff_id);
 	u.hash = NULL;
