@@ -90,11 +90,15 @@ bench_install_berth() {
 	printf '%s\n' "$dst"
 }
 
-# "0.1.0 (git 4aba3f0)" or "0.1.0 (git 4aba3f0-dirty)".
+# "0.1.0 (git 4aba3f0)", or "0.1.0 (git 4aba3f0 + local changes)" when the
+# sources differ from that commit (bench/, docs/ and tests/ do not count).
 bench_berth_version() {
-	local v g
+	local v g git=(git -c safe.directory='*' -C "$BENCH_REPO")
 	v=$("$1" version 2>/dev/null | sed 's/^berth version //')
-	g=$(git -c safe.directory='*' -C "$BENCH_REPO" describe --always --dirty 2>/dev/null) || g=
+	if g=$("${git[@]}" describe --always 2>/dev/null); then
+		"${git[@]}" diff --quiet HEAD -- . ':!bench' ':!docs' ':!tests' 2>/dev/null ||
+			g="$g + local changes"
+	fi
 	printf '%s%s\n' "${v:-unknown}" "${g:+ (git $g)}"
 }
 
@@ -154,8 +158,9 @@ bench_machine() {
 	printf 'os: %s\n' "${os:-unknown}"
 }
 
-# Median in seconds from a hyperfine --export-csv file holding one command.
-hf_median() { awk -F, 'NR == 2 { print $4 }' "$1"; }
+# A statistic (median, min, max, mean, ...) in seconds from a hyperfine
+# --export-json file holding one command.
+hf_stat() { sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([0-9.eE+-]*\),\{0,1\}\$/\1/p" "$1" | head -n 1; }
 
 # A field of `/usr/bin/time -v` output, e.g. "Maximum resident set size (kbytes)".
 time_field() { sed -n "s/^[[:space:]]*$2: //p" "$1" | head -n 1; }
