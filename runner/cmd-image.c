@@ -229,6 +229,15 @@ static void print_images_json(struct image_row *rows, size_t n)
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* -q lists each image once, though rows are sorted by date and name. */
+static bool seen_before(const struct image_row *rows, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(rows[k].id, rows[i].id) == 0)
+			return true;
+	return false;
+}
+
 int cmd_images(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -275,22 +284,24 @@ int cmd_images(int argc, char **argv)
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);
+	int id_width = no_trunc ? DIGEST_STR_LEN : 12;
 	if (json)
 		print_images_json(rows, n);
 	else if (!quiet)
-		printf("%-40s %-16s %-14s %-20s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
-		       "SIZE");
+		printf("%-40s %-16s %-*s %-20s %s\n", "REPOSITORY", "TAG", id_width, "IMAGE ID",
+		       "CREATED", "SIZE");
 	for (size_t i = 0; i < n && !json; i++) {
 		_cleanup_free_ char *sid = short_id(rows[i].id, no_trunc);
 		char ago[64], size[32];
 		if (quiet) {
-			if (i == 0 || strcmp(rows[i].id, rows[i - 1].id) != 0)
+			if (!seen_before(rows, i))
 				printf("%s\n", sid);
 			continue;
 		}
 		time_ago(rows[i].created, ago, sizeof(ago));
 		human_size(rows[i].size, size, sizeof(size));
-		printf("%-40s %-16s %-14s %-20s %s\n", rows[i].repo, rows[i].tag, sid, ago, size);
+		printf("%-40s %-16s %-*s %-20s %s\n", rows[i].repo, rows[i].tag, id_width, sid, ago,
+		       size);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].repo);
