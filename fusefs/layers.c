@@ -45,7 +45,10 @@ char *bfs_path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *path, size_t *layer)
+/* The merged lookup; when contrib is given it receives the layers whose
+ * directory at path takes part in the merge (top first). */
+static const struct bfs_entry *lookup(const struct bfs_stack *s, const char *path, size_t *layer,
+				      size_t *contrib_out, size_t *n_out)
 {
 	_cleanup_free_ size_t *contrib = xmalloc((s->n + 1) * sizeof(size_t));
 	_cleanup_free_ char *prefix = xmalloc(strlen(path) + 1);
@@ -106,7 +109,22 @@ const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *
 	}
 	if (layer)
 		*layer = found_layer;
+	if (contrib_out) {
+		memcpy(contrib_out, contrib, n_contrib * sizeof(size_t));
+		*n_out = found->type == BFS_DIR ? n_contrib : 0;
+	}
 	return found;
+}
+
+const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *path, size_t *layer)
+{
+	return lookup(s, path, layer, NULL, NULL);
+}
+
+const struct bfs_entry *bfs_stack_lookup_dir(const struct bfs_stack *s, const char *path,
+					     size_t *layer, size_t *contrib, size_t *n)
+{
+	return lookup(s, path, layer, contrib, n);
 }
 
 int bfs_layer_open(const struct bfs_layer *l, const char *path, int flags)
@@ -214,4 +232,26 @@ void bfs_layer_release(struct bfs_layer *l)
 	l->meta = NULL;
 	free(l->name);
 	l->name = NULL;
+}
+
+int bfs_layer_load(int dirfd, const char *path, const char *name, struct bfs_layer *out,
+		   struct berth_error *err)
+{
+	_cleanup_close_ int dfd =
+		openat(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	memset(out, 0, sizeof(*out));
+	out->dirfd = -1;
+	if (dfd < 0)
+		return berth_error_set(err, errno, "layer %s", name);
+	if (bfs_meta_read(dfd, "meta", &out->meta, err) < 0)
+		return berth_error_wrap(err, "layer %s", name);
+	out->dirfd = openat(dfd, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (out->dirfd < 0) {
+		bfs_meta_free(out->meta);
+		out->meta = NULL;
+		return berth_error_set(err, errno, "layer %s: diff", name);
+	}
+	out->name = xstrdup(name);
+	return 0;
 }

@@ -31,6 +31,11 @@ struct bfs_stack {
 const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *path,
 					 size_t *layer);
 
+/* As bfs_stack_lookup, and for a directory the layers whose directory at
+ * path is merged into it, top first (contrib has room for s->n). */
+const struct bfs_entry *bfs_stack_lookup_dir(const struct bfs_stack *s, const char *path,
+					     size_t *layer, size_t *contrib, size_t *n);
+
 enum bfs_resolve_flags {
 	BFS_FOLLOW_LAST = 1, /* follow a symlink in the last component too */
 };
@@ -47,6 +52,9 @@ int bfs_stack_resolve(const struct bfs_stack *s, const char *path, int flags, ch
  * otherwise), strictly beneath the layer's tree. */
 int bfs_layer_open(const struct bfs_layer *l, const char *path, int flags);
 int bfs_layer_readlink(const struct bfs_layer *l, const char *path, char **target);
+/* Open a stored layer directory (its meta table and diff/ tree). */
+int bfs_layer_load(int dirfd, const char *path, const char *name, struct bfs_layer *out,
+		   struct berth_error *err);
 /* Close the tree fd and free the table and name. */
 void bfs_layer_release(struct bfs_layer *l);
 

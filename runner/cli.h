@@ -52,5 +52,7 @@ int cmd_save(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_prune(int argc, char **argv);
 int cmd_image_tree(int argc, char **argv);
+int cmd_image_mount(int argc, char **argv);
+int cmd_image_umount(int argc, char **argv);
 
 #endif

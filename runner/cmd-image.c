@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "image.h"
 #include "load.h"
+#include "mount.h"
 #include "oci.h"
 #include "reference.h"
 #include "save.h"
@@ -795,6 +796,39 @@ int cmd_image_tree(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+int cmd_image_mount(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { 0 } };
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	char id[DIGEST_STR_LEN + 1];
+
+	while (cli_getopt(argc, argv, "image mount", "image mount IMAGE MOUNTPOINT", opts) != -1)
+		;
+	if (argc - optind != 2)
+		return cli_usage_error("image mount", "expected IMAGE and MOUNTPOINT");
+	if (cli_open_store(&s))
+		return 1;
+	if (store_lock(s, LOCK_SH, &err) < 0 || image_resolve(s, argv[optind], id, &err) < 0 ||
+	    image_mount(s, id, argv[optind + 1], &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cmd_image_umount(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { 0 } };
+	struct berth_error err = { 0 };
+
+	while (cli_getopt(argc, argv, "image umount", "image umount MOUNTPOINT", opts) != -1)
+		;
+	if (argc - optind != 1)
+		return cli_usage_error("image umount", "expected MOUNTPOINT");
+	if (image_umount(argv[optind], &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
 int cmd_image(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
@@ -803,12 +837,14 @@ int cmd_image(int argc, char **argv)
 		{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
 		{ "load", cmd_load, "Load images from an archive" },
 		{ "ls", cmd_images, "List images" },
+		{ "mount", cmd_image_mount, "Mount an image's filesystem read-only (berth-fs)" },
 		{ "list", cmd_images, "List images" },
 		{ "prune", cmd_image_prune, "Remove unused images" },
 		{ "rm", cmd_rmi, "Remove images" },
 		{ "save", cmd_save, "Save images to an archive" },
 		{ "tag", cmd_tag, "Give an image another name" },
 		{ "tree", cmd_image_tree, "List an image's merged filesystem as TSV" },
+		{ "umount", cmd_image_umount, "Unmount what image mount mounted" },
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -323,25 +323,8 @@ int store_layer_info(struct store *s, const char *chain_id, struct layer_info *o
 int store_layer_open(struct store *s, const char *chain_id, struct bfs_layer *out,
 		     struct berth_error *err)
 {
-	_cleanup_free_ char *diff = layer_path(chain_id, "diff");
 	_cleanup_free_ char *dir = layer_path(chain_id, NULL);
-	_cleanup_close_ int dfd =
-		openat(s->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-
-	memset(out, 0, sizeof(*out));
-	out->dirfd = -1;
-	if (dfd < 0)
-		return berth_error_set(err, errno, "layer %s", chain_id);
-	if (bfs_meta_read(dfd, "meta", &out->meta, err) < 0)
-		return berth_error_wrap(err, "layer %s", chain_id);
-	out->dirfd = openat(s->rootfd, diff, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (out->dirfd < 0) {
-		bfs_meta_free(out->meta);
-		out->meta = NULL;
-		return berth_error_set(err, errno, "layer %s", chain_id);
-	}
-	out->name = xstrdup(chain_id);
-	return 0;
+	return bfs_layer_load(s->rootfd, dir, chain_id, out, err);
 }
 
 int store_layer_finish(int layerdirfd, const struct layer_info *info, const struct bfs_meta *meta,

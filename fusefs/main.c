@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c: the berth-fs binary: options, layer loading, the FUSE session.
+ *
+ *   berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,FUSE options] MOUNTPOINT
+ *
+ * Each LAYER is a store layer directory (meta + diff/), the leftmost on
+ * top, as fuse-overlayfs orders lowerdir. berth starts it for each image
+ * mount; tests and benchmarks may run it by hand.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runner/util.h"
+#include "fs.h"
+
+struct bfs_opts {
+	char *lowerdir;
+	char *fuse_opts; /* passed through to the mount */
+	const char *mountpoint;
+	bool foreground, debug;
+};
+
+_noreturn_ static void usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"Usage: berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,OPTIONS] MOUNTPOINT\n"
+		"Mounts berth image layers (store layer directories, top first) read-only.\n");
+	exit(code);
+}
+
+static void add_fuse_opt(struct bfs_opts *o, const char *opt)
+{
+	char *n =
+		xasprintf("%s%s%s", o->fuse_opts ? o->fuse_opts : "", o->fuse_opts ? "," : "", opt);
+	free(o->fuse_opts);
+	o->fuse_opts = n;
+}
+
+static void parse_o(struct bfs_opts *o, const char *arg)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (str_has_prefix(t, "lowerdir=")) {
+			free(o->lowerdir);
+			o->lowerdir = xstrdup(t + 9);
+		} else if (str_has_prefix(t, "upperdir=") || str_has_prefix(t, "workdir=")) {
+			die("berth-fs: -o %s: a writable layer is not supported yet (read-only "
+			    "mounts only)",
+			    t);
+		} else if (strcmp(t, "rw") == 0) {
+			die("berth-fs: -o rw: read-only mounts only for now");
+		} else {
+			add_fuse_opt(o, t);
+		}
+	}
+}
+
+static void parse_args(int argc, char **argv, struct bfs_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f"))
+			o->foreground = true;
+		else if (!strcmp(argv[i], "-d"))
+			o->debug = o->foreground = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			usage(0);
+		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			parse_o(o, argv[++i]);
+		else if (str_has_prefix(argv[i], "-o") && argv[i][2])
+			parse_o(o, argv[i] + 2);
+		else if (argv[i][0] != '-' && !o->mountpoint)
+			o->mountpoint = argv[i];
+		else
+			die("berth-fs: unexpected argument \"%s\"", argv[i]);
+	}
+	if (!o->lowerdir || !*o->lowerdir)
+		die("berth-fs: -o lowerdir=LAYER[:LAYER...] is required");
+	if (!o->mountpoint)
+		die("berth-fs: a MOUNTPOINT is required");
+}
+
+static void load_layers(struct bfs_fs *fs, const char *lowerdir)
+{
+	_cleanup_free_ char *copy = xstrdup(lowerdir);
+	char *save = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct berth_error err = { 0 };
+		fs->stack.layers =
+			xrealloc(fs->stack.layers, (fs->stack.n + 1) * sizeof(struct bfs_layer));
+		if (bfs_layer_load(AT_FDCWD, d, d, &fs->stack.layers[fs->stack.n], &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			die("berth-fs: lowerdir: %s", t);
+		}
+		fs->stack.n++;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bfs_opts o = { 0 };
+	struct bfs_fs fs = { .timeout = 86400.0 };
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se;
+	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
+	int ret = 1;
+
+	parse_args(argc, argv, &o);
+	bfs_fs_init(&fs);
+	load_layers(&fs, o.lowerdir);
+	if (bfs_node_get(&fs, "/", &fs.root) != 0)
+		die("berth-fs: the layers have no root directory");
+
+	fuse_opt_add_arg(&args, argv[0]);
+	fuse_opt_add_arg(&args, "-o");
+	/* nosuid,nodev: a host-side mount must not lend the image's setuid files
+	 * or device nodes their power; fusermount3 insists for users anyway */
+	fuse_opt_add_arg(&args, "ro,nosuid,nodev,fsname=berth-fs,subtype=berth");
+	if (o.fuse_opts) {
+		fuse_opt_add_arg(&args, "-o");
+		fuse_opt_add_arg(&args, o.fuse_opts);
+	}
+	if (o.debug)
+		fuse_opt_add_arg(&args, "-d");
+	se = fuse_session_new(&args, &bfs_ops, sizeof(bfs_ops), &fs);
+	if (!se)
+		die("berth-fs: cannot start a FUSE session (see above)");
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, o.mountpoint) != 0) {
+		fprintf(stderr,
+			"berth-fs: mount on %s failed (is /dev/fuse usable and fusermount3 "
+			"installed?)\n",
+			o.mountpoint);
+		goto out_signals;
+	}
+	fuse_daemonize(o.foreground);
+	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+	fuse_opt_free_args(&args);
+	for (size_t i = 0; i < fs.stack.n; i++)
+		bfs_layer_release(&fs.stack.layers[i]);
+	free(fs.stack.layers);
+	bfs_fs_destroy(&fs);
+	free(o.lowerdir);
+	free(o.fuse_opts);
+	return ret;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mount.h: mounting an image's merged layers with berth-fs on the host
+ * (`berth image mount`), and unmounting it.
+ */
+#ifndef BERTH_MOUNT_H
+#define BERTH_MOUNT_H
+
+#include "store.h"
+
+/* The berth-fs binary: $BERTH_FS, else next to berth, else on PATH. */
+char *mount_berth_fs_path(void);
+int image_mount(struct store *s, const char *id, const char *mountpoint, struct berth_error *err);
+int image_umount(const char *mountpoint, struct berth_error *err);
+
+#endif

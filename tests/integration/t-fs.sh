@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth-fs (read-only so far): an image mounted by the unprivileged user
+# shows, through the kernel, exactly the fixture's expected view; the
+# mount is read-only, nosuid, and a killed daemon is reported cleanly.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+WALK="$(dirname "$0")/tree-walk.py"
+
+if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
+	skip "/dev/fuse not usable by the test user or fusermount3 missing"
+	finish
+	exit
+fi
+: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
+if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
+	cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
+fi
+export BERTH_FS
+bfs() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
+export -f bfs
+
+cases=(
+	"hc-compression localhost/hc-compression:latest hc-compression"
+	"hc-docker-archive.tar localhost/hc-docker-archive:latest hc-docker-archive"
+	"hc-links localhost/hc-links:latest hc-links"
+	"hc-modes localhost/hc-modes:latest hc-modes"
+	"hc-names localhost/hc-names:latest hc-names"
+	"hc-replace localhost/hc-replace:latest hc-replace"
+	"hc-symlink-component localhost/hc-symlink-component:latest hc-symlink-component"
+	"hc-whiteout localhost/hc-whiteout:latest hc-whiteout"
+	"hc-xlayer-hardlink localhost/hc-xlayer-hardlink:latest hc-xlayer-hardlink"
+	"podman-multilayer.oci-zstd localhost/podman-multilayer.oci-zstd:latest podman-multilayer.oci-zstd"
+)
+
+mnt="$T/mnt"
+mkdir -p "$mnt"
+[ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && chown "$BERTH_TEST_USER": "$mnt"
+umount_all() { as_user fusermount3 -u "$mnt" 2>/dev/null; true; }
+trap 'umount_all; cleanup' EXIT
+
+view_matches() { # NAME: the mounted view equals EXPECTED.NAME.tsv
+	as_user python3 "$WALK" "$mnt" >"$T/walk.tsv" || return 1
+	diff <(grep -v $'\tabsent\t' "$FIXTURES/EXPECTED.$1.tsv" | LC_ALL=C sort) \
+		<(LC_ALL=C sort "$T/walk.tsv") | head -20 >&2
+	cmp -s <(grep -v $'\tabsent\t' "$FIXTURES/EXPECTED.$1.tsv" | LC_ALL=C sort) <(LC_ALL=C sort "$T/walk.tsv")
+}
+
+for c in "${cases[@]}"; do
+	read -r input ref name <<<"$c"
+	check "$name: loads" -- berth load -q -i "$FIXTURES/$input"
+	check "$name: mounts as the user" -- bfs image mount "$ref" "$mnt"
+	check "$name: the mounted view matches EXPECTED.$name.tsv" -- view_matches "$name"
+	check "$name: unmounts" -- bfs image umount "$mnt"
+done
+
+bfs image mount localhost/hc-modes:latest "$mnt"
+check "the mount is read-only (EROFS)" -- bash -c "! as_user touch '$mnt/new' 2>'$T/err' && grep -q 'Read-only' '$T/err'"
+check "the mount is nosuid and nodev" -- bash -c "grep ' $mnt ' /proc/mounts | grep -q 'nosuid,nodev'"
+check "a file with mode 0000 still reads for the daemon's user" -- bash -c "as_user cat '$mnt/no-perms' >/dev/null"
+check "readdir offsets are stable: ls twice gives the same order" -- bash -c "test \"\$(as_user ls -f '$mnt/bin')\" = \"\$(as_user ls -f '$mnt/bin')\""
+pkill -KILL -u "$(as_user id -u)" -x berth-fs
+check "a killed daemon shows as ENOTCONN, not a hang" -- bash -c "! as_user timeout 10 stat '$mnt/bin' 2>'$T/err'; grep -q 'not connected' '$T/err'"
+check "umount cleans up after a killed daemon" -- bfs image umount "$mnt"
+check "no berth-fs mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
+check "berth-fs refuses a writable layer for now, naming the option" -- expect_fail "upperdir" as_user "$BERTH_FS" -o lowerdir=/nonexistent,upperdir=/tmp/x "$mnt"
+check "berth-fs names a bad lowerdir" -- expect_fail "/nonexistent" as_user "$BERTH_FS" -o lowerdir=/nonexistent "$mnt"
+finish
