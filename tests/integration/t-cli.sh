@@ -29,4 +29,18 @@ runtime_private() {
 	[ -n "$d" ] && [ "$(stat -c %a "$d")" = 700 ] && [ "$(stat -c %u "$d")" = "$(as_user id -u)" ]
 }
 check "runtime dir is private (0700, the user's)" -- runtime_private
+# Progress shows on a terminal and nowhere else.
+progress_on_tty() {
+	command -v script >/dev/null || return 0
+	as_user script -qec "$BERTH load -i $FIXTURES/hc-compression" /dev/null >"$T/tty.out" 2>&1
+	grep -q 'Layer 4/4' "$T/tty.out" && grep -q 'Loaded image: localhost/hc-compression:latest' "$T/tty.out"
+}
+no_progress_when_piped() {
+	BERTH_ROOT="$T/store2" berth load -i "$FIXTURES/hc-compression" >"$T/pipe.out" 2>&1 &&
+		! grep -q 'Layer' "$T/pipe.out"
+}
+if [ -d "$FIXTURES" ]; then
+	check "load shows layer progress on a terminal" -- progress_on_tty
+	check "load prints no progress when not on a terminal" -- no_progress_when_piped
+fi
 finish
