@@ -38,5 +38,18 @@ echo "\$ berth image tree demo/busybox | head -5"
 runuser -u "$user" -- "$berth" image tree demo/busybox | head -5
 echo
 run info
+# berth-fs: the image's filesystem, mounted by the user (desktop
+# distributions ship /dev/fuse open to users; a fresh Debian has it 0600)
+chmod 0666 /dev/fuse 2>/dev/null || true
+mkdir -p "$work/mnt" && chown "$user" "$work/mnt"
+bfs=$(dirname "$berth")/berth-fs
+[ -x "$bfs" ] || bfs=$(pwd)/build/berth-fs
+runuser -u "$user" -- test -x "$bfs" || { cp "$(pwd)/build/berth-fs" "$work/berth-fs"; bfs="$work/berth-fs"; }
+echo "\$ berth image mount demo/busybox $work/mnt && ls -l $work/mnt/bin | head -4"
+if runuser -u "$user" -- env BERTH_FS="$bfs" "$berth" image mount demo/busybox "$work/mnt"; then
+	runuser -u "$user" -- ls -l "$work/mnt/bin" 2>/dev/null | head -4
+	runuser -u "$user" -- "$berth" image umount "$work/mnt"
+fi
+echo
 rm -rf "$work"
 echo "== done: the image stays in $user's store (berth images); remove it with: berth rmi demo/busybox"

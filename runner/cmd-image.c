@@ -285,7 +285,7 @@ int cmd_images(int argc, char **argv)
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);
-	int id_width = no_trunc ? DIGEST_STR_LEN : 12;
+	int id_width = no_trunc ? DIGEST_STR_LEN : 14;
 	if (json)
 		print_images_json(rows, n);
 	else if (!quiet)
