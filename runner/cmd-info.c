@@ -69,6 +69,16 @@ static void feature(const char *name, bool ok, const char *detail, const char *f
 	       !ok && fix ? "  fix: " : "", !ok && fix ? fix : "");
 }
 
+/* A device berth opens as the user: usable when it opens read-write. */
+static void device_feature(const char *dev, const char *fix)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
+
+	feature(dev, fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno), fix);
+	if (fd >= 0)
+		close(fd);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0 } };
@@ -76,7 +86,6 @@ int cmd_info(int argc, char **argv)
 	struct berth_error err = { 0 };
 	char path[4096], range[256];
 	bool ok;
-	int fd;
 
 	while (cli_getopt(argc, argv, "info", "info", opts) != -1)
 		;
@@ -100,18 +109,10 @@ int cmd_info(int argc, char **argv)
 	     find_in_path("newuidmap", path, sizeof(path));
 	feature("newuidmap", ok, ok ? path : "newuidmap/newgidmap not on PATH",
 		"apt-get install uidmap");
-	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	feature("/dev/fuse", fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno),
-		"apt-get install fuse3; chmod 0666 /dev/fuse (as root)");
-	if (fd >= 0)
-		close(fd);
+	device_feature("/dev/fuse", "apt-get install fuse3; chmod 0666 /dev/fuse (as root)");
 	ok = find_in_path("slirp4netns", path, sizeof(path));
 	feature("slirp4netns", ok, ok ? path : "not on PATH",
 		"apt-get install slirp4netns, or run with --network none");
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	feature("/dev/net/tun", fd >= 0, fd >= 0 ? "readable and writable" : strerror(errno),
-		"chmod 0666 /dev/net/tun (as root)");
-	if (fd >= 0)
-		close(fd);
+	device_feature("/dev/net/tun", "chmod 0666 /dev/net/tun (as root)");
 	return 0;
 }

@@ -599,6 +599,17 @@ static int collect(struct loader *l)
 			       l->src.label);
 }
 
+static void loader_clear(struct loader *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		pending_clear(&l->images[i]);
+	free(l->images);
+	source_close(&l->src);
+	store_stage_free(l->stage);
+	oci_platform_clear(&l->want);
+	free(l->default_repo);
+}
+
 static void fill_result(struct loader *l, struct load_result *res)
 {
 	res->n = l->n;
@@ -640,13 +651,7 @@ int image_load(struct store *s, const struct load_opts *o, struct load_result *r
 	fill_result(&l, res);
 	ret = 0;
 out:
-	for (size_t i = 0; i < l.n; i++)
-		pending_clear(&l.images[i]);
-	free(l.images);
-	source_close(&l.src);
-	store_stage_free(l.stage);
-	oci_platform_clear(&l.want);
-	free(l.default_repo);
+	loader_clear(&l);
 	return ret;
 }
 
@@ -764,10 +769,6 @@ int image_import(struct store *s, const struct import_opts *o, char *id_out,
 	strcpy(id_out, p->config_digest);
 	ret = 0;
 out:
-	for (size_t i = 0; i < l.n; i++)
-		pending_clear(&l.images[i]);
-	free(l.images);
-	source_close(&l.src);
-	store_stage_free(l.stage);
+	loader_clear(&l);
 	return ret;
 }
