@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fs.h: berth-fs's state: the layer stack it presents and its node table.
- * Each FUSE node is one path of the merged tree; it keeps the layer that
- * holds the visible entry, that entry's metadata and an O_PATH fd on the
- * host object, so attribute and data operations need no path walk.
+ * fs.h: berth-fs's state: the layer stack it presents (with the writable
+ * upper layer, when there is one, as layers[0]) and its node table. Each
+ * FUSE node is one path of the merged tree; it keeps the layer that holds
+ * the visible entry, its own copy of that entry's metadata and an O_PATH
+ * fd on the host object, so attribute and data operations need no walk.
  */
 #ifndef BFS_FS_H
 #define BFS_FS_H
@@ -16,18 +17,24 @@
 #include "layers.h"
 
 struct bfs_node {
-	char *path;
-	size_t layer;		   /* index in the stack of the visible entry */
-	const struct bfs_entry *e; /* its metadata (lower layers are immutable) */
-	int fd;			   /* O_PATH on the host object */
-	uint64_t nlookup;	   /* the kernel's references (under fs->lock) */
+	char *path;	     /* NULL once unlinked or replaced (an orphan) */
+	size_t layer;	     /* index in the stack of the visible entry */
+	struct bfs_entry *e; /* the node's own copy of the entry */
+	int fd;		     /* O_PATH on the host object */
+	uint64_t nlookup;    /* the kernel's references (under fs->lock) */
 	struct bfs_node *hnext;
 };
 
 struct bfs_fs {
 	struct bfs_stack stack;
-	double timeout;	      /* entry and attribute cache, seconds */
-	pthread_mutex_t lock; /* the node table; taken alone */
+	bool writable;	/* layers[0] is the upper layer */
+	int upper_dir;	/* the upper layer directory (meta, meta.log, diff/) */
+	int log_fd;	/* meta.log, O_APPEND */
+	double timeout; /* entry and attribute cache, seconds */
+	/* Lock order: rw (the merged tree: metadata tables, host trees,
+	 * node paths) before lock (the node table). */
+	pthread_rwlock_t rw;
+	pthread_mutex_t lock;
 	struct bfs_node **buckets;
 	size_t n_buckets, n_nodes;
 	struct bfs_node *root;
@@ -35,11 +42,39 @@ struct bfs_fs {
 
 extern const struct fuse_lowlevel_ops bfs_ops;
 
-/* Find or make the node for a merged path (the lookup count is raised). */
+/* Find or make the node for a merged path (its lookup count is raised).
+ * Callers hold fs->rw. */
 int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out);
 void bfs_node_forget(struct bfs_fs *fs, struct bfs_node *n, uint64_t count);
 int bfs_node_stat(struct bfs_fs *fs, const struct bfs_node *n, struct stat *st);
+/* Point a node at what now holds its path (after copy-up or a change of
+ * its entry). Caller holds fs->rw for writing. */
+int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n);
+/* The node at path, if the kernel knows one (no reference taken). */
+struct bfs_node *bfs_node_find(struct bfs_fs *fs, const char *path);
+/* Detach the node at path (it was unlinked or replaced). */
+void bfs_node_orphan(struct bfs_fs *fs, const char *path);
+/* Re-point every node at or below path (after it moved or was copied up). */
+void bfs_node_refresh_below(struct bfs_fs *fs, const char *path);
+/* Rename every node at or below from to the same place below to. */
+void bfs_node_rekey(struct bfs_fs *fs, const char *from, const char *to);
 void bfs_fs_init(struct bfs_fs *fs);
 void bfs_fs_destroy(struct bfs_fs *fs);
+
+/* upper.c: the writable layer */
+int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *err);
+int bfs_upper_close(struct bfs_fs *fs, struct berth_error *err);
+/* Record a changed entry / a removed subtree in the upper table and log. */
+int bfs_upper_put(struct bfs_fs *fs, struct bfs_entry *e);
+int bfs_upper_remove(struct bfs_fs *fs, const char *path);
+/* Directories down to dir exist in the upper layer (attributes cloned). */
+int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir);
+/* Bring path (and, for a directory, its whole visible subtree when deep)
+ * into the upper layer. */
+int bfs_copy_up(struct bfs_fs *fs, const char *path, bool deep);
+/* Is something at path in a lower layer (what a delete must white out)? */
+bool bfs_lower_has(struct bfs_fs *fs, const char *path);
+/* An O_PATH fd on the parent directory of path in the upper tree. */
+int bfs_upper_parent(struct bfs_fs *fs, const char *path);
 
 #endif

@@ -18,6 +18,7 @@
 
 struct bfs_opts {
 	char *lowerdir;
+	char *upperdir;
 	char *fuse_opts; /* passed through to the mount */
 	const char *mountpoint;
 	bool foreground, debug;
@@ -26,8 +27,10 @@ struct bfs_opts {
 _noreturn_ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"Usage: berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,OPTIONS] MOUNTPOINT\n"
-		"Mounts berth image layers (store layer directories, top first) read-only.\n");
+		"Usage: berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,upperdir=DIR][,OPTIONS] "
+		"MOUNTPOINT\n"
+		"Mounts berth image layers (store layer directories, top first), read-only,\n"
+		"or writable with an upper layer directory (created when missing).\n");
 	exit(code);
 }
 
@@ -48,12 +51,12 @@ static void parse_o(struct bfs_opts *o, const char *arg)
 		if (str_has_prefix(t, "lowerdir=")) {
 			free(o->lowerdir);
 			o->lowerdir = xstrdup(t + 9);
-		} else if (str_has_prefix(t, "upperdir=") || str_has_prefix(t, "workdir=")) {
-			die("berth-fs: -o %s: a writable layer is not supported yet (read-only "
-			    "mounts only)",
-			    t);
-		} else if (strcmp(t, "rw") == 0) {
-			die("berth-fs: -o rw: read-only mounts only for now");
+		} else if (str_has_prefix(t, "upperdir=")) {
+			free(o->upperdir);
+			o->upperdir = xstrdup(t + 9);
+		} else if (str_has_prefix(t, "workdir=") || strcmp(t, "rw") == 0 ||
+			   strcmp(t, "ro") == 0) {
+			/* copy-up needs no work dir: the upper layer is its own */
 		} else {
 			add_fuse_opt(o, t);
 		}
@@ -113,6 +116,13 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	bfs_fs_init(&fs);
 	load_layers(&fs, o.lowerdir);
+	if (o.upperdir) {
+		struct berth_error err = { 0 };
+		if (bfs_upper_open(&fs, o.upperdir, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			die("berth-fs: %s", t);
+		}
+	}
 	if (bfs_node_get(&fs, "/", &fs.root) != 0)
 		die("berth-fs: the layers have no root directory");
 
@@ -120,7 +130,8 @@ int main(int argc, char **argv)
 	fuse_opt_add_arg(&args, "-o");
 	/* nosuid,nodev: a host-side mount must not lend the image's setuid files
 	 * or device nodes their power; fusermount3 insists for users anyway */
-	fuse_opt_add_arg(&args, "ro,nosuid,nodev,fsname=berth-fs,subtype=berth");
+	fuse_opt_add_arg(&args, o.upperdir ? "rw,nosuid,nodev,fsname=berth-fs,subtype=berth"
+					   : "ro,nosuid,nodev,fsname=berth-fs,subtype=berth");
 	if (o.fuse_opts) {
 		fuse_opt_add_arg(&args, "-o");
 		fuse_opt_add_arg(&args, o.fuse_opts);
@@ -142,6 +153,14 @@ int main(int argc, char **argv)
 	fuse_daemonize(o.foreground);
 	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
 	fuse_session_unmount(se);
+	{
+		struct berth_error err = { 0 };
+		if (bfs_upper_close(&fs, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			fprintf(stderr, "berth-fs: %s\n", t);
+			ret = 1;
+		}
+	}
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
@@ -152,6 +171,11 @@ out_session:
 	free(fs.stack.layers);
 	bfs_fs_destroy(&fs);
 	free(o.lowerdir);
+	free(o.upperdir);
+	if (fs.log_fd >= 0)
+		close(fs.log_fd);
+	if (fs.upper_dir >= 0)
+		close(fs.upper_dir);
 	free(o.fuse_opts);
 	return ret;
 }

@@ -267,7 +267,7 @@ char *bfs_escape(const char *s)
 	return buf;
 }
 
-static int unescape(char *s)
+int bfs_unescape(char *s)
 {
 	char *w = s;
 	for (char *r = s; *r; r++) {
@@ -333,6 +333,16 @@ static void format_entry(const struct bfs_entry *e, char **buf, size_t *len, siz
 	append_str(buf, len, cap, "\n");
 }
 
+char *bfs_entry_format(const struct bfs_entry *e)
+{
+	size_t len = 0, cap = 256;
+	char *buf = xmalloc(cap);
+
+	buf[0] = '\0';
+	format_entry(e, &buf, &len, &cap);
+	return buf;
+}
+
 int bfs_meta_write(const struct bfs_meta *m, int fd, struct berth_error *err)
 {
 	size_t n, len = 0, cap = 1 << 16;
@@ -366,7 +376,7 @@ static int parse_xattrs(struct bfs_entry *e, char *s)
 			return -1;
 		*eq = '\0';
 		hl = strlen(eq + 1);
-		if (hl % 2 || unescape(tok) < 0 || !*tok)
+		if (hl % 2 || bfs_unescape(tok) < 0 || !*tok)
 			return -1;
 		_cleanup_free_ unsigned char *val = xmalloc(hl / 2 + 1);
 		for (size_t i = 0; i < hl / 2; i++) {
@@ -400,7 +410,7 @@ static int parse_line(char *line, struct bfs_entry **out)
 	}
 	if (nf != 9 || p)
 		return -1;
-	if (unescape(f[0]) < 0 || f[0][0] != '/' || strlen(f[1]) != 1 ||
+	if (bfs_unescape(f[0]) < 0 || f[0][0] != '/' || strlen(f[1]) != 1 ||
 	    !strchr("fdlpscbw", f[1][0]) || (strcmp(f[2], "-") && strcmp(f[2], "o")))
 		return -1;
 	if (sscanf(f[3], "%o", &mode) != 1 || mode > 07777 || sscanf(f[4], "%lu", &uid) != 1 ||
@@ -423,6 +433,11 @@ static int parse_line(char *line, struct bfs_entry **out)
 	}
 	*out = e;
 	return 0;
+}
+
+int bfs_entry_parse(char *line, struct bfs_entry **out)
+{
+	return parse_line(line, out);
 }
 
 int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out, struct berth_error *err)

@@ -68,6 +68,11 @@ struct bfs_entry *bfs_entry_clone(const struct bfs_entry *src, const char *path)
 void bfs_entry_free(struct bfs_entry *e);
 void bfs_entry_add_xattr(struct bfs_entry *e, const char *name, const void *value, size_t len);
 
+/* One entry as a line of the file format (with its newline), and back
+ * (line without the newline; modified in place). */
+char *bfs_entry_format(const struct bfs_entry *e);
+int bfs_entry_parse(char *line, struct bfs_entry **out);
+
 /* Serialise the table (sorted) to fd / parse one back. */
 int bfs_meta_write(const struct bfs_meta *m, int fd, struct berth_error *err);
 int bfs_meta_read(int dirfd, const char *name, struct bfs_meta **out, struct berth_error *err);
@@ -76,5 +81,7 @@ int bfs_meta_parse(const char *buf, size_t len, struct bfs_meta **out, struct be
 
 /* Escape a path for a TSV field: \\ \t \n \r and \xHH for control bytes. */
 char *bfs_escape(const char *s);
+/* The reverse, in place; -1 on a malformed escape. */
+int bfs_unescape(char *s);
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * node.c: berth-fs's node table: merged path -> node, with the lookup
  * counts the kernel holds. Presenting a node's attributes combines the
- * image metadata (type, mode, owner, device) with the host object's data
- * attributes (size, times, inode number, link count).
+ * image metadata (type, mode, owner, device, mtime) with the host
+ * object's data attributes (size, inode number, link count, times).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +27,18 @@ static uint64_t hash_path(const char *s)
 
 void bfs_fs_init(struct bfs_fs *fs)
 {
+	pthread_rwlock_init(&fs->rw, NULL);
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->n_buckets = 4096;
 	fs->buckets = xcalloc(fs->n_buckets, sizeof(*fs->buckets));
+	fs->upper_dir = fs->log_fd = -1;
 }
 
 static void node_free(struct bfs_node *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
+	bfs_entry_free(n->e);
 	free(n->path);
 	free(n);
 }
@@ -52,66 +55,105 @@ void bfs_fs_destroy(struct bfs_fs *fs)
 	}
 	free(fs->buckets);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_rwlock_destroy(&fs->rw);
+}
+
+static void insert(struct bfs_fs *fs, struct bfs_node *n)
+{
+	size_t k = hash_path(n->path) & (fs->n_buckets - 1);
+	n->hnext = fs->buckets[k];
+	fs->buckets[k] = n;
+}
+
+static void unhash(struct bfs_fs *fs, struct bfs_node *n)
+{
+	struct bfs_node **pn = &fs->buckets[hash_path(n->path) & (fs->n_buckets - 1)];
+	while (*pn && *pn != n)
+		pn = &(*pn)->hnext;
+	if (*pn)
+		*pn = n->hnext;
+	n->hnext = NULL;
 }
 
 static void grow(struct bfs_fs *fs)
 {
-	size_t nb = fs->n_buckets * 2;
-	struct bfs_node **b = xcalloc(nb, sizeof(*b));
+	size_t old = fs->n_buckets;
+	struct bfs_node **b = fs->buckets;
 
-	for (size_t i = 0; i < fs->n_buckets; i++) {
-		struct bfs_node *n = fs->buckets[i];
+	fs->n_buckets *= 2;
+	fs->buckets = xcalloc(fs->n_buckets, sizeof(*fs->buckets));
+	for (size_t i = 0; i < old; i++) {
+		struct bfs_node *n = b[i];
 		while (n) {
 			struct bfs_node *next = n->hnext;
-			size_t k = hash_path(n->path) & (nb - 1);
-			n->hnext = b[k];
-			b[k] = n;
+			insert(fs, n);
 			n = next;
 		}
 	}
-	free(fs->buckets);
-	fs->buckets = b;
-	fs->n_buckets = nb;
+	free(b);
+}
+
+static struct bfs_node *find_locked(struct bfs_fs *fs, const char *path)
+{
+	for (struct bfs_node *n = fs->buckets[hash_path(path) & (fs->n_buckets - 1)]; n;
+	     n = n->hnext)
+		if (strcmp(n->path, path) == 0)
+			return n;
+	return NULL;
+}
+
+struct bfs_node *bfs_node_find(struct bfs_fs *fs, const char *path)
+{
+	pthread_mutex_lock(&fs->lock);
+	struct bfs_node *n = find_locked(fs, path);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+/* What the merged tree holds at path: entry copy, layer and host fd. */
+static int resolve(struct bfs_fs *fs, const char *path, struct bfs_entry **e, size_t *layer,
+		   int *fd)
+{
+	const struct bfs_entry *found = bfs_stack_lookup(&fs->stack, path, layer);
+
+	if (!found)
+		return ENOENT;
+	if (*layer == SIZE_MAX) /* the default root: no layer records "/" */
+		*layer = 0;
+	*fd = bfs_layer_open(&fs->stack.layers[*layer], path, O_PATH | O_NOFOLLOW);
+	if (*fd < 0)
+		return errno == ENOENT ? EIO : errno; /* metadata without data */
+	*e = bfs_entry_clone(found, path);
+	(*e)->opaque = found->opaque;
+	return 0;
 }
 
 int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out)
 {
-	uint64_t h = hash_path(path);
 	struct bfs_node *n;
-	const struct bfs_entry *e;
+	struct bfs_entry *e;
 	size_t layer;
-	int fd;
+	int fd, r;
 
 	pthread_mutex_lock(&fs->lock);
-	for (n = fs->buckets[h & (fs->n_buckets - 1)]; n; n = n->hnext) {
-		if (strcmp(n->path, path) == 0) {
-			n->nlookup++;
-			pthread_mutex_unlock(&fs->lock);
-			*out = n;
-			return 0;
-		}
+	if ((n = find_locked(fs, path))) {
+		n->nlookup++;
+		pthread_mutex_unlock(&fs->lock);
+		*out = n;
+		return 0;
 	}
 	pthread_mutex_unlock(&fs->lock);
 
-	/* resolve outside the lock: metadata tables are read-only */
-	e = bfs_stack_lookup(&fs->stack, path, &layer);
-	if (!e)
-		return ENOENT;
-	if (layer == SIZE_MAX) /* the default root: no layer records "/" */
-		layer = 0;
-	fd = bfs_layer_open(&fs->stack.layers[layer], path, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? EIO : errno; /* metadata without data */
-
+	if ((r = resolve(fs, path, &e, &layer, &fd)) != 0)
+		return r;
 	pthread_mutex_lock(&fs->lock);
-	for (n = fs->buckets[h & (fs->n_buckets - 1)]; n; n = n->hnext) {
-		if (strcmp(n->path, path) == 0) { /* another thread was faster */
-			n->nlookup++;
-			pthread_mutex_unlock(&fs->lock);
-			close(fd);
-			*out = n;
-			return 0;
-		}
+	if ((n = find_locked(fs, path))) { /* another reader was faster */
+		n->nlookup++;
+		pthread_mutex_unlock(&fs->lock);
+		close(fd);
+		bfs_entry_free(e);
+		*out = n;
+		return 0;
 	}
 	n = xcalloc(1, sizeof(*n));
 	n->path = xstrdup(path);
@@ -121,27 +163,101 @@ int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out)
 	n->nlookup = 1;
 	if (fs->n_nodes >= fs->n_buckets)
 		grow(fs);
-	n->hnext = fs->buckets[h & (fs->n_buckets - 1)];
-	fs->buckets[h & (fs->n_buckets - 1)] = n;
+	insert(fs, n);
 	fs->n_nodes++;
 	pthread_mutex_unlock(&fs->lock);
 	*out = n;
 	return 0;
 }
 
+int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
+{
+	struct bfs_entry *e;
+	size_t layer;
+	int fd, r;
+
+	if (!n->path)
+		return 0;
+	if ((r = resolve(fs, n->path, &e, &layer, &fd)) != 0)
+		return r;
+	close(n->fd);
+	bfs_entry_free(n->e);
+	n->fd = fd;
+	n->e = e;
+	n->layer = layer;
+	return 0;
+}
+
+void bfs_node_orphan(struct bfs_fs *fs, const char *path)
+{
+	pthread_mutex_lock(&fs->lock);
+	struct bfs_node *n = find_locked(fs, path);
+	if (n && n != fs->root) {
+		unhash(fs, n);
+		free(n->path);
+		n->path = NULL;
+	}
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static bool at_or_below(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+	return strncmp(path, dir, l) == 0 && (path[l] == '\0' || path[l] == '/');
+}
+
+void bfs_node_rekey(struct bfs_fs *fs, const char *from, const char *to)
+{
+	struct bfs_node *moved = NULL;
+
+	pthread_mutex_lock(&fs->lock);
+	for (size_t i = 0; i < fs->n_buckets; i++) {
+		struct bfs_node **pn = &fs->buckets[i];
+		while (*pn) {
+			struct bfs_node *n = *pn;
+			if (n != fs->root && at_or_below(n->path, from)) {
+				*pn = n->hnext;
+				char *np = xasprintf("%s%s", to, n->path + strlen(from));
+				free(n->path);
+				n->path = np;
+				free(n->e->path);
+				n->e->path = xstrdup(np);
+				n->hnext = moved;
+				moved = n;
+				continue;
+			}
+			pn = &n->hnext;
+		}
+	}
+	while (moved) {
+		struct bfs_node *next = moved->hnext;
+		insert(fs, moved);
+		moved = next;
+	}
+	pthread_mutex_unlock(&fs->lock);
+}
+
+void bfs_node_refresh_below(struct bfs_fs *fs, const char *path)
+{
+	pthread_mutex_lock(&fs->lock);
+	for (size_t i = 0; i < fs->n_buckets; i++)
+		for (struct bfs_node *n = fs->buckets[i]; n; n = n->hnext)
+			if (n != fs->root && at_or_below(n->path, path))
+				bfs_node_refresh(fs, n); /* the path is unchanged */
+	pthread_mutex_unlock(&fs->lock);
+}
+
 void bfs_node_forget(struct bfs_fs *fs, struct bfs_node *n, uint64_t count)
 {
 	pthread_mutex_lock(&fs->lock);
 	if (n == fs->root || n->nlookup > count) {
-		n->nlookup = n == fs->root ? n->nlookup : n->nlookup - count;
+		if (n != fs->root)
+			n->nlookup -= count;
 		pthread_mutex_unlock(&fs->lock);
 		return;
 	}
-	struct bfs_node **pn = &fs->buckets[hash_path(n->path) & (fs->n_buckets - 1)];
-	while (*pn && *pn != n)
-		pn = &(*pn)->hnext;
-	if (*pn)
-		*pn = n->hnext;
+	if (n->path)
+		unhash(fs, n);
 	fs->n_nodes--;
 	pthread_mutex_unlock(&fs->lock);
 	node_free(n);
@@ -164,7 +280,6 @@ int bfs_node_stat(struct bfs_fs *fs, const struct bfs_node *n, struct stat *st)
 {
 	const struct bfs_entry *e = n->e;
 
-	(void)fs;
 	if (fstatat(n->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return errno;
 	st->st_mode = type_bits(e->type) | (e->type == BFS_LNK ? 0777 : (e->mode & 07777));
@@ -176,8 +291,11 @@ int bfs_node_stat(struct bfs_fs *fs, const struct bfs_node *n, struct stat *st)
 		st->st_rdev = 0;
 	if (e->type != BFS_REG && e->type != BFS_LNK && e->type != BFS_DIR)
 		st->st_size = 0; /* fifos, sockets and devices are empty placeholders */
-	/* the image's time, not that of the unpacking */
-	st->st_mtim.tv_sec = e->mtime_sec;
-	st->st_mtim.tv_nsec = e->mtime_nsec;
+	/* a lower object shows the image's time, not that of the unpacking;
+	 * the upper layer's objects have their real times */
+	if (!fs->writable || n->layer != 0) {
+		st->st_mtim.tv_sec = e->mtime_sec;
+		st->st_mtim.tv_nsec = e->mtime_nsec;
+	}
 	return 0;
 }

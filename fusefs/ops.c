@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "../runner/util.h"
+#include "dir.h"
 #include "fs.h"
+#include "write.h"
 
 static struct bfs_fs *fs_of(fuse_req_t req)
 {
@@ -27,6 +29,14 @@ static struct bfs_node *node_of(fuse_req_t req, fuse_ino_t ino)
 	return ino == FUSE_ROOT_ID ? fs->root : (struct bfs_node *)(uintptr_t)ino;
 }
 
+/* Image layers never change: the kernel may cache them for long. What
+ * the upper layer holds changes (and hardlinked names are separate nodes
+ * for now), so its attributes are not cached. */
+static double node_timeout(const struct bfs_fs *fs, const struct bfs_node *n)
+{
+	return fs->writable && n->layer == 0 ? 0 : fs->timeout;
+}
+
 static int do_lookup(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
 		     struct fuse_entry_param *ep)
 {
@@ -34,6 +44,8 @@ static int do_lookup(struct bfs_fs *fs, struct bfs_node *parent, const char *nam
 	struct bfs_node *n;
 	int r;
 
+	if (!parent->path)
+		return ENOENT;
 	if (parent->e->type != BFS_DIR)
 		return ENOTDIR;
 	if (strlen(name) > 255)
@@ -47,20 +59,23 @@ static int do_lookup(struct bfs_fs *fs, struct bfs_node *parent, const char *nam
 		return r;
 	}
 	ep->ino = (fuse_ino_t)(uintptr_t)n;
-	ep->attr_timeout = fs->timeout;
-	ep->entry_timeout = fs->timeout;
+	ep->attr_timeout = ep->entry_timeout = node_timeout(fs, n);
 	return 0;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param ep;
-	int r = do_lookup(fs_of(req), node_of(req, parent), name, &ep);
+	struct bfs_fs *fs = fs_of(req);
+
+	pthread_rwlock_rdlock(&fs->rw);
+	int r = do_lookup(fs, node_of(req, parent), name, &ep);
+	pthread_rwlock_unlock(&fs->rw);
 
 	if (r == ENOENT) {
 		/* a negative entry the kernel may cache as long as the rest */
 		memset(&ep, 0, sizeof(ep));
-		ep.entry_timeout = fs_of(req)->timeout;
+		ep.entry_timeout = fs->writable ? 0 : fs->timeout;
 		fuse_reply_entry(req, &ep);
 	} else if (r) {
 		fuse_reply_err(req, r);
@@ -85,13 +100,20 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat st;
-	int r = bfs_node_stat(fs_of(req), node_of(req, ino), &st);
+	struct bfs_fs *fs = fs_of(req);
+
+	struct bfs_node *n = node_of(req, ino);
+
+	pthread_rwlock_rdlock(&fs->rw);
+	int r = bfs_node_stat(fs, n, &st);
+	double timeout = node_timeout(fs, n);
+	pthread_rwlock_unlock(&fs->rw);
 
 	(void)fi;
 	if (r)
 		fuse_reply_err(req, r);
 	else
-		fuse_reply_attr(req, &st, fs_of(req)->timeout);
+		fuse_reply_attr(req, &st, timeout);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -100,11 +122,9 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	char buf[PATH_MAX + 1];
 	ssize_t len;
 
-	if (n->e->type != BFS_LNK) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	len = readlinkat(n->fd, "", buf, PATH_MAX);
+	pthread_rwlock_rdlock(&fs_of(req)->rw);
+	len = n->e->type == BFS_LNK ? readlinkat(n->fd, "", buf, PATH_MAX) : (errno = EINVAL, -1);
+	pthread_rwlock_unlock(&fs_of(req)->rw);
 	if (len < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -113,32 +133,47 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, buf);
 }
 
-static int do_open(struct bfs_node *n, struct fuse_file_info *fi)
+static int do_open(struct bfs_fs *fs, struct bfs_node *n, struct fuse_file_info *fi)
 {
+	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	char proc[64];
-	int fd;
+	int fd, r;
 
 	if (n->e->type == BFS_DIR)
 		return EISDIR;
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+	if (wr && !fs->writable)
 		return EROFS;
 	/* fifos, sockets and devices have no data here */
 	if (n->e->type != BFS_REG)
 		return ENXIO;
+	if (wr && (r = bfs_make_upper(fs, n)) != 0)
+		return r;
+	/* never write through to a lower layer, whatever went wrong above */
+	if (wr && n->layer != 0)
+		return EIO;
 	/* reopen the O_PATH handle: no path walk, no symlink to follow */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	fd = open(proc, (fi->flags & (O_ACCMODE | O_TRUNC | O_APPEND)) | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	fi->fh = (uint64_t)fd;
-	fi->keep_cache = 1; /* image layers never change under the cache */
+	/* image layers never change under the cache; the upper one may */
+	fi->keep_cache = !fs->writable || n->layer != 0;
 	return 0;
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	int r = do_open(node_of(req, ino), fi);
+	struct bfs_fs *fs = fs_of(req);
+	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	int r;
 
+	if (wr)
+		pthread_rwlock_wrlock(&fs->rw);
+	else
+		pthread_rwlock_rdlock(&fs->rw);
+	r = do_open(fs, node_of(req, ino), fi);
+	pthread_rwlock_unlock(&fs->rw);
 	if (r)
 		fuse_reply_err(req, r);
 	else
@@ -165,93 +200,24 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
-struct dir_entry {
-	char *name;
-	char type;
-};
-
-struct dir_handle {
-	size_t n;
-	struct dir_entry *v;
-};
-
-static void dir_free(struct dir_handle *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->v[i].name);
-	free(d->v);
-	free(d);
-}
-
-static bool dir_has(const struct dir_handle *d, const char *name)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strcmp(d->v[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-/* Merge the children of every layer whose directory takes part, keeping
- * those the overlay rules leave visible; the order then stays fixed for
- * the handle's life, so offsets are stable. */
-static int do_opendir(struct bfs_fs *fs, struct bfs_node *n, struct dir_handle **out)
-{
-	_cleanup_free_ size_t *contrib = xmalloc((fs->stack.n + 1) * sizeof(size_t));
-	struct dir_handle *d;
-	size_t nc = 0;
-
-	if (n->e->type != BFS_DIR)
-		return ENOTDIR;
-	if (!bfs_stack_lookup_dir(&fs->stack, n->path, NULL, contrib, &nc))
-		return ENOENT;
-	d = xcalloc(1, sizeof(*d));
-	for (size_t i = 0; i < nc; i++) {
-		int fd = bfs_layer_open(&fs->stack.layers[contrib[i]], n->path,
-					O_RDONLY | O_DIRECTORY);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *de;
-
-		if (!dir) {
-			int e = errno;
-			if (fd >= 0)
-				close(fd);
-			dir_free(d);
-			return e;
-		}
-		while ((de = readdir(dir))) {
-			_cleanup_free_ char *child = NULL;
-			const struct bfs_entry *ce;
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-			    dir_has(d, de->d_name))
-				continue;
-			child = bfs_path_join(n->path, de->d_name);
-			ce = bfs_stack_lookup(&fs->stack, child, NULL);
-			if (!ce)
-				continue; /* whited out, or hidden by an opaque dir */
-			d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
-			d->v[d->n].name = xstrdup(de->d_name);
-			d->v[d->n].type = ce->type;
-			d->n++;
-		}
-		closedir(dir);
-	}
-	*out = d;
-	return 0;
-}
-
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct dir_handle *d = NULL;
-	int r = do_opendir(fs_of(req), node_of(req, ino), &d);
+	struct bfs_fs *fs = fs_of(req);
+	struct bfs_node *n = node_of(req, ino);
+	struct bfs_dir *d = NULL;
+	int r;
 
+	pthread_rwlock_rdlock(&fs->rw);
+	r = !n->path ? ENOENT : n->e->type != BFS_DIR ? ENOTDIR : bfs_dir_list(fs, n->path, &d);
+	pthread_rwlock_unlock(&fs->rw);
 	if (r) {
 		fuse_reply_err(req, r);
 		return;
 	}
+	/* the listing is fixed for the handle's life: offsets stay stable */
 	fi->fh = (uint64_t)(uintptr_t)d;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	fi->cache_readdir = !fs->writable;
+	fi->keep_cache = !fs->writable;
 	fuse_reply_open(req, fi);
 }
 
@@ -273,10 +239,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct bfs_fs *fs = fs_of(req);
 	struct bfs_node *n = node_of(req, ino);
-	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+	struct bfs_dir *d = (struct bfs_dir *)(uintptr_t)fi->fh;
 	_cleanup_free_ char *buf = xmalloc(size);
 	size_t used = 0;
 
+	if (plus)
+		pthread_rwlock_rdlock(&fs->rw);
 	/* offsets: 0 ".", 1 "..", 2 + i the i-th merged entry */
 	for (off_t i = off; i < (off_t)d->n + 2; i++) {
 		const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
@@ -308,6 +276,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		used += len;
 	}
+	if (plus)
+		pthread_rwlock_unlock(&fs->rw);
 	fuse_reply_buf(req, buf, used);
 }
 
@@ -326,7 +296,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	dir_free((struct dir_handle *)(uintptr_t)fi->fh);
+	bfs_dir_free((struct bfs_dir *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -335,7 +305,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct statvfs sv;
 
 	(void)ino;
-	if (fstatvfs(fs_of(req)->root->fd, &sv) < 0)
+	if (fstatvfs(fs_of(req)->stack.layers[0].dirfd, &sv) < 0)
 		fuse_reply_err(req, errno);
 	else
 		fuse_reply_statfs(req, &sv);
@@ -347,10 +317,20 @@ static bool xattr_visible(const char *name)
 	return !str_has_prefix(name, "trusted.");
 }
 
+static void do_getxattr(fuse_req_t req, const struct bfs_entry *e, const char *name, size_t size);
+static void do_listxattr(fuse_req_t req, const struct bfs_entry *e, size_t size);
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-	const struct bfs_entry *e = node_of(req, ino)->e;
+	struct bfs_fs *fs = fs_of(req);
 
+	pthread_rwlock_rdlock(&fs->rw);
+	do_getxattr(req, node_of(req, ino)->e, name, size);
+	pthread_rwlock_unlock(&fs->rw);
+}
+
+static void do_getxattr(fuse_req_t req, const struct bfs_entry *e, const char *name, size_t size)
+{
 	for (size_t i = 0; i < e->n_xattrs; i++) {
 		if (strcmp(e->xattrs[i].name, name) != 0 || !xattr_visible(name))
 			continue;
@@ -367,7 +347,15 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	const struct bfs_entry *e = node_of(req, ino)->e;
+	struct bfs_fs *fs = fs_of(req);
+
+	pthread_rwlock_rdlock(&fs->rw);
+	do_listxattr(req, node_of(req, ino)->e, size);
+	pthread_rwlock_unlock(&fs->rw);
+}
+
+static void do_listxattr(fuse_req_t req, const struct bfs_entry *e, size_t size)
+{
 	size_t total = 0;
 	_cleanup_free_ char *buf = NULL;
 
@@ -408,6 +396,180 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = 1 << 20;
 }
 
+/* ---- operations that change the tree (writable mounts only) ---- */
+
+static struct bfs_fs *wrlock(fuse_req_t req)
+{
+	struct bfs_fs *fs = fs_of(req);
+	pthread_rwlock_wrlock(&fs->rw);
+	return fs;
+}
+
+static void reply_entry(fuse_req_t req, int r, struct fuse_entry_param *ep)
+{
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_entry(req, ep);
+}
+
+static void make(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
+		 const char *target)
+{
+	struct fuse_entry_param ep;
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable ? bfs_create_entry(fs, req, node_of(req, parent), name, mode, rdev,
+						target, 0, NULL, &ep)
+			     : EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	reply_entry(req, r, &ep);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	make(req, parent, name, S_IFDIR | (mode & 07777), 0, NULL);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	make(req, parent, name, mode, rdev, NULL);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	make(req, parent, name, S_IFLNK | 0777, 0, link);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fuse_entry_param ep;
+	struct bfs_fs *fs = wrlock(req);
+	int fd = -1;
+	int r = fs->writable
+			? bfs_create_entry(fs, req, node_of(req, parent), name,
+					   S_IFREG | (mode & 07777), 0, NULL, fi->flags, &fd, &ep)
+			: EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	if (r) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	fuse_reply_create(req, &ep, fi);
+}
+
+static void remove_op(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
+{
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable ? bfs_remove_entry(fs, node_of(req, parent), name, dir) : EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	fuse_reply_err(req, r);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_op(req, parent, name, false);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_op(req, parent, name, true);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable ? bfs_rename(fs, node_of(req, parent), name, node_of(req, newparent),
+					  newname, flags)
+			     : EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	fuse_reply_err(req, r);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	struct fuse_entry_param ep;
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable
+			? bfs_link(fs, node_of(req, ino), node_of(req, newparent), newname, &ep)
+			: EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	reply_entry(req, r, &ep);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct bfs_fs *fs = wrlock(req);
+	struct bfs_node *n = node_of(req, ino);
+	struct stat st;
+	int r = fs->writable ? bfs_setattr(fs, n, attr, to_set, fi) : EROFS;
+
+	if (r == 0)
+		r = bfs_node_stat(fs, n, &st);
+	pthread_rwlock_unlock(&fs->rw);
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	ssize_t n;
+
+	(void)ino;
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = (int)fi->fh;
+	out.buf[0].pos = off;
+	n = fuse_buf_copy(&out, in, 0);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	struct bfs_fs *fs = fs_of(req);
+	int r = (datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh)) < 0 ? errno : 0;
+
+	(void)ino;
+	/* the metadata of what was synced must survive a crash too */
+	if (r == 0 && fs->log_fd >= 0 && fdatasync(fs->log_fd) < 0)
+		r = errno;
+	fuse_reply_err(req, r);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable ? bfs_setxattr(fs, node_of(req, ino), name, value, size, flags)
+			     : EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	fuse_reply_err(req, r);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct bfs_fs *fs = wrlock(req);
+	int r = fs->writable ? bfs_removexattr(fs, node_of(req, ino), name) : EROFS;
+
+	pthread_rwlock_unlock(&fs->rw);
+	fuse_reply_err(req, r);
+}
+
 const struct fuse_lowlevel_ops bfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
@@ -425,4 +587,17 @@ const struct fuse_lowlevel_ops bfs_ops = {
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
+	.mkdir = op_mkdir,
+	.mknod = op_mknod,
+	.symlink = op_symlink,
+	.create = op_create,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
+	.link = op_link,
+	.setattr = op_setattr,
+	.write_buf = op_write_buf,
+	.fsync = op_fsync,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
 };

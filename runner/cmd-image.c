@@ -798,19 +798,27 @@ int cmd_image_tree(int argc, char **argv)
 
 int cmd_image_mount(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0 } };
+	static const struct cli_opt opts[] = {
+		{ "upper", 'U' + 256, "DIR",
+		  "Mount writable; changes go to the layer directory DIR" },
+		{ 0 },
+	};
 	_cleanup_store_ struct store *s = NULL;
 	struct berth_error err = { 0 };
 	char id[DIGEST_STR_LEN + 1];
+	const char *upper = NULL;
+	int c;
 
-	while (cli_getopt(argc, argv, "image mount", "image mount IMAGE MOUNTPOINT", opts) != -1)
-		;
+	while ((c = cli_getopt(argc, argv, "image mount",
+			       "image mount [--upper DIR] IMAGE MOUNTPOINT", opts)) != -1)
+		if (c == 'U' + 256)
+			upper = optarg;
 	if (argc - optind != 2)
 		return cli_usage_error("image mount", "expected IMAGE and MOUNTPOINT");
 	if (cli_open_store(&s))
 		return 1;
 	if (store_lock(s, LOCK_SH, &err) < 0 || image_resolve(s, argv[optind], id, &err) < 0 ||
-	    image_mount(s, id, argv[optind + 1], &err) < 0)
+	    image_mount(s, id, argv[optind + 1], upper, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }

@@ -58,7 +58,8 @@ static int run(char *const argv[], const char *what, struct berth_error *err)
 	return 0;
 }
 
-int image_mount(struct store *s, const char *id, const char *mountpoint, struct berth_error *err)
+int image_mount(struct store *s, const char *id, const char *mountpoint, const char *upper,
+		struct berth_error *err)
 {
 	struct image *img;
 	_cleanup_free_ char *lower = xstrdup(""), *opt = NULL, *fsbin = mount_berth_fs_path();
@@ -73,10 +74,11 @@ int image_mount(struct store *s, const char *id, const char *mountpoint, struct 
 		lower = n;
 	}
 	image_free(img);
-	if (strchr(lower, ','))
-		return berth_error_set(err, 0, "store path %s: a ',' cannot be passed to berth-fs",
-				       s->root);
-	opt = xasprintf("lowerdir=%s", lower);
+	if (strchr(lower, ',') || (upper && strchr(upper, ',')))
+		return berth_error_set(err, 0, "a ',' in %s cannot be passed to berth-fs",
+				       strchr(lower, ',') ? s->root : upper);
+	opt = upper ? xasprintf("lowerdir=%s,upperdir=%s", lower, upper)
+		    : xasprintf("lowerdir=%s", lower);
 	char *argv[] = { fsbin, (char *)"-o", opt, (char *)mountpoint, NULL };
 	r = run(argv, "mounting the image", err);
 	return r < 0 ? berth_error_wrap(err, "%s", mountpoint) : 0;

@@ -10,7 +10,10 @@
 
 /* The berth-fs binary: $BERTH_FS, else next to berth, else on PATH. */
 char *mount_berth_fs_path(void);
-int image_mount(struct store *s, const char *id, const char *mountpoint, struct berth_error *err);
+/* upper: NULL for a read-only mount, else the writable layer directory
+ * (created when missing; it keeps the changes across mounts). */
+int image_mount(struct store *s, const char *id, const char *mountpoint, const char *upper,
+		struct berth_error *err);
 int image_umount(const char *mountpoint, struct berth_error *err);
 
 #endif

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# berth-fs (read-only so far): an image mounted by the unprivileged user
+# berth-fs, read-only mounts: an image mounted by the unprivileged user
 # shows, through the kernel, exactly the fixture's expected view; the
 # mount is read-only, nosuid, and a killed daemon is reported cleanly.
+# Writable mounts: t-fs-rw.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 WALK="$(dirname "$0")/tree-walk.py"
@@ -63,6 +64,5 @@ pkill -KILL -u "$(as_user id -u)" -x berth-fs
 check "a killed daemon shows as ENOTCONN, not a hang" -- bash -c "! as_user timeout 10 stat '$mnt/bin' 2>'$T/err'; grep -q 'not connected' '$T/err'"
 check "umount cleans up after a killed daemon" -- bfs image umount "$mnt"
 check "no berth-fs mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
-check "berth-fs refuses a writable layer for now, naming the option" -- expect_fail "upperdir" as_user "$BERTH_FS" -o lowerdir=/nonexistent,upperdir=/tmp/x "$mnt"
 check "berth-fs names a bad lowerdir" -- expect_fail "/nonexistent" as_user "$BERTH_FS" -o lowerdir=/nonexistent "$mnt"
 finish

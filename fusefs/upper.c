@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * upper.c: berth-fs's writable layer. It has a store layer's shape
+ * (diff/ + meta, docs/storage.md) so a container's changes can become an
+ * image layer as they are. The metadata table lives in memory; every
+ * change is appended to meta.log first ("+<TAB>entry" or "-<TAB>path"),
+ * which a later mount replays, and folded into meta at unmount.
+ * Copy-up brings lower objects into the upper tree before they change.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../runner/syscalls.h"
+#include "../runner/unpack.h"
+#include "../runner/util.h"
+#include "dir.h"
+#include "fs.h"
+
+#define LOG_MAX ((size_t)1 << 30)
+
+static struct bfs_meta *upper_meta(struct bfs_fs *fs)
+{
+	return fs->stack.layers[0].meta;
+}
+
+static int log_line(struct bfs_fs *fs, const char *tag, const char *body)
+{
+	_cleanup_free_ char *line = xasprintf("%s\t%s", tag, body);
+	return write_all(fs->log_fd, line, strlen(line)) < 0 ? errno : 0;
+}
+
+int bfs_upper_put(struct bfs_fs *fs, struct bfs_entry *e)
+{
+	_cleanup_free_ char *line = bfs_entry_format(e);
+	int r = log_line(fs, "+", line);
+
+	if (r) {
+		bfs_entry_free(e);
+		return r;
+	}
+	bfs_meta_put(upper_meta(fs), e);
+	return 0;
+}
+
+int bfs_upper_remove(struct bfs_fs *fs, const char *path)
+{
+	_cleanup_free_ char *esc = bfs_escape(path), *body = xasprintf("%s\n", esc);
+	int r = log_line(fs, "-", body);
+
+	if (r)
+		return r;
+	bfs_meta_remove(upper_meta(fs), path, true);
+	return 0;
+}
+
+static void replay(struct bfs_meta *m, char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct bfs_entry *e;
+
+		if (!nl)
+			break; /* a line cut by a crash: its change never happened */
+		*nl = '\0';
+		if (p[0] == '+' && p[1] == '\t' && bfs_entry_parse(p + 2, &e) == 0)
+			bfs_meta_put(m, e);
+		else if (p[0] == '-' && p[1] == '\t' && bfs_unescape(p + 2) == 0 && p[2] == '/')
+			bfs_meta_remove(m, p + 2, true);
+		p = nl + 1;
+	}
+}
+
+int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *err)
+{
+	struct bfs_layer up = { .dirfd = -1 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	if (mkdir(upperdir, 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "upperdir %s", upperdir);
+	fs->upper_dir = open(upperdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->upper_dir < 0)
+		return berth_error_set(err, errno, "upperdir %s", upperdir);
+	if (mkdirat(fs->upper_dir, "diff", 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "upperdir %s/diff", upperdir);
+	if (faccessat(fs->upper_dir, "meta", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (bfs_meta_read(fs->upper_dir, "meta", &up.meta, err) < 0)
+			return berth_error_wrap(err, "upperdir %s", upperdir);
+	} else {
+		up.meta = bfs_meta_new();
+	}
+	fd = openat(fs->upper_dir, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		int r = read_fd_all(fd, LOG_MAX, &buf, &len, err);
+		close(fd);
+		if (r < 0) {
+			bfs_meta_free(up.meta);
+			return berth_error_wrap(err, "upperdir %s: meta.log", upperdir);
+		}
+		replay(up.meta, buf, len);
+	}
+	up.dirfd = openat(fs->upper_dir, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	up.name = xstrdup(upperdir);
+	fs->log_fd = openat(fs->upper_dir, "meta.log",
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (up.dirfd < 0 || fs->log_fd < 0) {
+		bfs_layer_release(&up);
+		return berth_error_set(err, errno, "upperdir %s", upperdir);
+	}
+	/* the upper layer goes on top of the stack */
+	fs->stack.layers =
+		xrealloc(fs->stack.layers, (fs->stack.n + 1) * sizeof(*fs->stack.layers));
+	memmove(fs->stack.layers + 1, fs->stack.layers, fs->stack.n * sizeof(*fs->stack.layers));
+	fs->stack.layers[0] = up;
+	fs->stack.n++;
+	fs->writable = true;
+	if (!bfs_meta_get(up.meta, "/")) {
+		const struct bfs_entry *root = bfs_stack_lookup(&fs->stack, "/", NULL);
+		struct bfs_entry *e =
+			root ? bfs_entry_clone(root, "/") : bfs_entry_new("/", BFS_DIR);
+		if (!root)
+			e->mode = 0755;
+		int r = bfs_upper_put(fs, e);
+		if (r)
+			return berth_error_set(err, r, "upperdir %s: meta.log", upperdir);
+	}
+	return 0;
+}
+
+int bfs_upper_close(struct bfs_fs *fs, struct berth_error *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!fs->writable)
+		return 0;
+	/* fold the log into the table: meta first, then an empty log, so a
+	 * crash in between only replays changes meta already has */
+	fd = openat(fs->upper_dir, "meta.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || bfs_meta_write(upper_meta(fs), fd, err) < 0 || fsync(fd) < 0 ||
+	    renameat(fs->upper_dir, "meta.tmp", fs->upper_dir, "meta") < 0) {
+		if (!err->msg)
+			berth_error_set(err, errno, "writing the upper layer's metadata");
+		return -1;
+	}
+	if (ftruncate(fs->log_fd, 0) < 0)
+		return berth_error_set(err, errno, "truncating meta.log");
+	return 0;
+}
+
+bool bfs_lower_has(struct bfs_fs *fs, const char *path)
+{
+	struct bfs_stack lowers = { .n = fs->stack.n - 1, .layers = fs->stack.layers + 1 };
+	return fs->stack.n > 1 && bfs_stack_lookup(&lowers, path, NULL) != NULL;
+}
+
+int bfs_upper_parent(struct bfs_fs *fs, const char *path)
+{
+	_cleanup_free_ char *dir = bfs_path_dirname(path);
+	int fd = bfs_layer_open(&fs->stack.layers[0], dir, O_PATH | O_DIRECTORY);
+	return fd < 0 ? -errno : fd;
+}
+
+int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir)
+{
+	_cleanup_free_ char *prefix = xmalloc(strlen(dir) + 2);
+
+	for (const char *p = dir;;) {
+		const char *end = strchr(p + 1, '/');
+		size_t len = end ? (size_t)(end - dir) : strlen(dir);
+		const struct bfs_entry *e0, *lower;
+
+		memcpy(prefix, dir, len);
+		prefix[len] = '\0';
+		if (len == 0 || strcmp(prefix, "/") == 0)
+			goto next;
+		e0 = bfs_meta_get(upper_meta(fs), prefix);
+		if (e0 && e0->type == BFS_DIR)
+			goto next;
+		if (e0)
+			return e0->type == BFS_WHITEOUT ? ENOENT : ENOTDIR;
+		lower = bfs_stack_lookup(&fs->stack, prefix, NULL);
+		if (!lower)
+			return ENOENT;
+		if (lower->type != BFS_DIR)
+			return ENOTDIR;
+		{
+			_cleanup_close_ int pfd = bfs_upper_parent(fs, prefix);
+			struct bfs_entry *ne = bfs_entry_clone(lower, prefix);
+			int r;
+			if (pfd < 0 || mkdirat(pfd, bfs_path_basename(prefix),
+					       unpack_host_mode(BFS_DIR, ne->mode)) < 0) {
+				r = pfd < 0 ? -pfd : errno;
+				bfs_entry_free(ne);
+				return r;
+			}
+			if ((r = bfs_upper_put(fs, ne)) != 0)
+				return r;
+		}
+	next:
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+static int copy_data(int in, int out)
+{
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+			return errno;
+		break; /* no in-kernel copy here: do it by hand */
+	}
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		if (write_all(out, buf, (size_t)n) < 0)
+			return errno;
+	}
+}
+
+/* Copy one object from its lower layer into the upper tree. */
+static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry *e, size_t layer)
+{
+	_cleanup_free_ char *dir = bfs_path_dirname(path);
+	_cleanup_close_ int pfd = -1, in = -1, out = -1;
+	const char *base = bfs_path_basename(path);
+	struct bfs_entry *ne;
+	int r;
+
+	if ((r = bfs_upper_ensure_dir(fs, dir)) != 0)
+		return r;
+	if ((pfd = bfs_upper_parent(fs, path)) < 0)
+		return -pfd;
+	switch (e->type) {
+	case BFS_DIR:
+		if (mkdirat(pfd, base, unpack_host_mode(BFS_DIR, e->mode)) < 0)
+			return errno;
+		break;
+	case BFS_LNK: {
+		_cleanup_free_ char *target = NULL;
+		if (bfs_layer_readlink(&fs->stack.layers[layer], path, &target) < 0)
+			return errno;
+		if (symlinkat(target, pfd, base) < 0)
+			return errno;
+		break;
+	}
+	default:
+		out = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     unpack_host_mode(e->type, e->mode));
+		if (out < 0)
+			return errno;
+		if (e->type == BFS_REG) {
+			in = bfs_layer_open(&fs->stack.layers[layer], path, O_RDONLY | O_NOFOLLOW);
+			if (in < 0 || (r = copy_data(in, out)) != 0) {
+				r = in < 0 ? errno : r;
+				unlinkat(pfd, base, 0);
+				return r;
+			}
+		}
+	}
+	/* the copy keeps the image's time (the data is the same) */
+	struct timespec ts[2] = { { .tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec },
+				  { .tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec } };
+	utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+	ne = bfs_entry_clone(e, path);
+	return bfs_upper_put(fs, ne);
+}
+
+int bfs_copy_up(struct bfs_fs *fs, const char *path, bool deep)
+{
+	size_t layer;
+	const struct bfs_entry *e = bfs_stack_lookup(&fs->stack, path, &layer);
+	struct bfs_dir *d = NULL;
+	int r;
+
+	if (!e)
+		return ENOENT;
+	if (layer != 0 && layer != SIZE_MAX && (r = copy_one(fs, path, e, layer)) != 0)
+		return r;
+	if (!deep || e->type != BFS_DIR)
+		return 0;
+	if ((r = bfs_dir_list(fs, path, &d)) != 0)
+		return r;
+	for (size_t i = 0; i < d->n && r == 0; i++) {
+		_cleanup_free_ char *child = bfs_path_join(path, d->v[i].name);
+		r = bfs_copy_up(fs, child, true);
+	}
+	bfs_dir_free(d);
+	return r;
+}

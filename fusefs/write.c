@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * write.c: berth-fs's operations that change the tree (when it has an
+ * upper layer): create, mkdir, mknod, symlink, link, unlink, rmdir,
+ * rename, setattr, writes, xattrs. Each holds fs->rw for writing, copies
+ * what it changes up into the upper layer first, records the new
+ * metadata (upper.c) and points the kernel's nodes at the result.
+ * Owners and modes live in the metadata, so chown and chmod never need a
+ * privilege on the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runner/unpack.h"
+#include "../runner/util.h"
+#include "dir.h"
+#include "fs.h"
+#include "write.h"
+
+static struct bfs_meta *upper_meta(struct bfs_fs *fs)
+{
+	return fs->stack.layers[0].meta;
+}
+
+/* The reply for a name that now exists: its node and attributes. */
+static int entry_param(struct bfs_fs *fs, const char *path, struct fuse_entry_param *ep)
+{
+	struct bfs_node *n;
+	int r;
+
+	memset(ep, 0, sizeof(*ep));
+	if ((r = bfs_node_get(fs, path, &n)) != 0)
+		return r;
+	if ((r = bfs_node_refresh(fs, n)) != 0 || (r = bfs_node_stat(fs, n, &ep->attr)) != 0) {
+		bfs_node_forget(fs, n, 1);
+		return r;
+	}
+	ep->ino = (fuse_ino_t)(uintptr_t)n;
+	ep->attr_timeout = ep->entry_timeout = 0; /* the upper layer changes */
+	return 0;
+}
+
+static char *child_path(struct bfs_node *parent, const char *name, int *err)
+{
+	if (!parent->path) {
+		*err = ENOENT;
+		return NULL;
+	}
+	if (parent->e->type != BFS_DIR) {
+		*err = ENOTDIR;
+		return NULL;
+	}
+	if (strlen(name) > 255) {
+		*err = ENAMETOOLONG;
+		return NULL;
+	}
+	return bfs_path_join(parent->path, name);
+}
+
+static int now_entry(struct bfs_entry *e)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->mtime_sec = ts.tv_sec;
+	e->mtime_nsec = (uint32_t)ts.tv_nsec;
+	return 0;
+}
+
+/* Create a new object at parent/name. For regular files *fd_out gets an
+ * open fd (flags from the create call). */
+int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent, const char *name,
+		     mode_t mode, dev_t rdev, const char *target, int flags, int *fd_out,
+		     struct fuse_entry_param *ep)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int pfd = -1;
+	struct bfs_entry *e, *e0;
+	const char *base = name;
+	char type;
+	bool was_whiteout;
+	int r = 0, fd = -1;
+
+	if (!(path = child_path(parent, name, &r)))
+		return r;
+	if (bfs_stack_lookup(&fs->stack, path, NULL))
+		return EEXIST;
+	switch (mode & S_IFMT) {
+	case S_IFDIR: type = BFS_DIR; break;
+	case S_IFLNK: type = BFS_LNK; break;
+	case S_IFIFO: type = BFS_FIFO; break;
+	case S_IFSOCK: type = BFS_SOCK; break;
+	case S_IFCHR: type = BFS_CHR; break;
+	case S_IFBLK: type = BFS_BLK; break;
+	case S_IFREG:
+	case 0: type = BFS_REG; break;
+	default: return EINVAL;
+	}
+	/* devices need what the kernel's mknod asks: CAP_MKNOD, here root */
+	if ((type == BFS_CHR || type == BFS_BLK) && ctx->uid != 0)
+		return EPERM;
+	if ((r = bfs_upper_ensure_dir(fs, parent->path)) != 0)
+		return r;
+	if ((pfd = bfs_upper_parent(fs, path)) < 0)
+		return -pfd;
+	e0 = bfs_meta_get(upper_meta(fs), path);
+	was_whiteout = e0 && e0->type == BFS_WHITEOUT;
+	switch (type) {
+	case BFS_DIR:
+		if (mkdirat(pfd, base, unpack_host_mode(BFS_DIR, mode)) < 0)
+			return errno;
+		break;
+	case BFS_LNK:
+		if (symlinkat(target, pfd, base) < 0)
+			return errno;
+		break;
+	default:
+		fd = openat(pfd, base,
+			    (type == BFS_REG
+				     ? (flags & ~(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY)) | O_RDWR
+				     : O_WRONLY) |
+				    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    unpack_host_mode(type, mode));
+		if (fd < 0)
+			return errno;
+	}
+	e = bfs_entry_new(path, type);
+	e->mode = type == BFS_LNK ? 0777 : mode & 07777;
+	e->uid = ctx->uid;
+	e->gid = ctx->gid;
+	/* BSD group semantics in a setgid directory, as every Linux fs */
+	if (parent->e->mode & S_ISGID) {
+		e->gid = parent->e->gid;
+		if (type == BFS_DIR)
+			e->mode |= S_ISGID;
+	}
+	e->rdev_major = major(rdev);
+	e->rdev_minor = minor(rdev);
+	e->opaque = was_whiteout && type == BFS_DIR; /* lower content stays gone */
+	now_entry(e);
+	if ((r = bfs_upper_put(fs, e)) != 0 || (r = entry_param(fs, path, ep)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (fd_out)
+		*fd_out = fd;
+	else if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static bool is_below(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+	return strcmp(dir, "/") == 0 ? path[1] != '\0'
+				     : strncmp(path, dir, l) == 0 && path[l] == '/';
+}
+
+/* Remove what the upper layer has at path, and hide what lowers have. */
+static int remove_path(struct bfs_fs *fs, const char *path, bool dir)
+{
+	const struct bfs_entry *e0 = bfs_meta_get(upper_meta(fs), path);
+	int r;
+
+	if (e0 && e0->type != BFS_WHITEOUT) {
+		_cleanup_close_ int pfd = bfs_upper_parent(fs, path);
+		struct berth_error err = { 0 };
+		if (pfd < 0)
+			return -pfd;
+		if (dir ? rm_rf_at(pfd, bfs_path_basename(path), &err) < 0
+			: unlinkat(pfd, bfs_path_basename(path), 0) < 0) {
+			r = dir ? (err.errnum ? err.errnum : EIO) : errno;
+			berth_error_clear(&err);
+			return r;
+		}
+	}
+	if ((r = bfs_upper_remove(fs, path)) != 0)
+		return r;
+	if (bfs_lower_has(fs, path)) {
+		_cleanup_free_ char *parent = bfs_path_dirname(path);
+		if ((r = bfs_upper_ensure_dir(fs, parent)) != 0)
+			return r;
+		return bfs_upper_put(fs, bfs_entry_new(path, BFS_WHITEOUT));
+	}
+	return 0;
+}
+
+int bfs_remove_entry(struct bfs_fs *fs, struct bfs_node *parent, const char *name, bool dir)
+{
+	_cleanup_free_ char *path = NULL;
+	const struct bfs_entry *e;
+	int r = 0;
+
+	if (!(path = child_path(parent, name, &r)))
+		return r;
+	if (!(e = bfs_stack_lookup(&fs->stack, path, NULL)))
+		return ENOENT;
+	if (dir) {
+		struct bfs_dir *d;
+		if (e->type != BFS_DIR)
+			return ENOTDIR;
+		if ((r = bfs_dir_list(fs, path, &d)) != 0)
+			return r;
+		r = d->n ? ENOTEMPTY : 0;
+		bfs_dir_free(d);
+		if (r)
+			return r;
+	} else if (e->type == BFS_DIR) {
+		return EISDIR;
+	}
+	if ((r = remove_path(fs, path, dir)) != 0)
+		return r;
+	bfs_node_orphan(fs, path);
+	return 0;
+}
+
+struct collect {
+	const char *dir;
+	struct bfs_entry **v;
+	size_t n;
+};
+
+static int collect_below(struct bfs_entry *e, void *data)
+{
+	struct collect *c = data;
+	if (strcmp(e->path, c->dir) == 0 || is_below(e->path, c->dir)) {
+		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+		c->v[c->n++] = bfs_entry_clone(e, e->path);
+		c->v[c->n - 1]->opaque = e->opaque;
+	}
+	return 0;
+}
+
+/* Move the upper records at and below from to the same place below to. */
+static int move_records(struct bfs_fs *fs, const char *from, const char *to)
+{
+	struct collect c = { .dir = from };
+	int r;
+
+	bfs_meta_foreach(upper_meta(fs), collect_below, &c);
+	r = bfs_upper_remove(fs, from);
+	for (size_t i = 0; i < c.n; i++) {
+		if (r == 0) {
+			char *np = xasprintf("%s%s", to, c.v[i]->path + strlen(from));
+			free(c.v[i]->path);
+			c.v[i]->path = np;
+			r = bfs_upper_put(fs, c.v[i]);
+		} else {
+			bfs_entry_free(c.v[i]);
+		}
+	}
+	free(c.v);
+	return r;
+}
+
+static int set_opaque(struct bfs_fs *fs, const char *path)
+{
+	struct bfs_entry *e0 = bfs_meta_get(upper_meta(fs), path), *ne;
+
+	if (!e0 || e0->type != BFS_DIR || e0->opaque)
+		return 0;
+	ne = bfs_entry_clone(e0, path);
+	ne->opaque = true;
+	return bfs_upper_put(fs, ne);
+}
+
+static int check_replace(struct bfs_fs *fs, const char *dst, const struct bfs_entry *se,
+			 const struct bfs_entry *de)
+{
+	if (se->type == BFS_DIR) {
+		struct bfs_dir *d;
+		int r;
+		if (de->type != BFS_DIR)
+			return ENOTDIR;
+		if ((r = bfs_dir_list(fs, dst, &d)) != 0)
+			return r;
+		r = d->n ? ENOTEMPTY : 0;
+		bfs_dir_free(d);
+		return r;
+	}
+	return de->type == BFS_DIR ? EISDIR : 0;
+}
+
+int bfs_rename(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
+	       struct bfs_node *newparent, const char *newname, unsigned flags)
+{
+	_cleanup_free_ char *src = NULL, *dst = NULL;
+	_cleanup_close_ int spfd = -1, dpfd = -1;
+	const struct bfs_entry *se, *de;
+	bool exchange = flags & RENAME_EXCHANGE, sdir, ddir = false;
+	int r = 0;
+
+	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return EINVAL;
+	if (!(src = child_path(parent, name, &r)) || !(dst = child_path(newparent, newname, &r)))
+		return r;
+	if (!(se = bfs_stack_lookup(&fs->stack, src, NULL)))
+		return ENOENT;
+	de = bfs_stack_lookup(&fs->stack, dst, NULL);
+	if ((flags & RENAME_NOREPLACE) && de)
+		return EEXIST;
+	if (exchange && !de)
+		return ENOENT;
+	if (strcmp(src, dst) == 0)
+		return 0;
+	if (is_below(dst, src) || (exchange && is_below(src, dst)))
+		return EINVAL;
+	sdir = se->type == BFS_DIR;
+	if (de) {
+		ddir = de->type == BFS_DIR;
+		if (!exchange && (r = check_replace(fs, dst, se, de)) != 0)
+			return r;
+	}
+	/* a moved directory takes its whole visible subtree along */
+	if ((r = bfs_copy_up(fs, src, sdir)) != 0 ||
+	    (exchange && (r = bfs_copy_up(fs, dst, ddir)) != 0))
+		return r;
+	if ((r = bfs_upper_ensure_dir(fs, newparent->path)) != 0)
+		return r;
+	if (de && !exchange) {
+		if ((r = remove_path(fs, dst, ddir)) != 0)
+			return r;
+		bfs_node_orphan(fs, dst);
+	}
+	if ((spfd = bfs_upper_parent(fs, src)) < 0 || (dpfd = bfs_upper_parent(fs, dst)) < 0)
+		return spfd < 0 ? -spfd : -dpfd;
+	if (renameat2(spfd, bfs_path_basename(src), dpfd, bfs_path_basename(dst),
+		      exchange ? RENAME_EXCHANGE : 0) < 0)
+		return errno;
+	if (exchange) {
+		_cleanup_free_ char *tmp = xasprintf("%s\001"
+						     "berth-exchange",
+						     src);
+		if ((r = move_records(fs, src, tmp)) != 0 ||
+		    (r = move_records(fs, dst, src)) != 0 || (r = move_records(fs, tmp, dst)) != 0)
+			return r;
+		bfs_node_rekey(fs, src, tmp);
+		bfs_node_rekey(fs, dst, src);
+		bfs_node_rekey(fs, tmp, dst);
+		if ((sdir && (r = set_opaque(fs, dst)) != 0) ||
+		    (ddir && (r = set_opaque(fs, src)) != 0))
+			return r;
+	} else {
+		if ((r = move_records(fs, src, dst)) != 0)
+			return r;
+		bfs_node_rekey(fs, src, dst);
+		if (bfs_lower_has(fs, src) &&
+		    (r = bfs_upper_put(fs, bfs_entry_new(src, BFS_WHITEOUT))) != 0)
+			return r;
+		/* what lowers have at the destination must not merge in */
+		if (sdir && bfs_lower_has(fs, dst) && (r = set_opaque(fs, dst)) != 0)
+			return r;
+	}
+	bfs_node_refresh_below(fs, dst);
+	if (exchange)
+		bfs_node_refresh_below(fs, src);
+	return 0;
+}
+
+int bfs_link(struct bfs_fs *fs, struct bfs_node *n, struct bfs_node *newparent, const char *newname,
+	     struct fuse_entry_param *ep)
+{
+	_cleanup_free_ char *dst = NULL;
+	_cleanup_close_ int dpfd = -1;
+	char proc[64];
+	int r = 0;
+
+	if (!n->path)
+		return ENOENT;
+	if (n->e->type == BFS_DIR)
+		return EPERM;
+	if (!(dst = child_path(newparent, newname, &r)))
+		return r;
+	if (bfs_stack_lookup(&fs->stack, dst, NULL))
+		return EEXIST;
+	if ((r = bfs_copy_up(fs, n->path, false)) != 0 || (r = bfs_node_refresh(fs, n)) != 0 ||
+	    (r = bfs_upper_ensure_dir(fs, newparent->path)) != 0)
+		return r;
+	if ((dpfd = bfs_upper_parent(fs, dst)) < 0)
+		return -dpfd;
+	/* link the O_PATH handle itself: no path walk, no race */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	if (linkat(AT_FDCWD, proc, dpfd, bfs_path_basename(dst), AT_SYMLINK_FOLLOW) < 0)
+		return errno;
+	if ((r = bfs_upper_put(fs, bfs_entry_clone(n->e, dst))) != 0)
+		return r;
+	return entry_param(fs, dst, ep);
+}
+
+/* Bring n into the upper layer (if it is not there) and re-point it. */
+int bfs_make_upper(struct bfs_fs *fs, struct bfs_node *n)
+{
+	int r;
+
+	if (!n->path || n->layer == 0)
+		return 0;
+	if ((r = bfs_copy_up(fs, n->path, false)) != 0)
+		return r;
+	return bfs_node_refresh(fs, n);
+}
+
+int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	struct bfs_entry *ne;
+	char proc[64];
+	int r;
+
+	if ((r = bfs_make_upper(fs, n)) != 0)
+		return r;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		if (n->e->type != BFS_REG)
+			return n->e->type == BFS_DIR ? EISDIR : EINVAL;
+		if (fi ? ftruncate((int)fi->fh, attr->st_size) < 0
+		       : truncate(proc, attr->st_size) < 0)
+			return errno;
+	}
+	ne = bfs_entry_clone(n->e, n->e->path);
+	ne->opaque = n->e->opaque;
+	if (to_set & FUSE_SET_ATTR_MODE)
+		ne->mode = attr->st_mode & 07777;
+	if (to_set & FUSE_SET_ATTR_UID)
+		ne->uid = attr->st_uid;
+	if (to_set & FUSE_SET_ATTR_GID)
+		ne->gid = attr->st_gid;
+	/* a change of owner drops setuid/setgid, as the kernel does */
+	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && !(to_set & FUSE_SET_ATTR_MODE) &&
+	    ne->type == BFS_REG)
+		ne->mode &= ~(uint32_t)(S_ISUID | ((ne->mode & S_IXGRP) ? S_ISGID : 0));
+	if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME)) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+		if (to_set & FUSE_SET_ATTR_ATIME)
+			ts[0] = (to_set & FUSE_SET_ATTR_ATIME_NOW)
+					? (struct timespec){ .tv_nsec = UTIME_NOW }
+					: attr->st_atim;
+		if (to_set & FUSE_SET_ATTR_MTIME)
+			ts[1] = (to_set & FUSE_SET_ATTR_MTIME_NOW)
+					? (struct timespec){ .tv_nsec = UTIME_NOW }
+					: attr->st_mtim;
+		if (n->e->type != BFS_LNK && utimensat(AT_FDCWD, proc, ts, 0) < 0) {
+			bfs_entry_free(ne);
+			return errno;
+		}
+		if (to_set & FUSE_SET_ATTR_MTIME) {
+			if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+				now_entry(ne);
+			else {
+				ne->mtime_sec = attr->st_mtim.tv_sec;
+				ne->mtime_nsec = (uint32_t)attr->st_mtim.tv_nsec;
+			}
+		}
+	}
+	if ((r = bfs_upper_put(fs, ne)) != 0)
+		return r;
+	return bfs_node_refresh(fs, n);
+}
+
+int bfs_setxattr(struct bfs_fs *fs, struct bfs_node *n, const char *name, const char *value,
+		 size_t size, int flags)
+{
+	struct bfs_entry *ne;
+	size_t i;
+	int r;
+
+	if (str_has_prefix(name, "trusted."))
+		return EPERM;
+	for (i = 0; i < n->e->n_xattrs && strcmp(n->e->xattrs[i].name, name) != 0; i++)
+		;
+	if ((flags & XATTR_CREATE) && i < n->e->n_xattrs)
+		return EEXIST;
+	if ((flags & XATTR_REPLACE) && i == n->e->n_xattrs)
+		return ENODATA;
+	if ((r = bfs_make_upper(fs, n)) != 0)
+		return r;
+	ne = bfs_entry_clone(n->e, n->e->path);
+	ne->opaque = n->e->opaque;
+	for (i = 0; i < ne->n_xattrs && strcmp(ne->xattrs[i].name, name) != 0; i++)
+		;
+	if (i < ne->n_xattrs) {
+		free(ne->xattrs[i].value);
+		ne->xattrs[i].value = xmalloc(size + 1);
+		memcpy(ne->xattrs[i].value, value, size);
+		ne->xattrs[i].len = size;
+	} else {
+		bfs_entry_add_xattr(ne, name, value, size);
+	}
+	if ((r = bfs_upper_put(fs, ne)) != 0)
+		return r;
+	return bfs_node_refresh(fs, n);
+}
+
+int bfs_removexattr(struct bfs_fs *fs, struct bfs_node *n, const char *name)
+{
+	struct bfs_entry *ne;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n->e->n_xattrs && strcmp(n->e->xattrs[i].name, name) != 0; i++)
+		;
+	if (i == n->e->n_xattrs)
+		return ENODATA;
+	if ((r = bfs_make_upper(fs, n)) != 0)
+		return r;
+	ne = bfs_entry_clone(n->e, n->e->path);
+	ne->opaque = n->e->opaque;
+	for (i = 0; i < ne->n_xattrs; i++) {
+		if (strcmp(ne->xattrs[i].name, name) == 0) {
+			free(ne->xattrs[i].name);
+			free(ne->xattrs[i].value);
+			ne->xattrs[i] = ne->xattrs[--ne->n_xattrs];
+			break;
+		}
+	}
+	if ((r = bfs_upper_put(fs, ne)) != 0)
+		return r;
+	return bfs_node_refresh(fs, n);
+}
