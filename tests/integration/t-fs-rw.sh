@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth-fs with a writable upper layer: POSIX conformance against a native
+# directory, the overlay rules on real fixtures (copy-up, whiteouts,
+# opaque directories, renames of lower directories), persistence across
+# mounts and daemon kills, and lower layers that never change.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
+	skip "/dev/fuse not usable by the test user or fusermount3 missing"
+	finish
+	exit
+fi
+: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
+if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
+	cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
+fi
+export BERTH_FS
+bfs() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
+export -f bfs
+
+mnt="$T/mnt"
+export mnt
+as_user mkdir -p "$mnt" "$T/native"
+trap 'as_user fusermount3 -u "$mnt" 2>/dev/null; cleanup' EXIT
+in_mnt() { as_user bash -c "cd '$mnt' && $1"; }
+export -f in_mnt
+
+check "load hc-whiteout and hc-links" -- bash -c "berth load -q -i '$FIXTURES/hc-whiteout' && berth load -q -i '$FIXTURES/hc-links'"
+lower_sums() { (cd "$BERTH_ROOT/layers" && find . -type f -exec sha256sum {} + | LC_ALL=C sort; find . -printf '%p %m\n' | LC_ALL=C sort) | sha256sum; }
+before=$(lower_sums)
+
+# POSIX conformance: the same script on a native directory and on berth-fs
+check "mount writable (--upper)" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
+as_user python3 "$HERE/posix-ops.py" "$T/native" >"$T/native.out" 2>&1
+conformance() {
+	as_user mkdir "$mnt/conf" && as_user python3 "$HERE/posix-ops.py" "$mnt/conf" >"$T/bfs.out" 2>&1
+	diff "$T/native.out" "$T/bfs.out" >&2
+}
+check "POSIX conformance run gives what a native directory gives ($(wc -l <"$T/native.out") checks)" -- conformance
+
+# overlay rules over the fixture's lower layers
+check "a lower file can be appended to (copy-up)" -- in_mnt "echo more >> etc/keep.conf && tail -1 etc/keep.conf | grep -qx more"
+check "deleting a lower file hides it" -- in_mnt "rm etc/remove.conf && ! test -e etc/remove.conf && ! ls etc | grep -q remove.conf"
+check "re-creating it shows only the new content" -- in_mnt "echo new > etc/remove.conf && cat etc/remove.conf | grep -qx new"
+check "rm -rf of a lower tree, then mkdir: the new dir is empty" -- in_mnt "rm -rf var && mkdir var && test -z \"\$(ls -A var)\""
+check "rename of a lower directory moves its children" -- in_mnt "mv opq moved && test -f moved/upper1 && ! test -e opq"
+check "chown of a lower file shows inside" -- in_mnt "chown $(as_user id -u):$(as_user id -g) .hidden && test \"\$(stat -c %u .hidden)\" = $(as_user id -u)"
+check "chmod of a lower file shows inside, setuid included" -- in_mnt "chmod 4750 .hidden && stat -c %a .hidden | grep -qx 4750"
+check "chown clears setuid, as the kernel does" -- in_mnt "cp -p .hidden sx && chmod 4755 sx && chown $(as_user id -u) sx && stat -c %a sx | grep -qx 755"
+check "the host copy of it stays user-owned and not setuid" -- bash -c "f='$T/up/diff/.hidden'; test -f \"\$f\" && test \"\$(stat -c %u \"\$f\")\" = \"\$(as_user id -u)\" && ! test -u \"\$f\""
+check "a hardlink keeps one inode (copied-up target)" -- in_mnt "ln etc/keep.conf hl && test \"\$(stat -c %i hl)\" = \"\$(stat -c %i etc/keep.conf)\""
+check "unmount" -- bfs image umount "$mnt"
+check "the lower layers did not change" -- test "$(lower_sums)" = "$before"
+
+# persistence: the same upper over the same image
+check "remount the same upper layer" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
+check "changes persist across mounts" -- in_mnt "tail -1 etc/keep.conf | grep -qx more && grep -qx new etc/remove.conf && test -f moved/upper1 && ! test -e opq && test -z \"\$(ls -A var)\" && test \"\$(stat -c %a .hidden)\" = 4750"
+check "changes just before a kill" -- in_mnt "echo after-kill > survivor && mkdir kdir && rm -f hl"
+pkill -KILL -u "$(as_user id -u)" -x berth-fs
+wait_for 10 bash -c "! pgrep -u $(as_user id -u) -x berth-fs >/dev/null"
+as_user fusermount3 -u "$mnt" 2>/dev/null
+check "after a killed daemon, the log is replayed on the next mount" -- bash -c "bfs image mount --upper '$T/up' localhost/hc-whiteout:latest '$mnt' && in_mnt 'grep -qx after-kill survivor && test -d kdir && ! test -e hl'"
+check "unmount again" -- bfs image umount "$mnt"
+check "the lower layers still did not change" -- test "$(lower_sums)" = "$before"
+
+# a second image over the hardlinked fixture: the hardlink group survives copy-up of one name
+check "mount hc-links writable" -- bfs image mount --upper "$T/up2" localhost/hc-links:latest "$mnt"
+check "files unlinked while open stay readable and writable" -- in_mnt "exec 3<>usr/share/data/hard1; rm usr/share/data/hard1; cat <&3 | grep -q original; echo x >&3"
+check "symlinks through lower dirs still resolve" -- in_mnt "cat links/rel | grep -q ."
+check "unmount hc-links" -- bfs image umount "$mnt"
+check "no mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
+finish
