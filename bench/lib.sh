@@ -90,6 +90,16 @@ bench_install_berth() {
 	printf '%s\n' "$dst"
 }
 
+# Copy the built berth-fs next to the copy of berth (bench_install_berth),
+# where `berth image mount` finds it through BERTH_FS. Prints the path.
+bench_install_berth_fs() {
+	local src=${BERTH_FS_BIN:-$BENCH_REPO/build/berth-fs} dst=$BENCH_DIR/bin/berth-fs
+	[ -x "$src" ] || bench_die "no berth-fs binary at $src: build it first (meson setup build && ninja -C build)"
+	install -d -m 755 "$BENCH_DIR/bin"
+	install -m 755 "$src" "$dst"
+	printf '%s\n' "$dst"
+}
+
 # "0.1.0 (git 4aba3f0)", or "0.1.0 (git 4aba3f0 + local changes)" when the
 # sources differ from that commit (bench/, docs/ and tests/ do not count).
 bench_berth_version() {
@@ -143,6 +153,21 @@ bench_fstype() {
 		t="ext4 (no journal)"
 	fi
 	printf '%s\n' "$t"
+}
+
+# On ext4 without a journal (see bench_fstype), wait until the last mass
+# delete recorded in $BENCH_DIR/last-delete (touch it after deleting many
+# files) is 400 s old, so that creating files is not slowed by it. $@ are
+# bench_fstype results; nothing happens unless one says "no journal".
+bench_wait_after_delete() {
+	local marker=$BENCH_DIR/last-delete age t nj=0
+	for t in "$@"; do [[ $t == *"no journal"* ]] && nj=1; done
+	[ "$nj" = 1 ] && [ -e "$marker" ] || return 0
+	age=$(($(date +%s) - $(stat -c %Y "$marker")))
+	if [ "$age" -lt 400 ]; then
+		bench_log "waiting $((400 - age)) s: ext4 (no journal) still remembers the files deleted ${age} s ago"
+		sleep $((400 - age))
+	fi
 }
 
 # Machine description, one "key: value" per line.

@@ -59,8 +59,8 @@ check "the lower layers did not change" -- test "$(lower_sums)" = "$before"
 check "remount the same upper layer" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
 check "changes persist across mounts" -- in_mnt "tail -1 etc/keep.conf | grep -qx more && grep -qx new etc/remove.conf && test -f moved/upper1 && ! test -e opq && test -z \"\$(ls -A var)\" && test \"\$(stat -c %a .hidden)\" = 4750"
 check "changes just before a kill" -- in_mnt "echo after-kill > survivor && mkdir kdir && rm -f hl"
-pkill -KILL -u "$(as_user id -u)" -x berth-fs
-wait_for 10 bash -c "! pgrep -u $(as_user id -u) -x berth-fs >/dev/null"
+pkill -KILL -u "$(as_user id -u)" -f "berth-fs .*$mnt\$"  # only this test's daemon: tests run in parallel
+wait_for 10 bash -c "! pgrep -u $(as_user id -u) -f 'berth-fs .*$mnt\$' >/dev/null"
 as_user fusermount3 -u "$mnt" 2>/dev/null
 check "after a killed daemon, the log is replayed on the next mount" -- bash -c "bfs image mount --upper '$T/up' localhost/hc-whiteout:latest '$mnt' && in_mnt 'grep -qx after-kill survivor && test -d kdir && ! test -e hl'"
 check "unmount again" -- bfs image umount "$mnt"

@@ -60,7 +60,7 @@ check "the mount is read-only (EROFS)" -- bash -c "! as_user touch '$mnt/new' 2>
 check "the mount is nosuid and nodev" -- bash -c "grep ' $mnt ' /proc/mounts | grep -q 'nosuid,nodev'"
 check "a file with mode 0000 still reads for the daemon's user" -- bash -c "as_user cat '$mnt/no-perms' >/dev/null"
 check "readdir offsets are stable: ls twice gives the same order" -- bash -c "test \"\$(as_user ls -f '$mnt/bin')\" = \"\$(as_user ls -f '$mnt/bin')\""
-pkill -KILL -u "$(as_user id -u)" -x berth-fs
+pkill -KILL -u "$(as_user id -u)" -f "berth-fs .*$mnt\$"  # only this test's daemon: tests run in parallel
 check "a killed daemon shows as ENOTCONN, not a hang" -- bash -c "! as_user timeout 10 stat '$mnt/bin' 2>'$T/err'; grep -q 'not connected' '$T/err'"
 check "umount cleans up after a killed daemon" -- bfs image umount "$mnt"
 check "no berth-fs mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"

@@ -69,10 +69,12 @@ check "two concurrent loads sharing a layer both succeed" -- conc
 # a load killed mid-way leaves no image and no leftovers after the next command
 export BERTH_ROOT="$T/store-kill"
 killed_load() {
-	berth load -q -i "$FIXTURES/podman-multilayer.docker-archive.tar" >/dev/null 2>&1 &
+	# a private copy, so the kill below cannot hit a parallel test's load
+	cp "$FIXTURES/podman-multilayer.docker-archive.tar" "$T/kill-me.tar" && chmod a+r "$T/kill-me.tar"
+	berth load -q -i "$T/kill-me.tar" >/dev/null 2>&1 &
 	local pid=$!
 	sleep 0.05
-	pkill -KILL -f "berth load -q -i $FIXTURES/podman-multilayer.docker-archive.tar" 2>/dev/null
+	pkill -KILL -f "berth load -q -i $T/kill-me.tar" 2>/dev/null
 	wait $pid 2>/dev/null
 	berth images >/dev/null || return 1
 	[ -z "$(ls -A "$BERTH_ROOT/tmp")" ] || { ls -la "$BERTH_ROOT/tmp" >&2; return 1; }
