@@ -84,8 +84,10 @@ if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
 	fi
 fi
 
+# A test that has more to undo at exit (a mount) defines pre_cleanup.
 cleanup() {
 	local rc=$?
+	if declare -F pre_cleanup >/dev/null; then pre_cleanup; fi
 	# store files are the test user's and always removable by them
 	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
 		runuser -u "$BERTH_TEST_USER" -- rm -rf "$T" 2>/dev/null

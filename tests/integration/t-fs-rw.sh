@@ -24,7 +24,7 @@ export -f bfs
 mnt="$T/mnt"
 export mnt
 as_user mkdir -p "$mnt" "$T/native"
-trap 'as_user fusermount3 -u "$mnt" 2>/dev/null; cleanup' EXIT
+pre_cleanup() { as_user fusermount3 -u "$mnt" 2>/dev/null; }
 in_mnt() { as_user bash -c "cd '$mnt' && $1"; }
 export -f in_mnt
 

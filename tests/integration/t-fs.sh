@@ -37,8 +37,7 @@ cases=(
 mnt="$T/mnt"
 mkdir -p "$mnt"
 [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && chown "$BERTH_TEST_USER": "$mnt"
-umount_all() { as_user fusermount3 -u "$mnt" 2>/dev/null; true; }
-trap 'umount_all; cleanup' EXIT
+pre_cleanup() { as_user fusermount3 -u "$mnt" 2>/dev/null; }
 
 view_matches() { # NAME: the mounted view equals EXPECTED.NAME.tsv
 	as_user python3 "$WALK" "$mnt" >"$T/walk.tsv" || return 1
