@@ -27,10 +27,11 @@ struct bfs_node {
 
 struct bfs_fs {
 	struct bfs_stack stack;
-	bool writable;	/* layers[0] is the upper layer */
-	int upper_dir;	/* the upper layer directory (meta, meta.log, diff/) */
-	int log_fd;	/* meta.log, O_APPEND */
-	double timeout; /* entry and attribute cache, seconds */
+	bool writable;		 /* layers[0] is the upper layer */
+	int upper_dir;		 /* the upper layer directory (meta, meta.log, diff/) */
+	int log_fd;		 /* meta.log, O_APPEND */
+	double timeout;		 /* entry and attribute cache, seconds */
+	struct fuse_session *se; /* to tell the kernel what changed under it */
 	/* Lock order: rw (the merged tree: metadata tables, host trees,
 	 * node paths) before lock (the node table). */
 	pthread_rwlock_t rw;

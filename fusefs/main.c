@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 	se = fuse_session_new(&args, &bfs_ops, sizeof(bfs_ops), &fs);
 	if (!se)
 		die("berth-fs: cannot start a FUSE session (see above)");
+	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	if (fuse_session_mount(se, o.mountpoint) != 0) {

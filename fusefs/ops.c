@@ -162,9 +162,21 @@ static int do_open(struct bfs_fs *fs, struct bfs_node *n, struct fuse_file_info 
 	return 0;
 }
 
+/* A node copied up by a request now has another inode number and link
+ * count than the kernel cached for it (lower attributes are cached for
+ * long): drop them once the reply is out. */
+static void invalidate_if_moved(struct bfs_fs *fs, fuse_ino_t ino, size_t layer_before,
+				const struct bfs_node *n)
+{
+	if (fs->se && n->layer != layer_before)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bfs_fs *fs = fs_of(req);
+	struct bfs_node *n = node_of(req, ino);
+	size_t before = n->layer;
 	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	int r;
 
@@ -172,12 +184,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_rwlock_wrlock(&fs->rw);
 	else
 		pthread_rwlock_rdlock(&fs->rw);
-	r = do_open(fs, node_of(req, ino), fi);
+	r = do_open(fs, n, fi);
 	pthread_rwlock_unlock(&fs->rw);
-	if (r)
+	if (r) {
 		fuse_reply_err(req, r);
-	else
-		fuse_reply_open(req, fi);
+		return;
+	}
+	fuse_reply_open(req, fi);
+	invalidate_if_moved(fs, ino, before, n);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -550,6 +564,26 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 	fuse_reply_err(req, r);
 }
 
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+			 struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(req, fallocate((int)fi->fh, mode, offset, length) < 0 ? errno : 0);
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	/* SEEK_DATA/SEEK_HOLE answered by the host file's own extents */
+	off_t r = lseek((int)fi->fh, off, whence);
+
+	(void)ino;
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
@@ -600,4 +634,6 @@ const struct fuse_lowlevel_ops bfs_ops = {
 	.fsync = op_fsync,
 	.setxattr = op_setxattr,
 	.removexattr = op_removexattr,
+	.fallocate = op_fallocate,
+	.lseek = op_lseek,
 };

@@ -235,12 +235,87 @@ static int copy_data(int in, int out)
 	}
 }
 
+struct siblings {
+	struct bfs_fs *fs;
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+	char **v;
+	size_t n;
+};
+
+static int find_sibling(struct bfs_entry *e, void *data)
+{
+	struct siblings *sb = data;
+	struct stat st;
+	size_t layer;
+	int fd;
+
+	if (e->type != BFS_REG || strcmp(e->path, sb->path) == 0)
+		return 0;
+	/* only names still visible from a lower layer: the upper has the rest */
+	if (!bfs_stack_lookup(&sb->fs->stack, e->path, &layer) || layer == 0)
+		return 0;
+	fd = bfs_layer_open(&sb->fs->stack.layers[layer], e->path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_dev == sb->dev && st.st_ino == sb->ino) {
+		sb->v = xrealloc(sb->v, (sb->n + 1) * sizeof(char *));
+		sb->v[sb->n++] = xstrdup(e->path);
+	}
+	close(fd);
+	return 0;
+}
+
+/* A lower file with several names is copied up once: every other name
+ * still visible is linked to the copy, so the names keep one inode. */
+static int link_siblings(struct bfs_fs *fs, const char *path, const struct stat *lower_st)
+{
+	struct siblings sb = {
+		.fs = fs, .path = path, .dev = lower_st->st_dev, .ino = lower_st->st_ino
+	};
+	int r = 0;
+
+	for (size_t l = 1; l < fs->stack.n; l++)
+		bfs_meta_foreach(fs->stack.layers[l].meta, find_sibling, &sb);
+	for (size_t i = 0; i < sb.n; i++) {
+		_cleanup_free_ char *dir = bfs_path_dirname(sb.v[i]), *src = NULL;
+		_cleanup_close_ int spfd = -1, dpfd = -1;
+		const struct bfs_entry *e = bfs_stack_lookup(&fs->stack, sb.v[i], NULL);
+
+		if (r || !e)
+			continue;
+		if ((r = bfs_upper_ensure_dir(fs, dir)) != 0)
+			continue;
+		spfd = bfs_upper_parent(fs, path);
+		dpfd = bfs_upper_parent(fs, sb.v[i]);
+		if (spfd < 0 || dpfd < 0 ||
+		    linkat(spfd, bfs_path_basename(path), dpfd, bfs_path_basename(sb.v[i]), 0) <
+			    0) {
+			r = spfd < 0 ? -spfd : dpfd < 0 ? -dpfd : errno;
+			continue;
+		}
+		if ((r = bfs_upper_put(fs, bfs_entry_clone(e, sb.v[i]))) != 0)
+			continue;
+		/* a node the kernel knows for that name: re-point it and drop
+		 * its cached attributes and pages */
+		struct bfs_node *n = bfs_node_find(fs, sb.v[i]);
+		if (n && bfs_node_refresh(fs, n) == 0 && fs->se)
+			fuse_lowlevel_notify_inval_inode(fs->se, (fuse_ino_t)(uintptr_t)n, 0, 0);
+	}
+	for (size_t i = 0; i < sb.n; i++)
+		free(sb.v[i]);
+	free(sb.v);
+	return r;
+}
+
 /* Copy one object from its lower layer into the upper tree. */
 static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry *e, size_t layer)
 {
 	_cleanup_free_ char *dir = bfs_path_dirname(path);
 	_cleanup_close_ int pfd = -1, in = -1, out = -1;
 	const char *base = bfs_path_basename(path);
+	struct stat lower_st = { .st_nlink = 1 };
 	struct bfs_entry *ne;
 	int r;
 
@@ -268,8 +343,8 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 			return errno;
 		if (e->type == BFS_REG) {
 			in = bfs_layer_open(&fs->stack.layers[layer], path, O_RDONLY | O_NOFOLLOW);
-			if (in < 0 || (r = copy_data(in, out)) != 0) {
-				r = in < 0 ? errno : r;
+			if (in < 0 || (r = copy_data(in, out)) != 0 || fstat(in, &lower_st) < 0) {
+				r = in < 0 || r == 0 ? errno : r;
 				unlinkat(pfd, base, 0);
 				return r;
 			}
@@ -280,7 +355,9 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 				  { .tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec } };
 	utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
 	ne = bfs_entry_clone(e, path);
-	return bfs_upper_put(fs, ne);
+	if ((r = bfs_upper_put(fs, ne)) != 0)
+		return r;
+	return lower_st.st_nlink > 1 ? link_siblings(fs, path, &lower_st) : 0;
 }
 
 int bfs_copy_up(struct bfs_fs *fs, const char *path, bool deep)

@@ -68,8 +68,18 @@ check "the lower layers still did not change" -- test "$(lower_sums)" = "$before
 
 # a second image over the hardlinked fixture: the hardlink group survives copy-up of one name
 check "mount hc-links writable" -- bfs image mount --upper "$T/up2" localhost/hc-links:latest "$mnt"
+check "writing one name of a lower hardlink group keeps the group one inode" -- in_mnt "echo more >> usr/share/data/hard2 && test \"\$(stat -c %i usr/share/data/hard2)\" = \"\$(stat -c %i usr/share/data/hard1)\" && tail -1 usr/share/data/hard1 | grep -qx more"
 check "files unlinked while open stay readable and writable" -- in_mnt "exec 3<>usr/share/data/hard1; rm usr/share/data/hard1; cat <&3 | grep -q original; echo x >&3"
 check "symlinks through lower dirs still resolve" -- in_mnt "cat links/rel | grep -q ."
+check "... and a write through one name of a hardlink shows through the other" -- in_mnt "mkdir -p t && echo a > t/x && ln t/x t/y && echo b >> t/y && test \"\$(cat t/x)\" = \"\$(printf 'a\nb')\""
+seek_probe() { python3 -c "
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.pwrite(fd, b'x' * 4096, 0); os.ftruncate(fd, 1 << 20)
+os.posix_fallocate(fd, 1 << 20, 4096)
+print(os.lseek(fd, 0, os.SEEK_DATA), os.lseek(fd, 0, os.SEEK_HOLE), os.fstat(fd).st_size)" "$1"; }
+export -f seek_probe
+check "fallocate, SEEK_DATA and SEEK_HOLE answer as on the host filesystem" -- bash -c "test \"\$(as_user bash -c 'seek_probe $mnt/sparse')\" = \"\$(as_user bash -c 'seek_probe $T/native/sparse')\""
 check "unmount hc-links" -- bfs image umount "$mnt"
 check "no mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
 finish
