@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth-fs under load: 4 concurrent workers (2 writers, 1 renamer, 1
+# reader) on one writable mount for BERTH_STRESS_SECONDS (60); then every
+# worker's subtree must equal its model, the daemon must still answer,
+# and (in the sanitizer build) it must have reported nothing.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+HERE=$(cd "$(dirname "$0")" && pwd)
+SECONDS_RUN=${BERTH_STRESS_SECONDS:-60}
+
+if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
+	skip "/dev/fuse not usable by the test user or fusermount3 missing"
+	finish
+	exit
+fi
+: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
+if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
+	cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
+fi
+mnt="$T/mnt"
+as_user mkdir -p "$mnt"
+pre_cleanup() { as_user fusermount3 -u "$mnt" 2>/dev/null; }
+# a sanitizer report of the daemon (which has no terminal) lands here
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/san"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san"
+
+check "load hc-whiteout" -- berth load -q -i "$FIXTURES/hc-whiteout"
+check "mount it writable" -- as_user env BERTH_FS="$BERTH_FS" "$BERTH" image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
+check "4 workers for ${SECONDS_RUN} s: every subtree equals its model" -- as_user python3 "$HERE/fs-stress.py" "$mnt" "$SECONDS_RUN"
+diag "$(cat "$T/check.out")"
+check "the daemon still answers" -- as_user stat "$mnt/etc/keep.conf"
+check "unmount" -- as_user fusermount3 -u "$mnt"
+check "the daemon reported no sanitizer error" -- bash -c "! ls '$T'/san.* 2>/dev/null | grep -q ."
+finish
