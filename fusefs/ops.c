@@ -164,11 +164,11 @@ static int do_open(struct bfs_fs *fs, struct bfs_node *n, struct fuse_file_info 
 
 /* A node copied up by a request now has another inode number and link
  * count than the kernel cached for it (lower attributes are cached for
- * long): drop them once the reply is out. */
-static void invalidate_if_moved(struct bfs_fs *fs, fuse_ino_t ino, size_t layer_before,
-				const struct bfs_node *n)
+ * long): drop them once the reply is out. Only the number is used then:
+ * once replied, the kernel may forget the node and it may be freed. */
+static void invalidate_if(struct bfs_fs *fs, fuse_ino_t ino, bool moved)
 {
-	if (fs->se && n->layer != layer_before)
+	if (fs->se && moved)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
@@ -185,13 +185,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	else
 		pthread_rwlock_rdlock(&fs->rw);
 	r = do_open(fs, n, fi);
+	bool moved = n->layer != before;
 	pthread_rwlock_unlock(&fs->rw);
 	if (r) {
 		fuse_reply_err(req, r);
 		return;
 	}
 	fuse_reply_open(req, fi);
-	invalidate_if_moved(fs, ino, before, n);
+	invalidate_if(fs, ino, moved);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -588,20 +589,27 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 			size_t size, int flags)
 {
 	struct bfs_fs *fs = wrlock(req);
-	int r = fs->writable ? bfs_setxattr(fs, node_of(req, ino), name, value, size, flags)
-			     : EROFS;
+	struct bfs_node *n = node_of(req, ino);
+	size_t before = n->layer;
+	int r = fs->writable ? bfs_setxattr(fs, n, name, value, size, flags) : EROFS;
+	bool moved = n->layer != before;
 
 	pthread_rwlock_unlock(&fs->rw);
 	fuse_reply_err(req, r);
+	invalidate_if(fs, ino, moved);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct bfs_fs *fs = wrlock(req);
-	int r = fs->writable ? bfs_removexattr(fs, node_of(req, ino), name) : EROFS;
+	struct bfs_node *n = node_of(req, ino);
+	size_t before = n->layer;
+	int r = fs->writable ? bfs_removexattr(fs, n, name) : EROFS;
+	bool moved = n->layer != before;
 
 	pthread_rwlock_unlock(&fs->rw);
 	fuse_reply_err(req, r);
+	invalidate_if(fs, ino, moved);
 }
 
 const struct fuse_lowlevel_ops bfs_ops = {
