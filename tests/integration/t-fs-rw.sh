@@ -72,14 +72,34 @@ check "writing one name of a lower hardlink group keeps the group one inode" -- 
 check "files unlinked while open stay readable and writable" -- in_mnt "exec 3<>usr/share/data/hard1; rm usr/share/data/hard1; cat <&3 | grep -q original; echo x >&3"
 check "symlinks through lower dirs still resolve" -- in_mnt "cat links/rel | grep -q ."
 check "... and a write through one name of a hardlink shows through the other" -- in_mnt "mkdir -p t && echo a > t/x && ln t/x t/y && echo b >> t/y && test \"\$(cat t/x)\" = \"\$(printf 'a\nb')\""
-seek_probe() { python3 -c "
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-os.pwrite(fd, b'x' * 4096, 0); os.ftruncate(fd, 1 << 20)
-os.posix_fallocate(fd, 1 << 20, 4096)
-print(os.lseek(fd, 0, os.SEEK_DATA), os.lseek(fd, 0, os.SEEK_HOLE), os.fstat(fd).st_size)" "$1"; }
-export -f seek_probe
-check "fallocate, SEEK_DATA and SEEK_HOLE answer as on the host filesystem" -- bash -c "test \"\$(as_user bash -c 'seek_probe $mnt/sparse')\" = \"\$(as_user bash -c 'seek_probe $T/native/sparse')\""
+seek_same() {
+	local a b
+	a=$(as_user python3 "$HERE/fs-probes.py" seek "$mnt/sparse") || return 1
+	b=$(as_user python3 "$HERE/fs-probes.py" seek "$T/native/sparse") || return 1
+	echo "berth-fs: $a; native: $b" >&2
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+check "fallocate, SEEK_DATA and SEEK_HOLE answer as on the host filesystem" -- seek_same
+check "POSIX locks and flock work (a second process is refused)" -- as_user python3 "$HERE/fs-probes.py" lock "$mnt/lockfile"
+check "shared writable mmap reaches the file" -- as_user python3 "$HERE/fs-probes.py" mmap "$mnt/mapped"
+check "statfs answers for the upper layer's filesystem" -- bash -c "test \"\$(as_user stat -f -c %b '$mnt')\" = \"\$(stat -f -c %b '$T/up2/diff')\""
+check "inode numbers are stable for the mount's life" -- in_mnt "a=\$(stat -c %i links); ls -R >/dev/null; test \"\$(stat -c %i links)\" = \$a"
 check "unmount hc-links" -- bfs image umount "$mnt"
+
+# ENOSPC on the upper layer reaches the writer, and the layer stays usable
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=2m tmpfs "$T/small" 2>/dev/null; then
+	chown "$(as_user id -u)" "$T/small"
+	enospc() {
+		bfs image mount --upper "$T/small/up" localhost/hc-links:latest "$mnt" || return 1
+		as_user dd if=/dev/zero of="$mnt/fill" bs=64k count=100 2>"$T/dd.err"
+		grep -q 'No space left' "$T/dd.err" || { cat "$T/dd.err" >&2; return 1; }
+		as_user rm "$mnt/fill" && as_user bash -c "echo ok > '$mnt/after'" &&
+			bfs image umount "$mnt" &&
+			bfs image mount --upper "$T/small/up" localhost/hc-links:latest "$mnt" &&
+			as_user grep -qx ok "$mnt/after" && bfs image umount "$mnt"
+	}
+	check "a full upper filesystem gives ENOSPC and the layer stays consistent" -- enospc
+	umount "$T/small"
+fi
 check "no mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
 finish
