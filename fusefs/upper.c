@@ -47,12 +47,20 @@ int bfs_upper_put(struct bfs_fs *fs, struct bfs_entry *e)
 
 int bfs_upper_remove(struct bfs_fs *fs, const char *path)
 {
-	_cleanup_free_ char *esc = bfs_escape(path), *body = xasprintf("%s\n", esc);
-	int r = log_line(fs, "-", body);
+	const struct bfs_entry *e0 = bfs_meta_get(upper_meta(fs), path);
+	_cleanup_free_ char *esc = NULL, *body = NULL;
+	int r;
 
-	if (r)
+	/* the upper layer records every parent of what it holds: without an
+	 * entry at path there is nothing below it either */
+	if (!e0)
+		return 0;
+	esc = bfs_escape(path);
+	body = xasprintf("%s\n", esc);
+	if ((r = log_line(fs, "-", body)) != 0)
 		return r;
-	bfs_meta_remove(upper_meta(fs), path, true);
+	/* only a directory has a subtree to scan the table for */
+	bfs_meta_remove(upper_meta(fs), path, e0->type == BFS_DIR);
 	return 0;
 }
 
