@@ -150,6 +150,25 @@ require_fixtures() {
 	fi
 }
 
+# berth-fs tests: /dev/fuse usable by the test user and fusermount3
+# present (else skip, or fail under BERTH_TESTS_MUST_WORK=1); sets BERTH_FS
+# to a berth-fs binary the user can run and defines bfs (berth as the
+# user, with that berth-fs).
+require_fuse() {
+	if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
+		skip "/dev/fuse not usable by the test user or fusermount3 missing"
+		finish
+		exit
+	fi
+	: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
+	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] &&
+		! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
+		cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
+	fi
+	export BERTH_FS
+}
+bfs() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
+
 # A listing of the store that ignores what may legitimately change on a
 # failed command (the lock file and empty staging).
 store_snapshot() {
@@ -170,4 +189,4 @@ store_is_rootless() {
 
 # Let `bash -c '...'` snippets in checks call berth too.
 export BERTH BERTH_TEST_USER T FIXTURES
-export -f as_user berth
+export -f as_user berth bfs

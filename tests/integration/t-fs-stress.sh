@@ -9,15 +9,7 @@ require_fixtures
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECONDS_RUN=${BERTH_STRESS_SECONDS:-60}
 
-if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
-	skip "/dev/fuse not usable by the test user or fusermount3 missing"
-	finish
-	exit
-fi
-: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
-if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
-	cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
-fi
+require_fuse
 mnt="$T/mnt"
 as_user mkdir -p "$mnt"
 pre_cleanup() { as_user fusermount3 -u "$mnt" 2>/dev/null; }
@@ -26,7 +18,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/san"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san"
 
 check "load hc-whiteout" -- berth load -q -i "$FIXTURES/hc-whiteout"
-check "mount it writable" -- as_user env BERTH_FS="$BERTH_FS" "$BERTH" image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
+check "mount it writable" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
 check "4 workers for ${SECONDS_RUN} s: every subtree equals its model" -- as_user python3 "$HERE/fs-stress.py" "$mnt" "$SECONDS_RUN"
 diag "$(cat "$T/check.out")"
 check "the daemon still answers" -- as_user stat "$mnt/etc/keep.conf"

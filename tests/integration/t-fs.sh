@@ -8,18 +8,7 @@
 require_fixtures
 WALK="$(dirname "$0")/tree-walk.py"
 
-if ! as_user test -r /dev/fuse -a -w /dev/fuse || ! command -v fusermount3 >/dev/null; then
-	skip "/dev/fuse not usable by the test user or fusermount3 missing"
-	finish
-	exit
-fi
-: "${BERTH_FS:=$(dirname "$BERTH")/berth-fs}"
-if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && ! runuser -u "$BERTH_TEST_USER" -- test -x "$BERTH_FS"; then
-	cp "$BERTH_FS" "$T/berth-fs" && chmod 0755 "$T/berth-fs" && BERTH_FS="$T/berth-fs"
-fi
-export BERTH_FS
-bfs() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
-export -f bfs
+require_fuse
 
 cases=(
 	"hc-compression localhost/hc-compression:latest hc-compression"
