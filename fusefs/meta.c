@@ -29,7 +29,7 @@ struct bfs_meta {
 	size_t count;
 };
 
-static uint64_t hash_path(const char *s)
+uint64_t bfs_hash_path(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 	for (; *s; s++) {
@@ -116,7 +116,7 @@ struct bfs_entry *bfs_entry_clone(const struct bfs_entry *src, const char *path)
 
 struct bfs_entry *bfs_meta_get(const struct bfs_meta *m, const char *path)
 {
-	uint64_t h = hash_path(path);
+	uint64_t h = bfs_hash_path(path);
 	for (struct node *n = m->buckets[h & (m->n_buckets - 1)]; n; n = n->next)
 		if (n->hash == h && strcmp(n->e->path, path) == 0)
 			return n->e;
@@ -144,7 +144,7 @@ static void grow(struct bfs_meta *m)
 
 struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e)
 {
-	uint64_t h = hash_path(e->path);
+	uint64_t h = bfs_hash_path(e->path);
 	struct node *n;
 
 	for (n = m->buckets[h & (m->n_buckets - 1)]; n; n = n->next) {

@@ -48,6 +48,9 @@ struct bfs_entry {
 
 struct bfs_meta;
 
+/* FNV-1a of a path: the tables' (and berth-fs's node table's) hash. */
+uint64_t bfs_hash_path(const char *s);
+
 struct bfs_meta *bfs_meta_new(void);
 void bfs_meta_free(struct bfs_meta *m);
 size_t bfs_meta_count(const struct bfs_meta *m);

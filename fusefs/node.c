@@ -15,16 +15,6 @@
 #include "../runner/util.h"
 #include "fs.h"
 
-static uint64_t hash_path(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 void bfs_fs_init(struct bfs_fs *fs)
 {
 	pthread_rwlock_init(&fs->rw, NULL);
@@ -60,14 +50,14 @@ void bfs_fs_destroy(struct bfs_fs *fs)
 
 static void insert(struct bfs_fs *fs, struct bfs_node *n)
 {
-	size_t k = hash_path(n->path) & (fs->n_buckets - 1);
+	size_t k = bfs_hash_path(n->path) & (fs->n_buckets - 1);
 	n->hnext = fs->buckets[k];
 	fs->buckets[k] = n;
 }
 
 static void unhash(struct bfs_fs *fs, struct bfs_node *n)
 {
-	struct bfs_node **pn = &fs->buckets[hash_path(n->path) & (fs->n_buckets - 1)];
+	struct bfs_node **pn = &fs->buckets[bfs_hash_path(n->path) & (fs->n_buckets - 1)];
 	while (*pn && *pn != n)
 		pn = &(*pn)->hnext;
 	if (*pn)
@@ -95,7 +85,7 @@ static void grow(struct bfs_fs *fs)
 
 static struct bfs_node *find_locked(struct bfs_fs *fs, const char *path)
 {
-	for (struct bfs_node *n = fs->buckets[hash_path(path) & (fs->n_buckets - 1)]; n;
+	for (struct bfs_node *n = fs->buckets[bfs_hash_path(path) & (fs->n_buckets - 1)]; n;
 	     n = n->hnext)
 		if (strcmp(n->path, path) == 0)
 			return n;
