@@ -150,6 +150,19 @@ require_fixtures() {
 	fi
 }
 
+# user_script NAME: a path to tests/integration/NAME the test user can
+# read (a copy in the scratch dir when the checkout is out of its reach).
+user_script() {
+	local src="$SRCDIR/tests/integration/$1"
+	if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] &&
+		! runuser -u "$BERTH_TEST_USER" -- test -r "$src"; then
+		cp "$src" "$T/$1" && chmod 0644 "$T/$1"
+		echo "$T/$1"
+	else
+		echo "$src"
+	fi
+}
+
 # berth-fs tests: /dev/fuse usable by the test user and fusermount3
 # present (else skip, or fail under BERTH_TESTS_MUST_WORK=1); sets BERTH_FS
 # to a berth-fs binary the user can run and defines bfs (berth as the

@@ -6,9 +6,10 @@
 # mounts and daemon kills, and lower layers that never change.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 require_fuse
+POSIX_OPS=$(user_script posix-ops.py)
+PROBES=$(user_script fs-probes.py)
 
 mnt="$T/mnt"
 export mnt
@@ -23,9 +24,9 @@ before=$(lower_sums)
 
 # POSIX conformance: the same script on a native directory and on berth-fs
 check "mount writable (--upper)" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
-as_user python3 "$HERE/posix-ops.py" "$T/native" >"$T/native.out" 2>&1
+as_user python3 "$POSIX_OPS" "$T/native" >"$T/native.out" 2>&1
 conformance() {
-	as_user mkdir "$mnt/conf" && as_user python3 "$HERE/posix-ops.py" "$mnt/conf" >"$T/bfs.out" 2>&1
+	as_user mkdir "$mnt/conf" && as_user python3 "$POSIX_OPS" "$mnt/conf" >"$T/bfs.out" 2>&1
 	diff "$T/native.out" "$T/bfs.out" >&2
 }
 check "POSIX conformance run gives what a native directory gives ($(wc -l <"$T/native.out") checks)" -- conformance
@@ -63,14 +64,14 @@ check "symlinks through lower dirs still resolve" -- in_mnt "cat links/rel | gre
 check "... and a write through one name of a hardlink shows through the other" -- in_mnt "mkdir -p t && echo a > t/x && ln t/x t/y && echo b >> t/y && test \"\$(cat t/x)\" = \"\$(printf 'a\nb')\""
 seek_same() {
 	local a b
-	a=$(as_user python3 "$HERE/fs-probes.py" seek "$mnt/sparse") || return 1
-	b=$(as_user python3 "$HERE/fs-probes.py" seek "$T/native/sparse") || return 1
+	a=$(as_user python3 "$PROBES" seek "$mnt/sparse") || return 1
+	b=$(as_user python3 "$PROBES" seek "$T/native/sparse") || return 1
 	echo "berth-fs: $a; native: $b" >&2
 	[ -n "$a" ] && [ "$a" = "$b" ]
 }
 check "fallocate, SEEK_DATA and SEEK_HOLE answer as on the host filesystem" -- seek_same
-check "POSIX locks and flock work (a second process is refused)" -- as_user python3 "$HERE/fs-probes.py" lock "$mnt/lockfile"
-check "shared writable mmap reaches the file" -- as_user python3 "$HERE/fs-probes.py" mmap "$mnt/mapped"
+check "POSIX locks and flock work (a second process is refused)" -- as_user python3 "$PROBES" lock "$mnt/lockfile"
+check "shared writable mmap reaches the file" -- as_user python3 "$PROBES" mmap "$mnt/mapped"
 check "statfs answers for the upper layer's filesystem" -- bash -c "test \"\$(as_user stat -f -c %b '$mnt')\" = \"\$(stat -f -c %b '$T/up2/diff')\""
 check "inode numbers are stable for the mount's life" -- in_mnt "a=\$(stat -c %i links); ls -R >/dev/null; test \"\$(stat -c %i links)\" = \$a"
 check "unmount hc-links" -- bfs image umount "$mnt"

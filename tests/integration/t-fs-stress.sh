@@ -6,10 +6,10 @@
 # and (in the sanitizer build) it must have reported nothing.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
-HERE=$(cd "$(dirname "$0")" && pwd)
 SECONDS_RUN=${BERTH_STRESS_SECONDS:-60}
 
 require_fuse
+STRESS=$(user_script fs-stress.py)
 mnt="$T/mnt"
 as_user mkdir -p "$mnt"
 pre_cleanup() { as_user fusermount3 -u "$mnt" 2>/dev/null; }
@@ -19,7 +19,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san"
 
 check "load hc-whiteout" -- berth load -q -i "$FIXTURES/hc-whiteout"
 check "mount it writable" -- bfs image mount --upper "$T/up" localhost/hc-whiteout:latest "$mnt"
-check "4 workers for ${SECONDS_RUN} s: every subtree equals its model" -- as_user python3 "$HERE/fs-stress.py" "$mnt" "$SECONDS_RUN"
+check "4 workers for ${SECONDS_RUN} s: every subtree equals its model" -- as_user python3 "$STRESS" "$mnt" "$SECONDS_RUN"
 diag "$(cat "$T/check.out")"
 check "the daemon still answers" -- as_user stat "$mnt/etc/keep.conf"
 check "unmount" -- as_user fusermount3 -u "$mnt"

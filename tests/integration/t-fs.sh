@@ -6,7 +6,7 @@
 # Writable mounts: t-fs-rw.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
-WALK="$(dirname "$0")/tree-walk.py"
+WALK=$(user_script tree-walk.py)
 
 require_fuse
 
