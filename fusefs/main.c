@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../runner/util.h"
 #include "fs.h"
@@ -87,6 +88,18 @@ static void parse_args(int argc, char **argv, struct bfs_opts *o)
 		die("berth-fs: a MOUNTPOINT is required");
 }
 
+/* Every node the kernel knows holds an O_PATH fd (no path walks), so a
+ * walk of a big tree needs many: take all the descriptors allowed. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void load_layers(struct bfs_fs *fs, const char *lowerdir)
 {
 	_cleanup_free_ char *copy = xstrdup(lowerdir);
@@ -114,6 +127,7 @@ int main(int argc, char **argv)
 	int ret = 1;
 
 	parse_args(argc, argv, &o);
+	raise_nofile();
 	bfs_fs_init(&fs);
 	load_layers(&fs, o.lowerdir);
 	if (o.upperdir) {

@@ -407,7 +407,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
-	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+	/* plus for a directory's first listing, plain once its entries are
+	 * cached: a warm walk then costs no attribute replies */
+	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
 	conn->max_readahead = 1 << 20;
 }
 
