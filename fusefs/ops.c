@@ -231,8 +231,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	/* the listing is fixed for the handle's life: offsets stay stable */
 	fi->fh = (uint64_t)(uintptr_t)d;
-	fi->cache_readdir = !fs->writable;
-	fi->keep_cache = !fs->writable;
+	/* the kernel drops a directory's cached listing itself when a
+	 * change through this mount touches the directory */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
 	fuse_reply_open(req, fi);
 }
 
