@@ -215,22 +215,27 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/* An open directory; its merged listing is made on the first readdir. */
+struct dir_handle {
+	struct bfs_dir *d;
+};
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bfs_fs *fs = fs_of(req);
 	struct bfs_node *n = node_of(req, ino);
-	struct bfs_dir *d = NULL;
 	int r;
 
 	pthread_rwlock_rdlock(&fs->rw);
-	r = !n->path ? ENOENT : n->e->type != BFS_DIR ? ENOTDIR : bfs_dir_list(fs, n->path, &d);
+	r = !n->path ? ENOENT : n->e->type != BFS_DIR ? ENOTDIR : 0;
 	pthread_rwlock_unlock(&fs->rw);
 	if (r) {
 		fuse_reply_err(req, r);
 		return;
 	}
-	/* the listing is fixed for the handle's life: offsets stay stable */
-	fi->fh = (uint64_t)(uintptr_t)d;
+	/* the listing is made at the first readdir, not here: when the
+	 * kernel has the directory cached it opens it but never reads it */
+	fi->fh = (uint64_t)(uintptr_t)xcalloc(1, sizeof(struct dir_handle));
 	/* the kernel drops a directory's cached listing itself when a
 	 * change through this mount touches the directory */
 	fi->cache_readdir = 1;
@@ -256,10 +261,25 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct bfs_fs *fs = fs_of(req);
 	struct bfs_node *n = node_of(req, ino);
-	struct bfs_dir *d = (struct bfs_dir *)(uintptr_t)fi->fh;
-	_cleanup_free_ char *buf = xmalloc(size);
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	struct bfs_dir *d = h->d;
+	_cleanup_free_ char *buf = NULL;
 	size_t used = 0;
+	int r;
 
+	if (!d) {
+		/* the kernel serialises readdir on one handle: no race here;
+		 * the listing then stays fixed, so offsets stay stable */
+		pthread_rwlock_rdlock(&fs->rw);
+		r = n->path ? bfs_dir_list(fs, n->path, &d) : ENOENT;
+		pthread_rwlock_unlock(&fs->rw);
+		if (r) {
+			fuse_reply_err(req, r);
+			return;
+		}
+		h->d = d;
+	}
+	buf = xmalloc(size);
 	if (plus)
 		pthread_rwlock_rdlock(&fs->rw);
 	/* offsets: 0 ".", 1 "..", 2 + i the i-th merged entry */
@@ -313,7 +333,9 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	bfs_dir_free((struct bfs_dir *)(uintptr_t)fi->fh);
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	bfs_dir_free(h->d);
+	free(h);
 	fuse_reply_err(req, 0);
 }
 
