@@ -596,7 +596,8 @@ profile() {
 	} >"$base.txt"
 	perf report -i "$base.data" --stdio --no-children --comm "$([ "$fs" = berth ] && echo berth-fs || echo fuse-overlayfs)" \
 		-G 2>/dev/null | head -n 400 >"$base-daemon-callgraph.txt" || true
-	chown "$PEER_USER" "$base"* 2>/dev/null || true
+	# (the .data files stay root's: `perf report` refuses others' files to root)
+	chown "$PEER_USER" "$base.txt" "$base-daemon-callgraph.txt" 2>/dev/null || true
 	set -o pipefail
 	cat "$base.txt" >>"$RES/perf-summary.txt"
 	echo >>"$RES/perf-summary.txt"
@@ -673,6 +674,14 @@ done
 if [ "$RSS_BERTH" = "?" ] || awk -v m="$RSS_BERTH" 'BEGIN { exit !(m >= 48) }'; then
 	TARGET_NOTES+=("berth-fs peak RSS < 48 MB not met ($RSS_BERTH MB)")
 fi
+# the figures are those of the copies made at the start
+BUILD_NOTE=
+for b in berth berth-fs; do
+	src=$BENCH_REPO/build/$b
+	if [ -e "$src" ] && ! cmp -s "$src" "$BENCH_DIR/bin/$b"; then
+		BUILD_NOTE="build/$b changed while the benchmark ran: these figures are those of the copy made at its start ($BERTH_VERSION at that time)."
+	fi
+done
 WAITS=$(grep -c '^waited' "$WAIT_LOG" || true)
 GAVE_UP=$(grep -c '^gave up' "$WAIT_LOG" || true)
 BUSY=()
@@ -700,6 +709,7 @@ else
 	printf 'target: %s\n' "${TARGET_NOTES[@]}"
 fi
 [ -z "$BUSY_NOTE" ] || echo "$BUSY_NOTE"
+[ -z "$BUILD_NOTE" ] || echo "$BUILD_NOTE"
 echo "full results: $RES"
 
 # 8. docs/performance.md
@@ -787,11 +797,14 @@ EOF
 		fi
 		echo
 		echo "Natively, the append copies nothing up: that ratio is the price of the"
-		echo "copy-up itself (kernel overlayfs is the reference there). \`--perf\` adds,"
+		echo "copy-up itself (kernel overlayfs is the reference there). The append, one"
+		echo "50 MB copy, varies much from run to run on every overlay: read its median"
+		echo "with its min–max (results directory). \`--perf\` adds,"
 		echo "for berth-fs and fuse-overlayfs, every workload's FUSE requests by"
 		echo "opcode (count, time until answered; kernel tracepoints) and a perf"
 		echo "profile to the results directory (\`perf-summary.txt\`)."
 		[ -z "$BUSY_NOTE" ] || { echo; echo "$BUSY_NOTE" | fold -s -w 76 | sed 's/ *$//'; }
+		[ -z "$BUILD_NOTE" ] || { echo; echo "$BUILD_NOTE" | fold -s -w 76 | sed 's/ *$//'; }
 		echo
 		echo "Machine:"
 		echo
