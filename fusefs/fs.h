@@ -43,14 +43,20 @@ struct bfs_fs {
 
 extern const struct fuse_lowlevel_ops bfs_ops;
 
-/* Find or make the node for a merged path (its lookup count is raised).
- * Callers hold fs->rw. */
-int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out);
+/* Find or make the node for a merged path (its lookup count is raised);
+ * parent, when known, is the node of its directory. Callers hold fs->rw. */
+int bfs_node_get(struct bfs_fs *fs, const char *path, const struct bfs_node *parent,
+		 struct bfs_node **out);
 void bfs_node_forget(struct bfs_fs *fs, struct bfs_node *n, uint64_t count);
 int bfs_node_stat(struct bfs_fs *fs, const struct bfs_node *n, struct stat *st);
+/* How long the kernel may cache a node's entry and attributes (given
+ * the attributes bfs_node_stat presented). */
+double bfs_node_timeout(const struct bfs_fs *fs, const struct bfs_node *n, const struct stat *st);
 /* Point a node at what now holds its path (after copy-up or a change of
  * its entry). Caller holds fs->rw for writing. */
 int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n);
+/* Re-point the node at path, if the kernel knows one. */
+void bfs_node_refresh_path(struct bfs_fs *fs, const char *path);
 /* The node at path, if the kernel knows one (no reference taken). */
 struct bfs_node *bfs_node_find(struct bfs_fs *fs, const char *path);
 /* Detach the node at path (it was unlinked or replaced). */
@@ -65,9 +71,10 @@ void bfs_fs_destroy(struct bfs_fs *fs);
 /* upper.c: the writable layer */
 int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *err);
 int bfs_upper_close(struct bfs_fs *fs, struct berth_error *err);
-/* Record a changed entry / a removed subtree in the upper table and log. */
+/* Record a changed entry / a removed path in the upper table and log;
+ * subtree: records below it may remain (else only whiteouts can). */
 int bfs_upper_put(struct bfs_fs *fs, struct bfs_entry *e);
-int bfs_upper_remove(struct bfs_fs *fs, const char *path);
+int bfs_upper_remove(struct bfs_fs *fs, const char *path, bool subtree);
 /* Directories down to dir exist in the upper layer (attributes cloned). */
 int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir);
 /* Bring path (and, for a directory, its whole visible subtree when deep)
@@ -75,6 +82,9 @@ int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir);
 int bfs_copy_up(struct bfs_fs *fs, const char *path, bool deep);
 /* Is something at path in a lower layer (what a delete must white out)? */
 bool bfs_lower_has(struct bfs_fs *fs, const char *path);
+/* After a change of n's attributes: the same on the other names of its
+ * host inode (hardlinks; each name has its own entry and node). */
+int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n);
 /* An O_PATH fd on the parent directory of path in the upper tree. */
 int bfs_upper_parent(struct bfs_fs *fs, const char *path);
 

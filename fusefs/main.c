@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 			die("berth-fs: %s", t);
 		}
 	}
-	if (bfs_node_get(&fs, "/", &fs.root) != 0)
+	if (bfs_node_get(&fs, "/", NULL, &fs.root) != 0)
 		die("berth-fs: the layers have no root directory");
 
 	fuse_opt_add_arg(&args, argv[0]);

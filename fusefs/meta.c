@@ -27,6 +27,7 @@ struct bfs_meta {
 	struct node **buckets;
 	size_t n_buckets;
 	size_t count;
+	size_t n_whiteouts; /* the only entries a merged view does not show */
 };
 
 uint64_t bfs_hash_path(const char *s)
@@ -149,11 +150,14 @@ struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e)
 
 	for (n = m->buckets[h & (m->n_buckets - 1)]; n; n = n->next) {
 		if (n->hash == h && strcmp(n->e->path, e->path) == 0) {
+			m->n_whiteouts -= n->e->type == BFS_WHITEOUT;
+			m->n_whiteouts += e->type == BFS_WHITEOUT;
 			bfs_entry_free(n->e);
 			n->e = e;
 			return e;
 		}
 	}
+	m->n_whiteouts += e->type == BFS_WHITEOUT;
 	if (m->count >= m->n_buckets)
 		grow(m);
 	n = xmalloc(sizeof(*n));
@@ -173,23 +177,45 @@ static bool is_below(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
+static void unlink_node(struct bfs_meta *m, struct node **pn)
+{
+	struct node *n = *pn;
+
+	*pn = n->next;
+	m->n_whiteouts -= n->e->type == BFS_WHITEOUT;
+	bfs_entry_free(n->e);
+	free(n);
+	m->count--;
+}
+
 void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree)
 {
+	uint64_t h = bfs_hash_path(path);
+
+	/* the entry itself: its own bucket */
+	for (struct node **pn = &m->buckets[h & (m->n_buckets - 1)]; *pn; pn = &(*pn)->next) {
+		if ((*pn)->hash == h && strcmp((*pn)->e->path, path) == 0) {
+			unlink_node(m, pn);
+			break;
+		}
+	}
+	if (!subtree)
+		return;
+	/* what is below it: the whole table (paths are not indexed by parent) */
 	for (size_t i = 0; i < m->n_buckets; i++) {
 		struct node **pn = &m->buckets[i];
 		while (*pn) {
-			struct node *n = *pn;
-			if (strcmp(n->e->path, path) == 0 ||
-			    (subtree && is_below(n->e->path, path))) {
-				*pn = n->next;
-				bfs_entry_free(n->e);
-				free(n);
-				m->count--;
-				continue;
-			}
-			pn = &n->next;
+			if (is_below((*pn)->e->path, path))
+				unlink_node(m, pn);
+			else
+				pn = &(*pn)->next;
 		}
 	}
+}
+
+size_t bfs_meta_whiteouts(const struct bfs_meta *m)
+{
+	return m->n_whiteouts;
 }
 
 int bfs_meta_foreach(const struct bfs_meta *m, int (*fn)(struct bfs_entry *e, void *data),

@@ -60,6 +60,8 @@ struct bfs_entry *bfs_meta_get(const struct bfs_meta *m, const char *path);
 struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e);
 /* Remove path and, when subtree, everything below it. */
 void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree);
+/* How many whiteouts the table holds. */
+size_t bfs_meta_whiteouts(const struct bfs_meta *m);
 /* Visit every entry (unordered). Stops when fn returns non-zero. */
 int bfs_meta_foreach(const struct bfs_meta *m, int (*fn)(struct bfs_entry *e, void *data),
 		     void *data);

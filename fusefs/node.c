@@ -100,9 +100,11 @@ struct bfs_node *bfs_node_find(struct bfs_fs *fs, const char *path)
 	return n;
 }
 
-/* What the merged tree holds at path: entry copy, layer and host fd. */
-static int resolve(struct bfs_fs *fs, const char *path, struct bfs_entry **e, size_t *layer,
-		   int *fd)
+/* What the merged tree holds at path: entry copy, layer and host fd.
+ * With the parent's node in the same layer, the host object is opened
+ * by name below the parent's fd: one component, no walk from the root. */
+static int resolve(struct bfs_fs *fs, const char *path, const struct bfs_node *parent,
+		   struct bfs_entry **e, size_t *layer, int *fd)
 {
 	const struct bfs_entry *found = bfs_stack_lookup(&fs->stack, path, layer);
 
@@ -110,7 +112,10 @@ static int resolve(struct bfs_fs *fs, const char *path, struct bfs_entry **e, si
 		return ENOENT;
 	if (*layer == SIZE_MAX) /* the default root: no layer records "/" */
 		*layer = 0;
-	*fd = bfs_layer_open(&fs->stack.layers[*layer], path, O_PATH | O_NOFOLLOW);
+	if (parent && parent->path && parent->layer == *layer && parent->e->type == BFS_DIR)
+		*fd = openat(parent->fd, bfs_path_basename(path), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	else
+		*fd = bfs_layer_open(&fs->stack.layers[*layer], path, O_PATH | O_NOFOLLOW);
 	if (*fd < 0)
 		return errno == ENOENT ? EIO : errno; /* metadata without data */
 	*e = bfs_entry_clone(found, path);
@@ -118,7 +123,8 @@ static int resolve(struct bfs_fs *fs, const char *path, struct bfs_entry **e, si
 	return 0;
 }
 
-int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out)
+int bfs_node_get(struct bfs_fs *fs, const char *path, const struct bfs_node *parent,
+		 struct bfs_node **out)
 {
 	struct bfs_node *n;
 	struct bfs_entry *e;
@@ -134,7 +140,7 @@ int bfs_node_get(struct bfs_fs *fs, const char *path, struct bfs_node **out)
 	}
 	pthread_mutex_unlock(&fs->lock);
 
-	if ((r = resolve(fs, path, &e, &layer, &fd)) != 0)
+	if ((r = resolve(fs, path, parent, &e, &layer, &fd)) != 0)
 		return r;
 	pthread_mutex_lock(&fs->lock);
 	if ((n = find_locked(fs, path))) { /* another reader was faster */
@@ -168,7 +174,7 @@ int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
 
 	if (!n->path)
 		return 0;
-	if ((r = resolve(fs, n->path, &e, &layer, &fd)) != 0)
+	if ((r = resolve(fs, n->path, NULL, &e, &layer, &fd)) != 0)
 		return r;
 	close(n->fd);
 	bfs_entry_free(n->e);
@@ -176,6 +182,16 @@ int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
 	n->e = e;
 	n->layer = layer;
 	return 0;
+}
+
+void bfs_node_refresh_path(struct bfs_fs *fs, const char *path)
+{
+	/* under the table's lock: a forget cannot free it meanwhile */
+	pthread_mutex_lock(&fs->lock);
+	struct bfs_node *n = find_locked(fs, path);
+	if (n)
+		bfs_node_refresh(fs, n);
+	pthread_mutex_unlock(&fs->lock);
 }
 
 void bfs_node_orphan(struct bfs_fs *fs, const char *path)
@@ -264,6 +280,18 @@ static mode_t type_bits(char type)
 	case BFS_BLK: return S_IFBLK;
 	default: return S_IFREG;
 	}
+}
+
+double bfs_node_timeout(const struct bfs_fs *fs, const struct bfs_node *n, const struct stat *st)
+{
+	/* Every change to the merged tree comes through this mount and the
+	 * kernel updates or drops what it cached itself; where berth-fs
+	 * changes more than the request's node, it tells the kernel. Except
+	 * hardlinks in the upper layer: each name is its own node here, so a
+	 * change through one would leave the others stale. */
+	if (fs->writable && n->layer == 0 && st->st_nlink > 1 && !S_ISDIR(st->st_mode))
+		return 0;
+	return fs->timeout;
 }
 
 int bfs_node_stat(struct bfs_fs *fs, const struct bfs_node *n, struct stat *st)

@@ -29,14 +29,6 @@ static struct bfs_node *node_of(fuse_req_t req, fuse_ino_t ino)
 	return ino == FUSE_ROOT_ID ? fs->root : (struct bfs_node *)(uintptr_t)ino;
 }
 
-/* Image layers never change: the kernel may cache them for long. What
- * the upper layer holds changes (and hardlinked names are separate nodes
- * for now), so its attributes are not cached. */
-static double node_timeout(const struct bfs_fs *fs, const struct bfs_node *n)
-{
-	return fs->writable && n->layer == 0 ? 0 : fs->timeout;
-}
-
 static int do_lookup(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
 		     struct fuse_entry_param *ep)
 {
@@ -52,14 +44,14 @@ static int do_lookup(struct bfs_fs *fs, struct bfs_node *parent, const char *nam
 		return ENAMETOOLONG;
 	path = bfs_path_join(parent->path, name);
 	memset(ep, 0, sizeof(*ep));
-	if ((r = bfs_node_get(fs, path, &n)) != 0)
+	if ((r = bfs_node_get(fs, path, parent, &n)) != 0)
 		return r;
 	if ((r = bfs_node_stat(fs, n, &ep->attr)) != 0) {
 		bfs_node_forget(fs, n, 1);
 		return r;
 	}
 	ep->ino = (fuse_ino_t)(uintptr_t)n;
-	ep->attr_timeout = ep->entry_timeout = node_timeout(fs, n);
+	ep->attr_timeout = ep->entry_timeout = bfs_node_timeout(fs, n, &ep->attr);
 	return 0;
 }
 
@@ -73,9 +65,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	pthread_rwlock_unlock(&fs->rw);
 
 	if (r == ENOENT) {
-		/* a negative entry the kernel may cache as long as the rest */
+		/* a negative entry the kernel may cache as long as the rest:
+		 * only a request through this mount makes the name appear */
 		memset(&ep, 0, sizeof(ep));
-		ep.entry_timeout = fs->writable ? 0 : fs->timeout;
+		ep.entry_timeout = fs->timeout;
 		fuse_reply_entry(req, &ep);
 	} else if (r) {
 		fuse_reply_err(req, r);
@@ -106,7 +99,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	pthread_rwlock_rdlock(&fs->rw);
 	int r = bfs_node_stat(fs, n, &st);
-	double timeout = node_timeout(fs, n);
+	double timeout = r ? 0 : bfs_node_timeout(fs, n, &st);
 	pthread_rwlock_unlock(&fs->rw);
 
 	(void)fi;
@@ -157,8 +150,14 @@ static int do_open(struct bfs_fs *fs, struct bfs_node *n, struct fuse_file_info 
 	if (fd < 0)
 		return errno;
 	fi->fh = (uint64_t)fd;
-	/* image layers never change under the cache; the upper one may */
-	fi->keep_cache = !fs->writable || n->layer != 0;
+	/* the page cache stays valid: every write comes through this mount,
+	 * except one through another name of an upper hardlink */
+	if (fs->writable && n->layer == 0) {
+		struct stat st;
+		fi->keep_cache = fstat(fd, &st) == 0 && st.st_nlink == 1;
+	} else {
+		fi->keep_cache = 1;
+	}
 	return 0;
 }
 
@@ -544,6 +543,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 
 	pthread_rwlock_unlock(&fs->rw);
 	reply_entry(req, r, &ep);
+	/* the source gained a link (and may have been copied up) */
+	invalidate_if(fs, ino, r == 0);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -556,11 +557,12 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 
 	if (r == 0)
 		r = bfs_node_stat(fs, n, &st);
+	double timeout = r ? 0 : bfs_node_timeout(fs, n, &st);
 	pthread_rwlock_unlock(&fs->rw);
 	if (r)
 		fuse_reply_err(req, r);
 	else
-		fuse_reply_attr(req, &st, 0);
+		fuse_reply_attr(req, &st, timeout);
 }
 
 static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,

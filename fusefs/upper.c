@@ -45,7 +45,7 @@ int bfs_upper_put(struct bfs_fs *fs, struct bfs_entry *e)
 	return 0;
 }
 
-int bfs_upper_remove(struct bfs_fs *fs, const char *path)
+int bfs_upper_remove(struct bfs_fs *fs, const char *path, bool subtree)
 {
 	const struct bfs_entry *e0 = bfs_meta_get(upper_meta(fs), path);
 	_cleanup_free_ char *esc = NULL, *body = NULL;
@@ -59,8 +59,10 @@ int bfs_upper_remove(struct bfs_fs *fs, const char *path)
 	body = xasprintf("%s\n", esc);
 	if ((r = log_line(fs, "-", body)) != 0)
 		return r;
-	/* only a directory has a subtree to scan the table for */
-	bfs_meta_remove(upper_meta(fs), path, e0->type == BFS_DIR);
+	/* a directory's subtree means a scan of the table: an emptied one
+	 * (rmdir) can only have whiteouts left below it */
+	bfs_meta_remove(upper_meta(fs), path,
+			e0->type == BFS_DIR && (subtree || bfs_meta_whiteouts(upper_meta(fs)) > 0));
 	return 0;
 }
 
@@ -165,6 +167,57 @@ bool bfs_lower_has(struct bfs_fs *fs, const char *path)
 {
 	struct bfs_stack lowers = { .n = fs->stack.n - 1, .layers = fs->stack.layers + 1 };
 	return fs->stack.n > 1 && bfs_stack_lookup(&lowers, path, NULL) != NULL;
+}
+
+struct link_names {
+	const char *self;
+	const struct bfs_layer *upper;
+	dev_t dev;
+	ino_t ino;
+	char **v;
+	size_t n;
+};
+
+static int find_link_name(struct bfs_entry *e, void *data)
+{
+	struct link_names *ln = data;
+	struct stat st;
+	int fd;
+
+	if (e->type != BFS_REG || strcmp(e->path, ln->self) == 0)
+		return 0;
+	fd = bfs_layer_open(ln->upper, e->path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_dev == ln->dev && st.st_ino == ln->ino) {
+		ln->v = xrealloc(ln->v, (ln->n + 1) * sizeof(*ln->v));
+		ln->v[ln->n++] = xstrdup(e->path);
+	}
+	close(fd);
+	return 0;
+}
+
+int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n)
+{
+	struct link_names ln = { .self = n->path, .upper = &fs->stack.layers[0] };
+	struct stat st;
+	int r = 0;
+
+	if (!n->path || n->layer != 0 || n->e->type != BFS_REG ||
+	    fstatat(n->fd, "", &st, AT_EMPTY_PATH) < 0 || st.st_nlink < 2)
+		return 0;
+	/* the table does not group names by inode: find them by their host
+	 * object (a scan, paid only for a file with several names) */
+	ln.dev = st.st_dev;
+	ln.ino = st.st_ino;
+	bfs_meta_foreach(upper_meta(fs), find_link_name, &ln);
+	for (size_t i = 0; i < ln.n; i++) {
+		if (r == 0 && (r = bfs_upper_put(fs, bfs_entry_clone(n->e, ln.v[i]))) == 0)
+			bfs_node_refresh_path(fs, ln.v[i]);
+		free(ln.v[i]);
+	}
+	free(ln.v);
+	return r;
 }
 
 int bfs_upper_parent(struct bfs_fs *fs, const char *path)

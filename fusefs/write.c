@@ -31,20 +31,24 @@ static struct bfs_meta *upper_meta(struct bfs_fs *fs)
 }
 
 /* The reply for a name that now exists: its node and attributes. */
-static int entry_param(struct bfs_fs *fs, const char *path, struct fuse_entry_param *ep)
+static int entry_param(struct bfs_fs *fs, const char *path, const struct bfs_node *parent,
+		       struct fuse_entry_param *ep)
 {
 	struct bfs_node *n;
 	int r;
 
 	memset(ep, 0, sizeof(*ep));
-	if ((r = bfs_node_get(fs, path, &n)) != 0)
+	/* a node the kernel already knows is re-pointed at the new object */
+	bool known = bfs_node_find(fs, path) != NULL;
+	if ((r = bfs_node_get(fs, path, parent, &n)) != 0)
 		return r;
-	if ((r = bfs_node_refresh(fs, n)) != 0 || (r = bfs_node_stat(fs, n, &ep->attr)) != 0) {
+	if ((known && (r = bfs_node_refresh(fs, n)) != 0) ||
+	    (r = bfs_node_stat(fs, n, &ep->attr)) != 0) {
 		bfs_node_forget(fs, n, 1);
 		return r;
 	}
 	ep->ino = (fuse_ino_t)(uintptr_t)n;
-	ep->attr_timeout = ep->entry_timeout = 0; /* the upper layer changes */
+	ep->attr_timeout = ep->entry_timeout = bfs_node_timeout(fs, n, &ep->attr);
 	return 0;
 }
 
@@ -146,7 +150,7 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 	e->rdev_minor = minor(rdev);
 	e->opaque = was_whiteout && type == BFS_DIR; /* lower content stays gone */
 	now_entry(e);
-	if ((r = bfs_upper_put(fs, e)) != 0 || (r = entry_param(fs, path, ep)) != 0) {
+	if ((r = bfs_upper_put(fs, e)) != 0 || (r = entry_param(fs, path, parent, ep)) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -183,7 +187,7 @@ static int remove_path(struct bfs_fs *fs, const char *path, bool dir)
 			return r;
 		}
 	}
-	if ((r = bfs_upper_remove(fs, path)) != 0)
+	if ((r = bfs_upper_remove(fs, path, false)) != 0)
 		return r;
 	if (bfs_lower_has(fs, path)) {
 		_cleanup_free_ char *parent = bfs_path_dirname(path);
@@ -247,7 +251,7 @@ static int move_records(struct bfs_fs *fs, const char *from, const char *to)
 	int r;
 
 	bfs_meta_foreach(upper_meta(fs), collect_below, &c);
-	r = bfs_upper_remove(fs, from);
+	r = bfs_upper_remove(fs, from, true);
 	for (size_t i = 0; i < c.n; i++) {
 		if (r == 0) {
 			char *np = xasprintf("%s%s", to, c.v[i]->path + strlen(from));
@@ -393,7 +397,17 @@ int bfs_link(struct bfs_fs *fs, struct bfs_node *n, struct bfs_node *newparent, 
 		return errno;
 	if ((r = bfs_upper_put(fs, bfs_entry_clone(n->e, dst))) != 0)
 		return r;
-	return entry_param(fs, dst, ep);
+	return entry_param(fs, dst, newparent, ep);
+}
+
+/* n's new attributes: into the table, the node and n's other names. */
+static int put_node_entry(struct bfs_fs *fs, struct bfs_node *n, struct bfs_entry *ne)
+{
+	int r;
+
+	if ((r = bfs_upper_put(fs, ne)) != 0 || (r = bfs_node_refresh(fs, n)) != 0)
+		return r;
+	return bfs_upper_sync_links(fs, n);
 }
 
 /* Bring n into the upper layer (if it is not there) and re-point it. */
@@ -460,9 +474,7 @@ int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to
 			}
 		}
 	}
-	if ((r = bfs_upper_put(fs, ne)) != 0)
-		return r;
-	return bfs_node_refresh(fs, n);
+	return put_node_entry(fs, n, ne);
 }
 
 int bfs_setxattr(struct bfs_fs *fs, struct bfs_node *n, const char *name, const char *value,
@@ -494,9 +506,7 @@ int bfs_setxattr(struct bfs_fs *fs, struct bfs_node *n, const char *name, const 
 	} else {
 		bfs_entry_add_xattr(ne, name, value, size);
 	}
-	if ((r = bfs_upper_put(fs, ne)) != 0)
-		return r;
-	return bfs_node_refresh(fs, n);
+	return put_node_entry(fs, n, ne);
 }
 
 int bfs_removexattr(struct bfs_fs *fs, struct bfs_node *n, const char *name)
@@ -521,7 +531,5 @@ int bfs_removexattr(struct bfs_fs *fs, struct bfs_node *n, const char *name)
 			break;
 		}
 	}
-	if ((r = bfs_upper_put(fs, ne)) != 0)
-		return r;
-	return bfs_node_refresh(fs, n);
+	return put_node_entry(fs, n, ne);
 }

@@ -106,5 +106,21 @@ def unlinked_open():
 
 
 check("unlinked while open", unlinked_open)
+
+
+def hardlink_coherent():
+    # the kernel may cache each name's attributes and pages: a change
+    # through one name must show through the other at once
+    write("hl1", b"one")
+    os.link("hl1", "hl2")
+    a = (read("hl1"), os.stat("hl1").st_size)
+    write("hl2", b"second", os.O_WRONLY | os.O_APPEND)
+    os.chmod("hl2", 0o600)
+    b = (read("hl1"), os.stat("hl1").st_size, oct(stat.S_IMODE(os.stat("hl1").st_mode)))
+    os.unlink("hl2")
+    return a, b, os.stat("hl1").st_nlink
+
+
+check("hardlinks stay coherent", hardlink_coherent)
 check("readdir", lambda: sorted(os.listdir(".")))
 check("rmdir dir", lambda: (os.rmdir("e/sub"), os.rmdir("e"), os.path.exists("e"))[2])

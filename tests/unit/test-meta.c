@@ -30,9 +30,19 @@ int main(void)
 	is_int(bfs_meta_count(m), 1000, "1000 entries stored (the table grows)");
 	ok(bfs_meta_get(m, "/d/f999") != NULL, "lookup after growth");
 	bfs_meta_put(m, mk("/d", BFS_DIR, 0755));
+	bfs_meta_put(m, mk("/d/w", BFS_WHITEOUT, 0));
+	is_int(bfs_meta_whiteouts(m), 1, "whiteouts are counted");
+	bfs_meta_remove(m, "/d/f7", false);
+	ok(!bfs_meta_get(m, "/d/f7") && bfs_meta_get(m, "/d/f8") && bfs_meta_get(m, "/d/f70") &&
+		   bfs_meta_count(m) == 1001,
+	   "removing one path leaves its siblings and prefix-sharing names");
+	bfs_meta_put(m, mk("/d/w", BFS_REG, 0644));
+	is_int(bfs_meta_whiteouts(m), 0, "a whiteout replaced by a file is no longer counted");
+	bfs_meta_put(m, mk("/d/w", BFS_WHITEOUT, 0));
 	bfs_meta_remove(m, "/d", true);
 	is_int(bfs_meta_count(m), 0,
 	       "removing a subtree removes the directory and everything below");
+	is_int(bfs_meta_whiteouts(m), 0, "and the whiteouts below it");
 
 	struct bfs_entry *e = mk("/odd\tname\n\\x", BFS_REG, 04755);
 	e->uid = 1000;
