@@ -21,7 +21,13 @@ struct bfs_node {
 	size_t layer;	     /* index in the stack of the visible entry */
 	struct bfs_entry *e; /* the node's own copy of the entry */
 	int fd;		     /* O_PATH on the host object */
-	uint64_t nlookup;    /* the kernel's references (under fs->lock) */
+	/* Regular files: an open fd on the host object for reads and writes,
+	 * made at first use (berth-fs does not take the kernel's opens, see
+	 * ops.c); installed under fs->lock, replaced under fs->rw held for
+	 * writing. rw: it was opened for writing (upper objects only). */
+	int data_fd;
+	bool data_rw;
+	uint64_t nlookup; /* the kernel's references (under fs->lock) */
 	struct bfs_node *hnext;
 };
 
@@ -31,6 +37,7 @@ struct bfs_fs {
 	int upper_dir;		 /* the upper layer directory (meta, meta.log, diff/) */
 	int log_fd;		 /* meta.log, O_APPEND */
 	double timeout;		 /* entry and attribute cache, seconds */
+	bool no_open;		 /* the kernel sends no open/release for files */
 	struct fuse_session *se; /* to tell the kernel what changed under it */
 	/* Lock order: rw (the merged tree: metadata tables, host trees,
 	 * node paths) before lock (the node table). */
@@ -55,6 +62,11 @@ double bfs_node_timeout(const struct bfs_fs *fs, const struct bfs_node *n, const
 /* Point a node at what now holds its path (after copy-up or a change of
  * its entry). Caller holds fs->rw for writing. */
 int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n);
+/* n's data fd (see struct bfs_node), made if needed: >= 0, or -errno.
+ * Callers hold fs->rw. */
+int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n);
+/* Give n the data fd fd (taking it over). Callers hold fs->rw. */
+void bfs_node_set_data_fd(struct bfs_fs *fs, struct bfs_node *n, int fd, bool rw);
 /* Re-point the node at path, if the kernel knows one. */
 void bfs_node_refresh_path(struct bfs_fs *fs, const char *path);
 /* The node at path, if the kernel knows one (no reference taken). */
@@ -85,6 +97,9 @@ bool bfs_lower_has(struct bfs_fs *fs, const char *path);
 /* After a change of n's attributes: the same on the other names of its
  * host inode (hardlinks; each name has its own entry and node). */
 int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n);
+/* An orphaned lower file (unlinked while open) about to be written: its
+ * data copied into an unnamed upper file, which becomes n's object. */
+int bfs_upper_adopt_orphan(struct bfs_fs *fs, struct bfs_node *n);
 /* An O_PATH fd on the parent directory of path in the upper tree. */
 int bfs_upper_parent(struct bfs_fs *fs, const char *path);
 

@@ -28,6 +28,8 @@ static void node_free(struct bfs_node *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
+	if (n->data_fd >= 0)
+		close(n->data_fd);
 	bfs_entry_free(n->e);
 	free(n->path);
 	free(n);
@@ -156,6 +158,7 @@ int bfs_node_get(struct bfs_fs *fs, const char *path, const struct bfs_node *par
 	n->layer = layer;
 	n->e = e;
 	n->fd = fd;
+	n->data_fd = -1;
 	n->nlookup = 1;
 	if (fs->n_nodes >= fs->n_buckets)
 		grow(fs);
@@ -180,8 +183,57 @@ int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
 	bfs_entry_free(n->e);
 	n->fd = fd;
 	n->e = e;
+	/* while a node has its path, the object there in one layer stays the
+	 * same (an unlink or a rename over it makes the node an orphan) */
+	if (layer != n->layer && n->data_fd >= 0) {
+		close(n->data_fd);
+		n->data_fd = -1;
+	}
 	n->layer = layer;
 	return 0;
+}
+
+int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n)
+{
+	int fd = __atomic_load_n(&n->data_fd, __ATOMIC_ACQUIRE);
+	char proc[64];
+	bool rw;
+
+	if (fd >= 0)
+		return fd;
+	if (n->e->type != BFS_REG)
+		return n->e->type == BFS_DIR ? -EISDIR : -ENXIO;
+	/* upper objects open for writing too, so a later write needs no
+	 * other fd; an object some host process runs (ETXTBSY) is read-only */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	rw = fs->writable && n->layer == 0;
+	fd = rw ? open(proc, O_RDWR | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		rw = false;
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&fs->lock);
+	if (n->data_fd >= 0) { /* another reader was faster */
+		close(fd);
+		fd = n->data_fd;
+	} else {
+		n->data_rw = rw;
+		__atomic_store_n(&n->data_fd, fd, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return fd;
+}
+
+void bfs_node_set_data_fd(struct bfs_fs *fs, struct bfs_node *n, int fd, bool rw)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (n->data_fd >= 0)
+		close(n->data_fd);
+	n->data_rw = rw;
+	__atomic_store_n(&n->data_fd, fd, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&fs->lock);
 }
 
 void bfs_node_refresh_path(struct bfs_fs *fs, const char *path)

@@ -126,41 +126,6 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, buf);
 }
 
-static int do_open(struct bfs_fs *fs, struct bfs_node *n, struct fuse_file_info *fi)
-{
-	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
-	char proc[64];
-	int fd, r;
-
-	if (n->e->type == BFS_DIR)
-		return EISDIR;
-	if (wr && !fs->writable)
-		return EROFS;
-	/* fifos, sockets and devices have no data here */
-	if (n->e->type != BFS_REG)
-		return ENXIO;
-	if (wr && (r = bfs_make_upper(fs, n)) != 0)
-		return r;
-	/* never write through to a lower layer, whatever went wrong above */
-	if (wr && n->layer != 0)
-		return EIO;
-	/* reopen the O_PATH handle: no path walk, no symlink to follow */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
-	fd = open(proc, (fi->flags & (O_ACCMODE | O_TRUNC | O_APPEND)) | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	fi->fh = (uint64_t)fd;
-	/* the page cache stays valid: every write comes through this mount,
-	 * except one through another name of an upper hardlink */
-	if (fs->writable && n->layer == 0) {
-		struct stat st;
-		fi->keep_cache = fstat(fd, &st) == 0 && st.st_nlink == 1;
-	} else {
-		fi->keep_cache = 1;
-	}
-	return 0;
-}
-
 /* A node copied up by a request now has another inode number and link
  * count than the kernel cached for it (lower attributes are cached for
  * long): drop them once the reply is out. Only the number is used then:
@@ -171,25 +136,45 @@ static void invalidate_if(struct bfs_fs *fs, fuse_ino_t ino, bool moved)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
+/*
+ * Files have no handles here: each node keeps one data fd (fs.h), and
+ * the kernel is told not to send opens at all (FUSE_CAP_NO_OPEN_SUPPORT:
+ * the first open is answered ENOSYS), which saves the open and release
+ * round trips on every file a container opens: most of the cost of
+ * reading many small files. A copy-up happens at the first change (write,
+ * truncate, attribute) instead of at an open for writing, so opening a
+ * file for writing without writing copies nothing. Only kernels without
+ * that support send opens; those get the same preparation at open.
+ */
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bfs_fs *fs = fs_of(req);
 	struct bfs_node *n = node_of(req, ino);
-	size_t before = n->layer;
 	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	size_t before = n->layer;
 	int r;
 
+	if (fs->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (wr && !fs->writable) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
 	if (wr)
 		pthread_rwlock_wrlock(&fs->rw);
 	else
 		pthread_rwlock_rdlock(&fs->rw);
-	r = do_open(fs, n, fi);
+	r = wr ? bfs_writable_fd(fs, n) : bfs_node_data_fd(fs, n);
 	bool moved = n->layer != before;
 	pthread_rwlock_unlock(&fs->rw);
-	if (r) {
-		fuse_reply_err(req, r);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
+	fi->fh = 0;
+	fi->keep_cache = 1;
 	fuse_reply_open(req, fi);
 	invalidate_if(fs, ino, moved);
 }
@@ -197,20 +182,32 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	struct bfs_fs *fs = fs_of(req);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	int fd;
 
-	(void)ino;
+	(void)fi;
+	/* the lock keeps a copy-up from replacing the fd while it is read */
+	pthread_rwlock_rdlock(&fs->rw);
+	fd = bfs_node_data_fd(fs, node_of(req, ino));
+	if (fd < 0) {
+		pthread_rwlock_unlock(&fs->rw);
+		fuse_reply_err(req, -fd);
+		return;
+	}
 	/* the fd goes to libfuse, which splices from it when it can */
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].fd = fd;
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	pthread_rwlock_unlock(&fs->rw);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	/* only files made by create get here: their fd stays the node's */
 	(void)ino;
-	close((int)fi->fh);
+	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
@@ -422,7 +419,19 @@ static void do_listxattr(fuse_req_t req, const struct bfs_entry *e, size_t size)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct bfs_fs *fs = userdata;
+
+	/* no opens or releases for files (see op_open); a truncating open
+	 * then reaches berth-fs as a setattr of the size */
+	if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+		fs->no_open = true;
+	}
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	/* pages stay cached across opens; a size or mtime the kernel sees
+	 * change (another hardlink name's write) drops them */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	/* the tuning of fast FUSE filesystems: see docs/design.md */
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
@@ -493,12 +502,17 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 					   S_IFREG | (mode & 07777), 0, NULL, fi->flags, &fd, &ep)
 			: EROFS;
 
+	/* the new file's fd becomes its node's data fd (before the reply:
+	 * after it, the kernel may forget the node) */
+	if (r == 0)
+		bfs_node_set_data_fd(fs, (struct bfs_node *)(uintptr_t)ep.ino, fd, true);
 	pthread_rwlock_unlock(&fs->rw);
 	if (r) {
 		fuse_reply_err(req, r);
 		return;
 	}
-	fi->fh = (uint64_t)fd;
+	fi->fh = 0;
+	fi->keep_cache = 1;
 	fuse_reply_create(req, &ep, fi);
 }
 
@@ -568,50 +582,129 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
 {
+	struct bfs_fs *fs = fs_of(req);
+	struct bfs_node *n = node_of(req, ino);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
-	ssize_t n;
+	size_t before;
+	ssize_t r;
+	int fd;
 
-	(void)ino;
-	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	out.buf[0].fd = (int)fi->fh;
-	out.buf[0].pos = off;
-	n = fuse_buf_copy(&out, in, 0);
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
+	(void)fi;
+	/* the common case, an upper file already open for writing, shares
+	 * the lock; a copy-up or a new fd takes it alone */
+	pthread_rwlock_rdlock(&fs->rw);
+	before = n->layer;
+	fd = n->layer == 0 && n->data_rw ? n->data_fd : -1;
+	if (fd < 0) {
+		pthread_rwlock_unlock(&fs->rw);
+		pthread_rwlock_wrlock(&fs->rw);
+		fd = fs->writable ? bfs_writable_fd(fs, n) : -EROFS;
+	}
+	bool moved = n->layer != before;
+	if (fd < 0) {
+		r = fd;
+	} else {
+		out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		out.buf[0].fd = fd;
+		out.buf[0].pos = off;
+		r = fuse_buf_copy(&out, in, 0);
+	}
+	pthread_rwlock_unlock(&fs->rw);
+	if (r < 0)
+		fuse_reply_err(req, (int)-r);
 	else
-		fuse_reply_write(req, (size_t)n);
+		fuse_reply_write(req, (size_t)r);
+	invalidate_if(fs, ino, moved);
+}
+
+/* Run fn on n's data fd (for writing when wr), under the lock. */
+static int with_data_fd(fuse_req_t req, fuse_ino_t ino, bool wr, int (*fn)(int fd, void *arg),
+			void *arg, bool *moved)
+{
+	struct bfs_fs *fs = fs_of(req);
+	struct bfs_node *n = node_of(req, ino);
+	size_t before;
+	int fd, r;
+
+	if (wr)
+		pthread_rwlock_wrlock(&fs->rw);
+	else
+		pthread_rwlock_rdlock(&fs->rw);
+	before = n->layer;
+	fd = !wr ? bfs_node_data_fd(fs, n) : fs->writable ? bfs_writable_fd(fs, n) : -EROFS;
+	r = fd < 0 ? -fd : fn(fd, arg);
+	*moved = n->layer != before;
+	pthread_rwlock_unlock(&fs->rw);
+	return r;
+}
+
+static int fsync_fd(int fd, void *arg)
+{
+	return (*(int *)arg ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	struct bfs_fs *fs = fs_of(req);
-	int r = (datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh)) < 0 ? errno : 0;
+	bool moved;
+	int r = with_data_fd(req, ino, false, fsync_fd, &datasync, &moved);
 
-	(void)ino;
+	(void)fi;
 	/* the metadata of what was synced must survive a crash too */
 	if (r == 0 && fs->log_fd >= 0 && fdatasync(fs->log_fd) < 0)
 		r = errno;
 	fuse_reply_err(req, r);
 }
 
+struct falloc_args {
+	int mode;
+	off_t offset, length;
+};
+
+static int fallocate_fd(int fd, void *arg)
+{
+	struct falloc_args *a = arg;
+	return fallocate(fd, a->mode, a->offset, a->length) < 0 ? errno : 0;
+}
+
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
 			 struct fuse_file_info *fi)
 {
-	(void)ino;
-	fuse_reply_err(req, fallocate((int)fi->fh, mode, offset, length) < 0 ? errno : 0);
+	struct falloc_args a = { mode, offset, length };
+	bool moved;
+	int r = with_data_fd(req, ino, true, fallocate_fd, &a, &moved);
+
+	(void)fi;
+	fuse_reply_err(req, r);
+	invalidate_if(fs_of(req), ino, moved);
+}
+
+struct lseek_args {
+	off_t off;
+	int whence;
+};
+
+static int lseek_fd(int fd, void *arg)
+{
+	struct lseek_args *a = arg;
+	/* SEEK_DATA/SEEK_HOLE answered by the host file's own extents; the
+	 * fd is shared, so the answer must not depend on its position */
+	a->off = lseek(fd, a->off, a->whence);
+	return a->off < 0 ? errno : 0;
 }
 
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
 {
-	/* SEEK_DATA/SEEK_HOLE answered by the host file's own extents */
-	off_t r = lseek((int)fi->fh, off, whence);
+	struct lseek_args a = { off, whence };
+	bool moved;
+	int r = with_data_fd(req, ino, false, lseek_fd, &a, &moved);
 
-	(void)ino;
-	if (r < 0)
-		fuse_reply_err(req, errno);
+	(void)fi;
+	if (r)
+		fuse_reply_err(req, r);
 	else
-		fuse_reply_lseek(req, r);
+		fuse_reply_lseek(req, a.off);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,

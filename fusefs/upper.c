@@ -21,6 +21,8 @@
 
 #define LOG_MAX ((size_t)1 << 30)
 
+static int copy_data(int in, int out);
+
 static struct bfs_meta *upper_meta(struct bfs_fs *fs)
 {
 	return fs->stack.layers[0].meta;
@@ -194,6 +196,30 @@ static int find_link_name(struct bfs_entry *e, void *data)
 		ln->v[ln->n++] = xstrdup(e->path);
 	}
 	close(fd);
+	return 0;
+}
+
+int bfs_upper_adopt_orphan(struct bfs_fs *fs, struct bfs_node *n)
+{
+	_cleanup_close_ int in = -1;
+	char proc[64];
+	int out, keep, r;
+
+	/* O_TMPFILE: no name in the upper tree, gone with its last fd */
+	out = openat(fs->stack.layers[0].dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out < 0)
+		return errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	in = open(proc, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || (r = copy_data(in, out)) != 0 || (keep = dup(out)) < 0) {
+		r = in < 0 ? errno : r ? r : errno;
+		close(out);
+		return r;
+	}
+	close(n->fd);
+	n->fd = keep;
+	n->layer = 0;
+	bfs_node_set_data_fd(fs, n, out, true);
 	return 0;
 }
 

@@ -415,11 +415,34 @@ int bfs_make_upper(struct bfs_fs *fs, struct bfs_node *n)
 {
 	int r;
 
-	if (!n->path || n->layer == 0)
+	if (n->layer == 0)
 		return 0;
+	if (!n->path) /* unlinked while open: it has no path to copy up */
+		return n->e->type == BFS_REG ? bfs_upper_adopt_orphan(fs, n) : 0;
 	if ((r = bfs_copy_up(fs, n->path, false)) != 0)
 		return r;
 	return bfs_node_refresh(fs, n);
+}
+
+int bfs_writable_fd(struct bfs_fs *fs, struct bfs_node *n)
+{
+	char proc[64];
+	int fd, r;
+
+	if (n->e->type != BFS_REG)
+		return n->e->type == BFS_DIR ? -EISDIR : -EINVAL;
+	if ((r = bfs_make_upper(fs, n)) != 0)
+		return -r;
+	/* never write through to a lower layer, whatever went wrong above */
+	if (n->layer != 0)
+		return -EIO;
+	if (n->data_fd >= 0 && n->data_rw)
+		return n->data_fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	if ((fd = open(proc, O_RDWR | O_CLOEXEC)) < 0)
+		return -errno;
+	bfs_node_set_data_fd(fs, n, fd, true);
+	return fd;
 }
 
 int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to_set,
@@ -429,14 +452,15 @@ int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to
 	char proc[64];
 	int r;
 
+	(void)fi; /* files have no handles of their own (ops.c) */
 	if ((r = bfs_make_upper(fs, n)) != 0)
 		return r;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (n->e->type != BFS_REG)
-			return n->e->type == BFS_DIR ? EISDIR : EINVAL;
-		if (fi ? ftruncate((int)fi->fh, attr->st_size) < 0
-		       : truncate(proc, attr->st_size) < 0)
+		int fd = bfs_writable_fd(fs, n);
+		if (fd < 0)
+			return -fd;
+		if (ftruncate(fd, attr->st_size) < 0)
 			return errno;
 	}
 	ne = bfs_entry_clone(n->e, n->e->path);

@@ -17,6 +17,9 @@ int bfs_rename(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
 int bfs_link(struct bfs_fs *fs, struct bfs_node *n, struct bfs_node *newparent, const char *newname,
 	     struct fuse_entry_param *ep);
 int bfs_make_upper(struct bfs_fs *fs, struct bfs_node *n);
+/* n's data fd, opened for writing, after a copy-up when n is in a lower
+ * layer: >= 0, or -errno. */
+int bfs_writable_fd(struct bfs_fs *fs, struct bfs_node *n);
 int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to_set,
 		struct fuse_file_info *fi);
 int bfs_setxattr(struct bfs_fs *fs, struct bfs_node *n, const char *name, const char *value,

@@ -60,6 +60,9 @@ check "the lower layers still did not change" -- test "$(lower_sums)" = "$before
 check "mount hc-links writable" -- bfs image mount --upper "$T/up2" localhost/hc-links:latest "$mnt"
 check "writing one name of a lower hardlink group keeps the group one inode" -- in_mnt "echo more >> usr/share/data/hard2 && test \"\$(stat -c %i usr/share/data/hard2)\" = \"\$(stat -c %i usr/share/data/hard1)\" && tail -1 usr/share/data/hard1 | grep -qx more"
 check "files unlinked while open stay readable and writable" -- in_mnt "exec 3<>usr/share/data/hard1; rm usr/share/data/hard1; cat <&3 | grep -q original; echo x >&3"
+check "a lower file unlinked while open takes writes (copied up without a name)" -- in_mnt "exec 3<>real/inner; rm real/inner; printf 'XY' >&3; head -c 6 /proc/self/fd/3 | grep -qx 'XYner' && ! test -e real/inner"
+check "opening a lower file for writing without writing copies nothing up" -- bash -c "in_mnt 'exec 3>>usr/share/data/orig; exec 3>&-' && ! test -e '$T/up2/diff/usr/share/data/orig'"
+check "a truncating open of a lower file empties it (and copies it up)" -- bash -c "in_mnt ': > usr/share/data/lower.txt && test ! -s usr/share/data/lower.txt && test \"\$(stat -c %a usr/share/data/lower.txt)\" = 640' && test -f '$T/up2/diff/usr/share/data/lower.txt'"
 check "symlinks through lower dirs still resolve" -- in_mnt "cat links/rel | grep -q ."
 check "... and a write through one name of a hardlink shows through the other" -- in_mnt "mkdir -p t && echo a > t/x && ln t/x t/y && echo b >> t/y && test \"\$(cat t/x)\" = \"\$(printf 'a\nb')\""
 seek_same() {
