@@ -177,15 +177,24 @@ int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
 
 	if (!n->path)
 		return 0;
+	/* while a node has its path, the object there in one layer stays the
+	 * same (an unlink or a rename over it makes the node an orphan): a
+	 * change of attributes needs only the new entry */
+	const struct bfs_entry *found = bfs_stack_lookup(&fs->stack, n->path, &layer);
+	if (found && (layer == n->layer || (layer == SIZE_MAX && n->layer == 0))) {
+		e = bfs_entry_clone(found, n->path);
+		e->opaque = found->opaque;
+		bfs_entry_free(n->e);
+		n->e = e;
+		return 0;
+	}
 	if ((r = resolve(fs, n->path, NULL, &e, &layer, &fd)) != 0)
 		return r;
 	close(n->fd);
 	bfs_entry_free(n->e);
 	n->fd = fd;
 	n->e = e;
-	/* while a node has its path, the object there in one layer stays the
-	 * same (an unlink or a rename over it makes the node an orphan) */
-	if (layer != n->layer && n->data_fd >= 0) {
+	if (n->data_fd >= 0) { /* another object: another layer */
 		close(n->data_fd);
 		n->data_fd = -1;
 	}

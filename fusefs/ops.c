@@ -469,7 +469,7 @@ static void make(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 	struct fuse_entry_param ep;
 	struct bfs_fs *fs = wrlock(req);
 	int r = fs->writable ? bfs_create_entry(fs, req, node_of(req, parent), name, mode, rdev,
-						target, 0, NULL, &ep)
+						target, NULL, &ep)
 			     : EROFS;
 
 	pthread_rwlock_unlock(&fs->rw);
@@ -497,10 +497,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	struct fuse_entry_param ep;
 	struct bfs_fs *fs = wrlock(req);
 	int fd = -1;
-	int r = fs->writable
-			? bfs_create_entry(fs, req, node_of(req, parent), name,
-					   S_IFREG | (mode & 07777), 0, NULL, fi->flags, &fd, &ep)
-			: EROFS;
+	int r = fs->writable ? bfs_create_entry(fs, req, node_of(req, parent), name,
+						S_IFREG | (mode & 07777), 0, NULL, &fd, &ep)
+			     : EROFS;
 
 	/* the new file's fd becomes its node's data fd (before the reply:
 	 * after it, the kernel may forget the node) */

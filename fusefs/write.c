@@ -78,10 +78,21 @@ static int now_entry(struct bfs_entry *e)
 	return 0;
 }
 
+/* An fd on the upper directory that holds path: the parent node's own
+ * when it is in the upper layer already (no walk from the root). */
+static int parent_dirfd(struct bfs_fs *fs, const struct bfs_node *parent, const char *path)
+{
+	if (parent->path && parent->layer == 0 && parent->e->type == BFS_DIR) {
+		int fd = fcntl(parent->fd, F_DUPFD_CLOEXEC, 3);
+		return fd < 0 ? -errno : fd;
+	}
+	return bfs_upper_parent(fs, path);
+}
+
 /* Create a new object at parent/name. For regular files *fd_out gets an
- * open fd (flags from the create call). */
+ * open fd (read-write). */
 int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent, const char *name,
-		     mode_t mode, dev_t rdev, const char *target, int flags, int *fd_out,
+		     mode_t mode, dev_t rdev, const char *target, int *fd_out,
 		     struct fuse_entry_param *ep)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -113,7 +124,7 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 		return EPERM;
 	if ((r = bfs_upper_ensure_dir(fs, parent->path)) != 0)
 		return r;
-	if ((pfd = bfs_upper_parent(fs, path)) < 0)
+	if ((pfd = parent_dirfd(fs, parent, path)) < 0)
 		return -pfd;
 	e0 = bfs_meta_get(upper_meta(fs), path);
 	was_whiteout = e0 && e0->type == BFS_WHITEOUT;
@@ -127,11 +138,11 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 			return errno;
 		break;
 	default:
+		/* the fd becomes the node's, shared by every later open: none
+		 * of this open's own flags (O_APPEND, O_SYNC, ...) */
 		fd = openat(pfd, base,
-			    (type == BFS_REG
-				     ? (flags & ~(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY)) | O_RDWR
-				     : O_WRONLY) |
-				    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    (type == BFS_REG ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
 			    unpack_host_mode(type, mode));
 		if (fd < 0)
 			return errno;

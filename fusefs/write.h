@@ -9,7 +9,7 @@
 #include "fs.h"
 
 int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent, const char *name,
-		     mode_t mode, dev_t rdev, const char *target, int flags, int *fd_out,
+		     mode_t mode, dev_t rdev, const char *target, int *fd_out,
 		     struct fuse_entry_param *ep);
 int bfs_remove_entry(struct bfs_fs *fs, struct bfs_node *parent, const char *name, bool dir);
 int bfs_rename(struct bfs_fs *fs, struct bfs_node *parent, const char *name,

@@ -122,5 +122,19 @@ def hardlink_coherent():
 
 
 check("hardlinks stay coherent", hardlink_coherent)
+
+
+def append_then_pwrite():
+    # an O_APPEND create must not make every later write append
+    a = os.open("ac", os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o644)
+    os.write(a, b"abc")
+    b = os.open("ac", os.O_WRONLY)
+    os.pwrite(b, b"X", 0)
+    os.close(a)
+    os.close(b)
+    return read("ac")
+
+
+check("pwrite after an O_APPEND create", append_then_pwrite)
 check("readdir", lambda: sorted(os.listdir(".")))
 check("rmdir dir", lambda: (os.rmdir("e/sub"), os.rmdir("e"), os.path.exists("e"))[2])
