@@ -11,6 +11,10 @@
 
 #include "error.h"
 #include "store.h"
+#include "util.h"
+
+DEFINE_CLEANUP_FUNC(struct store *, store_free)
+#define _cleanup_store_ _cleanup_(store_freep)
 
 #define EXIT_USAGE 125 /* docker's code for errors of the tool itself */
 
@@ -54,5 +58,8 @@ int cmd_image_prune(int argc, char **argv);
 int cmd_image_tree(int argc, char **argv);
 int cmd_image_mount(int argc, char **argv);
 int cmd_image_umount(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 
 #endif

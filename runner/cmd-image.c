@@ -21,9 +21,6 @@
 #include "tree.h"
 #include "util.h"
 
-DEFINE_CLEANUP_FUNC(struct store *, store_free)
-#define _cleanup_store_ _cleanup_(store_freep)
-
 static char *short_id(const char *id, bool no_trunc)
 {
 	return no_trunc ? xstrdup(id) : xstrndup(digest_hex(id), 12);
@@ -60,22 +57,6 @@ static void time_ago(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld months ago", (long long)(d / (30 * 86400)));
 	else
 		snprintf(buf, len, "%lld years ago", (long long)(d / (365 * 86400)));
-}
-
-/* The config document of an image (caller puts it). */
-static struct json_object *image_config(struct store *s, const char *id, struct berth_error *err)
-{
-	_cleanup_close_ int fd = store_blob_open(s, id, err);
-	_cleanup_free_ char *buf = NULL;
-	struct json_object *o;
-	size_t len;
-
-	if (fd < 0 || read_fd_all(fd, OCI_MAX_CONFIG, &buf, &len, err) < 0 ||
-	    json_parse_bounded(buf, len, "config", &o, err) < 0) {
-		berth_error_wrap(err, "image %.19s", id);
-		return NULL;
-	}
-	return o;
 }
 
 int cmd_load(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "oci.h"
 #include "reference.h"
 #include "util.h"
 
@@ -426,4 +427,19 @@ void image_recover(struct store *s)
 		image_commit_end(s);
 	berth_error_clear(&err);
 	store_unlock(s);
+}
+
+struct json_object *image_config(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_close_ int fd = store_blob_open(s, id, err);
+	_cleanup_free_ char *buf = NULL;
+	struct json_object *o;
+	size_t len;
+
+	if (fd < 0 || read_fd_all(fd, OCI_MAX_CONFIG, &buf, &len, err) < 0 ||
+	    json_parse_bounded(buf, len, "config", &o, err) < 0) {
+		berth_error_wrap(err, "image %.19s", id);
+		return NULL;
+	}
+	return o;
 }

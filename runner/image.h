@@ -55,6 +55,9 @@ int image_commit_begin(struct store *s, struct berth_error *err);
 void image_commit_end(struct store *s);
 void image_recover(struct store *s);
 
+/* The config document of an image (caller puts it). */
+struct json_object *image_config(struct store *s, const char *id, struct berth_error *err);
+
 /* Bounded json parse with a message that names what was parsed. */
 int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
 		       struct berth_error *err);

@@ -58,15 +58,15 @@ static int run(char *const argv[], const char *what, struct berth_error *err)
 	return 0;
 }
 
-int image_mount(struct store *s, const char *id, const char *mountpoint, const char *upper,
-		struct berth_error *err)
+int mount_lowerdir(struct store *s, const char *id, char **out, struct berth_error *err)
 {
 	struct image *img;
-	_cleanup_free_ char *lower = xstrdup(""), *opt = NULL, *fsbin = mount_berth_fs_path();
-	int r;
+	char *lower = xstrdup("");
 
-	if (image_read(s, id, &img, err) < 0)
+	if (image_read(s, id, &img, err) < 0) {
+		free(lower);
 		return -1;
+	}
 	for (size_t i = img->n_layers; i-- > 0;) {
 		char *n = xasprintf("%s%s%s/layers/%s", lower, *lower ? ":" : "", s->root,
 				    digest_hex(img->chain_ids[i]));
@@ -74,6 +74,22 @@ int image_mount(struct store *s, const char *id, const char *mountpoint, const c
 		lower = n;
 	}
 	image_free(img);
+	if (strchr(lower, ',')) {
+		free(lower);
+		return berth_error_set(err, 0, "a ',' in %s cannot be passed to berth-fs", s->root);
+	}
+	*out = lower;
+	return 0;
+}
+
+int image_mount(struct store *s, const char *id, const char *mountpoint, const char *upper,
+		struct berth_error *err)
+{
+	_cleanup_free_ char *lower = NULL, *opt = NULL, *fsbin = mount_berth_fs_path();
+	int r;
+
+	if (mount_lowerdir(s, id, &lower, err) < 0)
+		return -1;
 	if (strchr(lower, ',') || (upper && strchr(upper, ',')))
 		return berth_error_set(err, 0, "a ',' in %s cannot be passed to berth-fs",
 				       strchr(lower, ',') ? s->root : upper);

@@ -10,6 +10,8 @@
 
 /* The berth-fs binary: $BERTH_FS, else next to berth, else on PATH. */
 char *mount_berth_fs_path(void);
+/* The berth-fs lowerdir= value of an image: its layer dirs, top first. */
+int mount_lowerdir(struct store *s, const char *id, char **out, struct berth_error *err);
 /* upper: NULL for a read-only mount, else the writable layer directory
  * (created when missing; it keeps the changes across mounts). */
 int image_mount(struct store *s, const char *id, const char *mountpoint, const char *upper,

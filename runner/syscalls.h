@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,46 @@ static inline int open_beneath(int dirfd, const char *path, int flags, int mode)
 	if (!*path)
 		path = ".";
 	return sys_openat2(dirfd, path, &how);
+}
+
+/* Open path inside the tree at rootfd as if rootfd were "/": symlinks
+ * and ".." resolve inside it (a container's root, seen from outside). */
+static inline int open_in_root(int rootfd, const char *path, int flags, int mode)
+{
+	struct open_how how = {
+		.flags = (unsigned)(flags | O_CLOEXEC),
+		.mode = (unsigned)((flags & (O_CREAT | O_TMPFILE)) ? mode : 0),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	if (!*path)
+		path = ".";
+	return sys_openat2(rootfd, path, &how);
+}
+
+static inline int sys_pivot_root(const char *new_root, const char *put_old)
+{
+	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+struct mount_attr {
+	__u64 attr_set;
+	__u64 attr_clr;
+	__u64 propagation;
+	__u64 userns_fd;
+};
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* Linux 5.12: mount attributes of a whole tree at once, locked flags
+ * kept (a plain MS_REMOUNT in a user namespace must repeat them). */
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+				    struct mount_attr *attr)
+{
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
 }
 
 #endif

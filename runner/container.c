@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * container.c: container records in the store: containers/<id>/ holds
+ * "image" (the image ID, which keeps the image's layers alive), "name",
+ * config.json (what was asked), state.json (created/running/exited, exit
+ * code, times), the writable layer upper/, the mountpoint rootfs/ and the
+ * generated hostname, hosts and resolv.conf. Names are unique; a unique
+ * ID prefix or the name finds a container. Not concerned with running it
+ * (launch.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "image.h"
+#include "util.h"
+
+static int containers_dir(struct store *s, struct berth_error *err)
+{
+	int fd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? berth_error_set(err, errno, "%s/containers", s->root) : fd;
+}
+
+static char *read_small(int dirfd, const char *id, const char *file)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", id, file);
+	struct berth_error err = { 0 };
+	char *buf = NULL;
+
+	if (read_file_at(dirfd, p, 4096, &buf, NULL, &err) < 0) {
+		berth_error_clear(&err);
+		return NULL;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	char **v = xcalloc(1, sizeof(char *));
+	size_t k = 0;
+
+	*ids = v;
+	*n = 0;
+	if (cfd < 0)
+		return -1;
+	int fd = openat(cfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return berth_error_set(err, errno, "listing containers");
+	}
+	while ((de = readdir(d))) {
+		if (strlen(de->d_name) != CONTAINER_ID_LEN || de->d_name[0] == '.')
+			continue;
+		v = xrealloc(v, (k + 2) * sizeof(char *));
+		v[k++] = xstrdup(de->d_name);
+		v[k] = NULL;
+	}
+	*ids = v;
+	*n = k;
+	return 0;
+}
+
+char *container_name(struct store *s, const char *id)
+{
+	_cleanup_close_ int cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return cfd < 0 ? NULL : read_small(cfd, id, "name");
+}
+
+int container_resolve(struct store *s, const char *ref, char *id_out, struct berth_error *err)
+{
+	_cleanup_close_ int cfd = -1;
+	char **ids;
+	size_t n, hits = 0;
+	int r = 0;
+
+	if (container_list(s, &ids, &n, err) < 0) {
+		strv_free(ids);
+		return -1;
+	}
+	cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* a name first (docker's order), then an ID prefix */
+	for (size_t i = 0; i < n && !hits; i++) {
+		_cleanup_free_ char *name = read_small(cfd, ids[i], "name");
+		if (name && strcmp(name, ref) == 0) {
+			snprintf(id_out, CONTAINER_ID_LEN + 1, "%s", ids[i]);
+			hits = 1;
+		}
+	}
+	if (!hits) {
+		/* an ID prefix must be unique */
+		size_t first = 0;
+		for (size_t j = 0; j < n; j++)
+			if (*ref && strncmp(ids[j], ref, strlen(ref)) == 0 && hits++ == 0)
+				first = j;
+		if (hits == 1)
+			snprintf(id_out, CONTAINER_ID_LEN + 1, "%s", ids[first]);
+	}
+	if (hits == 0)
+		r = berth_error_set(err, ENOENT, "no such container: %s", ref);
+	else if (hits > 1)
+		r = berth_error_set(err, 0, "container ID prefix %s is ambiguous", ref);
+	strv_free(ids);
+	return r;
+}
+
+static int write_text(int dirfd, const char *name, const char *text, struct berth_error *err)
+{
+	return write_file_atomic(dirfd, name, text, strlen(text), 0644, err);
+}
+
+/* resolv.conf: the host's, without loopback name servers (a container's
+ * own loopback has none); 127.0.0.53 of systemd-resolved is the usual */
+static char *resolv_conf(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
+	char line[512], *out = xstrdup("");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (str_has_prefix(line, "nameserver") &&
+		    (strstr(line, " 127.") || strstr(line, "\t127.") || strstr(line, " ::1")))
+			continue;
+		char *n = xasprintf("%s%s", out, line);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+int container_create(struct store *s, const struct container_new *cn, char *id_out,
+		     struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err), dfd = -1;
+	unsigned char rnd[CONTAINER_ID_LEN / 2];
+	char **ids;
+	size_t n;
+
+	if (cfd < 0)
+		return -1;
+	if (cn->name) {
+		if (container_list(s, &ids, &n, err) < 0) {
+			strv_free(ids);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *name = read_small(cfd, ids[i], "name");
+			if (name && strcmp(name, cn->name) == 0) {
+				berth_error_set(err, EEXIST,
+						"the name \"%s\" is in use by container %.12s",
+						cn->name, ids[i]);
+				strv_free(ids);
+				return -1;
+			}
+		}
+		strv_free(ids);
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return berth_error_set(err, errno, "getrandom");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(id_out + 2 * i, 3, "%02x", rnd[i]);
+	if (mkdirat(cfd, id_out, 0700) < 0)
+		return berth_error_set(err, errno, "creating container %.12s", id_out);
+	dfd = openat(cfd, id_out, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *name = cn->name ? xstrdup(cn->name) : xasprintf("c-%.10s", id_out);
+	_cleanup_free_ char *hosts =
+		xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			  "127.0.1.1\t%s\n",
+			  cn->hostname);
+	_cleanup_free_ char *hostname = xasprintf("%s\n", cn->hostname);
+	_cleanup_free_ char *resolv = resolv_conf();
+	if (dfd < 0 || mkdirat(dfd, "rootfs", 0700) < 0 ||
+	    write_text(dfd, "image", cn->image, err) < 0 ||
+	    write_text(dfd, "name", name, err) < 0 ||
+	    write_text(dfd, "hostname", hostname, err) < 0 ||
+	    write_text(dfd, "hosts", hosts, err) < 0 ||
+	    write_text(dfd, "resolv.conf", resolv, err) < 0 ||
+	    write_text(dfd, "config.json", cn->config_json, err) < 0) {
+		if (!err->msg)
+			berth_error_set(err, errno, "creating container %.12s", id_out);
+		struct berth_error e2 = { 0 };
+		rm_rf_at(cfd, id_out, &e2);
+		berth_error_clear(&e2);
+		return -1;
+	}
+	return container_set_state(s, id_out, "created", 0, err);
+}
+
+int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
+			struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err);
+	_cleanup_free_ char *p = xasprintf("%s/state", id);
+	_cleanup_free_ char *t =
+		xasprintf("%s %d %lld\n", status, exit_code, (long long)time(NULL));
+
+	if (cfd < 0)
+		return -1;
+	return write_file_atomic(cfd, p, t, strlen(t), 0644, err);
+}
+
+int container_get_state(struct store *s, const char *id, struct container_state *st)
+{
+	_cleanup_close_ int cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *t = cfd < 0 ? NULL : read_small(cfd, id, "state");
+	long long when = 0;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->status, sizeof(st->status), "unknown");
+	if (t && sscanf(t, "%15s %d %lld", st->status, &st->exit_code, &when) == 3)
+		st->when = when;
+	return 0;
+}
+
+int container_remove(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err);
+
+	if (cfd < 0)
+		return -1;
+	if (rm_rf_at(cfd, id, err) < 0)
+		return berth_error_wrap(err, "removing container %.12s", id);
+	return 0;
+}

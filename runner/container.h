@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * container.h: container records in the store (container.c).
+ */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define CONTAINER_ID_LEN 64
+
+struct container_new {
+	const char *image; /* image ID */
+	const char *name;  /* NULL: generated */
+	const char *hostname;
+	const char *config_json; /* what was asked, for inspect and start */
+};
+
+struct container_state {
+	char status[16]; /* created, running, exited */
+	int exit_code;
+	int64_t when; /* of the last change */
+};
+
+int container_create(struct store *s, const struct container_new *cn, char *id_out,
+		     struct berth_error *err);
+int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err);
+/* By name, else by unique ID prefix. */
+int container_resolve(struct store *s, const char *ref, char *id_out, struct berth_error *err);
+char *container_name(struct store *s, const char *id);
+int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
+			struct berth_error *err);
+int container_get_state(struct store *s, const char *id, struct container_state *st);
+int container_remove(struct store *s, const char *id, struct berth_error *err);
+
+#endif

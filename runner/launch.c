@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * launch.c: a container's process pipeline.
+ *
+ *   berth (parent)      forks the namespace holder, maps its user namespace
+ *                       (userns.c), forwards signals, reads the child's
+ *                       setup errors, waits.
+ *   holder              root of the new user namespace; unshares mount,
+ *                       UTS, IPC, PID, cgroup (and network) namespaces,
+ *                       starts berth-fs on the container's root there,
+ *                       forks the container's pid 1, waits for it, then
+ *                       unmounts and waits for berth-fs to fold its
+ *                       writable layer.
+ *   pid 1 (child)       its own mount namespace (pivot_root must not move
+ *                       the holder), the mounts (rootfs.c), hostname; then
+ *                       either execs the command or, with --init, forks it
+ *                       and reaps and forwards signals.
+ *   command             user, capabilities (caps.c), no_new_privs, seccomp
+ *                       (seccomp.c), no inherited fds, exec.
+ *
+ * A setup error in any child travels to the parent over a close-on-exec
+ * pipe as one message; a successful exec closes it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "launch.h"
+#include "mount.h"
+#include "rootfs.h"
+#include "seccomp-policy.h"
+#include "userns.h"
+#include "util.h"
+
+/* docker's codes for a command that cannot run */
+#define EXIT_SETUP 125
+#define EXIT_CANNOT_INVOKE 126
+#define EXIT_NOT_FOUND 127
+
+struct child_msg {
+	int code;
+	char text[1024];
+};
+
+static volatile sig_atomic_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill((pid_t)forward_to, sig);
+}
+
+static void forward_signals(pid_t pid)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+	forward_to = pid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* In a child: report and leave. */
+_noreturn_ static void child_fail(int errfd, int code, struct berth_error *err)
+{
+	struct child_msg m = { .code = code };
+	_cleanup_free_ char *t = berth_error_text(err);
+
+	snprintf(m.text, sizeof(m.text), "%s", t);
+	if (write(errfd, &m, sizeof(m)) < 0) {
+		/* the parent is gone: nobody to tell */
+	}
+	_exit(code);
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_SETUP;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- the command: user, capabilities, confinement, exec ---- */
+
+static bool parse_id(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end || v > UINT32_MAX - 1)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+struct user_ids {
+	uint32_t uid, gid;
+	gid_t groups[64];
+	int n_groups;
+	char home[256];
+};
+
+/* "name|uid[:group|gid]" through the container's /etc/passwd and
+ * /etc/group (after pivot_root: these are the image's). */
+static int resolve_user(const char *spec, struct user_ids *u, struct berth_error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(spec ? spec : "0");
+	char *grp = strchr(copy, ':'), *name = NULL;
+	struct passwd *pw = NULL;
+	bool have_uid;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->home, sizeof(u->home), "/");
+	if (grp)
+		*grp++ = '\0';
+	have_uid = parse_id(copy, &u->uid);
+	/* fgetpwent reads the file given, not the host's NSS */
+	_cleanup_fclose_ FILE *pf = fopen("/etc/passwd", "re");
+	while (pf && (pw = fgetpwent(pf)))
+		if (have_uid ? pw->pw_uid == u->uid : strcmp(pw->pw_name, copy) == 0)
+			break;
+	if (!pw && !have_uid)
+		return berth_error_set(
+			err, 0, "user \"%s\": no such user in the image's /etc/passwd", copy);
+	if (pw) {
+		u->uid = pw->pw_uid;
+		u->gid = pw->pw_gid;
+		name = xstrdup(pw->pw_name);
+		snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
+	}
+	_cleanup_free_ char *uname = name;
+	if (grp && !parse_id(grp, &u->gid)) {
+		_cleanup_fclose_ FILE *gf = fopen("/etc/group", "re");
+		struct group *g = NULL;
+		while (gf && (g = fgetgrent(gf)))
+			if (strcmp(g->gr_name, grp) == 0)
+				break;
+		if (!g)
+			return berth_error_set(
+				err, 0, "group \"%s\": no such group in the image's /etc/group",
+				grp);
+		u->gid = g->gr_gid;
+	}
+	/* supplementary groups: the user's memberships, as login would */
+	_cleanup_fclose_ FILE *gf = uname && !grp ? fopen("/etc/group", "re") : NULL;
+	for (struct group *g; gf && (g = fgetgrent(gf)) && u->n_groups < 64;)
+		for (char **m = g->gr_mem; m && *m; m++)
+			if (strcmp(*m, uname) == 0 && g->gr_gid != u->gid)
+				u->groups[u->n_groups++] = g->gr_gid;
+	return 0;
+}
+
+static char **env_with_home(char **env, const char *home)
+{
+	size_t n = 0;
+	char **v;
+
+	for (; env[n]; n++)
+		if (str_has_prefix(env[n], "HOME="))
+			return env;
+	v = xcalloc(n + 2, sizeof(char *));
+	memcpy(v, env, n * sizeof(char *));
+	v[n] = xasprintf("HOME=%s", home);
+	return v;
+}
+
+_noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
+{
+	struct berth_error err = { 0 };
+	struct user_ids u;
+	char **env;
+	int code = EXIT_SETUP;
+
+	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
+		child_fail(errfd, code, &err);
+	/* groups and ids while the capabilities to change them are there;
+	 * in a single-id mapping setgroups is denied and there are none */
+	if (setgroups((size_t)u.n_groups, u.groups) < 0 && errno != EPERM) {
+		berth_error_set(&err, errno, "setgroups");
+		child_fail(errfd, code, &err);
+	}
+	if (setresgid(u.gid, u.gid, u.gid) < 0 || setresuid(u.uid, u.uid, u.uid) < 0) {
+		berth_error_set(&err, errno,
+				"user %u:%u: not mapped in the container's user namespace "
+				"(without a subuid range only root exists)",
+				u.uid, u.gid);
+		child_fail(errfd, code, &err);
+	}
+	/* the change of ids cleared it: the command is pid 1 without --init */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (caps_apply(s->caps, u.uid == 0, &err) < 0)
+		child_fail(errfd, code, &err);
+	if (chdir(s->workdir ? s->workdir : "/") < 0) {
+		berth_error_set(&err, errno, "working directory %s", s->workdir);
+		child_fail(errfd, code, &err);
+	}
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		berth_error_set(&err, errno, "no_new_privs");
+		child_fail(errfd, code, &err);
+	}
+	/* seccomp last: the filter also applies to what is set up above */
+	if (s->seccomp && seccomp_load_default(s->caps, &err) < 0)
+		child_fail(errfd, code, &err);
+	env = env_with_home(s->env, u.home);
+	/* no descriptor of berth's reaches the command, the error pipe
+	 * closes itself at exec */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != errfd)
+			close(fd);
+	environ = env;
+	execvp(s->argv[0], s->argv);
+	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+	berth_error_set(&err, errno, "%s", s->argv[0]);
+	berth_error_wrap(&err, "starting the container's command");
+	child_fail(errfd, code, &err);
+}
+
+/* ---- pid 1 ---- */
+
+/* --init: reap every orphan, pass signals on, end with the command. */
+_noreturn_ static void init_loop(pid_t cmd)
+{
+	sigset_t all;
+	int status = EXIT_SETUP;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		siginfo_t si;
+		struct timespec ts = { 0, 100000000 };
+		int sig = sigtimedwait(&all, &si, &ts);
+
+		if (sig > 0 && sig != SIGCHLD)
+			kill(cmd, sig);
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			if (p <= 0)
+				break;
+			if (p == cmd)
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			if (p == cmd)
+				_exit(status);
+		}
+	}
+}
+
+_noreturn_ static void container_init(const struct launch_spec *s, int errfd)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", s->dir);
+	struct rootfs_opts ro = {
+		.rootfs = rootfs,
+		.etc_dir = s->dir,
+		.own_netns = s->own_netns,
+		.tty_gid = false,
+		.read_only = s->read_only,
+		.workdir = s->workdir,
+		.tmpfs = s->tmpfs,
+		.n_tmpfs = s->n_tmpfs,
+	};
+	struct berth_error err = { 0 };
+	struct userns_map m;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	userns_plan(&m);
+	ro.tty_gid = userns_maps_gid(&m, 5);
+	if (unshare(CLONE_NEWNS) < 0) {
+		berth_error_set(&err, errno, "a mount namespace for the container");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (rootfs_setup(&ro, &err) < 0)
+		child_fail(errfd, EXIT_SETUP, &err);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		berth_error_set(&err, errno, "hostname %s", s->hostname);
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (!s->init)
+		exec_command(s, errfd);
+	pid_t cmd = fork();
+	if (cmd < 0) {
+		berth_error_set(&err, errno, "fork");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (cmd == 0)
+		exec_command(s, errfd);
+	close(errfd);
+	/* init is berth's own code: not dumpable, so the container cannot
+	 * reach berth's binary through /proc/1/exe (the runc CVE-2019-5736
+	 * class), and it keeps no capabilities */
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NAME, "init");
+	caps_apply(0, false, &err);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	init_loop(cmd);
+}
+
+/* ---- the namespace holder ---- */
+
+static int loopback_up(struct berth_error *err)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return berth_error_set(err, errno, "loopback interface");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return berth_error_set(err, errno, "bringing up the loopback interface");
+	return 0;
+}
+
+/* berth-fs on the container's root, in this mount namespace, as a child
+ * that dies with the holder (in the foreground: a daemonised berth-fs
+ * would outlive a killed holder, with a mount nobody can reach). */
+static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err)
+{
+	_cleanup_free_ char *bin = mount_berth_fs_path();
+	_cleanup_free_ char *opts =
+		xasprintf("lowerdir=%s,upperdir=%s/upper,allow_other,default_permissions",
+			  s->lowerdir, s->dir);
+	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
+	struct timespec ts = { 0, 1000000 };
+	struct stat dir_st, mnt_st;
+	pid_t pid;
+
+	if (stat(s->dir, &dir_st) < 0)
+		return berth_error_set(err, errno, "%s", s->dir);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execlp(bin, "berth-fs", "-f", "-o", opts, mnt, (char *)NULL);
+		fprintf(stderr, "berth: %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	/* mounted when the root is on another device than its directory */
+	for (int i = 0; i < 10000; i++) {
+		int st;
+		if (stat(mnt, &mnt_st) == 0 && mnt_st.st_dev != dir_st.st_dev)
+			return pid;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return berth_error_set(err, 0,
+					       "berth-fs could not mount the container's root "
+					       "(status %d, see above)",
+					       WIFEXITED(st) ? WEXITSTATUS(st)
+							     : 128 + WTERMSIG(st));
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	return berth_error_set(err, ETIMEDOUT, "berth-fs did not mount the container's root");
+}
+
+static void stop_berth_fs(const struct launch_spec *s, pid_t fs_pid)
+{
+	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
+
+	/* the daemon ends when its mount goes, after folding its layer's log */
+	umount2(mnt, MNT_DETACH);
+	wait_status(fs_pid);
+}
+
+_noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync_wr, int errfd)
+{
+	struct berth_error err = { 0 };
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+	char c = 0;
+	pid_t init, fs_pid;
+	int status;
+
+	if (unshare(CLONE_NEWUSER) < 0) {
+		berth_error_set(&err, errno,
+				"a user namespace (is kernel.unprivileged_userns_clone "
+				"or user.max_user_namespaces off?)");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	/* tell the parent to map us, and wait until it has */
+	if (write(sync_wr, &c, 1) != 1 || read(sync_rd, &c, 1) != 1 || c != 1)
+		_exit(EXIT_SETUP); /* the parent reports its own failure */
+	close(sync_rd);
+	close(sync_wr);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		berth_error_set(&err, errno, "becoming root of the user namespace");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	/* after the change of ids, which clears it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (s->own_netns)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) < 0) {
+		berth_error_set(&err, errno, "the container's namespaces");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		berth_error_set(&err, errno, "making mounts private");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (s->own_netns && loopback_up(&err) < 0)
+		child_fail(errfd, EXIT_SETUP, &err);
+	if ((fs_pid = start_berth_fs(s, &err)) < 0)
+		child_fail(errfd, EXIT_SETUP, &err);
+	/* the PID namespace only now: its first child is the container's
+	 * init, and berth-fs stays out of the container's sight and reach */
+	if (unshare(CLONE_NEWPID) < 0) {
+		berth_error_set(&err, errno, "the container's PID namespace");
+		stop_berth_fs(s, fs_pid);
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	init = fork();
+	if (init < 0) {
+		berth_error_set(&err, errno, "fork");
+		stop_berth_fs(s, fs_pid);
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (init == 0)
+		container_init(s, errfd);
+	close(errfd);
+	forward_signals(init);
+	status = wait_status(init);
+	forward_to = 0;
+	stop_berth_fs(s, fs_pid);
+	_exit(status);
+}
+
+/* ---- the parent ---- */
+
+int launch_run(const struct launch_spec *s, int *status, struct berth_error *err)
+{
+	int to_child[2], from_child[2], errp[2];
+	struct userns_map m;
+	struct child_msg msg;
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	userns_plan(&m);
+	if (!m.ranged)
+		fprintf(stderr, "berth: warning: no subuid/subgid range for this user (or no "
+				"newuidmap): single-id mapping, the container has only root and "
+				"cannot switch to other users (see berth info)\n");
+	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		close(errp[0]);
+		if (!s->interactive) {
+			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (null >= 0 && null != 0) {
+				dup2(null, 0);
+				close(null);
+			}
+		}
+		holder(s, to_child[0], from_child[1], errp[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	close(errp[1]);
+	forward_signals(pid);
+	if (read(from_child[0], &c, 1) != 1 || userns_apply(pid, &m, err) < 0) {
+		kill(pid, SIGKILL);
+		wait_status(pid);
+		close(to_child[1]);
+		close(from_child[0]);
+		close(errp[0]);
+		return err->msg ? -1
+				: berth_error_set(err, 0, "the container's first process died");
+	}
+	c = 1;
+	if (write(to_child[1], &c, 1) != 1) {
+		/* it died: its status says more */
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	do
+		n = read(errp[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	*status = wait_status(pid);
+	forward_to = 0;
+	if (n == (ssize_t)sizeof(msg)) {
+		msg.text[sizeof(msg.text) - 1] = '\0';
+		*status = msg.code;
+		return berth_error_set(err, 0, "%s", msg.text);
+	}
+	return 0;
+}

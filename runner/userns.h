@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * userns.h: the user namespace mapping of a container (userns.c).
+ */
+#ifndef BERTH_USERNS_H
+#define BERTH_USERNS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct userns_map {
+	uint32_t uid, gid;	 /* the user, root in the container */
+	bool ranged;		 /* a subordinate range and the helpers */
+	uint32_t sub_uid, n_uid; /* container ids 1..n_uid */
+	uint32_t sub_gid, n_gid;
+	char newuidmap[PATH_MAX], newgidmap[PATH_MAX];
+};
+
+/* The mapping this user can have (ranged, or the single-id fallback). */
+void userns_plan(struct userns_map *m);
+/* Map the user namespace of pid (which waits meanwhile). */
+int userns_apply(pid_t pid, const struct userns_map *m, struct berth_error *err);
+bool userns_maps_uid(const struct userns_map *m, uint32_t uid);
+bool userns_maps_gid(const struct userns_map *m, uint32_t gid);
+
+/* The user's "start:count" in /etc/subuid or /etc/subgid (name or uid). */
+bool userns_subid_range(const char *file, char *out, size_t len);
+bool userns_find_in_path(const char *name, char *out, size_t len);
+
+#endif
