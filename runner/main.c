@@ -22,7 +22,10 @@ static const struct cli_cmd commands[] = {
 	{ "info", cmd_info, "Show the store and the kernel features berth uses" },
 	{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
+	{ "ps", cmd_ps, "List containers" },
+	{ "rm", cmd_rm, "Remove containers" },
 	{ "rmi", cmd_rmi, "Remove images" },
+	{ "run", cmd_run, "Run a command in a new container" },
 	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
 	{ "tag", cmd_tag, "Give an image another name" },
 	{ "version", cmd_version, "Show the berth version" },
@@ -84,8 +87,10 @@ void cli_help(const char *verb, const char *usage_line, const struct cli_opt *op
 			 o->arg ? " " : "", o->arg ? o->arg : "");
 		printf("  %-28s %s\n", left, o->help);
 	}
-	printf("  %-28s %s\n", "-h, --help", "Show this help");
+	printf("  %-28s %s\n", "--help", "Show this help");
 }
+
+#define HELP_OPT 0x1000
 
 int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 	       const struct cli_opt *opts)
@@ -93,6 +98,7 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 	static struct option longopts[64];
 	static char shortopts[160];
 	static const struct cli_opt *built;
+	static bool has_h;
 	size_t n = 0, s = 0;
 	int c;
 
@@ -110,16 +116,20 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 					shortopts[s++] = ':';
 			}
 		}
-		longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+		longopts[n++] = (struct option){ "help", no_argument, NULL, HELP_OPT };
 		longopts[n] = (struct option){ 0 };
-		shortopts[s++] = 'h';
+		/* -h is help unless the verb gives it a meaning (run -h HOSTNAME) */
+		shortopts[s] = '\0';
+		has_h = strchr(shortopts, 'h') != NULL;
+		if (!has_h)
+			shortopts[s++] = 'h';
 		shortopts[s] = '\0';
 		built = opts;
 		optind = 1;
 		opterr = 0;
 	}
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (c == 'h') {
+	if (c == HELP_OPT || (c == 'h' && !has_h)) {
 		cli_help(verb, usage_line, opts);
 		exit(0);
 	}

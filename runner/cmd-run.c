@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-run.c: `berth run`, `berth ps` and `berth rm`. `run` parses its
+ * flags into spec_flags and a launch_spec, records the container and
+ * hands it to launch_run(); it stays attached and exits with the
+ * container's status.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cli.h"
+#include "container.h"
+#include "image.h"
+#include "launch.h"
+#include "mount.h"
+#include "spec.h"
+#include "util.h"
+
+struct run_flags {
+	struct spec_flags sf;
+	const char *name, *network;
+	bool rm, init, read_only, interactive, nnp, seccomp;
+	char **cap_add, **cap_drop, **tmpfs;
+	size_t n_cap_add, n_cap_drop, n_tmpfs;
+	char *hostname;
+};
+
+static void push(char ***v, size_t *n, const char *s)
+{
+	strv_push(v, n, s);
+}
+
+static int security_opt(struct run_flags *f, const char *arg)
+{
+	if (!strcmp(arg, "no-new-privileges") || !strcmp(arg, "no-new-privileges=true") ||
+	    !strcmp(arg, "no-new-privileges:true"))
+		f->nnp = true;
+	else if (!strcmp(arg, "no-new-privileges=false") || !strcmp(arg, "no-new-privileges:false"))
+		f->nnp = false;
+	else if (!strcmp(arg, "seccomp=unconfined") || !strcmp(arg, "seccomp:unconfined"))
+		f->seccomp = false;
+	else
+		return cli_usage_error(
+			"run",
+			"--security-opt \"%s\": expected no-new-privileges[=true|false] "
+			"or seccomp=unconfined",
+			arg);
+	return 0;
+}
+
+/* What was asked, for the record (config.json). */
+static char *config_json(const struct run_flags *f, const char *image, const struct spec *sp)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *argv = json_object_new_array(), *env = json_object_new_array();
+
+	for (size_t i = 0; i < sp->n_argv; i++)
+		json_object_array_add(argv, json_object_new_string(sp->argv[i]));
+	for (size_t i = 0; i < sp->n_env; i++)
+		json_object_array_add(env, json_object_new_string(sp->env[i]));
+	json_object_object_add(o, "Image", json_object_new_string(image));
+	json_object_object_add(o, "Cmd", argv);
+	json_object_object_add(o, "Env", env);
+	json_object_object_add(o, "WorkingDir", json_object_new_string(sp->workdir));
+	json_object_object_add(o, "User", json_object_new_string(sp->user ? sp->user : ""));
+	json_object_object_add(o, "Hostname", json_object_new_string(f->hostname));
+	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
+	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+}
+
+static int parse_run(int argc, char **argv, struct run_flags *f)
+{
+	static const struct cli_opt opts[] = {
+		{ "rm", 'R' + 256, NULL, "Remove the container when it exits" },
+		{ "name", 'N' + 256, "NAME", "Name the container" },
+		{ "env", 'e', "KEY[=VALUE]",
+		  "Set an environment variable (KEY alone: the host's)" },
+		{ "env-file", 'E' + 256, "FILE", "Read environment variables from a file" },
+		{ "workdir", 'w', "DIR", "Working directory inside the container" },
+		{ "user", 'u', "USER[:GROUP]", "User (name or uid) and group to run as" },
+		{ "entrypoint", 'P' + 256, "CMD", "Override the image's entrypoint" },
+		{ "hostname", 'h', "NAME", "Container host name" },
+		{ "interactive", 'i', NULL, "Keep stdin open" },
+		{ "init", 'I' + 256, NULL, "Run a tiny init as pid 1 (reaps, forwards signals)" },
+		{ "read-only", 'O' + 256, NULL, "Mount the root filesystem read-only" },
+		{ "tmpfs", 'T' + 256, "PATH[:OPTS]", "Mount a tmpfs" },
+		{ "cap-add", 'A' + 256, "CAP", "Add a capability (or ALL)" },
+		{ "cap-drop", 'D' + 256, "CAP", "Drop a capability (or ALL)" },
+		{ "security-opt", 'S' + 256, "OPT",
+		  "no-new-privileges[=false], seccomp=unconfined" },
+		{ "network", 'n' + 256, "MODE", "none (own loopback only) or host" },
+		{ 0 },
+	};
+	int c;
+
+	f->nnp = f->seccomp = true;
+	/* options end at the image: what follows is the container's */
+	setenv("POSIXLY_CORRECT", "1", 1);
+	while ((c = cli_getopt(argc, argv, "run", "run [OPTIONS] IMAGE [COMMAND [ARG...]]",
+			       opts)) != -1) {
+		switch (c) {
+		case 'R' + 256: f->rm = true; break;
+		case 'N' + 256: f->name = optarg; break;
+		case 'e': push(&f->sf.env, &f->sf.n_env, optarg); break;
+		case 'E' + 256: push(&f->sf.env_files, &f->sf.n_env_files, optarg); break;
+		case 'w': f->sf.workdir = optarg; break;
+		case 'u': f->sf.user = optarg; break;
+		case 'P' + 256: f->sf.entrypoint = optarg; break;
+		case 'h': f->hostname = xstrdup(optarg); break;
+		case 'i': f->interactive = true; break;
+		case 'I' + 256: f->init = true; break;
+		case 'O' + 256: f->read_only = true; break;
+		case 'T' + 256: push(&f->tmpfs, &f->n_tmpfs, optarg); break;
+		case 'A' + 256: push(&f->cap_add, &f->n_cap_add, optarg); break;
+		case 'D' + 256: push(&f->cap_drop, &f->n_cap_drop, optarg); break;
+		case 'S' + 256:
+			if (security_opt(f, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'n' + 256: f->network = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	unsetenv("POSIXLY_CORRECT");
+	if (optind >= argc)
+		return cli_usage_error("run", "an IMAGE is required");
+	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
+		return cli_usage_error(
+			"run",
+			"--network %s: this berth has \"none\" and \"host\" (slirp4netns "
+			"networks are not built yet)",
+			f->network);
+	if (f->name && (!*f->name || strchr(f->name, '/') || strlen(f->name) > 128))
+		return cli_usage_error("run", "--name \"%s\": a name is 1-128 characters, no '/'",
+				       f->name);
+	return 0;
+}
+
+static void run_flags_free(struct run_flags *f)
+{
+	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop, f->tmpfs };
+	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
+		strv_free(vs[i]);
+	free(f->hostname);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_flags f = { 0 };
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_json_ struct json_object *cfg = NULL;
+	_cleanup_free_ char *lower = NULL, *cj = NULL, *dir = NULL;
+	char image_id[DIGEST_STR_LEN + 1], id[CONTAINER_ID_LEN + 1];
+	struct spec sp = { 0 };
+	uint64_t caps;
+	int r, status = 0;
+
+	if ((r = parse_run(argc, argv, &f)) != 0) {
+		run_flags_free(&f);
+		return r;
+	}
+	f.sf.cmd = argv + optind + 1;
+	f.sf.n_cmd = (size_t)(argc - optind - 1);
+	if ((r = cli_open_store(&s)) != 0)
+		goto out;
+	r = 1;
+	if (caps_compute(f.cap_add, f.n_cap_add, f.cap_drop, f.n_cap_drop, &caps, &err) < 0 ||
+	    image_resolve(s, argv[optind], image_id, &err) < 0 ||
+	    !(cfg = image_config(s, image_id, &err)) ||
+	    mount_lowerdir(s, image_id, &lower, &err) < 0)
+		goto fail;
+	/* the hostname defaults to the ID's start, so it is known before */
+	char hostpart[13];
+	if (!f.hostname) {
+		unsigned char b[6];
+		FILE *u = fopen("/dev/urandom", "re");
+		if (!u || fread(b, 1, sizeof(b), u) != sizeof(b)) {
+			if (u)
+				fclose(u);
+			berth_error_set(&err, errno, "/dev/urandom");
+			goto fail;
+		}
+		fclose(u);
+		for (int i = 0; i < 6; i++)
+			snprintf(hostpart + 2 * i, 3, "%02x", b[i]);
+		f.hostname = xstrdup(hostpart);
+	}
+	f.sf.hostname = f.hostname;
+	if (spec_resolve(&f.sf, cfg, &sp, &err) < 0)
+		goto fail;
+	cj = config_json(&f, image_id, &sp);
+	struct container_new cn = {
+		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
+	};
+	if (container_create(s, &cn, id, &err) < 0)
+		goto fail;
+	dir = xasprintf("%s/containers/%s", s->root, id);
+	struct launch_spec ls = {
+		.dir = dir,
+		.lowerdir = lower,
+		.argv = sp.argv,
+		.env = sp.env,
+		.workdir = sp.workdir,
+		.user = sp.user,
+		.hostname = f.hostname,
+		.caps = caps,
+		.read_only = f.read_only,
+		.init = f.init,
+		.no_new_privs = f.nnp,
+		.seccomp = f.seccomp,
+		.own_netns = !f.network || strcmp(f.network, "host") != 0,
+		.interactive = f.interactive,
+		.tmpfs = f.tmpfs,
+		.n_tmpfs = f.n_tmpfs,
+	};
+	container_set_state(s, id, "running", 0, &err);
+	berth_error_clear(&err);
+	/* the store lock is not held while the container runs */
+	store_unlock(s);
+	if (launch_run(&ls, &status, &err) < 0) {
+		_cleanup_free_ char *t = berth_error_text(&err);
+		fprintf(stderr, "berth: %s\n", t);
+		berth_error_clear(&err);
+	}
+	if (f.rm) {
+		if (container_remove(s, id, &err) < 0)
+			cli_fail(&err);
+	} else {
+		container_set_state(s, id, "exited", status, &err);
+		berth_error_clear(&err);
+	}
+	r = status;
+	goto out;
+fail:
+	r = cli_fail(&err);
+	if (r == 1)
+		r = EXIT_USAGE; /* docker: the container never ran */
+out:
+	spec_clear(&sp);
+	run_flags_free(&f);
+	return r;
+}
+
+/* docker's wording: "3 seconds", "About a minute", "2 hours" */
+static void duration(int64_t when, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - when;
+
+	if (d < 1)
+		snprintf(buf, len, "Less than a second");
+	else if (d < 60)
+		snprintf(buf, len, "%lld seconds", (long long)d);
+	else if (d < 120)
+		snprintf(buf, len, "About a minute");
+	else if (d < 3600)
+		snprintf(buf, len, "%lld minutes", (long long)(d / 60));
+	else if (d < 7200)
+		snprintf(buf, len, "About an hour");
+	else if (d < 172800)
+		snprintf(buf, len, "%lld hours", (long long)(d / 3600));
+	else
+		snprintf(buf, len, "%lld days", (long long)(d / 86400));
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "all", 'a', NULL, "Show every container (default: running ones)" },
+		{ "quiet", 'q', NULL, "Only IDs" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	bool all = false, quiet = false;
+	char **ids = NULL;
+	size_t n;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "ps", "ps [-a] [-q]", opts)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'q')
+			quiet = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error("ps", "unexpected argument \"%s\"", argv[optind]);
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_list(s, &ids, &n, &err) < 0) {
+		strv_free(ids);
+		return cli_fail(&err);
+	}
+	if (!quiet)
+		printf("%-12s  %-24s  %-28s  %s\n", "CONTAINER ID", "STATUS", "NAMES", "IMAGE");
+	for (size_t i = 0; i < n; i++) {
+		struct container_state st;
+		char when[64], status[96];
+		container_get_state(s, ids[i], &st);
+		bool running = strcmp(st.status, "running") == 0;
+		if (!all && !running)
+			continue;
+		if (quiet) {
+			printf("%.12s\n", ids[i]);
+			continue;
+		}
+		_cleanup_free_ char *name = container_name(s, ids[i]);
+		duration(st.when, when, sizeof(when));
+		if (running)
+			snprintf(status, sizeof(status), "Up %s", when);
+		else if (!strcmp(st.status, "exited"))
+			snprintf(status, sizeof(status), "Exited (%d) %s ago", st.exit_code, when);
+		else
+			snprintf(status, sizeof(status), "Created");
+		_cleanup_free_ char *image = NULL;
+		_cleanup_free_ char *p = xasprintf("containers/%s/image", ids[i]);
+		if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
+			berth_error_clear(&err);
+		printf("%.12s  %-24s  %-28s  %.19s\n", ids[i], status, name ? name : "",
+		       image ? image : "");
+	}
+	strv_free(ids);
+	return 0;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "force", 'f', NULL, "Remove running containers too" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	bool force = false;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] CONTAINER...", opts)) != -1) {
+		if (c == 'f')
+			force = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cli_usage_error("rm", "a CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	for (int i = optind; i < argc; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		struct container_state st;
+		if (container_resolve(s, argv[i], id, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		container_get_state(s, id, &st);
+		if (!force && !strcmp(st.status, "running")) {
+			berth_error_set(&err, EBUSY, "container %s is running: stop it or use -f",
+					argv[i]);
+			r = cli_fail(&err);
+			continue;
+		}
+		if (container_remove(s, id, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return r;
+}

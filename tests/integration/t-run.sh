@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth run: rootless containers end to end. The command, environment,
+# working directory and user from the image and the flags; the isolation
+# (namespaces, capabilities, no_new_privs, seccomp, masked and read-only
+# paths, no leaked descriptors); exit codes; --rm, names, ps, rm; nothing
+# left behind. A static probe (tests/probe) reports from inside.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+require_fuse
+if ! as_user unshare -U true 2>/dev/null; then
+	skip "the test user cannot make a user namespace"
+	finish
+	exit
+fi
+
+# an image of the busybox fixture plus the probe, made by `berth import`
+probe_src=${BERTH_PROBE:-$SRCDIR/build/tests/probe}
+mkdir -p "$T/probe-root"
+cp "$probe_src" "$T/probe-root/probe" && chmod 0755 "$T/probe-root/probe"
+printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' >"$T/probe-root/passwd"
+tar -C "$T/probe-root" -cf "$T/probe.tar" --owner=0 --group=0 probe
+chmod 0644 "$T/probe.tar"
+run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
+export -f run
+
+check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
+check "import the probe image" -- berth import "$T/probe.tar" localhost/probe
+bb=localhost/bb:latest
+
+# the command, its output and its status
+check "run prints the command's output" -- bash -c "test \"\$(run --rm $bb echo hello)\" = hello"
+check "the command's exit code is run's" -- bash -c "run --rm $bb sh -c 'exit 7'; test \$? = 7"
+check "a signal's death is 128+N (pid 1 ignores kill -9 from inside: --init)" -- bash -c "run --rm --init $bb sh -c 'kill -9 \$\$'; test \$? = 137"
+check "a missing command is 127, with the error" -- expect_fail "nosuchcmd" run --rm $bb nosuchcmd
+check "... and the status is 127" -- bash -c "run --rm $bb nosuchcmd 2>/dev/null; test \$? = 127"
+check "an unknown image is 125" -- bash -c "run --rm localhost/nope true 2>/dev/null; test \$? = 125"
+check "a bad flag is a usage error" -- expect_fail "--network" run --network bogus $bb true
+
+# environment, working directory, user, hostname
+check "-e and --env-file over the image's Env" -- bash -c "
+	printf '# comment\n\nFROMFILE=yes\nOVER=file\n' >'$T/env' && chmod 0644 '$T/env'
+	out=\$(run --rm -e OVER=flag --env-file '$T/env' -e ONLY=1 localhost/probe /probe env)
+	echo \"\$out\" | grep -qx FROMFILE=yes && echo \"\$out\" | grep -qx OVER=flag &&
+	echo \"\$out\" | grep -qx ONLY=1 && echo \"\$out\" | grep -q '^PATH=/' &&
+	echo \"\$out\" | grep -qx HOME=/"
+check "-e KEY takes the host's value" -- bash -c "test \"\$(run --rm -e LC_ALL $bb sh -c 'echo \$LC_ALL')\" = C.UTF-8"
+check "-w sets (and makes) the working directory" -- bash -c "test \"\$(run --rm -w /a/b $bb pwd)\" = /a/b"
+check "--hostname" -- bash -c "test \"\$(run --rm --hostname box $bb hostname)\" = box"
+check "--entrypoint replaces the command's start" -- bash -c "test \"\$(run --rm --entrypoint /bin/echo $bb hi)\" = hi"
+check "root in the container by default" -- bash -c "run --rm localhost/probe /probe ids | grep -qx 'uid 0'"
+if as_user grep -q "^$(as_user id -un):" /etc/subuid; then
+	check "-u 1000:1000 switches user (subuid range)" -- bash -c "run --rm -u 1000:1000 localhost/probe /probe ids | grep -qx 'uid 1000'"
+	check "... and a non-root user has no capabilities" -- bash -c "run --rm -u 1000 localhost/probe /probe status | grep -qx 'CapEff 0000000000000000'"
+	check "... and cannot write root's files (default_permissions)" -- bash -c "! run --rm -u 1000 $bb touch /etc/passwd 2>/dev/null"
+else
+	check "-u 1000 without a subuid range says why it cannot" -- expect_fail "subuid" run --rm -u 1000 $bb true
+	check "... and warns about the single-id mapping" -- bash -c "run --rm $bb true 2>&1 | grep -q 'single-id mapping'"
+fi
+check "an unknown user name is an error naming the image's passwd" -- expect_fail "/etc/passwd" run --rm -u nobody-here $bb true
+
+# isolation
+check "docker's default capability set" -- bash -c "run --rm localhost/probe /probe status | grep -qx 'CapEff 00000000a80425fb'"
+check "--cap-drop ALL --cap-add NET_BIND_SERVICE" -- bash -c "run --rm --cap-drop ALL --cap-add NET_BIND_SERVICE localhost/probe /probe status | grep -qx 'CapBnd 0000000000000400'"
+check "an unknown capability is refused" -- expect_fail "capability" run --rm --cap-add NOPE $bb true
+check "no_new_privs and seccomp filter on" -- bash -c "out=\$(run --rm localhost/probe /probe status); echo \"\$out\" | grep -qx 'NoNewPrivs 1' && echo \"\$out\" | grep -qx 'Seccomp 2'"
+check "refused syscalls fail with EPERM (mount, unshare, keyctl, TIOCSTI, ptrace)" -- bash -c "
+	out=\$(run --rm localhost/probe /probe syscalls)
+	for c in mount unshare keyctl tiocsti ptrace; do echo \"\$out\" | grep -qx \"\$c EPERM\" || exit 1; done
+	echo \"\$out\" | grep -qx 'getpid ok'"
+check "--security-opt seccomp=unconfined lifts the filter" -- bash -c "run --rm --security-opt seccomp=unconfined localhost/probe /probe status | grep -qx 'Seccomp 0'"
+check "masked paths show nothing" -- bash -c "run --rm $bb sh -c 'test ! -s /proc/keys && test -z \"\$(ls /proc/acpi 2>/dev/null)\"'"
+check "/proc/sys is read-only" -- bash -c "run --rm localhost/probe /probe open /proc/sys/kernel/hostname w | grep -Eqx 'open (EROFS|EACCES)'"
+check "/sys is read-only" -- bash -c "run --rm localhost/probe /probe open /sys/kernel/uevent_helper w | grep -Eqx 'open (EROFS|EACCES|ENOENT)'"
+check "no descriptor of berth's reaches the container" -- bash -c "exec 7</dev/null; test -z \"\$(run --rm localhost/probe /probe fds)\""
+check "its own PID namespace: the command is pid 1" -- bash -c "test \"\$(run --rm $bb sh -c 'echo \$\$')\" = 1"
+check "--init: pid 1 is init, not dumpable (no /proc/1/exe)" -- bash -c "run --rm --init localhost/probe /probe open /proc/1/exe r | grep -Eqx 'open (EACCES|EPERM)'"
+check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm $bb ls /sys/class/net)\" = lo"
+check "--read-only root, writable --tmpfs" -- bash -c "run --rm --read-only --tmpfs /scratch $bb sh -c '! touch /x 2>/dev/null && touch /scratch/x'"
+check "the container's writes never reach the image" -- bash -c "run --rm $bb sh -c 'echo changed > /bin/busybox-note; rm /bin/ls' && run --rm $bb sh -c 'test -e /bin/ls && ! test -e /bin/busybox-note'"
+
+# records: names, ps, rm, --rm
+check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
+check "a name is unique" -- expect_fail "in use" run --name keep $bb true
+check "rm removes it" -- bash -c "berth rm keep >/dev/null && ! berth ps -a | grep -q keep"
+check "--rm leaves no record" -- bash -c "before=\$(ls '$BERTH_ROOT/containers' | wc -l); run --rm $bb true; test \"\$(ls '$BERTH_ROOT/containers' | wc -l)\" = \$before"
+check "nothing is left mounted or running" -- bash -c "! grep -q '$BERTH_ROOT' /proc/mounts && ! pgrep -f '[b]erth-fs -f -o lowerdir=$BERTH_ROOT' >/dev/null"
+
+finish
