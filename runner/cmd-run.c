@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +16,20 @@
 
 #include "caps.h"
 #include "cli.h"
+#include "console.h"
 #include "container.h"
 #include "image.h"
 #include "launch.h"
+#include "monitor.h"
 #include "mount.h"
+#include "userns.h"
 #include "spec.h"
 #include "util.h"
 
 struct run_flags {
 	struct spec_flags sf;
 	const char *name, *network;
-	bool rm, init, read_only, interactive, nnp, seccomp;
+	bool rm, init, read_only, interactive, nnp, seccomp, detach, tty;
 	char **cap_add, **cap_drop, **tmpfs;
 	size_t n_cap_add, n_cap_drop, n_tmpfs;
 	char *hostname;
@@ -55,7 +59,8 @@ static int security_opt(struct run_flags *f, const char *arg)
 }
 
 /* What was asked, for the record (config.json). */
-static char *config_json(const struct run_flags *f, const char *image, const struct spec *sp)
+static char *config_json(const struct run_flags *f, const char *image, const struct spec *sp,
+			 uint64_t caps)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	struct json_object *argv = json_object_new_array(), *env = json_object_new_array();
@@ -70,6 +75,11 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "WorkingDir", json_object_new_string(sp->workdir));
 	json_object_object_add(o, "User", json_object_new_string(sp->user ? sp->user : ""));
 	json_object_object_add(o, "Hostname", json_object_new_string(f->hostname));
+	/* what exec needs to give its processes the same confinement */
+	_cleanup_free_ char *capstr = xasprintf("%016llx", (unsigned long long)caps);
+	json_object_object_add(o, "Caps", json_object_new_string(capstr));
+	json_object_object_add(o, "NoNewPrivileges", json_object_new_boolean(f->nnp));
+	json_object_object_add(o, "Seccomp", json_object_new_boolean(f->seccomp));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
@@ -77,6 +87,7 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 static int parse_run(int argc, char **argv, struct run_flags *f)
 {
 	static const struct cli_opt opts[] = {
+		{ "detach", 'd', NULL, "Run in the background and print the container's ID" },
 		{ "rm", 'R' + 256, NULL, "Remove the container when it exits" },
 		{ "name", 'N' + 256, "NAME", "Name the container" },
 		{ "env", 'e', "KEY[=VALUE]",
@@ -87,6 +98,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 		{ "entrypoint", 'P' + 256, "CMD", "Override the image's entrypoint" },
 		{ "hostname", 'h', "NAME", "Container host name" },
 		{ "interactive", 'i', NULL, "Keep stdin open" },
+		{ "tty", 't', NULL, "Give the container a terminal" },
 		{ "init", 'I' + 256, NULL, "Run a tiny init as pid 1 (reaps, forwards signals)" },
 		{ "read-only", 'O' + 256, NULL, "Mount the root filesystem read-only" },
 		{ "tmpfs", 'T' + 256, "PATH[:OPTS]", "Mount a tmpfs" },
@@ -105,6 +117,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 	while ((c = cli_getopt(argc, argv, "run", "run [OPTIONS] IMAGE [COMMAND [ARG...]]",
 			       opts)) != -1) {
 		switch (c) {
+		case 'd': f->detach = true; break;
 		case 'R' + 256: f->rm = true; break;
 		case 'N' + 256: f->name = optarg; break;
 		case 'e': push(&f->sf.env, &f->sf.n_env, optarg); break;
@@ -114,6 +127,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 		case 'P' + 256: f->sf.entrypoint = optarg; break;
 		case 'h': f->hostname = xstrdup(optarg); break;
 		case 'i': f->interactive = true; break;
+		case 't': f->tty = true; break;
 		case 'I' + 256: f->init = true; break;
 		case 'O' + 256: f->read_only = true; break;
 		case 'T' + 256: push(&f->tmpfs, &f->n_tmpfs, optarg); break;
@@ -193,9 +207,10 @@ int cmd_run(int argc, char **argv)
 		f.hostname = xstrdup(hostpart);
 	}
 	f.sf.hostname = f.hostname;
+	f.sf.tty = f.tty;
 	if (spec_resolve(&f.sf, cfg, &sp, &err) < 0)
 		goto fail;
-	cj = config_json(&f, image_id, &sp);
+	cj = config_json(&f, image_id, &sp, caps);
 	struct container_new cn = {
 		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
 	};
@@ -217,17 +232,44 @@ int cmd_run(int argc, char **argv)
 		.seccomp = f.seccomp,
 		.own_netns = !f.network || strcmp(f.network, "host") != 0,
 		.interactive = f.interactive,
+		.tty = f.tty,
 		.tmpfs = f.tmpfs,
 		.n_tmpfs = f.n_tmpfs,
 	};
-	container_set_state(s, id, "running", 0, &err);
-	berth_error_clear(&err);
+	struct userns_map m;
+	userns_plan(&m);
+	if (!m.ranged)
+		fprintf(stderr, "berth: warning: no subuid/subgid range for this user (or no "
+				"newuidmap): single-id mapping, the container has only root and "
+				"cannot switch to other users (see berth info)\n");
 	/* the store lock is not held while the container runs */
 	store_unlock(s);
-	if (launch_run(&ls, &status, &err) < 0) {
+	if (f.detach) {
+		struct monitor_args ma = { .root = s->root, .id = id, .ls = &ls, .rm = f.rm };
+		if (monitor_detach(&ma, &status, &err) < 0) {
+			r = status ? status : EXIT_USAGE;
+			cli_fail(&err);
+			goto out;
+		}
+		printf("%s\n", id);
+		r = 0;
+		goto out;
+	}
+	/* attached, this process is the container's monitor */
+	pid_t holder;
+	if (launch_start(&ls, &holder, &status, &err) < 0) {
 		_cleanup_free_ char *t = berth_error_text(&err);
 		fprintf(stderr, "berth: %s\n", t);
 		berth_error_clear(&err);
+	} else {
+		if (container_set_pids(s, id, holder, getpid(), &err) == 0)
+			container_set_state(s, id, "running", 0, &err);
+		berth_error_clear(&err);
+		if (launch_console >= 0) {
+			console_relay(launch_console, f.interactive);
+			close(launch_console);
+		}
+		status = launch_wait(holder);
 	}
 	if (f.rm) {
 		if (container_remove(s, id, &err) < 0)
@@ -300,10 +342,11 @@ int cmd_ps(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	if (!quiet)
-		printf("%-12s  %-24s  %-28s  %s\n", "CONTAINER ID", "STATUS", "NAMES", "IMAGE");
+		printf("%-12s  %-36s  %-20s  %s\n", "CONTAINER ID", "STATUS", "NAMES", "IMAGE");
 	for (size_t i = 0; i < n; i++) {
 		struct container_state st;
 		char when[64], status[96];
+		container_check(s, ids[i]);
 		container_get_state(s, ids[i], &st);
 		bool running = strcmp(st.status, "running") == 0;
 		if (!all && !running)
@@ -324,7 +367,7 @@ int cmd_ps(int argc, char **argv)
 		_cleanup_free_ char *p = xasprintf("containers/%s/image", ids[i]);
 		if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
 			berth_error_clear(&err);
-		printf("%.12s  %-24s  %-28s  %.19s\n", ids[i], status, name ? name : "",
+		printf("%.12s  %-36s  %-20s  %.19s\n", ids[i], status, name ? name : "",
 		       image ? image : "");
 	}
 	strv_free(ids);
@@ -354,17 +397,21 @@ int cmd_rm(int argc, char **argv)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		char id[CONTAINER_ID_LEN + 1];
-		struct container_state st;
 		if (container_resolve(s, argv[i], id, &err) < 0) {
 			r = cli_fail(&err);
 			continue;
 		}
-		container_get_state(s, id, &st);
-		if (!force && !strcmp(st.status, "running")) {
-			berth_error_set(&err, EBUSY, "container %s is running: stop it or use -f",
-					argv[i]);
-			r = cli_fail(&err);
-			continue;
+		if (container_running(s, id)) {
+			pid_t holder = container_holder(s, id);
+			if (!force || holder == 0) {
+				berth_error_set(&err, EBUSY, "container %s is running: stop it%s",
+						argv[i],
+						holder ? " or use -f" : " (its run is attached)");
+				r = cli_fail(&err);
+				continue;
+			}
+			kill(holder, launch_kill_signal());
+			container_wait_exit(s, id, 10000);
 		}
 		if (container_remove(s, id, &err) < 0) {
 			r = cli_fail(&err);

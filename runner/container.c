@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -231,4 +232,95 @@ int container_remove(struct store *s, const char *id, struct berth_error *err)
 	if (rm_rf_at(cfd, id, err) < 0)
 		return berth_error_wrap(err, "removing container %.12s", id);
 	return 0;
+}
+
+/* The start time of a process (clock ticks since boot): with the pid, it
+ * names one process, not whichever reuses the number later. */
+static unsigned long long proc_starttime(pid_t pid)
+{
+	_cleanup_free_ char *p = xasprintf("/proc/%d/stat", (int)pid), *buf = NULL;
+	struct berth_error err = { 0 };
+	unsigned long long t = 0;
+
+	if (read_file_at(AT_FDCWD, p, 4096, &buf, NULL, &err) < 0) {
+		berth_error_clear(&err);
+		return 0;
+	}
+	/* after the command name in parentheses: the state (a zombie has
+	 * ended, whoever fails to reap it), and field 22, the start */
+	char *q = strrchr(buf, ')');
+	if (q && q[1] == ' ' && (q[2] == 'Z' || q[2] == 'X'))
+		return 0;
+	for (int field = 2; q && *q && field < 22; q++)
+		if (*q == ' ')
+			field++;
+	if (q)
+		t = strtoull(q, NULL, 10);
+	return t;
+}
+
+int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
+		       struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err);
+	_cleanup_free_ char *p = xasprintf("%s/pid", id);
+	_cleanup_free_ char *t =
+		xasprintf("%d %d %llu\n", (int)holder, (int)monitor, proc_starttime(monitor));
+
+	if (cfd < 0)
+		return -1;
+	return write_file_atomic(cfd, p, t, strlen(t), 0644, err);
+}
+
+pid_t container_holder(struct store *s, const char *id)
+{
+	_cleanup_close_ int cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *t = cfd < 0 ? NULL : read_small(cfd, id, "pid");
+	int holder = 0, monitor = 0;
+	unsigned long long start = 0;
+
+	if (!t || sscanf(t, "%d %d %llu", &holder, &monitor, &start) != 3 || holder <= 0)
+		return 0;
+	/* the monitor still the one that wrote the file: the container lives */
+	if (monitor <= 0 || proc_starttime(monitor) != start)
+		return 0;
+	return holder;
+}
+
+void container_check(struct store *s, const char *id)
+{
+	struct container_state st;
+	struct berth_error err = { 0 };
+
+	container_get_state(s, id, &st);
+	/* "running" without a live monitor: it was killed; its namespaces
+	 * and berth-fs went with the holder (parent-death signals) */
+	if (strcmp(st.status, "running") == 0 && container_holder(s, id) == 0) {
+		_cleanup_close_ int cfd = containers_dir(s, &err);
+		_cleanup_free_ char *pidf = xasprintf("%s/pid", id);
+		if (cfd >= 0 && faccessat(cfd, pidf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			container_set_state(s, id, "exited", 137, &err);
+	}
+	berth_error_clear(&err);
+}
+
+bool container_running(struct store *s, const char *id)
+{
+	struct container_state st;
+
+	container_check(s, id);
+	container_get_state(s, id, &st);
+	return strcmp(st.status, "running") == 0;
+}
+
+bool container_wait_exit(struct store *s, const char *id, long ms)
+{
+	struct timespec ts = { 0, 20000000 };
+
+	for (long waited = 0; container_running(s, id); waited += 20) {
+		if (ms >= 0 && waited >= ms)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
 }

@@ -5,8 +5,10 @@
 #ifndef BERTH_CONTAINER_H
 #define BERTH_CONTAINER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store.h"
 
@@ -35,5 +37,15 @@ int container_set_state(struct store *s, const char *id, const char *status, int
 			struct berth_error *err);
 int container_get_state(struct store *s, const char *id, struct container_state *st);
 int container_remove(struct store *s, const char *id, struct berth_error *err);
+/* The process signals go to (launch.h), recorded by the monitor with its
+ * own pid and start time; 0 when the monitor is gone. */
+int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
+		       struct berth_error *err);
+pid_t container_holder(struct store *s, const char *id);
+/* A detached container whose monitor died is marked exited (137). */
+void container_check(struct store *s, const char *id);
+bool container_running(struct store *s, const char *id);
+/* Until it is no longer running, at most ms (<0: for ever); true if so. */
+bool container_wait_exit(struct store *s, const char *id, long ms);
 
 #endif

@@ -37,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,18 +63,32 @@ struct child_msg {
 
 static volatile sig_atomic_t forward_to;
 
+/* Who forwards: the CLI or monitor to the holder, the holder to pid 1.
+ * SIGKILL cannot be caught, so `kill`/`stop` send launch_kill_signal()
+ * instead, passed on as is and turned into SIGKILL for pid 1 by the
+ * holder, which then still waits for the end and unmounts cleanly. */
+static volatile sig_atomic_t forward_kills;
+
+int launch_kill_signal(void)
+{
+	return SIGRTMIN + 1;
+}
+
 static void forward_signal(int sig)
 {
 	if (forward_to > 0)
-		kill((pid_t)forward_to, sig);
+		kill((pid_t)forward_to,
+		     forward_kills && sig == launch_kill_signal() ? SIGKILL : sig);
 }
 
-static void forward_signals(pid_t pid)
+static void forward_signals(pid_t pid, bool to_init)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	const int sigs[] = { SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT,
+			     SIGUSR1, SIGUSR2, SIGWINCH, launch_kill_signal() };
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 
 	forward_to = pid;
+	forward_kills = to_init;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
@@ -100,6 +115,82 @@ static int wait_status(pid_t pid)
 		if (errno != EINTR)
 			return EXIT_SETUP;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- the terminal (-t) ---- */
+
+/* The child's end of the socket the terminal's master goes back through
+ * (inherited down to the command, closed by its exec); -1 without -t. */
+static int console_sock = -1;
+int launch_console = -1;
+
+/* In the command's process, inside the container: a terminal of the
+ * container's devpts as its controlling terminal and stdio; the master
+ * goes to berth. */
+static int make_console(struct berth_error *err)
+{
+	char name[64];
+	int master, slave;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 'c';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+		return berth_error_set(err, errno, "a terminal in the container (/dev/ptmx)");
+	slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return berth_error_set(err, errno, "%s", name);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return berth_error_set(err, errno, "making %s the controlling terminal", name);
+	dup2(slave, 0);
+	dup2(slave, 1);
+	dup2(slave, 2);
+	if (slave > 2)
+		close(slave);
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c)
+		return berth_error_set(err, EINVAL, "passing the terminal to berth");
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(console_sock, &msg, 0) < 0)
+		return berth_error_set(err, errno, "passing the terminal to berth");
+	close(master);
+	close(console_sock);
+	return 0;
+}
+
+static int receive_console(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }
 
 /* ---- the command: user, capabilities, confinement, exec ---- */
@@ -196,6 +287,8 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	char **env;
 	int code = EXIT_SETUP;
 
+	if (s->tty && make_console(&err) < 0)
+		child_fail(errfd, code, &err);
 	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);
 	/* groups and ids while the capabilities to change them are there;
@@ -442,7 +535,14 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	if (init == 0)
 		container_init(s, errfd);
 	close(errfd);
-	forward_signals(init);
+	/* for exec: the host pid of the container's pid 1 */
+	_cleanup_free_ char *initpid = xasprintf("%d\n", (int)init);
+	_cleanup_close_ int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct berth_error werr = { 0 };
+	if (dirfd < 0 ||
+	    write_file_atomic(dirfd, "init.pid", initpid, strlen(initpid), 0644, &werr) < 0)
+		berth_error_clear(&werr); /* exec will say the container is not running */
+	forward_signals(init, true);
 	status = wait_status(init);
 	forward_to = 0;
 	stop_berth_fs(s, fs_pid);
@@ -451,7 +551,7 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 
 /* ---- the parent ---- */
 
-int launch_run(const struct launch_spec *s, int *status, struct berth_error *err)
+int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
 	int to_child[2], from_child[2], errp[2];
 	struct userns_map m;
@@ -461,12 +561,12 @@ int launch_run(const struct launch_spec *s, int *status, struct berth_error *err
 	ssize_t n;
 
 	userns_plan(&m);
-	if (!m.ranged)
-		fprintf(stderr, "berth: warning: no subuid/subgid range for this user (or no "
-				"newuidmap): single-id mapping, the container has only root and "
-				"cannot switch to other users (see berth info)\n");
+	int cons[2] = { -1, -1 };
+
+	launch_console = -1;
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
-	    pipe2(errp, O_CLOEXEC) < 0)
+	    pipe2(errp, O_CLOEXEC) < 0 ||
+	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
@@ -476,6 +576,10 @@ int launch_run(const struct launch_spec *s, int *status, struct berth_error *err
 		close(to_child[1]);
 		close(from_child[0]);
 		close(errp[0]);
+		if (s->tty) {
+			close(cons[0]);
+			console_sock = cons[1];
+		}
 		if (!s->interactive) {
 			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			if (null >= 0 && null != 0) {
@@ -488,10 +592,13 @@ int launch_run(const struct launch_spec *s, int *status, struct berth_error *err
 	close(to_child[0]);
 	close(from_child[1]);
 	close(errp[1]);
-	forward_signals(pid);
+	if (s->tty)
+		close(cons[1]);
+	forward_signals(pid, false);
 	if (read(from_child[0], &c, 1) != 1 || userns_apply(pid, &m, err) < 0) {
 		kill(pid, SIGKILL);
-		wait_status(pid);
+		*status = wait_status(pid);
+		forward_to = 0;
 		close(to_child[1]);
 		close(from_child[0]);
 		close(errp[0]);
@@ -504,6 +611,125 @@ int launch_run(const struct launch_spec *s, int *status, struct berth_error *err
 	}
 	close(to_child[1]);
 	close(from_child[0]);
+	/* the terminal comes before the exec (or never, on a failure) */
+	if (s->tty) {
+		launch_console = receive_console(cons[0]);
+		close(cons[0]);
+	}
+	/* EOF: the command was exec'd (the pipe closes on exec); a message:
+	 * a child failed before */
+	do
+		n = read(errp[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	if (n == (ssize_t)sizeof(msg)) {
+		*status = wait_status(pid);
+		forward_to = 0;
+		msg.text[sizeof(msg.text) - 1] = '\0';
+		if (msg.code)
+			*status = msg.code;
+		return berth_error_set(err, 0, "%s", msg.text);
+	}
+	*pid_out = pid;
+	return 0;
+}
+
+int launch_wait(pid_t pid)
+{
+	int status = wait_status(pid);
+	forward_to = 0;
+	return status;
+}
+
+int launch_run(const struct launch_spec *s, int *status, struct berth_error *err)
+{
+	pid_t pid;
+
+	if (launch_start(s, &pid, status, err) < 0)
+		return -1;
+	*status = launch_wait(pid);
+	return 0;
+}
+
+/* ---- exec: a new process in a running container ---- */
+
+/* In the order that works: the user namespace first (it gives the rights
+ * for the others), the mount namespace last (it moves root and cwd). */
+static const struct {
+	const char *name;
+	int type;
+} exec_ns[] = {
+	{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },	  { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
+	{ "mnt", CLONE_NEWNS },
+};
+
+_noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int errfd)
+{
+	struct berth_error err = { 0 };
+	int fds[ARRAY_SIZE(exec_ns)];
+	pid_t cmd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (size_t i = 0; i < ARRAY_SIZE(exec_ns); i++) {
+		_cleanup_free_ char *p = xasprintf("/proc/%d/ns/%s", (int)init, exec_ns[i].name);
+		if ((fds[i] = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+			berth_error_set(&err, errno, "%s", p);
+			child_fail(errfd, EXIT_SETUP, &err);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(exec_ns); i++) {
+		if (setns(fds[i], exec_ns[i].type) < 0) {
+			berth_error_set(&err, errno, "joining the container's %s namespace",
+					exec_ns[i].name);
+			child_fail(errfd, EXIT_SETUP, &err);
+		}
+		close(fds[i]);
+	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		berth_error_set(&err, errno, "becoming root of the container's user namespace");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* a PID namespace takes effect for children only */
+	cmd = fork();
+	if (cmd < 0) {
+		berth_error_set(&err, errno, "fork");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (cmd == 0)
+		exec_command(s, errfd);
+	close(errfd);
+	forward_signals(cmd, false);
+	_exit(wait_status(cmd));
+}
+
+int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct berth_error *err)
+{
+	struct child_msg msg;
+	int errp[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(errp, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		close(errp[0]);
+		if (!s->interactive) {
+			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (null > 0) {
+				dup2(null, 0);
+				close(null);
+			}
+		}
+		exec_joiner(init, s, errp[1]);
+	}
+	close(errp[1]);
+	forward_signals(pid, false);
 	do
 		n = read(errp[0], &msg, sizeof(msg));
 	while (n < 0 && errno == EINTR);

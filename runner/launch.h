@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -25,6 +26,7 @@ struct launch_spec {
 	const char *hostname;
 	uint64_t caps;
 	bool read_only, init, no_new_privs, seccomp, own_netns, interactive;
+	bool tty; /* a terminal of the container's own devpts (launch_start: *console) */
 	char **tmpfs;
 	size_t n_tmpfs;
 };
@@ -33,5 +35,22 @@ struct launch_spec {
  * command's code, 128+N for signal N, 126/127 when it could not start.
  * Returns -1 with err when the container could not be set up at all. */
 int launch_run(const struct launch_spec *s, int *status, struct berth_error *err);
+/* The same in two steps: start returns once the command runs, with the
+ * pid of the process that stands for the container (signals sent to it
+ * reach the container's pid 1); on failure *status is set as above.
+ * wait returns the status. The caller's SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGUSR1/2 and SIGWINCH are forwarded meanwhile. */
+int launch_start(const struct launch_spec *s, pid_t *pid, int *status, struct berth_error *err);
+/* With s->tty: the terminal's master side, for the caller to relay
+ * (console.c); -1 otherwise. */
+extern int launch_console;
+int launch_wait(pid_t pid);
+/* Run s's command in the running container whose pid 1 is init (host
+ * pid): its namespaces, then the same user switch, capabilities,
+ * no_new_privs and seccomp as the container's command. */
+int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct berth_error *err);
+/* The signal that, sent to that pid, kills the container's pid 1 (the
+ * process itself survives to clean up). */
+int launch_kill_signal(void);
 
 #endif

@@ -15,20 +15,25 @@
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
+	{ "exec", cmd_exec, "Run a command in a running container" },
 	{ "history", cmd_history, "Show the history of an image" },
 	{ "image", cmd_image, "Manage images (ls, rm, prune, tree, ...)" },
 	{ "images", cmd_images, "List images" },
 	{ "import", cmd_import, "Create an image from a rootfs tarball" },
 	{ "info", cmd_info, "Show the store and the kernel features berth uses" },
 	{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
+	{ "kill", cmd_kill, "Send a signal to running containers" },
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
+	{ "logs", cmd_logs, "Show what a detached container wrote" },
 	{ "ps", cmd_ps, "List containers" },
 	{ "rm", cmd_rm, "Remove containers" },
 	{ "rmi", cmd_rmi, "Remove images" },
 	{ "run", cmd_run, "Run a command in a new container" },
 	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
+	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
 	{ "tag", cmd_tag, "Give an image another name" },
 	{ "version", cmd_version, "Show the berth version" },
+	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };
 
 static void usage(FILE *f)

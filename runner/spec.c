@@ -150,6 +150,11 @@ int spec_resolve(const struct spec_flags *f, struct json_object *image_config, s
 		env_set(&out->env, &out->n_env, DEFAULT_PATH);
 	_cleanup_free_ char *hn = xasprintf("HOSTNAME=%s", f->hostname);
 	env_set(&out->env, &out->n_env, hn);
+	bool has_term = false;
+	for (size_t i = 0; i < out->n_env; i++)
+		has_term |= str_has_prefix(out->env[i], "TERM=");
+	if (f->tty && !has_term)
+		env_set(&out->env, &out->n_env, "TERM=xterm");
 	for (size_t i = 0; i < f->n_env_files; i++)
 		if (spec_read_env_file(f->env_files[i], &out->env, &out->n_env, err) < 0)
 			return -1;

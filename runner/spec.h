@@ -7,6 +7,7 @@
 #define BERTH_SPEC_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -20,6 +21,7 @@ struct spec_flags {
 	char **env_files; /* --env-file, in order (read before -e) */
 	size_t n_env_files;
 	const char *workdir, *user, *hostname;
+	bool tty; /* TERM=xterm unless the image or a flag says otherwise */
 };
 
 struct spec {

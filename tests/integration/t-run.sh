@@ -22,7 +22,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n'
 tar -C "$T/probe-root" -cf "$T/probe.tar" --owner=0 --group=0 probe
 chmod 0644 "$T/probe.tar"
 run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
-export -f run
+export -f run expect_fail
 
 check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
 check "import the probe image" -- berth import "$T/probe.tar" localhost/probe
@@ -79,11 +79,42 @@ check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm
 check "--read-only root, writable --tmpfs" -- bash -c "run --rm --read-only --tmpfs /scratch $bb sh -c '! touch /x 2>/dev/null && touch /scratch/x'"
 check "the container's writes never reach the image" -- bash -c "run --rm $bb sh -c 'echo changed > /bin/busybox-note; rm /bin/ls' && run --rm $bb sh -c 'test -e /bin/ls && ! test -e /bin/busybox-note'"
 
+# terminals
+check "-t: a terminal of the container's own devpts, TERM=xterm" -- bash -c "test \"\$(run --rm -t $bb sh -c 'tty; echo \$TERM' | tr -d '\r')\" = \"\$(printf '/dev/pts/0\nxterm')\""
+check "-it: the window size is passed on" -- bash -c "out=\$(as_user script -qec \"stty cols 101 rows 33; env BERTH_FS='$BERTH_FS' '$BERTH' run --rm -it $bb sh -c 'stty size'\" /dev/null | tr -d '\r'); echo \"\$out\" | grep -qx '.*33 101'"
+check "-i -t: input reaches the container's terminal" -- bash -c "echo 'echo from-\$((6*7)); exit 2' | run --rm -i -t $bb sh | tr -d '\r' | grep -qx from-42"
+check "-t exit status" -- bash -c "run --rm -t $bb sh -c 'exit 3' >/dev/null; test \$? = 3"
+
 # records: names, ps, rm, --rm
 check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
 check "a name is unique" -- expect_fail "in use" run --name keep $bb true
 check "rm removes it" -- bash -c "berth rm keep >/dev/null && ! berth ps -a | grep -q keep"
+check "signals and waits on a stopped container are refused or immediate" -- bash -c "run --name done $bb true && ! berth kill done 2>/dev/null && test \"\$(berth wait done)\" = 0 && berth rm done >/dev/null"
 check "--rm leaves no record" -- bash -c "before=\$(ls '$BERTH_ROOT/containers' | wc -l); run --rm $bb true; test \"\$(ls '$BERTH_ROOT/containers' | wc -l)\" = \$before"
+# detached containers: the monitor, logs, stop, kill, wait
+check "run -d prints the ID and returns while the container runs" -- bash -c "id=\$(run -d --name bg $bb sh -c 'echo to-out; echo to-err >&2; sleep 60') && test \${#id} = 64 && berth ps | grep bg | grep -q Up"
+check "logs: stdout and stderr, in their streams" -- bash -c "sleep 0.3; test \"\$(berth logs bg 2>/dev/null)\" = to-out && test \"\$(berth logs bg 2>&1 >/dev/null)\" = to-err"
+check "logs -t: RFC 3339 timestamps" -- bash -c "berth logs -t bg 2>&1 | grep -Eq '^20[0-9-]{8}T[0-9:.]+Z to-out\$'"
+check "stop -t 1: SIGTERM, then SIGKILL (pid 1 ignores TERM): 137" -- bash -c "berth stop -t 1 bg >/dev/null && test \"\$(berth wait bg)\" = 137 && berth ps -a | grep bg | grep -q 'Exited (137)'"
+check "stop of a container that handles SIGTERM: its own status" -- bash -c "run -d --name term $bb sh -c 'trap \"exit 5\" TERM; while :; do sleep 0.1; done' >/dev/null && sleep 0.3 && berth stop term >/dev/null && test \"\$(berth wait term)\" = 5"
+check "kill -s USR1 reaches pid 1" -- bash -c "run -d --name usr $bb sh -c 'trap \"echo got-usr1; exit 0\" USR1; while :; do sleep 0.1; done' >/dev/null && sleep 0.3 && berth kill -s USR1 usr >/dev/null && test \"\$(berth wait usr)\" = 0 && berth logs usr | grep -qx got-usr1"
+check "exec joins a running container: its files, env, PID namespace, confinement" -- bash -c "
+	run -d --name ex -e FOO=bar $bb sh -c 'echo hi > /tmp/marker; sleep 60' >/dev/null && sleep 0.3 &&
+	test \"\$(berth exec ex sh -c 'cat /tmp/marker; echo \$FOO \$\$')\" = \"\$(printf 'hi\nbar 2')\" &&
+	berth exec ex grep -qx 'NoNewPrivs:.1' /proc/self/status &&
+	berth exec ex grep -qx 'CapEff:.00000000a80425fb' /proc/self/status &&
+	berth exec ex grep -qx 'Seccomp:.2' /proc/self/status"
+check "exec -w -e, and its command's status" -- bash -c "test \"\$(berth exec -w /tmp -e X=1 ex sh -c 'echo \$PWD \$X')\" = '/tmp 1' && { berth exec ex sh -c 'exit 4'; test \$? = 4; }"
+check "exec of a missing command is 127" -- bash -c "berth exec ex nosuch 2>/dev/null; test \$? = 127"
+check "exec into a stopped container is refused" -- bash -c "berth rm -f ex >/dev/null && run --name stopped $bb true && expect_fail 'not running' berth exec stopped true && berth rm stopped >/dev/null"
+check "rm refuses a running container, rm -f kills it" -- bash -c "run -d --name busy $bb sleep 60 >/dev/null && ! berth rm busy 2>/dev/null && berth rm -f busy >/dev/null && ! berth ps -a | grep -q busy"
+check "run -d --rm: gone once it ends" -- bash -c "run -d --rm --name gone $bb true >/dev/null; for i in \$(seq 50); do berth ps -a | grep -q gone || exit 0; sleep 0.1; done; exit 1"
+check "a killed monitor: the next ps marks the container exited, nothing left" -- bash -c "
+	run -d --name orphan $bb sleep 60 >/dev/null && sleep 0.2
+	dir=\$(dirname \$(grep -lx orphan '$BERTH_ROOT'/containers/*/name))
+	read -r holder mon start <\$dir/pid && kill -9 \$mon
+	for i in \$(seq 50); do pgrep -f '[b]erth-fs -f -o lowerdir=$BERTH_ROOT' >/dev/null || break; sleep 0.1; done
+	berth ps -a | grep orphan | grep -q 'Exited (137)' && ! grep -q \$dir/rootfs /proc/mounts"
 check "nothing is left mounted or running" -- bash -c "! grep -q '$BERTH_ROOT' /proc/mounts && ! pgrep -f '[b]erth-fs -f -o lowerdir=$BERTH_ROOT' >/dev/null"
 
 finish

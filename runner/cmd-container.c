@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-container.c: the verbs on a container that exists: `stop`, `kill`,
+ * `wait` and `logs`. Signals go to the process that stands for the
+ * container (launch.h), which passes them to its pid 1; the state and the
+ * log are the monitor's files (monitor.c, container.c).
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "container.h"
+#include "image.h"
+#include "spec.h"
+#include "launch.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP }, { "WINCH", SIGWINCH },
+};
+
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (strcasecmp(s, signals[i].name) == 0)
+			return signals[i].sig;
+	return -1;
+}
+
+static int signal_container(struct store *s, const char *ref, int sig, char *id,
+			    struct berth_error *err)
+{
+	pid_t holder;
+
+	if (container_resolve(s, ref, id, err) < 0)
+		return -1;
+	if (!container_running(s, id) || (holder = container_holder(s, id)) == 0)
+		return berth_error_set(err, 0, "container %s is not running", ref);
+	if (kill(holder, sig == SIGKILL ? launch_kill_signal() : sig) < 0)
+		return berth_error_set(err, errno, "signalling container %s", ref);
+	return 0;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "signal", 's', "SIG", "The signal (name or number; default KILL)" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	int c, sig = SIGKILL, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "kill", "kill [-s SIG] CONTAINER...", opts)) != -1) {
+		if (c != 's')
+			return EXIT_USAGE;
+		if ((sig = parse_signal(optarg)) < 0)
+			return cli_usage_error("kill", "-s %s: not a signal", optarg);
+	}
+	if (optind >= argc)
+		return cli_usage_error("kill", "a CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	for (int i = optind; i < argc; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		if (signal_container(s, argv[i], sig, id, &err) < 0)
+			r = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return r;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "time", 't', "SECONDS",
+		  "Wait this long after SIGTERM before SIGKILL (default 10)" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	long secs = 10;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "stop", "stop [-t SECONDS] CONTAINER...", opts)) != -1) {
+		char *end;
+		if (c != 't')
+			return EXIT_USAGE;
+		secs = strtol(optarg, &end, 10);
+		if (!*optarg || *end || secs < 0)
+			return cli_usage_error("stop", "-t %s: expected seconds", optarg);
+	}
+	if (optind >= argc)
+		return cli_usage_error("stop", "a CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	for (int i = optind; i < argc; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		if (container_resolve(s, argv[i], id, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		/* stopping a stopped container is no error (docker) */
+		if (container_running(s, id) &&
+		    signal_container(s, argv[i], SIGTERM, id, &err) == 0 &&
+		    !container_wait_exit(s, id, secs * 1000)) {
+			pid_t holder = container_holder(s, id);
+			if (holder > 0)
+				kill(holder, launch_kill_signal());
+			container_wait_exit(s, id, 10000);
+		}
+		berth_error_clear(&err);
+		printf("%s\n", argv[i]);
+	}
+	return r;
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "wait", "wait CONTAINER...", NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error("wait", "a CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	for (int i = optind; i < argc; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		struct container_state st;
+		if (container_resolve(s, argv[i], id, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		container_wait_exit(s, id, -1);
+		container_get_state(s, id, &st);
+		printf("%d\n", st.exit_code);
+	}
+	return r;
+}
+
+/* One log record "TIME STREAM TEXT": TEXT to stdout or stderr. */
+static void print_record(const char *line, size_t len, bool timestamps)
+{
+	const char *sp1 = memchr(line, ' ', len), *sp2;
+
+	if (!sp1 || !(sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line))))
+		return;
+	FILE *out = strncmp(sp1 + 1, "stderr", 6) == 0 ? stderr : stdout;
+	if (timestamps)
+		fprintf(out, "%.*s ", (int)(sp1 - line), line);
+	fprintf(out, "%.*s\n", (int)(len - (size_t)(sp2 + 1 - line)), sp2 + 1);
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "follow", 'f', NULL, "Keep printing new lines until the container ends" },
+		{ "timestamps", 't', NULL, "Show each line's time" },
+		{ "tail", 'T' + 256, "N", "Only the last N lines" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	bool follow = false, ts = false;
+	long tail = -1;
+	char id[CONTAINER_ID_LEN + 1];
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "logs", "logs [-f] [-t] [--tail N] CONTAINER", opts)) !=
+	       -1) {
+		char *end;
+		if (c == 'f')
+			follow = true;
+		else if (c == 't')
+			ts = true;
+		else if (c == 'T' + 256 &&
+			 (tail = strtol(optarg, &end, 10), *optarg && !*end && tail >= 0))
+			;
+		else
+			return c == 'T' + 256
+				       ? cli_usage_error("logs", "--tail %s: expected a count",
+							 optarg)
+				       : EXIT_USAGE;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("logs", "one CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		return cli_fail(&err);
+	_cleanup_free_ char *path = xasprintf("containers/%s/log", id);
+	_cleanup_close_ int fd = openat(s->rootfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, done = 0;
+	if (fd < 0)
+		return 0; /* nothing logged (an attached run, or nothing written) */
+	/* --tail: start after the N-th newline from the end */
+	if (read_fd_all(fd, (size_t)1 << 30, &buf, &len, &err) < 0)
+		return cli_fail(&err);
+	if (tail >= 0) {
+		size_t n = 0, i = len;
+		while (i > 0 && n <= (size_t)tail)
+			if (buf[--i] == '\n' && i + 1 < len && ++n > (size_t)tail)
+				break;
+		done = n > (size_t)tail ? i + 1 : 0;
+	}
+	for (;;) {
+		char *nl;
+		while (done < len && (nl = memchr(buf + done, '\n', len - done))) {
+			print_record(buf + done, (size_t)(nl - (buf + done)), ts);
+			done = (size_t)(nl - buf) + 1;
+		}
+		fflush(stdout);
+		fflush(stderr);
+		if (!follow)
+			break;
+		bool running = container_running(s, id);
+		char more[65536];
+		ssize_t n = read(fd, more, sizeof(more));
+		if (n > 0) {
+			buf = xrealloc(buf, len + (size_t)n + 1);
+			memcpy(buf + len, more, (size_t)n);
+			len += (size_t)n;
+			continue;
+		}
+		if (!running)
+			break;
+		struct timespec w = { 0, 50000000 };
+		nanosleep(&w, NULL);
+	}
+	return 0;
+}
+
+/* The host pid of a running container's pid 1, checked to be the child
+ * of the container's holder (not a process that reused the number). */
+static pid_t container_init_pid(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/init.pid", id), *buf = NULL;
+	_cleanup_free_ char *stat = NULL, *sp = NULL;
+	struct berth_error err = { 0 };
+	pid_t holder = container_holder(s, id);
+	int pid = 0, ppid = 0;
+
+	if (holder == 0 || read_file_at(s->rootfd, p, 64, &buf, NULL, &err) < 0 ||
+	    sscanf(buf, "%d", &pid) != 1 || pid <= 0) {
+		berth_error_clear(&err);
+		return 0;
+	}
+	sp = xasprintf("/proc/%d/stat", pid);
+	if (read_file_at(AT_FDCWD, sp, 4096, &stat, NULL, &err) < 0) {
+		berth_error_clear(&err);
+		return 0;
+	}
+	char *q = strrchr(stat, ')');
+	if (!q || sscanf(q + 1, " %*c %d", &ppid) != 1 || ppid != holder)
+		return 0;
+	return pid;
+}
+
+static char **json_strv(struct json_object *o, const char *key, size_t *n)
+{
+	struct json_object *a;
+	char **v = xcalloc(1, sizeof(char *));
+
+	*n = 0;
+	if (json_object_object_get_ex(o, key, &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			strv_push(&v, n, json_object_get_string(json_object_array_get_idx(a, i)));
+	return v;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "interactive", 'i', NULL, "Keep stdin open" },
+		{ "user", 'u', "USER[:GROUP]", "User to run as (default: the container's)" },
+		{ "workdir", 'w', "DIR", "Working directory (default: the container's)" },
+		{ "env", 'e', "KEY[=VALUE]", "Set an environment variable" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_json_ struct json_object *cfg = NULL;
+	const char *user = NULL, *workdir = NULL;
+	bool interactive = false;
+	char **envs = xcalloc(1, sizeof(char *)), id[CONTAINER_ID_LEN + 1];
+	size_t n_envs = 0, n_env;
+	int c, status = 0;
+	pid_t init;
+
+	setenv("POSIXLY_CORRECT", "1", 1);
+	while ((c = cli_getopt(argc, argv, "exec", "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+			       opts)) != -1) {
+		if (c == 'i')
+			interactive = true;
+		else if (c == 'u')
+			user = optarg;
+		else if (c == 'w')
+			workdir = optarg;
+		else if (c == 'e')
+			strv_push(&envs, &n_envs, optarg);
+		else {
+			strv_free(envs);
+			return EXIT_USAGE;
+		}
+	}
+	unsetenv("POSIXLY_CORRECT");
+	if (optind + 2 > argc) {
+		strv_free(envs);
+		return cli_usage_error("exec", "a CONTAINER and a COMMAND are required");
+	}
+	if ((c = cli_open_store(&s)) != 0) {
+		strv_free(envs);
+		return c;
+	}
+	_cleanup_free_ char *cpath = NULL, *buf = NULL;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		goto fail;
+	if (!container_running(s, id) || (init = container_init_pid(s, id)) == 0) {
+		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
+		goto fail;
+	}
+	cpath = xasprintf("containers/%s/config.json", id);
+	if (read_file_at(s->rootfd, cpath, 1 << 20, &buf, NULL, &err) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), cpath, &cfg, &err) < 0)
+		goto fail;
+	char **env = json_strv(cfg, "Env", &n_env);
+	for (size_t i = 0; i < n_envs; i++) {
+		size_t k = strcspn(envs[i], "=");
+		char *v = envs[i][k] ? xstrdup(envs[i]) : NULL;
+		if (!v && getenv(envs[i]))
+			v = xasprintf("%s=%s", envs[i], getenv(envs[i]));
+		if (!v)
+			continue;
+		size_t j = 0;
+		while (j < n_env && !(strncmp(env[j], v, k + 1) == 0))
+			j++;
+		if (j < n_env) {
+			free(env[j]);
+			env[j] = v;
+		} else {
+			strv_push(&env, &n_env, v);
+			free(v);
+		}
+	}
+	const char *caps = json_get_string(cfg, "Caps"), *cuser = json_get_string(cfg, "User");
+	struct json_object *b;
+	struct launch_spec ls = {
+		.argv = argv + optind + 1,
+		.env = env,
+		.workdir = workdir ? workdir : json_get_string(cfg, "WorkingDir"),
+		.user = user ? user : (cuser && *cuser ? cuser : NULL),
+		.caps = caps ? strtoull(caps, NULL, 16) : 0,
+		.no_new_privs = !json_object_object_get_ex(cfg, "NoNewPrivileges", &b) ||
+				json_object_get_boolean(b),
+		.seccomp = !json_object_object_get_ex(cfg, "Seccomp", &b) ||
+			   json_object_get_boolean(b),
+		.interactive = interactive,
+	};
+	store_unlock(s);
+	if (launch_exec(init, &ls, &status, &err) < 0)
+		cli_fail(&err);
+	strv_free(env);
+	strv_free(envs);
+	return status;
+fail:
+	strv_free(envs);
+	c = cli_fail(&err);
+	return c == 1 ? EXIT_USAGE : c;
+}

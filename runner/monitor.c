@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * monitor.c: a detached container's monitor, conmon's role in a small
+ * form. `run -d` forks it into its own session (double fork, so it
+ * outlives the CLI); it starts the container (launch.c) with its stdout
+ * and stderr on pipes, tells the CLI once the command runs, then copies
+ * every line into containers/<id>/log with a timestamp and its stream,
+ * waits for the container, and records the exit status (or removes the
+ * container for --rm). Its pid and start time, and the pid signals go to,
+ * are in containers/<id>/pid, so other commands can signal the container
+ * and notice a monitor that died.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "monitor.h"
+#include "util.h"
+
+struct ready_msg {
+	int status; /* 0: running; else the status of a failed start */
+	char text[1024];
+};
+
+void monitor_timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+struct stream {
+	int fd;
+	const char *name;
+	char buf[16384];
+	size_t used;
+};
+
+static void log_line(int logfd, const char *stream, const char *line, size_t len)
+{
+	char ts[64];
+	monitor_timestamp(ts, sizeof(ts));
+	_cleanup_free_ char *rec = xasprintf("%s %s %.*s\n", ts, stream, (int)len, line);
+	if (write_all(logfd, rec, strlen(rec)) < 0) {
+		/* a full disk loses log lines, never the container */
+	}
+}
+
+/* Copy what the container writes into the log, line by line, until both
+ * streams are closed (the container and everything it started ended). */
+static void relay(struct stream *st, int logfd)
+{
+	struct pollfd p[2] = { { .fd = st[0].fd, .events = POLLIN },
+			       { .fd = st[1].fd, .events = POLLIN } };
+
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct stream *s = &st[i];
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(s->fd, s->buf + s->used, sizeof(s->buf) - s->used);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (s->used)
+					log_line(logfd, s->name, s->buf, s->used);
+				s->used = 0;
+				p[i].fd = -1;
+				continue;
+			}
+			s->used += (size_t)n;
+			char *start = s->buf, *nl;
+			while ((nl = memchr(start, '\n', s->used - (size_t)(start - s->buf)))) {
+				log_line(logfd, s->name, start, (size_t)(nl - start));
+				start = nl + 1;
+			}
+			size_t rest = s->used - (size_t)(start - s->buf);
+			if (rest == sizeof(s->buf)) { /* a very long line: in pieces */
+				log_line(logfd, s->name, s->buf, rest);
+				rest = 0;
+			}
+			memmove(s->buf, start, rest);
+			s->used = rest;
+		}
+	}
+}
+
+static void tell(int fd, int status, const char *text)
+{
+	struct ready_msg m = { .status = status };
+	snprintf(m.text, sizeof(m.text), "%s", text ? text : "");
+	if (write(fd, &m, sizeof(m)) < 0) {
+		/* the CLI is gone: it learns nothing, the log has it */
+	}
+	close(fd);
+}
+
+static struct store *open_store(const struct monitor_args *a)
+{
+	struct berth_error err = { 0 };
+	struct store *s = NULL;
+
+	if (store_open(a->root, &s, &err) < 0) {
+		berth_error_clear(&err);
+		return NULL;
+	}
+	return s;
+}
+
+static void monitor_record(const struct monitor_args *a, pid_t holder)
+{
+	struct store *s = open_store(a);
+	struct berth_error err = { 0 };
+
+	if (s && container_set_pids(s, a->id, holder, getpid(), &err) == 0)
+		container_set_state(s, a->id, "running", 0, &err);
+	berth_error_clear(&err);
+	if (s)
+		store_free(s);
+}
+
+static void monitor_finish(const struct monitor_args *a, int status)
+{
+	struct store *s = open_store(a);
+	struct berth_error err = { 0 };
+
+	if (!s)
+		return;
+	if (a->rm)
+		container_remove(s, a->id, &err);
+	else
+		container_set_state(s, a->id, "exited", status, &err);
+	berth_error_clear(&err);
+	store_free(s);
+}
+
+_noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
+{
+	struct berth_error err = { 0 };
+	struct stream st[2] = { { .name = "stdout" }, { .name = "stderr" } };
+	int out[2], errp[2], logfd, null, status = 0;
+	pid_t holder;
+	_cleanup_free_ char *logpath = xasprintf("%s/log", a->ls->dir);
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (null < 0 || logfd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		tell(readyfd, 125, "the monitor could not set up the container's log");
+		_exit(125);
+	}
+	/* the container's stdio: the pipes (dup2 clears close-on-exec) */
+	dup2(null, 0);
+	dup2(out[1], 1);
+	dup2(errp[1], 2);
+	close(out[1]);
+	close(errp[1]);
+	st[0].fd = out[0];
+	st[1].fd = errp[0];
+	if (launch_start(a->ls, &holder, &status, &err) < 0) {
+		_cleanup_free_ char *t = berth_error_text(&err);
+		log_line(logfd, "stderr", t, strlen(t));
+		tell(readyfd, status ? status : 125, t);
+		monitor_finish(a, status ? status : 125);
+		_exit(status);
+	}
+	monitor_record(a, holder);
+	tell(readyfd, 0, NULL);
+	if (launch_console >= 0) { /* -t: the terminal is the container's output */
+		close(st[0].fd);
+		st[0].fd = launch_console;
+	}
+	/* only the container holds the pipes' write ends now */
+	dup2(null, 1);
+	dup2(null, 2);
+	relay(st, logfd);
+	status = launch_wait(holder);
+	monitor_finish(a, status);
+	_exit(0);
+}
+
+int monitor_detach(const struct monitor_args *a, int *status, struct berth_error *err)
+{
+	int ready[2];
+	struct ready_msg m;
+	ssize_t n;
+	pid_t p;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	fflush(NULL);
+	p = fork();
+	if (p < 0)
+		return berth_error_set(err, errno, "fork");
+	if (p == 0) {
+		close(ready[0]);
+		setsid();
+		pid_t q = fork();
+		if (q != 0)
+			_exit(q < 0);
+		/* the monitor: in its own session, reparented once the
+		 * intermediate child leaves, so it outlives the CLI */
+		monitor_main(a, ready[1]);
+	}
+	close(ready[1]);
+	waitpid(p, NULL, 0);
+	do
+		n = read(ready[0], &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n != (ssize_t)sizeof(m)) {
+		*status = 125;
+		return berth_error_set(err, 0, "the container's monitor died while starting it");
+	}
+	m.text[sizeof(m.text) - 1] = '\0';
+	*status = m.status;
+	if (m.status != 0)
+		return berth_error_set(err, 0, "%s", m.text);
+	return 0;
+}
