@@ -23,15 +23,18 @@ struct bfs_opts {
 	char *fuse_opts; /* passed through to the mount */
 	const char *mountpoint;
 	bool foreground, debug;
+	bool volatile_upper; /* the upper layer is thrown away after: no fold */
 };
 
 _noreturn_ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"Usage: berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,upperdir=DIR][,OPTIONS] "
-		"MOUNTPOINT\n"
+		"Usage: berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,upperdir=DIR][,volatile]"
+		"[,OPTIONS] MOUNTPOINT\n"
 		"Mounts berth image layers (store layer directories, top first), read-only,\n"
-		"or writable with an upper layer directory (created when missing).\n");
+		"or writable with an upper layer directory (created when missing).\n"
+		"volatile: the upper layer will be deleted after the unmount; its log is not\n"
+		"folded into its table then (berth run --rm).\n");
 	exit(code);
 }
 
@@ -55,6 +58,8 @@ static void parse_o(struct bfs_opts *o, const char *arg)
 		} else if (str_has_prefix(t, "upperdir=")) {
 			free(o->upperdir);
 			o->upperdir = xstrdup(t + 9);
+		} else if (strcmp(t, "volatile") == 0) {
+			o->volatile_upper = true;
 		} else if (str_has_prefix(t, "workdir=") || strcmp(t, "rw") == 0 ||
 			   strcmp(t, "ro") == 0) {
 			/* copy-up needs no work dir: the upper layer is its own */
@@ -168,7 +173,7 @@ int main(int argc, char **argv)
 	fuse_daemonize(o.foreground);
 	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
 	fuse_session_unmount(se);
-	{
+	if (!o.volatile_upper) {
 		struct berth_error err = { 0 };
 		if (bfs_upper_close(&fs, &err) < 0) {
 			_cleanup_free_ char *t = berth_error_text(&err);

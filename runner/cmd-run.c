@@ -233,6 +233,7 @@ int cmd_run(int argc, char **argv)
 		.own_netns = !f.network || strcmp(f.network, "host") != 0,
 		.interactive = f.interactive,
 		.tty = f.tty,
+		.volatile_upper = f.rm,
 		.tmpfs = f.tmpfs,
 		.n_tmpfs = f.n_tmpfs,
 	};

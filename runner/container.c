@@ -118,7 +118,7 @@ int container_resolve(struct store *s, const char *ref, char *id_out, struct ber
 
 static int write_text(int dirfd, const char *name, const char *text, struct berth_error *err)
 {
-	return write_file_atomic(dirfd, name, text, strlen(text), 0644, err);
+	return write_file_replace_nosync(dirfd, name, text, strlen(text), 0644, err);
 }
 
 /* resolv.conf: the host's, without loopback name servers (a container's
@@ -207,7 +207,7 @@ int container_set_state(struct store *s, const char *id, const char *status, int
 
 	if (cfd < 0)
 		return -1;
-	return write_file_atomic(cfd, p, t, strlen(t), 0644, err);
+	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
 }
 
 int container_get_state(struct store *s, const char *id, struct container_state *st)
@@ -269,7 +269,7 @@ int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t moni
 
 	if (cfd < 0)
 		return -1;
-	return write_file_atomic(cfd, p, t, strlen(t), 0644, err);
+	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
 }
 
 pid_t container_holder(struct store *s, const char *id)

@@ -435,8 +435,8 @@ static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err
 {
 	_cleanup_free_ char *bin = mount_berth_fs_path();
 	_cleanup_free_ char *opts =
-		xasprintf("lowerdir=%s,upperdir=%s/upper,allow_other,default_permissions",
-			  s->lowerdir, s->dir);
+		xasprintf("lowerdir=%s,upperdir=%s/upper,allow_other,default_permissions%s",
+			  s->lowerdir, s->dir, s->volatile_upper ? ",volatile" : "");
 	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
 	struct timespec ts = { 0, 1000000 };
 	struct stat dir_st, mnt_st;
@@ -540,7 +540,7 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	_cleanup_close_ int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct berth_error werr = { 0 };
 	if (dirfd < 0 ||
-	    write_file_atomic(dirfd, "init.pid", initpid, strlen(initpid), 0644, &werr) < 0)
+	    write_file_replace_nosync(dirfd, "init.pid", initpid, strlen(initpid), 0644, &werr) < 0)
 		berth_error_clear(&werr); /* exec will say the container is not running */
 	forward_signals(init, true);
 	status = wait_status(init);

@@ -26,7 +26,8 @@ struct launch_spec {
 	const char *hostname;
 	uint64_t caps;
 	bool read_only, init, no_new_privs, seccomp, own_netns, interactive;
-	bool tty; /* a terminal of the container's own devpts (launch_start: *console) */
+	bool volatile_upper; /* the writable layer goes with the container (--rm) */
+	bool tty;	     /* a terminal of the container's own devpts (launch_start: *console) */
 	char **tmpfs;
 	size_t n_tmpfs;
 };

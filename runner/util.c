@@ -150,8 +150,8 @@ int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *le
 	return 0;
 }
 
-int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-		      struct berth_error *err)
+static int write_file_replace(int dirfd, const char *path, const void *data, size_t len,
+			      mode_t mode, bool sync, struct berth_error *err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
 	_cleanup_close_ int fd =
@@ -159,7 +159,7 @@ int write_file_atomic(int dirfd, const char *path, const void *data, size_t len,
 
 	if (fd < 0)
 		return berth_error_set(err, errno, "create %s", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return berth_error_set(err, e, "write %s", tmp);
@@ -170,6 +170,18 @@ int write_file_atomic(int dirfd, const char *path, const void *data, size_t len,
 		return berth_error_set(err, e, "rename %s", path);
 	}
 	return 0;
+}
+
+int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+		      struct berth_error *err)
+{
+	return write_file_replace(dirfd, path, data, len, mode, true, err);
+}
+
+int write_file_replace_nosync(int dirfd, const char *path, const void *data, size_t len,
+			      mode_t mode, struct berth_error *err)
+{
+	return write_file_replace(dirfd, path, data, len, mode, false, err);
 }
 
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err)

@@ -96,6 +96,10 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct berth_error 
 /* Write data to dirfd/path atomically: a temporary name, fsync, rename. */
 int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 		      struct berth_error *err);
+/* The same without fsync: readers never see a partial file, but a crash
+ * may lose the change (container records, which a crash ends anyway). */
+int write_file_replace_nosync(int dirfd, const char *path, const void *data, size_t len,
+			      mode_t mode, struct berth_error *err);
 int write_all(int fd, const void *buf, size_t len);
 /* mkdir -p below dirfd, mode for created directories. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err);
