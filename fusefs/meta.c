@@ -40,6 +40,15 @@ uint64_t bfs_hash_path(const char *s)
 	return h;
 }
 
+mode_t bfs_host_mode(char type, uint32_t mode)
+{
+	if (type == BFS_DIR)
+		return (mode & 0755) | 0700;
+	if (type == BFS_REG)
+		return (mode & 0755) | 0600;
+	return 0600;
+}
+
 struct bfs_meta *bfs_meta_new(void)
 {
 	struct bfs_meta *m = xcalloc(1, sizeof(*m));

@@ -51,6 +51,12 @@ struct bfs_meta;
 /* FNV-1a of a path: the tables' (and berth-fs's node table's) hash. */
 uint64_t bfs_hash_path(const char *s);
 
+/* The mode a layer's object gets on the host: the user's own, never
+ * setuid, setgid, sticky or writable by others; directories searchable
+ * and files readable and writable by the user (the image's modes are in
+ * the table). */
+mode_t bfs_host_mode(char type, uint32_t mode);
+
 struct bfs_meta *bfs_meta_new(void);
 void bfs_meta_free(struct bfs_meta *m);
 size_t bfs_meta_count(const struct bfs_meta *m);

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "../runner/syscalls.h"
-#include "../runner/unpack.h"
 #include "../runner/util.h"
 #include "dir.h"
 #include "fs.h"
@@ -281,7 +280,7 @@ int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir)
 			struct bfs_entry *ne = bfs_entry_clone(lower, prefix);
 			int r;
 			if (pfd < 0 || mkdirat(pfd, bfs_path_basename(prefix),
-					       unpack_host_mode(BFS_DIR, ne->mode)) < 0) {
+					       bfs_host_mode(BFS_DIR, ne->mode)) < 0) {
 				r = pfd < 0 ? -pfd : errno;
 				bfs_entry_free(ne);
 				return r;
@@ -412,7 +411,7 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 		return -pfd;
 	switch (e->type) {
 	case BFS_DIR:
-		if (mkdirat(pfd, base, unpack_host_mode(BFS_DIR, e->mode)) < 0)
+		if (mkdirat(pfd, base, bfs_host_mode(BFS_DIR, e->mode)) < 0)
 			return errno;
 		break;
 	case BFS_LNK: {
@@ -425,7 +424,7 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 	}
 	default:
 		out = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			     unpack_host_mode(e->type, e->mode));
+			     bfs_host_mode(e->type, e->mode));
 		if (out < 0)
 			return errno;
 		if (e->type == BFS_REG) {

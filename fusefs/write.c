@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/unpack.h"
 #include "../runner/util.h"
 #include "dir.h"
 #include "fs.h"
@@ -130,7 +129,7 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 	was_whiteout = e0 && e0->type == BFS_WHITEOUT;
 	switch (type) {
 	case BFS_DIR:
-		if (mkdirat(pfd, base, unpack_host_mode(BFS_DIR, mode)) < 0)
+		if (mkdirat(pfd, base, bfs_host_mode(BFS_DIR, mode)) < 0)
 			return errno;
 		break;
 	case BFS_LNK:
@@ -143,7 +142,7 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 		fd = openat(pfd, base,
 			    (type == BFS_REG ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW |
 				    O_CLOEXEC,
-			    unpack_host_mode(type, mode));
+			    bfs_host_mode(type, mode));
 		if (fd < 0)
 			return errno;
 	}

@@ -44,15 +44,6 @@ struct unpack {
 	struct berth_error *err;
 };
 
-mode_t unpack_host_mode(char type, uint32_t mode)
-{
-	if (type == BFS_DIR)
-		return (mode & 0755) | 0700;
-	if (type == BFS_REG)
-		return (mode & 0755) | 0600;
-	return 0600;
-}
-
 int unpack_normalize_name(const char *raw, char **out, struct berth_error *err)
 {
 	_cleanup_free_ char *res = xmalloc(strlen(raw) + 2);
@@ -171,7 +162,7 @@ static int ensure_dir(struct unpack *u, const char *dir)
 				return -1;
 			}
 			if (mkdirat(pfd, bfs_path_basename(prefix),
-				    unpack_host_mode(BFS_DIR, ne->mode)) < 0) {
+				    bfs_host_mode(BFS_DIR, ne->mode)) < 0) {
 				bfs_entry_free(ne);
 				return berth_error_set(u->err, errno, "mkdir %s", prefix);
 			}
@@ -264,7 +255,7 @@ static int create_object(struct unpack *u, struct tar_reader *tar, const struct 
 
 	switch (type) {
 	case BFS_DIR:
-		if (mkdirat(pfd, base, unpack_host_mode(type, e->mode)) < 0)
+		if (mkdirat(pfd, base, bfs_host_mode(type, e->mode)) < 0)
 			goto fail;
 		break;
 	case BFS_LNK: {
@@ -279,7 +270,7 @@ static int create_object(struct unpack *u, struct tar_reader *tar, const struct 
 	}
 	default:
 		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    unpack_host_mode(type, e->mode));
+			    bfs_host_mode(type, e->mode));
 		if (fd < 0)
 			goto fail;
 		if (type == BFS_REG && write_data(u, tar, fd, path) < 0) {
@@ -371,7 +362,7 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 		/* a directory over a directory only updates its attributes */
 		ne = entry_from_header(ae, path, BFS_DIR);
 		ne->opaque = e0->opaque;
-		fchmodat(pfd, base, unpack_host_mode(BFS_DIR, ne->mode), 0);
+		fchmodat(pfd, base, bfs_host_mode(BFS_DIR, ne->mode), 0);
 		bfs_meta_put(u->top->meta, ne);
 		return 0;
 	}

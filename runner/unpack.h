@@ -30,10 +30,6 @@ int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t
  * root entry). Refuses absolute names and ".." components. */
 int unpack_normalize_name(const char *raw, char **out, struct berth_error *err);
 
-/* Host mode for a stored object: owner always has full access, never
- * setuid/setgid/sticky, never group/world writable. */
-mode_t unpack_host_mode(char type, uint32_t mode);
-
 /* The diffID of a (possibly compressed) tar stream, read to its end. */
 int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err);
 

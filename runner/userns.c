@@ -85,17 +85,23 @@ void userns_plan(struct userns_map *m)
 		    userns_find_in_path("newgidmap", m->newgidmap, sizeof(m->newgidmap));
 }
 
-static int run_helper(const char *bin, char *const argv[], struct berth_error *err)
+static pid_t spawn_helper(const char *bin, char *const argv[])
 {
 	pid_t pid = fork();
-	int status;
 
-	if (pid < 0)
-		return berth_error_set(err, errno, "fork");
 	if (pid == 0) {
 		execv(bin, argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+static int wait_helper(pid_t pid, const char *bin, struct berth_error *err)
+{
+	int status;
+
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return berth_error_set(err, errno, "waiting for %s", bin);
@@ -123,17 +129,27 @@ int userns_apply(pid_t pid, const struct userns_map *m, struct berth_error *err)
 
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
 	if (m->ranged) {
+		/* the two setuid helpers at once: they are most of the wait */
 		snprintf(a, sizeof(a), "%u", m->uid);
 		snprintf(b, sizeof(b), "%u", m->sub_uid);
 		snprintf(c, sizeof(c), "%u", m->n_uid);
 		char *uargv[] = { "newuidmap", spid, "0", a, "1", "1", b, c, NULL };
-		if (run_helper(m->newuidmap, uargv, err) < 0)
-			return -1;
-		snprintf(a, sizeof(a), "%u", m->gid);
-		snprintf(b, sizeof(b), "%u", m->sub_gid);
+		pid_t u = spawn_helper(m->newuidmap, uargv);
+		char ga[16], gb[16];
+		snprintf(ga, sizeof(ga), "%u", m->gid);
+		snprintf(gb, sizeof(gb), "%u", m->sub_gid);
 		snprintf(d, sizeof(d), "%u", m->n_gid);
-		char *gargv[] = { "newgidmap", spid, "0", a, "1", "1", b, d, NULL };
-		return run_helper(m->newgidmap, gargv, err);
+		char *gargv[] = { "newgidmap", spid, "0", ga, "1", "1", gb, d, NULL };
+		pid_t g = spawn_helper(m->newgidmap, gargv);
+		int ru = wait_helper(u, m->newuidmap, err);
+		struct berth_error gerr = { 0 };
+		int rg = wait_helper(g, m->newgidmap, &gerr);
+		if (ru == 0 && rg < 0) {
+			*err = gerr;
+			return -1;
+		}
+		berth_error_clear(&gerr);
+		return ru;
 	}
 	/* one id each way; setgroups must be denied first (since Linux 3.19,
 	 * CVE-2014-8989: else dropping groups could grant access) */

@@ -266,7 +266,7 @@ static void check_outside_untouched(void)
 }
 
 /* Each entry of the new layer's table has the matching host object (a
- * whiteout has none), with a mode unpack_host_mode() would give. */
+ * whiteout has none), with a mode bfs_host_mode() would give. */
 static int check_entry(struct bfs_entry *e, void *data)
 {
 	const struct bfs_layer *top = data;
