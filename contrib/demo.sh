@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # berth demo for a fresh Debian 12: installs the dependencies (as root),
 # builds berth, turns the host's busybox-static into an image with
-# `berth import`, and shows it with `images`, `history` and `image tree`.
+# `berth import`, shows it, and runs a locked-down sandbox from it.
 # berth itself runs as the user who called sudo, or as a demo user.
 set -eu
 cd "$(dirname "$0")/.."
@@ -29,27 +29,28 @@ chmod -R a+rX "$work"
 berth=$(pwd)/build/berth
 [ -x "$berth" ] && runuser -u "$user" -- test -x "$berth" || { cp "$berth" "$work/berth"; berth="$work/berth"; }
 
-run() { echo "\$ berth $*"; runuser -u "$user" -- "$berth" "$@"; echo; }
+# berth-fs, which containers' roots are, runs as the user too (desktop
+# distributions ship /dev/fuse open to users; a fresh Debian has it 0600)
+chmod 0666 /dev/fuse 2>/dev/null || true
+bfs=$(pwd)/build/berth-fs
+runuser -u "$user" -- test -x "$bfs" || { cp "$bfs" "$work/berth-fs"; bfs="$work/berth-fs"; }
+
+run() { echo "\$ berth $*"; runuser -u "$user" -- env BERTH_FS="$bfs" "$berth" "$@"; echo; }
 echo "== berth demo, as user $user (no root, no daemon)"
 run import -q "$work/busybox-rootfs.tar" demo/busybox:latest
 run images
 run history demo/busybox
 echo "\$ berth image tree demo/busybox | head -5"
-runuser -u "$user" -- "$berth" image tree demo/busybox | head -5
+runuser -u "$user" -- "$berth" image tree demo/busybox 2>/dev/null | head -5
 echo
 run info
-# berth-fs: the image's filesystem, mounted by the user (desktop
-# distributions ship /dev/fuse open to users; a fresh Debian has it 0600)
-chmod 0666 /dev/fuse 2>/dev/null || true
-mkdir -p "$work/mnt" && chown "$user" "$work/mnt"
-bfs=$(dirname "$berth")/berth-fs
-[ -x "$bfs" ] || bfs=$(pwd)/build/berth-fs
-runuser -u "$user" -- test -x "$bfs" || { cp "$(pwd)/build/berth-fs" "$work/berth-fs"; bfs="$work/berth-fs"; }
-echo "\$ berth image mount demo/busybox $work/mnt && ls -l $work/mnt/bin | head -4"
-if runuser -u "$user" -- env BERTH_FS="$bfs" "$berth" image mount demo/busybox "$work/mnt"; then
-	runuser -u "$user" -- ls -l "$work/mnt/bin" 2>/dev/null | head -4
-	runuser -u "$user" -- "$berth" image umount "$work/mnt"
-fi
+echo "== a sandbox: read-only root, no capabilities, no network, a scratch tmpfs"
+run run --rm --read-only --cap-drop ALL --network none --tmpfs /scratch --hostname sandbox \
+	demo/busybox sh -c 'id; hostname; grep -E "^(CapEff|Seccomp|NoNewPrivs)" /proc/self/status
+		touch /etc/x 2>/dev/null || echo "writing /etc: refused (read-only root)"
+		echo ok > /scratch/x && echo "writing /scratch: $(cat /scratch/x)"
+		ls /sys/class/net; exit 3'
+echo "(the sandbox's exit status: 3 is berth's too)"
 echo
 rm -rf "$work"
 echo "== done: the image stays in $user's store (berth images); remove it with: berth rmi demo/busybox"

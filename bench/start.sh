@@ -1,0 +1,149 @@
+#!/bin/bash
+# bench/start.sh: how long a container takes to start and end: `berth run
+# --rm IMG true` against `podman run --rm --network none IMG true` and
+# bubblewrap on a plain directory, in the same run.
+#
+# The image is peer-setup's busybox rootfs (busybox-rootfs.tar), as the
+# unprivileged user "peer": `berth import` of it into a store in peer's
+# home, podman's localhost/bb:latest (the same tarball, `podman import`),
+# and the tarball extracted for bwrap. Timed by hyperfine (medians of
+# --runs, default 20, after --warmup 3):
+#   berth:  berth run --rm --network none localhost/bb true
+#           (berth-fs mount of the image with a new writable layer, user,
+#           mount, PID, UTS, IPC, cgroup and network namespaces, /proc,
+#           /dev, /sys, masks, capabilities, no_new_privs, seccomp, and
+#           the unmount and removal after)
+#   podman: podman run --rm --network none --cgroups=disabled localhost/bb:latest
+#           true   (cgroups are v1 here without delegation: crun refuses
+#           them rootless, and berth sets up none either)
+#   bwrap:  bwrap --unshare-all --ro-bind ROOTFS / --proc /proc --dev /dev
+#           true   (no image, no writable layer: the floor)
+# Peak RSS is GNU time's of one `berth run` (the CLI, which is the
+# container's monitor while it runs) and berth-fs's VmHWM is read from
+# inside a container that prints it.
+# The results go to docs/performance.md (section "Container start") and,
+# in full, to $BENCH_DIR/results/DATE/.
+#
+# Usage: sudo bench/start.sh [--runs N] [--warmup N] [--no-doc]
+# Needs: sudo shared/tools/peer-setup.sh, run once before.
+set -euo pipefail
+BENCH_NAME=start.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RUNS=${RUNS:-20}
+WARMUP=${WARMUP:-3}
+WRITE_DOC=1
+usage() {
+	sed -n '2,/^set -e/{ /^set -e/d; s/^# \{0,1\}//; p; }' "$0"
+	exit "${1:-0}"
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) RUNS=${2:?}; shift 2 ;;
+	--warmup) WARMUP=${2:?}; shift 2 ;;
+	--no-doc) WRITE_DOC=0; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "$BENCH_NAME: unknown argument '$1'" >&2; usage 1 >&2 ;;
+	esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
+
+bench_need_root
+ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
+bench_need_peer "$ROOTFS_TAR"
+bench_need_gnu_time
+command -v bwrap >/dev/null || bench_die "bwrap missing: run peer-setup.sh"
+# containers' roots are berth-fs mounts made by the user
+chmod 0666 /dev/fuse
+
+install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
+BERTH=$(bench_install_berth)
+BERTH_FS=$(bench_install_berth_fs)
+PEER_HOME=$(bench_peer_home)
+WORK=$PEER_HOME/.cache/berth-start-bench
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RES=$BENCH_DIR/results/start-$STAMP
+install -d -m 755 -o "$PEER_USER" "$RES"
+as_peer rm -rf "$WORK"
+as_peer mkdir -p "$WORK/rootfs"
+trap 'as_peer rm -rf "$WORK" 2>/dev/null || true' EXIT
+as_peer tar -xf "$ROOTFS_TAR" -C "$WORK/rootfs" 2>/dev/null || true
+B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
+as_peer $B import -q "$ROOTFS_TAR" localhost/bb >/dev/null
+as_peer podman image exists localhost/bb:latest || bench_die "podman has no localhost/bb:latest: run peer-setup.sh"
+
+MACHINE=$(bench_machine)
+BERTH_VERSION=$(bench_berth_version "$BERTH")
+PODMAN_VERSION=$(as_peer podman version --format '{{.Client.Version}}')
+BWRAP_VERSION=$(bwrap --version | sed 's/^bubblewrap //')
+{
+	echo "== machine"
+	echo "$MACHINE"
+	echo "berth: $BERTH_VERSION; podman: $PODMAN_VERSION; bwrap: $BWRAP_VERSION"
+} | tee "$RES/machine.txt"
+
+declare -A CMD=(
+	[berth]="$B run --rm --network none localhost/bb true"
+	[podman]="podman run --rm --network none --cgroups=disabled localhost/bb:latest true"
+	[bwrap]="bwrap --unshare-all --ro-bind $WORK/rootfs / --proc /proc --dev /dev true"
+)
+TOOLS=(berth podman bwrap)
+declare -A MEDIAN WHY
+for t in "${TOOLS[@]}"; do
+	bench_log "timing $t: ${CMD[$t]}"
+	if ! as_peer hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/hf-$t.json" \
+		"${CMD[$t]}" >"$RES/hf-$t.txt" 2>&1; then
+		# a peer that cannot run here is reported with its error, not hidden
+		WHY[$t]=$(as_peer ${CMD[$t]} 2>&1 | tail -n 1 || true)
+		bench_log "$t failed: ${WHY[$t]}"
+		continue
+	fi
+	MEDIAN[$t]=$(hf_stat "$RES/hf-$t.json" median)
+done
+[ -n "${MEDIAN[berth]:-}" ] || bench_die "berth failed: see $RES/hf-berth.txt"
+# memory: the CLI (the container's parent while it runs) and berth-fs
+as_peer /usr/bin/time -v $B run --rm --network none localhost/bb true 2>"$RES/time-berth.txt" >/dev/null
+RSS_CLI=$(kb_to_mb "$(time_field "$RES/time-berth.txt" 'Maximum resident set size (kbytes)')")
+# berth-fs's peak while a container runs: read from the host, by its pid
+as_peer bash -c "$B run --rm --network none localhost/bb sleep 1 & sleep 0.5
+	for p in \$(pgrep -u $PEER_USER -x berth-fs); do grep VmHWM /proc/\$p/status; done; wait" \
+	>"$RES/hwm-berth-fs.txt" 2>&1 || true
+RSS_FS=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024; exit }' "$RES/hwm-berth-fs.txt")
+
+ms() { [ -n "$1" ] && awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }' || echo "n/a"; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }' || echo "n/a"; }
+BODY=$RES/section.md
+{
+	echo "## Container start"
+	echo
+	echo "Command: \`sudo bench/start.sh\`  "
+	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "Start and end of a container that runs \`true\`, as the unprivileged user"
+	echo "\`$PEER_USER\`, busybox image, no network; hyperfine medians of $RUNS runs"
+	echo "after $WARMUP warm-ups. berth: \`berth run --rm --network none\` (berth-fs"
+	echo "root with a new writable layer, all namespaces, mounts, capabilities,"
+	echo "seccomp, then unmount and removal). bwrap runs on an extracted directory,"
+	echo "with no image and no writable layer: the floor."
+	echo
+	echo "| | berth | podman | bwrap |"
+	echo "|---|--:|--:|--:|"
+	echo "| run --rm ... true, ms | $(ms "${MEDIAN[berth]}") | $(ms "${MEDIAN[podman]:-}") | $(ms "${MEDIAN[bwrap]:-}") |"
+	echo "| time / berth's | 1 | $(ratio "${MEDIAN[podman]:-}" "${MEDIAN[berth]}") | $(ratio "${MEDIAN[bwrap]:-}" "${MEDIAN[berth]}") |"
+	for t in podman bwrap; do
+		[ -z "${WHY[$t]:-}" ] || echo "
+$t could not run here: \`${WHY[$t]}\`"
+	done
+	echo
+	echo "Peak RSS: the berth CLI (the container's parent while it runs) $RSS_CLI MB,"
+	echo "berth-fs ${RSS_FS:-?} MB."
+	echo
+	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
+	echo "Versions: berth $BERTH_VERSION, podman $PODMAN_VERSION, bwrap $BWRAP_VERSION."
+} >"$BODY"
+cat "$BODY"
+if [ "$WRITE_DOC" = 1 ]; then
+	doc_put_section "$BENCH_REPO/docs/performance.md" "Container start" "$BODY" /dev/null
+	bench_log "wrote section \"Container start\" of $BENCH_REPO/docs/performance.md"
+fi
