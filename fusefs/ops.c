@@ -672,12 +672,13 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 struct fuse_file_info *fi)
 {
 	struct falloc_args a = { mode, offset, length };
+	struct bfs_fs *fs = fs_of(req); /* req is gone after the reply */
 	bool moved;
 	int r = with_data_fd(req, ino, true, fallocate_fd, &a, &moved);
 
 	(void)fi;
 	fuse_reply_err(req, r);
-	invalidate_if(fs_of(req), ino, moved);
+	invalidate_if(fs, ino, moved);
 }
 
 struct lseek_args {
