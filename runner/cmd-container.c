@@ -23,30 +23,6 @@
 #include "launch.h"
 #include "util.h"
 
-static const struct {
-	const char *name;
-	int sig;
-} signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "CONT", SIGCONT },
-	{ "STOP", SIGSTOP }, { "WINCH", SIGWINCH },
-};
-
-static int parse_signal(const char *s)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (*s && !*end)
-		return n > 0 && n < NSIG ? (int)n : -1;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-		if (strcasecmp(s, signals[i].name) == 0)
-			return signals[i].sig;
-	return -1;
-}
-
 static int signal_container(struct store *s, const char *ref, int sig, char *id,
 			    struct berth_error *err)
 {
@@ -74,7 +50,7 @@ int cmd_kill(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "kill", "kill [-s SIG] CONTAINER...", opts)) != -1) {
 		if (c != 's')
 			return EXIT_USAGE;
-		if ((sig = parse_signal(optarg)) < 0)
+		if ((sig = signal_from_name(optarg)) < 0)
 			return cli_usage_error("kill", "-s %s: not a signal", optarg);
 	}
 	if (optind >= argc)
@@ -101,12 +77,14 @@ int cmd_stop(int argc, char **argv)
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	long secs = 10;
+	bool timeout_given = false;
 	int c, r = 0;
 
 	while ((c = cli_getopt(argc, argv, "stop", "stop [-t SECONDS] CONTAINER...", opts)) != -1) {
 		char *end;
 		if (c != 't')
 			return EXIT_USAGE;
+		timeout_given = true;
 		secs = strtol(optarg, &end, 10);
 		if (!*optarg || *end || secs < 0)
 			return cli_usage_error("stop", "-t %s: expected seconds", optarg);
@@ -121,10 +99,24 @@ int cmd_stop(int argc, char **argv)
 			r = cli_fail(&err);
 			continue;
 		}
+		/* the container's stop signal and timeout, unless -t says */
+		int sig = SIGTERM;
+		long wait_s = secs;
+		_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
+		_cleanup_json_ struct json_object *cfg = NULL;
+		struct json_object *v;
+		if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
+		    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0) {
+			if (json_object_object_get_ex(cfg, "StopSignal", &v) &&
+			    signal_from_name(json_object_get_string(v)) > 0)
+				sig = signal_from_name(json_object_get_string(v));
+			if (!timeout_given && json_object_object_get_ex(cfg, "StopTimeout", &v))
+				wait_s = json_object_get_int64(v);
+		}
+		berth_error_clear(&err);
 		/* stopping a stopped container is no error (docker) */
-		if (container_running(s, id) &&
-		    signal_container(s, argv[i], SIGTERM, id, &err) == 0 &&
-		    !container_wait_exit(s, id, secs * 1000)) {
+		if (container_running(s, id) && signal_container(s, argv[i], sig, id, &err) == 0 &&
+		    !container_wait_exit(s, id, wait_s * 1000)) {
 			pid_t holder = container_holder(s, id);
 			if (holder > 0)
 				kill(holder, launch_kill_signal());

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,81 @@ struct run_flags {
 	char **cap_add, **cap_drop, **tmpfs;
 	size_t n_cap_add, n_cap_drop, n_tmpfs;
 	char *hostname;
+	const char *stop_signal;
+	long stop_timeout; /* -1: docker's 10 s */
+	struct launch_rlimit ulimits[16];
+	size_t n_ulimits;
 };
+
+/* docker's --ulimit names */
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "core", RLIMIT_CORE },	 { "cpu", RLIMIT_CPU },
+	{ "data", RLIMIT_DATA },	 { "fsize", RLIMIT_FSIZE },
+	{ "locks", RLIMIT_LOCKS },	 { "memlock", RLIMIT_MEMLOCK },
+	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+	{ "nofile", RLIMIT_NOFILE },	 { "nproc", RLIMIT_NPROC },
+	{ "rss", RLIMIT_RSS },		 { "rtprio", RLIMIT_RTPRIO },
+	{ "rttime", RLIMIT_RTTIME },	 { "sigpending", RLIMIT_SIGPENDING },
+	{ "stack", RLIMIT_STACK },	 { "as", RLIMIT_AS },
+};
+
+static bool parse_limit(const char *s, rlim_t *out)
+{
+	char *end;
+	if (!strcmp(s, "-1") || !strcmp(s, "unlimited")) {
+		*out = RLIM_INFINITY;
+		return true;
+	}
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || *s == '-')
+		return false;
+	*out = (rlim_t)v;
+	return true;
+}
+
+/* --ulimit NAME=SOFT[:HARD] */
+static int ulimit_flag(struct run_flags *f, const char *arg)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	char *eq = strchr(copy, '='), *colon;
+	size_t i;
+
+	if (!eq || f->n_ulimits == ARRAY_SIZE(f->ulimits))
+		return cli_usage_error("run", "--ulimit \"%s\": expected NAME=SOFT[:HARD]", arg);
+	*eq = '\0';
+	for (i = 0; i < ARRAY_SIZE(rlimit_names) && strcmp(rlimit_names[i].name, copy); i++)
+		;
+	if (i == ARRAY_SIZE(rlimit_names))
+		return cli_usage_error("run",
+				       "--ulimit \"%s\": unknown limit \"%s\" (nofile, nproc, "
+				       "core, stack, memlock, ...)",
+				       arg, copy);
+	struct launch_rlimit *l = &f->ulimits[f->n_ulimits];
+	l->resource = rlimit_names[i].resource;
+	if ((colon = strchr(eq + 1, ':')))
+		*colon = '\0';
+	if (!parse_limit(eq + 1, &l->lim.rlim_cur) ||
+	    !parse_limit(colon ? colon + 1 : eq + 1, &l->lim.rlim_max) ||
+	    (l->lim.rlim_max != RLIM_INFINITY && l->lim.rlim_cur > l->lim.rlim_max))
+		return cli_usage_error("run", "--ulimit \"%s\": expected numbers, soft <= hard",
+				       arg);
+	f->n_ulimits++;
+	return 0;
+}
+
+/* --memory, --cpus, --pids-limit: refused with the reason, never ignored */
+static int limit_flag(const char *flag)
+{
+	bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	return cli_usage_error(
+		"run", "%s: %s", flag,
+		v2 ? "resource limits through a delegated cgroup v2 subtree are not built yet"
+		   : "resource limits need cgroup v2 with a delegated subtree; this machine "
+		     "runs cgroup v1, where a user cannot set them");
+}
 
 static void push(char ***v, size_t *n, const char *s)
 {
@@ -80,6 +155,10 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "Caps", json_object_new_string(capstr));
 	json_object_object_add(o, "NoNewPrivileges", json_object_new_boolean(f->nnp));
 	json_object_object_add(o, "Seccomp", json_object_new_boolean(f->seccomp));
+	if (f->stop_signal)
+		json_object_object_add(o, "StopSignal", json_object_new_string(f->stop_signal));
+	if (f->stop_timeout >= 0)
+		json_object_object_add(o, "StopTimeout", json_object_new_int64(f->stop_timeout));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
@@ -107,11 +186,20 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 		{ "security-opt", 'S' + 256, "OPT",
 		  "no-new-privileges[=false], seccomp=unconfined" },
 		{ "network", 'n' + 256, "MODE", "none (own loopback only) or host" },
+		{ "stop-signal", 's' + 256, "SIG",
+		  "Signal that stop sends (default the image's, TERM)" },
+		{ "stop-timeout", 'x' + 256, "SECONDS", "How long stop waits before SIGKILL (10)" },
+		{ "ulimit", 'U' + 256, "NAME=SOFT[:HARD]",
+		  "Set a resource limit (nofile, nproc, ...)" },
+		{ "memory", 'm', "BYTES", "Memory limit (needs cgroup v2 delegation)" },
+		{ "cpus", 'c' + 256, "N", "CPU limit (needs cgroup v2 delegation)" },
+		{ "pids-limit", 'p' + 256, "N", "Process limit (needs cgroup v2 delegation)" },
 		{ 0 },
 	};
 	int c;
 
 	f->nnp = f->seccomp = true;
+	f->stop_timeout = -1;
 	/* options end at the image: what follows is the container's */
 	setenv("POSIXLY_CORRECT", "1", 1);
 	while ((c = cli_getopt(argc, argv, "run", "run [OPTIONS] IMAGE [COMMAND [ARG...]]",
@@ -138,6 +226,27 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 				return EXIT_USAGE;
 			break;
 		case 'n' + 256: f->network = optarg; break;
+		case 's' + 256:
+			if (signal_from_name(optarg) < 0)
+				return cli_usage_error("run", "--stop-signal %s: not a signal",
+						       optarg);
+			f->stop_signal = optarg;
+			break;
+		case 'x' + 256: {
+			char *end;
+			f->stop_timeout = strtol(optarg, &end, 10);
+			if (!*optarg || *end || f->stop_timeout < 0)
+				return cli_usage_error("run", "--stop-timeout %s: expected seconds",
+						       optarg);
+			break;
+		}
+		case 'U' + 256:
+			if (ulimit_flag(f, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'm': return limit_flag("--memory");
+		case 'c' + 256: return limit_flag("--cpus");
+		case 'p' + 256: return limit_flag("--pids-limit");
 		default: return EXIT_USAGE;
 		}
 	}
@@ -210,6 +319,14 @@ int cmd_run(int argc, char **argv)
 	f.sf.tty = f.tty;
 	if (spec_resolve(&f.sf, cfg, &sp, &err) < 0)
 		goto fail;
+	if (!f.stop_signal) { /* the image's StopSignal, when it names one */
+		struct json_object *c, *v;
+		if (json_object_object_get_ex(cfg, "config", &c) &&
+		    json_object_object_get_ex(c, "StopSignal", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    signal_from_name(json_object_get_string(v)) > 0)
+			f.stop_signal = json_object_get_string(v);
+	}
 	cj = config_json(&f, image_id, &sp, caps);
 	struct container_new cn = {
 		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
@@ -234,9 +351,11 @@ int cmd_run(int argc, char **argv)
 		.interactive = f.interactive,
 		.tty = f.tty,
 		.volatile_upper = f.rm,
+		.n_ulimits = f.n_ulimits,
 		.tmpfs = f.tmpfs,
 		.n_tmpfs = f.n_tmpfs,
 	};
+	memcpy(ls.ulimits, f.ulimits, sizeof(ls.ulimits));
 	struct userns_map m;
 	userns_plan(&m);
 	if (!m.ranged)

@@ -304,6 +304,16 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 				u.uid, u.gid);
 		child_fail(errfd, code, &err);
 	}
+	/* rlimits are not namespaced: raising one past the hard limit the
+	 * user has fails here as it would for the user */
+	for (size_t i = 0; i < s->n_ulimits; i++) {
+		if (setrlimit(s->ulimits[i].resource, &s->ulimits[i].lim) < 0) {
+			berth_error_set(&err, errno,
+					"--ulimit: limit %d above what this user may set",
+					s->ulimits[i].resource);
+			child_fail(errfd, code, &err);
+		}
+	}
 	/* the change of ids cleared it: the command is pid 1 without --init */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (caps_apply(s->caps, u.uid == 0, &err) < 0)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -30,6 +31,11 @@ struct launch_spec {
 	bool tty;	     /* a terminal of the container's own devpts (launch_start: *console) */
 	char **tmpfs;
 	size_t n_tmpfs;
+	struct launch_rlimit {
+		int resource;
+		struct rlimit lim;
+	} ulimits[16]; /* --ulimit, set before exec */
+	size_t n_ulimits;
 };
 
 /* Run the container to its end; *status is what `run` exits with: the

@@ -4,11 +4,13 @@
  * berth module. Policy-free: callers decide what a path means.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,4 +262,28 @@ void human_size(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%lluB", (unsigned long long)n);
 	else
 		snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP }, { "WINCH", SIGWINCH }, { "PWR", SIGPWR },	 { "ALRM", SIGALRM },
+};
+
+int signal_from_name(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (strcasecmp(s, signal_names[i].name) == 0)
+			return signal_names[i].sig;
+	return -1;
 }

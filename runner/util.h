@@ -109,5 +109,7 @@ int rm_rf_at(int dirfd, const char *name, struct berth_error *err);
 
 /* Format a byte count like docker does (1.23MB). */
 void human_size(uint64_t n, char *buf, size_t len);
+/* A signal by name (TERM, SIGTERM) or number; -1 if none. */
+int signal_from_name(const char *s);
 
 #endif

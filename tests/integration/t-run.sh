@@ -79,6 +79,12 @@ check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm
 check "--read-only root, writable --tmpfs" -- bash -c "run --rm --read-only --tmpfs /scratch $bb sh -c '! touch /x 2>/dev/null && touch /scratch/x'"
 check "the container's writes never reach the image" -- bash -c "run --rm $bb sh -c 'echo changed > /bin/busybox-note; rm /bin/ls' && run --rm $bb sh -c 'test -e /bin/ls && ! test -e /bin/busybox-note'"
 
+# limits and stop settings
+check "--ulimit nofile=100:200" -- bash -c "test \"\$(run --rm --ulimit nofile=100:200 $bb sh -c 'ulimit -n; ulimit -Hn' | tr '\n' ' ')\" = '100 200 '"
+check "--ulimit with an unknown name is refused" -- expect_fail "unknown limit" run --rm --ulimit bogus=1 $bb true
+check "--memory is refused with the reason, never ignored" -- expect_fail "cgroup" run --rm --memory 64m $bb true
+check "--stop-signal: stop sends it" -- bash -c "run -d --name sig --stop-signal USR1 $bb sh -c 'trap \"exit 9\" USR1; while :; do sleep 0.1; done' >/dev/null && sleep 0.3 && berth stop sig >/dev/null && test \"\$(berth wait sig)\" = 9 && berth rm sig >/dev/null"
+
 # terminals
 check "-t: a terminal of the container's own devpts, TERM=xterm" -- bash -c "test \"\$(run --rm -t $bb sh -c 'tty; echo \$TERM' | tr -d '\r')\" = \"\$(printf '/dev/pts/0\nxterm')\""
 check "-it: the window size is passed on" -- bash -c "out=\$(as_user script -qec \"stty cols 101 rows 33; env BERTH_FS='$BERTH_FS' '$BERTH' run --rm -it $bb sh -c 'stty size'\" /dev/null | tr -d '\r'); echo \"\$out\" | grep -qx '.*33 101'"
@@ -109,6 +115,14 @@ check "exec of a missing command is 127" -- bash -c "berth exec ex nosuch 2>/dev
 check "exec into a stopped container is refused" -- bash -c "berth rm -f ex >/dev/null && run --name stopped $bb true && expect_fail 'not running' berth exec stopped true && berth rm stopped >/dev/null"
 check "rm refuses a running container, rm -f kills it" -- bash -c "run -d --name busy $bb sleep 60 >/dev/null && ! berth rm busy 2>/dev/null && berth rm -f busy >/dev/null && ! berth ps -a | grep -q busy"
 check "run -d --rm: gone once it ends" -- bash -c "run -d --rm --name gone $bb true >/dev/null; for i in \$(seq 50); do berth ps -a | grep -q gone || exit 0; sleep 0.1; done; exit 1"
+check "50 containers started detached at once all run, log and stop" -- bash -c "
+	for i in \$(seq 50); do run -d --name many\$i $bb sh -c \"echo hello-\$i; sleep 60\" >/dev/null & done; wait
+	test \"\$(berth ps | grep -c ' many')\" = 50 || { berth ps >&2; exit 1; }
+	sleep 0.3
+	for i in \$(seq 50); do test \"\$(berth logs many\$i)\" = hello-\$i || exit 1; done
+	berth stop -t 0 \$(seq -f 'many%g' 50) >/dev/null
+	test \"\$(berth ps -a | grep ' many' | grep -c 'Exited (137)')\" = 50 &&
+	berth rm \$(seq -f 'many%g' 50) >/dev/null"
 check "a killed monitor: the next ps marks the container exited, nothing left" -- bash -c "
 	run -d --name orphan $bb sleep 60 >/dev/null && sleep 0.2
 	dir=\$(dirname \$(grep -lx orphan '$BERTH_ROOT'/containers/*/name))
