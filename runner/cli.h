@@ -66,5 +66,11 @@ int cmd_kill(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+/* Start a recorded container (cmd-start.c): attached, the container's
+ * status; detached, 0 once it runs. Errors are printed. */
+int start_container(struct store *s, const char *id, bool attach, bool interactive);
 
 #endif

@@ -67,30 +67,62 @@ int cmd_kill(int argc, char **argv)
 	return r;
 }
 
-int cmd_stop(int argc, char **argv)
+/* Stop the container: its stop signal, then SIGKILL after its timeout
+ * (secs < 0: the container's own, else docker's 10 s). */
+static void stop_one(struct store *s, const char *ref, const char *id, long secs)
+{
+	struct berth_error err = { 0 };
+	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	_cleanup_json_ struct json_object *cfg = NULL;
+	struct json_object *v;
+	char idbuf[CONTAINER_ID_LEN + 1];
+	int sig = SIGTERM;
+	long wait_s = secs < 0 ? 10 : secs;
+
+	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
+	    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0) {
+		if (json_object_object_get_ex(cfg, "StopSignal", &v) &&
+		    signal_from_name(json_object_get_string(v)) > 0)
+			sig = signal_from_name(json_object_get_string(v));
+		if (secs < 0 && json_object_object_get_ex(cfg, "StopTimeout", &v))
+			wait_s = json_object_get_int64(v);
+	}
+	berth_error_clear(&err);
+	/* stopping a stopped container is no error (docker) */
+	if (container_running(s, id) && signal_container(s, ref, sig, idbuf, &err) == 0 &&
+	    !container_wait_exit(s, id, wait_s * 1000)) {
+		pid_t holder = container_holder(s, id);
+		if (holder > 0)
+			kill(holder, launch_kill_signal());
+		container_wait_exit(s, id, 10000);
+	}
+	berth_error_clear(&err);
+}
+
+/* stop and restart: [-t SECONDS] CONTAINER..., then start again */
+static int stop_or_restart(int argc, char **argv, const char *verb, bool restart)
 {
 	static const struct cli_opt opts[] = {
 		{ "time", 't', "SECONDS",
-		  "Wait this long after SIGTERM before SIGKILL (default 10)" },
+		  "Wait this long after the stop signal before SIGKILL (default 10)" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
-	long secs = 10;
-	bool timeout_given = false;
+	_cleanup_free_ char *usage = xasprintf("%s [-t SECONDS] CONTAINER...", verb);
+	long secs = -1;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "stop", "stop [-t SECONDS] CONTAINER...", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
 		char *end;
 		if (c != 't')
 			return EXIT_USAGE;
-		timeout_given = true;
 		secs = strtol(optarg, &end, 10);
 		if (!*optarg || *end || secs < 0)
-			return cli_usage_error("stop", "-t %s: expected seconds", optarg);
+			return cli_usage_error(verb, "-t %s: expected seconds", optarg);
 	}
 	if (optind >= argc)
-		return cli_usage_error("stop", "a CONTAINER is required");
+		return cli_usage_error(verb, "a CONTAINER is required");
 	if ((c = cli_open_store(&s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
@@ -99,33 +131,24 @@ int cmd_stop(int argc, char **argv)
 			r = cli_fail(&err);
 			continue;
 		}
-		/* the container's stop signal and timeout, unless -t says */
-		int sig = SIGTERM;
-		long wait_s = secs;
-		_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
-		_cleanup_json_ struct json_object *cfg = NULL;
-		struct json_object *v;
-		if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
-		    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0) {
-			if (json_object_object_get_ex(cfg, "StopSignal", &v) &&
-			    signal_from_name(json_object_get_string(v)) > 0)
-				sig = signal_from_name(json_object_get_string(v));
-			if (!timeout_given && json_object_object_get_ex(cfg, "StopTimeout", &v))
-				wait_s = json_object_get_int64(v);
+		stop_one(s, argv[i], id, secs);
+		if (restart && (c = start_container(s, id, false, false)) != 0) {
+			r = c;
+			continue;
 		}
-		berth_error_clear(&err);
-		/* stopping a stopped container is no error (docker) */
-		if (container_running(s, id) && signal_container(s, argv[i], sig, id, &err) == 0 &&
-		    !container_wait_exit(s, id, wait_s * 1000)) {
-			pid_t holder = container_holder(s, id);
-			if (holder > 0)
-				kill(holder, launch_kill_signal());
-			container_wait_exit(s, id, 10000);
-		}
-		berth_error_clear(&err);
 		printf("%s\n", argv[i]);
 	}
 	return r;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	return stop_or_restart(argc, argv, "stop", false);
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	return stop_or_restart(argc, argv, "restart", true);
 }
 
 int cmd_wait(int argc, char **argv)

@@ -159,11 +159,30 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 		json_object_object_add(o, "StopSignal", json_object_new_string(f->stop_signal));
 	if (f->stop_timeout >= 0)
 		json_object_object_add(o, "StopTimeout", json_object_new_int64(f->stop_timeout));
+	/* and what start needs to run it again */
+	struct json_object *tmpfs = json_object_new_array(), *ul = json_object_new_array();
+	for (size_t i = 0; i < f->n_tmpfs; i++)
+		json_object_array_add(tmpfs, json_object_new_string(f->tmpfs[i]));
+	for (size_t i = 0; i < f->n_ulimits; i++) {
+		_cleanup_free_ char *u = xasprintf("%d %llu %llu", f->ulimits[i].resource,
+						   (unsigned long long)f->ulimits[i].lim.rlim_cur,
+						   (unsigned long long)f->ulimits[i].lim.rlim_max);
+		json_object_array_add(ul, json_object_new_string(u));
+	}
+	json_object_object_add(o, "Tmpfs", tmpfs);
+	json_object_object_add(o, "Ulimits", ul);
+	json_object_object_add(o, "ReadOnly", json_object_new_boolean(f->read_only));
+	json_object_object_add(o, "Init", json_object_new_boolean(f->init));
+	json_object_object_add(o, "Tty", json_object_new_boolean(f->tty));
+	json_object_object_add(o, "Interactive", json_object_new_boolean(f->interactive));
+	json_object_object_add(o, "AutoRemove", json_object_new_boolean(f->rm));
+	json_object_object_add(o, "Network",
+			       json_object_new_string(f->network ? f->network : "none"));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
 
-static int parse_run(int argc, char **argv, struct run_flags *f)
+static int parse_run(int argc, char **argv, struct run_flags *f, const char *verb)
 {
 	static const struct cli_opt opts[] = {
 		{ "detach", 'd', NULL, "Run in the background and print the container's ID" },
@@ -196,6 +215,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 		{ "pids-limit", 'p' + 256, "N", "Process limit (needs cgroup v2 delegation)" },
 		{ 0 },
 	};
+	_cleanup_free_ char *usage = xasprintf("%s [OPTIONS] IMAGE [COMMAND [ARG...]]", verb);
 	int c;
 
 	f->nnp = f->seccomp = true;
@@ -228,7 +248,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 		case 'n' + 256: f->network = optarg; break;
 		case 's' + 256:
 			if (signal_from_name(optarg) < 0)
-				return cli_usage_error("run", "--stop-signal %s: not a signal",
+				return cli_usage_error(verb, "--stop-signal %s: not a signal",
 						       optarg);
 			f->stop_signal = optarg;
 			break;
@@ -236,7 +256,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 			char *end;
 			f->stop_timeout = strtol(optarg, &end, 10);
 			if (!*optarg || *end || f->stop_timeout < 0)
-				return cli_usage_error("run", "--stop-timeout %s: expected seconds",
+				return cli_usage_error(verb, "--stop-timeout %s: expected seconds",
 						       optarg);
 			break;
 		}
@@ -252,7 +272,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 	}
 	unsetenv("POSIXLY_CORRECT");
 	if (optind >= argc)
-		return cli_usage_error("run", "an IMAGE is required");
+		return cli_usage_error(verb, "an IMAGE is required");
 	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
 		return cli_usage_error(
 			"run",
@@ -260,7 +280,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f)
 			"networks are not built yet)",
 			f->network);
 	if (f->name && (!*f->name || strchr(f->name, '/') || strlen(f->name) > 128))
-		return cli_usage_error("run", "--name \"%s\": a name is 1-128 characters, no '/'",
+		return cli_usage_error(verb, "--name \"%s\": a name is 1-128 characters, no '/'",
 				       f->name);
 	return 0;
 }
@@ -273,19 +293,19 @@ static void run_flags_free(struct run_flags *f)
 	free(f->hostname);
 }
 
-int cmd_run(int argc, char **argv)
+static int run_or_create(int argc, char **argv, bool create_only)
 {
 	struct run_flags f = { 0 };
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *cfg = NULL;
-	_cleanup_free_ char *lower = NULL, *cj = NULL, *dir = NULL;
+	_cleanup_free_ char *lower = NULL, *cj = NULL;
 	char image_id[DIGEST_STR_LEN + 1], id[CONTAINER_ID_LEN + 1];
 	struct spec sp = { 0 };
 	uint64_t caps;
-	int r, status = 0;
+	int r;
 
-	if ((r = parse_run(argc, argv, &f)) != 0) {
+	if ((r = parse_run(argc, argv, &f, create_only ? "create" : "run")) != 0) {
 		run_flags_free(&f);
 		return r;
 	}
@@ -333,72 +353,14 @@ int cmd_run(int argc, char **argv)
 	};
 	if (container_create(s, &cn, id, &err) < 0)
 		goto fail;
-	dir = xasprintf("%s/containers/%s", s->root, id);
-	struct launch_spec ls = {
-		.dir = dir,
-		.lowerdir = lower,
-		.argv = sp.argv,
-		.env = sp.env,
-		.workdir = sp.workdir,
-		.user = sp.user,
-		.hostname = f.hostname,
-		.caps = caps,
-		.read_only = f.read_only,
-		.init = f.init,
-		.no_new_privs = f.nnp,
-		.seccomp = f.seccomp,
-		.own_netns = !f.network || strcmp(f.network, "host") != 0,
-		.interactive = f.interactive,
-		.tty = f.tty,
-		.volatile_upper = f.rm,
-		.n_ulimits = f.n_ulimits,
-		.tmpfs = f.tmpfs,
-		.n_tmpfs = f.n_tmpfs,
-	};
-	memcpy(ls.ulimits, f.ulimits, sizeof(ls.ulimits));
-	struct userns_map m;
-	userns_plan(&m);
-	if (!m.ranged)
-		fprintf(stderr, "berth: warning: no subuid/subgid range for this user (or no "
-				"newuidmap): single-id mapping, the container has only root and "
-				"cannot switch to other users (see berth info)\n");
-	/* the store lock is not held while the container runs */
-	store_unlock(s);
-	if (f.detach) {
-		struct monitor_args ma = { .root = s->root, .id = id, .ls = &ls, .rm = f.rm };
-		if (monitor_detach(&ma, &status, &err) < 0) {
-			r = status ? status : EXIT_USAGE;
-			cli_fail(&err);
-			goto out;
-		}
+	if (create_only) {
 		printf("%s\n", id);
 		r = 0;
 		goto out;
 	}
-	/* attached, this process is the container's monitor */
-	pid_t holder;
-	if (launch_start(&ls, &holder, &status, &err) < 0) {
-		_cleanup_free_ char *t = berth_error_text(&err);
-		fprintf(stderr, "berth: %s\n", t);
-		berth_error_clear(&err);
-	} else {
-		if (container_set_pids(s, id, holder, getpid(), &err) == 0)
-			container_set_state(s, id, "running", 0, &err);
-		berth_error_clear(&err);
-		if (launch_console >= 0) {
-			console_relay(launch_console, f.interactive);
-			close(launch_console);
-		}
-		status = launch_wait(holder);
-	}
-	if (f.rm) {
-		if (container_remove(s, id, &err) < 0)
-			cli_fail(&err);
-	} else {
-		container_set_state(s, id, "exited", status, &err);
-		berth_error_clear(&err);
-	}
-	r = status;
+	r = start_container(s, id, !f.detach, f.interactive);
+	if (f.detach && r == 0)
+		printf("%s\n", id);
 	goto out;
 fail:
 	r = cli_fail(&err);
@@ -408,6 +370,16 @@ out:
 	spec_clear(&sp);
 	run_flags_free(&f);
 	return r;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_create(argc, argv, false);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	return run_or_create(argc, argv, true);
 }
 
 /* docker's wording: "3 seconds", "About a minute", "2 hours" */

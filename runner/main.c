@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
+	{ "create", cmd_create, "Create a container without starting it" },
 	{ "exec", cmd_exec, "Run a command in a running container" },
 	{ "history", cmd_history, "Show the history of an image" },
 	{ "image", cmd_image, "Manage images (ls, rm, prune, tree, ...)" },
@@ -26,10 +27,12 @@ static const struct cli_cmd commands[] = {
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
 	{ "logs", cmd_logs, "Show what a detached container wrote" },
 	{ "ps", cmd_ps, "List containers" },
+	{ "restart", cmd_restart, "Stop and start containers again" },
 	{ "rm", cmd_rm, "Remove containers" },
 	{ "rmi", cmd_rmi, "Remove images" },
 	{ "run", cmd_run, "Run a command in a new container" },
 	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
+	{ "start", cmd_start, "Start created or stopped containers" },
 	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
 	{ "tag", cmd_tag, "Give an image another name" },
 	{ "version", cmd_version, "Show the berth version" },

@@ -123,6 +123,14 @@ check "50 containers started detached at once all run, log and stop" -- bash -c 
 	berth stop -t 0 \$(seq -f 'many%g' 50) >/dev/null
 	test \"\$(berth ps -a | grep ' many' | grep -c 'Exited (137)')\" = 50 &&
 	berth rm \$(seq -f 'many%g' 50) >/dev/null"
+check "create records without running, start runs it detached" -- bash -c "
+	run_c() { as_user env BERTH_FS='$BERTH_FS' '$BERTH' create \"\$@\"; }
+	id=\$(run_c --name cr $bb sh -c 'echo x >> /count; wc -l < /count; sleep 60') && test \${#id} = 64 &&
+	berth ps -a | grep cr | grep -q Created && berth start cr >/dev/null && sleep 0.3 &&
+	berth ps | grep cr | grep -q Up && test \"\$(berth logs cr | tr -d ' ')\" = 1"
+check "restart keeps the writable layer (and appends to the log)" -- bash -c "berth restart -t 0 cr >/dev/null && sleep 0.3 && test \"\$(berth logs cr | tr -d ' ' | tr '\n' ' ')\" = '1 2 '"
+check "start of a running container is refused" -- expect_fail "already running" berth start cr
+check "start -a: attached, with the container's status" -- bash -c "berth stop -t 0 cr >/dev/null; run --name att $bb sh -c 'exit 6'; berth start -a att; test \$? = 6 && berth rm cr att >/dev/null"
 check "a killed monitor: the next ps marks the container exited, nothing left" -- bash -c "
 	run -d --name orphan $bb sleep 60 >/dev/null && sleep 0.2
 	dir=\$(dirname \$(grep -lx orphan '$BERTH_ROOT'/containers/*/name))

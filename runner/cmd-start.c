@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-start.c: starting a recorded container, for `run`, `start` and
+ * `restart`. config.json holds everything `run` resolved (command,
+ * environment, user, confinement, mounts, limits); start_container()
+ * rebuilds the launch from it, attached (this process is the container's
+ * monitor, the terminal relayed) or detached (under a monitor process).
+ * A restarted container keeps its writable layer.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "console.h"
+#include "container.h"
+#include "image.h"
+#include "launch.h"
+#include "monitor.h"
+#include "mount.h"
+#include "spec.h"
+#include "userns.h"
+#include "util.h"
+
+struct record {
+	struct json_object *cfg;
+	char **argv, **env, **tmpfs;
+	size_t n_argv, n_env, n_tmpfs;
+	bool rm;
+};
+
+static void record_clear(struct record *r)
+{
+	strv_free(r->argv);
+	strv_free(r->env);
+	strv_free(r->tmpfs);
+	if (r->cfg)
+		json_object_put(r->cfg);
+	memset(r, 0, sizeof(*r));
+}
+
+static char **strv_of(struct json_object *o, const char *key, size_t *n)
+{
+	struct json_object *a;
+	char **v = xcalloc(1, sizeof(char *));
+
+	*n = 0;
+	if (json_object_object_get_ex(o, key, &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			strv_push(&v, n, json_object_get_string(json_object_array_get_idx(a, i)));
+	return v;
+}
+
+static bool flag_of(struct json_object *o, const char *key, bool dflt)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_boolean(v) : dflt;
+}
+
+static int record_load(struct store *s, const char *id, struct record *r, struct launch_spec *ls,
+		       struct berth_error *err)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	const char *v;
+
+	memset(r, 0, sizeof(*r));
+	memset(ls, 0, sizeof(*ls));
+	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), p, &r->cfg, err) < 0)
+		return -1;
+	r->argv = strv_of(r->cfg, "Cmd", &r->n_argv);
+	r->env = strv_of(r->cfg, "Env", &r->n_env);
+	r->tmpfs = strv_of(r->cfg, "Tmpfs", &r->n_tmpfs);
+	if (r->n_argv == 0)
+		return berth_error_set(err, 0, "%s: no command recorded", p);
+	ls->argv = r->argv;
+	ls->env = r->env;
+	ls->tmpfs = r->tmpfs;
+	ls->n_tmpfs = r->n_tmpfs;
+	ls->workdir = json_get_string(r->cfg, "WorkingDir");
+	v = json_get_string(r->cfg, "User");
+	ls->user = v && *v ? v : NULL;
+	ls->hostname = json_get_string(r->cfg, "Hostname");
+	v = json_get_string(r->cfg, "Caps");
+	ls->caps = v ? strtoull(v, NULL, 16) : 0;
+	ls->no_new_privs = flag_of(r->cfg, "NoNewPrivileges", true);
+	ls->seccomp = flag_of(r->cfg, "Seccomp", true);
+	ls->read_only = flag_of(r->cfg, "ReadOnly", false);
+	ls->init = flag_of(r->cfg, "Init", false);
+	ls->tty = flag_of(r->cfg, "Tty", false);
+	ls->interactive = flag_of(r->cfg, "Interactive", false);
+	r->rm = flag_of(r->cfg, "AutoRemove", false);
+	ls->volatile_upper = r->rm;
+	v = json_get_string(r->cfg, "Network");
+	ls->own_netns = !v || strcmp(v, "host") != 0;
+	struct json_object *ul;
+	if (json_object_object_get_ex(r->cfg, "Ulimits", &ul) &&
+	    json_object_is_type(ul, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(ul) && i < ARRAY_SIZE(ls->ulimits);
+		     i++) {
+			unsigned long long cur, max;
+			int res;
+			if (sscanf(json_object_get_string(json_object_array_get_idx(ul, i)),
+				   "%d %llu %llu", &res, &cur, &max) != 3)
+				continue;
+			ls->ulimits[ls->n_ulimits++] = (struct launch_rlimit){
+				res, { .rlim_cur = (rlim_t)cur, .rlim_max = (rlim_t)max }
+			};
+		}
+	return 0;
+}
+
+int start_container(struct store *s, const char *id, bool attach, bool interactive)
+{
+	struct berth_error err = { 0 };
+	struct record rec;
+	struct launch_spec ls;
+	_cleanup_free_ char *lower = NULL, *dir = xasprintf("%s/containers/%s", s->root, id);
+	_cleanup_free_ char *image = NULL, *ip = xasprintf("containers/%s/image", id);
+	struct userns_map m;
+	int status = 0, r;
+
+	if (container_running(s, id)) {
+		berth_error_set(&err, EBUSY, "container %.12s is already running", id);
+		return cli_fail(&err);
+	}
+	if (record_load(s, id, &rec, &ls, &err) < 0 ||
+	    read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||
+	    mount_lowerdir(s, image, &lower, &err) < 0) {
+		record_clear(&rec);
+		r = cli_fail(&err);
+		return r == 1 ? EXIT_USAGE : r;
+	}
+	ls.dir = dir;
+	ls.lowerdir = lower;
+	if (attach)
+		ls.interactive = ls.interactive || interactive;
+	userns_plan(&m);
+	if (!m.ranged)
+		fprintf(stderr, "berth: warning: no subuid/subgid range for this user (or no "
+				"newuidmap): single-id mapping, the container has only root and "
+				"cannot switch to other users (see berth info)\n");
+	/* the store lock is not held while the container runs */
+	store_unlock(s);
+	if (!attach) {
+		struct monitor_args ma = { .root = s->root, .id = id, .ls = &ls, .rm = rec.rm };
+		r = monitor_detach(&ma, &status, &err) < 0
+			    ? (cli_fail(&err), status ? status : EXIT_USAGE)
+			    : 0;
+		record_clear(&rec);
+		return r;
+	}
+	/* attached, this process is the container's monitor */
+	pid_t holder;
+	if (launch_start(&ls, &holder, &status, &err) < 0) {
+		_cleanup_free_ char *t = berth_error_text(&err);
+		fprintf(stderr, "berth: %s\n", t);
+		berth_error_clear(&err);
+	} else {
+		if (container_set_pids(s, id, holder, getpid(), &err) == 0)
+			container_set_state(s, id, "running", 0, &err);
+		berth_error_clear(&err);
+		if (launch_console >= 0) {
+			console_relay(launch_console, ls.interactive);
+			close(launch_console);
+		}
+		status = launch_wait(holder);
+	}
+	if (rec.rm) {
+		if (container_remove(s, id, &err) < 0)
+			cli_fail(&err);
+	} else {
+		container_set_state(s, id, "exited", status, &err);
+		berth_error_clear(&err);
+	}
+	record_clear(&rec);
+	return status;
+}
+
+int cmd_start(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "attach", 'a', NULL, "Stay attached and exit with the container's status" },
+		{ "interactive", 'i', NULL, "Attach stdin too" },
+		{ 0 },
+	};
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool attach = false, interactive = false;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "start", "start [-a] [-i] CONTAINER...", opts)) != -1) {
+		if (c == 'a')
+			attach = true;
+		else if (c == 'i')
+			interactive = attach = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cli_usage_error("start", "a CONTAINER is required");
+	if (attach && optind + 1 != argc)
+		return cli_usage_error("start", "-a attaches to one CONTAINER");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	for (int i = optind; i < argc; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		if (container_resolve(s, argv[i], id, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		c = start_container(s, id, attach, interactive);
+		if (attach)
+			return c;
+		if (c == 0)
+			printf("%s\n", argv[i]);
+		else
+			r = c;
+	}
+	return r;
+}
