@@ -5,6 +5,7 @@
  * container (launch.h), which passes them to its pid 1; the state and the
  * log are the monitor's files (monitor.c, container.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -270,32 +271,6 @@ int cmd_logs(int argc, char **argv)
 	return 0;
 }
 
-/* The host pid of a running container's pid 1, checked to be the child
- * of the container's holder (not a process that reused the number). */
-static pid_t container_init_pid(struct store *s, const char *id)
-{
-	_cleanup_free_ char *p = xasprintf("containers/%s/init.pid", id), *buf = NULL;
-	_cleanup_free_ char *stat = NULL, *sp = NULL;
-	struct berth_error err = { 0 };
-	pid_t holder = container_holder(s, id);
-	int pid = 0, ppid = 0;
-
-	if (holder == 0 || read_file_at(s->rootfd, p, 64, &buf, NULL, &err) < 0 ||
-	    sscanf(buf, "%d", &pid) != 1 || pid <= 0) {
-		berth_error_clear(&err);
-		return 0;
-	}
-	sp = xasprintf("/proc/%d/stat", pid);
-	if (read_file_at(AT_FDCWD, sp, 4096, &stat, NULL, &err) < 0) {
-		berth_error_clear(&err);
-		return 0;
-	}
-	char *q = strrchr(stat, ')');
-	if (!q || sscanf(q + 1, " %*c %d", &ppid) != 1 || ppid != holder)
-		return 0;
-	return pid;
-}
-
 static char **json_strv(struct json_object *o, const char *key, size_t *n)
 {
 	struct json_object *a;
@@ -406,4 +381,60 @@ fail:
 	strv_free(envs);
 	c = cli_fail(&err);
 	return c == 1 ? EXIT_USAGE : c;
+}
+
+/* `top`: the container's processes, found by their PID namespace. */
+int cmd_top(int argc, char **argv)
+{
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	char id[CONTAINER_ID_LEN + 1], ns[64] = "", want[64];
+	pid_t init;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "top", "top CONTAINER", NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cli_usage_error("top", "one CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		return cli_fail(&err);
+	_cleanup_free_ char *nsp = NULL;
+	ssize_t wn = -1;
+	if ((init = container_init_pid(s, id)) == 0 ||
+	    (wn = readlink((nsp = xasprintf("/proc/%d/ns/pid", (int)init)), want,
+			   sizeof(want) - 1)) < 0) {
+		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
+		return cli_fail(&err);
+	}
+	want[wn] = '\0';
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *de;
+	printf("%-8s %-8s %s\n", "PID", "UID", "COMMAND");
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		_cleanup_free_ char *p = xasprintf("/proc/%s/ns/pid", de->d_name);
+		ssize_t n = readlink(p, ns, sizeof(ns) - 1);
+		if (n < 0)
+			continue;
+		ns[n] = '\0';
+		if (strcmp(ns, want) != 0)
+			continue;
+		_cleanup_free_ char *cp = xasprintf("/proc/%s/cmdline", de->d_name), *cmd = NULL;
+		_cleanup_free_ char *sp = xasprintf("/proc/%s/status", de->d_name), *st = NULL;
+		size_t len = 0;
+		if (read_file_at(AT_FDCWD, cp, 4096, &cmd, &len, &err) < 0 ||
+		    read_file_at(AT_FDCWD, sp, 16384, &st, NULL, &err) < 0) {
+			berth_error_clear(&err);
+			continue;
+		}
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		char *u = strstr(st, "\nUid:");
+		printf("%-8s %-8d %s\n", de->d_name, u ? atoi(u + 5) : -1, cmd);
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "container.h"
 #include "image.h"
 #include "load.h"
 #include "mount.h"
@@ -447,30 +448,52 @@ static struct json_object *inspect_one(struct store *s, const char *id, struct b
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{ "type", 't', "TYPE", "What to inspect: image (the only kind so far)" },
+		{ "type", 't', "TYPE",
+		  "image or container (default: a container by that name or ID, "
+		  "else an image)" },
 		{ 0 },
 	};
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 	struct berth_error err = { 0 };
+	const char *type = NULL;
 	int c, rc = 0;
 
-	while ((c = cli_getopt(argc, argv, "inspect", "inspect IMAGE...", opts)) != -1)
-		if (c == 't' && strcmp(optarg, "image") != 0)
-			return cli_usage_error("inspect", "--type \"%s\": only image is supported",
-					       optarg);
+	while ((c = cli_getopt(argc, argv, "inspect", "inspect [--type image|container] NAME...",
+			       opts)) != -1) {
+		if (c != 't')
+			return EXIT_USAGE;
+		if (strcmp(optarg, "image") != 0 && strcmp(optarg, "container") != 0)
+			return cli_usage_error(
+				"inspect", "--type \"%s\": expected image or container", optarg);
+		type = optarg;
+	}
 	if (optind >= argc)
-		return cli_usage_error("inspect", "expected at least one IMAGE");
+		return cli_usage_error("inspect", "expected at least one IMAGE or CONTAINER");
 	if (cli_open_store(&s))
 		return 1;
 	if (store_lock(s, LOCK_SH, &err) < 0)
 		return cli_fail(&err);
 	for (int i = optind; i < argc; i++) {
-		char id[DIGEST_STR_LEN + 1];
-		struct json_object *o;
-		if (image_resolve(s, argv[i], id, &err) < 0 || !(o = inspect_one(s, id, &err))) {
+		char id[DIGEST_STR_LEN + 1], cid[CONTAINER_ID_LEN + 1];
+		struct json_object *o = NULL;
+		/* docker's order: a container by that name or ID first */
+		if ((!type || !strcmp(type, "container")) &&
+		    container_resolve(s, argv[i], cid, &err) == 0) {
+			if (!(o = container_inspect(s, cid, &err))) {
+				rc = cli_fail(&err);
+				continue;
+			}
+		} else if (type && !strcmp(type, "container")) {
 			rc = cli_fail(&err);
 			continue;
+		} else {
+			berth_error_clear(&err);
+			if (image_resolve(s, argv[i], id, &err) < 0 ||
+			    !(o = inspect_one(s, id, &err))) {
+				rc = cli_fail(&err);
+				continue;
+			}
 		}
 		json_object_array_add(a, o);
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include <json-c/json.h>
 #include "image.h"
 #include "util.h"
 
@@ -323,4 +324,65 @@ bool container_wait_exit(struct store *s, const char *id, long ms)
 		nanosleep(&ts, NULL);
 	}
 	return true;
+}
+
+/* The host pid of a running container's pid 1, checked to be the child
+ * of the container's holder (not a process that reused the number). */
+pid_t container_init_pid(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/init.pid", id), *buf = NULL;
+	_cleanup_free_ char *stat = NULL, *sp = NULL;
+	struct berth_error err = { 0 };
+	pid_t holder = container_holder(s, id);
+	int pid = 0, ppid = 0;
+
+	if (holder == 0 || read_file_at(s->rootfd, p, 64, &buf, NULL, &err) < 0 ||
+	    sscanf(buf, "%d", &pid) != 1 || pid <= 0) {
+		berth_error_clear(&err);
+		return 0;
+	}
+	sp = xasprintf("/proc/%d/stat", pid);
+	if (read_file_at(AT_FDCWD, sp, 4096, &stat, NULL, &err) < 0) {
+		berth_error_clear(&err);
+		return 0;
+	}
+	char *q = strrchr(stat, ')');
+	if (!q || sscanf(q + 1, " %*c %d", &ppid) != 1 || ppid != holder)
+		return 0;
+	return pid;
+}
+
+struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	_cleanup_free_ char *name = container_name(s, id);
+	struct json_object *cfg = NULL, *o, *state;
+	struct container_state st;
+	char when[64];
+	struct tm tm;
+
+	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, err) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), cp, &cfg, err) < 0)
+		return NULL;
+	container_check(s, id);
+	container_get_state(s, id, &st);
+	time_t t = (time_t)st.when;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	o = json_object_new_object();
+	json_object_object_add(o, "Id", json_object_new_string(id));
+	json_object_object_add(o, "Name", json_object_new_string(name ? name : ""));
+	state = json_object_new_object();
+	json_object_object_add(state, "Status", json_object_new_string(st.status));
+	json_object_object_add(state, "Running",
+			       json_object_new_boolean(!strcmp(st.status, "running")));
+	json_object_object_add(state, "ExitCode", json_object_new_int(st.exit_code));
+	json_object_object_add(state, "Pid", json_object_new_int((int)container_init_pid(s, id)));
+	json_object_object_add(state, "Changed", json_object_new_string(when));
+	json_object_object_add(o, "State", state);
+	struct json_object *img;
+	if (json_object_object_get_ex(cfg, "Image", &img))
+		json_object_object_add(o, "Image", json_object_get(img));
+	json_object_object_add(o, "Config", cfg);
+	return o;
 }

@@ -12,6 +12,8 @@
 
 #include "store.h"
 
+struct json_object;
+
 #define CONTAINER_ID_LEN 64
 
 struct container_new {
@@ -44,6 +46,10 @@ int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t moni
 pid_t container_holder(struct store *s, const char *id);
 /* A detached container whose monitor died is marked exited (137). */
 void container_check(struct store *s, const char *id);
+/* The host pid of a running container's pid 1 (0 when not running). */
+pid_t container_init_pid(struct store *s, const char *id);
+/* docker inspect's shape, in brief: Id, Name, State, Image, Config. */
+struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err);
 bool container_running(struct store *s, const char *id);
 /* Until it is no longer running, at most ms (<0: for ever); true if so. */
 bool container_wait_exit(struct store *s, const char *id, long ms);

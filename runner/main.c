@@ -35,6 +35,7 @@ static const struct cli_cmd commands[] = {
 	{ "start", cmd_start, "Start created or stopped containers" },
 	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
 	{ "tag", cmd_tag, "Give an image another name" },
+	{ "top", cmd_top, "Show a container's processes (host PIDs)" },
 	{ "version", cmd_version, "Show the berth version" },
 	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };

@@ -129,6 +129,8 @@ check "create records without running, start runs it detached" -- bash -c "
 	berth ps -a | grep cr | grep -q Created && berth start cr >/dev/null && sleep 0.3 &&
 	berth ps | grep cr | grep -q Up && test \"\$(berth logs cr | tr -d ' ')\" = 1"
 check "restart keeps the writable layer (and appends to the log)" -- bash -c "berth restart -t 0 cr >/dev/null && sleep 0.3 && test \"\$(berth logs cr | tr -d ' ' | tr '\n' ' ')\" = '1 2 '"
+check "inspect: a container's state, its pid 1 and its config" -- bash -c "out=\$(berth inspect cr) && echo \"\$out\" | grep -q '\"Status\": \"running\"' && pid=\$(echo \"\$out\" | sed -n 's/.*\"Pid\": \\([0-9]*\\).*/\\1/p') && test \"\$pid\" -gt 0 && test \"\$(cat /proc/\$pid/comm)\" = sleep"
+check "top lists the container's processes" -- bash -c "berth top cr | grep -q 'sleep 60'"
 check "start of a running container is refused" -- expect_fail "already running" berth start cr
 check "start -a: attached, with the container's status" -- bash -c "berth stop -t 0 cr >/dev/null; run --name att $bb sh -c 'exit 6'; berth start -a att; test \$? = 6 && berth rm cr att >/dev/null"
 check "a killed monitor: the next ps marks the container exited, nothing left" -- bash -c "
