@@ -18,9 +18,11 @@
 #           them rootless, and berth sets up none either)
 #   bwrap:  bwrap --unshare-all --ro-bind ROOTFS / --proc /proc --dev /dev
 #           true   (no image, no writable layer: the floor)
+# Also timed: `berth exec C true` into a running detached container.
 # Peak RSS is GNU time's of one `berth run` (the CLI, which is the
-# container's monitor while it runs) and berth-fs's VmHWM is read from
-# inside a container that prints it.
+# container's monitor while it runs) and berth-fs's VmHWM; the memory of
+# an idle detached container is the VmRSS of its monitor, holder and
+# berth-fs.
 # The results go to docs/performance.md (section "Container start") and,
 # in full, to $BENCH_DIR/results/DATE/.
 #
@@ -102,6 +104,23 @@ for t in "${TOOLS[@]}"; do
 	MEDIAN[$t]=$(hf_stat "$RES/hf-$t.json" median)
 done
 [ -n "${MEDIAN[berth]:-}" ] || bench_die "berth failed: see $RES/hf-berth.txt"
+# exec into a running container, and the memory of an idle one: its
+# monitor, the holder of its namespaces and berth-fs (VmRSS)
+as_peer $B run -d --name bench-idle --network none localhost/bb sleep 600 >/dev/null
+sleep 1
+as_peer hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/hf-exec.json" \
+	"$B exec bench-idle true" >"$RES/hf-exec.txt" 2>&1 || bench_die "exec failed (see $RES/hf-exec.txt)"
+EXEC_MEDIAN=$(hf_stat "$RES/hf-exec.json" median)
+IDLE_DIR=$(dirname "$(grep -lx bench-idle "$WORK"/store/containers/*/name)")
+read -r HOLDER MONITOR _ <"$IDLE_DIR/pid"
+IDLE_KB=0
+for p in "$MONITOR" "$HOLDER" $(pgrep -P "$HOLDER" -x berth-fs); do
+	kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status")
+	echo "$p $(cat "/proc/$p/comm") VmRSS $kb kB" >>"$RES/idle-rss.txt"
+	IDLE_KB=$((IDLE_KB + kb))
+done
+RSS_IDLE=$(kb_to_mb "$IDLE_KB")
+as_peer $B rm -f bench-idle >/dev/null
 # memory: the CLI (the container's parent while it runs) and berth-fs
 as_peer /usr/bin/time -v $B run --rm --network none localhost/bb true 2>"$RES/time-berth.txt" >/dev/null
 RSS_CLI=$(kb_to_mb "$(time_field "$RES/time-berth.txt" 'Maximum resident set size (kbytes)')")
@@ -136,8 +155,12 @@ BODY=$RES/section.md
 $t could not run here: \`${WHY[$t]}\`"
 	done
 	echo
+	echo "\`berth exec\` into a running container (\`exec C true\`): $(ms "$EXEC_MEDIAN") ms."
+	echo
 	echo "Peak RSS: the berth CLI (the container's parent while it runs) $RSS_CLI MB,"
-	echo "berth-fs ${RSS_FS:-?} MB."
+	echo "berth-fs ${RSS_FS:-?} MB. An idle detached container (\`sleep\`): its monitor,"
+	echo "the holder of its namespaces and berth-fs together $RSS_IDLE MB (VmRSS)."
+
 	echo
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, podman $PODMAN_VERSION, bwrap $BWRAP_VERSION."
