@@ -222,6 +222,25 @@ void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree)
 	}
 }
 
+void bfs_meta_replay(struct bfs_meta *m, char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct bfs_entry *e;
+
+		if (!nl)
+			break; /* a line cut by a crash: its change never happened */
+		*nl = '\0';
+		if (p[0] == '+' && p[1] == '\t' && bfs_entry_parse(p + 2, &e) == 0)
+			bfs_meta_put(m, e);
+		else if (p[0] == '-' && p[1] == '\t' && bfs_unescape(p + 2) == 0 && p[2] == '/')
+			bfs_meta_remove(m, p + 2, true);
+		p = nl + 1;
+	}
+}
+
 size_t bfs_meta_whiteouts(const struct bfs_meta *m)
 {
 	return m->n_whiteouts;

@@ -66,6 +66,9 @@ struct bfs_entry *bfs_meta_get(const struct bfs_meta *m, const char *path);
 struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e);
 /* Remove path and, when subtree, everything below it. */
 void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree);
+/* Apply an upper layer's meta.log ("+<TAB>entry" / "-<TAB>path" lines,
+ * docs/storage.md) to m; buf is modified. */
+void bfs_meta_replay(struct bfs_meta *m, char *buf, size_t len);
 /* How many whiteouts the table holds. */
 size_t bfs_meta_whiteouts(const struct bfs_meta *m);
 /* Visit every entry (unordered). Stops when fn returns non-zero. */

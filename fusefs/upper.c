@@ -67,25 +67,6 @@ int bfs_upper_remove(struct bfs_fs *fs, const char *path, bool subtree)
 	return 0;
 }
 
-static void replay(struct bfs_meta *m, char *buf, size_t len)
-{
-	char *p = buf, *end = buf + len;
-
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct bfs_entry *e;
-
-		if (!nl)
-			break; /* a line cut by a crash: its change never happened */
-		*nl = '\0';
-		if (p[0] == '+' && p[1] == '\t' && bfs_entry_parse(p + 2, &e) == 0)
-			bfs_meta_put(m, e);
-		else if (p[0] == '-' && p[1] == '\t' && bfs_unescape(p + 2) == 0 && p[2] == '/')
-			bfs_meta_remove(m, p + 2, true);
-		p = nl + 1;
-	}
-}
-
 int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *err)
 {
 	struct bfs_layer up = { .dirfd = -1 };
@@ -114,7 +95,7 @@ int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *
 			bfs_meta_free(up.meta);
 			return berth_error_wrap(err, "upperdir %s: meta.log", upperdir);
 		}
-		replay(up.meta, buf, len);
+		bfs_meta_replay(up.meta, buf, len);
 	}
 	up.dirfd = openat(fs->upper_dir, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	up.name = xstrdup(upperdir);

@@ -438,3 +438,22 @@ int cmd_top(int argc, char **argv)
 	}
 	return 0;
 }
+
+int cmd_diff(int argc, char **argv)
+{
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	char id[CONTAINER_ID_LEN + 1];
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "diff", "diff CONTAINER", NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cli_usage_error("diff", "one CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0 ||
+	    container_changes(s, id, stdout, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}

@@ -22,6 +22,7 @@
 #include "container.h"
 #include <json-c/json.h>
 #include "image.h"
+#include "tree.h"
 #include "util.h"
 
 static int containers_dir(struct store *s, struct berth_error *err)
@@ -385,4 +386,79 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 		json_object_object_add(o, "Image", json_object_get(img));
 	json_object_object_add(o, "Config", cfg);
 	return o;
+}
+
+static bool is_berth_path(const char *p)
+{
+	static const char *const made[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+					    "/proc",	     "/dev",	   "/sys",
+					    "/etc" };
+	for (size_t i = 0; i < ARRAY_SIZE(made); i++)
+		if (strcmp(p, made[i]) == 0)
+			return true;
+	return false;
+}
+
+int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err)
+{
+	_cleanup_free_ char *ip = xasprintf("containers/%s/image", id), *image = NULL;
+	_cleanup_free_ char *up = xasprintf("containers/%s/upper", id), *log = NULL;
+	_cleanup_close_ int ufd = -1, lfd = -1;
+	struct bfs_meta *m = NULL;
+	struct bfs_stack st;
+	size_t n, len = 0;
+
+	if (read_file_at(s->rootfd, ip, 256, &image, NULL, err) < 0)
+		return -1;
+	image[strcspn(image, "\n")] = '\0';
+	ufd = openat(s->rootfd, up, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (ufd < 0)
+		return errno == ENOENT ? 0 : berth_error_set(err, errno, "%s", up); /* never ran */
+	if (faccessat(ufd, "meta", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (bfs_meta_read(ufd, "meta", &m, err) < 0)
+			return -1;
+	} else {
+		m = bfs_meta_new();
+	}
+	/* a running container's latest changes are still in the log */
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
+		bfs_meta_free(m);
+		return -1;
+	}
+	if (log)
+		bfs_meta_replay(m, log, len);
+	if (image_open_stack(s, image, &st, err) < 0) {
+		bfs_meta_free(m);
+		return -1;
+	}
+	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
+	_cleanup_free_ char *kind = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		bool lower = bfs_stack_lookup(&st, v[i]->path, NULL) != NULL;
+		kind[i] = v[i]->type == BFS_WHITEOUT ? (lower ? 'D' : 0) : lower ? 'C' : 'A';
+		/* what berth itself put there, as docker leaves it out: the
+		 * generated /etc files and the mountpoints made for them */
+		if (strcmp(v[i]->path, "/") == 0 || (kind[i] == 'A' && is_berth_path(v[i]->path)))
+			kind[i] = 0;
+	}
+	/* a directory only "changed" by what is left out is left out too:
+	 * sorted by path, its children follow it */
+	for (size_t i = n; i-- > 0;) {
+		if (kind[i] != 'C' || v[i]->type != BFS_DIR)
+			continue;
+		size_t l = strlen(v[i]->path);
+		bool shown = false;
+		for (size_t j = i + 1;
+		     j < n && !strncmp(v[j]->path, v[i]->path, l) && v[j]->path[l] == '/'; j++)
+			shown |= kind[j] != 0;
+		if (!shown)
+			kind[i] = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (kind[i])
+			fprintf(out, "%c %s\n", kind[i], v[i]->path);
+	image_close_stack(&st);
+	bfs_meta_free(m);
+	return 0;
 }

@@ -6,6 +6,7 @@
 #define BERTH_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,6 +47,8 @@ int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t moni
 pid_t container_holder(struct store *s, const char *id);
 /* A detached container whose monitor died is marked exited (137). */
 void container_check(struct store *s, const char *id);
+/* docker diff: "A|C|D PATH" for each change in the writable layer. */
+int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err);
 /* The host pid of a running container's pid 1 (0 when not running). */
 pid_t container_init_pid(struct store *s, const char *id);
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */

@@ -16,6 +16,7 @@
 
 static const struct cli_cmd commands[] = {
 	{ "create", cmd_create, "Create a container without starting it" },
+	{ "diff", cmd_diff, "Show what a container changed in its filesystem" },
 	{ "exec", cmd_exec, "Run a command in a running container" },
 	{ "history", cmd_history, "Show the history of an image" },
 	{ "image", cmd_image, "Manage images (ls, rm, prune, tree, ...)" },

@@ -91,6 +91,11 @@ check "-it: the window size is passed on" -- bash -c "out=\$(as_user script -qec
 check "-i -t: input reaches the container's terminal" -- bash -c "echo 'echo from-\$((6*7)); exit 2' | run --rm -i -t $bb sh | tr -d '\r' | grep -qx from-42"
 check "-t exit status" -- bash -c "run --rm -t $bb sh -c 'exit 3' >/dev/null; test \$? = 3"
 
+# diff: the writable layer's changes (docker's A/C/D), berth's own files left out
+check "diff lists added, changed and deleted paths" -- bash -c "run --name df $bb sh -c 'echo x > /etc/new; rm /bin/ls; echo y >> /etc/passwd' &&
+	test \"\$(berth diff df | tr '\n' ' ')\" = 'C /bin D /bin/ls C /etc A /etc/new C /etc/passwd ' && berth rm df >/dev/null"
+check "diff of an untouched container is empty" -- bash -c "run --name clean $bb true && test -z \"\$(berth diff clean)\" && berth rm clean >/dev/null"
+
 # records: names, ps, rm, --rm
 check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
 check "a name is unique" -- expect_fail "in use" run --name keep $bb true
