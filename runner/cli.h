@@ -71,6 +71,7 @@ int cmd_start(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 /* Start a recorded container (cmd-start.c): attached, the container's
  * status; detached, 0 once it runs. Errors are printed. */
 int start_container(struct store *s, const char *id, bool attach, bool interactive);

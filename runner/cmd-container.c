@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "copy.h"
 #include "image.h"
 #include "spec.h"
 #include "launch.h"
@@ -454,6 +455,52 @@ int cmd_diff(int argc, char **argv)
 		return c;
 	if (container_resolve(s, argv[optind], id, &err) < 0 ||
 	    container_changes(s, id, stdout, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cmd_cp(int argc, char **argv)
+{
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	char id[CONTAINER_ID_LEN + 1];
+	struct copy_req req = { 0 };
+	const char *spec;
+	pid_t init;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "cp", "cp CONTAINER:SRC DEST | cp SRC CONTAINER:DEST",
+			       NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind + 2 != argc)
+		return cli_usage_error("cp", "expected CONTAINER:SRC DEST or SRC CONTAINER:DEST");
+	/* the side with "NAME:" (a path with ':' on the host is "./a:b") */
+	char *a = argv[optind], *b = argv[optind + 1];
+	bool a_ctr = strchr(a, ':') && a[0] != '/' && a[0] != '.';
+	bool b_ctr = strchr(b, ':') && b[0] != '/' && b[0] != '.';
+	if (a_ctr == b_ctr)
+		return cli_usage_error("cp", "exactly one side must be CONTAINER:PATH");
+	spec = a_ctr ? a : b;
+	_cleanup_free_ char *name = xstrndup(spec, (size_t)(strchr(spec, ':') - spec));
+	const char *cpath = strchr(spec, ':') + 1;
+	if (*cpath != '/')
+		return cli_usage_error("cp", "%s: the container path must be absolute", spec);
+	req.to_container = b_ctr;
+	req.src = a_ctr ? cpath : a;
+	req.dst = b_ctr ? cpath : b;
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, name, id, &err) < 0)
+		return cli_fail(&err);
+	if ((init = container_init_pid(s, id)) == 0) {
+		berth_error_set(&err, 0,
+				"container %s is not running (cp works on running "
+				"containers; start it first)",
+				name);
+		return cli_fail(&err);
+	}
+	store_unlock(s);
+	if (copy_run(init, &req, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
+	{ "cp", cmd_cp, "Copy files between a running container and the host" },
 	{ "create", cmd_create, "Create a container without starting it" },
 	{ "diff", cmd_diff, "Show what a container changed in its filesystem" },
 	{ "exec", cmd_exec, "Run a command in a running container" },

@@ -96,6 +96,19 @@ check "diff lists added, changed and deleted paths" -- bash -c "run --name df $b
 	test \"\$(berth diff df | tr '\n' ' ')\" = 'C /bin D /bin/ls C /etc A /etc/new C /etc/passwd ' && berth rm df >/dev/null"
 check "diff of an untouched container is empty" -- bash -c "run --name clean $bb true && test -z \"\$(berth diff clean)\" && berth rm clean >/dev/null"
 
+# cp: both ways, trees, and never out of the container's root
+check "cp a file and a tree into a running container and back" -- bash -c "
+	as_user mkdir -p '$T/cp/dir/sub' && as_user sh -c 'echo hello > $T/cp/f; echo deep > $T/cp/dir/sub/x'
+	run -d --name cpc $bb sh -c 'mkdir /data; echo inside > /data/in; ln -s / /data/esc; sleep 60' >/dev/null && sleep 0.3 &&
+	berth cp '$T/cp/f' cpc:/data/ && berth cp '$T/cp/dir' cpc:/data/tree &&
+	test \"\$(berth exec cpc cat /data/f /data/tree/sub/x | tr '\n' ' ')\" = 'hello deep ' &&
+	berth cp cpc:/data/in '$T/cp/out' && test \"\$(cat '$T/cp/out')\" = inside"
+check "cp through a symlink to / in the container stays in its root (both ways)" -- bash -c "
+	berth cp cpc:/data/esc/etc/hostname '$T/cp/h' && test \"\$(cat '$T/cp/h')\" = \"\$(berth exec cpc hostname)\" &&
+	berth cp '$T/cp/f' cpc:/data/esc/tmp/ && berth exec cpc test -f /tmp/f && ! test -e /tmp/f"
+check "cp of a missing path names it" -- expect_fail "/nope in the container" berth cp cpc:/nope "$T/cp/x"
+check "cp needs a running container" -- bash -c "berth rm -f cpc >/dev/null && run --name cps $bb true && expect_fail 'not running' berth cp cps:/etc/passwd '$T/cp/p' && berth rm cps >/dev/null"
+
 # records: names, ps, rm, --rm
 check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
 check "a name is unique" -- expect_fail "in use" run --name keep $bb true

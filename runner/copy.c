@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * copy.c: `berth cp` between the host and a running container. A child
+ * joins the container's user and mount namespaces (its root is then the
+ * container's), so every container path resolves inside that root; the
+ * host side is opened before the join and used through its fd only.
+ * Container paths also go through openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS), so neither a symlink nor a /proc magic link in
+ * the container can lead out of it. Host paths follow docker's rules (a
+ * destination that is a directory receives the source by its name).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "syscalls.h"
+#include "util.h"
+
+#define MAX_DEPTH 256
+
+static int copy_data(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (write_all(out, buf, (size_t)n) < 0)
+			return -1;
+	}
+}
+
+/* Copy sname in sdir to dname in ddir, never following a symlink: a link
+ * is copied as a link. Only fds are used, no /proc reopen (inside the
+ * container's mount namespace, /proc is the container's). */
+static int copy_obj(int sdir, const char *sname, int ddir, const char *dname, int depth,
+		    struct berth_error *err)
+{
+	struct stat st;
+
+	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_set(err, errno, "%s", sname);
+	if (depth > MAX_DEPTH)
+		return berth_error_set(err, ELOOP, "%s: nested too deep", sname);
+	if (S_ISREG(st.st_mode)) {
+		_cleanup_close_ int in = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int out =
+			openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			       st.st_mode & 0777);
+		if (in < 0 || out < 0 || copy_data(in, out) < 0)
+			return berth_error_set(err, errno, "copying %s", sname);
+		return 0;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX + 1];
+		ssize_t n = readlinkat(sdir, sname, target, PATH_MAX);
+		if (n < 0)
+			return berth_error_set(err, errno, "%s", sname);
+		target[n] = '\0';
+		if (symlinkat(target, ddir, dname) < 0 && errno != EEXIST)
+			return berth_error_set(err, errno, "%s", dname);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0; /* devices, fifos, sockets: not copied (docker copies none either) */
+	if (mkdirat(ddir, dname, (st.st_mode & 0777) | 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "%s", dname);
+	_cleanup_close_ int dst =
+		openat(ddir, dname, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int lfd = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	struct dirent *de;
+
+	if (dst < 0 || !d) {
+		if (lfd >= 0 && !d)
+			close(lfd);
+		return berth_error_set(err, errno, "%s", sname);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    copy_obj(dirfd(d), de->d_name, dst, de->d_name, depth + 1, err) < 0)
+			return -1;
+	return 0;
+}
+
+static char *base_of(const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	size_t l = strlen(p);
+
+	while (l > 1 && p[l - 1] == '/')
+		p[--l] = '\0';
+	const char *b = strrchr(p, '/');
+	return xstrdup(b ? b + 1 : p);
+}
+
+/* Where a copy of src named base goes, docker's way: into dst when dst is
+ * a directory, else as dst (its parent must exist). */
+static int place(int rootfd, const char *dst, const char *base, bool in_root, int *dirfd,
+		 char **name, struct berth_error *err)
+{
+	struct stat st;
+	int fd = in_root ? open_in_root(rootfd, dst, O_PATH, 0) : open(dst, O_PATH | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*dirfd = fd;
+		*name = xstrdup(base);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	_cleanup_free_ char *copy = xstrdup(dst);
+	char *slash = strrchr(copy, '/');
+	const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
+	if (slash)
+		*slash = '\0';
+	fd = in_root ? open_in_root(rootfd, parent, O_PATH | O_DIRECTORY, 0)
+		     : open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_set(err, errno, "%s", dst);
+	*dirfd = fd;
+	*name = xstrdup(slash ? slash + 1 : dst);
+	if (!**name || !strcmp(*name, ".") || !strcmp(*name, ".."))
+		return berth_error_set(err, EINVAL, "%s: not a name to create", dst);
+	return 0;
+}
+
+/* The parent directory of path (opened in the root or on the host) and
+ * the last name. */
+static int split(int rootfd, const char *path, bool in_root, int *dir, char **name,
+		 struct berth_error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	size_t l = strlen(copy);
+
+	while (l > 1 && copy[l - 1] == '/')
+		copy[--l] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
+	if (slash)
+		*slash = '\0';
+	*name = xstrdup(slash ? slash + 1 : copy);
+	if (!**name || !strcmp(*name, ".."))
+		return berth_error_set(err, EINVAL, "%s: not a file or directory name", path);
+	*dir = in_root ? open_in_root(rootfd, parent, O_PATH | O_DIRECTORY, 0)
+		       : open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dir < 0)
+		return berth_error_set(err, errno, "%s", path);
+	return 0;
+}
+
+/* In the child, inside the container's namespaces. */
+static int copy_inside(const struct copy_req *c, int host_sdir, const char *host_sname,
+		       int host_ddir, const char *host_dname, struct berth_error *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (root < 0)
+		return berth_error_set(err, errno, "the container's root");
+	if (c->to_container) {
+		_cleanup_free_ char *base = base_of(c->src), *name = NULL;
+		_cleanup_close_ int dirfd = -1;
+		if (place(root, c->dst, base, true, &dirfd, &name, err) < 0)
+			return -1;
+		return copy_obj(host_sdir, host_sname, dirfd, name, 0, err);
+	}
+	_cleanup_close_ int sdir = -1;
+	_cleanup_free_ char *sname = NULL;
+	if (split(root, c->src, true, &sdir, &sname, err) < 0 ||
+	    copy_obj(sdir, sname, host_ddir, host_dname, 0, err) < 0)
+		return berth_error_wrap(err, "%s in the container", c->src);
+	return 0;
+}
+
+int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err)
+{
+	_cleanup_close_ int hostfd = -1, host_dirfd = -1, userns = -1, mntns = -1;
+	_cleanup_free_ char *host_name = NULL, *up = NULL, *mp = NULL;
+	int pipefd[2], status;
+	char msg[1024];
+	ssize_t n;
+	pid_t pid;
+
+	/* the host side, opened here, before the join */
+	_cleanup_free_ char *host_sname = NULL;
+	if (c->to_container) {
+		if (split(AT_FDCWD, c->src, false, &hostfd, &host_sname, err) < 0)
+			return -1;
+	} else {
+		_cleanup_free_ char *base = base_of(c->src);
+		if (place(AT_FDCWD, c->dst, base, false, &host_dirfd, &host_name, err) < 0)
+			return -1;
+	}
+	up = xasprintf("/proc/%d/ns/user", (int)init);
+	mp = xasprintf("/proc/%d/ns/mnt", (int)init);
+	userns = open(up, O_RDONLY | O_CLOEXEC);
+	mntns = open(mp, O_RDONLY | O_CLOEXEC);
+	if (userns < 0 || mntns < 0)
+		return berth_error_set(err, errno, "the container's namespaces");
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		struct berth_error e = { 0 };
+		close(pipefd[0]);
+		if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
+		    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			berth_error_set(&e, errno, "joining the container");
+		else
+			copy_inside(c, hostfd, host_sname, host_dirfd, host_name, &e);
+		if (e.msg) {
+			_cleanup_free_ char *t = berth_error_text(&e);
+			if (write(pipefd[1], t, strlen(t)) < 0) {
+				/* nobody to tell */
+			}
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, sizeof(msg) - 1);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n > 0) {
+		msg[n] = '\0';
+		return berth_error_set(err, 0, "%s", msg);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return berth_error_set(err, 0, "the copy failed");
+	return 0;
+}
