@@ -504,3 +504,54 @@ int cmd_cp(int argc, char **argv)
 		return cli_fail(&err);
 	return 0;
 }
+
+/* pause/unpause need the cgroup freezer, which a user has only through
+ * a delegated cgroup v2 subtree: refused with the reason, never faked */
+static int freeze(int argc, char **argv, const char *verb)
+{
+	_cleanup_free_ char *usage = xasprintf("%s CONTAINER...", verb);
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(verb, "a CONTAINER is required");
+	struct berth_error err = { 0 };
+	berth_error_set(&err, 0,
+			"%s: needs the cgroup freezer through a delegated cgroup v2 subtree; %s",
+			verb,
+			access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0
+				? "berth does not use cgroup v2 delegation yet"
+				: "this machine runs cgroup v1, where a user has none");
+	return cli_fail(&err);
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	return freeze(argc, argv, "pause");
+}
+
+int cmd_unpause(int argc, char **argv)
+{
+	return freeze(argc, argv, "unpause");
+}
+
+/* port: a container's published ports; none until networking can
+ * publish them (docker prints nothing for a container without any) */
+int cmd_port(int argc, char **argv)
+{
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	char id[CONTAINER_ID_LEN + 1];
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "port", "port CONTAINER", NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cli_usage_error("port", "one CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}

@@ -408,11 +408,13 @@ int cmd_ps(int argc, char **argv)
 	static const struct cli_opt opts[] = {
 		{ "all", 'a', NULL, "Show every container (default: running ones)" },
 		{ "quiet", 'q', NULL, "Only IDs" },
+		{ "format", 'f' + 256, "table|json", "Output format" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
-	bool all = false, quiet = false;
+	bool all = false, quiet = false, json = false;
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	char **ids = NULL;
 	size_t n;
 	int c;
@@ -422,6 +424,10 @@ int cmd_ps(int argc, char **argv)
 			all = true;
 		else if (c == 'q')
 			quiet = true;
+		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+			json = !strcmp(optarg, "json");
+		else if (c == 'f' + 256)
+			return cli_usage_error("ps", "--format %s: expected table or json", optarg);
 		else
 			return EXIT_USAGE;
 	}
@@ -433,7 +439,7 @@ int cmd_ps(int argc, char **argv)
 		strv_free(ids);
 		return cli_fail(&err);
 	}
-	if (!quiet)
+	if (!quiet && !json)
 		printf("%-12s  %-36s  %-20s  %s\n", "CONTAINER ID", "STATUS", "NAMES", "IMAGE");
 	for (size_t i = 0; i < n; i++) {
 		struct container_state st;
@@ -459,10 +465,27 @@ int cmd_ps(int argc, char **argv)
 		_cleanup_free_ char *p = xasprintf("containers/%s/image", ids[i]);
 		if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
 			berth_error_clear(&err);
+		if (json) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "Id", json_object_new_string(ids[i]));
+			json_object_object_add(o, "Names",
+					       json_object_new_string(name ? name : ""));
+			json_object_object_add(o, "Image",
+					       json_object_new_string(image ? image : ""));
+			json_object_object_add(o, "State", json_object_new_string(st.status));
+			json_object_object_add(o, "Status", json_object_new_string(status));
+			json_object_object_add(o, "ExitCode", json_object_new_int(st.exit_code));
+			json_object_array_add(arr, o);
+			continue;
+		}
 		printf("%.12s  %-36s  %-20s  %.19s\n", ids[i], status, name ? name : "",
 		       image ? image : "");
 	}
 	strv_free(ids);
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(
+				       arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
 }
 

@@ -28,6 +28,8 @@ static const struct cli_cmd commands[] = {
 	{ "kill", cmd_kill, "Send a signal to running containers" },
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
 	{ "logs", cmd_logs, "Show what a detached container wrote" },
+	{ "pause", cmd_pause, "Freeze containers (needs cgroup v2 delegation)" },
+	{ "port", cmd_port, "List a container's published ports" },
 	{ "ps", cmd_ps, "List containers" },
 	{ "restart", cmd_restart, "Stop and start containers again" },
 	{ "rm", cmd_rm, "Remove containers" },
@@ -38,6 +40,7 @@ static const struct cli_cmd commands[] = {
 	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
 	{ "tag", cmd_tag, "Give an image another name" },
 	{ "top", cmd_top, "Show a container's processes (host PIDs)" },
+	{ "unpause", cmd_unpause, "Thaw containers (needs cgroup v2 delegation)" },
 	{ "version", cmd_version, "Show the berth version" },
 	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };

@@ -109,8 +109,13 @@ check "cp through a symlink to / in the container stays in its root (both ways)"
 check "cp of a missing path names it" -- expect_fail "/nope in the container" berth cp cpc:/nope "$T/cp/x"
 check "cp needs a running container" -- bash -c "berth rm -f cpc >/dev/null && run --name cps $bb true && expect_fail 'not running' berth cp cps:/etc/passwd '$T/cp/p' && berth rm cps >/dev/null"
 
+# pause needs cgroup v2 delegation: refused with the reason; port lists nothing yet
+check "pause is refused with the reason" -- expect_fail "cgroup" berth pause anything
+check "port of a container without published ports prints nothing" -- bash -c "run --name pt $bb true && test -z \"\$(berth port pt)\" && berth rm pt >/dev/null"
+
 # records: names, ps, rm, --rm
 check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
+check "ps --format json" -- bash -c "berth ps -a --format json | python3 -c 'import json,sys; c=[x for x in json.load(sys.stdin) if x[\"Names\"]==\"keep\"]; sys.exit(0 if c and c[0][\"ExitCode\"]==3 and c[0][\"State\"]==\"exited\" else 1)'"
 check "a name is unique" -- expect_fail "in use" run --name keep $bb true
 check "rm removes it" -- bash -c "berth rm keep >/dev/null && ! berth ps -a | grep -q keep"
 check "signals and waits on a stopped container are refused or immediate" -- bash -c "run --name done $bb true && ! berth kill done 2>/dev/null && test \"\$(berth wait done)\" = 0 && berth rm done >/dev/null"
@@ -129,6 +134,7 @@ check "exec joins a running container: its files, env, PID namespace, confinemen
 	berth exec ex grep -qx 'CapEff:.00000000a80425fb' /proc/self/status &&
 	berth exec ex grep -qx 'Seccomp:.2' /proc/self/status"
 check "exec -w -e, and its command's status" -- bash -c "test \"\$(berth exec -w /tmp -e X=1 ex sh -c 'echo \$PWD \$X')\" = '/tmp 1' && { berth exec ex sh -c 'exit 4'; test \$? = 4; }"
+check "exec: no descriptor of berth's reaches the process" -- bash -c "exec 7</dev/null; test \"\$(berth exec ex ls /proc/self/fd | tr '\n' ' ')\" = '0 1 2 3 '"
 check "exec of a missing command is 127" -- bash -c "berth exec ex nosuch 2>/dev/null; test \$? = 127"
 check "exec into a stopped container is refused" -- bash -c "berth rm -f ex >/dev/null && run --name stopped $bb true && expect_fail 'not running' berth exec stopped true && berth rm stopped >/dev/null"
 check "rm refuses a running container, rm -f kills it" -- bash -c "run -d --name busy $bb sleep 60 >/dev/null && ! berth rm busy 2>/dev/null && berth rm -f busy >/dev/null && ! berth ps -a | grep -q busy"
