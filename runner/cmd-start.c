@@ -154,6 +154,12 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		return r;
 	}
 	/* attached, this process is the container's monitor */
+	_cleanup_close_ int lock = container_lock_run(s, id, &err);
+	if (lock < 0) {
+		record_clear(&rec);
+		r = cli_fail(&err);
+		return r == 1 ? EXIT_USAGE : r;
+	}
 	pid_t holder;
 	if (launch_start(&ls, &holder, &status, &err) < 0) {
 		_cleanup_free_ char *t = berth_error_text(&err);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -461,4 +462,21 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 	image_close_stack(&st);
 	bfs_meta_free(m);
 	return 0;
+}
+
+int container_lock_run(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/run.lock", id);
+	int fd = openat(s->rootfd, p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "%s", p);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? berth_error_set(err, EBUSY,
+							  "container %.12s is already running", id)
+					: berth_error_set(err, e, "locking %s", p);
+	}
+	return fd;
 }

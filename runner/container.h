@@ -49,6 +49,10 @@ pid_t container_holder(struct store *s, const char *id);
 void container_check(struct store *s, const char *id);
 /* docker diff: "A|C|D PATH" for each change in the writable layer. */
 int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err);
+/* The lock a container's monitor holds while it runs (its processes
+ * inherit it until their exec): two starts cannot both run it. An fd, or
+ * -1 with EBUSY when it runs. */
+int container_lock_run(struct store *s, const char *id, struct berth_error *err);
 /* The host pid of a running container's pid 1 (0 when not running). */
 pid_t container_init_pid(struct store *s, const char *id);
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */

@@ -160,6 +160,16 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	pid_t holder;
 	_cleanup_free_ char *logpath = xasprintf("%s/log", a->ls->dir);
 
+	/* held for the container's life: a second start of it fails here */
+	struct store *ls = open_store(a);
+	int lock = ls ? container_lock_run(ls, a->id, &err) : -1;
+	if (ls)
+		store_free(ls);
+	if (lock < 0) {
+		_cleanup_free_ char *t = err.msg ? berth_error_text(&err) : xstrdup("the store");
+		tell(readyfd, 125, t);
+		_exit(125);
+	}
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (null < 0 || logfd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {

@@ -156,6 +156,10 @@ check "restart keeps the writable layer (and appends to the log)" -- bash -c "be
 check "inspect: a container's state, its pid 1 and its config" -- bash -c "out=\$(berth inspect cr) && echo \"\$out\" | grep -q '\"Status\": \"running\"' && pid=\$(echo \"\$out\" | sed -n 's/.*\"Pid\": \\([0-9]*\\).*/\\1/p') && test \"\$pid\" -gt 0 && test \"\$(cat /proc/\$pid/comm)\" = sleep"
 check "top lists the container's processes" -- bash -c "berth top cr | grep -q 'sleep 60'"
 check "start of a running container is refused" -- expect_fail "already running" berth start cr
+check "two starts of one container at once: one runs it, the other is refused" -- bash -c "
+	berth stop -t 0 cr >/dev/null
+	berth start cr >'$T/s1' 2>&1 & berth start cr >'$T/s2' 2>&1; wait
+	test \"\$(cat '$T/s1' '$T/s2' | grep -c 'already running')\" = 1 && test \"\$(pgrep -f '[b]erth-fs -f -o lowerdir=$BERTH_ROOT.*containers/'\$(berth inspect cr | sed -n 's/.*\"Id\": \"\\([0-9a-f]*\\)\".*/\\1/p' | head -1) | wc -l)\" = 1"
 check "start -a: attached, with the container's status" -- bash -c "berth stop -t 0 cr >/dev/null; run --name att $bb sh -c 'exit 6'; berth start -a att; test \$? = 6 && berth rm cr att >/dev/null"
 check "a killed monitor: the next ps marks the container exited, nothing left" -- bash -c "
 	run -d --name orphan $bb sleep 60 >/dev/null && sleep 0.2
