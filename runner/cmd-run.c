@@ -528,7 +528,16 @@ int cmd_rm(int argc, char **argv)
 			kill(holder, launch_kill_signal());
 			container_wait_exit(s, id, 10000);
 		}
-		if (container_remove(s, id, &err) < 0) {
+		/* a start in progress holds the run lock: not removed under it;
+		 * a monitor that just recorded the end lets go of it at once */
+		_cleanup_close_ int lock = container_lock_run(s, id, &err);
+		for (int t = 0; lock < 0 && err.errnum == EBUSY && t < 100; t++) {
+			struct timespec ts = { 0, 20000000 };
+			berth_error_clear(&err);
+			nanosleep(&ts, NULL);
+			lock = container_lock_run(s, id, &err);
+		}
+		if (lock < 0 || container_remove(s, id, &err) < 0) {
 			r = cli_fail(&err);
 			continue;
 		}
