@@ -25,6 +25,31 @@
 #include "launch.h"
 #include "util.h"
 
+/* --since: "2026-11-28T08:00:00Z" (a prefix of the log's own format
+ * compares as text) or a duration back from now (30s, 5m, 2h) */
+static char *since_stamp(const char *arg)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end != arg && (!strcmp(end, "s") || !strcmp(end, "m") || !strcmp(end, "h"))) {
+		char buf[64];
+		struct tm tm;
+		time_t t = time(NULL) - (time_t)(v * (*end == 's' ? 1 : *end == 'm' ? 60 : 3600));
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		return xstrdup(buf);
+	}
+	if (strlen(arg) >= 10 && arg[4] == '-' && arg[7] == '-') {
+		char *s = xstrdup(arg);
+		size_t l = strlen(s);
+		if (l && s[l - 1] == 'Z') /* the log's stamps all end in Z */
+			s[l - 1] = '\0';
+		return s;
+	}
+	return NULL;
+}
+
 static int signal_container(struct store *s, const char *ref, int sig, char *id,
 			    struct berth_error *err)
 {
@@ -198,11 +223,14 @@ int cmd_logs(int argc, char **argv)
 		{ "follow", 'f', NULL, "Keep printing new lines until the container ends" },
 		{ "timestamps", 't', NULL, "Show each line's time" },
 		{ "tail", 'T' + 256, "N", "Only the last N lines" },
+		{ "since", 'S' + 256, "TIME",
+		  "Only lines since TIME (RFC 3339, or 30s, 5m, 2h ago)" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	bool follow = false, ts = false;
+	_cleanup_free_ char *since = NULL;
 	long tail = -1;
 	char id[CONTAINER_ID_LEN + 1];
 	int c;
@@ -214,6 +242,11 @@ int cmd_logs(int argc, char **argv)
 			follow = true;
 		else if (c == 't')
 			ts = true;
+		else if (c == 'S' + 256 && (since = since_stamp(optarg)))
+			;
+		else if (c == 'S' + 256)
+			return cli_usage_error("logs", "--since %s: expected RFC 3339 or 30s/5m/2h",
+					       optarg);
 		else if (c == 'T' + 256 &&
 			 (tail = strtol(optarg, &end, 10), *optarg && !*end && tail >= 0))
 			;
@@ -239,16 +272,23 @@ int cmd_logs(int argc, char **argv)
 	if (read_fd_all(fd, (size_t)1 << 30, &buf, &len, &err) < 0)
 		return cli_fail(&err);
 	if (tail >= 0) {
+		/* the start of the tail-th line from the end (the last newline
+		 * ends the last line, it does not start one) */
 		size_t n = 0, i = len;
-		while (i > 0 && n <= (size_t)tail)
-			if (buf[--i] == '\n' && i + 1 < len && ++n > (size_t)tail)
+		done = tail == 0 ? len : 0;
+		while (tail > 0 && i > 0) {
+			if (buf[--i] == '\n' && i + 1 < len && ++n == (size_t)tail) {
+				done = i + 1;
 				break;
-		done = n > (size_t)tail ? i + 1 : 0;
+			}
+		}
 	}
+
 	for (;;) {
 		char *nl;
 		while (done < len && (nl = memchr(buf + done, '\n', len - done))) {
-			print_record(buf + done, (size_t)(nl - (buf + done)), ts);
+			if (!since || strncmp(buf + done, since, strlen(since)) >= 0)
+				print_record(buf + done, (size_t)(nl - (buf + done)), ts);
 			done = (size_t)(nl - buf) + 1;
 		}
 		fflush(stdout);

@@ -124,6 +124,7 @@ check "--rm leaves no record" -- bash -c "before=\$(ls '$BERTH_ROOT/containers' 
 check "run -d prints the ID and returns while the container runs" -- bash -c "id=\$(run -d --name bg $bb sh -c 'echo to-out; echo to-err >&2; sleep 60') && test \${#id} = 64 && berth ps | grep bg | grep -q Up"
 check "logs: stdout and stderr, in their streams" -- bash -c "sleep 0.3; test \"\$(berth logs bg 2>/dev/null)\" = to-out && test \"\$(berth logs bg 2>&1 >/dev/null)\" = to-err"
 check "logs -t: RFC 3339 timestamps" -- bash -c "berth logs -t bg 2>&1 | grep -Eq '^20[0-9-]{8}T[0-9:.]+Z to-out\$'"
+check "logs --since and --tail" -- bash -c "test \"\$(berth logs --since 1h bg 2>/dev/null)\" = to-out && test -z \"\$(berth logs --since 2999-01-01T00:00:00Z bg 2>&1)\" && test \"\$(berth logs --tail 1 bg 2>&1)\" = to-err"
 check "stop -t 1: SIGTERM, then SIGKILL (pid 1 ignores TERM): 137" -- bash -c "berth stop -t 1 bg >/dev/null && test \"\$(berth wait bg)\" = 137 && berth ps -a | grep bg | grep -q 'Exited (137)'"
 check "stop of a container that handles SIGTERM: its own status" -- bash -c "run -d --name term $bb sh -c 'trap \"exit 5\" TERM; while :; do sleep 0.1; done' >/dev/null && sleep 0.3 && berth stop term >/dev/null && test \"\$(berth wait term)\" = 5"
 check "kill -s USR1 reaches pid 1" -- bash -c "run -d --name usr $bb sh -c 'trap \"echo got-usr1; exit 0\" USR1; while :; do sleep 0.1; done' >/dev/null && sleep 0.3 && berth kill -s USR1 usr >/dev/null && test \"\$(berth wait usr)\" = 0 && berth logs usr | grep -qx got-usr1"
