@@ -7,6 +7,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <json-c/json.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -594,4 +599,117 @@ int cmd_port(int argc, char **argv)
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		return cli_fail(&err);
 	return 0;
+}
+
+/* Read exactly len bytes; false at the end. */
+static bool read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* attach: the container's output as it comes (through its monitor), and
+ * for a -t container our input to its terminal; ctrl-p ctrl-q leaves it
+ * running. Ends with the container's status when it ends. */
+int cmd_attach(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "no-stdin", 'n' + 256, NULL, "Do not send input" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	char id[CONTAINER_ID_LEN + 1];
+	bool input = true;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "attach", "attach [--no-stdin] CONTAINER", opts)) !=
+	       -1) {
+		if (c != 'n' + 256)
+			return EXIT_USAGE;
+		input = false;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("attach", "one CONTAINER is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		return cli_fail(&err);
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", s->root, id);
+	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "attach.sock");
+	if (!container_running(s, id) || sock < 0 || chdir(dir) < 0 ||
+	    connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		berth_error_set(&err, 0,
+				"container %s is not running detached (nothing to attach to)",
+				argv[optind]);
+		return cli_fail(&err);
+	}
+	store_unlock(s);
+	struct termios saved, raw;
+	bool tty = input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	bool detached = false, saw_ctrl_p = false;
+	struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+			       { .fd = input ? STDIN_FILENO : -1, .events = POLLIN } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char hdr[5], buf[65536];
+			uint32_t len;
+			if (!read_full(sock, hdr, 5))
+				break; /* the container ended */
+			memcpy(&len, hdr + 1, 4);
+			if (len > sizeof(buf) || !read_full(sock, buf, len))
+				break;
+			if (write_all(hdr[0] == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, len) < 0)
+				break;
+		}
+		if (p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char in[4096];
+			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+			if (n <= 0) {
+				p[1].fd = -1;
+				continue;
+			}
+			/* docker's detach keys: ctrl-p then ctrl-q */
+			for (ssize_t i = 0; i < n && !detached; i++) {
+				if (saw_ctrl_p && in[i] == 0x11)
+					detached = true;
+				saw_ctrl_p = in[i] == 0x10;
+			}
+			if (detached)
+				break;
+			if (write_all(sock, in, (size_t)n) < 0)
+				break;
+		}
+	}
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (detached) {
+		fprintf(stderr, "\r\nberth: detached from %s\r\n", argv[optind]);
+		return 0;
+	}
+	struct container_state st;
+	container_wait_exit(s, id, 10000);
+	container_get_state(s, id, &st);
+	return st.exit_code;
 }

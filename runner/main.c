@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
+	{ "attach", cmd_attach, "Follow a detached container's output (and feed its terminal)" },
 	{ "cp", cmd_cp, "Copy files between a running container and the host" },
 	{ "create", cmd_create, "Create a container without starting it" },
 	{ "diff", cmd_diff, "Show what a container changed in its filesystem" },

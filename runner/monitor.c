@@ -14,10 +14,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,22 +62,77 @@ static void log_line(int logfd, const char *stream, const char *line, size_t len
 	}
 }
 
-/* Copy what the container writes into the log, line by line, until both
- * streams are closed (the container and everything it started ended). */
-static void relay(struct stream *st, int logfd)
-{
-	struct pollfd p[2] = { { .fd = st[0].fd, .events = POLLIN },
-			       { .fd = st[1].fd, .events = POLLIN } };
+/* Attached clients (`berth attach`): each gets every chunk the container
+ * writes, framed as one byte (1 stdout, 2 stderr), four bytes of length
+ * (host order) and the bytes; what a client sends goes to the terminal
+ * of a -t container. A client that cannot keep up is let go. */
+#define MAX_CLIENTS 8
 
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		if (poll(p, 2, -1) < 0) {
+struct clients {
+	int fd[MAX_CLIENTS];
+	size_t n;
+};
+
+static void send_all(struct clients *c, int stream, const char *buf, size_t len)
+{
+	char hdr[5] = { (char)stream };
+	uint32_t l = (uint32_t)len;
+
+	memcpy(hdr + 1, &l, 4);
+	for (size_t i = 0; i < c->n;) {
+		if (write_all(c->fd[i], hdr, 5) < 0 || write_all(c->fd[i], buf, len) < 0) {
+			close(c->fd[i]);
+			c->fd[i] = c->fd[--c->n];
+			continue;
+		}
+		i++;
+	}
+}
+
+/* Copy what the container writes into the log, line by line, and to the
+ * attached clients, until both streams are closed (the container and
+ * everything it started ended). tty: the terminal's master, for input. */
+static void relay(struct stream *st, int logfd, int listener, int tty)
+{
+	struct clients cl = { .n = 0 };
+
+	for (;;) {
+		struct pollfd p[3 + MAX_CLIENTS] = {
+			{ .fd = st[0].fd, .events = POLLIN },
+			{ .fd = st[1].fd, .events = POLLIN },
+			{ .fd = listener, .events = POLLIN },
+		};
+		for (size_t i = 0; i < cl.n; i++)
+			p[3 + i] = (struct pollfd){ .fd = cl.fd[i], .events = POLLIN };
+		if (st[0].fd < 0 && st[1].fd < 0)
+			break;
+		if (poll(p, 3 + cl.n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
+		}
+		if (listener >= 0 && (p[2].revents & POLLIN)) {
+			int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (c >= 0 && cl.n < MAX_CLIENTS)
+				cl.fd[cl.n++] = c;
+			else if (c >= 0)
+				close(c);
+		}
+		for (size_t i = cl.n; i-- > 0;) {
+			if (!(p[3 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			char in[4096];
+			ssize_t n = read(cl.fd[i], in, sizeof(in));
+			if (n > 0 && tty >= 0 && write_all(tty, in, (size_t)n) == 0)
+				continue;
+			if (n > 0)
+				continue; /* no terminal: the container's stdin is not ours */
+			close(cl.fd[i]);
+			cl.fd[i] = cl.fd[--cl.n];
 		}
 		for (int i = 0; i < 2; i++) {
 			struct stream *s = &st[i];
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (s->fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t n = read(s->fd, s->buf + s->used, sizeof(s->buf) - s->used);
 			if (n < 0 && errno == EINTR)
@@ -83,9 +141,10 @@ static void relay(struct stream *st, int logfd)
 				if (s->used)
 					log_line(logfd, s->name, s->buf, s->used);
 				s->used = 0;
-				p[i].fd = -1;
+				s->fd = -1;
 				continue;
 			}
+			send_all(&cl, i + 1, s->buf + s->used, (size_t)n);
 			s->used += (size_t)n;
 			char *start = s->buf, *nl;
 			while ((nl = memchr(start, '\n', s->used - (size_t)(start - s->buf)))) {
@@ -101,6 +160,28 @@ static void relay(struct stream *st, int logfd)
 			s->used = rest;
 		}
 	}
+	for (size_t i = 0; i < cl.n; i++)
+		close(cl.fd[i]);
+}
+
+/* The attach socket, in the container's directory (by a relative name:
+ * a full path could pass the 108 bytes a socket address holds). */
+static int attach_listener(const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "attach.sock");
+	if (fd < 0 || chdir(dir) < 0)
+		goto fail;
+	unlink("attach.sock");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, MAX_CLIENTS) < 0)
+		goto fail;
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1; /* no attach then; the log still has everything */
 }
 
 static void tell(int fd, int status, const char *text)
@@ -200,7 +281,12 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	/* only the container holds the pipes' write ends now */
 	dup2(null, 1);
 	dup2(null, 2);
-	relay(st, logfd);
+	int listener = attach_listener(a->ls->dir);
+	relay(st, logfd, listener, launch_console);
+	if (listener >= 0) {
+		close(listener);
+		unlink("attach.sock");
+	}
 	status = launch_wait(holder);
 	monitor_finish(a, status);
 	_exit(0);

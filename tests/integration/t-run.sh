@@ -138,6 +138,18 @@ check "exec -w -e, and its command's status" -- bash -c "test \"\$(berth exec -w
 check "exec: no descriptor of berth's reaches the process" -- bash -c "exec 7</dev/null; test \"\$(berth exec ex ls /proc/self/fd | tr '\n' ' ')\" = '0 1 2 3 '"
 check "exec of a missing command is 127" -- bash -c "berth exec ex nosuch 2>/dev/null; test \$? = 127"
 check "exec into a stopped container is refused" -- bash -c "berth rm -f ex >/dev/null && run --name stopped $bb true && expect_fail 'not running' berth exec stopped true && berth rm stopped >/dev/null"
+check "attach follows a detached container's output, both streams, and ends with its status" -- bash -c "
+	run -d --name at1 $bb sh -c 'sleep 0.5; echo out1; echo err1 >&2; exit 4' >/dev/null
+	out=\$(berth attach --no-stdin at1 2>'$T/at.err'); st=\$?
+	test \"\$out\" = out1 && test \"\$(cat '$T/at.err')\" = err1 && test \$st = 4 && berth rm at1 >/dev/null"
+check "attach to a -dit container: input reaches its terminal" -- bash -c "
+	run -d -i -t --name at2 $bb sh >/dev/null && sleep 0.3
+	out=\$( (sleep 0.5; echo 'echo hi-\$((40+2))'; sleep 0.3; echo 'exit 5') | as_user script -qec \"env BERTH_FS='$BERTH_FS' '$BERTH' attach at2\" /dev/null | tr -d '\r')
+	echo \"\$out\" | grep -qx hi-42 && test \"\$(berth wait at2)\" = 5 && berth rm at2 >/dev/null"
+check "ctrl-p ctrl-q detaches and leaves the container running" -- bash -c "
+	run -d -i -t --name at3 $bb sh >/dev/null && sleep 0.3
+	(sleep 0.3; printf '\\020\\021') | as_user script -qec \"env BERTH_FS='$BERTH_FS' '$BERTH' attach at3\" /dev/null | grep -q detached &&
+	berth ps | grep at3 | grep -q Up && berth rm -f at3 >/dev/null"
 check "rm refuses a running container, rm -f kills it" -- bash -c "run -d --name busy $bb sleep 60 >/dev/null && ! berth rm busy 2>/dev/null && berth rm -f busy >/dev/null && ! berth ps -a | grep -q busy"
 check "run -d --rm: gone once it ends" -- bash -c "run -d --rm --name gone $bb true >/dev/null; for i in \$(seq 50); do berth ps -a | grep -q gone || exit 0; sleep 0.1; done; exit 1"
 check "50 containers started detached at once all run, log and stop" -- bash -c "
