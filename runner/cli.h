@@ -76,6 +76,7 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 /* Start a recorded container (cmd-start.c): attached, the container's
  * status; detached, 0 once it runs. Errors are printed. */
 int start_container(struct store *s, const char *id, bool attach, bool interactive);

@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commit.h"
 #include "container.h"
 #include "copy.h"
 #include "image.h"
+#include "reference.h"
 #include "spec.h"
 #include "launch.h"
 #include "util.h"
@@ -712,4 +714,40 @@ int cmd_attach(int argc, char **argv)
 	container_wait_exit(s, id, 10000);
 	container_get_state(s, id, &st);
 	return st.exit_code;
+}
+
+int cmd_commit(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "message", 'm', "TEXT", "A comment for the new layer's history entry" },
+		{ 0 },
+	};
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_free_ char *ref = NULL, *image = NULL, *dir = NULL, *ip = NULL;
+	const char *message = NULL;
+	char id[CONTAINER_ID_LEN + 1], new_id[DIGEST_STR_LEN + 1];
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "commit", "commit [-m TEXT] CONTAINER [NAME[:TAG]]",
+			       opts)) != -1) {
+		if (c != 'm')
+			return EXIT_USAGE;
+		message = optarg;
+	}
+	if (optind >= argc || optind + 2 < argc)
+		return cli_usage_error("commit", "expected CONTAINER [NAME[:TAG]]");
+	if (optind + 1 < argc && reference_normalize(argv[optind + 1], &ref, &err) < 0)
+		return cli_fail(&err);
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (container_resolve(s, argv[optind], id, &err) < 0)
+		return cli_fail(&err);
+	ip = xasprintf("containers/%s/image", id);
+	dir = xasprintf("%s/containers/%s", s->root, id);
+	if (read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||
+	    container_commit(s, dir, image, ref, message, new_id, &err) < 0)
+		return cli_fail(&err);
+	printf("%s\n", new_id);
+	return 0;
 }

@@ -16,6 +16,7 @@
 
 static const struct cli_cmd commands[] = {
 	{ "attach", cmd_attach, "Follow a detached container's output (and feed its terminal)" },
+	{ "commit", cmd_commit, "Make an image of a container's changes" },
 	{ "cp", cmd_cp, "Copy files between a running container and the host" },
 	{ "create", cmd_create, "Create a container without starting it" },
 	{ "diff", cmd_diff, "Show what a container changed in its filesystem" },

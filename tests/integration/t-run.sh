@@ -113,6 +113,19 @@ check "cp needs a running container" -- bash -c "berth rm -f cpc >/dev/null && r
 check "pause is refused with the reason" -- expect_fail "cgroup" berth pause anything
 check "port of a container without published ports prints nothing" -- bash -c "run --name pt $bb true && test -z \"\$(berth port pt)\" && berth rm pt >/dev/null"
 
+# commit: the writable layer as a new image (whiteouts, setuid, hardlinks, links)
+check "commit makes an image with the container's changes" -- bash -c "
+	run --name cm $bb sh -c 'echo committed > /etc/new; rm /bin/ls; mkdir -p /d; echo f > /d/f; ln /d/f /d/g; chmod 4755 /d/f; ln -s /etc/new /lnk' &&
+	berth commit -m 'my change' cm localhost/committed:v1 >/dev/null &&
+	berth history localhost/committed:v1 | grep -q 'my change' &&
+	test \"\$(run --rm localhost/committed:v1 sh -c 'cat /etc/new; test -e /bin/ls || echo gone; stat -c %a /d/f; test \$(stat -c %i /d/f) = \$(stat -c %i /d/g) && echo same; readlink /lnk' | tr '\n' ' ')\" = 'committed gone 4755 same /etc/new ' &&
+	berth rm cm >/dev/null"
+check "the committed image saves and loads back with the same ID" -- bash -c "
+	id=\$(berth inspect --type image localhost/committed:v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"Id\"])') && test -n \"\$id\" &&
+	berth save -o '$T/committed.tar' localhost/committed:v1 && berth rmi localhost/committed:v1 >/dev/null &&
+	berth load -q -i '$T/committed.tar' &&
+	test \"\$(berth inspect --type image localhost/committed:v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"Id\"])')\" = \"\$id\""
+
 # records: names, ps, rm, --rm
 check "--name and ps -a show an exited container" -- bash -c "run --name keep $bb sh -c 'exit 3'; berth ps -a | grep keep | grep -q 'Exited (3)'"
 check "ps --format json" -- bash -c "berth ps -a --format json | python3 -c 'import json,sys; c=[x for x in json.load(sys.stdin) if x[\"Names\"]==\"keep\"]; sys.exit(0 if c and c[0][\"ExitCode\"]==3 and c[0][\"State\"]==\"exited\" else 1)'"

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * commit.c: a container's writable layer as a new image. The layer is
+ * written as an uncompressed OCI layer tar (pax: owners, modes, xattrs
+ * from the layer's table; whiteouts as .wh. files, opaque directories with
+ * .wh..wh..opq; hardlinks kept), next to the image's own blobs in an OCI
+ * layout in the store's staging area, with the image's config extended
+ * by the new diffID and a history entry; then the ordinary `load` takes
+ * it in, with all its checks. The image's configuration is kept as it is.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "image.h"
+#include "load.h"
+#include "syscalls.h"
+#include "util.h"
+
+DEFINE_CLEANUP_FUNC(struct archive *, archive_write_free)
+DEFINE_CLEANUP_FUNC(struct archive_entry *, archive_entry_free)
+
+struct seen {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, struct seen **seen,
+		       size_t *n_seen, struct berth_error *err)
+{
+	_cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new();
+	_cleanup_close_ int fd = -1;
+	const char *rel = e->path + 1;
+	struct stat st = { 0 };
+
+	if (e->type == BFS_WHITEOUT) {
+		_cleanup_free_ char *dir = xstrndup(rel, (size_t)(strrchr(e->path, '/') - e->path));
+		_cleanup_free_ char *wh =
+			xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", strrchr(e->path, '/') + 1);
+		archive_entry_set_pathname(ae, wh);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0);
+		archive_entry_set_size(ae, 0);
+		return archive_write_header(a, ae) == ARCHIVE_OK
+			       ? 0
+			       : berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	}
+	archive_entry_set_pathname(ae, rel);
+	archive_entry_set_perm(ae, e->type == BFS_LNK ? 0777 : (e->mode & 07777));
+	archive_entry_set_uid(ae, e->uid);
+	archive_entry_set_gid(ae, e->gid);
+	archive_entry_set_mtime(ae, e->mtime_sec, e->mtime_nsec);
+	for (size_t i = 0; i < e->n_xattrs; i++)
+		archive_entry_xattr_add_entry(ae, e->xattrs[i].name, e->xattrs[i].value,
+					      e->xattrs[i].len);
+	if (e->type != BFS_WHITEOUT &&
+	    ((fd = open_beneath(diff, rel, O_PATH | O_NOFOLLOW, 0)) < 0 || fstat(fd, &st) < 0))
+		return berth_error_set(err, errno, "commit: %s in the writable layer", e->path);
+	switch (e->type) {
+	case BFS_DIR: archive_entry_set_filetype(ae, AE_IFDIR); break;
+	case BFS_LNK: {
+		char target[PATH_MAX + 1];
+		ssize_t n = readlinkat(fd, "", target, PATH_MAX);
+		if (n < 0)
+			return berth_error_set(err, errno, "commit: %s", e->path);
+		target[n] = '\0';
+		archive_entry_set_filetype(ae, AE_IFLNK);
+		archive_entry_set_symlink(ae, target);
+		break;
+	}
+	case BFS_FIFO: archive_entry_set_filetype(ae, AE_IFIFO); break;
+	case BFS_SOCK: return 0; /* tar has no sockets */
+	case BFS_CHR:
+	case BFS_BLK:
+		archive_entry_set_filetype(ae, e->type == BFS_CHR ? AE_IFCHR : AE_IFBLK);
+		archive_entry_set_rdev(ae, makedev(e->rdev_major, e->rdev_minor));
+		break;
+	default:
+		archive_entry_set_filetype(ae, AE_IFREG);
+		/* a second name of a file already written: a hardlink */
+		for (size_t i = 0; st.st_nlink > 1 && i < *n_seen; i++) {
+			if ((*seen)[i].dev == st.st_dev && (*seen)[i].ino == st.st_ino) {
+				archive_entry_set_hardlink(ae, (*seen)[i].path);
+				archive_entry_set_size(ae, 0);
+				return archive_write_header(a, ae) == ARCHIVE_OK
+					       ? 0
+					       : berth_error_set(err, 0, "commit: %s",
+								 archive_error_string(a));
+			}
+		}
+		if (st.st_nlink > 1) {
+			*seen = xrealloc(*seen, (*n_seen + 1) * sizeof(**seen));
+			(*seen)[(*n_seen)++] = (struct seen){ st.st_dev, st.st_ino, xstrdup(rel) };
+		}
+		archive_entry_set_size(ae, st.st_size);
+	}
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	if (e->type == BFS_REG) {
+		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
+		_cleanup_close_ int in = open(proc, O_RDONLY | O_CLOEXEC);
+		char buf[65536];
+		ssize_t n;
+		if (in < 0)
+			return berth_error_set(err, errno, "commit: %s", e->path);
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (archive_write_data(a, buf, (size_t)n) != n)
+				return berth_error_set(err, 0, "commit: %s",
+						       archive_error_string(a));
+		if (n < 0)
+			return berth_error_set(err, errno, "commit: %s", e->path);
+	}
+	if (e->type == BFS_DIR && e->opaque) { /* what lower layers have here stays hidden */
+		_cleanup_(archive_entry_freep) struct archive_entry *o = archive_entry_new();
+		_cleanup_free_ char *p = xasprintf("%s/.wh..wh..opq", rel);
+		archive_entry_set_pathname(o, p);
+		archive_entry_set_filetype(o, AE_IFREG);
+		archive_entry_set_size(o, 0);
+		if (archive_write_header(a, o) != ARCHIVE_OK)
+			return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	}
+	return 0;
+}
+
+/* The writable layer's table: meta, then the changes in its log. */
+static struct bfs_meta *upper_table(int ufd, struct berth_error *err)
+{
+	struct bfs_meta *m = NULL;
+	_cleanup_close_ int lfd = -1;
+	_cleanup_free_ char *log = NULL;
+	size_t len = 0;
+
+	if (faccessat(ufd, "meta", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (bfs_meta_read(ufd, "meta", &m, err) < 0)
+			return NULL;
+	} else {
+		m = bfs_meta_new();
+	}
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
+		bfs_meta_free(m);
+		return NULL;
+	}
+	if (log)
+		bfs_meta_replay(m, log, len);
+	return m;
+}
+
+static int write_layer(int ufd, int outfd, struct berth_error *err)
+{
+	_cleanup_(archive_write_freep) struct archive *a = archive_write_new();
+	_cleanup_close_ int diff =
+		openat(ufd, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct bfs_meta *m = upper_table(ufd, err);
+	struct seen *seen = NULL;
+	size_t n, n_seen = 0;
+	int r = 0;
+
+	if (!m)
+		return -1;
+	if (diff < 0) {
+		bfs_meta_free(m);
+		return berth_error_set(err, errno, "commit: the writable layer");
+	}
+	archive_write_set_format_pax_restricted(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_fd(a, outfd) != ARCHIVE_OK) {
+		bfs_meta_free(m);
+		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	}
+	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (strcmp(v[i]->path, "/") != 0)
+			r = write_entry(a, diff, v[i], &seen, &n_seen, err);
+	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
+		r = berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i].path);
+	free(seen);
+	bfs_meta_free(m);
+	return r;
+}
+
+static struct json_object *read_blob_json(struct store *s, const char *digest,
+					  struct berth_error *err)
+{
+	_cleanup_close_ int fd = store_blob_open(s, digest, err);
+	_cleanup_free_ char *buf = NULL;
+	struct json_object *o;
+	size_t len;
+
+	if (fd < 0 || read_fd_all(fd, OCI_MAX_CONFIG, &buf, &len, err) < 0 ||
+	    json_parse_bounded(buf, len, digest, &o, err) < 0)
+		return NULL;
+	return o;
+}
+
+/* Write data as a blob of the layout; its digest into out. */
+static int put_blob(int blobs, const char *data, size_t len, char *out, struct berth_error *err)
+{
+	sha256_bytes(data, len, out);
+	return write_file_atomic(blobs, digest_hex(out), data, len, 0644, err);
+}
+
+int container_commit(struct store *s, const char *container_dir, const char *image_id,
+		     const char *ref, const char *message, char *id_out, struct berth_error *err)
+{
+	struct store_stage *st = NULL;
+	struct image *img = NULL;
+	char layer_digest[DIGEST_STR_LEN + 1], cfg_digest[DIGEST_STR_LEN + 1],
+		man_digest[DIGEST_STR_LEN + 1];
+	uint64_t layer_size = 0;
+	int r = -1;
+
+	_cleanup_close_ int ufd = open(container_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int up =
+		ufd < 0 ? -1 : openat(ufd, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (up < 0)
+		return berth_error_set(err, errno,
+				       "commit: the container has no writable layer yet");
+	if (store_stage_new(s, &st, err) < 0)
+		return -1;
+	_cleanup_json_ struct json_object *cfg = NULL, *man = NULL;
+	_cleanup_close_ int blobs = -1, lfd = -1;
+	_cleanup_free_ char *index = NULL, *dir = NULL;
+	if (mkdir_p_at(st->dirfd, "blobs/sha256", 0755, err) < 0 ||
+	    (blobs = openat(st->dirfd, "blobs/sha256", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto out;
+	/* the new layer, hashed as written */
+	lfd = openat(blobs, "layer.tmp", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (lfd < 0 || write_layer(up, lfd, err) < 0 || lseek(lfd, 0, SEEK_SET) < 0 ||
+	    sha256_fd(lfd, layer_digest, &layer_size, err) < 0 ||
+	    renameat(blobs, "layer.tmp", blobs, digest_hex(layer_digest)) < 0) {
+		if (!err->msg)
+			berth_error_set(err, errno, "commit: writing the layer");
+		goto out;
+	}
+	/* the image's blobs, linked in */
+	if (image_read(s, image_id, &img, err) < 0 || !(cfg = read_blob_json(s, image_id, err)) ||
+	    !(man = read_blob_json(s, img->manifest, err)))
+		goto out;
+	for (size_t i = 0; i < img->n_layers; i++) {
+		_cleanup_free_ char *src = xasprintf("blobs/sha256/%s", digest_hex(img->blobs[i]));
+		if (linkat(s->rootfd, src, blobs, digest_hex(img->blobs[i]), 0) < 0 &&
+		    errno != EEXIST) {
+			berth_error_set(err, errno, "commit: layer blob %.19s", img->blobs[i]);
+			goto out;
+		}
+	}
+	/* config: the new diffID and a history entry */
+	char now[64];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct json_object *rootfs, *ids, *hist;
+	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
+	    !json_object_object_get_ex(rootfs, "diff_ids", &ids)) {
+		berth_error_set(err, 0, "commit: the image's config has no rootfs.diff_ids");
+		goto out;
+	}
+	json_object_array_add(ids, json_object_new_string(layer_digest));
+	if (!json_object_object_get_ex(cfg, "history", &hist)) {
+		hist = json_object_new_array();
+		json_object_object_add(cfg, "history", hist);
+	}
+	struct json_object *h = json_object_new_object();
+	json_object_object_add(h, "created", json_object_new_string(now));
+	json_object_object_add(h, "created_by", json_object_new_string("berth commit"));
+	if (message)
+		json_object_object_add(h, "comment", json_object_new_string(message));
+	json_object_array_add(hist, h);
+	json_object_object_add(cfg, "created", json_object_new_string(now));
+	const char *cj = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN);
+	if (put_blob(blobs, cj, strlen(cj), cfg_digest, err) < 0)
+		goto out;
+	/* manifest: the new config, the layers and the new one */
+	struct json_object *mc, *ml, *d = json_object_new_object();
+	if (!json_object_object_get_ex(man, "config", &mc) ||
+	    !json_object_object_get_ex(man, "layers", &ml)) {
+		json_object_put(d);
+		berth_error_set(err, 0, "commit: the image's manifest has no config or layers");
+		goto out;
+	}
+	json_object_object_add(mc, "digest", json_object_new_string(cfg_digest));
+	json_object_object_add(mc, "size", json_object_new_int64((int64_t)strlen(cj)));
+	json_object_object_add(mc, "mediaType",
+			       json_object_new_string("application/vnd.oci.image.config.v1+json"));
+	json_object_object_add(d, "mediaType",
+			       json_object_new_string("application/vnd.oci.image.layer.v1.tar"));
+	json_object_object_add(d, "digest", json_object_new_string(layer_digest));
+	json_object_object_add(d, "size", json_object_new_int64((int64_t)layer_size));
+	json_object_array_add(ml, d);
+	json_object_object_add(
+		man, "mediaType",
+		json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
+	const char *mj = json_object_to_json_string_ext(man, JSON_C_TO_STRING_PLAIN);
+	if (put_blob(blobs, mj, strlen(mj), man_digest, err) < 0)
+		goto out;
+	/* index and layout, then the ordinary load */
+	index = xasprintf(
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		"\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"digest\":\"%s\",\"size\":%zu%s%s%s}]}",
+		man_digest, strlen(mj),
+		ref ? ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" : "",
+		ref ? ref : "", ref ? "\"}" : "");
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	if (write_file_atomic(st->dirfd, "index.json", index, strlen(index), 0644, err) < 0 ||
+	    write_file_atomic(st->dirfd, "oci-layout", layout, strlen(layout), 0644, err) < 0)
+		goto out;
+	dir = xasprintf("%s/tmp/%s", s->root, st->name);
+	struct load_opts lo = { .input = dir, .quiet = true };
+	struct load_result res = { 0 };
+	if (image_load(s, &lo, &res, err) < 0)
+		goto out;
+	if (res.n != 1) {
+		load_result_clear(&res);
+		berth_error_set(err, 0, "commit: the load made %zu images", res.n);
+		goto out;
+	}
+	snprintf(id_out, DIGEST_STR_LEN + 1, "%s", res.ids[0]);
+	load_result_clear(&res);
+	r = 0;
+out:
+	if (img)
+		image_free(img);
+	store_stage_free(st);
+	return r;
+}
