@@ -135,7 +135,7 @@ static int security_opt(struct run_flags *f, const char *arg)
 
 /* What was asked, for the record (config.json). */
 static char *config_json(const struct run_flags *f, const char *image, const struct spec *sp,
-			 uint64_t caps)
+			 uint64_t caps, struct json_object *image_config)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	struct json_object *argv = json_object_new_array(), *env = json_object_new_array();
@@ -170,6 +170,19 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 		json_object_array_add(ul, json_object_new_string(u));
 	}
 	json_object_object_add(o, "Tmpfs", tmpfs);
+	/* the image's VOLUMEs (absolute paths only) */
+	struct json_object *vols = json_object_new_array(), *c, *iv;
+	if (json_object_object_get_ex(image_config, "config", &c) &&
+	    json_object_object_get_ex(c, "Volumes", &iv) &&
+	    json_object_is_type(iv, json_type_object)) {
+		json_object_object_foreach(iv, key, val)
+		{
+			(void)val;
+			if (key[0] == '/')
+				json_object_array_add(vols, json_object_new_string(key));
+		}
+	}
+	json_object_object_add(o, "Volumes", vols);
 	json_object_object_add(o, "Ulimits", ul);
 	json_object_object_add(o, "ReadOnly", json_object_new_boolean(f->read_only));
 	json_object_object_add(o, "Init", json_object_new_boolean(f->init));
@@ -347,7 +360,7 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		    signal_from_name(json_object_get_string(v)) > 0)
 			f.stop_signal = json_object_get_string(v);
 	}
-	cj = config_json(&f, image_id, &sp, caps);
+	cj = config_json(&f, image_id, &sp, caps, cfg);
 	struct container_new cn = {
 		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
 	};

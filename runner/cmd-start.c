@@ -27,8 +27,8 @@
 
 struct record {
 	struct json_object *cfg;
-	char **argv, **env, **tmpfs;
-	size_t n_argv, n_env, n_tmpfs;
+	char **argv, **env, **tmpfs, **volumes;
+	size_t n_argv, n_env, n_tmpfs, n_volumes;
 	bool rm;
 };
 
@@ -37,6 +37,7 @@ static void record_clear(struct record *r)
 	strv_free(r->argv);
 	strv_free(r->env);
 	strv_free(r->tmpfs);
+	strv_free(r->volumes);
 	if (r->cfg)
 		json_object_put(r->cfg);
 	memset(r, 0, sizeof(*r));
@@ -74,12 +75,15 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	r->argv = strv_of(r->cfg, "Cmd", &r->n_argv);
 	r->env = strv_of(r->cfg, "Env", &r->n_env);
 	r->tmpfs = strv_of(r->cfg, "Tmpfs", &r->n_tmpfs);
+	r->volumes = strv_of(r->cfg, "Volumes", &r->n_volumes);
 	if (r->n_argv == 0)
 		return berth_error_set(err, 0, "%s: no command recorded", p);
 	ls->argv = r->argv;
 	ls->env = r->env;
 	ls->tmpfs = r->tmpfs;
 	ls->n_tmpfs = r->n_tmpfs;
+	ls->volumes = r->volumes;
+	ls->n_volumes = r->n_volumes;
 	ls->workdir = json_get_string(r->cfg, "WorkingDir");
 	v = json_get_string(r->cfg, "User");
 	ls->user = v && *v ? v : NULL;

@@ -385,6 +385,8 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 		.workdir = s->workdir,
 		.tmpfs = s->tmpfs,
 		.n_tmpfs = s->n_tmpfs,
+		.volumes = s->volumes,
+		.n_volumes = s->n_volumes,
 	};
 	struct berth_error err = { 0 };
 	struct userns_map m;

@@ -31,6 +31,8 @@ struct launch_spec {
 	bool tty;	     /* a terminal of the container's own devpts (launch_start: *console) */
 	char **tmpfs;
 	size_t n_tmpfs;
+	char **volumes; /* the image's VOLUMEs: made as empty directories */
+	size_t n_volumes;
 	struct launch_rlimit {
 		int resource;
 		struct rlimit lim;

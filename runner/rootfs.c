@@ -249,6 +249,13 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 	for (size_t i = 0; i < o->n_tmpfs; i++)
 		if (setup_tmpfs(rootfd, o->tmpfs[i], err) < 0)
 			return -1;
+	/* until volumes are built, an image's VOLUME is an empty directory
+	 * in the writable layer, as the image may not have made it */
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		_cleanup_close_ int vd = ensure_in_root(rootfd, o->volumes[i], true, err);
+		if (vd < 0)
+			return berth_error_wrap(err, "the image's volume %s", o->volumes[i]);
+	}
 	if (o->workdir) {
 		_cleanup_close_ int wd = ensure_in_root(rootfd, o->workdir, true, err);
 		if (wd < 0)

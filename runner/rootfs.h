@@ -19,6 +19,8 @@ struct rootfs_opts {
 	const char *workdir; /* made when missing (docker does) */
 	char **tmpfs;
 	size_t n_tmpfs;
+	char **volumes; /* directories made when missing (the image's VOLUMEs) */
+	size_t n_volumes;
 };
 
 /* In the child, in its own mount namespace: set up and pivot into the

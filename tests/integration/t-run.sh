@@ -59,6 +59,17 @@ else
 fi
 check "an unknown user name is an error naming the image's passwd" -- expect_fail "/etc/passwd" run --rm -u nobody-here $bb true
 
+# a real image's config (podman-multilayer: Entrypoint sh -c, Cmd, Env,
+# WorkingDir, User 1000:1000, VOLUME /data) and a handcrafted one's VOLUME
+check "load podman-multilayer and hc-docker-archive" -- bash -c "berth load -q -i '$FIXTURES/podman-multilayer.oci-archive.tar' && berth load -q -i '$FIXTURES/hc-docker-archive.tar'"
+ml=localhost/fixture:multilayer
+if as_user grep -q "^$(as_user id -un):" /etc/subuid; then
+	check "the image's Entrypoint, Cmd, Env, WorkingDir and User" -- bash -c "test \"\$(run --rm $ml)\" = 'hello world from /opt/app as 1000'"
+else
+	check "an image whose User needs a subuid range says so" -- expect_fail "subuid" run --rm $ml
+fi
+check "the image's VOLUME exists as an empty directory" -- bash -c "run --name hv localhost/hc-docker-archive:latest >/dev/null 2>&1; berth diff hv | grep -qx 'A /var/lib/fx' && berth rm hv >/dev/null"
+
 # isolation
 check "docker's default capability set" -- bash -c "run --rm localhost/probe /probe status | grep -qx 'CapEff 00000000a80425fb'"
 check "--cap-drop ALL --cap-add NET_BIND_SERVICE" -- bash -c "run --rm --cap-drop ALL --cap-add NET_BIND_SERVICE localhost/probe /probe status | grep -qx 'CapBnd 0000000000000400'"
