@@ -30,6 +30,7 @@
 #include "reference.h"
 #include "spec.h"
 #include "launch.h"
+#include "mount.h"
 #include "util.h"
 
 /* --since: "2026-11-28T08:00:00Z" (a prefix of the log's own format
@@ -539,17 +540,21 @@ int cmd_cp(int argc, char **argv)
 		return c;
 	if (container_resolve(s, name, id, &err) < 0)
 		return cli_fail(&err);
-	if ((init = container_init_pid(s, id)) == 0) {
-		berth_error_set(&err, 0,
-				"container %s is not running (cp works on running "
-				"containers; start it first)",
-				name);
-		return cli_fail(&err);
+	if ((init = container_init_pid(s, id)) > 0) {
+		store_unlock(s);
+		return copy_run(init, &req, &err) < 0 ? cli_fail(&err) : 0;
 	}
-	store_unlock(s);
-	if (copy_run(init, &req, &err) < 0)
+	/* stopped: its root mounted for the copy, under its run lock so no
+	 * start mounts the same writable layer meanwhile */
+	_cleanup_close_ int lock = container_lock_run(s, id, &err);
+	_cleanup_free_ char *ip = xasprintf("containers/%s/image", id), *image = NULL;
+	_cleanup_free_ char *lower = NULL, *dir = xasprintf("%s/containers/%s", s->root, id);
+	if (lock < 0 || read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||
+	    mount_lowerdir(s, image, &lower, &err) < 0)
 		return cli_fail(&err);
-	return 0;
+	struct launch_spec ls = { .dir = dir, .lowerdir = lower };
+	store_unlock(s);
+	return copy_stopped(&ls, &req, &err) < 0 ? cli_fail(&err) : 0;
 }
 
 /* pause/unpause need the cgroup freezer, which a user has only through

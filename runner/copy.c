@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,14 +162,10 @@ static int split(int rootfd, const char *path, bool in_root, int *dir, char **na
 	return 0;
 }
 
-/* In the child, inside the container's namespaces. */
-static int copy_inside(const struct copy_req *c, int host_sdir, const char *host_sname,
+/* In the child: root is the container's root (open). */
+static int copy_inside(const struct copy_req *c, int root, int host_sdir, const char *host_sname,
 		       int host_ddir, const char *host_dname, struct berth_error *err)
 {
-	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	if (root < 0)
-		return berth_error_set(err, errno, "the container's root");
 	if (c->to_container) {
 		_cleanup_free_ char *base = base_of(c->src), *name = NULL;
 		_cleanup_close_ int dirfd = -1;
@@ -182,6 +179,47 @@ static int copy_inside(const struct copy_req *c, int host_sdir, const char *host
 	    copy_obj(sdir, sname, host_ddir, host_dname, 0, err) < 0)
 		return berth_error_wrap(err, "%s in the container", c->src);
 	return 0;
+}
+
+struct host_side {
+	const struct copy_req *c;
+	int fd;	    /* to the container: the source's directory */
+	char *name; /* ... and name; from it: the destination's */
+};
+
+static int host_open(const struct copy_req *c, struct host_side *h, struct berth_error *err)
+{
+	h->c = c;
+	h->fd = -1;
+	h->name = NULL;
+	if (c->to_container)
+		return split(AT_FDCWD, c->src, false, &h->fd, &h->name, err);
+	_cleanup_free_ char *base = base_of(c->src);
+	return place(AT_FDCWD, c->dst, base, false, &h->fd, &h->name, err);
+}
+
+static int copy_at_root(int rootfd, void *arg, struct berth_error *err)
+{
+	struct host_side *h = arg;
+	return h->c->to_container ? copy_inside(h->c, rootfd, h->fd, h->name, -1, NULL, err)
+				  : copy_inside(h->c, rootfd, -1, NULL, h->fd, h->name, err);
+}
+
+int copy_stopped(const struct launch_spec *ls, const struct copy_req *c, struct berth_error *err)
+{
+	struct host_side h;
+	int r;
+
+	if (host_open(c, &h, err) < 0) {
+		free(h.name);
+		if (h.fd >= 0)
+			close(h.fd);
+		return -1;
+	}
+	r = launch_with_root(ls, copy_at_root, &h, err);
+	free(h.name);
+	close(h.fd);
+	return r;
 }
 
 int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err)
@@ -221,8 +259,13 @@ int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err)
 		if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
 		    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			berth_error_set(&e, errno, "joining the container");
-		else
-			copy_inside(c, hostfd, host_sname, host_dirfd, host_name, &e);
+		else {
+			int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (root < 0)
+				berth_error_set(&e, errno, "the container's root");
+			else
+				copy_inside(c, root, hostfd, host_sname, host_dirfd, host_name, &e);
+		}
 		if (e.msg) {
 			_cleanup_free_ char *t = berth_error_text(&e);
 			if (write(pipefd[1], t, strlen(t)) < 0) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "launch.h"
 
 struct copy_req {
 	bool to_container; /* src on the host, dst in the container; else the reverse */
@@ -15,5 +16,8 @@ struct copy_req {
 
 /* Copy in the container whose pid 1 is init (host pid). */
 int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err);
+/* Copy in a stopped container: its root mounted for the copy (ls: its
+ * directory and layers). */
+int copy_stopped(const struct launch_spec *ls, const struct copy_req *c, struct berth_error *err);
 
 #endif

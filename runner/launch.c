@@ -755,3 +755,87 @@ int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct ber
 	}
 	return 0;
 }
+
+/* ---- a stopped container's root, mounted for a moment (cp) ---- */
+
+int launch_with_root(const struct launch_spec *s,
+		     int (*fn)(int rootfd, void *arg, struct berth_error *err), void *arg,
+		     struct berth_error *err)
+{
+	int to_child[2], from_child[2], errp[2];
+	struct userns_map m;
+	struct child_msg msg;
+	pid_t pid;
+	char c;
+	ssize_t n;
+	int status;
+
+	userns_plan(&m);
+	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		struct berth_error e = { 0 };
+		close(to_child[1]);
+		close(from_child[0]);
+		close(errp[0]);
+		/* the holder's first steps: a user namespace (mapped by the
+		 * parent) and a mount namespace of its own, with berth-fs */
+		if (unshare(CLONE_NEWUSER) < 0)
+			berth_error_set(&e, errno, "a user namespace");
+		else if (write(from_child[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(EXIT_SETUP);
+		else if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+			 unshare(CLONE_NEWNS) < 0 ||
+			 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			berth_error_set(&e, errno, "the container's namespaces");
+		if (e.msg)
+			child_fail(errp[1], EXIT_SETUP, &e);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pid_t fs = start_berth_fs(s, &e);
+		if (fs < 0)
+			child_fail(errp[1], EXIT_SETUP, &e);
+		_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
+		int rootfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int r = rootfd < 0 ? berth_error_set(&e, errno, "%s", mnt) : fn(rootfd, arg, &e);
+		if (rootfd >= 0)
+			close(rootfd);
+		stop_berth_fs(s, fs);
+		if (r < 0 && !e.msg)
+			berth_error_set(&e, 0, "failed");
+		if (r < 0)
+			child_fail(errp[1], 1, &e);
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	close(errp[1]);
+	if (read(from_child[0], &c, 1) != 1 || userns_apply(pid, &m, err) < 0) {
+		kill(pid, SIGKILL);
+		wait_status(pid);
+		close(to_child[1]);
+		close(from_child[0]);
+		close(errp[0]);
+		return err->msg ? -1 : berth_error_set(err, 0, "the helper process died");
+	}
+	c = 1;
+	if (write(to_child[1], &c, 1) != 1) {
+		/* it died: its status says more */
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	do
+		n = read(errp[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	status = wait_status(pid);
+	if (n == (ssize_t)sizeof(msg)) {
+		msg.text[sizeof(msg.text) - 1] = '\0';
+		return berth_error_set(err, 0, "%s", msg.text);
+	}
+	return status == 0 ? 0 : berth_error_set(err, 0, "the helper process failed (%d)", status);
+}

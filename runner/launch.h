@@ -58,6 +58,12 @@ int launch_wait(pid_t pid);
  * pid): its namespaces, then the same user switch, capabilities,
  * no_new_privs and seccomp as the container's command. */
 int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct berth_error *err);
+/* Mount a stopped container's root (berth-fs in a user and mount
+ * namespace of its own, as the container's holder does) and run fn on
+ * it in that process; fn's error travels back. */
+int launch_with_root(const struct launch_spec *s,
+		     int (*fn)(int rootfd, void *arg, struct berth_error *err), void *arg,
+		     struct berth_error *err);
 /* The signal that, sent to that pid, kills the container's pid 1 (the
  * process itself survives to clean up). */
 int launch_kill_signal(void);

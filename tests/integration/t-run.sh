@@ -118,7 +118,11 @@ check "cp through a symlink to / in the container stays in its root (both ways)"
 	berth cp cpc:/data/esc/etc/hostname '$T/cp/h' && test \"\$(cat '$T/cp/h')\" = \"\$(berth exec cpc hostname)\" &&
 	berth cp '$T/cp/f' cpc:/data/esc/tmp/ && berth exec cpc test -f /tmp/f && ! test -e /tmp/f"
 check "cp of a missing path names it" -- expect_fail "/nope in the container" berth cp cpc:/nope "$T/cp/x"
-check "cp needs a running container" -- bash -c "berth rm -f cpc >/dev/null && run --name cps $bb true && expect_fail 'not running' berth cp cps:/etc/passwd '$T/cp/p' && berth rm cps >/dev/null"
+check "cp to and from a stopped container (its root mounted for the copy), still confined" -- bash -c "
+	berth rm -f cpc >/dev/null && run --name cps $bb sh -c 'mkdir /data; echo inside > /data/in; ln -s / /data/esc' &&
+	berth cp cps:/data/in '$T/cp/sin' && test \"\$(cat '$T/cp/sin')\" = inside &&
+	berth cp '$T/cp/f' cps:/data/esc/tmp/ && berth diff cps | grep -qx 'A /tmp/f' && ! test -e /tmp/f &&
+	berth cp cps:/data/esc/etc/passwd '$T/cp/pw' && ! cmp -s '$T/cp/pw' /etc/passwd && berth rm cps >/dev/null"
 
 # pause needs cgroup v2 delegation: refused with the reason; port lists nothing yet
 check "pause is refused with the reason" -- expect_fail "cgroup" berth pause anything
