@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "commit.h"
+#include "console.h"
 #include "container.h"
 #include "copy.h"
 #include "image.h"
@@ -336,6 +337,7 @@ int cmd_exec(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{ "interactive", 'i', NULL, "Keep stdin open" },
+		{ "tty", 't', NULL, "Give the process a terminal" },
 		{ "user", 'u', "USER[:GROUP]", "User to run as (default: the container's)" },
 		{ "workdir", 'w', "DIR", "Working directory (default: the container's)" },
 		{ "env", 'e', "KEY[=VALUE]", "Set an environment variable" },
@@ -345,7 +347,7 @@ int cmd_exec(int argc, char **argv)
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *cfg = NULL;
 	const char *user = NULL, *workdir = NULL;
-	bool interactive = false;
+	bool interactive = false, tty = false;
 	char **envs = xcalloc(1, sizeof(char *)), id[CONTAINER_ID_LEN + 1];
 	size_t n_envs = 0, n_env;
 	int c, status = 0;
@@ -356,6 +358,8 @@ int cmd_exec(int argc, char **argv)
 			       opts)) != -1) {
 		if (c == 'i')
 			interactive = true;
+		else if (c == 't')
+			tty = true;
 		else if (c == 'u')
 			user = optarg;
 		else if (c == 'w')
@@ -379,7 +383,7 @@ int cmd_exec(int argc, char **argv)
 	_cleanup_free_ char *cpath = NULL, *buf = NULL;
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		goto fail;
-	if (!container_running(s, id) || (init = container_init_pid(s, id)) == 0) {
+	if (!container_running(s, id) || (init = container_ns_pid(s, id)) == 0) {
 		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
 		goto fail;
 	}
@@ -419,10 +423,19 @@ int cmd_exec(int argc, char **argv)
 		.seccomp = !json_object_object_get_ex(cfg, "Seccomp", &b) ||
 			   json_object_get_boolean(b),
 		.interactive = interactive,
+		.tty = tty,
 	};
 	store_unlock(s);
-	if (launch_exec(init, &ls, &status, &err) < 0)
+	pid_t pid;
+	if (launch_exec_start(init, &ls, &pid, &status, &err) < 0) {
 		cli_fail(&err);
+	} else {
+		if (launch_console >= 0) {
+			console_relay(launch_console, interactive);
+			close(launch_console);
+		}
+		status = launch_wait(pid);
+	}
 	strv_free(env);
 	strv_free(envs);
 	return status;
@@ -451,7 +464,7 @@ int cmd_top(int argc, char **argv)
 		return cli_fail(&err);
 	_cleanup_free_ char *nsp = NULL;
 	ssize_t wn = -1;
-	if ((init = container_init_pid(s, id)) == 0 ||
+	if ((init = container_ns_pid(s, id)) == 0 ||
 	    (wn = readlink((nsp = xasprintf("/proc/%d/ns/pid", (int)init)), want,
 			   sizeof(want) - 1)) < 0) {
 		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
@@ -540,7 +553,7 @@ int cmd_cp(int argc, char **argv)
 		return c;
 	if (container_resolve(s, name, id, &err) < 0)
 		return cli_fail(&err);
-	if ((init = container_init_pid(s, id)) > 0) {
+	if ((init = container_ns_pid(s, id)) > 0) {
 		store_unlock(s);
 		return copy_run(init, &req, &err) < 0 ? cli_fail(&err) : 0;
 	}

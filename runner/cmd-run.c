@@ -171,7 +171,7 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	}
 	json_object_object_add(o, "Tmpfs", tmpfs);
 	/* the image's VOLUMEs (absolute paths only) */
-	struct json_object *vols = json_object_new_array(), *c, *iv;
+	struct json_object *vols = json_object_new_array(), *c = NULL, *iv;
 	if (json_object_object_get_ex(image_config, "config", &c) &&
 	    json_object_object_get_ex(c, "Volumes", &iv) &&
 	    json_object_is_type(iv, json_type_object)) {
@@ -183,6 +183,11 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 		}
 	}
 	json_object_object_add(o, "Volumes", vols);
+	/* shown by inspect; ports are published by the networking to come */
+	if (c && json_object_object_get_ex(c, "Labels", &iv))
+		json_object_object_add(o, "Labels", json_object_get(iv));
+	if (c && json_object_object_get_ex(c, "ExposedPorts", &iv))
+		json_object_object_add(o, "ExposedPorts", json_object_get(iv));
 	json_object_object_add(o, "Ulimits", ul);
 	json_object_object_add(o, "ReadOnly", json_object_new_boolean(f->read_only));
 	json_object_object_add(o, "Init", json_object_new_boolean(f->init));
@@ -284,6 +289,10 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		}
 	}
 	unsetenv("POSIXLY_CORRECT");
+	/* a detached container gets the tiny init unasked: nobody else
+	 * would reap its orphans or pass it the signals of stop */
+	if (f->detach)
+		f->init = true;
 	if (optind >= argc)
 		return cli_usage_error(verb, "an IMAGE is required");
 	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
@@ -506,6 +515,7 @@ int cmd_rm(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{ "force", 'f', NULL, "Remove running containers too" },
+		{ "volumes", 'v', NULL, "Remove its anonymous volumes too (it has none yet)" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
@@ -516,7 +526,7 @@ int cmd_rm(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] CONTAINER...", opts)) != -1) {
 		if (c == 'f')
 			force = true;
-		else
+		else if (c != 'v')
 			return EXIT_USAGE;
 	}
 	if (optind >= argc)

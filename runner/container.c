@@ -354,6 +354,40 @@ pid_t container_init_pid(struct store *s, const char *id)
 	return pid;
 }
 
+pid_t container_ns_pid(struct store *s, const char *id)
+{
+	pid_t init = container_init_pid(s, id);
+	_cleanup_free_ char *p = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (init == 0)
+		return 0;
+	p = xasprintf("/proc/%d/ns/user", (int)init);
+	if (access(p, R_OK) == 0)
+		return init;
+	/* --init's pid 1 is berth's own, not dumpable: its namespaces are
+	 * reached through its child, the container's command */
+	if (!(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *sp = NULL, *st = NULL;
+		struct berth_error err = { 0 };
+		int ppid = 0;
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		sp = xasprintf("/proc/%s/stat", de->d_name);
+		if (read_file_at(AT_FDCWD, sp, 4096, &st, NULL, &err) < 0) {
+			berth_error_clear(&err);
+			continue;
+		}
+		char *q = strrchr(st, ')');
+		if (q && sscanf(q + 1, " %*c %d", &ppid) == 1 && ppid == init)
+			return (pid_t)atoi(de->d_name);
+	}
+	return 0;
+}
+
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;

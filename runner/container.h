@@ -55,6 +55,9 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 int container_lock_run(struct store *s, const char *id, struct berth_error *err);
 /* The host pid of a running container's pid 1 (0 when not running). */
 pid_t container_init_pid(struct store *s, const char *id);
+/* A process of the running container whose namespaces berth may join
+ * (pid 1, or with --init its child); 0 when none. */
+pid_t container_ns_pid(struct store *s, const char *id);
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err);
 bool container_running(struct store *s, const char *id);

@@ -716,14 +716,17 @@ _noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int 
 	_exit(wait_status(cmd));
 }
 
-int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct berth_error *err)
+int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid_out, int *status,
+		      struct berth_error *err)
 {
 	struct child_msg msg;
-	int errp[2];
+	int errp[2], cons[2] = { -1, -1 };
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(errp, O_CLOEXEC) < 0)
+	launch_console = -1;
+	if (pipe2(errp, O_CLOEXEC) < 0 ||
+	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
@@ -731,6 +734,10 @@ int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct ber
 		return berth_error_set(err, errno, "fork");
 	if (pid == 0) {
 		close(errp[0]);
+		if (s->tty) {
+			close(cons[0]);
+			console_sock = cons[1];
+		}
 		if (!s->interactive) {
 			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			if (null > 0) {
@@ -742,17 +749,23 @@ int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct ber
 	}
 	close(errp[1]);
 	forward_signals(pid, false);
+	if (s->tty) {
+		close(cons[1]);
+		launch_console = receive_console(cons[0]);
+		close(cons[0]);
+	}
 	do
 		n = read(errp[0], &msg, sizeof(msg));
 	while (n < 0 && errno == EINTR);
 	close(errp[0]);
-	*status = wait_status(pid);
-	forward_to = 0;
 	if (n == (ssize_t)sizeof(msg)) {
+		*status = wait_status(pid);
+		forward_to = 0;
 		msg.text[sizeof(msg.text) - 1] = '\0';
 		*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
+	*pid_out = pid;
 	return 0;
 }
 

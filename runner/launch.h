@@ -54,10 +54,12 @@ int launch_start(const struct launch_spec *s, pid_t *pid, int *status, struct be
  * (console.c); -1 otherwise. */
 extern int launch_console;
 int launch_wait(pid_t pid);
-/* Run s's command in the running container whose pid 1 is init (host
+/* Start s's command in the running container whose pid 1 is init (host
  * pid): its namespaces, then the same user switch, capabilities,
- * no_new_privs and seccomp as the container's command. */
-int launch_exec(pid_t init, const struct launch_spec *s, int *status, struct berth_error *err);
+ * no_new_privs and seccomp as the container's command (and with s->tty a
+ * terminal in launch_console); launch_wait(pid) for its status. */
+int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid, int *status,
+		      struct berth_error *err);
 /* Mount a stopped container's root (berth-fs in a user and mount
  * namespace of its own, as the container's holder does) and run fn on
  * it in that process; fn's error travels back. */
