@@ -21,8 +21,8 @@
 # Also timed: `berth exec C true` into a running detached container.
 # Peak RSS is GNU time's of one `berth run` (the CLI, which is the
 # container's monitor while it runs) and berth-fs's VmHWM; the memory of
-# an idle detached container is the VmRSS of its monitor, holder and
-# berth-fs.
+# an idle detached container is the VmRSS of its monitor, holder, init
+# and berth-fs.
 # The results go to docs/performance.md (section "Container start") and,
 # in full, to $BENCH_DIR/results/DATE/.
 #
@@ -113,13 +113,16 @@ as_peer hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/hf-ex
 EXEC_MEDIAN=$(hf_stat "$RES/hf-exec.json" median)
 IDLE_DIR=$(dirname "$(grep -lx bench-idle "$WORK"/store/containers/*/name)")
 read -r HOLDER MONITOR _ <"$IDLE_DIR/pid"
-IDLE_KB=0
-for p in "$MONITOR" "$HOLDER" $(pgrep -P "$HOLDER" -x berth-fs); do
+IDLE_KB=0 IDLE_PSS=0 PAIR_KB=0
+for p in "$MONITOR" "$HOLDER" $(pgrep -P "$HOLDER"); do
 	kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status")
-	echo "$p $(cat "/proc/$p/comm") VmRSS $kb kB" >>"$RES/idle-rss.txt"
-	IDLE_KB=$((IDLE_KB + kb))
+	pss=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")
+	echo "$p $(cat "/proc/$p/comm") VmRSS $kb kB Pss $pss kB" >>"$RES/idle-rss.txt"
+	IDLE_KB=$((IDLE_KB + kb)) IDLE_PSS=$((IDLE_PSS + pss))
+	case $(cat "/proc/$p/comm") in berth-fs) PAIR_KB=$((PAIR_KB + kb)) ;; esac
 done
-RSS_IDLE=$(kb_to_mb "$IDLE_KB")
+PAIR_KB=$((PAIR_KB + $(awk '/^VmRSS/ { print $2 }' "/proc/$MONITOR/status")))
+RSS_IDLE=$(kb_to_mb "$IDLE_KB") PSS_IDLE=$(kb_to_mb "$IDLE_PSS") RSS_PAIR=$(kb_to_mb "$PAIR_KB")
 as_peer $B rm -f bench-idle >/dev/null
 # memory: the CLI (the container's parent while it runs) and berth-fs
 as_peer /usr/bin/time -v $B run --rm --network none localhost/bb true 2>"$RES/time-berth.txt" >/dev/null
@@ -159,7 +162,10 @@ $t could not run here: \`${WHY[$t]}\`"
 	echo
 	echo "Peak RSS: the berth CLI (the container's parent while it runs) $RSS_CLI MB,"
 	echo "berth-fs ${RSS_FS:-?} MB. An idle detached container (\`sleep\`): its monitor,"
-	echo "the holder of its namespaces and berth-fs together $RSS_IDLE MB (VmRSS)."
+	echo "the holder of its namespaces, its init (\`-d\` implies \`--init\`) and berth-fs"
+	echo "together $RSS_IDLE MB VmRSS, $PSS_IDLE MB PSS (forks of one binary share most"
+	echo "pages, which VmRSS counts in each); the monitor and berth-fs alone $RSS_PAIR MB"
+	echo "VmRSS. The command itself is not counted."
 
 	echo
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
