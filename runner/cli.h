@@ -77,6 +77,12 @@ int cmd_unpause(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
+/* Attach to a detached container's monitor (dir: the container's
+ * directory): its output to ours, our input to its terminal; *status is
+ * the container's at its end (-1 if unknown), *detached after ctrl-p
+ * ctrl-q. */
+int attach_container(const char *dir, bool input, int *status, bool *detached,
+		     struct berth_error *err);
 /* Start a recorded container (cmd-start.c): attached, the container's
  * status; detached, 0 once it runs. Errors are printed. */
 int start_container(struct store *s, const char *id, bool attach, bool interactive);

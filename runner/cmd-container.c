@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -637,6 +638,113 @@ static bool read_full(int fd, void *buf, size_t len)
 	return true;
 }
 
+static volatile sig_atomic_t attach_winch;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	attach_winch = 1;
+}
+
+/* One message to the monitor: [type][4-byte length][bytes]. */
+static int send_msg(int sock, char type, const void *data, size_t len)
+{
+	char hdr[5] = { type };
+	uint32_t l = (uint32_t)len;
+
+	memcpy(hdr + 1, &l, 4);
+	return write_all(sock, hdr, 5) < 0 || write_all(sock, data, len) < 0 ? -1 : 0;
+}
+
+int attach_container(const char *dir, bool input, int *status, bool *detached,
+		     struct berth_error *err)
+{
+	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*detached = false;
+	*status = -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "attach.sock");
+	/* by a relative name, as the monitor bound it */
+	if (sock < 0 || chdir(dir) < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (cwd >= 0 && fchdir(cwd) < 0) {
+			/* nothing depends on the cwd after this */
+		}
+		return berth_error_set(err, e, "attaching to %s", dir);
+	}
+	if (cwd >= 0 && fchdir(cwd) < 0) {
+		/* as above */
+	}
+	struct termios saved, raw;
+	bool tty = input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	bool saw_ctrl_p = false;
+	struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+			       { .fd = input ? STDIN_FILENO : -1, .events = POLLIN } };
+	struct sigaction winch = { .sa_handler = on_winch }, old_sa;
+	sigemptyset(&winch.sa_mask);
+	sigaction(SIGWINCH, &winch, &old_sa);
+	attach_winch = 1; /* the size once at the start */
+	for (;;) {
+		struct winsize ws;
+		if (attach_winch && tty) {
+			attach_winch = 0;
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				send_msg(sock, 4, &ws, sizeof(ws));
+		}
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char hdr[5], buf[65536];
+			uint32_t len;
+			if (!read_full(sock, hdr, 5))
+				break; /* the monitor went away */
+			memcpy(&len, hdr + 1, 4);
+			if (len > sizeof(buf) || !read_full(sock, buf, len))
+				break;
+			if (hdr[0] == 3 && len == 4) { /* the container's status: the end */
+				uint32_t st;
+				memcpy(&st, buf, 4);
+				*status = (int)st;
+				break;
+			}
+			if (write_all(hdr[0] == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, len) < 0)
+				break;
+		}
+		if (p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char in[4096];
+			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+			if (n <= 0) {
+				p[1].fd = -1;
+				continue;
+			}
+			/* docker's detach keys: ctrl-p then ctrl-q */
+			for (ssize_t i = 0; i < n && !*detached; i++) {
+				if (saw_ctrl_p && in[i] == 0x11)
+					*detached = true;
+				saw_ctrl_p = in[i] == 0x10;
+			}
+			if (*detached)
+				break;
+			if (send_msg(sock, 1, in, (size_t)n) < 0)
+				break;
+		}
+	}
+	sigaction(SIGWINCH, &old_sa, NULL);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return 0;
+}
+
 /* attach: the container's output as it comes (through its monitor), and
  * for a -t container our input to its terminal; ctrl-p ctrl-q leaves it
  * running. Ends with the container's status when it ends. */
@@ -649,8 +757,8 @@ int cmd_attach(int argc, char **argv)
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	char id[CONTAINER_ID_LEN + 1];
-	bool input = true;
-	int c;
+	bool input = true, detached;
+	int c, status;
 
 	while ((c = cli_getopt(argc, argv, "attach", "attach [--no-stdin] CONTAINER", opts)) !=
 	       -1) {
@@ -665,73 +773,26 @@ int cmd_attach(int argc, char **argv)
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		return cli_fail(&err);
 	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", s->root, id);
-	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "attach.sock");
-	if (!container_running(s, id) || sock < 0 || chdir(dir) < 0 ||
-	    connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	store_unlock(s);
+	if (!container_running(s, id) ||
+	    attach_container(dir, input, &status, &detached, &err) < 0) {
+		berth_error_clear(&err);
 		berth_error_set(&err, 0,
 				"container %s is not running detached (nothing to attach to)",
 				argv[optind]);
 		return cli_fail(&err);
 	}
-	store_unlock(s);
-	struct termios saved, raw;
-	bool tty = input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
-	if (tty) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
-	bool detached = false, saw_ctrl_p = false;
-	struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-			       { .fd = input ? STDIN_FILENO : -1, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char hdr[5], buf[65536];
-			uint32_t len;
-			if (!read_full(sock, hdr, 5))
-				break; /* the container ended */
-			memcpy(&len, hdr + 1, 4);
-			if (len > sizeof(buf) || !read_full(sock, buf, len))
-				break;
-			if (write_all(hdr[0] == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, len) < 0)
-				break;
-		}
-		if (p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			char in[4096];
-			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
-			if (n <= 0) {
-				p[1].fd = -1;
-				continue;
-			}
-			/* docker's detach keys: ctrl-p then ctrl-q */
-			for (ssize_t i = 0; i < n && !detached; i++) {
-				if (saw_ctrl_p && in[i] == 0x11)
-					detached = true;
-				saw_ctrl_p = in[i] == 0x10;
-			}
-			if (detached)
-				break;
-			if (write_all(sock, in, (size_t)n) < 0)
-				break;
-		}
-	}
-	if (tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (detached) {
 		fprintf(stderr, "\r\nberth: detached from %s\r\n", argv[optind]);
 		return 0;
 	}
-	struct container_state st;
-	container_wait_exit(s, id, 10000);
-	container_get_state(s, id, &st);
-	return st.exit_code;
+	if (status < 0) { /* the monitor left without a word: ask the record */
+		struct container_state st;
+		container_wait_exit(s, id, 10000);
+		container_get_state(s, id, &st);
+		status = st.exit_code;
+	}
+	return status;
 }
 
 int cmd_commit(int argc, char **argv)

@@ -149,6 +149,27 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 				"cannot switch to other users (see berth info)\n");
 	/* the store lock is not held while the container runs */
 	store_unlock(s);
+	if (attach && ls.tty) {
+		/* -it: the container runs under a monitor and this process
+		 * attaches to it, so ctrl-p ctrl-q can leave it running */
+		struct monitor_args ma = {
+			.root = s->root, .id = id, .ls = &ls, .rm = rec.rm, .wait_attach = true
+		};
+		bool detached = false;
+		if (monitor_detach(&ma, &status, &err) < 0 ||
+		    attach_container(dir, ls.interactive, &status, &detached, &err) < 0) {
+			record_clear(&rec);
+			cli_fail(&err);
+			return status > 0 ? status : EXIT_USAGE;
+		}
+		record_clear(&rec);
+		if (detached) {
+			fprintf(stderr, "\r\nberth: detached from %.12s (berth attach %.12s)\r\n",
+				id, id);
+			return 0;
+		}
+		return status >= 0 ? status : EXIT_USAGE;
+	}
 	if (!attach) {
 		struct monitor_args ma = { .root = s->root, .id = id, .ls = &ls, .rm = rec.rm };
 		r = monitor_detach(&ma, &status, &err) < 0

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -71,7 +72,49 @@ static void log_line(int logfd, const char *stream, const char *line, size_t len
 struct clients {
 	int fd[MAX_CLIENTS];
 	size_t n;
+	/* what each sent that is not a whole message yet */
+	char in[MAX_CLIENTS][8192];
+	size_t used[MAX_CLIENTS];
 };
+
+static void drop_client(struct clients *c, size_t i)
+{
+	close(c->fd[i]);
+	c->n--;
+	c->fd[i] = c->fd[c->n];
+	memcpy(c->in[i], c->in[c->n], c->used[c->n]);
+	c->used[i] = c->used[c->n];
+}
+
+/* A client's messages: [type][4-byte length][bytes]; 1 input for the
+ * terminal, 4 a window size. */
+static void client_messages(struct clients *c, size_t i, int tty)
+{
+	size_t off = 0;
+
+	while (c->used[i] - off >= 5) {
+		uint32_t len;
+		memcpy(&len, c->in[i] + off + 1, 4);
+		if (len > sizeof(c->in[i]) - 5) {
+			drop_client(c, i);
+			return;
+		}
+		if (c->used[i] - off < 5 + len)
+			break;
+		char type = c->in[i][off];
+		const char *data = c->in[i] + off + 5;
+		if (type == 1 && tty >= 0 && write_all(tty, data, len) < 0) {
+			/* the terminal is closing: the end is near anyway */
+		} else if (type == 4 && tty >= 0 && len == sizeof(struct winsize)) {
+			struct winsize ws;
+			memcpy(&ws, data, sizeof(ws));
+			ioctl(tty, TIOCSWINSZ, &ws);
+		}
+		off += 5 + len;
+	}
+	memmove(c->in[i], c->in[i] + off, c->used[i] - off);
+	c->used[i] -= off;
+}
 
 static void send_all(struct clients *c, int stream, const char *buf, size_t len)
 {
@@ -81,8 +124,7 @@ static void send_all(struct clients *c, int stream, const char *buf, size_t len)
 	memcpy(hdr + 1, &l, 4);
 	for (size_t i = 0; i < c->n;) {
 		if (write_all(c->fd[i], hdr, 5) < 0 || write_all(c->fd[i], buf, len) < 0) {
-			close(c->fd[i]);
-			c->fd[i] = c->fd[--c->n];
+			drop_client(c, i);
 			continue;
 		}
 		i++;
@@ -92,9 +134,9 @@ static void send_all(struct clients *c, int stream, const char *buf, size_t len)
 /* Copy what the container writes into the log, line by line, and to the
  * attached clients, until both streams are closed (the container and
  * everything it started ended). tty: the terminal's master, for input. */
-static void relay(struct stream *st, int logfd, int listener, int tty)
+static void relay(struct stream *st, int logfd, int listener, int tty, struct clients *clp)
 {
-	struct clients cl = { .n = 0 };
+	struct clients cl = *clp;
 
 	for (;;) {
 		struct pollfd p[3 + MAX_CLIENTS] = {
@@ -121,14 +163,16 @@ static void relay(struct stream *st, int logfd, int listener, int tty)
 		for (size_t i = cl.n; i-- > 0;) {
 			if (!(p[3 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			char in[4096];
-			ssize_t n = read(cl.fd[i], in, sizeof(in));
-			if (n > 0 && tty >= 0 && write_all(tty, in, (size_t)n) == 0)
+			ssize_t n = read(cl.fd[i], cl.in[i] + cl.used[i],
+					 sizeof(cl.in[i]) - cl.used[i]);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
-			if (n > 0)
-				continue; /* no terminal: the container's stdin is not ours */
-			close(cl.fd[i]);
-			cl.fd[i] = cl.fd[--cl.n];
+			if (n <= 0) {
+				drop_client(&cl, i);
+				continue;
+			}
+			cl.used[i] += (size_t)n;
+			client_messages(&cl, i, tty);
 		}
 		for (int i = 0; i < 2; i++) {
 			struct stream *s = &st[i];
@@ -160,8 +204,21 @@ static void relay(struct stream *st, int logfd, int listener, int tty)
 			s->used = rest;
 		}
 	}
-	for (size_t i = 0; i < cl.n; i++)
-		close(cl.fd[i]);
+	*clp = cl;
+}
+
+/* The container's status to the clients still attached, then goodbye:
+ * frame type 3, four bytes of status. */
+static void send_status(struct clients *cl, int status)
+{
+	char buf[4];
+	uint32_t st = (uint32_t)status;
+
+	memcpy(buf, &st, 4);
+	send_all(cl, 3, buf, 4);
+	for (size_t i = 0; i < cl->n; i++)
+		close(cl->fd[i]);
+	cl->n = 0;
 }
 
 /* The attach socket, in the container's directory (by a relative name:
@@ -265,6 +322,9 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	close(errp[1]);
 	st[0].fd = out[0];
 	st[1].fd = errp[0];
+	/* listening before the container starts: an attach never misses
+	 * the beginning for want of a socket */
+	int listener = attach_listener(a->ls->dir);
 	if (launch_start(a->ls, &holder, &status, &err) < 0) {
 		_cleanup_free_ char *t = berth_error_text(&err);
 		log_line(logfd, "stderr", t, strlen(t));
@@ -281,13 +341,23 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	/* only the container holds the pipes' write ends now */
 	dup2(null, 1);
 	dup2(null, 2);
-	int listener = attach_listener(a->ls->dir);
-	relay(st, logfd, listener, launch_console);
+	static struct clients cl; /* (large: not on the stack) */
+	if (listener >= 0 && a->wait_attach) {
+		/* run -it: its own client attaches first, so it sees all */
+		struct pollfd p = { .fd = listener, .events = POLLIN };
+		int c = poll(&p, 1, 5000) > 0
+				? accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)
+				: -1;
+		if (c >= 0)
+			cl.fd[cl.n++] = c;
+	}
+	relay(st, logfd, listener, launch_console, &cl);
+	status = launch_wait(holder);
+	send_status(&cl, status);
 	if (listener >= 0) {
 		close(listener);
 		unlink("attach.sock");
 	}
-	status = launch_wait(holder);
 	monitor_finish(a, status);
 	_exit(0);
 }

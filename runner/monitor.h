@@ -15,7 +15,8 @@ struct monitor_args {
 	const char *root; /* the store */
 	const char *id;
 	const struct launch_spec *ls;
-	bool rm; /* remove the container when it ends */
+	bool rm;	  /* remove the container when it ends */
+	bool wait_attach; /* hold the output until a client attaches (run -it) */
 };
 
 /* Start the container under a monitor of its own and return once its
