@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -426,14 +427,24 @@ int cmd_exec(int argc, char **argv)
 		.interactive = interactive,
 		.tty = tty,
 	};
+	struct winsize ws;
+	if (tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		ls.rows = ws.ws_row;
+		ls.cols = ws.ws_col;
+	}
 	store_unlock(s);
 	pid_t pid;
 	if (launch_exec_start(init, &ls, &pid, &status, &err) < 0) {
 		cli_fail(&err);
 	} else {
 		if (launch_console >= 0) {
-			console_relay(launch_console, interactive);
+			int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+			console_relay(launch_console, interactive, pidfd);
+			if (pidfd >= 0)
+				close(pidfd);
 			close(launch_console);
+			if (launch_console_peer >= 0)
+				close(launch_console_peer);
 		}
 		status = launch_wait(pid);
 	}

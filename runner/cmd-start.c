@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -140,6 +142,11 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	}
 	ls.dir = dir;
 	ls.lowerdir = lower;
+	struct winsize ws;
+	if (attach && ls.tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		ls.rows = ws.ws_row;
+		ls.cols = ws.ws_col;
+	}
 	if (attach)
 		ls.interactive = ls.interactive || interactive;
 	userns_plan(&m);
@@ -195,8 +202,13 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 			container_set_state(s, id, "running", 0, &err);
 		berth_error_clear(&err);
 		if (launch_console >= 0) {
-			console_relay(launch_console, ls.interactive);
+			int pidfd = (int)syscall(SYS_pidfd_open, holder, 0);
+			console_relay(launch_console, ls.interactive, pidfd);
+			if (pidfd >= 0)
+				close(pidfd);
 			close(launch_console);
+			if (launch_console_peer >= 0)
+				close(launch_console_peer);
 		}
 		status = launch_wait(holder);
 	}

@@ -6,6 +6,7 @@
  * side (a pty of its own devpts as controlling terminal) is launch.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -44,13 +45,14 @@ static bool pump(int in, int out)
 	return write_all(out, buf, (size_t)n) == 0;
 }
 
-void console_relay(int master, bool input)
+void console_relay(int master, bool input, int end_fd)
 {
 	struct termios saved, raw;
 	bool tty = input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
 	struct sigaction sa = { .sa_handler = on_winch }, old;
-	struct pollfd p[2] = { { .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
-			       { .fd = master, .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
+			       { .fd = master, .events = POLLIN },
+			       { .fd = end_fd, .events = POLLIN } };
 
 	if (tty) {
 		raw = saved;
@@ -65,9 +67,19 @@ void console_relay(int master, bool input)
 			winch = 0;
 			copy_winsize(master);
 		}
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			break;
+		}
+		if (end_fd >= 0 && (p[2].revents & POLLIN)) {
+			/* the process ended: what it wrote, then stop */
+			char buf[16384];
+			ssize_t n;
+			fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+			while ((n = read(master, buf, sizeof(buf))) > 0)
+				if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+					break;
 			break;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))

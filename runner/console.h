@@ -6,8 +6,8 @@
 #include <stdbool.h>
 
 /* Relay master to stdout (and stdin to it, with input) until the
- * container's side of the terminal closes; the user's terminal is raw
- * meanwhile. */
-void console_relay(int master, bool input);
+ * container's side of the terminal closes, or end_fd (a pidfd, or -1)
+ * says the process ended; the user's terminal is raw meanwhile. */
+void console_relay(int master, bool input, int end_fd);
 
 #endif

@@ -122,12 +122,12 @@ static int wait_status(pid_t pid)
 /* The child's end of the socket the terminal's master goes back through
  * (inherited down to the command, closed by its exec); -1 without -t. */
 static int console_sock = -1;
-int launch_console = -1;
+int launch_console = -1, launch_console_peer = -1;
 
 /* In the command's process, inside the container: a terminal of the
  * container's devpts as its controlling terminal and stdio; the master
  * goes to berth. */
-static int make_console(struct berth_error *err)
+static int make_console(const struct launch_spec *s, struct berth_error *err)
 {
 	char name[64];
 	int master, slave;
@@ -149,6 +149,11 @@ static int make_console(struct berth_error *err)
 	slave = open(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return berth_error_set(err, errno, "%s", name);
+	/* the user's terminal size from the start: the command may ask at once */
+	if (s->rows && s->cols) {
+		struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
+		ioctl(master, TIOCSWINSZ, &ws);
+	}
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return berth_error_set(err, errno, "making %s the controlling terminal", name);
 	dup2(slave, 0);
@@ -165,6 +170,11 @@ static int make_console(struct berth_error *err)
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
 	if (sendmsg(console_sock, &msg, 0) < 0)
 		return berth_error_set(err, errno, "passing the terminal to berth");
+	/* berth holds the terminal's other end before the command runs: a
+	 * command that ends at once must not take its output with it (the
+	 * hangup of a pty's last slave discards what is unread) */
+	if (read(console_sock, &byte, 1) != 1)
+		return berth_error_set(err, EPIPE, "passing the terminal to berth");
 	close(master);
 	close(console_sock);
 	return 0;
@@ -190,6 +200,11 @@ static int receive_console(int sock)
 	c = CMSG_FIRSTHDR(&msg);
 	if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	/* our own reference to the slave (Linux 4.13), then the go-ahead */
+	launch_console_peer = fd >= 0 ? ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	if (write(sock, "k", 1) != 1) {
+		/* the command's side failed: its error message says why */
+	}
 	return fd;
 }
 
@@ -287,7 +302,7 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	char **env;
 	int code = EXIT_SETUP;
 
-	if (s->tty && make_console(&err) < 0)
+	if (s->tty && make_console(s, &err) < 0)
 		child_fail(errfd, code, &err);
 	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);

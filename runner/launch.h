@@ -27,8 +27,9 @@ struct launch_spec {
 	const char *hostname;
 	uint64_t caps;
 	bool read_only, init, no_new_privs, seccomp, own_netns, interactive;
-	bool volatile_upper; /* the writable layer goes with the container (--rm) */
-	bool tty;	     /* a terminal of the container's own devpts (launch_start: *console) */
+	bool volatile_upper;	   /* the writable layer goes with the container (--rm) */
+	unsigned short rows, cols; /* -t: the terminal's first size (0: unknown) */
+	bool tty; /* a terminal of the container's own devpts (launch_start: *console) */
 	char **tmpfs;
 	size_t n_tmpfs;
 	char **volumes; /* the image's VOLUMEs: made as empty directories */
@@ -53,6 +54,10 @@ int launch_start(const struct launch_spec *s, pid_t *pid, int *status, struct be
 /* With s->tty: the terminal's master side, for the caller to relay
  * (console.c); -1 otherwise. */
 extern int launch_console;
+/* ... and berth's own fd on its slave side, which keeps the terminal from
+ * hanging up (and dropping unread output) when the command ends: close it
+ * once the command has ended and the master is drained. */
+extern int launch_console_peer;
 int launch_wait(pid_t pid);
 /* Start s's command in the running container whose pid 1 is init (host
  * pid): its namespaces, then the same user switch, capabilities,

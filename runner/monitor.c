@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -134,23 +135,41 @@ static void send_all(struct clients *c, int stream, const char *buf, size_t len)
 /* Copy what the container writes into the log, line by line, and to the
  * attached clients, until both streams are closed (the container and
  * everything it started ended). tty: the terminal's master, for input. */
-static void relay(struct stream *st, int logfd, int listener, int tty, struct clients *clp)
+static void relay(struct stream *st, int logfd, int listener, int tty, int end_fd,
+		  struct clients *clp)
 {
 	struct clients cl = *clp;
+	bool ending = false;
 
 	for (;;) {
-		struct pollfd p[3 + MAX_CLIENTS] = {
+		struct pollfd p[4 + MAX_CLIENTS] = {
 			{ .fd = st[0].fd, .events = POLLIN },
 			{ .fd = st[1].fd, .events = POLLIN },
 			{ .fd = listener, .events = POLLIN },
+			{ .fd = ending ? -1 : end_fd, .events = POLLIN },
 		};
 		for (size_t i = 0; i < cl.n; i++)
-			p[3 + i] = (struct pollfd){ .fd = cl.fd[i], .events = POLLIN };
+			p[4 + i] = (struct pollfd){ .fd = cl.fd[i], .events = POLLIN };
 		if (st[0].fd < 0 && st[1].fd < 0)
 			break;
-		if (poll(p, 3 + cl.n, -1) < 0) {
+		if (poll(p, 4 + cl.n, ending ? 0 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			break;
+		}
+		/* the container ended (-t: our own slave fd keeps its terminal
+		 * from hanging up): read what is left without waiting */
+		if (!ending && end_fd >= 0 && (p[3].revents & POLLIN)) {
+			ending = true;
+			for (int i = 0; i < 2; i++)
+				if (st[i].fd >= 0)
+					fcntl(st[i].fd, F_SETFL,
+					      fcntl(st[i].fd, F_GETFL) | O_NONBLOCK);
+		}
+		if (ending && !(p[0].revents & POLLIN) && !(p[1].revents & POLLIN)) {
+			for (int i = 0; i < 2; i++)
+				if (st[i].fd >= 0 && st[i].used)
+					log_line(logfd, st[i].name, st[i].buf, st[i].used);
 			break;
 		}
 		if (listener >= 0 && (p[2].revents & POLLIN)) {
@@ -161,7 +180,7 @@ static void relay(struct stream *st, int logfd, int listener, int tty, struct cl
 				close(c);
 		}
 		for (size_t i = cl.n; i-- > 0;) {
-			if (!(p[3 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (!(p[4 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t n = read(cl.fd[i], cl.in[i] + cl.used[i],
 					 sizeof(cl.in[i]) - cl.used[i]);
@@ -351,7 +370,12 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 		if (c >= 0)
 			cl.fd[cl.n++] = c;
 	}
-	relay(st, logfd, listener, launch_console, &cl);
+	/* with -t, the container's end is seen by its holder's exit (our
+	 * slave fd keeps the terminal open); without, by the pipes' end */
+	int end_fd = launch_console >= 0 ? (int)syscall(SYS_pidfd_open, holder, 0) : -1;
+	relay(st, logfd, listener, launch_console, end_fd, &cl);
+	if (launch_console_peer >= 0)
+		close(launch_console_peer);
 	status = launch_wait(holder);
 	send_status(&cl, status);
 	if (listener >= 0) {

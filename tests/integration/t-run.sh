@@ -100,7 +100,7 @@ check "--stop-signal: stop sends it" -- bash -c "run -d --name sig --stop-signal
 
 # terminals
 check "-t: a terminal of the container's own devpts, TERM=xterm" -- bash -c "test \"\$(run --rm -t $bb sh -c 'tty; echo \$TERM' | tr -d '\r')\" = \"\$(printf '/dev/pts/0\nxterm')\""
-check "-it: the window size is passed on" -- bash -c "out=\$(as_user script -qec \"stty cols 101 rows 33; env BERTH_FS='$BERTH_FS' '$BERTH' run --rm -it $bb sh -c 'stty size'\" /dev/null | tr -d '\r'); echo \"\$out\" | grep -qx '.*33 101'"
+check "-it: the window size is passed on" -- bash -c "out=\$(as_user script -qec \"stty cols 101 rows 33; env BERTH_FS='$BERTH_FS' '$BERTH' run --rm -it $bb sh -c 'stty size'\" /dev/null | tr -d '\r'); echo \"\$out\" | grep -qx '.*33 101' || { echo \"\$out\" | od -c | head -5 >&2; false; }"
 check "-i -t: input reaches the container's terminal" -- bash -c "echo 'echo from-\$((6*7)); exit 2' | run --rm -i -t $bb sh | tr -d '\r' | grep -qx from-42"
 check "run -it: ctrl-p ctrl-q detaches and leaves it running" -- bash -c "
 	(sleep 0.5; printf '\\020\\021') | as_user script -qec \"env BERTH_FS='$BERTH_FS' '$BERTH' run -it --name dk $bb sh\" /dev/null | grep -q detached &&
@@ -170,7 +170,7 @@ check "exec joins a running container: its files, env, PID namespace, confinemen
 	berth exec ex grep -qx 'Seccomp:.2' /proc/self/status"
 check "exec -w -e, and its command's status" -- bash -c "test \"\$(berth exec -w /tmp -e X=1 ex sh -c 'echo \$PWD \$X')\" = '/tmp 1' && { berth exec ex sh -c 'exit 4'; test \$? = 4; }"
 check "exec: no descriptor of berth's reaches the process" -- bash -c "exec 7</dev/null; test \"\$(berth exec ex ls /proc/self/fd | tr '\n' ' ')\" = '0 1 2 3 '"
-check "exec -it: a terminal for the process" -- bash -c "out=\$(as_user script -qec \"env BERTH_FS='$BERTH_FS' '$BERTH' exec -it ex tty\" /dev/null | tr -d '\r\000'); echo \"\$out\" | grep -Eqx '/dev/pts/[0-9]+'"
+check "exec -it: a terminal for the process" -- bash -c "out=\$(as_user script -qec \"env BERTH_FS='$BERTH_FS' '$BERTH' exec -it ex tty\" /dev/null | tr -d '\r\000'); echo \"\$out\" | grep -Eq '^(\\^@)?/dev/pts/[0-9]+' || { echo \"\$out\" | od -c | head -5 >&2; false; }"
 check "a short ID prefix names the container everywhere" -- bash -c "id=\$(berth inspect ex | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"Id\"][:8])') && berth exec \$id true && berth top \$id | grep -q sleep"
 check "exec of a missing command is 127" -- bash -c "berth exec ex nosuch 2>/dev/null; test \$? = 127"
 check "exec into a stopped container is refused" -- bash -c "berth rm -f ex >/dev/null && run --name stopped $bb true && expect_fail 'not running' berth exec stopped true && berth rm stopped >/dev/null"
