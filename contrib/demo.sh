@@ -35,7 +35,13 @@ chmod 0666 /dev/fuse 2>/dev/null || true
 bfs=$(pwd)/build/berth-fs
 runuser -u "$user" -- test -x "$bfs" || { cp "$bfs" "$work/berth-fs"; bfs="$work/berth-fs"; }
 
-run() { echo "\$ berth $*"; runuser -u "$user" -- env BERTH_FS="$bfs" "$berth" "$@"; echo; }
+run() {
+	local rc=0
+	echo "\$ berth $*"
+	runuser -u "$user" -- env BERTH_FS="$bfs" "$berth" "$@" || rc=$?
+	echo
+	return $rc
+}
 echo "== berth demo, as user $user (no root, no daemon)"
 run import -q "$work/busybox-rootfs.tar" demo/busybox:latest
 run images
@@ -49,8 +55,8 @@ run run --rm --read-only --cap-drop ALL --network none --tmpfs /scratch --hostna
 	demo/busybox sh -c 'id; hostname; grep -E "^(CapEff|Seccomp|NoNewPrivs)" /proc/self/status
 		touch /etc/x 2>/dev/null || echo "writing /etc: refused (read-only root)"
 		echo ok > /scratch/x && echo "writing /scratch: $(cat /scratch/x)"
-		ls /sys/class/net; exit 3'
-echo "(the sandbox's exit status: 3 is berth's too)"
+		ls /sys/class/net; exit 3' ||
+	echo "(the sandbox exited with status $?, and so did berth run)"
 echo
 rm -rf "$work"
 echo "== done: the image stays in $user's store (berth images); remove it with: berth rmi demo/busybox"
