@@ -78,5 +78,10 @@ int cmd_info(int argc, char **argv)
 	feature("slirp4netns", ok, ok ? path : "not on PATH",
 		"apt-get install slirp4netns, or run with --network none");
 	device_feature("/dev/net/tun", "chmod 0666 /dev/net/tun (as root)");
+	/* limits and pause need a cgroup v2 subtree the user may write */
+	ok = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	feature("cgroup v2", ok, ok ? "unified hierarchy" : "cgroup v1 (or hybrid): no user limits",
+		"boot with systemd.unified_cgroup_hierarchy=1; --memory, --cpus, --pids-limit "
+		"and pause are refused until then");
 	return 0;
 }

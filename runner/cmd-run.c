@@ -240,8 +240,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 	f->stop_timeout = -1;
 	/* options end at the image: what follows is the container's */
 	setenv("POSIXLY_CORRECT", "1", 1);
-	while ((c = cli_getopt(argc, argv, "run", "run [OPTIONS] IMAGE [COMMAND [ARG...]]",
-			       opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
 		switch (c) {
 		case 'd': f->detach = true; break;
 		case 'R' + 256: f->rm = true; break;

@@ -114,11 +114,13 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 	static struct option longopts[64];
 	static char shortopts[160];
 	static const struct cli_opt *built;
-	static bool has_h;
+	static bool has_h, ready;
 	size_t n = 0, s = 0;
 	int c;
 
-	if (built != opts) {
+	/* (a verb without options passes NULL: the first call builds too) */
+	if (!ready || built != opts) {
+		ready = true;
 		/* "+" stops at the first operand, as docker does for commands */
 		shortopts[s++] = '+';
 		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2;

@@ -13,14 +13,14 @@ runs_as_test_user() {
 }
 check "berth runs as the test user (${BERTH_TEST_USER:-$(id -un)})" -- runs_as_test_user
 check "berth version prints the version" -- bash -c "'$BERTH' version | grep -q '^berth version [0-9]'"
-for v in load import images rmi tag inspect history save info; do
+for v in load import images rmi tag inspect history save info run create start stop restart kill wait rm ps logs exec attach cp diff commit top port pause unpause; do
 	check "berth $v --help exits 0 with a usage line" -- bash -c "'$BERTH' $v --help | grep -q '^Usage: berth $v'"
 done
 check "berth image --help lists the subcommands" -- bash -c "'$BERTH' image --help | grep -q 'tree'"
 check "unknown command fails with exit 125" -- bash -c "'$BERTH' frobnicate 2>/dev/null; [ \$? = 125 ]"
 check "unknown flag is named in the error" -- expect_fail "--bogus" berth images --bogus
 check "berth info shows the store path" -- bash -c "berth() { :; }; BERTH_ROOT=$T/x '$BERTH' info | grep -q 'store:   $T/x'"
-check "berth info reports each feature with a fix when missing" -- bash -c "'$BERTH' info | grep -E '^  (userns|subuid|newuidmap|/dev/fuse|slirp4netns) ' | wc -l | grep -q 5"
+check "berth info reports each feature with a fix when missing" -- bash -c "'$BERTH' info | grep -E '^  (userns|subuid|newuidmap|\/dev\/fuse|slirp4netns|cgroup v2) ' | wc -l | grep -q 6"
 check "load from a terminal-less empty stdin fails clearly" -- expect_fail "not a readable archive" berth load </dev/null
 berth images >/dev/null 2>&1
 runtime_private() {
