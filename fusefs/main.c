@@ -9,10 +9,12 @@
  * mount; tests and benchmarks may run it by hand.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../runner/util.h"
 #include "fs.h"
@@ -171,6 +173,16 @@ int main(int argc, char **argv)
 		goto out_signals;
 	}
 	fuse_daemonize(o.foreground);
+	/* a daemon's stderr is /dev/null; BERTH_FS_LOG keeps what it says
+	 * (sanitizer reports in the tests, for one) */
+	const char *log = getenv("BERTH_FS_LOG");
+	if (!o.foreground && log && *log) {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (lfd >= 0) {
+			dup2(lfd, STDERR_FILENO);
+			close(lfd);
+		}
+	}
 	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
 	fuse_session_unmount(se);
 	if (!o.volatile_upper) {

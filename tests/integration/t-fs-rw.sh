@@ -95,4 +95,5 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=2m tmpfs 
 	umount "$T/small"
 fi
 check "no mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
+check "the berth-fs daemons reported no sanitizer error" -- bfs_log_clean
 finish

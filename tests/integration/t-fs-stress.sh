@@ -24,4 +24,5 @@ diag "$(cat "$T/check.out")"
 check "the daemon still answers" -- as_user stat "$mnt/etc/keep.conf"
 check "unmount" -- as_user fusermount3 -u "$mnt"
 check "the daemon reported no sanitizer error" -- bash -c "! ls '$T'/san.* 2>/dev/null | grep -q ."
+check "the berth-fs daemons reported no sanitizer error" -- bfs_log_clean
 finish

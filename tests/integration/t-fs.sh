@@ -53,4 +53,5 @@ check "a killed daemon shows as ENOTCONN, not a hang" -- bash -c "! as_user time
 check "umount cleans up after a killed daemon" -- bfs image umount "$mnt"
 check "no berth-fs mount is left" -- bash -c "! grep -q ' $mnt ' /proc/mounts"
 check "berth-fs names a bad lowerdir" -- expect_fail "/nonexistent" as_user "$BERTH_FS" -o lowerdir=/nonexistent "$mnt"
+check "the berth-fs daemons reported no sanitizer error" -- bfs_log_clean
 finish
