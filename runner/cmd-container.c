@@ -323,18 +323,6 @@ int cmd_logs(int argc, char **argv)
 	return 0;
 }
 
-static char **json_strv(struct json_object *o, const char *key, size_t *n)
-{
-	struct json_object *a;
-	char **v = xcalloc(1, sizeof(char *));
-
-	*n = 0;
-	if (json_object_object_get_ex(o, key, &a) && json_object_is_type(a, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(a); i++)
-			strv_push(&v, n, json_object_get_string(json_object_array_get_idx(a, i)));
-	return v;
-}
-
 int cmd_exec(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -393,7 +381,7 @@ int cmd_exec(int argc, char **argv)
 	if (read_file_at(s->rootfd, cpath, 1 << 20, &buf, NULL, &err) < 0 ||
 	    json_parse_bounded(buf, strlen(buf), cpath, &cfg, &err) < 0)
 		goto fail;
-	char **env = json_strv(cfg, "Env", &n_env);
+	char **env = strv_from_json_key(cfg, "Env", &n_env);
 	for (size_t i = 0; i < n_envs; i++) {
 		size_t k = strcspn(envs[i], "=");
 		char *v = envs[i][k] ? xstrdup(envs[i]) : NULL;

@@ -13,11 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "console.h"
 #include "container.h"
 #include "image.h"
 #include "launch.h"
@@ -45,18 +43,6 @@ static void record_clear(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static char **strv_of(struct json_object *o, const char *key, size_t *n)
-{
-	struct json_object *a;
-	char **v = xcalloc(1, sizeof(char *));
-
-	*n = 0;
-	if (json_object_object_get_ex(o, key, &a) && json_object_is_type(a, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(a); i++)
-			strv_push(&v, n, json_object_get_string(json_object_array_get_idx(a, i)));
-	return v;
-}
-
 static bool flag_of(struct json_object *o, const char *key, bool dflt)
 {
 	struct json_object *v;
@@ -74,10 +60,10 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
 	    json_parse_bounded(buf, strlen(buf), p, &r->cfg, err) < 0)
 		return -1;
-	r->argv = strv_of(r->cfg, "Cmd", &r->n_argv);
-	r->env = strv_of(r->cfg, "Env", &r->n_env);
-	r->tmpfs = strv_of(r->cfg, "Tmpfs", &r->n_tmpfs);
-	r->volumes = strv_of(r->cfg, "Volumes", &r->n_volumes);
+	r->argv = strv_from_json_key(r->cfg, "Cmd", &r->n_argv);
+	r->env = strv_from_json_key(r->cfg, "Env", &r->n_env);
+	r->tmpfs = strv_from_json_key(r->cfg, "Tmpfs", &r->n_tmpfs);
+	r->volumes = strv_from_json_key(r->cfg, "Volumes", &r->n_volumes);
 	if (r->n_argv == 0)
 		return berth_error_set(err, 0, "%s: no command recorded", p);
 	ls->argv = r->argv;
@@ -201,15 +187,7 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		if (container_set_pids(s, id, holder, getpid(), &err) == 0)
 			container_set_state(s, id, "running", 0, &err);
 		berth_error_clear(&err);
-		if (launch_console >= 0) {
-			int pidfd = (int)syscall(SYS_pidfd_open, holder, 0);
-			console_relay(launch_console, ls.interactive, pidfd);
-			if (pidfd >= 0)
-				close(pidfd);
-			close(launch_console);
-			if (launch_console_peer >= 0)
-				close(launch_console_peer);
-		}
+		/* (no terminal here: a -t container went the monitor's way) */
 		status = launch_wait(holder);
 	}
 	if (rec.rm) {

@@ -237,29 +237,41 @@ int container_remove(struct store *s, const char *id, struct berth_error *err)
 	return 0;
 }
 
-/* The start time of a process (clock ticks since boot): with the pid, it
- * names one process, not whichever reuses the number later. */
-static unsigned long long proc_starttime(pid_t pid)
+/* From /proc/<pid>/stat: its parent and its start time (clock ticks
+ * since boot; with the pid it names one process, not whichever reuses
+ * the number later). False for a process gone, or ended and not reaped. */
+static bool proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
 	_cleanup_free_ char *p = xasprintf("/proc/%d/stat", (int)pid), *buf = NULL;
 	struct berth_error err = { 0 };
 	unsigned long long t = 0;
+	char state;
+	int pp;
 
 	if (read_file_at(AT_FDCWD, p, 4096, &buf, NULL, &err) < 0) {
 		berth_error_clear(&err);
-		return 0;
+		return false;
 	}
-	/* after the command name in parentheses: the state (a zombie has
-	 * ended, whoever fails to reap it), and field 22, the start */
+	/* the command name in parentheses may hold anything: after its
+	 * last ')', the state, the parent, and field 22 the start */
 	char *q = strrchr(buf, ')');
-	if (q && q[1] == ' ' && (q[2] == 'Z' || q[2] == 'X'))
-		return 0;
-	for (int field = 2; q && *q && field < 22; q++)
+	if (!q || sscanf(q + 1, " %c %d", &state, &pp) != 2 || state == 'Z' || state == 'X')
+		return false;
+	for (int field = 2; *q && field < 22; q++)
 		if (*q == ' ')
 			field++;
-	if (q)
-		t = strtoull(q, NULL, 10);
-	return t;
+	t = strtoull(q, NULL, 10);
+	if (ppid)
+		*ppid = pp;
+	if (start)
+		*start = t;
+	return true;
+}
+
+static unsigned long long proc_starttime(pid_t pid)
+{
+	unsigned long long t = 0;
+	return proc_stat(pid, NULL, &t) ? t : 0;
 }
 
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
@@ -333,23 +345,17 @@ bool container_wait_exit(struct store *s, const char *id, long ms)
 pid_t container_init_pid(struct store *s, const char *id)
 {
 	_cleanup_free_ char *p = xasprintf("containers/%s/init.pid", id), *buf = NULL;
-	_cleanup_free_ char *stat = NULL, *sp = NULL;
 	struct berth_error err = { 0 };
 	pid_t holder = container_holder(s, id);
-	int pid = 0, ppid = 0;
+	int pid = 0;
 
 	if (holder == 0 || read_file_at(s->rootfd, p, 64, &buf, NULL, &err) < 0 ||
 	    sscanf(buf, "%d", &pid) != 1 || pid <= 0) {
 		berth_error_clear(&err);
 		return 0;
 	}
-	sp = xasprintf("/proc/%d/stat", pid);
-	if (read_file_at(AT_FDCWD, sp, 4096, &stat, NULL, &err) < 0) {
-		berth_error_clear(&err);
-		return 0;
-	}
-	char *q = strrchr(stat, ')');
-	if (!q || sscanf(q + 1, " %*c %d", &ppid) != 1 || ppid != holder)
+	pid_t ppid;
+	if (!proc_stat(pid, &ppid, NULL) || ppid != holder)
 		return 0;
 	return pid;
 }
@@ -371,18 +377,9 @@ pid_t container_ns_pid(struct store *s, const char *id)
 	if (!(d = opendir("/proc")))
 		return 0;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *sp = NULL, *st = NULL;
-		struct berth_error err = { 0 };
-		int ppid = 0;
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		sp = xasprintf("/proc/%s/stat", de->d_name);
-		if (read_file_at(AT_FDCWD, sp, 4096, &st, NULL, &err) < 0) {
-			berth_error_clear(&err);
-			continue;
-		}
-		char *q = strrchr(st, ')');
-		if (q && sscanf(q + 1, " %*c %d", &ppid) == 1 && ppid == init)
+		pid_t ppid;
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    proc_stat((pid_t)atoi(de->d_name), &ppid, NULL) && ppid == init)
 			return (pid_t)atoi(de->d_name);
 	}
 	return 0;

@@ -507,13 +507,14 @@ static void stop_berth_fs(const struct launch_spec *s, pid_t fs_pid)
 	wait_status(fs_pid);
 }
 
-_noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync_wr, int errfd)
+/* ---- a child in a user namespace the parent maps ---- */
+
+/* Child side: a new user namespace, which the parent maps (map_child)
+ * while this waits; then root in it. Fails through errfd. */
+static void become_userns_root(int sync_rd, int sync_wr, int errfd)
 {
 	struct berth_error err = { 0 };
-	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
 	char c = 0;
-	pid_t init, fs_pid;
-	int status;
 
 	if (unshare(CLONE_NEWUSER) < 0) {
 		berth_error_set(&err, errno,
@@ -530,6 +531,54 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 		berth_error_set(&err, errno, "becoming root of the user namespace");
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
+}
+
+/* Parent side: map the child's user namespace once it has one, then let
+ * it go on. Closes both ends. On failure the caller kills the child. */
+static int map_child(pid_t pid, int from_child, int to_child, struct berth_error *err)
+{
+	struct userns_map m;
+	char c = 1;
+	int r = 0;
+
+	userns_plan(&m);
+	if (read(from_child, &c, 1) != 1)
+		r = berth_error_set(err, 0, "the container's first process died");
+	else if (userns_apply(pid, &m, err) < 0)
+		r = -1;
+	c = 1;
+	if (r == 0 && write(to_child, &c, 1) != 1) {
+		/* it died: its status says more */
+	}
+	close(from_child);
+	close(to_child);
+	return r;
+}
+
+/* A child's setup error, when one came before its exec or end (else the
+ * pipe just closed): true with m filled. */
+static bool read_child_msg(int fd, struct child_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, m, sizeof(*m));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n != (ssize_t)sizeof(*m))
+		return false;
+	m->text[sizeof(m->text) - 1] = '\0';
+	return true;
+}
+
+_noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync_wr, int errfd)
+{
+	struct berth_error err = { 0 };
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+	pid_t init, fs_pid;
+	int status;
+
+	become_userns_root(sync_rd, sync_wr, errfd);
 	/* after the change of ids, which clears it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (s->own_netns)
@@ -580,15 +629,9 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 
 int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
-	int to_child[2], from_child[2], errp[2];
-	struct userns_map m;
+	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
 	struct child_msg msg;
 	pid_t pid;
-	char c;
-	ssize_t n;
-
-	userns_plan(&m);
-	int cons[2] = { -1, -1 };
 
 	launch_console = -1;
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
@@ -622,22 +665,15 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	if (s->tty)
 		close(cons[1]);
 	forward_signals(pid, false);
-	if (read(from_child[0], &c, 1) != 1 || userns_apply(pid, &m, err) < 0) {
+	if (map_child(pid, from_child[0], to_child[1], err) < 0) {
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);
 		forward_to = 0;
-		close(to_child[1]);
-		close(from_child[0]);
 		close(errp[0]);
-		return err->msg ? -1
-				: berth_error_set(err, 0, "the container's first process died");
+		if (s->tty)
+			close(cons[0]);
+		return -1;
 	}
-	c = 1;
-	if (write(to_child[1], &c, 1) != 1) {
-		/* it died: its status says more */
-	}
-	close(to_child[1]);
-	close(from_child[0]);
 	/* the terminal comes before the exec (or never, on a failure) */
 	if (s->tty) {
 		launch_console = receive_console(cons[0]);
@@ -645,14 +681,9 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	}
 	/* EOF: the command was exec'd (the pipe closes on exec); a message:
 	 * a child failed before */
-	do
-		n = read(errp[0], &msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	if (n == (ssize_t)sizeof(msg)) {
+	if (read_child_msg(errp[0], &msg)) {
 		*status = wait_status(pid);
 		forward_to = 0;
-		msg.text[sizeof(msg.text) - 1] = '\0';
 		if (msg.code)
 			*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
@@ -736,7 +767,6 @@ int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid_out, i
 {
 	struct child_msg msg;
 	int errp[2], cons[2] = { -1, -1 };
-	ssize_t n;
 	pid_t pid;
 
 	launch_console = -1;
@@ -769,14 +799,9 @@ int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid_out, i
 		launch_console = receive_console(cons[0]);
 		close(cons[0]);
 	}
-	do
-		n = read(errp[0], &msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	if (n == (ssize_t)sizeof(msg)) {
+	if (read_child_msg(errp[0], &msg)) {
 		*status = wait_status(pid);
 		forward_to = 0;
-		msg.text[sizeof(msg.text) - 1] = '\0';
 		*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
@@ -791,14 +816,10 @@ int launch_with_root(const struct launch_spec *s,
 		     struct berth_error *err)
 {
 	int to_child[2], from_child[2], errp[2];
-	struct userns_map m;
 	struct child_msg msg;
 	pid_t pid;
-	char c;
-	ssize_t n;
 	int status;
 
-	userns_plan(&m);
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
@@ -811,18 +832,14 @@ int launch_with_root(const struct launch_spec *s,
 		close(to_child[1]);
 		close(from_child[0]);
 		close(errp[0]);
-		/* the holder's first steps: a user namespace (mapped by the
-		 * parent) and a mount namespace of its own, with berth-fs */
-		if (unshare(CLONE_NEWUSER) < 0)
-			berth_error_set(&e, errno, "a user namespace");
-		else if (write(from_child[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
-			_exit(EXIT_SETUP);
-		else if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-			 unshare(CLONE_NEWNS) < 0 ||
-			 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		/* the holder's first steps: a mapped user namespace and a
+		 * mount namespace of its own, with berth-fs */
+		become_userns_root(to_child[0], from_child[1], errp[1]);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 			berth_error_set(&e, errno, "the container's namespaces");
-		if (e.msg)
 			child_fail(errp[1], EXIT_SETUP, &e);
+		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pid_t fs = start_berth_fs(s, &e);
 		if (fs < 0)
@@ -842,28 +859,15 @@ int launch_with_root(const struct launch_spec *s,
 	close(to_child[0]);
 	close(from_child[1]);
 	close(errp[1]);
-	if (read(from_child[0], &c, 1) != 1 || userns_apply(pid, &m, err) < 0) {
+	if (map_child(pid, from_child[0], to_child[1], err) < 0) {
 		kill(pid, SIGKILL);
 		wait_status(pid);
-		close(to_child[1]);
-		close(from_child[0]);
 		close(errp[0]);
-		return err->msg ? -1 : berth_error_set(err, 0, "the helper process died");
+		return -1;
 	}
-	c = 1;
-	if (write(to_child[1], &c, 1) != 1) {
-		/* it died: its status says more */
-	}
-	close(to_child[1]);
-	close(from_child[0]);
-	do
-		n = read(errp[0], &msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
+	bool failed = read_child_msg(errp[0], &msg);
 	status = wait_status(pid);
-	if (n == (ssize_t)sizeof(msg)) {
-		msg.text[sizeof(msg.text) - 1] = '\0';
+	if (failed)
 		return berth_error_set(err, 0, "%s", msg.text);
-	}
 	return status == 0 ? 0 : berth_error_set(err, 0, "the helper process failed (%d)", status);
 }

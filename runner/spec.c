@@ -34,6 +34,17 @@ static void strv_from_json(struct json_object *a, char ***v, size_t *n)
 	}
 }
 
+char **strv_from_json_key(struct json_object *o, const char *key, size_t *n)
+{
+	struct json_object *a;
+	char **v = xcalloc(1, sizeof(char *));
+
+	*n = 0;
+	if (o && json_object_object_get_ex(o, key, &a))
+		strv_from_json(a, &v, n);
+	return v;
+}
+
 /* Set KEY=VAL in env, replacing an earlier KEY. */
 static void env_set(char ***env, size_t *n, const char *kv)
 {

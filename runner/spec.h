@@ -35,6 +35,9 @@ int spec_resolve(const struct spec_flags *f, struct json_object *image_config, s
 		 struct berth_error *err);
 void spec_clear(struct spec *s);
 int spec_read_env_file(const char *path, char ***env, size_t *n, struct berth_error *err);
+/* The strings of o's array at key as a new NULL-terminated vector (empty
+ * when there is none). */
+char **strv_from_json_key(struct json_object *o, const char *key, size_t *n);
 /* Append a copy of s to the NULL-terminated vector v of n entries. */
 void strv_push(char ***v, size_t *n, const char *s);
 
