@@ -38,6 +38,7 @@ static const struct cli_cmd commands[] = {
 	{ "rmi", cmd_rmi, "Remove images" },
 	{ "run", cmd_run, "Run a command in a new container" },
 	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
+	{ "secret", cmd_secret, "Manage secrets (create, ls, inspect, rm)" },
 	{ "start", cmd_start, "Start created or stopped containers" },
 	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
 	{ "tag", cmd_tag, "Give an image another name" },
