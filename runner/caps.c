@@ -147,3 +147,15 @@ int caps_apply(uint64_t set, bool root, struct berth_error *err)
 		return berth_error_set(err, errno, "setting capabilities");
 	return 0;
 }
+
+int caps_keep_across_exec(int cap, struct berth_error *err)
+{
+	_cleanup_(cap_freep) cap_t c = cap_get_proc();
+	cap_value_t v = cap;
+
+	/* an ambient capability must be permitted and inheritable first */
+	if (!c || cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET) < 0 || cap_set_proc(c) < 0 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+		return berth_error_set(err, errno, "keeping capability %d across exec", cap);
+	return 0;
+}

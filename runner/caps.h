@@ -28,5 +28,8 @@ int caps_bound(uint64_t set, struct berth_error *err);
 /* After the switch: root has set (permitted, effective, inheritable),
  * other users none. */
 int caps_apply(uint64_t set, bool root, struct berth_error *err);
+/* Keep one capability through the next exec although the process is not
+ * root of its user namespace (an ambient capability, Linux 4.3). */
+int caps_keep_across_exec(int cap, struct berth_error *err);
 
 #endif

@@ -34,6 +34,7 @@
 #include "spec.h"
 #include "launch.h"
 #include "mount.h"
+#include "secretspec.h"
 #include "util.h"
 
 /* --since: "2026-11-28T08:00:00Z" (a prefix of the log's own format
@@ -382,6 +383,13 @@ int cmd_exec(int argc, char **argv)
 	    json_parse_bounded(buf, strlen(buf), cpath, &cfg, &err) < 0)
 		goto fail;
 	char **env = strv_from_json_key(cfg, "Env", &n_env);
+	/* the container's secret variables, as its command has them */
+	struct secret_values sv;
+	if (secretspec_load(s, cfg, &sv, &env, &n_env, &err) < 0) {
+		strv_free(env);
+		goto fail;
+	}
+	secret_values_clear(&sv);
 	for (size_t i = 0; i < n_envs; i++) {
 		size_t k = strcspn(envs[i], "=");
 		char *v = envs[i][k] ? xstrdup(envs[i]) : NULL;
@@ -565,7 +573,9 @@ int cmd_cp(int argc, char **argv)
 	if (lock < 0 || read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||
 	    mount_lowerdir(s, image, &lower, &err) < 0)
 		return cli_fail(&err);
-	struct launch_spec ls = { .dir = dir, .lowerdir = lower };
+	struct launch_spec ls = { .dir = dir,
+				  .lowerdir = lower,
+				  .keep_id = container_keep_id(s, id) };
 	store_unlock(s);
 	return copy_stopped(&ls, &req, &err) < 0 ? cli_fail(&err) : 0;
 }

@@ -23,17 +23,26 @@
 #include "launch.h"
 #include "monitor.h"
 #include "mount.h"
+#include "mountspec.h"
 #include "userns.h"
+#include "secret.h"
+#include "secretspec.h"
 #include "spec.h"
 #include "util.h"
+#include "volume.h"
 
 struct run_flags {
 	struct spec_flags sf;
 	const char *name, *network;
-	bool rm, init, read_only, interactive, nnp, seccomp, detach, tty;
-	char **cap_add, **cap_drop, **tmpfs;
-	size_t n_cap_add, n_cap_drop, n_tmpfs;
+	bool rm, init, read_only, interactive, nnp, seccomp, detach, tty, keep_id;
+	char **cap_add, **cap_drop;
+	size_t n_cap_add, n_cap_drop;
+	struct mount_req *mounts; /* -v, --mount, --tmpfs, then the image's VOLUMEs */
+	size_t n_mounts;
+	struct secret_ref *secrets;
+	size_t n_secrets;
 	char *hostname;
+	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
 	long stop_timeout; /* -1: docker's 10 s */
 	struct launch_rlimit ulimits[16];
@@ -110,6 +119,39 @@ static int limit_flag(const char *flag)
 		     "runs cgroup v1, where a user cannot set them");
 }
 
+static int usage_from(const char *verb, struct berth_error *e)
+{
+	/* a parse error's EINVAL adds nothing to its message */
+	_cleanup_free_ char *t = e->errnum == EINVAL ? xstrdup(e->msg) : berth_error_text(e);
+	berth_error_clear(e);
+	return cli_usage_error(verb, "%s", t);
+}
+
+/* -v, --mount, --tmpfs: parsed now, so a bad one stops run before
+ * anything is made */
+static int mount_flag(struct run_flags *f, int c, const char *arg, const char *verb)
+{
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	struct mountspec_env env = { .cwd = cwd, .home = getenv("HOME") };
+	struct berth_error e = { 0 };
+	struct mount_req *m;
+	int r;
+
+	f->mounts = xrealloc(f->mounts, (f->n_mounts + 1) * sizeof(*f->mounts));
+	m = &f->mounts[f->n_mounts++];
+	r = c == 'v'	     ? mountspec_parse_volume(arg, &env, m, &e)
+	    : c == 'M' + 256 ? mountspec_parse_mount(arg, &env, m, &e)
+			     : mountspec_parse_tmpfs(arg, m, &e);
+	if (r < 0)
+		return usage_from(verb, &e);
+	if (m->selinux_opt)
+		fprintf(stderr,
+			"berth: note: -v %s: z and Z (SELinux relabelling) are ignored: berth "
+			"never relabels host files\n",
+			arg);
+	return 0;
+}
+
 static void push(char ***v, size_t *n, const char *s)
 {
 	strv_push(v, n, s);
@@ -160,29 +202,18 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	if (f->stop_timeout >= 0)
 		json_object_object_add(o, "StopTimeout", json_object_new_int64(f->stop_timeout));
 	/* and what start needs to run it again */
-	struct json_object *tmpfs = json_object_new_array(), *ul = json_object_new_array();
-	for (size_t i = 0; i < f->n_tmpfs; i++)
-		json_object_array_add(tmpfs, json_object_new_string(f->tmpfs[i]));
+	struct json_object *ul = json_object_new_array(), *c = NULL, *iv;
 	for (size_t i = 0; i < f->n_ulimits; i++) {
 		_cleanup_free_ char *u = xasprintf("%d %llu %llu", f->ulimits[i].resource,
 						   (unsigned long long)f->ulimits[i].lim.rlim_cur,
 						   (unsigned long long)f->ulimits[i].lim.rlim_max);
 		json_object_array_add(ul, json_object_new_string(u));
 	}
-	json_object_object_add(o, "Tmpfs", tmpfs);
-	/* the image's VOLUMEs (absolute paths only) */
-	struct json_object *vols = json_object_new_array(), *c = NULL, *iv;
-	if (json_object_object_get_ex(image_config, "config", &c) &&
-	    json_object_object_get_ex(c, "Volumes", &iv) &&
-	    json_object_is_type(iv, json_type_object)) {
-		json_object_object_foreach(iv, key, val)
-		{
-			(void)val;
-			if (key[0] == '/')
-				json_object_array_add(vols, json_object_new_string(key));
-		}
-	}
-	json_object_object_add(o, "Volumes", vols);
+	json_object_object_add(o, "Mounts", mountspec_to_json(f->mounts, f->n_mounts));
+	/* secrets by name only: their values are read at each start */
+	json_object_object_add(o, "Secrets", secretspec_to_json(f->secrets, f->n_secrets));
+	json_object_object_add(o, "KeepId", json_object_new_boolean(f->keep_id));
+	json_object_object_get_ex(image_config, "config", &c);
 	/* shown by inspect; ports are published by the networking to come */
 	if (c && json_object_object_get_ex(c, "Labels", &iv))
 		json_object_object_add(o, "Labels", json_object_get(iv));
@@ -218,6 +249,15 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		{ "init", 'I' + 256, NULL, "Run a tiny init as pid 1 (reaps, forwards signals)" },
 		{ "read-only", 'O' + 256, NULL, "Mount the root filesystem read-only" },
 		{ "tmpfs", 'T' + 256, "PATH[:OPTS]", "Mount a tmpfs" },
+		{ "volume", 'v', "[SRC:]DST[:OPTS]",
+		  "Mount a volume (NAME:DST, or DST for an anonymous one) or a host path "
+		  "(/abs, ./rel or ~/...); OPTS ro, rw, nocopy, z, Z" },
+		{ "mount", 'M' + 256, "type=bind|volume|tmpfs,src=,dst=[,readonly]",
+		  "Mount, docker's long form" },
+		{ "secret", 'K' + 256, "NAME[,type=mount|env][,target=][,mode=][,uid=][,gid=]",
+		  "Give the container a secret (a file in /run/secrets or a variable)" },
+		{ "userns", 'u' + 512, "keep-id",
+		  "keep-id: run as your own uid inside, bind-mounted files look like yours" },
 		{ "cap-add", 'A' + 256, "CAP", "Add a capability (or ALL)" },
 		{ "cap-drop", 'D' + 256, "CAP", "Drop a capability (or ALL)" },
 		{ "security-opt", 'S' + 256, "OPT",
@@ -255,7 +295,27 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		case 't': f->tty = true; break;
 		case 'I' + 256: f->init = true; break;
 		case 'O' + 256: f->read_only = true; break;
-		case 'T' + 256: push(&f->tmpfs, &f->n_tmpfs, optarg); break;
+		case 'T' + 256:
+		case 'v':
+		case 'M' + 256:
+			if (mount_flag(f, c, optarg, verb))
+				return EXIT_USAGE;
+			break;
+		case 'K' + 256: {
+			struct berth_error e = { 0 };
+			f->secrets = xrealloc(f->secrets, (f->n_secrets + 1) * sizeof(*f->secrets));
+			if (secretspec_parse(optarg, &f->secrets[f->n_secrets++], &e) < 0)
+				return usage_from(verb, &e);
+			break;
+		}
+		case 'u' + 512:
+			if (strcmp(optarg, "keep-id") && strcmp(optarg, ""))
+				return cli_usage_error(verb,
+						       "--userns %s: berth has keep-id (and the "
+						       "default, a private namespace)",
+						       optarg);
+			f->keep_id = !strcmp(optarg, "keep-id");
+			break;
 		case 'A' + 256: push(&f->cap_add, &f->n_cap_add, optarg); break;
 		case 'D' + 256: push(&f->cap_drop, &f->n_cap_drop, optarg); break;
 		case 'S' + 256:
@@ -308,10 +368,83 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 
 static void run_flags_free(struct run_flags *f)
 {
-	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop, f->tmpfs };
+	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
+	mount_reqs_free(f->mounts, f->n_mounts);
+	for (size_t i = 0; i < f->n_secrets; i++)
+		secret_ref_clear(&f->secrets[i]);
+	free(f->secrets);
 	free(f->hostname);
+	free(f->keep_id_user);
+}
+
+/* The image's VOLUMEs become anonymous volumes, unless a mount of the
+ * command line has that target (docker's rule). */
+static void add_image_volumes(struct run_flags *f, struct json_object *image_config)
+{
+	struct json_object *c, *iv;
+
+	if (!json_object_object_get_ex(image_config, "config", &c) ||
+	    !json_object_object_get_ex(c, "Volumes", &iv) ||
+	    !json_object_is_type(iv, json_type_object))
+		return;
+	json_object_object_foreach(iv, key, val)
+	{
+		(void)val;
+		_cleanup_free_ char *t = mountspec_clean_path(key);
+		bool taken = !t || !strcmp(t, "/");
+		for (size_t i = 0; i < f->n_mounts && !taken; i++)
+			taken = !strcmp(f->mounts[i].target, t);
+		if (taken)
+			continue;
+		f->mounts = xrealloc(f->mounts, (f->n_mounts + 1) * sizeof(*f->mounts));
+		f->mounts[f->n_mounts++] = (struct mount_req){ .kind = MOUNT_VOLUME,
+							       .target = steal_pointer(&t),
+							       .anonymous = true };
+	}
+}
+
+/* Make the volumes the mounts name (under the volume lock, which the
+ * caller holds until the container's record names them); made[i] says
+ * which are new, for undo_volumes. */
+static int make_volumes(struct store *s, struct run_flags *f, bool *made, struct berth_error *err)
+{
+	for (size_t i = 0; i < f->n_mounts; i++) {
+		struct mount_req *m = &f->mounts[i];
+		char *name = NULL;
+		if (m->kind != MOUNT_VOLUME)
+			continue;
+		if (volume_ensure(s, m->source, NULL, 0, m->anonymous, &name, &made[i], err) < 0)
+			return -1;
+		free(m->source);
+		m->source = name;
+	}
+	return 0;
+}
+
+static void undo_volumes(struct store *s, struct run_flags *f, const bool *made)
+{
+	for (size_t i = 0; i < f->n_mounts; i++)
+		if (made[i] && f->mounts[i].source) {
+			struct berth_error e = { 0 };
+			volume_remove(s, f->mounts[i].source, &e);
+			berth_error_clear(&e);
+		}
+}
+
+/* Everything checked before anything is made: mount targets, secrets. */
+static int check_run(struct store *s, struct run_flags *f, struct berth_error *err)
+{
+	if (mountspec_check_duplicates(f->mounts, f->n_mounts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n_secrets; i++)
+		if (!secret_exists(s, f->secrets[i].name))
+			return berth_error_set(err, ENOENT,
+					       "--secret %s: no such secret (berth secret create "
+					       "%s FILE)",
+					       f->secrets[i].name, f->secrets[i].name);
+	return 0;
 }
 
 static int run_or_create(int argc, char **argv, bool create_only)
@@ -321,6 +454,8 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *cfg = NULL;
 	_cleanup_free_ char *lower = NULL, *cj = NULL;
+	_cleanup_free_ bool *made = NULL;
+	_cleanup_close_ int vlock = -1;
 	char image_id[DIGEST_STR_LEN + 1], id[CONTAINER_ID_LEN + 1];
 	struct spec sp = { 0 };
 	uint64_t caps;
@@ -358,7 +493,20 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	}
 	f.sf.hostname = f.hostname;
 	f.sf.tty = f.tty;
+	if (f.keep_id) {
+		/* podman's keep-id: the user's own ids unless -u says else */
+		struct userns_map um;
+		if (userns_plan_keep_id(&um, &err) < 0)
+			goto fail;
+		if (!f.sf.user) {
+			f.keep_id_user = xasprintf("%u:%u", um.uid, um.gid);
+			f.sf.user = f.keep_id_user;
+		}
+	}
 	if (spec_resolve(&f.sf, cfg, &sp, &err) < 0)
+		goto fail;
+	add_image_volumes(&f, cfg);
+	if (check_run(s, &f, &err) < 0)
 		goto fail;
 	if (!f.stop_signal) { /* the image's StopSignal, when it names one */
 		struct json_object *c, *v;
@@ -368,12 +516,23 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		    signal_from_name(json_object_get_string(v)) > 0)
 			f.stop_signal = json_object_get_string(v);
 	}
+	/* the volumes and the record that names them, as one step */
+	made = xcalloc(f.n_mounts + 1, sizeof(bool));
+	if ((vlock = volume_lock(s, &err)) < 0)
+		goto fail;
+	if (make_volumes(s, &f, made, &err) < 0) {
+		undo_volumes(s, &f, made);
+		goto fail;
+	}
 	cj = config_json(&f, image_id, &sp, caps, cfg);
 	struct container_new cn = {
 		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
 	};
-	if (container_create(s, &cn, id, &err) < 0)
+	if (container_create(s, &cn, id, &err) < 0) {
+		undo_volumes(s, &f, made);
 		goto fail;
+	}
+	close(steal_fd(&vlock));
 	if (create_only) {
 		printf("%s\n", id);
 		r = 0;
@@ -514,18 +673,20 @@ int cmd_rm(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{ "force", 'f', NULL, "Remove running containers too" },
-		{ "volumes", 'v', NULL, "Remove its anonymous volumes too (it has none yet)" },
+		{ "volumes", 'v', NULL, "Remove its anonymous volumes too" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
-	bool force = false;
+	bool force = false, volumes = false;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] CONTAINER...", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] [-v] CONTAINER...", opts)) != -1) {
 		if (c == 'f')
 			force = true;
-		else if (c != 'v')
+		else if (c == 'v')
+			volumes = true;
+		else
 			return EXIT_USAGE;
 	}
 	if (optind >= argc)
@@ -559,7 +720,7 @@ int cmd_rm(int argc, char **argv)
 			nanosleep(&ts, NULL);
 			lock = container_lock_run(s, id, &err);
 		}
-		if (lock < 0 || container_remove(s, id, &err) < 0) {
+		if (lock < 0 || container_remove(s, id, volumes, &err) < 0) {
 			r = cli_fail(&err);
 			continue;
 		}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,24 +21,32 @@
 #include "image.h"
 #include "launch.h"
 #include "monitor.h"
+#include "mountspec.h"
 #include "mount.h"
+#include "secretspec.h"
 #include "spec.h"
 #include "userns.h"
 #include "util.h"
+#include "volume.h"
 
 struct record {
 	struct json_object *cfg;
-	char **argv, **env, **tmpfs, **volumes;
-	size_t n_argv, n_env, n_tmpfs, n_volumes;
+	char **argv, **env;
+	size_t n_argv, n_env;
+	struct mount_req *mounts;
+	size_t n_mounts;
+	struct secret_values secrets;
 	bool rm;
 };
 
 static void record_clear(struct record *r)
 {
 	strv_free(r->argv);
+	for (size_t i = 0; r->env && i < r->n_env; i++)
+		explicit_bzero(r->env[i], strlen(r->env[i])); /* secrets among them */
 	strv_free(r->env);
-	strv_free(r->tmpfs);
-	strv_free(r->volumes);
+	mount_reqs_free(r->mounts, r->n_mounts);
+	secret_values_clear(&r->secrets);
 	if (r->cfg)
 		json_object_put(r->cfg);
 	memset(r, 0, sizeof(*r));
@@ -47,6 +56,33 @@ static bool flag_of(struct json_object *o, const char *key, bool dflt)
 {
 	struct json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_boolean(v) : dflt;
+}
+
+/* The recorded mounts, checked again: a bind source may have gone, a
+ * volume wants its path and, until filled, its copy marker. */
+static int record_mounts(struct store *s, struct record *r, struct berth_error *err)
+{
+	struct json_object *arr = NULL;
+
+	json_object_object_get_ex(r->cfg, "Mounts", &arr);
+	if (mountspec_from_json(arr, &r->mounts, &r->n_mounts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n_mounts; i++) {
+		struct mount_req *m = &r->mounts[i];
+		struct stat st;
+		if (m->kind == MOUNT_BIND && stat(m->source, &st) < 0)
+			return berth_error_set(err, errno, "bind source %s", m->source);
+		if (m->kind != MOUNT_VOLUME)
+			continue;
+		if (!m->source || !volume_exists(s, m->source))
+			return berth_error_set(err, ENOENT, "volume \"%s\" for %s is gone",
+					       m->source ? m->source : "?", m->target);
+		m->host_path = volume_data_path(s, m->source);
+		if (!m->nocopy)
+			m->copy_marker = volume_copy_marker(s, m->source);
+	}
+	mountspec_sort(r->mounts, r->n_mounts);
+	return 0;
 }
 
 static int record_load(struct store *s, const char *id, struct record *r, struct launch_spec *ls,
@@ -62,16 +98,18 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 		return -1;
 	r->argv = strv_from_json_key(r->cfg, "Cmd", &r->n_argv);
 	r->env = strv_from_json_key(r->cfg, "Env", &r->n_env);
-	r->tmpfs = strv_from_json_key(r->cfg, "Tmpfs", &r->n_tmpfs);
-	r->volumes = strv_from_json_key(r->cfg, "Volumes", &r->n_volumes);
 	if (r->n_argv == 0)
 		return berth_error_set(err, 0, "%s: no command recorded", p);
+	if (record_mounts(s, r, err) < 0 ||
+	    secretspec_load(s, r->cfg, &r->secrets, &r->env, &r->n_env, err) < 0)
+		return -1;
 	ls->argv = r->argv;
 	ls->env = r->env;
-	ls->tmpfs = r->tmpfs;
-	ls->n_tmpfs = r->n_tmpfs;
-	ls->volumes = r->volumes;
-	ls->n_volumes = r->n_volumes;
+	ls->mounts = r->mounts;
+	ls->n_mounts = r->n_mounts;
+	ls->secrets = r->secrets.files;
+	ls->n_secrets = r->secrets.n_files;
+	ls->keep_id = flag_of(r->cfg, "KeepId", false);
 	ls->workdir = json_get_string(r->cfg, "WorkingDir");
 	v = json_get_string(r->cfg, "User");
 	ls->user = v && *v ? v : NULL;
@@ -191,7 +229,7 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		status = launch_wait(holder);
 	}
 	if (rec.rm) {
-		if (container_remove(s, id, &err) < 0)
+		if (container_remove(s, id, true, &err) < 0)
 			cli_fail(&err);
 	} else {
 		container_set_state(s, id, "exited", status, &err);

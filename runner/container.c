@@ -25,6 +25,7 @@
 #include "image.h"
 #include "tree.h"
 #include "util.h"
+#include "volume.h"
 
 static int containers_dir(struct store *s, struct berth_error *err)
 {
@@ -226,15 +227,65 @@ int container_get_state(struct store *s, const char *id, struct container_state 
 	return 0;
 }
 
-int container_remove(struct store *s, const char *id, struct berth_error *err)
+/* The anonymous volumes a container's config.json names. */
+static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	_cleanup_json_ struct json_object *cfg = NULL;
+	struct json_object *mounts;
+	struct berth_error e = { 0 };
+	char **v = xcalloc(1, sizeof(char *));
+
+	*n = 0;
+	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), p, &cfg, &e) < 0 ||
+	    !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
+	    !json_object_is_type(mounts, json_type_array)) {
+		berth_error_clear(&e);
+		return v;
+	}
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i), *a;
+		const char *name = json_get_string(m, "Name");
+		if (name && json_object_object_get_ex(m, "Anonymous", &a) &&
+		    json_object_get_boolean(a)) {
+			v = xrealloc(v, (*n + 2) * sizeof(char *));
+			v[(*n)++] = xstrdup(name);
+			v[*n] = NULL;
+		}
+	}
+	return v;
+}
+
+int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err)
 {
 	_cleanup_close_ int cfd = containers_dir(s, err);
+	size_t n = 0;
+	char **anon = volumes ? anonymous_volumes(s, id, &n) : NULL;
+	int r = 0;
 
-	if (cfd < 0)
-		return -1;
-	if (rm_rf_at(cfd, id, err) < 0)
-		return berth_error_wrap(err, "removing container %.12s", id);
-	return 0;
+	if (cfd < 0 || rm_rf_at(cfd, id, err) < 0) {
+		strv_free(anon);
+		return cfd < 0 ? -1 : berth_error_wrap(err, "removing container %.12s", id);
+	}
+	/* docker's rm -v and run --rm: its anonymous volumes go with it,
+	 * unless another container took them (--volumes-from) */
+	if (n > 0) {
+		_cleanup_close_ int lock = volume_lock(s, err);
+		for (size_t i = 0; lock >= 0 && i < n && r == 0; i++) {
+			char **users = NULL;
+			size_t nu = 0;
+			if (volume_users(s, anon[i], &users, &nu, err) < 0)
+				r = -1;
+			else if (nu == 0 && volume_exists(s, anon[i]))
+				r = volume_remove(s, anon[i], err);
+			strv_free(users);
+		}
+		if (lock < 0)
+			r = -1;
+	}
+	strv_free(anon);
+	return r;
 }
 
 /* From /proc/<pid>/stat: its parent and its start time (clock ticks
@@ -510,4 +561,19 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 					: berth_error_set(err, e, "locking %s", p);
 	}
 	return fd;
+}
+
+bool container_keep_id(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	_cleanup_json_ struct json_object *cfg = NULL;
+	struct json_object *v;
+	struct berth_error e = { 0 };
+
+	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), p, &cfg, &e) < 0) {
+		berth_error_clear(&e);
+		return false;
+	}
+	return json_object_object_get_ex(cfg, "KeepId", &v) && json_object_get_boolean(v);
 }

@@ -39,7 +39,8 @@ char *container_name(struct store *s, const char *id);
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
 			struct berth_error *err);
 int container_get_state(struct store *s, const char *id, struct container_state *st);
-int container_remove(struct store *s, const char *id, struct berth_error *err);
+/* With volumes, its anonymous volumes too (docker's rm -v). */
+int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err);
 /* The process signals go to (launch.h), recorded by the monitor with its
  * own pid and start time; 0 when the monitor is gone. */
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
@@ -61,6 +62,8 @@ pid_t container_ns_pid(struct store *s, const char *id);
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err);
 bool container_running(struct store *s, const char *id);
+/* Whether it runs with --userns=keep-id (its user namespace differs). */
+bool container_keep_id(struct store *s, const char *id);
 /* Until it is no longer running, at most ms (<0: for ever); true if so. */
 bool container_wait_exit(struct store *s, const char *id, long ms);
 

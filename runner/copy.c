@@ -46,8 +46,24 @@ static int copy_data(int in, int out)
 /* Copy sname in sdir to dname in ddir, never following a symlink: a link
  * is copied as a link. Only fds are used, no /proc reopen (inside the
  * container's mount namespace, /proc is the container's). */
+/* With preserve, owners, modes and times are kept (a volume filled from
+ * the image: run as root of the container's user namespace). */
+static int keep_attrs(int ddir, const char *dname, const struct stat *st, struct berth_error *err)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+	/* an id the namespace does not map (a single-id mapping has only
+	 * root) cannot be given: the copy stays root's (EINVAL) */
+	if ((fchownat(ddir, dname, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	     errno != EINVAL) ||
+	    (!S_ISLNK(st->st_mode) && fchmodat(ddir, dname, st->st_mode & 07777, 0) < 0) ||
+	    utimensat(ddir, dname, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_set(err, errno, "keeping the owner and mode of %s", dname);
+	return 0;
+}
+
 static int copy_obj(int sdir, const char *sname, int ddir, const char *dname, int depth,
-		    struct berth_error *err)
+		    bool preserve, struct berth_error *err)
 {
 	struct stat st;
 
@@ -62,7 +78,7 @@ static int copy_obj(int sdir, const char *sname, int ddir, const char *dname, in
 			       st.st_mode & 0777);
 		if (in < 0 || out < 0 || copy_data(in, out) < 0)
 			return berth_error_set(err, errno, "copying %s", sname);
-		return 0;
+		return preserve ? keep_attrs(ddir, dname, &st, err) : 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX + 1];
@@ -72,7 +88,7 @@ static int copy_obj(int sdir, const char *sname, int ddir, const char *dname, in
 		target[n] = '\0';
 		if (symlinkat(target, ddir, dname) < 0 && errno != EEXIST)
 			return berth_error_set(err, errno, "%s", dname);
-		return 0;
+		return preserve ? keep_attrs(ddir, dname, &st, err) : 0;
 	}
 	if (!S_ISDIR(st.st_mode))
 		return 0; /* devices, fifos, sockets: not copied (docker copies none either) */
@@ -91,9 +107,31 @@ static int copy_obj(int sdir, const char *sname, int ddir, const char *dname, in
 	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    copy_obj(dirfd(d), de->d_name, dst, de->d_name, depth + 1, err) < 0)
+		    copy_obj(dirfd(d), de->d_name, dst, de->d_name, depth + 1, preserve, err) < 0)
 			return -1;
-	return 0;
+	return preserve ? keep_attrs(ddir, dname, &st, err) : 0;
+}
+
+int copy_tree_into(int sdir, int ddir, struct berth_error *err)
+{
+	int fd = openat(sdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct stat st;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return berth_error_set(err, errno, "reading the directory to copy");
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    copy_obj(dirfd(d), de->d_name, ddir, de->d_name, 1, true, err) < 0)
+			return -1;
+	/* and the directory's own owner and mode, as docker gives the volume */
+	if (fstat(sdir, &st) < 0)
+		return berth_error_set(err, errno, "stat");
+	return keep_attrs(ddir, ".", &st, err);
 }
 
 static char *base_of(const char *path)
@@ -171,12 +209,12 @@ static int copy_inside(const struct copy_req *c, int root, int host_sdir, const 
 		_cleanup_close_ int dirfd = -1;
 		if (place(root, c->dst, base, true, &dirfd, &name, err) < 0)
 			return -1;
-		return copy_obj(host_sdir, host_sname, dirfd, name, 0, err);
+		return copy_obj(host_sdir, host_sname, dirfd, name, 0, false, err);
 	}
 	_cleanup_close_ int sdir = -1;
 	_cleanup_free_ char *sname = NULL;
 	if (split(root, c->src, true, &sdir, &sname, err) < 0 ||
-	    copy_obj(sdir, sname, host_ddir, host_dname, 0, err) < 0)
+	    copy_obj(sdir, sname, host_ddir, host_dname, 0, false, err) < 0)
 		return berth_error_wrap(err, "%s in the container", c->src);
 	return 0;
 }

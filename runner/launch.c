@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
@@ -398,16 +399,17 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 		.tty_gid = false,
 		.read_only = s->read_only,
 		.workdir = s->workdir,
-		.tmpfs = s->tmpfs,
-		.n_tmpfs = s->n_tmpfs,
-		.volumes = s->volumes,
-		.n_volumes = s->n_volumes,
+		.mounts = s->mounts,
+		.n_mounts = s->n_mounts,
+		.secrets = s->secrets,
+		.n_secrets = s->n_secrets,
 	};
 	struct berth_error err = { 0 };
 	struct userns_map m;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	userns_plan(&m);
+	m.keep_id = s->keep_id;
 	ro.tty_gid = userns_maps_gid(&m, 5);
 	if (unshare(CLONE_NEWNS) < 0) {
 		berth_error_set(&err, errno, "a mount namespace for the container");
@@ -476,6 +478,13 @@ static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err
 		return berth_error_set(err, errno, "fork");
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* keep-id: not root of the namespace, so the mount needs
+		 * its capability kept through the exec */
+		if (s->keep_id && caps_keep_across_exec(CAP_SYS_ADMIN, err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(err);
+			fprintf(stderr, "berth: %s\n", t);
+			_exit(127);
+		}
 		execlp(bin, "berth-fs", "-f", "-o", opts, mnt, (char *)NULL);
 		fprintf(stderr, "berth: %s: %s\n", bin, strerror(errno));
 		_exit(127);
@@ -511,7 +520,7 @@ static void stop_berth_fs(const struct launch_spec *s, pid_t fs_pid)
 
 /* Child side: a new user namespace, which the parent maps (map_child)
  * while this waits; then root in it. Fails through errfd. */
-static void become_userns_root(int sync_rd, int sync_wr, int errfd)
+static void become_userns_root(int sync_rd, int sync_wr, int errfd, bool keep_id)
 {
 	struct berth_error err = { 0 };
 	char c = 0;
@@ -527,6 +536,11 @@ static void become_userns_root(int sync_rd, int sync_wr, int errfd)
 		_exit(EXIT_SETUP); /* the parent reports its own failure */
 	close(sync_rd);
 	close(sync_wr);
+	/* keep-id: the user stays themselves (with every capability of the
+	 * namespace until an exec), so berth-fs writes the writable layer as
+	 * the user and not as container root's subordinate id */
+	if (keep_id)
+		return;
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 		berth_error_set(&err, errno, "becoming root of the user namespace");
 		child_fail(errfd, EXIT_SETUP, &err);
@@ -535,14 +549,19 @@ static void become_userns_root(int sync_rd, int sync_wr, int errfd)
 
 /* Parent side: map the child's user namespace once it has one, then let
  * it go on. Closes both ends. On failure the caller kills the child. */
-static int map_child(pid_t pid, int from_child, int to_child, struct berth_error *err)
+static int map_child(pid_t pid, int from_child, int to_child, bool keep_id, struct berth_error *err)
 {
 	struct userns_map m;
 	char c = 1;
 	int r = 0;
 
-	userns_plan(&m);
-	if (read(from_child, &c, 1) != 1)
+	if (keep_id)
+		r = userns_plan_keep_id(&m, err);
+	else
+		userns_plan(&m);
+	if (r < 0)
+		;
+	else if (read(from_child, &c, 1) != 1)
 		r = berth_error_set(err, 0, "the container's first process died");
 	else if (userns_apply(pid, &m, err) < 0)
 		r = -1;
@@ -578,7 +597,7 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	pid_t init, fs_pid;
 	int status;
 
-	become_userns_root(sync_rd, sync_wr, errfd);
+	become_userns_root(sync_rd, sync_wr, errfd, s->keep_id);
 	/* after the change of ids, which clears it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (s->own_netns)
@@ -665,7 +684,7 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	if (s->tty)
 		close(cons[1]);
 	forward_signals(pid, false);
-	if (map_child(pid, from_child[0], to_child[1], err) < 0) {
+	if (map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) {
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);
 		forward_to = 0;
@@ -834,7 +853,7 @@ int launch_with_root(const struct launch_spec *s,
 		close(errp[0]);
 		/* the holder's first steps: a mapped user namespace and a
 		 * mount namespace of its own, with berth-fs */
-		become_userns_root(to_child[0], from_child[1], errp[1]);
+		become_userns_root(to_child[0], from_child[1], errp[1], s->keep_id);
 		if (unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 			berth_error_set(&e, errno, "the container's namespaces");
@@ -859,7 +878,7 @@ int launch_with_root(const struct launch_spec *s,
 	close(to_child[0]);
 	close(from_child[1]);
 	close(errp[1]);
-	if (map_child(pid, from_child[0], to_child[1], err) < 0) {
+	if (map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) {
 		kill(pid, SIGKILL);
 		wait_status(pid);
 		close(errp[0]);

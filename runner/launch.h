@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "rootfs.h"
 
 /* What to run: everything resolved except the user, which is looked up
  * in the container's own /etc/passwd and /etc/group. */
@@ -30,10 +31,11 @@ struct launch_spec {
 	bool volatile_upper;	   /* the writable layer goes with the container (--rm) */
 	unsigned short rows, cols; /* -t: the terminal's first size (0: unknown) */
 	bool tty; /* a terminal of the container's own devpts (launch_start: *console) */
-	char **tmpfs;
-	size_t n_tmpfs;
-	char **volumes; /* the image's VOLUMEs: made as empty directories */
-	size_t n_volumes;
+	const struct mount_req *mounts; /* volumes, binds, tmpfs; parents first */
+	size_t n_mounts;
+	const struct rootfs_secret *secrets; /* secrets as files */
+	size_t n_secrets;
+	bool keep_id; /* --userns=keep-id (userns.h) */
 	struct launch_rlimit {
 		int resource;
 		struct rlimit lim;

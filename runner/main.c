@@ -45,6 +45,7 @@ static const struct cli_cmd commands[] = {
 	{ "top", cmd_top, "Show a container's processes (host PIDs)" },
 	{ "unpause", cmd_unpause, "Thaw containers (needs cgroup v2 delegation)" },
 	{ "version", cmd_version, "Show the berth version" },
+	{ "volume", cmd_volume, "Manage volumes (create, ls, inspect, rm, prune)" },
 	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };
 

@@ -302,7 +302,7 @@ static void monitor_finish(const struct monitor_args *a, int status)
 	if (!s)
 		return;
 	if (a->rm)
-		container_remove(s, a->id, &err);
+		container_remove(s, a->id, true, &err);
 	else
 		container_set_state(s, a->id, "exited", status, &err);
 	berth_error_clear(&err);

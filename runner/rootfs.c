@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "copy.h"
 #include "rootfs.h"
 #include "syscalls.h"
 #include "util.h"
@@ -191,44 +193,146 @@ static int setup_etc(int rootfd, const struct rootfs_opts *o, struct berth_error
 	return 0;
 }
 
-/* --tmpfs PATH[:OPTIONS]: mount flags out of the options, the rest
- * (size=, mode=, uid=, gid=, nr_inodes=) to tmpfs. */
-static int setup_tmpfs(int rootfd, const char *spec, struct berth_error *err)
+/* A new volume takes the image's content at its mount point, once:
+ * under the marker's lock, so that two containers starting with one new
+ * volume copy it once; the marker goes when the copy is whole. The image
+ * is read before any mount, so a volume inside a bind mount still gets
+ * the image's content, not the host's. */
+static int fill_volume(int rootfd, const struct mount_req *m, struct berth_error *err)
 {
-	_cleanup_free_ char *copy = xstrdup(spec), *data = xstrdup("");
-	char *opts = strchr(copy, ':'), *save = NULL;
-	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	_cleanup_close_ int mk = open(m->copy_marker, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int src = -1, dst = -1;
+	struct stat st;
 
-	if (opts)
-		*opts++ = '\0';
-	for (char *t = opts ? strtok_r(opts, ",", &save) : NULL; t;
-	     t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "ro"))
-			flags |= MS_RDONLY;
-		else if (!strcmp(t, "rw"))
-			flags &= ~(unsigned long)MS_RDONLY;
-		else if (!strcmp(t, "exec"))
-			flags &= ~(unsigned long)MS_NOEXEC;
-		else if (!strcmp(t, "noexec"))
-			flags |= MS_NOEXEC;
-		else if (!strcmp(t, "suid"))
-			flags &= ~(unsigned long)MS_NOSUID;
-		else if (!strcmp(t, "dev"))
-			flags &= ~(unsigned long)MS_NODEV;
-		else if (!strcmp(t, "nosuid") || !strcmp(t, "nodev"))
-			;
-		else {
-			char *n = xasprintf("%s%s%s", data, *data ? "," : "", t);
-			free(data);
-			data = n;
-		}
+	if (mk < 0)
+		return errno == ENOENT ? 0 : berth_error_set(err, errno, "%s", m->copy_marker);
+	if (flock(mk, LOCK_EX) < 0)
+		return berth_error_set(err, errno, "locking %s", m->copy_marker);
+	if (fstat(mk, &st) < 0 || st.st_nlink == 0)
+		return 0; /* filled meanwhile */
+	src = open_in_root(rootfd, m->target, O_RDONLY | O_DIRECTORY, 0);
+	if (src < 0 && errno != ENOENT && errno != ENOTDIR)
+		return berth_error_set(err, errno, "%s in the image", m->target);
+	if (src >= 0) {
+		dst = open(m->host_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dst < 0)
+			return berth_error_set(err, errno, "%s", m->host_path);
+		if (copy_tree_into(src, dst, err) < 0)
+			return berth_error_wrap(err, "filling volume %s from the image's %s",
+						m->source, m->target);
 	}
-	if (copy[0] != '/')
-		return berth_error_set(err, EINVAL, "--tmpfs %s: the path must be absolute", spec);
-	if (mount_at(rootfd, copy, true, "tmpfs", "tmpfs", flags, *data ? data : "size=65536k",
-		     err) < 0)
-		return berth_error_wrap(err, "--tmpfs %s", spec);
+	if (unlink(m->copy_marker) < 0)
+		return berth_error_set(err, errno, "%s", m->copy_marker);
 	return 0;
+}
+
+static int mount_attrs(int rootfd, const char *target, bool readonly, unsigned long flags,
+		       struct berth_error *err)
+{
+	struct mount_attr a = { 0 };
+	_cleanup_close_ int fd = -1;
+
+	a.attr_set = (readonly ? MOUNT_ATTR_RDONLY : 0) |
+		     (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+		     (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+		     (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	if (!a.attr_set)
+		return 0;
+	/* the path now leads to the new mount's root */
+	fd = open_in_root(rootfd, target, O_PATH, 0);
+	if (fd < 0 || sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
+		return berth_error_set(err, errno, "setting the options of the mount on %s",
+				       target);
+	return 0;
+}
+
+/* A bind mount or a volume: the source is the host's (opened before
+ * pivot_root), the target the container's, resolved inside its root. */
+static int mount_bind(int rootfd, const struct mount_req *m, struct berth_error *err)
+{
+	bool vol = m->kind == MOUNT_VOLUME;
+	const char *src = vol ? m->host_path : m->source;
+	_cleanup_close_ int sfd = open(src, O_PATH | O_CLOEXEC | (vol ? O_NOFOLLOW : 0));
+	_cleanup_close_ int tfd = -1;
+	_cleanup_free_ char *spath = NULL, *tpath = NULL;
+	struct stat st, tst;
+
+	if (sfd < 0 || fstat(sfd, &st) < 0)
+		return berth_error_set(err, errno, "%s %s", vol ? "volume" : "bind source", src);
+	if ((tfd = ensure_in_root(rootfd, m->target, S_ISDIR(st.st_mode), err)) < 0)
+		return -1;
+	if (fstat(tfd, &tst) < 0)
+		return berth_error_set(err, errno, "%s in the container", m->target);
+	if (S_ISDIR(st.st_mode) != S_ISDIR(tst.st_mode))
+		return berth_error_set(err, ENOTDIR, "mounting %s on %s: %s", src, m->target,
+				       S_ISDIR(st.st_mode) ? "the target is not a directory"
+							   : "the target is a directory");
+	spath = fd_path(sfd);
+	tpath = fd_path(tfd);
+	if (mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error_set(err, errno, "mounting %s on %s", src, m->target);
+	return mount_attrs(rootfd, m->target, m->readonly, m->flags, err);
+}
+
+static int setup_mounts(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
+{
+	for (size_t i = 0; i < o->n_mounts; i++)
+		if (o->mounts[i].kind == MOUNT_VOLUME && o->mounts[i].copy_marker &&
+		    fill_volume(rootfd, &o->mounts[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < o->n_mounts; i++) {
+		const struct mount_req *m = &o->mounts[i];
+		int r = m->kind == MOUNT_TMPFS ? mount_at(rootfd, m->target, true, "tmpfs", "tmpfs",
+							  m->flags | (m->readonly ? MS_RDONLY : 0),
+							  m->options, err)
+					       : mount_bind(rootfd, m, err);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Secrets: a tmpfs on /run/secrets holds them (docker's place); one with
+ * another target is written there under a hidden name, bound onto its
+ * target and unlinked, so /run/secrets lists only its own. Nothing of a
+ * value touches the writable layer. */
+static int setup_secrets(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
+{
+	_cleanup_close_ int dir = -1;
+
+	if (o->n_secrets == 0)
+		return 0;
+	if (mount_at(rootfd, "/run/secrets", true, "tmpfs", "tmpfs",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755", err) < 0)
+		return -1;
+	if ((dir = open_in_root(rootfd, "/run/secrets", O_RDONLY | O_DIRECTORY, 0)) < 0)
+		return berth_error_set(err, errno, "/run/secrets");
+	for (size_t i = 0; i < o->n_secrets; i++) {
+		const struct rootfs_secret *sc = &o->secrets[i];
+		bool own = str_has_prefix(sc->target, "/run/secrets/") &&
+			   !strchr(sc->target + 13, '/');
+		_cleanup_free_ char *hidden = xasprintf(".secret-%zu", i);
+		const char *name = own ? sc->target + 13 : hidden;
+		_cleanup_close_ int fd = openat(
+			dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write_all(fd, sc->data, sc->len) < 0 ||
+		    fchown(fd, sc->uid, sc->gid) < 0 || fchmod(fd, sc->mode) < 0)
+			return berth_error_set(err, errno, "secret at %s", sc->target);
+		if (own)
+			continue;
+		_cleanup_close_ int src = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int tfd = ensure_in_root(rootfd, sc->target, false, err);
+		if (tfd < 0)
+			return berth_error_wrap(err, "secret at %s", sc->target);
+		_cleanup_free_ char *spath = fd_path(src), *tpath = fd_path(tfd);
+		if (src < 0 || mount(spath, tpath, NULL, MS_BIND, NULL) < 0 ||
+		    unlinkat(dir, name, 0) < 0)
+			return berth_error_set(err, errno, "secret at %s", sc->target);
+		if (mount_attrs(rootfd, sc->target, true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err) <
+		    0)
+			return -1;
+	}
+	return mount_attrs(rootfd, "/run/secrets", true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 }
 
 int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
@@ -246,16 +350,8 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 	    setup_dev(rootfd, o, err) < 0 || setup_sys(rootfd, o, err) < 0 ||
 	    setup_etc(rootfd, o, err) < 0)
 		return -1;
-	for (size_t i = 0; i < o->n_tmpfs; i++)
-		if (setup_tmpfs(rootfd, o->tmpfs[i], err) < 0)
-			return -1;
-	/* until volumes are built, an image's VOLUME is an empty directory
-	 * in the writable layer, as the image may not have made it */
-	for (size_t i = 0; i < o->n_volumes; i++) {
-		_cleanup_close_ int vd = ensure_in_root(rootfd, o->volumes[i], true, err);
-		if (vd < 0)
-			return berth_error_wrap(err, "the image's volume %s", o->volumes[i]);
-	}
+	if (setup_mounts(rootfd, o, err) < 0 || setup_secrets(rootfd, o, err) < 0)
+		return -1;
 	if (o->workdir) {
 		_cleanup_close_ int wd = ensure_in_root(rootfd, o->workdir, true, err);
 		if (wd < 0)

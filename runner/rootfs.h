@@ -7,8 +7,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
+#include "mountspec.h"
+
+/* A secret as a file: its value, read from the store when the container
+ * starts, lands on a tmpfs only (never in the writable layer). */
+struct rootfs_secret {
+	const char *target; /* absolute */
+	const char *data;
+	size_t len;
+	unsigned mode;
+	uint32_t uid, gid;
+};
 
 struct rootfs_opts {
 	const char *rootfs;  /* the berth-fs mount */
@@ -16,11 +28,11 @@ struct rootfs_opts {
 	bool own_netns;	     /* a fresh sysfs is allowed */
 	bool tty_gid;	     /* gid 5 is mapped (devpts gid=5) */
 	bool read_only;
-	const char *workdir; /* made when missing (docker does) */
-	char **tmpfs;
-	size_t n_tmpfs;
-	char **volumes; /* directories made when missing (the image's VOLUMEs) */
-	size_t n_volumes;
+	const char *workdir;		/* made when missing (docker does) */
+	const struct mount_req *mounts; /* parents first (mountspec_sort) */
+	size_t n_mounts;
+	const struct rootfs_secret *secrets;
+	size_t n_secrets;
 };
 
 /* In the child, in its own mount namespace: set up and pivot into the

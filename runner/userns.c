@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,18 @@ void userns_plan(struct userns_map *m)
 		    userns_find_in_path("newgidmap", m->newgidmap, sizeof(m->newgidmap));
 }
 
+int userns_plan_keep_id(struct userns_map *m, struct berth_error *err)
+{
+	userns_plan(m);
+	if (!m->ranged)
+		return berth_error_set(err, EINVAL,
+				       "--userns=keep-id needs a subuid and subgid range for this "
+				       "user (and newuidmap): the container's root must map to an "
+				       "id other than yours");
+	m->keep_id = true;
+	return 0;
+}
+
 static pid_t spawn_helper(const char *bin, char *const argv[])
 {
 	pid_t pid = fork();
@@ -123,11 +136,64 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct bert
 	return 0;
 }
 
+/* keep-id: ids below the user's go to the range's start, the user to
+ * themselves, the rest to the range's remainder */
+static char **keep_id_argv(const char *helper, const char *spid, uint32_t id, uint32_t sub,
+			   uint32_t n)
+{
+	char **v = xcalloc(12, sizeof(char *));
+	uint32_t below = id < n ? id : n;
+	size_t k = 0;
+
+	v[k++] = xstrdup(helper);
+	v[k++] = xstrdup(spid);
+	if (below > 0) {
+		v[k++] = xstrdup("0");
+		v[k++] = xasprintf("%u", sub);
+		v[k++] = xasprintf("%u", below);
+	}
+	v[k++] = xasprintf("%u", id);
+	v[k++] = xasprintf("%u", id);
+	v[k++] = xstrdup("1");
+	if (n > id) {
+		v[k++] = xasprintf("%u", id + 1);
+		v[k++] = xasprintf("%u", sub + id);
+		v[k++] = xasprintf("%u", n - id);
+	}
+	return v;
+}
+
+static int apply_keep_id(const char *spid, const struct userns_map *m, struct berth_error *err)
+{
+	char **uargv = keep_id_argv("newuidmap", spid, m->uid, m->sub_uid, m->n_uid);
+	char **gargv = keep_id_argv("newgidmap", spid, m->gid, m->sub_gid, m->n_gid);
+	pid_t u = spawn_helper(m->newuidmap, uargv), g = spawn_helper(m->newgidmap, gargv);
+	struct berth_error gerr = { 0 };
+	int ru = wait_helper(u, m->newuidmap, err), rg = wait_helper(g, m->newgidmap, &gerr);
+
+	for (size_t i = 0; uargv[i] || gargv[i]; i++) {
+		if (uargv[i])
+			free(uargv[i]);
+		if (gargv[i])
+			free(gargv[i]);
+	}
+	free(uargv);
+	free(gargv);
+	if (ru == 0 && rg < 0) {
+		*err = gerr;
+		return -1;
+	}
+	berth_error_clear(&gerr);
+	return ru;
+}
+
 int userns_apply(pid_t pid, const struct userns_map *m, struct berth_error *err)
 {
 	char spid[16], a[16], b[16], c[16], d[16];
 
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	if (m->keep_id)
+		return apply_keep_id(spid, m, err);
 	if (m->ranged) {
 		/* the two setuid helpers at once: they are most of the wait */
 		snprintf(a, sizeof(a), "%u", m->uid);
@@ -162,12 +228,95 @@ int userns_apply(pid_t pid, const struct userns_map *m, struct berth_error *err)
 	return 0;
 }
 
+static bool keep_id_maps(uint32_t id, uint32_t self, uint32_t n)
+{
+	return id == self || (id < self && id < n) || (id > self && id <= n);
+}
+
 bool userns_maps_uid(const struct userns_map *m, uint32_t uid)
 {
+	if (m->keep_id)
+		return keep_id_maps(uid, m->uid, m->n_uid);
 	return uid == 0 || (m->ranged && uid >= 1 && uid - 1 < m->n_uid);
 }
 
 bool userns_maps_gid(const struct userns_map *m, uint32_t gid)
 {
+	if (m->keep_id)
+		return keep_id_maps(gid, m->gid, m->n_gid);
 	return gid == 0 || (m->ranged && gid >= 1 && gid - 1 < m->n_gid);
+}
+
+int userns_run(int (*fn)(void *arg, struct berth_error *err), void *arg, struct berth_error *err)
+{
+	int to_child[2], from_child[2], errp[2];
+	struct userns_map m;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(to_child, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	if (pipe2(from_child, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		close(to_child[0]);
+		close(to_child[1]);
+		return berth_error_set(err, errno, "pipe");
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct berth_error e = { 0 };
+		int r = -1;
+		close(to_child[1]);
+		close(from_child[0]);
+		close(errp[0]);
+		if (unshare(CLONE_NEWUSER) < 0)
+			berth_error_set(&e, errno, "a user namespace");
+		else if (write(from_child[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1 ||
+			 c != 1)
+			_exit(1); /* the parent tells its own failure */
+		else if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			berth_error_set(&e, errno, "becoming root of the user namespace");
+		else
+			r = fn(arg, &e);
+		if (r < 0) {
+			const char *t = e.msg ? e.msg : "failed";
+			if (write(errp[1], &e.errnum, sizeof(int)) < 0 ||
+			    write(errp[1], t, strlen(t)) < 0) {
+				/* nobody to tell */
+			}
+		}
+		_exit(r < 0);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	close(errp[1]);
+	int r = 0;
+	if (pid < 0) {
+		r = berth_error_set(err, errno, "fork");
+	} else if (read(from_child[0], &c, 1) == 1) {
+		userns_plan(&m);
+		r = userns_apply(pid, &m, err);
+		c = r == 0;
+		if (write(to_child[1], &c, 1) != 1) {
+			/* it died: its status says so */
+		}
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	if (pid > 0) {
+		char buf[1024 + sizeof(int)];
+		ssize_t n = read(errp[0], buf, sizeof(buf) - 1);
+		int st = 0;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (r == 0 && n > (ssize_t)sizeof(int)) {
+			int en;
+			memcpy(&en, buf, sizeof(int));
+			buf[n] = '\0';
+			r = berth_error_set(err, en, "%s", buf + sizeof(int));
+		} else if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+			r = berth_error_set(err, 0, "a helper in the user namespace failed");
+		}
+	}
+	close(errp[0]);
+	return r;
 }
