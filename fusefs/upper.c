@@ -424,7 +424,15 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 	ne = bfs_entry_clone(e, path);
 	if ((r = bfs_upper_put(fs, ne)) != 0)
 		return r;
-	return lower_st.st_nlink > 1 ? link_siblings(fs, path, &lower_st) : 0;
+	if (lower_st.st_nlink <= 1)
+		return 0;
+	/* the names now share the copy's inode number: the kernel must drop
+	 * the lower one it caches for this name too (attributes only: the
+	 * request copying up may hold this file's pages locked) */
+	struct bfs_node *self = bfs_node_find(fs, path);
+	if (self && fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, (fuse_ino_t)(uintptr_t)self, -1, 0);
+	return link_siblings(fs, path, &lower_st);
 }
 
 int bfs_copy_up(struct bfs_fs *fs, const char *path, bool deep)
