@@ -41,6 +41,8 @@ struct run_flags {
 	size_t n_mounts;
 	struct secret_ref *secrets;
 	size_t n_secrets;
+	char **volumes_from;
+	size_t n_volumes_from;
 	char *hostname;
 	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
@@ -256,6 +258,8 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "Mount, docker's long form" },
 		{ "secret", 'K' + 256, "NAME[,type=mount|env][,target=][,mode=][,uid=][,gid=]",
 		  "Give the container a secret (a file in /run/secrets or a variable)" },
+		{ "volumes-from", 'F' + 256, "CONTAINER[:ro|rw]",
+		  "Mount the volumes and bind mounts of another container" },
 		{ "userns", 'u' + 512, "keep-id",
 		  "keep-id: run as your own uid inside, bind-mounted files look like yours" },
 		{ "cap-add", 'A' + 256, "CAP", "Add a capability (or ALL)" },
@@ -301,6 +305,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 			if (mount_flag(f, c, optarg, verb))
 				return EXIT_USAGE;
 			break;
+		case 'F' + 256: push(&f->volumes_from, &f->n_volumes_from, optarg); break;
 		case 'K' + 256: {
 			struct berth_error e = { 0 };
 			f->secrets = xrealloc(f->secrets, (f->n_secrets + 1) * sizeof(*f->secrets));
@@ -368,7 +373,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 
 static void run_flags_free(struct run_flags *f)
 {
-	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop };
+	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop, f->volumes_from };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
 	mount_reqs_free(f->mounts, f->n_mounts);
@@ -377,6 +382,49 @@ static void run_flags_free(struct run_flags *f)
 	free(f->secrets);
 	free(f->hostname);
 	free(f->keep_id_user);
+}
+
+/* --volumes-from C[:ro|rw]: C's volumes and bind mounts on the same
+ * targets, unless this container mounts something there itself; its
+ * anonymous volumes stay anonymous (rm -v of the last user removes them). */
+static int add_volumes_from(struct store *s, struct run_flags *f, struct berth_error *err)
+{
+	for (size_t i = 0; i < f->n_volumes_from; i++) {
+		_cleanup_free_ char *ref = xstrdup(f->volumes_from[i]), *p = NULL, *buf = NULL;
+		_cleanup_json_ struct json_object *cfg = NULL;
+		struct json_object *arr = NULL;
+		struct mount_req *m = NULL;
+		size_t n = 0;
+		char id[CONTAINER_ID_LEN + 1], *mode = strrchr(ref, ':');
+		int ro = -1;
+		if (mode && (!strcmp(mode, ":ro") || !strcmp(mode, ":rw"))) {
+			ro = mode[2] == 'o';
+			*mode = '\0';
+		}
+		if (container_resolve(s, ref, id, err) < 0)
+			return berth_error_wrap(err, "--volumes-from %s", f->volumes_from[i]);
+		p = xasprintf("containers/%s/config.json", id);
+		if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
+		    json_parse_bounded(buf, strlen(buf), p, &cfg, err) < 0)
+			return -1;
+		json_object_object_get_ex(cfg, "Mounts", &arr);
+		if (mountspec_from_json(arr, &m, &n, err) < 0)
+			return -1;
+		for (size_t j = 0; j < n; j++) {
+			bool taken = m[j].kind == MOUNT_TMPFS;
+			for (size_t k = 0; k < f->n_mounts && !taken; k++)
+				taken = !strcmp(f->mounts[k].target, m[j].target);
+			if (taken)
+				continue;
+			if (ro >= 0)
+				m[j].readonly = ro;
+			f->mounts = xrealloc(f->mounts, (f->n_mounts + 1) * sizeof(*f->mounts));
+			f->mounts[f->n_mounts++] = m[j];
+			memset(&m[j], 0, sizeof(m[j]));
+		}
+		mount_reqs_free(m, n);
+	}
+	return 0;
 }
 
 /* The image's VOLUMEs become anonymous volumes, unless a mount of the
@@ -504,6 +552,8 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		}
 	}
 	if (spec_resolve(&f.sf, cfg, &sp, &err) < 0)
+		goto fail;
+	if (add_volumes_from(s, &f, &err) < 0)
 		goto fail;
 	add_image_volumes(&f, cfg);
 	if (check_run(s, &f, &err) < 0)
