@@ -256,8 +256,9 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "(/abs, ./rel or ~/...); OPTS ro, rw, nocopy, z, Z" },
 		{ "mount", 'M' + 256, "type=bind|volume|tmpfs,src=,dst=[,readonly]",
 		  "Mount, docker's long form" },
-		{ "secret", 'K' + 256, "NAME[,type=mount|env][,target=][,mode=][,uid=][,gid=]",
-		  "Give the container a secret (a file in /run/secrets or a variable)" },
+		{ "secret", 'K' + 256, "NAME[,OPTS]",
+		  "Give the container a secret: a file in /run/secrets, or with "
+		  "type=env a variable; OPTS target=, mode=, uid=, gid=" },
 		{ "volumes-from", 'F' + 256, "CONTAINER[:ro|rw]",
 		  "Mount the volumes and bind mounts of another container" },
 		{ "userns", 'u' + 512, "keep-id",
@@ -486,6 +487,22 @@ static int check_run(struct store *s, struct run_flags *f, struct berth_error *e
 {
 	if (mountspec_check_duplicates(f->mounts, f->n_mounts, err) < 0)
 		return -1;
+	struct userns_map um;
+	if (f->keep_id)
+		userns_plan_keep_id(&um, err); /* checked before: cannot fail here */
+	else
+		userns_plan(&um);
+	for (size_t i = 0; i < f->n_secrets; i++)
+		if (!f->secrets[i].env && (!userns_maps_uid(&um, f->secrets[i].uid) ||
+					   !userns_maps_gid(&um, f->secrets[i].gid)))
+			return berth_error_set(err, EINVAL,
+					       "--secret %s: uid %u / gid %u is not mapped in the "
+					       "container's user namespace%s",
+					       f->secrets[i].name, f->secrets[i].uid,
+					       f->secrets[i].gid,
+					       um.ranged ? ""
+							 : " (without a subuid range only root "
+							   "exists)");
 	for (size_t i = 0; i < f->n_secrets; i++)
 		if (!secret_exists(s, f->secrets[i].name))
 			return berth_error_set(err, ENOENT,

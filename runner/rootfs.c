@@ -9,6 +9,7 @@
  * the image never sends a mount to the host (CVE-2021-30465 class).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
@@ -52,9 +53,42 @@ static char *fd_path(int fd)
 	return xasprintf("/proc/self/fd/%d", fd);
 }
 
+static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
+			   struct berth_error *err);
+
 /* Open (making it if missing, as a directory or an empty file) the path
- * inside the root; O_PATH. */
+ * inside the root; O_PATH. A dangling symlink on the way is followed
+ * inside the root and its target made, as docker does. */
 static int ensure_in_root(int rootfd, const char *path, bool dir, struct berth_error *err)
+{
+	return ensure_at_depth(rootfd, path, dir, 0, err);
+}
+
+/* name in pfd is a symlink whose target does not exist: make the target
+ * (the link text resolved from the link's directory, inside the root) */
+static int ensure_link_target(int rootfd, int pfd, const char *parent, const char *name, bool dir,
+			      int depth, struct berth_error *err)
+{
+	char link[PATH_MAX];
+	ssize_t n = readlinkat(pfd, name, link, sizeof(link) - 1);
+	_cleanup_free_ char *joined = NULL, *clean = NULL;
+
+	if (n <= 0)
+		return berth_error_set(err, n < 0 ? errno : ENOENT, "%s/%s in the container",
+				       parent, name);
+	link[n] = '\0';
+	if (depth >= 40) /* the kernel's own limit on symlinks in a path */
+		return berth_error_set(err, ELOOP, "%s/%s in the container", parent, name);
+	joined = link[0] == '/' ? xstrdup(link) : xasprintf("%s/%s", parent, link);
+	clean = mountspec_clean_path(joined);
+	if (!clean || !strcmp(clean, "/"))
+		return berth_error_set(err, EINVAL, "%s/%s in the container: a link to /", parent,
+				       name);
+	return ensure_at_depth(rootfd, clean, dir, depth + 1, err);
+}
+
+static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
+			   struct berth_error *err)
 {
 	int fd = open_in_root(rootfd, path, O_PATH, 0);
 	_cleanup_free_ char *parent = NULL;
@@ -66,7 +100,7 @@ static int ensure_in_root(int rootfd, const char *path, bool dir, struct berth_e
 	base = strrchr(path, '/');
 	parent = base && base != path ? xstrndup(path, (size_t)(base - path)) : xstrdup("/");
 	base = base ? base + 1 : path;
-	if ((pfd = ensure_in_root(rootfd, parent, true, err)) < 0)
+	if ((pfd = ensure_at_depth(rootfd, parent, true, depth, err)) < 0)
 		return -1;
 	/* pfd is O_PATH: the *at calls take it as their directory */
 	if (dir ? mkdirat(pfd, base, 0755) < 0 && errno != EEXIST
@@ -77,6 +111,12 @@ static int ensure_in_root(int rootfd, const char *path, bool dir, struct berth_e
 	if (fd >= 0)
 		close(fd);
 	fd = open_in_root(rootfd, path, O_PATH, 0);
+	if (fd < 0 && errno == ENOENT) {
+		struct stat st;
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			return ensure_link_target(rootfd, pfd, parent, base, dir, depth, err);
+		errno = ENOENT;
+	}
 	if (fd < 0)
 		return berth_error_set(err, errno, "%s in the container", path);
 	return fd;
