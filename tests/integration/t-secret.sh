@@ -171,7 +171,7 @@ rm_bad_name() { ! sb secret rm ../x && grep -qF '"../x"' "$T/err"; }
 check "rm of a bad name fails naming it" -- rm_bad_name
 
 check "secret without a subcommand: exit 125, the subcommands listed" -- \
-	bash -c "'$BERTH' secret 2>&1 >/dev/null | grep -q 'inspect'; [ \${PIPESTATUS[0]} = 125 ]"
+	bash -c "'$BERTH' secret 2>&1 >/dev/null | grep inspect >/dev/null; [ \${PIPESTATUS[0]} = 125 ]"
 unknown_sub() {
 	local rc=0
 	berth secret frob >"$T/out" 2>&1 || rc=$?
@@ -187,4 +187,93 @@ check "berth --help lists secret" -- bash -c "'$BERTH' --help | grep -qE '^  sec
 
 check "the value appeared in no output" -- bash -c "! grep -qF -- '$MARK' '$T/all.out'"
 check "the store stays rootless-safe" -- store_is_rootless
+
+# ---- berth run --secret: the value reaches the container and nowhere else
+require_fixtures
+require_fuse
+if ! as_user unshare -U true 2>/dev/null; then
+	skip "the test user cannot make a user namespace"
+	finish
+	exit
+fi
+run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
+export -f run
+bb=localhost/bb:latest
+RS="berth-run-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+as_user sh -c 'printf %s "$1" >"$2"' _ "$RS" "$T/rvalue"
+check "load the busybox fixture, create a secret" -- bash -c "berth load -q -i '$FIXTURES/podman-bb.docker-archive.tar' && berth secret create rs '$T/rvalue' >/dev/null"
+check "--secret NAME: /run/secrets/NAME holds the value" -- bash -c "test \"\$(run --rm --secret rs $bb cat /run/secrets/rs)\" = '$RS'"
+check "... mode 0444 by default" -- bash -c "test \"\$(run --rm --secret rs $bb stat -c %a /run/secrets/rs)\" = 444"
+check "... read-only even for root" -- expect_fail "Read-only file system" run --rm --secret rs $bb sh -c 'echo x > /run/secrets/rs'
+check "... and cannot be removed" -- bash -c "! run --rm --secret rs $bb rm -f /run/secrets/rs 2>/dev/null"
+target_mode() {
+	[ "$(run --rm --secret rs,target=/etc/app/key,mode=0400 $bb sh -c 'cat /etc/app/key; echo; stat -c %a /etc/app/key; ls -A /run/secrets 2>/dev/null' | tr '\n' ' ')" = "$RS 400 " ]
+}
+check "--secret NAME,target=/etc/app/key,mode=0400: there, mode 400, not in /run/secrets" -- target_mode
+check "--secret NAME,type=env,target=TOKEN: \$TOKEN is the value" -- bash -c "test \"\$(run --rm --secret rs,type=env,target=TOKEN $bb sh -c 'echo \$TOKEN')\" = '$RS'"
+if as_user grep -q "^$(as_user id -un):" /etc/subuid; then
+	check "--secret NAME,uid=1000,gid=1000: the file is theirs" -- bash -c "test \"\$(run --rm --secret rs,uid=1000,gid=1000 $bb stat -c %u:%g /run/secrets/rs)\" = 1000:1000"
+fi
+
+detached_secret() {
+	run -d --name sc --secret rs --secret rs,type=env,target=TOKEN $bb sh -c 'echo started; echo made > /made; sleep 30' >/dev/null &&
+		wait_for 5 bash -c "berth logs sc 2>/dev/null | grep -qx started"
+}
+check "a detached container with a file and an env secret" -- detached_secret
+check "exec sees both" -- bash -c "test \"\$(berth exec sc sh -c 'echo \$TOKEN; cat /run/secrets/rs; echo' | tr '\n' ' ')\" = '$RS $RS '"
+: >"$T/run.out"
+collect() { # collect DESCRIPTION CMD...: the command's output, searched at the end
+	echo "== $1" >>"$T/run.out"
+	shift
+	"$@" >>"$T/run.out" 2>&1
+}
+leak_free() { # leak_free WHAT CMD...
+	local what=$1 rc=0
+	shift
+	"$@" >"$T/leak" 2>&1 || rc=$?
+	cat "$T/leak" >>"$T/run.out"
+	[ $rc = 0 ] && [ -s "$T/leak" ] && ! grep -qaF -- "$RS" "$T/leak" || {
+		echo "rc=$rc in $what:" >&2
+		grep -aF -- "$RS" "$T/leak" | head -3 >&2
+		return 1
+	}
+}
+check "the value is not in inspect" -- leak_free inspect berth inspect sc
+check "... nor in ps -a --format json" -- leak_free ps berth ps -a --format json
+logs_clean() { [ "$(berth logs sc 2>&1)" = started ]; }
+check "... nor in logs" -- logs_clean
+check "... nor in diff (which shows the container's own change, not the secret's file)" -- bash -c "berth diff sc >'$T/diff' && grep -qx 'A /made' '$T/diff' && ! grep -qF -- '$RS' '$T/diff' && ! grep -q 'secrets/rs' '$T/diff'"
+check "... nor in ps -eo args on the host" -- leak_free "ps -eo args" ps -eo args
+save_clean() {
+	berth commit sc localhost/sc:1 >/dev/null && berth save -o "$T/sc.tar" localhost/sc:1 || return 1
+	rm -rf "$T/sc.x" && mkdir "$T/sc.x" && tar -C "$T/sc.x" -xf "$T/sc.tar" || return 1
+	# the layers, uncompressed whatever their compression
+	local f
+	for f in $(find "$T/sc.x" -type f); do
+		{ zcat -f "$f" 2>/dev/null; zstdcat -f "$f" 2>/dev/null; } | tar -tvf - >>"$T/sc.list" 2>/dev/null
+		{ zcat -f "$f" 2>/dev/null; zstdcat -f "$f" 2>/dev/null; } | grep -qaF -- "$RS" && { echo "in $f" >&2; return 1; }
+	done
+	! grep -qaF -- "$RS" "$T/sc.tar" && grep -q 'made$' "$T/sc.list" && ! grep -q 'run/secrets/.' "$T/sc.list" &&
+		[ "$(run --rm localhost/sc:1 sh -c 'cat /made; ls -A /run/secrets 2>/dev/null; echo "[$TOKEN]"' | tr '\n' ' ')" = "made [] " ]
+}
+check "... nor in commit + save (the image has /made, no secret, no TOKEN)" -- save_clean
+check "... nor in history" -- leak_free history berth history localhost/sc:1
+check "... nor in image inspect" -- leak_free "image inspect" berth inspect --type image localhost/sc:1
+store_clean() {
+	local hits
+	hits=$(as_user grep -rlaF -- "$RS" "$BERTH_ROOT" 2>/dev/null | grep -v "^$BERTH_ROOT/secrets/")
+	[ -z "$hits" ] || { echo "found in: $hits" >&2; return 1; }
+	# the search reached the store: the secret's own file is found
+	as_user grep -rlaF -- "$RS" "$BERTH_ROOT" 2>/dev/null | grep -qx "$BERTH_ROOT/secrets/rs/data"
+}
+check "... nor anywhere in the store but secrets/" -- store_clean
+check "rm -f the container" -- bash -c "berth rm -f sc >/dev/null && berth rmi localhost/sc:1 >/dev/null"
+missing_secret() {
+	local n rc=0
+	n=$(berth ps -a -q | wc -l)
+	run --name ms --secret nosuch $bb true 2>"$T/ms.err" || rc=$?
+	[ $rc = 125 ] && grep -q 'no such secret' "$T/ms.err" && [ "$(berth ps -a -q | wc -l)" = "$n" ]
+}
+check "--secret of a missing secret: exit 125, no container" -- missing_secret
+check "no container is left" -- bash -c "test -z \"\$(berth ps -a -q)\""
 finish
