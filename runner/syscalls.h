@@ -6,15 +6,25 @@
 #ifndef BERTH_SYSCALLS_H
 #define BERTH_SYSCALLS_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* openat2 answers EAGAIN when a rename or mount anywhere on the system
+ * raced a resolution through ".." (RESOLVE_IN_ROOT, RESOLVE_BENEATH): the
+ * kernel then cannot vouch that the walk stayed inside, and asks the
+ * caller to try again. */
 static inline int sys_openat2(int dirfd, const char *path, struct open_how *how)
 {
-	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	int fd, tries = 0;
+
+	do
+		fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
+	return fd;
 }
 
 /* Open path strictly below dirfd: no "..", no symlinks at all, no magic
