@@ -8,6 +8,7 @@
  * (openat2 RESOLVE_IN_ROOT) and mounted on through its fd: a symlink in
  * the image never sends a mount to the host (CVE-2021-30465 class).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -233,6 +234,23 @@ static int setup_etc(int rootfd, const struct rootfs_opts *o, struct berth_error
 	return 0;
 }
 
+static bool dir_is_empty(int fd)
+{
+	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (dup >= 0)
+			close(dup);
+		return false;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			return false;
+	return true;
+}
+
 /* A new volume takes the image's content at its mount point, once:
  * under the marker's lock, so that two containers starting with one new
  * volume copy it once; the marker goes when the copy is whole. The image
@@ -257,6 +275,13 @@ static int fill_volume(int rootfd, const struct mount_req *m, struct berth_error
 		dst = open(m->host_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dst < 0)
 			return berth_error_set(err, errno, "%s", m->host_path);
+		/* docker copies into an empty volume only: what a nocopy
+		 * container put there first stays as it is */
+		if (!dir_is_empty(dst)) {
+			if (unlink(m->copy_marker) < 0)
+				return berth_error_set(err, errno, "%s", m->copy_marker);
+			return 0;
+		}
 		if (copy_tree_into(src, dst, err) < 0)
 			return berth_error_wrap(err, "filling volume %s from the image's %s",
 						m->source, m->target);

@@ -142,6 +142,11 @@ named_copy_up() {
 		[ "$(mlr -v mlv:/data $ml ls /data/keep | tr '\n' ' ')" = "added new " ]
 }
 check "a fresh named volume gets the image's content once; later containers see changes" -- named_copy_up
+nocopy_first() {
+	mlr -v ncf:/data:nocopy $ml sh -c 'echo mine > /data/mine' &&
+		[ "$(mlr -v ncf:/data $ml ls -A /data | tr '\n' ' ')" = "mine " ]
+}
+check "a volume a nocopy container wrote first is not filled later (docker: only an empty one)" -- nocopy_first
 
 # ---- two writers at once -------------------------------------------------
 two_writers() {
