@@ -19,7 +19,8 @@ leg() { # leg NAME BUILDDIR USER SUITE
 	echo "=== $name"
 	out=$(BERTH_TEST_USER=$user meson test -C "$dir" --suite "$suite" --print-errorlogs 2>&1)
 	echo "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' 
-	echo "$out" | sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' | grep -E '^(not ok|#)' | head -60
+	# --print-errorlogs prints the failing tests' TAP: what failed, and why
+	echo "$out" | grep -E '^(not ok|#)' | head -60
 	local ok fail to
 	ok=$(echo "$out" | sed -n 's/^Ok: *\([0-9]*\).*/\1/p')
 	fail=$(echo "$out" | sed -n 's/^Fail: *\([0-9]*\).*/\1/p')
