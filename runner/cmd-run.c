@@ -43,6 +43,7 @@ struct run_flags {
 	size_t n_secrets;
 	char **volumes_from;
 	size_t n_volumes_from;
+	const char *image_ref; /* IMAGE as given */
 	char *hostname;
 	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
@@ -189,6 +190,9 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	for (size_t i = 0; i < sp->n_env; i++)
 		json_object_array_add(env, json_object_new_string(sp->env[i]));
 	json_object_object_add(o, "Image", json_object_new_string(image));
+	/* the name it was run by, for ps (docker shows what was typed) */
+	if (f->image_ref)
+		json_object_object_add(o, "ImageName", json_object_new_string(f->image_ref));
 	json_object_object_add(o, "Cmd", argv);
 	json_object_object_add(o, "Env", env);
 	json_object_object_add(o, "WorkingDir", json_object_new_string(sp->workdir));
@@ -591,6 +595,7 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		undo_volumes(s, &f, made);
 		goto fail;
 	}
+	f.image_ref = argv[optind];
 	cj = config_json(&f, image_id, &sp, caps, cfg);
 	struct container_new cn = {
 		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
@@ -648,6 +653,26 @@ static void duration(int64_t when, char *buf, size_t len)
 		snprintf(buf, len, "%lld hours", (long long)(d / 3600));
 	else
 		snprintf(buf, len, "%lld days", (long long)(d / 86400));
+}
+
+/* What ps shows as IMAGE: the name the container was made from, else
+ * its image's ID. */
+static char *ps_image(struct store *s, const char *id)
+{
+	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	_cleanup_free_ char *p = xasprintf("containers/%s/image", id);
+	_cleanup_json_ struct json_object *cfg = NULL;
+	struct berth_error err = { 0 };
+	char *image = NULL;
+
+	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
+	    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0 &&
+	    json_get_string(cfg, "ImageName"))
+		return xstrdup(json_get_string(cfg, "ImageName"));
+	berth_error_clear(&err);
+	if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
+		berth_error_clear(&err);
+	return image;
 }
 
 int cmd_ps(int argc, char **argv)
@@ -708,10 +733,7 @@ int cmd_ps(int argc, char **argv)
 			snprintf(status, sizeof(status), "Exited (%d) %s ago", st.exit_code, when);
 		else
 			snprintf(status, sizeof(status), "Created");
-		_cleanup_free_ char *image = NULL;
-		_cleanup_free_ char *p = xasprintf("containers/%s/image", ids[i]);
-		if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
-			berth_error_clear(&err);
+		_cleanup_free_ char *image = ps_image(s, ids[i]);
 		if (json) {
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "Id", json_object_new_string(ids[i]));
@@ -725,8 +747,9 @@ int cmd_ps(int argc, char **argv)
 			json_object_array_add(arr, o);
 			continue;
 		}
-		printf("%.12s  %-36s  %-20s  %.19s\n", ids[i], status, name ? name : "",
-		       image ? image : "");
+		/* an image ID shortened as docker does */
+		printf("%.12s  %-36s  %-20s  %.*s\n", ids[i], status, name ? name : "",
+		       image && str_has_prefix(image, "sha256:") ? 19 : 256, image ? image : "");
 	}
 	strv_free(ids);
 	if (json)

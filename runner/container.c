@@ -436,6 +436,41 @@ pid_t container_ns_pid(struct store *s, const char *id)
 	return 0;
 }
 
+/* docker inspect's top-level Mounts: where each mount's data is on the
+ * host (a volume's directory, a bind's source) and how it is mounted. */
+static struct json_object *inspect_mounts(struct store *s, struct json_object *cfg)
+{
+	struct json_object *arr = json_object_new_array(), *mounts;
+
+	if (!json_object_object_get_ex(cfg, "Mounts", &mounts) ||
+	    !json_object_is_type(mounts, json_type_array))
+		return arr;
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i), *rw;
+		const char *type = json_get_string(m, "Type"), *name = json_get_string(m, "Name");
+		const char *src = json_get_string(m, "Source"),
+			   *dst = json_get_string(m, "Destination");
+		bool writable =
+			!json_object_object_get_ex(m, "RW", &rw) || json_object_get_boolean(rw);
+		struct json_object *o = json_object_new_object();
+		_cleanup_free_ char *path = type && !strcmp(type, "volume") && name
+						    ? volume_data_path(s, name)
+						    : xstrdup(src ? src : "");
+		json_object_object_add(o, "Type", json_object_new_string(type ? type : ""));
+		if (name)
+			json_object_object_add(o, "Name", json_object_new_string(name));
+		json_object_object_add(o, "Source", json_object_new_string(path));
+		json_object_object_add(o, "Destination", json_object_new_string(dst ? dst : ""));
+		if (name)
+			json_object_object_add(o, "Driver", json_object_new_string("local"));
+		json_object_object_add(o, "Mode", json_object_new_string(writable ? "rw" : "ro"));
+		json_object_object_add(o, "RW", json_object_new_boolean(writable));
+		json_object_object_add(o, "Propagation", json_object_new_string("rprivate"));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
@@ -467,6 +502,7 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 	struct json_object *img;
 	if (json_object_object_get_ex(cfg, "Image", &img))
 		json_object_object_add(o, "Image", json_object_get(img));
+	json_object_object_add(o, "Mounts", inspect_mounts(s, cfg));
 	json_object_object_add(o, "Config", cfg);
 	return o;
 }
