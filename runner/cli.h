@@ -39,6 +39,9 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage,
 	       const struct cli_opt *opts);
 void cli_help(const char *verb, const char *usage, const struct cli_opt *opts);
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A verb of subcommands (image, volume, secret): run the one argv[1]
+ * names, or list them (an entry without a summary is an unlisted alias). */
+int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv);
 /* Print "berth: <err>" and return 1. */
 int cli_fail(struct berth_error *err);
 int cli_open_store(struct store **out);

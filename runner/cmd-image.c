@@ -850,7 +850,7 @@ int cmd_image(int argc, char **argv)
 		{ "load", cmd_load, "Load images from an archive" },
 		{ "ls", cmd_images, "List images" },
 		{ "mount", cmd_image_mount, "Mount an image's filesystem read-only (berth-fs)" },
-		{ "list", cmd_images, "List images" },
+		{ "list", cmd_images, NULL },
 		{ "prune", cmd_image_prune, "Remove unused images" },
 		{ "rm", cmd_rmi, "Remove images" },
 		{ "save", cmd_save, "Save images to an archive" },
@@ -859,15 +859,5 @@ int cmd_image(int argc, char **argv)
 		{ "umount", cmd_image_umount, "Unmount what image mount mounted" },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("Usage: berth image COMMAND\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-			if (strcmp(sub[i].name, "list") != 0)
-				printf("  %-10s %s\n", sub[i].name, sub[i].summary);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(argc - 1, argv + 1);
-	return cli_usage_error("image", "unknown command \"%s\"", argv[1]);
+	return cli_dispatch("image", sub, ARRAY_SIZE(sub), argc, argv);
 }

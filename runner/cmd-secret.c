@@ -244,35 +244,12 @@ static int secret_rm_cmd(int argc, char **argv)
 static const struct cli_cmd secret_cmds[] = {
 	{ "create", secret_create_cmd, "Store a secret from a file or stdin" },
 	{ "inspect", secret_inspect_cmd, "Show secrets' metadata as JSON (never the value)" },
+	{ "list", secret_ls_cmd, NULL }, /* podman's and docker's alias */
 	{ "ls", secret_ls_cmd, "List secrets" },
 	{ "rm", secret_rm_cmd, "Remove secrets" },
 };
 
-static void secret_usage(FILE *f)
-{
-	fprintf(f, "Usage: berth secret COMMAND\n\nCommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(secret_cmds); i++)
-		fprintf(f, "  %-10s %s\n", secret_cmds[i].name, secret_cmds[i].summary);
-	fprintf(f, "\nRun 'berth secret COMMAND --help' for a command's options.\n");
-}
-
 int cmd_secret(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		secret_usage(stdout);
-		return 0;
-	}
-	if (argc < 2) {
-		fprintf(stderr, "berth secret: expected a command\n");
-		secret_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "list") == 0) /* podman's and docker's alias */
-		return secret_ls_cmd(argc - 1, argv + 1);
-	for (size_t i = 0; i < ARRAY_SIZE(secret_cmds); i++)
-		if (strcmp(secret_cmds[i].name, argv[1]) == 0)
-			return secret_cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "berth secret: unknown command \"%s\"\n", argv[1]);
-	secret_usage(stderr);
-	return EXIT_USAGE;
+	return cli_dispatch("secret", secret_cmds, ARRAY_SIZE(secret_cmds), argc, argv);
 }

@@ -230,20 +230,10 @@ int cmd_volume(int argc, char **argv)
 		{ "create", volume_create_cmd, "Create a named volume" },
 		{ "inspect", volume_inspect_cmd, "Show volumes as JSON" },
 		{ "ls", volume_ls_cmd, "List volumes" },
-		{ "list", volume_ls_cmd, "List volumes" },
+		{ "list", volume_ls_cmd, NULL },
 		{ "prune", volume_prune_cmd, "Remove unused anonymous volumes (-a: all unused)" },
 		{ "rm", volume_rm_cmd, "Remove volumes no container uses" },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("Usage: berth volume COMMAND\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-			if (strcmp(sub[i].name, "list") != 0)
-				printf("  %-10s %s\n", sub[i].name, sub[i].summary);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(argc - 1, argv + 1);
-	return cli_usage_error("volume", "unknown command \"%s\"", argv[1]);
+	return cli_dispatch("volume", sub, ARRAY_SIZE(sub), argc, argv);
 }

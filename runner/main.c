@@ -60,6 +60,29 @@ static void usage(FILE *f)
 		   "~/.local/share/berth.\n");
 }
 
+int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv)
+{
+	bool asked = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+
+	for (size_t i = 0; argc >= 2 && !asked && i < n; i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(argc - 1, argv + 1);
+	{
+		/* asked for: to stdout; missing or unknown: an error, to stderr */
+		FILE *out = asked ? stdout : stderr;
+		if (argc < 2)
+			fprintf(out, "berth %s: expected a command\n", verb);
+		else if (!asked)
+			fprintf(out, "berth %s: unknown command \"%s\"\n", verb, argv[1]);
+		fprintf(out, "Usage: berth %s COMMAND\n\nCommands:\n", verb);
+		for (size_t i = 0; i < n; i++)
+			if (sub[i].summary)
+				fprintf(out, "  %-10s %s\n", sub[i].name, sub[i].summary);
+		fprintf(out, "\nRun 'berth %s COMMAND --help' for a command's options.\n", verb);
+		return asked ? 0 : EXIT_USAGE;
+	}
+}
+
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
