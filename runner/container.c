@@ -257,6 +257,38 @@ static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
 	return v;
 }
 
+/* The mount points berth made in bind-mounted host folders (rootfs.c,
+ * "made": "DEV INO PATH\0" each, outermost first) go again, innermost
+ * first, when each is still the very object berth made and is empty:
+ * what the user put there, or made anew, stays. */
+static void remove_made(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/made", id), *buf = NULL;
+	struct berth_error e = { 0 };
+	size_t len = 0, n = 0;
+	char *recs[256];
+
+	if (read_file_at(s->rootfd, p, 1 << 20, &buf, &len, &e) < 0) {
+		berth_error_clear(&e);
+		return;
+	}
+	for (size_t off = 0; off < len && n < ARRAY_SIZE(recs); off += strlen(buf + off) + 1)
+		recs[n++] = buf + off;
+	while (n-- > 0) {
+		unsigned long long dev, ino;
+		int at = 0;
+		struct stat st;
+		if (sscanf(recs[n], "%llu %llu %n", &dev, &ino, &at) != 2 || at == 0 ||
+		    recs[n][at] != '/' || lstat(recs[n] + at, &st) < 0 ||
+		    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rmdir(recs[n] + at); /* fails when not empty: then it stays */
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(recs[n] + at);
+	}
+}
+
 int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err)
 {
 	_cleanup_close_ int cfd = containers_dir(s, err);
@@ -264,6 +296,7 @@ int container_remove(struct store *s, const char *id, bool volumes, struct berth
 	char **anon = volumes ? anonymous_volumes(s, id, &n) : NULL;
 	int r = 0;
 
+	remove_made(s, id);
 	if (cfd < 0 || rm_rf_at(cfd, id, err) < 0) {
 		strv_free(anon);
 		return cfd < 0 ? -1 : berth_error_wrap(err, "removing container %.12s", id);

@@ -339,6 +339,67 @@ static int mount_bind(int rootfd, const struct mount_req *m, struct berth_error 
 	return mount_attrs(rootfd, m->target, m->readonly, m->flags, err);
 }
 
+/* The bind mount that path (a later mount's target) lands in, if the
+ * deepest mount above it is one. */
+static const struct mount_req *enclosing_bind(const struct rootfs_opts *o, size_t i,
+					      const char *path)
+{
+	const struct mount_req *best = NULL;
+
+	for (size_t j = 0; j < i; j++) {
+		const char *t = o->mounts[j].target;
+		size_t n = strlen(t);
+		if (!strncmp(path, t, n) && path[n] == '/' && (!best || n > strlen(best->target)))
+			best = &o->mounts[j];
+	}
+	return best && best->kind == MOUNT_BIND ? best : NULL;
+}
+
+/* A mount inside a bind-mounted host folder, at a path the folder lacks,
+ * needs a mount point there (docker and podman make it too). berth notes
+ * each one it makes, with its device and inode, in the container's
+ * directory ("made"), and removes them with the container if they are
+ * still the same empty ones: the host folder is left as it was found. */
+static int make_in_bind(int rootfd, const struct rootfs_opts *o, size_t i, struct berth_error *err)
+{
+	const struct mount_req *m = &o->mounts[i], *b = enclosing_bind(o, i, m->target);
+	_cleanup_free_ char *notes = NULL;
+	_cleanup_close_ int nfd = -1;
+	struct stat st;
+	bool dir = true;
+
+	if (!b)
+		return 0;
+	if (m->kind != MOUNT_TMPFS &&
+	    stat(m->kind == MOUNT_VOLUME ? m->host_path : m->source, &st) == 0)
+		dir = S_ISDIR(st.st_mode);
+	notes = xasprintf("%s/made", o->etc_dir);
+	/* each missing component below the bind's target, outermost first */
+	for (const char *p = m->target + strlen(b->target) + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		_cleanup_free_ char *sub = xstrndup(m->target, (size_t)(p - m->target));
+		_cleanup_close_ int fd = open_in_root(rootfd, sub, O_PATH, 0);
+		if (fd < 0 && errno == ENOENT) {
+			fd = ensure_in_root(rootfd, sub, *p || dir, err);
+			if (fd < 0)
+				return -1;
+			if (nfd < 0)
+				nfd = open(notes, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+			if (nfd < 0 || fstat(fd, &st) < 0)
+				return berth_error_set(err, errno, "%s", notes);
+			_cleanup_free_ char *line = xasprintf(
+				"%llu %llu %s%s", (unsigned long long)st.st_dev,
+				(unsigned long long)st.st_ino, b->source, sub + strlen(b->target));
+			/* NUL-ended: a host path may hold a newline */
+			if (write_all(nfd, line, strlen(line) + 1) < 0)
+				return berth_error_set(err, errno, "%s", notes);
+		}
+		if (!*p)
+			return 0;
+	}
+}
+
 static int setup_mounts(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
 {
 	for (size_t i = 0; i < o->n_mounts; i++)
@@ -347,6 +408,8 @@ static int setup_mounts(int rootfd, const struct rootfs_opts *o, struct berth_er
 			return -1;
 	for (size_t i = 0; i < o->n_mounts; i++) {
 		const struct mount_req *m = &o->mounts[i];
+		if (make_in_bind(rootfd, o, i, err) < 0)
+			return -1;
 		int r = m->kind == MOUNT_TMPFS ? mount_at(rootfd, m->target, true, "tmpfs", "tmpfs",
 							  m->flags | (m->readonly ? MS_RDONLY : 0),
 							  m->options, err)

@@ -218,14 +218,24 @@ node_modules() {
 		[ "$(berth exec web cat /app/main.js)" = "main v2" ] &&
 		[ ! -e "$T/proj/node_modules/pkg" ] && [ -z "$(ls -A "$T/proj/node_modules" 2>/dev/null)" ] &&
 		[ "$(cd "$T/proj" && find . ! -name node_modules | LC_ALL=C sort | tr '\n' ' ')" = ". ./main.js " ] &&
-		berth rm -f -v web >/dev/null
+		berth rm -f -v web >/dev/null &&
+		[ "$(cd "$T/proj" && find . | LC_ALL=C sort | tr '\n' ' ')" = ". ./main.js " ]
 }
-check "bind /app + volume /app/node_modules: host code and image modules both, modules stay off the host" -- node_modules
+check "bind /app + volume /app/node_modules: host code and image modules both, modules stay off the host, and the mount point berth made there goes with the container" -- node_modules
+made_kept() {
+	# a mount point the user filled meanwhile stays, with what is in it
+	run -d --name web2 -v "$T/proj":/app -v /app/node_modules -v /app/x/y localhost/node:1 sleep 30 >/dev/null &&
+		as_user sh -c "echo mine > '$T/proj/node_modules/mine'" &&
+		berth rm -f -v web2 >/dev/null &&
+		[ "$(cd "$T/proj" && find . | LC_ALL=C sort | tr '\n' ' ')" = ". ./main.js ./node_modules ./node_modules/mine " ] &&
+		as_user rm -r "$T/proj/node_modules"
+}
+check "... but not when the user put something in it meanwhile" -- made_kept
 node_modules_reversed() {
 	[ "$(run --rm -v /app/node_modules -v "$T/proj":/app localhost/node:1 cat /app/main.js /app/node_modules/pkg/index.js | tr '\n' ' ')" = "main v2 lib " ] &&
-		[ ! -e "$T/proj/node_modules/pkg" ]
+		[ "$(cd "$T/proj" && find . | LC_ALL=C sort | tr '\n' ' ')" = ". ./main.js " ]
 }
-check "... the same with the flags the other way round" -- node_modules_reversed
+check "... the same with the flags the other way round (--rm: nothing left in the folder)" -- node_modules_reversed
 
 # ---- ownership: what a container makes, the user can always remove ------
 if [ $SUBUID = 1 ]; then
