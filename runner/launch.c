@@ -399,6 +399,7 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 		.tty_gid = false,
 		.read_only = s->read_only,
 		.workdir = s->workdir,
+		.keep_id = s->keep_id,
 		.mounts = s->mounts,
 		.n_mounts = s->n_mounts,
 		.secrets = s->secrets,

@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -232,6 +235,65 @@ static int setup_etc(int rootfd, const struct rootfs_opts *o, struct berth_error
 			return -1;
 	}
 	return 0;
+}
+
+/* Whether the passwd or group text has an entry with this id (its third
+ * field). */
+static bool has_id(const char *text, uint32_t id)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *f = l;
+		for (int k = 0; k < 2 && f; k++)
+			f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL;
+		char *end;
+		if (f && *f >= '0' && *f <= '9' && strtoul(f, &end, 10) == id && *end == ':')
+			return true;
+	}
+	return false;
+}
+
+/* keep-id: the user's own entry in the image's /etc/passwd or /etc/group
+ * (podman adds one too), so that id, whoami and HOME work. The image's
+ * file plus the line is written to the container's directory and bound
+ * over it: the layers are not written for this. */
+static int add_id_entry(int rootfd, const struct rootfs_opts *o, const char *file, uint32_t id,
+			const char *entry, struct berth_error *err)
+{
+	_cleanup_free_ char *path = xasprintf("/etc/%s", file), *buf = NULL;
+	_cleanup_free_ char *copy = xasprintf("%s/%s", o->etc_dir, file), *text = NULL;
+	_cleanup_close_ int fd = open_in_root(rootfd, path, O_RDONLY, 0);
+	size_t len = 0;
+
+	if (fd >= 0 && read_fd_all(fd, 1 << 22, &buf, &len, err) < 0)
+		return berth_error_wrap(err, "%s in the image", path);
+	if (buf && has_id(buf, id))
+		return 0;
+	text = xasprintf("%s%s%s\n", buf ? buf : "", len && buf[len - 1] != '\n' ? "\n" : "",
+			 entry);
+	if (write_file_replace_nosync(AT_FDCWD, copy, text, strlen(text), 0644, err) < 0)
+		return -1;
+	return mount_at(rootfd, path, false, copy, NULL, MS_BIND, NULL, err);
+}
+
+static int setup_keep_id(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	struct passwd *pw = getpwuid(uid);
+	struct group *gr = getgrgid(gid);
+	_cleanup_free_ char *name = xstrdup(pw ? pw->pw_name : "user");
+	_cleanup_free_ char *home = xstrdup(pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/");
+	_cleanup_free_ char *gname = xstrdup(gr ? gr->gr_name : name);
+	_cleanup_free_ char *pwline = xasprintf("%s:x:%u:%u:%s:%s:/bin/sh", name, (unsigned)uid,
+						(unsigned)gid, name, home);
+	_cleanup_free_ char *grline = xasprintf("%s:x:%u:", gname, (unsigned)gid);
+
+	if (!o->keep_id)
+		return 0;
+	return add_id_entry(rootfd, o, "passwd", uid, pwline, err) < 0 ||
+			       add_id_entry(rootfd, o, "group", gid, grline, err) < 0
+		       ? -1
+		       : 0;
 }
 
 static bool dir_is_empty(int fd)
@@ -476,7 +538,7 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 	if (mount_at(rootfd, "/proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0 ||
 	    setup_dev(rootfd, o, err) < 0 || setup_sys(rootfd, o, err) < 0 ||
-	    setup_etc(rootfd, o, err) < 0)
+	    setup_etc(rootfd, o, err) < 0 || setup_keep_id(rootfd, o, err) < 0)
 		return -1;
 	if (setup_mounts(rootfd, o, err) < 0 || setup_secrets(rootfd, o, err) < 0)
 		return -1;

@@ -28,6 +28,7 @@ struct rootfs_opts {
 	bool own_netns;	     /* a fresh sysfs is allowed */
 	bool tty_gid;	     /* gid 5 is mapped (devpts gid=5) */
 	bool read_only;
+	bool keep_id;			/* the user's name goes into /etc/passwd and /etc/group */
 	const char *workdir;		/* made when missing (docker does) */
 	const struct mount_req *mounts; /* parents first (mountspec_sort) */
 	size_t n_mounts;

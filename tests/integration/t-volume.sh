@@ -275,6 +275,10 @@ if [ $SUBUID = 1 ]; then
 			[ "$(stat -c %u "$T/rw/kfile")" = "$UID_" ] && [ "$(cat "$T/rw/kfile")" = k ]
 	}
 	check "... and a file made inside is yours on the host" -- keep_id_write
+	keep_id_name() {
+		[ "$(run --rm --userns=keep-id $bb sh -c 'id -un; id -gn' | tr '\n' ' ')" = "$(as_user id -un) $(as_user id -gn) " ]
+	}
+	check "... under your own name (added to the image's passwd and group)" -- keep_id_name
 else
 	no_keep_id() {
 		local n
