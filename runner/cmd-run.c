@@ -5,6 +5,7 @@
  * hands it to launch_run(); it stays attached and exits with the
  * container's status.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../netns/slirp.h"
 #include "caps.h"
 #include "cli.h"
 #include "console.h"
@@ -44,6 +46,9 @@ struct run_flags {
 	char **volumes_from;
 	size_t n_volumes_from;
 	const char *image_ref; /* IMAGE as given */
+	bool no_host_loopback;
+	char **add_hosts, **dns; /* --add-host as "IP\tNAME", --dns */
+	size_t n_add_hosts, n_dns;
 	char *hostname;
 	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
@@ -160,6 +165,22 @@ static void push(char ***v, size_t *n, const char *s)
 	strv_push(v, n, s);
 }
 
+/* --add-host NAME:IP (the IP may be IPv6, so the name ends at the first
+ * colon) */
+static int add_host_flag(struct run_flags *f, const char *arg, const char *verb)
+{
+	const char *colon = strchr(arg, ':');
+	unsigned char a[16];
+
+	if (!colon || colon == arg ||
+	    (inet_pton(AF_INET, colon + 1, a) != 1 && inet_pton(AF_INET6, colon + 1, a) != 1) ||
+	    strpbrk(arg, " \t\n#"))
+		return cli_usage_error(verb, "--add-host %s: expected NAME:IP", arg);
+	_cleanup_free_ char *line = xasprintf("%s\t%.*s", colon + 1, (int)(colon - arg), arg);
+	push(&f->add_hosts, &f->n_add_hosts, line);
+	return 0;
+}
+
 static int security_opt(struct run_flags *f, const char *arg)
 {
 	if (!strcmp(arg, "no-new-privileges") || !strcmp(arg, "no-new-privileges=true") ||
@@ -231,8 +252,8 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "Tty", json_object_new_boolean(f->tty));
 	json_object_object_add(o, "Interactive", json_object_new_boolean(f->interactive));
 	json_object_object_add(o, "AutoRemove", json_object_new_boolean(f->rm));
-	json_object_object_add(o, "Network",
-			       json_object_new_string(f->network ? f->network : "none"));
+	json_object_object_add(o, "Network", json_object_new_string(f->network));
+	json_object_object_add(o, "HostLoopback", json_object_new_boolean(!f->no_host_loopback));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
@@ -271,7 +292,13 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		{ "cap-drop", 'D' + 256, "CAP", "Drop a capability (or ALL)" },
 		{ "security-opt", 'S' + 256, "OPT",
 		  "no-new-privileges[=false], seccomp=unconfined" },
-		{ "network", 'n' + 256, "MODE", "none (own loopback only) or host" },
+		{ "network", 'n' + 256, "MODE",
+		  "slirp4netns (default: outbound access, host.docker.internal), none (a "
+		  "loopback only) or host" },
+		{ "no-host-loopback", 'L' + 256, NULL,
+		  "slirp4netns: the host's 127.0.0.1 is out of reach (no host.docker.internal)" },
+		{ "add-host", 'H' + 256, "NAME:IP", "Add a line to /etc/hosts" },
+		{ "dns", 'D' + 512, "IP", "A nameserver for /etc/resolv.conf" },
 		{ "stop-signal", 's' + 256, "SIG",
 		  "Signal that stop sends (default the image's, TERM)" },
 		{ "stop-timeout", 'x' + 256, "SECONDS", "How long stop waits before SIGKILL (10)" },
@@ -333,6 +360,20 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 				return EXIT_USAGE;
 			break;
 		case 'n' + 256: f->network = optarg; break;
+		case 'L' + 256: f->no_host_loopback = true; break;
+		case 'H' + 256:
+			if (add_host_flag(f, optarg, verb))
+				return EXIT_USAGE;
+			break;
+		case 'D' + 512: {
+			unsigned char a[16];
+			if (inet_pton(AF_INET, optarg, a) != 1 &&
+			    inet_pton(AF_INET6, optarg, a) != 1)
+				return cli_usage_error(verb, "--dns %s: expected an IP address",
+						       optarg);
+			push(&f->dns, &f->n_dns, optarg);
+			break;
+		}
 		case 's' + 256:
 			if (signal_from_name(optarg) < 0)
 				return cli_usage_error(verb, "--stop-signal %s: not a signal",
@@ -364,12 +405,18 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		f->init = true;
 	if (optind >= argc)
 		return cli_usage_error(verb, "an IMAGE is required");
-	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
+	if (!f->network || !*f->network || !strcmp(f->network, "default") ||
+	    !strcmp(f->network, "bridge"))
+		f->network = "slirp4netns"; /* docker's default network, the rootless way */
+	if (strcmp(f->network, "none") && strcmp(f->network, "host") &&
+	    strcmp(f->network, "slirp4netns"))
 		return cli_usage_error(
-			"run",
-			"--network %s: this berth has \"none\" and \"host\" (slirp4netns "
-			"networks are not built yet)",
+			verb,
+			"--network %s: this berth has slirp4netns (the default), none "
+			"and host (user networks are not built yet)",
 			f->network);
+	if (f->no_host_loopback && strcmp(f->network, "slirp4netns"))
+		return cli_usage_error(verb, "--no-host-loopback is for --network slirp4netns");
 	if (f->name && (!*f->name || strchr(f->name, '/') || strlen(f->name) > 128))
 		return cli_usage_error(verb, "--name \"%s\": a name is 1-128 characters, no '/'",
 				       f->name);
@@ -378,7 +425,8 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 
 static void run_flags_free(struct run_flags *f)
 {
-	char **vs[] = { f->sf.env, f->sf.env_files, f->cap_add, f->cap_drop, f->volumes_from };
+	char **vs[] = { f->sf.env,	 f->sf.env_files, f->cap_add, f->cap_drop,
+			f->volumes_from, f->add_hosts,	  f->dns };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
 	mount_reqs_free(f->mounts, f->n_mounts);
@@ -486,9 +534,55 @@ static void undo_volumes(struct store *s, struct run_flags *f, const bool *made)
 		}
 }
 
-/* Everything checked before anything is made: mount targets, secrets. */
+/* /etc/hosts beyond localhost and the container's name: the way to the
+ * host (slirp's mapping of its loopback, or the loopback itself with
+ * --network host), then --add-host. */
+static char *hosts_extra(const struct run_flags *f)
+{
+	const char *host = !strcmp(f->network, "host") ? "127.0.0.1"
+			   : !strcmp(f->network, "slirp4netns") && !f->no_host_loopback
+				   ? NETNS_SLIRP_HOST
+				   : NULL;
+	char *out = host ? xasprintf("%s\thost.docker.internal host.containers.internal\n", host)
+			 : xstrdup("");
+
+	for (size_t i = 0; i < f->n_add_hosts; i++) {
+		char *n = xasprintf("%s%s\n", out, f->add_hosts[i]);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/* /etc/resolv.conf: --dns, else slirp's forwarder, else the host's (NULL) */
+static char *resolv_for(const struct run_flags *f)
+{
+	_cleanup_free_ char *opts = NULL;
+	char *out;
+
+	if (f->n_dns == 0 && strcmp(f->network, "slirp4netns"))
+		return NULL;
+	opts = container_host_resolv(true);
+	out = xstrdup(opts);
+	if (f->n_dns == 0) {
+		char *n = xasprintf("nameserver %s\n%s", NETNS_SLIRP_DNS, out);
+		free(out);
+		return n;
+	}
+	for (size_t i = f->n_dns; i-- > 0;) {
+		char *n = xasprintf("nameserver %s\n%s", f->dns[i], out);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/* Everything checked before anything is made: mount targets, secrets,
+ * the network's tools. */
 static int check_run(struct store *s, struct run_flags *f, struct berth_error *err)
 {
+	if (!strcmp(f->network, "slirp4netns") && netns_slirp_check(err) < 0)
+		return -1;
 	if (mountspec_check_duplicates(f->mounts, f->n_mounts, err) < 0)
 		return -1;
 	struct userns_map um;
@@ -524,6 +618,7 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	_cleanup_json_ struct json_object *cfg = NULL;
 	_cleanup_free_ char *lower = NULL, *cj = NULL;
 	_cleanup_free_ bool *made = NULL;
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
 	_cleanup_close_ int vlock = -1;
 	char image_id[DIGEST_STR_LEN + 1], id[CONTAINER_ID_LEN + 1];
 	struct spec sp = { 0 };
@@ -597,9 +692,14 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	}
 	f.image_ref = argv[optind];
 	cj = config_json(&f, image_id, &sp, caps, cfg);
-	struct container_new cn = {
-		.image = image_id, .name = f.name, .hostname = f.hostname, .config_json = cj
-	};
+	hosts = hosts_extra(&f);
+	resolv = resolv_for(&f);
+	struct container_new cn = { .image = image_id,
+				    .name = f.name,
+				    .hostname = f.hostname,
+				    .config_json = cj,
+				    .hosts_extra = hosts,
+				    .resolv = resolv };
 	if (container_create(s, &cn, id, &err) < 0) {
 		undo_volumes(s, &f, made);
 		goto fail;

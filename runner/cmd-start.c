@@ -126,6 +126,8 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	ls->volatile_upper = r->rm;
 	v = json_get_string(r->cfg, "Network");
 	ls->own_netns = !v || strcmp(v, "host") != 0;
+	ls->slirp = v && !strcmp(v, "slirp4netns");
+	ls->host_loopback = flag_of(r->cfg, "HostLoopback", true);
 	struct json_object *ul;
 	if (json_object_object_get_ex(r->cfg, "Ulimits", &ul) &&
 	    json_object_is_type(ul, json_type_array))
@@ -166,6 +168,15 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	}
 	ls.dir = dir;
 	ls.lowerdir = lower;
+	/* slirp4netns's API socket: in the runtime directory, as a store
+	 * path could pass the 108 bytes of a socket address */
+	_cleanup_free_ char *rt = NULL, *api = NULL;
+	if (ls.slirp && store_runtime_dir(&rt, &err) == 0) {
+		api = xasprintf("%s/slirp-%.12s.sock", rt, id);
+		unlink(api); /* one a killed run left */
+		ls.slirp_api = strlen(api) < 108 ? api : NULL;
+	}
+	berth_error_clear(&err);
 	struct winsize ws;
 	if (attach && ls.tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
 		ls.rows = ws.ws_row;

@@ -127,20 +127,26 @@ static int write_text(int dirfd, const char *name, const char *text, struct bert
 
 /* resolv.conf: the host's, without loopback name servers (a container's
  * own loopback has none); 127.0.0.53 of systemd-resolved is the usual */
-static char *resolv_conf(void)
+char *container_host_resolv(bool only_options)
 {
 	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
 	char line[512], *out = xstrdup("");
 
 	while (f && fgets(line, sizeof(line), f)) {
 		if (str_has_prefix(line, "nameserver") &&
-		    (strstr(line, " 127.") || strstr(line, "\t127.") || strstr(line, " ::1")))
+		    (only_options || strstr(line, " 127.") || strstr(line, "\t127.") ||
+		     strstr(line, " ::1")))
 			continue;
 		char *n = xasprintf("%s%s", out, line);
 		free(out);
 		out = n;
 	}
 	return out;
+}
+
+static char *resolv_conf(void)
+{
+	return container_host_resolv(false);
 }
 
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
@@ -180,10 +186,10 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 	_cleanup_free_ char *name = cn->name ? xstrdup(cn->name) : xasprintf("c-%.10s", id_out);
 	_cleanup_free_ char *hosts =
 		xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			  "127.0.1.1\t%s\n",
-			  cn->hostname);
+			  "127.0.1.1\t%s\n%s",
+			  cn->hostname, cn->hosts_extra ? cn->hosts_extra : "");
 	_cleanup_free_ char *hostname = xasprintf("%s\n", cn->hostname);
-	_cleanup_free_ char *resolv = resolv_conf();
+	_cleanup_free_ char *resolv = cn->resolv ? xstrdup(cn->resolv) : resolv_conf();
 	if (dfd < 0 || mkdirat(dfd, "rootfs", 0700) < 0 ||
 	    write_text(dfd, "image", cn->image, err) < 0 ||
 	    write_text(dfd, "name", name, err) < 0 ||

@@ -22,6 +22,8 @@ struct container_new {
 	const char *name;  /* NULL: generated */
 	const char *hostname;
 	const char *config_json; /* what was asked, for inspect and start */
+	const char *hosts_extra; /* more /etc/hosts lines ("IP\tNAME\n"...), or NULL */
+	const char *resolv;	 /* /etc/resolv.conf, or NULL for the host's */
 };
 
 struct container_state {
@@ -30,6 +32,10 @@ struct container_state {
 	int64_t when; /* of the last change */
 };
 
+/* The host's /etc/resolv.conf without its loopback nameservers (which a
+ * container cannot reach), or with only_options none at all (search,
+ * options: the lines to keep under other nameservers). */
+char *container_host_resolv(bool only_options);
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
 		     struct berth_error *err);
 int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err);

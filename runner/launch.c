@@ -46,6 +46,7 @@
 
 #include "caps.h"
 #include "launch.h"
+#include "../netns/slirp.h"
 #include "mount.h"
 #include "rootfs.h"
 #include "seccomp-policy.h"
@@ -359,6 +360,24 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	child_fail(errfd, code, &err);
 }
 
+/* The holder's ends of the network handshake (-1 without slirp4netns):
+ * it says when the network namespace is there; pid 1 sets up the root
+ * meanwhile and waits for the parent's word that slirp4netns has
+ * configured the network before the command runs. The holder also holds
+ * the pipe whose closing ends slirp4netns. */
+static int net_up_wr = -1, net_go_rd = -1;
+
+static void net_ready_wait(void)
+{
+	char c = 0;
+
+	if (net_go_rd < 0)
+		return;
+	if (read(net_go_rd, &c, 1) != 1 || c != 'g')
+		_exit(EXIT_SETUP); /* the parent reports why */
+	close(net_go_rd);
+}
+
 /* ---- pid 1 ---- */
 
 /* --init: reap every orphan, pass signals on, end with the command. */
@@ -422,6 +441,7 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 		berth_error_set(&err, errno, "hostname %s", s->hostname);
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
+	net_ready_wait();
 	if (!s->init)
 		exec_command(s, errfd);
 	pid_t cmd = fork();
@@ -613,6 +633,11 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	}
 	if (s->own_netns && loopback_up(&err) < 0)
 		child_fail(errfd, EXIT_SETUP, &err);
+	if (net_up_wr >= 0) { /* slirp4netns starts while berth-fs does */
+		if (write(net_up_wr, "n", 1) != 1)
+			_exit(EXIT_SETUP);
+		close(net_up_wr);
+	}
 	if ((fs_pid = start_berth_fs(s, &err)) < 0)
 		child_fail(errfd, EXIT_SETUP, &err);
 	/* the PID namespace only now: its first child is the container's
@@ -631,6 +656,8 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	if (init == 0)
 		container_init(s, errfd);
 	close(errfd);
+	if (net_go_rd >= 0)
+		close(net_go_rd); /* pid 1 waits on it */
 	/* for exec: the host pid of the container's pid 1 */
 	_cleanup_free_ char *initpid = xasprintf("%d\n", (int)init);
 	_cleanup_close_ int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -647,16 +674,43 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 
 /* ---- the parent ---- */
 
+/* Parent side: once the holder has its network namespace, slirp4netns on
+ * it; then the holder may go on. net[]: up (read), go (write), exit
+ * (read, for slirp4netns). */
+static int start_network(const struct launch_spec *s, pid_t holder_pid, const int net[3],
+			 struct berth_error *err)
+{
+	struct netns_slirp_opts o = { .target = holder_pid,
+				      .host_loopback = s->host_loopback,
+				      .exit_fd = net[2],
+				      .api_socket = s->slirp_api };
+	_cleanup_free_ char *log = xasprintf("%s/slirp4netns.log", s->dir);
+	char c;
+
+	o.log = log;
+	if (read(net[0], &c, 1) != 1)
+		return 0; /* the holder failed: its message says why */
+	if (netns_slirp_start(&o, err) < 0)
+		return -1;
+	if (write(net[1], "g", 1) != 1) {
+		/* the holder died: its status says so */
+	}
+	return 0;
+}
+
 int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
 	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
+	int up[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	struct child_msg msg;
 	pid_t pid;
 
 	launch_console = -1;
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0 ||
-	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
+	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0) ||
+	    (s->slirp &&
+	     (pipe2(up, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)))
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
@@ -669,6 +723,15 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 		if (s->tty) {
 			close(cons[0]);
 			console_sock = cons[1];
+		}
+		if (s->slirp) {
+			/* ex[1] stays open here, and in --init's pid 1, until
+			 * the container ends (exec closes it elsewhere) */
+			close(up[0]);
+			close(go[1]);
+			close(ex[0]);
+			net_up_wr = up[1];
+			net_go_rd = go[0];
 		}
 		if (!s->interactive) {
 			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -684,16 +747,27 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	close(errp[1]);
 	if (s->tty)
 		close(cons[1]);
+	if (s->slirp) {
+		close(up[1]);
+		close(go[0]);
+		close(ex[1]);
+	}
 	forward_signals(pid, false);
-	if (map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) {
+	int net[3] = { up[0], go[1], ex[0] };
+	if (map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0 ||
+	    (s->slirp && start_network(s, pid, net, err) < 0)) {
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);
 		forward_to = 0;
 		close(errp[0]);
 		if (s->tty)
 			close(cons[0]);
+		for (int i = 0; s->slirp && i < 3; i++)
+			close(net[i]);
 		return -1;
 	}
+	for (int i = 0; s->slirp && i < 3; i++)
+		close(net[i]);
 	/* the terminal comes before the exec (or never, on a failure) */
 	if (s->tty) {
 		launch_console = receive_console(cons[0]);

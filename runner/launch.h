@@ -36,6 +36,10 @@ struct launch_spec {
 	const struct rootfs_secret *secrets; /* secrets as files */
 	size_t n_secrets;
 	bool keep_id; /* --userns=keep-id (userns.h) */
+	/* --network slirp4netns: slirp4netns is started on the container's
+	 * network namespace before its command runs (netns/slirp.c) */
+	bool slirp, host_loopback;
+	const char *slirp_api; /* its API socket */
 	struct launch_rlimit {
 		int resource;
 		struct rlimit lim;

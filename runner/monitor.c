@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -309,6 +310,23 @@ static void monitor_finish(const struct monitor_args *a, int status)
 	store_free(s);
 }
 
+/* Wait (at most ms) for what was left to this process as subreaper:
+ * slirp4netns, whose end after the container's takes a moment, and which
+ * would otherwise be an orphan nobody reaps on a system whose init does
+ * not. */
+static void reap_orphans(long ms)
+{
+	for (long t = 0; t < ms; t += 5) {
+		struct timespec ts = { 0, 5000000 };
+		pid_t p;
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0) /* ECHILD: none left */
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 {
 	struct berth_error err = { 0 };
@@ -317,6 +335,7 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	pid_t holder;
 	_cleanup_free_ char *logpath = xasprintf("%s/log", a->ls->dir);
 
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* held for the container's life: a second start of it fails here */
 	struct store *ls = open_store(a);
 	int lock = ls ? container_lock_run(ls, a->id, &err) : -1;
@@ -383,6 +402,9 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 		unlink("attach.sock");
 	}
 	monitor_finish(a, status);
+	/* the container is over: a new start need not wait for the reaping */
+	close(lock);
+	reap_orphans(5000);
 	_exit(0);
 }
 

@@ -88,7 +88,7 @@ check "its own PID namespace: the command is pid 1" -- bash -c "test \"\$(run --
 check "writing /proc/self/exe's target from inside fails (ETXTBSY)" -- bash -c "run --rm localhost/probe /probe open /proc/self/exe w | grep -Eqx 'open (ETXTBSY|EACCES|EPERM)'"
 check "the image's Labels and ExposedPorts show in inspect" -- bash -c "run --name lab localhost/hc-docker-archive:latest >/dev/null 2>&1; berth inspect lab | grep -q '\"fixture\": \"hc-docker-archive\"' && berth inspect lab | grep -q '80/tcp' && berth rm lab >/dev/null"
 check "--init: pid 1 is init, not dumpable (no /proc/1/exe)" -- bash -c "run --rm --init localhost/probe /probe open /proc/1/exe r | grep -Eqx 'open (EACCES|EPERM)'"
-check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm $bb ls /sys/class/net)\" = lo"
+check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm --network none $bb ls /sys/class/net)\" = lo"
 check "--read-only root, writable --tmpfs" -- bash -c "run --rm --read-only --tmpfs /scratch $bb sh -c '! touch /x 2>/dev/null && touch /scratch/x'"
 check "the container's writes never reach the image" -- bash -c "run --rm $bb sh -c 'echo changed > /bin/busybox-note; rm /bin/ls' && run --rm $bb sh -c 'test -e /bin/ls && ! test -e /bin/busybox-note'"
 

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * slirp.c: outbound networking for a container without root. slirp4netns
+ * (found as $BERTH_SLIRP4NETNS or on PATH) joins the container's user
+ * namespace, opens a tap device in its network namespace and moves the
+ * packets through a user-mode TCP/IP stack of its own in the host's
+ * network namespace: 10.0.2.100/24 for the container, 10.0.2.2 the host's
+ * loopback (unless --no-host-loopback), 10.0.2.3 a DNS forwarder. It runs
+ * sandboxed (its own mount namespace, seccomp), as the user, and ends
+ * when the pipe given as its exit fd closes: the container's holder holds
+ * the other end, so slirp4netns never outlives the container. Published
+ * ports do not go through it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../runner/userns.h"
+#include "../runner/util.h"
+#include "slirp.h"
+
+#define READY_TIMEOUT_MS 10000
+
+static bool find_slirp(char *out, size_t len)
+{
+	const char *env = getenv("BERTH_SLIRP4NETNS");
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return access(out, X_OK) == 0;
+	}
+	return userns_find_in_path("slirp4netns", out, len);
+}
+
+int netns_slirp_check(struct berth_error *err)
+{
+	char bin[PATH_MAX];
+	int fd;
+
+	if (!find_slirp(bin, sizeof(bin)))
+		return berth_error_set(err, ENOENT,
+				       "slirp4netns not found%s%s (install it: apt-get install "
+				       "slirp4netns), or run with --network none",
+				       getenv("BERTH_SLIRP4NETNS") ? " at $BERTH_SLIRP4NETNS=" : "",
+				       getenv("BERTH_SLIRP4NETNS") ? getenv("BERTH_SLIRP4NETNS")
+								   : " on PATH");
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_set(err, errno,
+				       "/dev/net/tun is not usable by this user (as root: chmod "
+				       "0666 /dev/net/tun, as desktop distributions ship it), or "
+				       "run with --network none");
+	close(fd);
+	return 0;
+}
+
+/* In the child: slirp4netns itself. */
+_noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts *o, int ready_wr)
+{
+	/* the two fds slirp4netns is told about survive its exec */
+	fcntl(ready_wr, F_SETFD, 0);
+	fcntl(o->exit_fd, F_SETFD, 0);
+	_cleanup_free_ char *rfd = xasprintf("--ready-fd=%d", ready_wr);
+	_cleanup_free_ char *efd = xasprintf("--exit-fd=%d", o->exit_fd);
+	_cleanup_free_ char *api =
+		o->api_socket ? xasprintf("--api-socket=%s", o->api_socket) : NULL;
+	_cleanup_free_ char *userns = xasprintf("--userns-path=/proc/%d/ns/user", o->target);
+	_cleanup_free_ char *target = xasprintf("%d", o->target);
+	char *argv[16];
+	int n = 0;
+
+	argv[n++] = "slirp4netns";
+	argv[n++] = "--configure";
+	argv[n++] = "--mtu=65520";
+	if (!o->host_loopback)
+		argv[n++] = "--disable-host-loopback";
+	argv[n++] = "--enable-sandbox";
+	argv[n++] = "--enable-seccomp";
+	argv[n++] = rfd;
+	argv[n++] = efd;
+	if (api)
+		argv[n++] = api;
+	argv[n++] = userns;
+	argv[n++] = target;
+	argv[n++] = "tap0";
+	argv[n] = NULL;
+	/* its chatter is not the container's output: a log of its own, which
+	 * an error message points to */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int log = o->log ? open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+	}
+	if (log >= 0 || null >= 0)
+		dup2(log >= 0 ? log : null, STDERR_FILENO);
+	execv(bin, argv);
+	fprintf(stderr, "berth: %s: %s\n", bin, strerror(errno));
+	_exit(127);
+}
+
+int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
+{
+	char bin[PATH_MAX], c;
+	int ready[2], st = 0;
+	pid_t pid;
+
+	if (!find_slirp(bin, sizeof(bin)))
+		return netns_slirp_check(err);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	/* Not berth's child: when the container ends, its exit fd ends it,
+	 * and the end takes a while (closing the tap device unregisters it,
+	 * which waits for RCU: some 20 ms here). Nobody should wait for that,
+	 * so an intermediate process starts it and leaves at once. */
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		if (fork() == 0)
+			exec_slirp(bin, o, ready[1]);
+		_exit(0);
+	}
+	close(ready[1]);
+	if (pid < 0) {
+		close(ready[0]);
+		return berth_error_set(err, errno, "fork");
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	struct pollfd p = { .fd = ready[0], .events = POLLIN };
+	int r = poll(&p, 1, READY_TIMEOUT_MS);
+	ssize_t got = r > 0 ? read(ready[0], &c, 1) : -1;
+	close(ready[0]);
+	if (got == 1)
+		return 0;
+	/* the caller ends the container, whose exit fd then ends slirp4netns */
+	if (r == 0)
+		return berth_error_set(err, ETIMEDOUT,
+				       "slirp4netns did not configure the network (its messages "
+				       "are in %s)",
+				       o->log ? o->log : "its stderr");
+	return berth_error_set(err, 0,
+			       "slirp4netns failed (its messages are in %s); --network none runs "
+			       "without it",
+			       o->log ? o->log : "its stderr");
+}

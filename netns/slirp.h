@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * slirp.h: a container's outbound network through slirp4netns (slirp.c).
+ */
+#ifndef BERTH_NETNS_SLIRP_H
+#define BERTH_NETNS_SLIRP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../runner/error.h"
+
+/* slirp's fixed addresses in the container's network (10.0.2.0/24) */
+#define NETNS_SLIRP_HOST "10.0.2.2" /* the host's loopback, unless disabled */
+#define NETNS_SLIRP_DNS "10.0.2.3"
+
+struct netns_slirp_opts {
+	pid_t target;	    /* a process in the network (and user) namespace */
+	bool host_loopback; /* 10.0.2.2 reaches the host's 127.0.0.1 */
+	int exit_fd;	    /* slirp4netns ends when this pipe's other end closes */
+	const char *api_socket;
+	const char *log; /* its stderr (it reports on every start) */
+};
+
+/* Is slirp4netns there and /dev/net/tun usable? An error naming the fix
+ * otherwise (checked before a container is made). */
+int netns_slirp_check(struct berth_error *err);
+/* Start slirp4netns on the target's namespace and wait until it has
+ * configured tap0 (address, route, MTU 65520). It is not the caller's
+ * child: it ends by itself when the exit fd's other end closes. */
+int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err);
+
+#endif
