@@ -34,6 +34,7 @@
 #include "spec.h"
 #include "launch.h"
 #include "mount.h"
+#include "../netns/ports.h"
 #include "secretspec.h"
 #include "util.h"
 
@@ -620,14 +621,40 @@ int cmd_port(int argc, char **argv)
 	char id[CONTAINER_ID_LEN + 1];
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "port", "port CONTAINER", NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, "port", "port CONTAINER [PORT[/PROTO]]", NULL)) != -1)
 		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cli_usage_error("port", "one CONTAINER is required");
+	if (optind + 1 != argc && optind + 2 != argc)
+		return cli_usage_error("port", "expected CONTAINER [PORT[/PROTO]]");
 	if ((c = cli_open_store(&s)) != 0)
 		return c;
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		return cli_fail(&err);
+	struct port_map *m = NULL;
+	size_t n = 0;
+	if (container_ports(s, id, &m, &n) < 0)
+		return 0; /* not running: nothing published now */
+	const char *want = optind + 2 == argc ? argv[optind + 1] : NULL;
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u/%s", m[i].ctr_port, m[i].udp ? "udp" : "tcp");
+		bool v6 = strchr(m[i].host_ip, ':') != NULL;
+		if (!want) {
+			printf("%s -> %s%s%s:%u\n", key, v6 ? "[" : "", m[i].host_ip, v6 ? "]" : "",
+			       m[i].host_port);
+		} else if (!strcmp(want, key) || (!strchr(want, '/') && !m[i].udp &&
+						  (unsigned)atoi(want) == m[i].ctr_port)) {
+			printf("%s%s%s:%u\n", v6 ? "[" : "", m[i].host_ip, v6 ? "]" : "",
+			       m[i].host_port);
+			found = true;
+		}
+	}
+	free(m);
+	if (want && !found) {
+		berth_error_set(&err, ENOENT, "no public port %s published for %s", want,
+				argv[optind]);
+		return cli_fail(&err);
+	}
 	return 0;
 }
 

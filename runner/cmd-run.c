@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../netns/ports.h"
 #include "../netns/slirp.h"
 #include "caps.h"
 #include "cli.h"
@@ -46,7 +47,9 @@ struct run_flags {
 	char **volumes_from;
 	size_t n_volumes_from;
 	const char *image_ref; /* IMAGE as given */
-	bool no_host_loopback;
+	bool no_host_loopback, publish_all;
+	struct port_map *ports; /* -p, then -P's */
+	size_t n_ports;
 	char **add_hosts, **dns; /* --add-host as "IP\tNAME", --dns */
 	size_t n_add_hosts, n_dns;
 	char *hostname;
@@ -254,6 +257,7 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "AutoRemove", json_object_new_boolean(f->rm));
 	json_object_object_add(o, "Network", json_object_new_string(f->network));
 	json_object_object_add(o, "HostLoopback", json_object_new_boolean(!f->no_host_loopback));
+	json_object_object_add(o, "Ports", ports_to_json(f->ports, f->n_ports));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
@@ -297,6 +301,10 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "loopback only) or host" },
 		{ "no-host-loopback", 'L' + 256, NULL,
 		  "slirp4netns: the host's 127.0.0.1 is out of reach (no host.docker.internal)" },
+		{ "publish", 'p', "[IP:][HPORT:]CPORT[/udp]",
+		  "Publish a container port (or range) on the host, on 127.0.0.1 unless an IP "
+		  "is given; no HPORT: a free one" },
+		{ "publish-all", 'P', NULL, "Publish every port the image exposes, on free ports" },
 		{ "add-host", 'H' + 256, "NAME:IP", "Add a line to /etc/hosts" },
 		{ "dns", 'D' + 512, "IP", "A nameserver for /etc/resolv.conf" },
 		{ "stop-signal", 's' + 256, "SIG",
@@ -361,6 +369,13 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 			break;
 		case 'n' + 256: f->network = optarg; break;
 		case 'L' + 256: f->no_host_loopback = true; break;
+		case 'p': {
+			struct berth_error e = { 0 };
+			if (ports_parse(optarg, &f->ports, &f->n_ports, &e) < 0)
+				return usage_from(verb, &e);
+			break;
+		}
+		case 'P': f->publish_all = true; break;
 		case 'H' + 256:
 			if (add_host_flag(f, optarg, verb))
 				return EXIT_USAGE;
@@ -430,6 +445,7 @@ static void run_flags_free(struct run_flags *f)
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
 	mount_reqs_free(f->mounts, f->n_mounts);
+	free(f->ports);
 	for (size_t i = 0; i < f->n_secrets; i++)
 		secret_ref_clear(&f->secrets[i]);
 	free(f->secrets);
@@ -583,6 +599,24 @@ static int check_run(struct store *s, struct run_flags *f, struct berth_error *e
 {
 	if (!strcmp(f->network, "slirp4netns") && netns_slirp_check(err) < 0)
 		return -1;
+	if (ports_check_duplicates(f->ports, f->n_ports, err) < 0)
+		return -1;
+	if (f->n_ports > 0 && !strcmp(f->network, "none"))
+		return berth_error_set(err, EINVAL, "-p: --network none has nothing to publish");
+	if (f->n_ports > 0 && !strcmp(f->network, "host"))
+		return berth_error_set(err, EINVAL,
+				       "-p: with --network host the container's ports are the "
+				       "host's already");
+	/* a port in use or below the unprivileged floor: said now, not at
+	 * start (the ports are bound for good when the container starts) */
+	_cleanup_free_ struct port_map *trial = xcalloc(f->n_ports + 1, sizeof(*trial));
+	_cleanup_free_ int *fds = xcalloc(f->n_ports + 1, sizeof(int));
+	if (f->n_ports > 0)
+		memcpy(trial, f->ports, f->n_ports * sizeof(*trial));
+	if (ports_bind(trial, f->n_ports, fds, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n_ports; i++)
+		close(fds[i]);
 	if (mountspec_check_duplicates(f->mounts, f->n_mounts, err) < 0)
 		return -1;
 	struct userns_map um;
@@ -671,6 +705,14 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		goto fail;
 	if (add_volumes_from(s, &f, &err) < 0)
 		goto fail;
+	if (f.publish_all) {
+		struct json_object *c = NULL, *exposed = NULL;
+		json_object_object_get_ex(cfg, "config", &c);
+		if (c)
+			json_object_object_get_ex(c, "ExposedPorts", &exposed);
+		if (ports_from_exposed(exposed, &f.ports, &f.n_ports, &err) < 0)
+			goto fail;
+	}
 	add_image_volumes(&f, cfg);
 	if (check_run(s, &f, &err) < 0)
 		goto fail;
@@ -755,6 +797,29 @@ static void duration(int64_t when, char *buf, size_t len)
 		snprintf(buf, len, "%lld days", (long long)(d / 86400));
 }
 
+/* A running container's published ports as docker's ps shows them
+ * ("127.0.0.1:8080->80/tcp, ..."), each also added to arr when given. */
+static char *ps_ports(struct store *s, const char *id, struct json_object *arr)
+{
+	struct port_map *m = NULL;
+	size_t n = 0;
+	char *out = xstrdup("");
+
+	if (container_ports(s, id, &m, &n) < 0)
+		return out;
+	for (size_t i = 0; i < n; i++) {
+		char one[96];
+		ports_format(&m[i], one, sizeof(one));
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(one));
+		char *t = xasprintf("%s%s%s", out, *out ? ", " : "", one);
+		free(out);
+		out = t;
+	}
+	free(m);
+	return out;
+}
+
 /* What ps shows as IMAGE: the name the container was made from, else
  * its image's ID. */
 static char *ps_image(struct store *s, const char *id)
@@ -812,7 +877,8 @@ int cmd_ps(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	if (!quiet && !json)
-		printf("%-12s  %-36s  %-20s  %s\n", "CONTAINER ID", "STATUS", "NAMES", "IMAGE");
+		printf("%-12s  %-36s  %-20s  %-24s  %s\n", "CONTAINER ID", "STATUS", "NAMES",
+		       "IMAGE", "PORTS");
 	for (size_t i = 0; i < n; i++) {
 		struct container_state st;
 		char when[64], status[96];
@@ -844,12 +910,17 @@ int cmd_ps(int argc, char **argv)
 			json_object_object_add(o, "State", json_object_new_string(st.status));
 			json_object_object_add(o, "Status", json_object_new_string(status));
 			json_object_object_add(o, "ExitCode", json_object_new_int(st.exit_code));
+			struct json_object *pa = json_object_new_array();
+			_cleanup_free_ char *pl = ps_ports(s, ids[i], pa);
+			json_object_object_add(o, "Ports", pa);
 			json_object_array_add(arr, o);
 			continue;
 		}
 		/* an image ID shortened as docker does */
-		printf("%.12s  %-36s  %-20s  %.*s\n", ids[i], status, name ? name : "",
-		       image && str_has_prefix(image, "sha256:") ? 19 : 256, image ? image : "");
+		_cleanup_free_ char *ports = ps_ports(s, ids[i], NULL);
+		printf("%.12s  %-36s  %-20s  %-24.*s  %s\n", ids[i], status, name ? name : "",
+		       image && str_has_prefix(image, "sha256:") ? 19 : 256, image ? image : "",
+		       ports);
 	}
 	strv_free(ids);
 	if (json)

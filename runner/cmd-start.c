@@ -20,6 +20,7 @@
 #include "container.h"
 #include "image.h"
 #include "launch.h"
+#include "../netns/ports.h"
 #include "monitor.h"
 #include "mountspec.h"
 #include "mount.h"
@@ -36,6 +37,9 @@ struct record {
 	struct mount_req *mounts;
 	size_t n_mounts;
 	struct secret_values secrets;
+	struct port_map *ports;
+	size_t n_ports;
+	int *port_fds;
 	bool rm;
 };
 
@@ -47,6 +51,11 @@ static void record_clear(struct record *r)
 	strv_free(r->env);
 	mount_reqs_free(r->mounts, r->n_mounts);
 	secret_values_clear(&r->secrets);
+	for (size_t i = 0; r->port_fds && i < r->n_ports; i++)
+		if (r->port_fds[i] >= 0)
+			close(r->port_fds[i]);
+	free(r->port_fds);
+	free(r->ports);
 	if (r->cfg)
 		json_object_put(r->cfg);
 	memset(r, 0, sizeof(*r));
@@ -56,6 +65,28 @@ static bool flag_of(struct json_object *o, const char *key, bool dflt)
 {
 	struct json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_boolean(v) : dflt;
+}
+
+/* The published ports: bound now, before the container runs (a port in
+ * use fails the start here), and the ports the kernel picked recorded in
+ * the container's "ports" for `port` and `ps`. */
+static int record_ports(struct store *s, const char *id, struct record *r, struct berth_error *err)
+{
+	struct json_object *arr = NULL;
+	_cleanup_free_ char *p = xasprintf("containers/%s/ports", id);
+
+	json_object_object_get_ex(r->cfg, "Ports", &arr);
+	if (ports_from_json(arr, &r->ports, &r->n_ports, err) < 0)
+		return -1;
+	r->port_fds = xcalloc(r->n_ports + 1, sizeof(int));
+	if (ports_bind(r->ports, r->n_ports, r->port_fds, err) < 0) {
+		free(r->port_fds);
+		r->port_fds = NULL;
+		return -1;
+	}
+	_cleanup_json_ struct json_object *bound = ports_to_json(r->ports, r->n_ports);
+	const char *t = json_object_to_json_string_ext(bound, JSON_C_TO_STRING_PLAIN);
+	return write_file_replace_nosync(s->rootfd, p, t, strlen(t), 0644, err);
 }
 
 /* The recorded mounts, checked again: a bind source may have gone, a
@@ -100,7 +131,7 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	r->env = strv_from_json_key(r->cfg, "Env", &r->n_env);
 	if (r->n_argv == 0)
 		return berth_error_set(err, 0, "%s: no command recorded", p);
-	if (record_mounts(s, r, err) < 0 ||
+	if (record_ports(s, id, r, err) < 0 || record_mounts(s, r, err) < 0 ||
 	    secretspec_load(s, r->cfg, &r->secrets, &r->env, &r->n_env, err) < 0)
 		return -1;
 	ls->argv = r->argv;
@@ -110,6 +141,9 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	ls->secrets = r->secrets.files;
 	ls->n_secrets = r->secrets.n_files;
 	ls->keep_id = flag_of(r->cfg, "KeepId", false);
+	ls->ports = r->ports;
+	ls->port_fds = r->port_fds;
+	ls->n_ports = r->n_ports;
 	ls->workdir = json_get_string(r->cfg, "WorkingDir");
 	v = json_get_string(r->cfg, "User");
 	ls->user = v && *v ? v : NULL;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../netns/ports.h"
 #include "container.h"
 #include <json-c/json.h>
 #include "image.h"
@@ -651,4 +652,21 @@ bool container_keep_id(struct store *s, const char *id)
 		return false;
 	}
 	return json_object_object_get_ex(cfg, "KeepId", &v) && json_object_get_boolean(v);
+}
+
+int container_ports(struct store *s, const char *id, struct port_map **m, size_t *n)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/ports", id), *buf = NULL;
+	_cleanup_json_ struct json_object *arr = NULL;
+	struct berth_error e = { 0 };
+
+	*m = NULL;
+	*n = 0;
+	if (!container_running(s, id) || read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), p, &arr, &e) < 0 ||
+	    ports_from_json(arr, m, n, &e) < 0) {
+		berth_error_clear(&e);
+		return -1;
+	}
+	return 0;
 }

@@ -70,6 +70,10 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 bool container_running(struct store *s, const char *id);
 /* Whether it runs with --userns=keep-id (its user namespace differs). */
 bool container_keep_id(struct store *s, const char *id);
+/* A running container's published ports, as bound (-1 when it does not
+ * run or has none recorded). */
+struct port_map;
+int container_ports(struct store *s, const char *id, struct port_map **m, size_t *n);
 /* Until it is no longer running, at most ms (<0: for ever); true if so. */
 bool container_wait_exit(struct store *s, const char *id, long ms);
 

@@ -46,6 +46,7 @@
 
 #include "caps.h"
 #include "launch.h"
+#include "../netns/ports.h"
 #include "../netns/slirp.h"
 #include "mount.h"
 #include "rootfs.h"
@@ -698,6 +699,9 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 	return 0;
 }
 
+/* The published ports' forwarder (0: none); it ends with the holder. */
+static pid_t forwarder;
+
 int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
 	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
@@ -782,6 +786,14 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 			*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
+	if (s->n_ports > 0 &&
+	    (forwarder = ports_forward(pid, s->ports, s->n_ports, s->port_fds, err)) < 0) {
+		forwarder = 0;
+		kill(pid, launch_kill_signal());
+		*status = wait_status(pid);
+		forward_to = 0;
+		return -1;
+	}
 	*pid_out = pid;
 	return 0;
 }
@@ -790,6 +802,9 @@ int launch_wait(pid_t pid)
 {
 	int status = wait_status(pid);
 	forward_to = 0;
+	if (forwarder > 0) /* it watches the holder's end: a moment */
+		wait_status(forwarder);
+	forwarder = 0;
 	return status;
 }
 

@@ -16,6 +16,8 @@
 #include "error.h"
 #include "rootfs.h"
 
+struct port_map;
+
 /* What to run: everything resolved except the user, which is looked up
  * in the container's own /etc/passwd and /etc/group. */
 struct launch_spec {
@@ -40,6 +42,11 @@ struct launch_spec {
 	 * network namespace before its command runs (netns/slirp.c) */
 	bool slirp, host_loopback;
 	const char *slirp_api; /* its API socket */
+	/* published ports: host sockets bound by the caller (netns/ports.h),
+	 * handed to the forwarder once the container runs */
+	const struct port_map *ports;
+	const int *port_fds;
+	size_t n_ports;
 	struct launch_rlimit {
 		int resource;
 		struct rlimit lim;

@@ -19,8 +19,14 @@ leg() { # leg NAME BUILDDIR USER SUITE
 	echo "=== $name"
 	out=$(BERTH_TEST_USER=$user meson test -C "$dir" --suite "$suite" --print-errorlogs 2>&1)
 	echo "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' 
-	# --print-errorlogs prints the failing tests' TAP: what failed, and why
-	echo "$out" | grep -E '^(not ok|#)' | head -60
+	# --print-errorlogs prints the failing tests' TAP: what failed, and
+	# why; a test that failed without a failing check (its exit status)
+	# shows the end of its log instead
+	if echo "$out" | grep -qE '^not ok'; then
+		echo "$out" | grep -E '^(not ok|#)' | head -60
+	elif echo "$out" | grep -qE '^ *[0-9]+/[0-9]+ .* (ERROR|FAIL|TIMEOUT) '; then
+		echo "$out" | grep -vE '^ok ' | tail -40
+	fi
 	local ok fail to
 	ok=$(echo "$out" | sed -n 's/^Ok: *\([0-9]*\).*/\1/p')
 	fail=$(echo "$out" | sed -n 's/^Fail: *\([0-9]*\).*/\1/p')

@@ -17,6 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,25 @@ int main(int argc, char **argv)
 		printf("tiocsti %s\n", res(ioctl(0, TIOCSTI, &c)));
 		printf("ptrace %s\n", res(ptrace(PTRACE_TRACEME, 0, NULL, NULL)));
 		printf("getpid %s\n", res(getpid()));
+	} else if (!strcmp(cmd, "udp-echo") && argc > 2) {
+		/* a UDP echo server on the container's 0.0.0.0:PORT (busybox's
+		 * nc has no UDP) */
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[2])) };
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		char buf[2048];
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			perror("probe: udp-echo");
+			return 1;
+		}
+		printf("listening\n");
+		fflush(stdout);
+		for (;;) {
+			struct sockaddr_in peer;
+			socklen_t pl = sizeof(peer);
+			ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl);
+			if (n > 0)
+				sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&peer, pl);
+		}
 	} else if (!strcmp(cmd, "open") && argc > 2) {
 		int w = argc > 3 && argv[3][0] == 'w';
 		int fd = open(argv[2], w ? O_WRONLY : O_RDONLY);
