@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-spec.c: libFuzzer target for the run flags a profile or a user
- * hands berth as text: -v, --mount, --tmpfs and --secret specs, and the
+ * hands berth as text: -v, --mount, --tmpfs, --secret and -p specs, and the
  * path cleaner under them. Whatever parses is cleaned again (a clean path
  * is a fixed point, a target is absolute and never "/") and round-tripped
  * through config.json.
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../netns/ports.h"
 #include "../../runner/mountspec.h"
 #include "../../runner/secretspec.h"
 #include "../../runner/util.h"
@@ -58,6 +59,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	berth_error_clear(&err);
 	secret_ref_clear(&r);
+	struct port_map *pm = NULL;
+	size_t np = 0;
+	if (ports_parse(s, &pm, &np, &err) == 0) {
+		if (np == 0) /* a spec that parses publishes something */
+			abort();
+		ports_check_duplicates(pm, np, &err);
+		berth_error_clear(&err);
+		for (size_t i = 0; i < np; i++)
+			if (pm[i].ctr_port == 0)
+				abort();
+	}
+	berth_error_clear(&err);
+	free(pm);
 	char *c = mountspec_clean_path(s);
 	if (c) {
 		char *c2 = mountspec_clean_path(c);
