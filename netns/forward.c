@@ -32,7 +32,7 @@
 #include "ports.h"
 
 #define UDP_IDLE_SECS 60
-#define PIPE_CAP (1 << 20)
+#define PIPE_CAP (1 << 18)
 
 enum kind {
 	K_LISTEN,

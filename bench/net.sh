@@ -1,0 +1,181 @@
+#!/bin/bash
+# bench/net.sh: TCP throughput with iperf3, in one run, as the
+# unprivileged user "peer":
+#   native       iperf3 client and server on the host's 127.0.0.1
+#   -p (berth)   host client -> berth's published port -> server in a
+#                container (berth's splice forwarder, no slirp4netns)
+#   hostfwd      the same through slirp4netns's own port forwarding (added
+#                through its API socket): what a slirp-based -p costs
+#   podman -p    podman run -p (rootlessport); reported with its error
+#                where podman cannot run
+#   to host      client in a container -> host.docker.internal -> server on
+#                the host's 127.0.0.1 (through slirp4netns)
+# Each figure is the median of --runs iperf3 runs (default 3) of --secs
+# seconds (default 5), receiver side. The container image is iperf3 and the
+# libraries it needs, from this host, imported with `berth import` (a
+# tmpfs on /tmp, where iperf3 keeps its stream buffers).
+# Also timed: `berth run --rm IMG true` with the default network and with
+# --network none (hyperfine, 20 runs), for the network's share of a start.
+# The results go to docs/performance.md (section "Networking").
+#
+# Usage: sudo bench/net.sh [--runs N] [--secs S] [--no-doc]
+# Needs: sudo shared/tools/peer-setup.sh (iperf3, hyperfine, podman, peer).
+set -euo pipefail
+BENCH_NAME=net.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RUNS=3
+SECS=5
+WRITE_DOC=1
+usage() {
+	sed -n '2,/^set -e/{ /^set -e/d; s/^# \{0,1\}//; p; }' "$0"
+	exit "${1:-0}"
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) RUNS=${2:?}; shift 2 ;;
+	--secs) SECS=${2:?}; shift 2 ;;
+	--no-doc) WRITE_DOC=0; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "$BENCH_NAME: unknown argument '$1'" >&2; usage 1 >&2 ;;
+	esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ && $SECS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs and --secs want positive numbers"
+
+bench_need_root
+ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
+bench_need_peer "$ROOTFS_TAR"
+command -v iperf3 >/dev/null || bench_die "iperf3 missing: run peer-setup.sh"
+chmod 0666 /dev/fuse /dev/net/tun
+
+install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
+BERTH=$(bench_install_berth)
+BERTH_FS=$(bench_install_berth_fs)
+PEER_HOME=$(bench_peer_home)
+WORK=$PEER_HOME/.cache/berth-net-bench
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RES=$BENCH_DIR/results/net-$STAMP
+install -d -m 755 -o "$PEER_USER" "$RES"
+B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
+clean() {
+	as_peer $B rm -f bench-iperf >/dev/null 2>&1 || true
+	pkill -u "$PEER_USER" -x iperf3 2>/dev/null || true
+	as_peer rm -rf "$WORK" 2>/dev/null || true
+}
+clean
+trap clean EXIT
+as_peer mkdir -p "$WORK"
+
+# an image of this host's iperf3 and the libraries it loads
+LIST=$WORK/files
+{ echo /usr/bin/iperf3; ldd /usr/bin/iperf3 | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'; } >"$LIST"
+tar -chf "$WORK/iperf3.tar" --owner=0 --group=0 -P --transform 's,^/,,' -T "$LIST" 2>/dev/null
+chown "$PEER_USER" "$WORK/iperf3.tar" "$LIST"
+as_peer $B import -q "$WORK/iperf3.tar" localhost/iperf3 >/dev/null
+as_peer $B import -q "$ROOTFS_TAR" localhost/bb >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# iperf3 client as peer (or the given command) -> Gbit/s, the median of RUNS
+gbits() { # gbits LABEL CMD...
+	local label=$1 i v vals=()
+	shift
+	for i in $(seq 1 "$RUNS"); do
+		if ! "$@" >"$RES/$label-$i.json" 2>"$RES/$label-$i.err"; then
+			bench_log "$label failed: $(tail -n 1 "$RES/$label-$i.err")"
+			return 1
+		fi
+		v=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9)' "$RES/$label-$i.json") || return 1
+		vals+=("$v")
+	done
+	printf '%s\n' "${vals[@]}" | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }'
+}
+declare -A G WHY
+client() { as_peer iperf3 -c 127.0.0.1 -p "$1" -t "$SECS" -J; }
+
+# native
+NP=$(free_port)
+as_peer iperf3 -s -B 127.0.0.1 -p "$NP" -D
+sleep 0.5
+G[native]=$(gbits native client "$NP") || G[native]=
+
+# a container serving iperf3 on 5201, published by berth (-p) and by
+# slirp4netns's hostfwd (its API socket)
+PP=$(free_port)
+as_peer $B run -d --name bench-iperf --tmpfs /tmp -p "127.0.0.1:$PP:5201" localhost/iperf3 iperf3 -s >/dev/null
+sleep 1
+G[publish]=$(gbits publish client "$PP") || G[publish]=
+ID=$(as_peer $B inspect bench-iperf | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["Id"])')
+API=$(ls /tmp/berth-"$(id -u "$PEER_USER")"/slirp-"${ID:0:12}".sock /run/user/"$(id -u "$PEER_USER")"/berth/slirp-"${ID:0:12}".sock 2>/dev/null | head -n 1 || true)
+HP=$(free_port)
+if [ -n "$API" ] && as_peer python3 -c 'import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
+    "host_port": int(sys.argv[2]), "guest_port": 5201}}).encode()); s.shutdown(socket.SHUT_WR)
+r = json.loads(s.recv(4096)); sys.exit("error" in r)' "$API" "$HP"; then
+	G[hostfwd]=$(gbits hostfwd client "$HP") || G[hostfwd]=
+else
+	WHY[hostfwd]="no slirp4netns API socket found"
+fi
+as_peer $B rm -f bench-iperf >/dev/null
+
+# podman's -p, where podman runs
+PDP=$(free_port)
+if as_peer podman run -d --name bench-iperf-podman --network slirp4netns -p "127.0.0.1:$PDP:5201" \
+	--cgroups=disabled "$PEER_DEBIAN" sleep 600 >"$RES/podman.out" 2>&1; then
+	as_peer podman rm -f bench-iperf-podman >/dev/null 2>&1 || true
+	WHY[podman]="podman runs, but its image has no iperf3 (not measured)"
+else
+	WHY[podman]=$(tail -n 1 "$RES/podman.out")
+	as_peer podman rm -f bench-iperf-podman >/dev/null 2>&1 || true
+fi
+
+# container -> host through host.docker.internal
+TP=$(free_port)
+as_peer iperf3 -s -B 127.0.0.1 -p "$TP" -D
+sleep 0.5
+G[tohost]=$(gbits tohost as_peer $B run --rm --tmpfs /tmp localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[tohost]=
+
+# the network's share of a start
+as_peer hyperfine -N --runs 20 --warmup 3 --export-json "$RES/hf-start.json" \
+	"$B run --rm --network none localhost/bb true" "$B run --rm localhost/bb true" >"$RES/hf-start.txt" 2>&1 || true
+read -r START_NONE START_SLIRP < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$RES/hf-start.json" 2>/dev/null || echo "n/a n/a")
+
+MACHINE=$(bench_machine)
+BERTH_VERSION=$(bench_berth_version "$BERTH")
+pct() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo "n/a"; }
+BODY=$RES/section.md
+{
+	echo "## Networking"
+	echo
+	echo "Command: \`sudo bench/net.sh\`  "
+	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "TCP throughput, iperf3 (one stream, $SECS s, receiver side, median of $RUNS runs), as the"
+	echo "unprivileged user \`$PEER_USER\`; the container runs this host's iperf3."
+	echo
+	echo "| path | Gbit/s | of native |"
+	echo "|---|--:|--:|"
+	echo "| native loopback (127.0.0.1) | ${G[native]:-n/a} | 100% |"
+	echo "| host -> container, berth \`-p\` (splice forwarder) | ${G[publish]:-n/a} | $(pct "${G[publish]:-}" "${G[native]:-}") |"
+	echo "| host -> container, slirp4netns hostfwd | ${G[hostfwd]:-n/a} | $(pct "${G[hostfwd]:-}" "${G[native]:-}") |"
+	echo "| host -> container, podman \`-p\` | n/a | |"
+	echo "| container -> host, host.docker.internal (slirp4netns) | ${G[tohost]:-n/a} | $(pct "${G[tohost]:-}" "${G[native]:-}") |"
+	echo "| container -> container, user network | n/a (not built yet) | |"
+	for k in hostfwd podman; do
+		[ -z "${WHY[$k]:-}" ] || echo "
+$k: \`${WHY[$k]}\`"
+	done
+	echo
+	echo "\`run --rm IMG true\` (hyperfine medians, 20 runs): ${START_NONE} ms with \`--network none\`,"
+	echo "${START_SLIRP} ms with the default slirp4netns network."
+	echo
+	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
+	echo "Versions: berth $BERTH_VERSION, iperf3 $(iperf3 --version | head -n 1 | awk '{ print $2 }'), slirp4netns $(slirp4netns --version | head -n 1 | awk '{ print $3 }')."
+} >"$BODY"
+cat "$BODY"
+if [ "$WRITE_DOC" = 1 ]; then
+	doc_put_section "$BENCH_REPO/docs/performance.md" "Networking" "$BODY" /dev/null
+	bench_log "wrote section \"Networking\" of $BENCH_REPO/docs/performance.md"
+fi
