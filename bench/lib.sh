@@ -13,6 +13,20 @@ PEER_USER=${PEER_USER:-peer}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/berth-bench}
 PEER_DEBIAN=localhost/debian:bookworm
 
+# The script's own header comment (from line 2 to `set -e`) as its usage;
+# exits with $1. And the common end of an argument loop: -h, or an unknown
+# argument.
+bench_usage() {
+	sed -n '2,/^set -e/{ /^set -e/d; s/^# \{0,1\}//; p; }' "$0"
+	exit "${1:-0}"
+}
+bench_bad_arg() {
+	case $1 in
+	-h | --help) bench_usage 0 ;;
+	*) echo "$BENCH_NAME: unknown argument '$1'" >&2; bench_usage 1 >&2 ;;
+	esac
+}
+
 bench_log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 bench_die() { bench_log "$*"; exit 1; }
 

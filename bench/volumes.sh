@@ -26,17 +26,12 @@ BENCH_NAME=volumes.sh
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-3}
 WRITE_DOC=1
-usage() {
-	sed -n '2,/^set -e/{ /^set -e/d; s/^# \{0,1\}//; p; }' "$0"
-	exit "${1:-0}"
-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=${2:?}; shift 2 ;;
 	--warmup) WARMUP=${2:?}; shift 2 ;;
 	--no-doc) WRITE_DOC=0; shift ;;
-	-h | --help) usage 0 ;;
-	*) echo "$BENCH_NAME: unknown argument '$1'" >&2; usage 1 >&2 ;;
+	*) bench_bad_arg "$1" ;;
 	esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"

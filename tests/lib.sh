@@ -150,6 +150,16 @@ require_fixtures() {
 	fi
 }
 
+# Containers: the test user must be able to make a user namespace (else
+# skip, or fail under BERTH_TESTS_MUST_WORK=1).
+require_userns() {
+	if ! as_user unshare -U true 2>/dev/null; then
+		skip "the test user cannot make a user namespace"
+		finish
+		exit
+	fi
+}
+
 # user_script NAME: a path to tests/integration/NAME the test user can
 # read (a copy in the scratch dir when the checkout is out of its reach).
 user_script() {

@@ -9,11 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 require_fuse
-if ! as_user unshare -U true 2>/dev/null; then
-	skip "the test user cannot make a user namespace"
-	finish
-	exit
-fi
+require_userns
 if ! command -v slirp4netns >/dev/null || ! as_user test -w /dev/net/tun; then
 	skip "slirp4netns or a usable /dev/net/tun is missing"
 	finish

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 require_fuse
-if ! as_user unshare -U true 2>/dev/null; then
-	skip "the test user cannot make a user namespace"
-	finish
-	exit
-fi
+require_userns
 
 # an image of the busybox fixture plus the probe, made by `berth import`
 probe_src=${BERTH_PROBE:-$SRCDIR/build/tests/probe}

@@ -191,11 +191,7 @@ check "the store stays rootless-safe" -- store_is_rootless
 # ---- berth run --secret: the value reaches the container and nowhere else
 require_fixtures
 require_fuse
-if ! as_user unshare -U true 2>/dev/null; then
-	skip "the test user cannot make a user namespace"
-	finish
-	exit
-fi
+require_userns
 run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run
 bb=localhost/bb:latest

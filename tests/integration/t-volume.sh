@@ -9,11 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 require_fuse
-if ! as_user unshare -U true 2>/dev/null; then
-	skip "the test user cannot make a user namespace"
-	finish
-	exit
-fi
+require_userns
 
 run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 # run_in DIR ARGS...: berth run from DIR (relative bind sources resolve there)
