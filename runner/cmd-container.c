@@ -112,15 +112,13 @@ int cmd_kill(int argc, char **argv)
 static void stop_one(struct store *s, const char *ref, const char *id, long secs)
 {
 	struct berth_error err = { 0 };
-	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
-	_cleanup_json_ struct json_object *cfg = NULL;
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, &err);
 	struct json_object *v;
 	char idbuf[CONTAINER_ID_LEN + 1];
 	int sig = SIGTERM;
 	long wait_s = secs < 0 ? 10 : secs;
 
-	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
-	    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0) {
+	if (cfg) {
 		if (json_object_object_get_ex(cfg, "StopSignal", &v) &&
 		    signal_from_name(json_object_get_string(v)) > 0)
 			sig = signal_from_name(json_object_get_string(v));
@@ -372,16 +370,13 @@ int cmd_exec(int argc, char **argv)
 		strv_free(envs);
 		return c;
 	}
-	_cleanup_free_ char *cpath = NULL, *buf = NULL;
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		goto fail;
 	if (!container_running(s, id) || (init = container_ns_pid(s, id)) == 0) {
 		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
 		goto fail;
 	}
-	cpath = xasprintf("containers/%s/config.json", id);
-	if (read_file_at(s->rootfd, cpath, 1 << 20, &buf, NULL, &err) < 0 ||
-	    json_parse_bounded(buf, strlen(buf), cpath, &cfg, &err) < 0)
+	if (!(cfg = container_config(s, id, &err)))
 		goto fail;
 	char **env = strv_from_json_key(cfg, "Env", &n_env);
 	/* the container's secret variables, as its command has them */

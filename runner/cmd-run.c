@@ -459,7 +459,7 @@ static void run_flags_free(struct run_flags *f)
 static int add_volumes_from(struct store *s, struct run_flags *f, struct berth_error *err)
 {
 	for (size_t i = 0; i < f->n_volumes_from; i++) {
-		_cleanup_free_ char *ref = xstrdup(f->volumes_from[i]), *p = NULL, *buf = NULL;
+		_cleanup_free_ char *ref = xstrdup(f->volumes_from[i]);
 		_cleanup_json_ struct json_object *cfg = NULL;
 		struct json_object *arr = NULL;
 		struct mount_req *m = NULL;
@@ -472,9 +472,7 @@ static int add_volumes_from(struct store *s, struct run_flags *f, struct berth_e
 		}
 		if (container_resolve(s, ref, id, err) < 0)
 			return berth_error_wrap(err, "--volumes-from %s", f->volumes_from[i]);
-		p = xasprintf("containers/%s/config.json", id);
-		if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
-		    json_parse_bounded(buf, strlen(buf), p, &cfg, err) < 0)
+		if (!(cfg = container_config(s, id, err)))
 			return -1;
 		json_object_object_get_ex(cfg, "Mounts", &arr);
 		if (mountspec_from_json(arr, &m, &n, err) < 0)
@@ -824,15 +822,12 @@ static char *ps_ports(struct store *s, const char *id, struct json_object *arr)
  * its image's ID. */
 static char *ps_image(struct store *s, const char *id)
 {
-	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
 	_cleanup_free_ char *p = xasprintf("containers/%s/image", id);
-	_cleanup_json_ struct json_object *cfg = NULL;
 	struct berth_error err = { 0 };
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, &err);
 	char *image = NULL;
 
-	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, &err) == 0 &&
-	    json_parse_bounded(buf, strlen(buf), cp, &cfg, &err) == 0 &&
-	    json_get_string(cfg, "ImageName"))
+	if (cfg && json_get_string(cfg, "ImageName"))
 		return xstrdup(json_get_string(cfg, "ImageName"));
 	berth_error_clear(&err);
 	if (read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)

@@ -119,18 +119,16 @@ static int record_mounts(struct store *s, struct record *r, struct berth_error *
 static int record_load(struct store *s, const char *id, struct record *r, struct launch_spec *ls,
 		       struct berth_error *err)
 {
-	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
 	const char *v;
 
 	memset(r, 0, sizeof(*r));
 	memset(ls, 0, sizeof(*ls));
-	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
-	    json_parse_bounded(buf, strlen(buf), p, &r->cfg, err) < 0)
+	if (!(r->cfg = container_config(s, id, err)))
 		return -1;
 	r->argv = strv_from_json_key(r->cfg, "Cmd", &r->n_argv);
 	r->env = strv_from_json_key(r->cfg, "Env", &r->n_env);
 	if (r->n_argv == 0)
-		return berth_error_set(err, 0, "%s: no command recorded", p);
+		return berth_error_set(err, 0, "container %.12s: no command recorded", id);
 	if (record_ports(s, id, r, err) < 0 || record_mounts(s, r, err) < 0 ||
 	    secretspec_load(s, r->cfg, &r->secrets, &r->env, &r->n_env, err) < 0)
 		return -1;

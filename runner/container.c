@@ -234,19 +234,27 @@ int container_get_state(struct store *s, const char *id, struct container_state 
 	return 0;
 }
 
+struct json_object *container_config(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
+	struct json_object *cfg = NULL;
+
+	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, err) < 0 ||
+	    json_parse_bounded(buf, strlen(buf), p, &cfg, err) < 0)
+		return NULL;
+	return cfg;
+}
+
 /* The anonymous volumes a container's config.json names. */
 static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
 {
-	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
-	_cleanup_json_ struct json_object *cfg = NULL;
-	struct json_object *mounts;
 	struct berth_error e = { 0 };
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, &e);
+	struct json_object *mounts;
 	char **v = xcalloc(1, sizeof(char *));
 
 	*n = 0;
-	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
-	    json_parse_bounded(buf, strlen(buf), p, &cfg, &e) < 0 ||
-	    !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
+	if (!cfg || !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
 	    !json_object_is_type(mounts, json_type_array)) {
 		berth_error_clear(&e);
 		return v;
@@ -513,15 +521,13 @@ static struct json_object *inspect_mounts(struct store *s, struct json_object *c
 
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err)
 {
-	_cleanup_free_ char *cp = xasprintf("containers/%s/config.json", id), *buf = NULL;
 	_cleanup_free_ char *name = container_name(s, id);
-	struct json_object *cfg = NULL, *o, *state;
+	struct json_object *cfg = container_config(s, id, err), *o, *state;
 	struct container_state st;
 	char when[64];
 	struct tm tm;
 
-	if (read_file_at(s->rootfd, cp, 1 << 20, &buf, NULL, err) < 0 ||
-	    json_parse_bounded(buf, strlen(buf), cp, &cfg, err) < 0)
+	if (!cfg)
 		return NULL;
 	container_check(s, id);
 	container_get_state(s, id, &st);
@@ -641,17 +647,12 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 
 bool container_keep_id(struct store *s, const char *id)
 {
-	_cleanup_free_ char *p = xasprintf("containers/%s/config.json", id), *buf = NULL;
-	_cleanup_json_ struct json_object *cfg = NULL;
-	struct json_object *v;
 	struct berth_error e = { 0 };
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, &e);
+	struct json_object *v;
 
-	if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
-	    json_parse_bounded(buf, strlen(buf), p, &cfg, &e) < 0) {
-		berth_error_clear(&e);
-		return false;
-	}
-	return json_object_object_get_ex(cfg, "KeepId", &v) && json_object_get_boolean(v);
+	berth_error_clear(&e);
+	return cfg && json_object_object_get_ex(cfg, "KeepId", &v) && json_object_get_boolean(v);
 }
 
 int container_ports(struct store *s, const char *id, struct port_map **m, size_t *n)

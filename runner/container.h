@@ -65,6 +65,8 @@ pid_t container_init_pid(struct store *s, const char *id);
 /* A process of the running container whose namespaces berth may join
  * (pid 1, or with --init its child); 0 when none. */
 pid_t container_ns_pid(struct store *s, const char *id);
+/* Its record, config.json, parsed (NULL with err). */
+struct json_object *container_config(struct store *s, const char *id, struct berth_error *err);
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err);
 bool container_running(struct store *s, const char *id);

@@ -262,15 +262,11 @@ int volume_users(struct store *s, const char *name, char ***ids, size_t *n, stru
 		return -1;
 	}
 	for (size_t i = 0; i < n_all; i++) {
-		_cleanup_free_ char *p = xasprintf("containers/%s/config.json", all[i]),
-				    *buf = NULL;
-		_cleanup_json_ struct json_object *cfg = NULL;
-		struct json_object *mounts;
 		struct berth_error e = { 0 };
+		_cleanup_json_ struct json_object *cfg = container_config(s, all[i], &e);
+		struct json_object *mounts;
 		/* a record half made or half removed names nothing */
-		if (read_file_at(s->rootfd, p, 1 << 20, &buf, NULL, &e) < 0 ||
-		    json_parse_bounded(buf, strlen(buf), p, &cfg, &e) < 0 ||
-		    !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
+		if (!cfg || !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
 		    !json_object_is_type(mounts, json_type_array)) {
 			berth_error_clear(&e);
 			continue;
