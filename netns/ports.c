@@ -175,11 +175,18 @@ int ports_check_duplicates(const struct port_map *m, size_t n, struct berth_erro
 	return 0;
 }
 
-void ports_format(const struct port_map *m, char *buf, size_t len)
+void ports_host(const struct port_map *m, char *buf, size_t len)
 {
 	bool v6 = strchr(m->host_ip, ':') != NULL;
-	snprintf(buf, len, "%s%s%s:%u->%u/%s", v6 ? "[" : "", m->host_ip, v6 ? "]" : "",
-		 m->host_port, m->ctr_port, m->udp ? "udp" : "tcp");
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", m->host_ip, v6 ? "]" : "", m->host_port);
+}
+
+void ports_format(const struct port_map *m, char *buf, size_t len)
+{
+	char host[64];
+
+	ports_host(m, host, sizeof(host));
+	snprintf(buf, len, "%s->%u/%s", host, m->ctr_port, m->udp ? "udp" : "tcp");
 }
 
 struct json_object *ports_to_json(const struct port_map *m, size_t n)

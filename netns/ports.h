@@ -30,6 +30,8 @@ int ports_from_exposed(struct json_object *exposed, struct port_map **maps, size
 		       struct berth_error *err);
 /* Two maps on one host address and port and protocol are an error. */
 int ports_check_duplicates(const struct port_map *m, size_t n, struct berth_error *err);
+/* "127.0.0.1:8080" ("[::1]:8080") */
+void ports_host(const struct port_map *m, char *buf, size_t len);
 /* "127.0.0.1:8080->80/tcp" */
 void ports_format(const struct port_map *m, char *buf, size_t len);
 

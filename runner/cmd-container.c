@@ -631,16 +631,14 @@ int cmd_port(int argc, char **argv)
 	const char *want = optind + 2 == argc ? argv[optind + 1] : NULL;
 	bool found = false;
 	for (size_t i = 0; i < n; i++) {
-		char key[16];
+		char key[16], host[64];
 		snprintf(key, sizeof(key), "%u/%s", m[i].ctr_port, m[i].udp ? "udp" : "tcp");
-		bool v6 = strchr(m[i].host_ip, ':') != NULL;
+		ports_host(&m[i], host, sizeof(host));
 		if (!want) {
-			printf("%s -> %s%s%s:%u\n", key, v6 ? "[" : "", m[i].host_ip, v6 ? "]" : "",
-			       m[i].host_port);
+			printf("%s -> %s\n", key, host);
 		} else if (!strcmp(want, key) || (!strchr(want, '/') && !m[i].udp &&
 						  (unsigned)atoi(want) == m[i].ctr_port)) {
-			printf("%s%s%s:%u\n", v6 ? "[" : "", m[i].host_ip, v6 ? "]" : "",
-			       m[i].host_port);
+			printf("%s\n", host);
 			found = true;
 		}
 	}
