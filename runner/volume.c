@@ -44,6 +44,55 @@ static int volumes_dir(struct store *s, bool create, struct berth_error *err)
 	return fd;
 }
 
+struct rm_arg {
+	int dirfd;
+	const char *name;
+};
+
+static int rm_in_userns(void *arg, struct berth_error *err)
+{
+	struct rm_arg *a = arg;
+	return rm_rf_at(a->dirfd, a->name, err);
+}
+
+/* Remove name (a directory out of sight, .rm- or .tmp-) below the volumes
+ * directory. Most volumes hold only the user's own files: no namespace is
+ * needed (that costs a fork and the two setuid helpers); what a container
+ * wrote under its other ids is refused here and goes in the user's
+ * namespace. */
+static int remove_hidden(int vd, const char *name, struct berth_error *err)
+{
+	struct berth_error e = { 0 };
+	struct rm_arg a = { vd, name };
+
+	if (rm_rf_at(vd, name, &e) == 0)
+		return 0;
+	bool foreign = e.errnum == EPERM || e.errnum == EACCES;
+	berth_error_clear(&e);
+	return foreign ? userns_run(rm_in_userns, &a, err) : rm_rf_at(vd, name, err);
+}
+
+/* What a killed create (.tmp-) or remove (.rm-) left: with the lock held,
+ * no other command is between its mkdir or rename and its end. */
+static void sweep_leftovers(int vd)
+{
+	int fd = openat(vd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct berth_error ignore = { 0 };
+		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
+			remove_hidden(vd, de->d_name, &ignore);
+		berth_error_clear(&ignore);
+	}
+}
+
 int volume_lock(struct store *s, struct berth_error *err)
 {
 	_cleanup_close_ int vd = volumes_dir(s, true, err);
@@ -59,6 +108,7 @@ int volume_lock(struct store *s, struct berth_error *err)
 			close(fd);
 			return berth_error_set(err, errno, "locking %s/volumes", s->root);
 		}
+	sweep_leftovers(vd);
 	return fd;
 }
 
@@ -287,17 +337,6 @@ int volume_users(struct store *s, const char *name, char ***ids, size_t *n, stru
 	return 0;
 }
 
-struct rm_arg {
-	int dirfd;
-	const char *name;
-};
-
-static int rm_in_userns(void *arg, struct berth_error *err)
-{
-	struct rm_arg *a = arg;
-	return rm_rf_at(a->dirfd, a->name, err);
-}
-
 int volume_remove(struct store *s, const char *name, struct berth_error *err)
 {
 	_cleanup_close_ int vd = -1;
@@ -329,23 +368,7 @@ int volume_remove(struct store *s, const char *name, struct berth_error *err)
 	snprintf(tmp, sizeof(tmp), ".rm-%.24s", rnd);
 	if (renameat(vd, name, vd, tmp) < 0)
 		return berth_error_set(err, errno, "removing volume %s", name);
-	/* most volumes hold only the user's own files: no namespace needed
-	 * (that costs a fork and the two setuid helpers); what a container
-	 * wrote under its other ids is refused here and goes below */
-	struct berth_error e = { 0 };
-	if (rm_rf_at(vd, tmp, &e) == 0)
-		return 0;
-	bool foreign = e.errnum == EPERM || e.errnum == EACCES;
-	berth_error_clear(&e);
-	struct rm_arg a = { vd, tmp };
-	if (!foreign)
-		return rm_rf_at(vd, tmp, err) < 0
-			       ? berth_error_wrap(err,
-						  "removing volume %s (what is left is in "
-						  "%s/volumes/%s)",
-						  name, s->root, tmp)
-			       : 0;
-	if (userns_run(rm_in_userns, &a, err) < 0)
+	if (remove_hidden(vd, tmp, err) < 0)
 		return berth_error_wrap(err,
 					"removing volume %s (what is left is in %s/volumes/%s)",
 					name, s->root, tmp);
