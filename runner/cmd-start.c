@@ -271,6 +271,8 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		/* (no terminal here: a -t container went the monitor's way) */
 		status = launch_wait(holder);
 	}
+	if (ls.slirp_api) /* slirp4netns leaves its socket behind */
+		unlink(ls.slirp_api);
 	if (rec.rm) {
 		if (container_remove(s, id, true, &err) < 0)
 			cli_fail(&err);

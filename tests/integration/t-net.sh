@@ -202,7 +202,9 @@ detached() {
 	berth exec dn sh -c 'test -e /sys/class/net/tap0' && berth stop -t 1 dn >/dev/null || return 1
 	# the monitor reaped it: not even a zombie of it is left
 	for _ in $(seq 1 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
-	[ ! -e "/proc/$pid" ] && berth rm dn >/dev/null
+	[ ! -e "/proc/$pid" ] && berth rm dn >/dev/null &&
+		# and its API socket, which slirp4netns leaves, went with it
+		[ ! -e "/tmp/berth-$(as_user id -u)/slirp-${id:0:12}.sock" ]
 }
-check "a detached container: its slirp4netns runs while it does, and is gone (reaped) after stop" -- detached
+check "a detached container: its slirp4netns runs while it does, and is gone (reaped, its socket removed) after stop" -- detached
 finish
