@@ -73,12 +73,15 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	_cleanup_free_ char *api =
 		o->api_socket ? xasprintf("--api-socket=%s", o->api_socket) : NULL;
 	_cleanup_free_ char *userns = xasprintf("--userns-path=/proc/%d/ns/user", o->target);
-	_cleanup_free_ char *target = xasprintf("%d", o->target);
-	char *argv[16];
+	_cleanup_free_ char *target = o->netns_fd >= 0 ? xasprintf("/proc/self/fd/%d", o->netns_fd)
+						       : xasprintf("%d", o->target);
+	_cleanup_free_ char *cidr = o->cidr ? xasprintf("--cidr=%s", o->cidr) : NULL;
+	char *argv[20];
 	int n = 0;
 
 	argv[n++] = "slirp4netns";
-	argv[n++] = "--configure";
+	if (o->netns_fd < 0)
+		argv[n++] = "--configure";
 	argv[n++] = "--mtu=65520";
 	if (!o->host_loopback)
 		argv[n++] = "--disable-host-loopback";
@@ -88,7 +91,14 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	argv[n++] = efd;
 	if (api)
 		argv[n++] = api;
-	argv[n++] = userns;
+	if (cidr)
+		argv[n++] = cidr;
+	if (o->netns_fd >= 0) {
+		fcntl(o->netns_fd, F_SETFD, 0);
+		argv[n++] = "--netns-type=path";
+	} else {
+		argv[n++] = userns;
+	}
 	argv[n++] = target;
 	argv[n++] = "tap0";
 	argv[n] = NULL;
@@ -107,9 +117,32 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	_exit(127);
 }
 
+/* Its word that the network is up (closes rd). On failure the caller
+ * ends it through the exit fd. */
+static int wait_ready(const struct netns_slirp_opts *o, int rd, struct berth_error *err)
+{
+	struct pollfd p = { .fd = rd, .events = POLLIN };
+	char c;
+	int r = poll(&p, 1, READY_TIMEOUT_MS);
+	ssize_t got = r > 0 ? read(rd, &c, 1) : -1;
+
+	close(rd);
+	if (got == 1)
+		return 0;
+	if (r == 0)
+		return berth_error_set(err, ETIMEDOUT,
+				       "slirp4netns did not configure the network (its messages "
+				       "are in %s)",
+				       o->log ? o->log : "its stderr");
+	return berth_error_set(err, 0,
+			       "slirp4netns failed (its messages are in %s); --network none runs "
+			       "without it",
+			       o->log ? o->log : "its stderr");
+}
+
 int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
 {
-	char bin[PATH_MAX], c;
+	char bin[PATH_MAX];
 	int ready[2], st = 0;
 	pid_t pid;
 
@@ -135,20 +168,25 @@ int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	struct pollfd p = { .fd = ready[0], .events = POLLIN };
-	int r = poll(&p, 1, READY_TIMEOUT_MS);
-	ssize_t got = r > 0 ? read(ready[0], &c, 1) : -1;
-	close(ready[0]);
-	if (got == 1)
-		return 0;
-	/* the caller ends the container, whose exit fd then ends slirp4netns */
-	if (r == 0)
-		return berth_error_set(err, ETIMEDOUT,
-				       "slirp4netns did not configure the network (its messages "
-				       "are in %s)",
-				       o->log ? o->log : "its stderr");
-	return berth_error_set(err, 0,
-			       "slirp4netns failed (its messages are in %s); --network none runs "
-			       "without it",
-			       o->log ? o->log : "its stderr");
+	return wait_ready(o, ready[0], err);
+}
+
+int netns_slirp_spawn(const struct netns_slirp_opts *o, pid_t *pid, struct berth_error *err)
+{
+	char bin[PATH_MAX];
+	int ready[2];
+
+	if (!find_slirp(bin, sizeof(bin)))
+		return netns_slirp_check(err);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	*pid = fork();
+	if (*pid == 0)
+		exec_slirp(bin, o, ready[1]);
+	close(ready[1]);
+	if (*pid < 0) {
+		close(ready[0]);
+		return berth_error_set(err, errno, "fork");
+	}
+	return wait_ready(o, ready[0], err);
 }

@@ -20,6 +20,12 @@ struct netns_slirp_opts {
 	int exit_fd;	    /* slirp4netns ends when this pipe's other end closes */
 	const char *api_socket;
 	const char *log; /* its stderr (it reports on every start) */
+	/* a user network's bridge namespace (keeper.c): the namespace by
+	 * an fd inherited as /proc/self/fd/N (the caller being in its user
+	 * namespace already), the subnet, and no --configure: its tap0 is
+	 * a bridge port, configured by the caller */
+	int netns_fd; /* -1: target's */
+	const char *cidr;
 };
 
 /* Is slirp4netns there and /dev/net/tun usable? An error naming the fix
@@ -29,5 +35,7 @@ int netns_slirp_check(struct berth_error *err);
  * configured tap0 (address, route, MTU 65520). It is not the caller's
  * child: it ends by itself when the exit fd's other end closes. */
 int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err);
+/* The same as the caller's own child (*pid): the keeper reaps its own. */
+int netns_slirp_spawn(const struct netns_slirp_opts *o, pid_t *pid, struct berth_error *err);
 
 #endif

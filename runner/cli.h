@@ -82,6 +82,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_network(int argc, char **argv);
 /* Attach to a detached container's monitor (dir: the container's
  * directory): its output to ours, our input to its terminal; *status is
  * the container's at its end (-1 if unknown), *detached after ctrl-p

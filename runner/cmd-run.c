@@ -27,6 +27,7 @@
 #include "monitor.h"
 #include "mount.h"
 #include "mountspec.h"
+#include "network.h"
 #include "userns.h"
 #include "secret.h"
 #include "secretspec.h"
@@ -52,6 +53,10 @@ struct run_flags {
 	size_t n_ports;
 	char **add_hosts, **dns; /* --add-host as "IP\tNAME", --dns */
 	size_t n_add_hosts, n_dns;
+	char **aliases; /* --network-alias */
+	size_t n_aliases;
+	bool user_net;	    /* --network NAME */
+	struct network net; /* its record (check_run) */
 	char *hostname;
 	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
@@ -257,6 +262,10 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "AutoRemove", json_object_new_boolean(f->rm));
 	json_object_object_add(o, "Network", json_object_new_string(f->network));
 	json_object_object_add(o, "HostLoopback", json_object_new_boolean(!f->no_host_loopback));
+	struct json_object *al = json_object_new_array();
+	for (size_t i = 0; i < f->n_aliases; i++)
+		json_object_array_add(al, json_object_new_string(f->aliases[i]));
+	json_object_object_add(o, "NetworkAliases", al);
 	json_object_object_add(o, "Ports", ports_to_json(f->ports, f->n_ports));
 	json_object_object_add(o, "Created", json_object_new_int64((int64_t)time(NULL)));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
@@ -298,9 +307,11 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "no-new-privileges[=false], seccomp=unconfined" },
 		{ "network", 'n' + 256, "MODE",
 		  "slirp4netns (default: outbound access, host.docker.internal), none (a "
-		  "loopback only) or host" },
+		  "loopback only), host, or a user network's NAME" },
+		{ "network-alias", 'a' + 512, "ALIAS",
+		  "Another name the containers of its user network know it by" },
 		{ "no-host-loopback", 'L' + 256, NULL,
-		  "slirp4netns: the host's 127.0.0.1 is out of reach (no host.docker.internal)" },
+		  "The host's 127.0.0.1 is out of reach (no host.docker.internal)" },
 		{ "publish", 'p', "[IP:][HPORT:]CPORT[/udp]",
 		  "Publish a container port (or range) on the host, on 127.0.0.1 unless an IP "
 		  "is given; no HPORT: a free one" },
@@ -368,6 +379,14 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 				return EXIT_USAGE;
 			break;
 		case 'n' + 256: f->network = optarg; break;
+		case 'a' + 512:
+			if (!network_name_valid(optarg))
+				return cli_usage_error(verb,
+						       "--network-alias \"%s\": a name is letters, "
+						       "digits and _.- (at most 64)",
+						       optarg);
+			push(&f->aliases, &f->n_aliases, optarg);
+			break;
 		case 'L' + 256: f->no_host_loopback = true; break;
 		case 'p': {
 			struct berth_error e = { 0 };
@@ -423,15 +442,23 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 	if (!f->network || !*f->network || !strcmp(f->network, "default") ||
 	    !strcmp(f->network, "bridge"))
 		f->network = "slirp4netns"; /* docker's default network, the rootless way */
-	if (strcmp(f->network, "none") && strcmp(f->network, "host") &&
-	    strcmp(f->network, "slirp4netns"))
-		return cli_usage_error(
-			verb,
-			"--network %s: this berth has slirp4netns (the default), none "
-			"and host (user networks are not built yet)",
-			f->network);
-	if (f->no_host_loopback && strcmp(f->network, "slirp4netns"))
-		return cli_usage_error(verb, "--no-host-loopback is for --network slirp4netns");
+	f->user_net = !network_name_reserved(f->network);
+	if (f->user_net && !network_name_valid(f->network))
+		return cli_usage_error(verb,
+				       "--network %s: not a mode (slirp4netns, none, host) nor a "
+				       "network name (berth network ls)",
+				       f->network);
+	if (f->no_host_loopback && !f->user_net && strcmp(f->network, "slirp4netns"))
+		return cli_usage_error(verb, "--no-host-loopback is for --network slirp4netns "
+					     "or a user network");
+	if (f->n_aliases > 0 && !f->user_net)
+		return cli_usage_error(verb, "--network-alias is for a user network (--network "
+					     "NAME)");
+	/* the shared user namespace is mapped the ordinary way */
+	if (f->keep_id && f->user_net)
+		return cli_usage_error(verb, "--userns=keep-id cannot join a user network: its "
+					     "containers share one user namespace, mapped the "
+					     "default way");
 	if (f->name && (!*f->name || strchr(f->name, '/') || strlen(f->name) > 128))
 		return cli_usage_error(verb, "--name \"%s\": a name is 1-128 characters, no '/'",
 				       f->name);
@@ -441,10 +468,11 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 static void run_flags_free(struct run_flags *f)
 {
 	char **vs[] = { f->sf.env,	 f->sf.env_files, f->cap_add, f->cap_drop,
-			f->volumes_from, f->add_hosts,	  f->dns };
+			f->volumes_from, f->add_hosts,	  f->dns,     f->aliases };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
 	mount_reqs_free(f->mounts, f->n_mounts);
+	network_clear(&f->net);
 	free(f->ports);
 	for (size_t i = 0; i < f->n_secrets; i++)
 		secret_ref_clear(&f->secrets[i]);
@@ -553,10 +581,17 @@ static void undo_volumes(struct store *s, struct run_flags *f, const bool *made)
  * --network host), then --add-host. */
 static char *hosts_extra(const struct run_flags *f)
 {
-	const char *host = !strcmp(f->network, "host") ? "127.0.0.1"
-			   : !strcmp(f->network, "slirp4netns") && !f->no_host_loopback
-				   ? NETNS_SLIRP_HOST
-				   : NULL;
+	char gw[INET_ADDRSTRLEN] = NETNS_SLIRP_HOST;
+	if (f->user_net) { /* slirp's gateway in the network's subnet */
+		struct in_addr a = network_host(&f->net.subnet, 2);
+		inet_ntop(AF_INET, &a, gw, sizeof(gw));
+	}
+	const char *host =
+		!strcmp(f->network, "host") ? "127.0.0.1"
+		: (!strcmp(f->network, "slirp4netns") || (f->user_net && !f->net.internal)) &&
+				!f->no_host_loopback
+			? gw
+			: NULL;
 	char *out = host ? xasprintf("%s\thost.docker.internal host.containers.internal\n", host)
 			 : xstrdup("");
 
@@ -574,12 +609,19 @@ static char *resolv_for(const struct run_flags *f)
 	_cleanup_free_ char *opts = NULL;
 	char *out;
 
-	if (f->n_dns == 0 && strcmp(f->network, "slirp4netns"))
+	if (f->n_dns == 0 && strcmp(f->network, "slirp4netns") && !f->user_net)
 		return NULL;
 	opts = container_host_resolv(true);
 	out = xstrdup(opts);
+	if (f->n_dns == 0 && f->user_net && f->net.internal)
+		return out; /* nothing to ask outside */
 	if (f->n_dns == 0) {
-		char *n = xasprintf("nameserver %s\n%s", NETNS_SLIRP_DNS, out);
+		char dns[INET_ADDRSTRLEN] = NETNS_SLIRP_DNS;
+		if (f->user_net) {
+			struct in_addr a = network_host(&f->net.subnet, 3);
+			inet_ntop(AF_INET, &a, dns, sizeof(dns));
+		}
+		char *n = xasprintf("nameserver %s\n%s", dns, out);
 		free(out);
 		return n;
 	}
@@ -595,7 +637,16 @@ static char *resolv_for(const struct run_flags *f)
  * the network's tools. */
 static int check_run(struct store *s, struct run_flags *f, struct berth_error *err)
 {
-	if (!strcmp(f->network, "slirp4netns") && netns_slirp_check(err) < 0)
+	if (f->user_net && network_load(s, f->network, &f->net, err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		berth_error_clear(err);
+		return berth_error_set(err, ENOENT,
+				       "--network %s: no such network (berth network create %s)",
+				       f->network, f->network);
+	}
+	if ((!strcmp(f->network, "slirp4netns") || (f->user_net && !f->net.internal)) &&
+	    netns_slirp_check(err) < 0)
 		return -1;
 	if (ports_check_duplicates(f->ports, f->n_ports, err) < 0)
 		return -1;
@@ -651,7 +702,7 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	_cleanup_free_ char *lower = NULL, *cj = NULL;
 	_cleanup_free_ bool *made = NULL;
 	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
-	_cleanup_close_ int vlock = -1;
+	_cleanup_close_ int vlock = -1, nlock = -1;
 	char image_id[DIGEST_STR_LEN + 1], id[CONTAINER_ID_LEN + 1];
 	struct spec sp = { 0 };
 	uint64_t caps;
@@ -726,6 +777,14 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	made = xcalloc(f.n_mounts + 1, sizeof(bool));
 	if ((vlock = volume_lock(s, &err)) < 0)
 		goto fail;
+	/* and the network it names stays until the record is there */
+	if (f.user_net && (nlock = network_lock(s, &err)) < 0)
+		goto fail;
+	if (f.user_net && !network_exists(s, f.network)) {
+		berth_error_set(&err, ENOENT, "--network %s: the network was removed meanwhile",
+				f.network);
+		goto fail;
+	}
 	if (make_volumes(s, &f, made, &err) < 0) {
 		undo_volumes(s, &f, made);
 		goto fail;
@@ -745,6 +804,8 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		goto fail;
 	}
 	close(steal_fd(&vlock));
+	if (nlock >= 0)
+		close(steal_fd(&nlock));
 	if (create_only) {
 		printf("%s\n", id);
 		r = 0;

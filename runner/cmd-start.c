@@ -22,6 +22,7 @@
 #include "launch.h"
 #include "../netns/ports.h"
 #include "monitor.h"
+#include "netjoin.h"
 #include "mountspec.h"
 #include "mount.h"
 #include "secretspec.h"
@@ -226,9 +227,12 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	if (attach && ls.tty) {
 		/* -it: the container runs under a monitor and this process
 		 * attaches to it, so ctrl-p ctrl-q can leave it running */
-		struct monitor_args ma = {
-			.root = s->root, .id = id, .ls = &ls, .rm = rec.rm, .wait_attach = true
-		};
+		struct monitor_args ma = { .root = s->root,
+					   .id = id,
+					   .ls = &ls,
+					   .rm = rec.rm,
+					   .wait_attach = true,
+					   .cfg = rec.cfg };
 		bool detached = false;
 		if (monitor_detach(&ma, &status, &err) < 0 ||
 		    attach_container(dir, ls.interactive, &status, &detached, &err) < 0) {
@@ -245,7 +249,9 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		return status >= 0 ? status : EXIT_USAGE;
 	}
 	if (!attach) {
-		struct monitor_args ma = { .root = s->root, .id = id, .ls = &ls, .rm = rec.rm };
+		struct monitor_args ma = {
+			.root = s->root, .id = id, .ls = &ls, .rm = rec.rm, .cfg = rec.cfg
+		};
 		r = monitor_detach(&ma, &status, &err) < 0
 			    ? (cli_fail(&err), status ? status : EXIT_USAGE)
 			    : 0;
@@ -260,17 +266,23 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		return r == 1 ? EXIT_USAGE : r;
 	}
 	pid_t holder;
-	if (launch_start(&ls, &holder, &status, &err) < 0) {
+	struct netjoin nj = { -1, -1, "" };
+	if (netjoin_prepare(s, id, rec.cfg, &ls, &nj, &err) < 0 ||
+	    launch_start(&ls, &holder, &status, &err) < 0) {
+		netjoin_release(&nj);
 		_cleanup_free_ char *t = berth_error_text(&err);
 		fprintf(stderr, "berth: %s\n", t);
 		berth_error_clear(&err);
+		status = status ? status : EXIT_USAGE;
 	} else {
+		netjoin_release(&nj);
 		if (container_set_pids(s, id, holder, getpid(), &err) == 0)
 			container_set_state(s, id, "running", 0, &err);
 		berth_error_clear(&err);
 		/* (no terminal here: a -t container went the monitor's way) */
 		status = launch_wait(holder);
 	}
+	netjoin_leave(s, id);
 	if (ls.slirp_api) /* slirp4netns leaves its socket behind */
 		unlink(ls.slirp_api);
 	if (rec.rm) {

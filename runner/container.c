@@ -9,6 +9,7 @@
  * (launch.c).
  */
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include "../netns/ports.h"
 #include "container.h"
+#include "network.h"
 #include <json-c/json.h>
 #include "image.h"
 #include "tree.h"
@@ -373,6 +375,11 @@ static unsigned long long proc_starttime(pid_t pid)
 	return proc_stat(pid, NULL, &t) ? t : 0;
 }
 
+unsigned long long container_proc_start(pid_t pid)
+{
+	return proc_starttime(pid);
+}
+
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
 		       struct berth_error *err)
 {
@@ -519,6 +526,30 @@ static struct json_object *inspect_mounts(struct store *s, struct json_object *c
 	return arr;
 }
 
+/* docker's NetworkSettings.Networks: a user network's entry carries the
+ * address while the container runs */
+static struct json_object *inspect_network(struct store *s, const char *id, struct json_object *cfg)
+{
+	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
+	const char *mode = json_get_string(cfg, "Network");
+	struct net_member m = { 0 };
+
+	json_object_object_add(o, "Networks", nets);
+	if (!mode)
+		return o;
+	struct json_object *e = json_object_new_object(), *al;
+	json_object_object_add(nets, mode, e);
+	if (json_object_object_get_ex(cfg, "NetworkAliases", &al))
+		json_object_object_add(e, "Aliases", json_object_get(al));
+	if (network_member(s, id, &m) && !strcmp(m.network, mode)) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &m.addr, a, sizeof(a));
+		json_object_object_add(e, "IPAddress", json_object_new_string(a));
+	}
+	net_member_clear(&m);
+	return o;
+}
+
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_free_ char *name = container_name(s, id);
@@ -549,6 +580,7 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 	if (json_object_object_get_ex(cfg, "Image", &img))
 		json_object_object_add(o, "Image", json_object_get(img));
 	json_object_object_add(o, "Mounts", inspect_mounts(s, cfg));
+	json_object_object_add(o, "NetworkSettings", inspect_network(s, id, cfg));
 	json_object_object_add(o, "Config", cfg);
 	return o;
 }

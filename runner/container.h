@@ -42,6 +42,9 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 /* By name, else by unique ID prefix. */
 int container_resolve(struct store *s, const char *ref, char *id_out, struct berth_error *err);
 char *container_name(struct store *s, const char *id);
+/* A process's start time (clock ticks after boot; 0 if it is gone):
+ * with its pid, it names a process for good. */
+unsigned long long container_proc_start(pid_t pid);
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
 			struct berth_error *err);
 int container_get_state(struct store *s, const char *id, struct container_state *st);

@@ -569,6 +569,22 @@ static void become_userns_root(int sync_rd, int sync_wr, int errfd, bool keep_id
 	}
 }
 
+/* Child side, on a user network: the keeper's user namespace, mapped
+ * already (netns/keeper.c); root in it. */
+static void join_shared_userns(const struct launch_spec *s, int errfd)
+{
+	struct berth_error err = { 0 };
+
+	if (setns(s->join_userns_fd, CLONE_NEWUSER) < 0) {
+		berth_error_set(&err, errno, "joining the network keeper's user namespace");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		berth_error_set(&err, errno, "becoming root of the user namespace");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+}
+
 /* Parent side: map the child's user namespace once it has one, then let
  * it go on. Closes both ends. On failure the caller kills the child. */
 static int map_child(pid_t pid, int from_child, int to_child, bool keep_id, struct berth_error *err)
@@ -619,7 +635,10 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	pid_t init, fs_pid;
 	int status;
 
-	become_userns_root(sync_rd, sync_wr, errfd, s->keep_id);
+	if (s->on_network)
+		join_shared_userns(s, errfd);
+	else
+		become_userns_root(sync_rd, sync_wr, errfd, s->keep_id);
 	/* after the change of ids, which clears it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (s->own_netns)
@@ -634,6 +653,13 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	}
 	if (s->own_netns && loopback_up(&err) < 0)
 		child_fail(errfd, EXIT_SETUP, &err);
+	if (s->on_network) {
+		if (netns_attach(&s->attach, &err) < 0)
+			child_fail(errfd, EXIT_SETUP, &err);
+		/* the container's processes have no business with them */
+		close(s->join_userns_fd);
+		close(s->attach.bridge_fd);
+	}
 	if (net_up_wr >= 0) { /* slirp4netns starts while berth-fs does */
 		if (write(net_up_wr, "n", 1) != 1)
 			_exit(EXIT_SETUP);
@@ -682,6 +708,7 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 			 struct berth_error *err)
 {
 	struct netns_slirp_opts o = { .target = holder_pid,
+				      .netns_fd = -1,
 				      .host_loopback = s->host_loopback,
 				      .exit_fd = net[2],
 				      .api_socket = s->slirp_api };
@@ -758,7 +785,11 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	}
 	forward_signals(pid, false);
 	int net[3] = { up[0], go[1], ex[0] };
-	if (map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0 ||
+	if (s->on_network) { /* its user namespace is mapped already */
+		close(from_child[0]);
+		close(to_child[1]);
+	}
+	if ((!s->on_network && map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) ||
 	    (s->slirp && start_network(s, pid, net, err) < 0)) {
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);

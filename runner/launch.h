@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "../netns/attach.h"
 #include "error.h"
 #include "rootfs.h"
 
@@ -42,6 +43,12 @@ struct launch_spec {
 	 * network namespace before its command runs (netns/slirp.c) */
 	bool slirp, host_loopback;
 	const char *slirp_api; /* its API socket */
+	/* --network NAME: the keeper's user namespace is joined instead of a
+	 * new one made, and the container plugged into the network's bridge
+	 * (netns/attach.h; netjoin.c fills these) */
+	bool on_network;
+	int join_userns_fd;
+	struct netns_attach attach;
 	/* published ports: host sockets bound by the caller (netns/ports.h),
 	 * handed to the forwarder once the container runs */
 	const struct port_map *ports;

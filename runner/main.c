@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "../netns/keeper.h"
 #include "cli.h"
 #include "image.h"
 #include "util.h"
@@ -30,6 +31,7 @@ static const struct cli_cmd commands[] = {
 	{ "kill", cmd_kill, "Send a signal to running containers" },
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
 	{ "logs", cmd_logs, "Show what a detached container wrote" },
+	{ "network", cmd_network, "Manage user networks (create, ls, inspect, rm, prune)" },
 	{ "pause", cmd_pause, "Freeze containers (needs cgroup v2 delegation)" },
 	{ "port", cmd_port, "List a container's published ports" },
 	{ "ps", cmd_ps, "List containers" },
@@ -202,6 +204,9 @@ int main(int argc, char **argv)
 	 * refusing PAX names that the C locale cannot represent. */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "");
+	/* the network keeper re-executes berth under this name */
+	if (argc == 2 && strcmp(argv[0], "berth-netd") == 0)
+		return keeper_main(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;

@@ -30,6 +30,7 @@
 
 #include "container.h"
 #include "monitor.h"
+#include "netjoin.h"
 #include "util.h"
 
 struct ready_msg {
@@ -302,6 +303,7 @@ static void monitor_finish(const struct monitor_args *a, int status)
 
 	if (!s)
 		return;
+	netjoin_leave(s, a->id);
 	if (a->ls->slirp_api) /* slirp4netns leaves its socket behind */
 		unlink(a->ls->slirp_api);
 	if (a->rm)
@@ -337,7 +339,6 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	pid_t holder;
 	_cleanup_free_ char *logpath = xasprintf("%s/log", a->ls->dir);
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* held for the container's life: a second start of it fails here */
 	struct store *ls = open_store(a);
 	int lock = ls ? container_lock_run(ls, a->id, &err) : -1;
@@ -365,13 +366,25 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	/* listening before the container starts: an attach never misses
 	 * the beginning for want of a socket */
 	int listener = attach_listener(a->ls->dir);
-	if (launch_start(a->ls, &holder, &status, &err) < 0) {
+	/* the address is this process's for the container's life */
+	struct launch_spec lsn = *a->ls;
+	struct netjoin nj = { -1, -1, "" };
+	struct store *ns = a->cfg ? open_store(a) : NULL;
+	int jr = ns ? netjoin_prepare(ns, a->id, a->cfg, &lsn, &nj, &err) : 0;
+	if (ns)
+		store_free(ns);
+	/* from here, what the container leaves is ours to reap (slirp4netns);
+	 * not before: the network keeper netjoin may start is nobody's */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (jr < 0 || launch_start(&lsn, &holder, &status, &err) < 0) {
+		netjoin_release(&nj);
 		_cleanup_free_ char *t = berth_error_text(&err);
 		log_line(logfd, "stderr", t, strlen(t));
 		tell(readyfd, status ? status : 125, t);
 		monitor_finish(a, status ? status : 125);
 		_exit(status);
 	}
+	netjoin_release(&nj);
 	monitor_record(a, holder);
 	tell(readyfd, 0, NULL);
 	if (launch_console >= 0) { /* -t: the terminal is the container's output */

@@ -11,12 +11,15 @@
 #include "error.h"
 #include "launch.h"
 
+struct json_object;
+
 struct monitor_args {
 	const char *root; /* the store */
 	const char *id;
 	const struct launch_spec *ls;
-	bool rm;	  /* remove the container when it ends */
-	bool wait_attach; /* hold the output until a client attaches (run -it) */
+	bool rm;		 /* remove the container when it ends */
+	bool wait_attach;	 /* hold the output until a client attaches (run -it) */
+	struct json_object *cfg; /* its config.json: a user network is joined here */
 };
 
 /* Start the container under a monitor of its own and return once its
