@@ -10,12 +10,15 @@
 #                where podman cannot run
 #   to host      client in a container -> host.docker.internal -> server on
 #                the host's 127.0.0.1 (through slirp4netns)
+#   ctr -> ctr   client container -> server container by name, both on one
+#                user network (veth pairs and a bridge, no slirp4netns)
 # Each figure is the median of --runs iperf3 runs (default 3) of --secs
 # seconds (default 5), receiver side. The container image is iperf3 and the
 # libraries it needs, from this host, imported with `berth import` (a
 # tmpfs on /tmp, where iperf3 keeps its stream buffers).
 # Also timed: `berth run --rm IMG true` with the default network and with
-# --network none (hyperfine, 20 runs), for the network's share of a start.
+# --network none and on a user network (hyperfine, 20 runs), for the
+# network's share of a start.
 # The results go to docs/performance.md (section "Networking").
 #
 # Usage: sudo bench/net.sh [--runs N] [--secs S] [--no-doc]
@@ -54,7 +57,8 @@ RES=$BENCH_DIR/results/net-$STAMP
 install -d -m 755 -o "$PEER_USER" "$RES"
 B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
 clean() {
-	as_peer $B rm -f bench-iperf >/dev/null 2>&1 || true
+	as_peer $B rm -f bench-iperf bench-srv bench-idle >/dev/null 2>&1 || true
+	as_peer $B network rm bench-net >/dev/null 2>&1 || true
 	pkill -u "$PEER_USER" -x iperf3 2>/dev/null || true
 	as_peer rm -rf "$WORK" 2>/dev/null || true
 }
@@ -131,15 +135,28 @@ as_peer iperf3 -s -B 127.0.0.1 -p "$TP" -D
 sleep 0.5
 G[tohost]=$(gbits tohost as_peer $B run --rm --tmpfs /tmp localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[tohost]=
 
-# the network's share of a start
+# container -> container on a user network
+as_peer $B network create bench-net >/dev/null
+as_peer $B run -d --name bench-srv --network bench-net --tmpfs /tmp localhost/iperf3 iperf3 -s >/dev/null
+sleep 1
+G[c2c]=$(gbits c2c as_peer $B run --rm --network bench-net --tmpfs /tmp localhost/iperf3 iperf3 -c bench-srv -t "$SECS" -J) || G[c2c]=
+as_peer $B rm -f bench-srv >/dev/null
+
+# the network's share of a start (a container stays on the user network,
+# as in use: its bridge is up)
+as_peer $B run -d --name bench-idle --network bench-net localhost/bb sleep 600 >/dev/null
 as_peer hyperfine -N --runs 20 --warmup 3 --export-json "$RES/hf-start.json" \
-	"$B run --rm --network none localhost/bb true" "$B run --rm localhost/bb true" >"$RES/hf-start.txt" 2>&1 || true
-read -r START_NONE START_SLIRP < <(python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$RES/hf-start.json" 2>/dev/null || echo "n/a n/a")
+	"$B run --rm --network none localhost/bb true" "$B run --rm localhost/bb true" \
+	"$B run --rm --network bench-net localhost/bb true" >"$RES/hf-start.txt" 2>&1 || true
+read -r START_NONE START_SLIRP START_NET < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$RES/hf-start.json" 2>/dev/null || echo "n/a n/a n/a")
+as_peer $B rm -f bench-idle >/dev/null
 
 MACHINE=$(bench_machine)
 BERTH_VERSION=$(bench_berth_version "$BERTH")
 pct() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo "n/a"; }
+# verdict A FACTOR B: "met" when A >= FACTOR * B
+verdict() { [ -n "${1:-}" ] && [ -n "${3:-}" ] && awk -v a="$1" -v f="$2" -v b="$3" 'BEGIN { print (a >= f * b ? "met" : "not met") }' || echo "n/a"; }
 BODY=$RES/section.md
 {
 	echo "## Networking"
@@ -157,14 +174,18 @@ BODY=$RES/section.md
 	echo "| host -> container, slirp4netns hostfwd | ${G[hostfwd]:-n/a} | $(pct "${G[hostfwd]:-}" "${G[native]:-}") |"
 	echo "| host -> container, podman \`-p\` | n/a | |"
 	echo "| container -> host, host.docker.internal (slirp4netns) | ${G[tohost]:-n/a} | $(pct "${G[tohost]:-}" "${G[native]:-}") |"
-	echo "| container -> container, user network | n/a (not built yet) | |"
+	echo "| container -> container by name, user network (veth, bridge) | ${G[c2c]:-n/a} | $(pct "${G[c2c]:-}" "${G[native]:-}") |"
 	for k in hostfwd podman; do
 		[ -z "${WHY[$k]:-}" ] || echo "
 $k: \`${WHY[$k]}\`"
 	done
 	echo
+	echo "Targets (issue 6): published port >= 85% of native: $(verdict "${G[publish]:-}" 0.85 "${G[native]:-}");"
+	echo "container -> container >= 80% of native: $(verdict "${G[c2c]:-}" 0.80 "${G[native]:-}");"
+	echo "container -> host >= podman's 1.7 Gbit/s measured on this machine's reference run: $(verdict "${G[tohost]:-}" 1 1.7)."
+	echo
 	echo "\`run --rm IMG true\` (hyperfine medians, 20 runs): ${START_NONE} ms with \`--network none\`,"
-	echo "${START_SLIRP} ms with the default slirp4netns network."
+	echo "${START_SLIRP} ms with the default slirp4netns network, ${START_NET} ms on a user network."
 	echo
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, iperf3 $(iperf3 --version | head -n 1 | awk '{ print $2 }'), slirp4netns $(slirp4netns --version | head -n 1 | awk '{ print $3 }')."
