@@ -55,6 +55,8 @@ struct run_flags {
 	size_t n_add_hosts, n_dns;
 	char **aliases; /* --network-alias */
 	size_t n_aliases;
+	char **labels; /* --label KEY=VALUE */
+	size_t n_labels;
 	bool user_net;	    /* --network NAME */
 	struct network net; /* its record (check_run) */
 	char *hostname;
@@ -249,9 +251,22 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "Secrets", secretspec_to_json(f->secrets, f->n_secrets));
 	json_object_object_add(o, "KeepId", json_object_new_boolean(f->keep_id));
 	json_object_object_get_ex(image_config, "config", &c);
-	/* shown by inspect; ports are published by the networking to come */
-	if (c && json_object_object_get_ex(c, "Labels", &iv))
-		json_object_object_add(o, "Labels", json_object_get(iv));
+	/* the image's labels, then --label over them */
+	struct json_object *labels = json_object_new_object();
+	if (c && json_object_object_get_ex(c, "Labels", &iv) &&
+	    json_object_is_type(iv, json_type_object)) {
+		json_object_object_foreach(iv, lk, lv)
+		{
+			json_object_object_add(labels, lk, json_object_get(lv));
+		}
+	}
+	for (size_t i = 0; i < f->n_labels; i++) {
+		const char *eq = strchr(f->labels[i], '=');
+		_cleanup_free_ char *k = eq ? xstrndup(f->labels[i], (size_t)(eq - f->labels[i]))
+					    : xstrdup(f->labels[i]);
+		json_object_object_add(labels, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	json_object_object_add(o, "Labels", labels);
 	if (c && json_object_object_get_ex(c, "ExposedPorts", &iv))
 		json_object_object_add(o, "ExposedPorts", json_object_get(iv));
 	json_object_object_add(o, "Ulimits", ul);
@@ -317,6 +332,8 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "is given; no HPORT: a free one" },
 		{ "publish-all", 'P', NULL, "Publish every port the image exposes, on free ports" },
 		{ "add-host", 'H' + 256, "NAME:IP", "Add a line to /etc/hosts" },
+		{ "label", 'l' + 512, "KEY=VALUE",
+		  "Set a label on the container (over the image's)" },
 		{ "dns", 'D' + 512, "IP", "A nameserver for /etc/resolv.conf" },
 		{ "stop-signal", 's' + 256, "SIG",
 		  "Signal that stop sends (default the image's, TERM)" },
@@ -399,6 +416,12 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 			if (add_host_flag(f, optarg, verb))
 				return EXIT_USAGE;
 			break;
+		case 'l' + 512:
+			if (!*optarg || *optarg == '=')
+				return cli_usage_error(verb, "--label \"%s\": expected KEY=VALUE",
+						       optarg);
+			push(&f->labels, &f->n_labels, optarg);
+			break;
 		case 'D' + 512: {
 			unsigned char a[16];
 			if (inet_pton(AF_INET, optarg, a) != 1 &&
@@ -467,8 +490,8 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 
 static void run_flags_free(struct run_flags *f)
 {
-	char **vs[] = { f->sf.env,	 f->sf.env_files, f->cap_add, f->cap_drop,
-			f->volumes_from, f->add_hosts,	  f->dns,     f->aliases };
+	char **vs[] = { f->sf.env,    f->sf.env_files, f->cap_add, f->cap_drop, f->volumes_from,
+			f->add_hosts, f->dns,	       f->aliases, f->labels };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		strv_free(vs[i]);
 	mount_reqs_free(f->mounts, f->n_mounts);

@@ -83,6 +83,8 @@ check "no descriptor of berth's reaches the container" -- bash -c "exec 7</dev/n
 check "its own PID namespace: the command is pid 1" -- bash -c "test \"\$(run --rm $bb sh -c 'echo \$\$')\" = 1"
 check "writing /proc/self/exe's target from inside fails (ETXTBSY)" -- bash -c "run --rm localhost/probe /probe open /proc/self/exe w | grep -Eqx 'open (ETXTBSY|EACCES|EPERM)'"
 check "the image's Labels and ExposedPorts show in inspect" -- bash -c "run --name lab localhost/hc-docker-archive:latest >/dev/null 2>&1; berth inspect lab | grep -q '\"fixture\": \"hc-docker-archive\"' && berth inspect lab | grep -q '80/tcp' && berth rm lab >/dev/null"
+check "--label adds to the image's labels and overrides one" -- bash -c "run --name lab2 --label team=infra --label fixture=mine localhost/hc-docker-archive:latest >/dev/null 2>&1; out=\$(berth inspect lab2) && echo \"\$out\" | grep -q '\"team\": \"infra\"' && echo \"\$out\" | grep -q '\"fixture\": \"mine\"' && berth rm lab2 >/dev/null"
+check "a --label without a key is refused" -- expect_fail "--label" run --rm --label =x $bb true
 check "--init: pid 1 is init, not dumpable (no /proc/1/exe)" -- bash -c "run --rm --init localhost/probe /probe open /proc/1/exe r | grep -Eqx 'open (EACCES|EPERM)'"
 check "--network none: only a loopback interface" -- bash -c "test \"\$(run --rm --network none $bb ls /sys/class/net)\" = lo"
 check "--read-only root, writable --tmpfs" -- bash -c "run --rm --read-only --tmpfs /scratch $bb sh -c '! touch /x 2>/dev/null && touch /scratch/x'"
