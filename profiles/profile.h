@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * profile.h: INI profiles and stacks (profile.c): parsing with inih,
+ * `extends` chains, the key table, validation with file:line, and the
+ * resolved policy printed back as INI. Nothing here runs anything: the
+ * CLI turns a resolved profile into run's flags (runner/cmd-profile.c).
+ *
+ * A profile file:
+ *
+ *   extends = base.ini          ; before any section: the file it builds on
+ *   description = CI job sandbox
+ *
+ *   [sandbox]   image, command, entrypoint, workdir, user, hostname, name,
+ *               init, remove, detach, interactive, tty, env-file, userns
+ *   [environment]   KEY = VALUE (any name)
+ *   [labels]        KEY = VALUE (any name)
+ *   [mounts]    volume, mount, tmpfs, volumes-from   (one per line)
+ *   [secrets]   secret                               (one per line)
+ *   [network]   mode, aliases, host-loopback, publish, publish-all, dns,
+ *               add-host
+ *   [security]  cap-add, cap-drop, seccomp, no-new-privileges, read-only
+ *   [limits]    pids, memory, cpus, ulimit, if-unsupported
+ *   [stop]      signal, timeout
+ *
+ * A stack file: [stack] (name, networks, volumes), then per sandbox NAME a
+ * section [NAME] with the [sandbox] keys plus extends and depends-on, and
+ * [NAME.SECTION] for its other sections ([backend.environment], ...).
+ */
+#ifndef BERTH_PROFILE_H
+#define BERTH_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../runner/error.h"
+
+enum profile_type {
+	PROFILE_STRING,
+	PROFILE_BOOL,  /* true/false, yes/no, on/off, 1/0 */
+	PROFILE_UINT,  /* a decimal number */
+	PROFILE_WORDS, /* shell-like words: command, entrypoint */
+	PROFILE_LIST,  /* items separated by commas or on lines of their own */
+	PROFILE_LINES, /* one item per line (items may hold commas: mounts) */
+	PROFILE_ENUM,  /* one of choices */
+	PROFILE_MAP,   /* free-form KEY = VALUE sections (environment, labels) */
+};
+
+struct profile_key {
+	const char *section; /* "sandbox", "network", ... */
+	const char *name;    /* NULL for a PROFILE_MAP section's any name */
+	enum profile_type type;
+	const char *choices; /* PROFILE_ENUM: "a|b|c" */
+	/* the run flag it stands for ("--read-only", "-v"), NULL when it is
+	 * not one (image, command, extends, depends-on, if-unsupported) */
+	const char *flag;
+	/* the value's own check (a mount spec, a port, a capability...),
+	 * NULL when its type says enough */
+	int (*check)(const char *value, struct berth_error *err);
+	const char *help; /* one line, for docs/profiles.md and errors */
+};
+extern const struct profile_key profile_keys[];
+extern const size_t profile_n_keys;
+
+/* One value, where it was written. A list key has one setting per item. */
+struct profile_setting {
+	const struct profile_key *key;
+	char *name;  /* the variable or label name in a PROFILE_MAP section */
+	char *value; /* unquoted; for PROFILE_WORDS the text as written */
+	char *file;  /* as given or found (absolute when found on the search path) */
+	unsigned line;
+};
+
+/* A resolved profile: extends applied (the base first), a scalar key once
+ * (the last file's value wins), list items in order base to child, a map
+ * name once (the child's value wins). */
+struct profile {
+	char *file; /* the top file */
+	struct profile_setting *set;
+	size_t n;
+};
+
+/* Find name: a path (with a '/' or ending in .ini) as given, relative to
+ * the working directory; a bare name on ./, $XDG_CONFIG_HOME/berth/profiles
+ * (~/.config/...), /etc/berth/profiles, trying NAME then NAME.ini. Parse
+ * it and its extends chain (each relative to the file naming it). Errors
+ * are one line "FILE:LINE: what" (a syntax error, an unknown section or
+ * key with a did-you-mean, a duplicate key, a bad value saying what was
+ * expected, an extends loop naming the chain, a missing file). */
+int profile_load(const char *name, struct profile *out, struct berth_error *err);
+/* The same from text (file names messages; extends refused): the fuzz
+ * target's and the unit tests' entry. */
+int profile_parse_text(const char *text, const char *file, struct profile *out,
+		       struct berth_error *err);
+void profile_free(struct profile *p);
+
+/* The last value of a scalar key, or NULL. */
+const char *profile_get(const struct profile *p, const char *section, const char *name);
+/* true/false for a PROFILE_BOOL value (checked at load). */
+bool profile_bool(const char *value);
+/* Split a PROFILE_WORDS value (single and double quotes, backslash) into
+ * a NULL-terminated vector; -1 with err on an unterminated quote. */
+int profile_words(const char *value, char ***out, size_t *n, struct berth_error *err);
+
+/* The resolved policy as INI: sections in the table's order, each value
+ * with a comment naming its file:line; secrets by name only (no
+ * values exist in a profile, only references). */
+void profile_write_ini(const struct profile *p, FILE *out);
+
+/* ---- stacks ---- */
+
+struct stack_sandbox {
+	char *name;
+	struct profile prof; /* its sections, its extends applied */
+	char **depends_on;   /* NULL-terminated */
+	size_t n_deps;
+};
+
+struct stack {
+	char *file;
+	char *name;	/* [stack] name, else the file's base name without .ini */
+	char **networks; /* NULL-terminated: made by up, removed by down */
+	size_t n_networks;
+	char **volumes; /* NULL-terminated: made by up, kept by down unless -v */
+	size_t n_volumes;
+	struct stack_sandbox *sb; /* in dependency order (dependencies first) */
+	size_t n_sb;
+};
+
+/* Parse and check a stack: every sandbox's keys as a profile's, an
+ * unknown depends-on, a dependency cycle (naming it), a host port
+ * published twice (naming both sandboxes), a network or volume that is
+ * not declared but used by name... each "FILE:LINE: what". */
+int stack_load(const char *path, struct stack *out, struct berth_error *err);
+int stack_parse_text(const char *text, const char *file, struct stack *out,
+		     struct berth_error *err);
+void stack_free(struct stack *st);
+
+#endif
