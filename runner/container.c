@@ -667,6 +667,17 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 
 	if (fd < 0)
 		return berth_error_set(err, errno, "%s", p);
+	/* a monitor that has recorded its container's end may still be
+	 * finishing (its network's /etc/hosts, its log): a start right after
+	 * a stop waits for it, a running container's lock fails at once */
+	for (int i = 0; i < 300 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
+		struct container_state st;
+		struct timespec ts = { 0, 10000000 };
+		container_get_state(s, id, &st);
+		if (!strcmp(st.status, "running"))
+			break;
+		nanosleep(&ts, NULL);
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(fd);
