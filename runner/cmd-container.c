@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd-stack.h"
 #include "commit.h"
 #include "console.h"
 #include "container.h"
@@ -143,8 +144,10 @@ static int stop_or_restart(int argc, char **argv, const char *verb, bool restart
 	static const struct cli_opt opts[] = {
 		{ "time", 't', "SECONDS",
 		  "Wait this long after the stop signal before SIGKILL (default 10)" },
+		{ "stack", 's' + 512, "FILE", "The names are the sandboxes of this stack file" },
 		{ 0 },
 	};
+	const char *stack = NULL;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_free_ char *usage = xasprintf("%s [-t SECONDS] CONTAINER...", verb);
@@ -153,6 +156,10 @@ static int stop_or_restart(int argc, char **argv, const char *verb, bool restart
 
 	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
 		char *end;
+		if (c == 's' + 512) {
+			stack = optarg;
+			continue;
+		}
 		if (c != 't')
 			return EXIT_USAGE;
 		secs = strtol(optarg, &end, 10);
@@ -165,11 +172,16 @@ static int stop_or_restart(int argc, char **argv, const char *verb, bool restart
 		return c;
 	for (int i = optind; i < argc; i++) {
 		char id[CONTAINER_ID_LEN + 1];
-		if (container_resolve(s, argv[i], id, &err) < 0) {
+		_cleanup_free_ char *cname = NULL;
+		if (stack && (c = stack_container(stack, argv[i], &cname)) != 0) {
+			r = c;
+			continue;
+		}
+		if (container_resolve(s, cname ? cname : argv[i], id, &err) < 0) {
 			r = cli_fail(&err);
 			continue;
 		}
-		stop_one(s, argv[i], id, secs);
+		stop_one(s, id, id, secs); /* (by ID: a stack names sandboxes) */
 		if (restart && (c = start_container(s, id, false, false)) != 0) {
 			r = c;
 			continue;
@@ -236,8 +248,11 @@ int cmd_logs(int argc, char **argv)
 		{ "tail", 'T' + 256, "N", "Only the last N lines" },
 		{ "since", 'S' + 256, "TIME",
 		  "Only lines since TIME (RFC 3339, or 30s, 5m, 2h ago)" },
+		{ "stack", 's' + 512, "FILE",
+		  "Every sandbox of a stack file, each line after its name" },
 		{ 0 },
 	};
+	const char *stack = NULL;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	bool follow = false, ts = false;
@@ -253,6 +268,8 @@ int cmd_logs(int argc, char **argv)
 			follow = true;
 		else if (c == 't')
 			ts = true;
+		else if (c == 's' + 512)
+			stack = optarg;
 		else if (c == 'S' + 256 && (since = since_stamp(optarg)))
 			;
 		else if (c == 'S' + 256)
@@ -267,6 +284,12 @@ int cmd_logs(int argc, char **argv)
 							 optarg)
 				       : EXIT_USAGE;
 	}
+	if (stack && (since || tail >= 0))
+		return cli_usage_error("logs", "--stack takes -f and -t only");
+	if (stack && optind != argc)
+		return cli_usage_error("logs", "--stack FILE names the containers");
+	if (stack)
+		return stack_logs_file(stack, follow, ts);
 	if (optind + 1 != argc)
 		return cli_usage_error("logs", "one CONTAINER is required");
 	if ((c = cli_open_store(&s)) != 0)

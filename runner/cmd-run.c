@@ -26,6 +26,8 @@
 #include "launch.h"
 #include "monitor.h"
 #include "mount.h"
+#include "cmd-profile.h"
+#include "cmd-stack.h"
 #include "mountspec.h"
 #include "network.h"
 #include "userns.h"
@@ -57,8 +59,10 @@ struct run_flags {
 	size_t n_aliases;
 	char **labels; /* --label KEY=VALUE */
 	size_t n_labels;
-	bool user_net;	    /* --network NAME */
-	struct network net; /* its record (check_run) */
+	const char *profile; /* --profile */
+	int opt_end;	     /* argv's first argument after the options */
+	bool user_net;	     /* --network NAME */
+	struct network net;  /* its record (check_run) */
 	char *hostname;
 	char *keep_id_user; /* "UID:GID" when keep-id picks the user */
 	const char *stop_signal;
@@ -126,15 +130,18 @@ static int ulimit_flag(struct run_flags *f, const char *arg)
 	return 0;
 }
 
+const char *run_limits_unsupported(void)
+{
+	return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0
+		       ? "resource limits through a delegated cgroup v2 subtree are not built yet"
+		       : "resource limits need cgroup v2 with a delegated subtree; this machine "
+			 "runs cgroup v1, where a user cannot set them";
+}
+
 /* --memory, --cpus, --pids-limit: refused with the reason, never ignored */
 static int limit_flag(const char *flag)
 {
-	bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-	return cli_usage_error(
-		"run", "%s: %s", flag,
-		v2 ? "resource limits through a delegated cgroup v2 subtree are not built yet"
-		   : "resource limits need cgroup v2 with a delegated subtree; this machine "
-		     "runs cgroup v1, where a user cannot set them");
+	return cli_usage_error("run", "%s: %s", flag, run_limits_unsupported());
 }
 
 static int usage_from(const char *verb, struct berth_error *e)
@@ -334,6 +341,9 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		{ "add-host", 'H' + 256, "NAME:IP", "Add a line to /etc/hosts" },
 		{ "label", 'l' + 512, "KEY=VALUE",
 		  "Set a label on the container (over the image's)" },
+		{ "profile", 'F' + 512, "FILE",
+		  "Start from a profile's settings (berth profile show FILE); flags given here "
+		  "override them" },
 		{ "dns", 'D' + 512, "IP", "A nameserver for /etc/resolv.conf" },
 		{ "stop-signal", 's' + 256, "SIG",
 		  "Signal that stop sends (default the image's, TERM)" },
@@ -416,6 +426,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 			if (add_host_flag(f, optarg, verb))
 				return EXIT_USAGE;
 			break;
+		case 'F' + 512: f->profile = optarg; break;
 		case 'l' + 512:
 			if (!*optarg || *optarg == '=')
 				return cli_usage_error(verb, "--label \"%s\": expected KEY=VALUE",
@@ -456,6 +467,9 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		}
 	}
 	unsetenv("POSIXLY_CORRECT");
+	f->opt_end = optind;
+	if (f->profile) /* checked again once the profile's flags are in */
+		return 0;
 	/* a detached container gets the tiny init unasked: nobody else
 	 * would reap its orphans or pass it the signals of stop */
 	if (f->detach)
@@ -716,6 +730,102 @@ static int check_run(struct store *s, struct run_flags *f, struct berth_error *e
 	return 0;
 }
 
+/* A profile's mount or port that the command line sets again goes: the
+ * command line's is the one that counts. */
+static bool not_overridden(const struct profile_setting *st, void *arg)
+{
+	const struct run_flags *f = arg;
+	struct berth_error e = { 0 };
+	bool keep = true;
+
+	if (!st->key || !st->key->name ||
+	    (strcmp(st->key->section, "mounts") && strcmp(st->key->section, "network")))
+		return true;
+	if (!strcmp(st->key->name, "volume") || !strcmp(st->key->name, "mount") ||
+	    !strcmp(st->key->name, "tmpfs")) {
+		struct mount_req m = { 0 };
+		_cleanup_free_ char *dir = profile_file_dir(st->file);
+		struct mountspec_env env = { .cwd = dir, .home = getenv("HOME") };
+		int r = !strcmp(st->key->name, "volume")
+				? mountspec_parse_volume(st->value, &env, &m, &e)
+			: !strcmp(st->key->name, "mount")
+				? mountspec_parse_mount(st->value, &env, &m, &e)
+				: mountspec_parse_tmpfs(st->value, &m, &e);
+		for (size_t i = 0; r == 0 && i < f->n_mounts && keep; i++)
+			keep = strcmp(f->mounts[i].target, m.target) != 0;
+		mount_req_clear(&m);
+	} else if (!strcmp(st->key->name, "publish")) {
+		struct port_map *pm = NULL;
+		size_t n = 0;
+		if (ports_parse(st->value, &pm, &n, &e) == 0)
+			for (size_t i = 0; i < n && keep; i++)
+				for (size_t j = 0; j < f->n_ports && keep; j++)
+					keep = pm[i].host_port == 0 ||
+					       pm[i].host_port != f->ports[j].host_port ||
+					       pm[i].udp != f->ports[j].udp;
+		free(pm);
+	}
+	berth_error_clear(&e);
+	return keep;
+}
+
+static int run_or_create(int argc, char **argv, bool create_only);
+
+/* run --profile: the profile's flags, then the command line's (the later
+ * wins), then IMAGE and COMMAND from the command line or the profile. */
+static int run_with_profile(int argc, char **argv, struct run_flags *f, bool create_only)
+{
+	const char *verb = create_only ? "create" : "run";
+	struct berth_error err = { 0 };
+	struct profile p = { 0 };
+	struct profile_args pa = { 0 };
+	int r;
+
+	/* what only the store can tell, with file:line, before anything */
+	if (profile_load(f->profile, &p, &err) < 0 ||
+	    profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
+	    profile_run_args(&p, NULL, not_overridden, f, run_limits_unsupported(), &pa, &err) <
+		    0) {
+		profile_free(&p);
+		r = cli_fail(&err);
+		return r == 1 ? EXIT_USAGE : r;
+	}
+	if (f->opt_end >= argc && !pa.image) {
+		profile_args_free(&pa);
+		profile_free(&p);
+		return cli_usage_error(verb, "an IMAGE is required (none in %s either)",
+				       f->profile);
+	}
+	char **nargv = xcalloc((size_t)argc + pa.n_args + pa.n_cmd + 3, sizeof(char *));
+	int n = 0;
+	nargv[n++] = argv[0];
+	for (size_t i = 0; i < pa.n_args; i++)
+		nargv[n++] = pa.args[i];
+	for (int i = 1; i < f->opt_end; i++) {
+		if (!strcmp(argv[i], "--profile")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(argv[i], "--profile=", 10))
+			continue;
+		nargv[n++] = argv[i];
+	}
+	if (f->opt_end < argc) {
+		for (int i = f->opt_end; i < argc; i++)
+			nargv[n++] = argv[i];
+	} else {
+		nargv[n++] = pa.image;
+		for (size_t i = 0; i < pa.n_cmd; i++)
+			nargv[n++] = pa.cmd[i];
+	}
+	optind = 0; /* getopt starts over on the new vector */
+	r = run_or_create(n, nargv, create_only);
+	free(nargv);
+	profile_args_free(&pa);
+	profile_free(&p);
+	return r;
+}
+
 static int run_or_create(int argc, char **argv, bool create_only)
 {
 	struct run_flags f = { 0 };
@@ -732,6 +842,11 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	int r;
 
 	if ((r = parse_run(argc, argv, &f, create_only ? "create" : "run")) != 0) {
+		run_flags_free(&f);
+		return r;
+	}
+	if (f.profile) {
+		r = run_with_profile(argc, argv, &f, create_only);
 		run_flags_free(&f);
 		return r;
 	}
@@ -925,11 +1040,15 @@ int cmd_ps(int argc, char **argv)
 		{ "all", 'a', NULL, "Show every container (default: running ones)" },
 		{ "quiet", 'q', NULL, "Only IDs" },
 		{ "format", 'f' + 256, "table|json", "Output format" },
+		{ "stack", 's' + 512, "FILE", "Only the sandboxes of a stack file" },
 		{ 0 },
 	};
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	bool all = false, quiet = false, json = false;
+	const char *stack = NULL;
+	char **only = NULL;
+	size_t n_only = 0;
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	char **ids = NULL;
 	size_t n;
@@ -944,15 +1063,24 @@ int cmd_ps(int argc, char **argv)
 			json = !strcmp(optarg, "json");
 		else if (c == 'f' + 256)
 			return cli_usage_error("ps", "--format %s: expected table or json", optarg);
+		else if (c == 's' + 512)
+			stack = optarg;
 		else
 			return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return cli_usage_error("ps", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
+	if (stack && (c = stack_names(stack, &only, &n_only)) != 0) {
+		strv_free(only);
 		return c;
+	}
+	if ((c = cli_open_store(&s)) != 0) {
+		strv_free(only);
+		return c;
+	}
 	if (container_list(s, &ids, &n, &err) < 0) {
 		strv_free(ids);
+		strv_free(only);
 		return cli_fail(&err);
 	}
 	if (!quiet && !json)
@@ -966,6 +1094,14 @@ int cmd_ps(int argc, char **argv)
 		bool running = strcmp(st.status, "running") == 0;
 		if (!all && !running)
 			continue;
+		if (stack) { /* a stack's own: by the names up gives */
+			_cleanup_free_ char *nm = container_name(s, ids[i]);
+			bool mine = false;
+			for (size_t k = 0; nm && k < n_only && !mine; k++)
+				mine = !strcmp(only[k], nm);
+			if (!mine)
+				continue;
+		}
 		if (quiet) {
 			printf("%.12s\n", ids[i]);
 			continue;
@@ -1002,6 +1138,7 @@ int cmd_ps(int argc, char **argv)
 		       ports);
 	}
 	strv_free(ids);
+	strv_free(only);
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(
 				       arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -12,6 +12,8 @@
 #include "config.h"
 #include "../netns/keeper.h"
 #include "cli.h"
+#include "cmd-profile.h"
+#include "cmd-stack.h"
 #include "image.h"
 #include "util.h"
 
@@ -48,6 +50,9 @@ static const struct cli_cmd commands[] = {
 	{ "unpause", cmd_unpause, "Thaw containers (needs cgroup v2 delegation)" },
 	{ "version", cmd_version, "Show the berth version" },
 	{ "volume", cmd_volume, "Manage volumes (create, ls, inspect, rm, prune)" },
+	{ "profile", cmd_profile, "Check or show an INI profile (check, show)" },
+	{ "up", cmd_up, "Make a stack's networks and volumes and start its sandboxes" },
+	{ "down", cmd_down, "Stop and remove a stack's sandboxes and networks" },
 	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };
 

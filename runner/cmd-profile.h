@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd-profile.h: a resolved profile as run's flags (cmd-profile.c), for
+ * run --profile and for the sandboxes of a stack (cmd-stack.c).
+ */
+#ifndef BERTH_CMD_PROFILE_H
+#define BERTH_CMD_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../profiles/profile.h"
+#include "error.h"
+
+struct profile_args {
+	char **args; /* flags, NULL-terminated */
+	size_t n_args;
+	char *image; /* [sandbox] image, or NULL */
+	char **cmd;  /* [sandbox] command split into words, or NULL */
+	size_t n_cmd;
+	bool limits_warn; /* [limits] if-unsupported = warn */
+};
+
+/* A stack's sandbox: its networks and declared volumes are the stack's
+ * (NAME becomes STACK-NAME) and it is known by its sandbox name on them. */
+struct profile_ctx {
+	const char *stack, *sandbox;
+	char **networks, **volumes; /* the stack's declared names */
+};
+
+/* The flags p stands for, in its order (base first). keep, when given,
+ * drops settings the command line overrides; limits_why (non-NULL when
+ * this machine cannot set resource limits) drops [limits] with a warning
+ * under if-unsupported = warn. Relative paths (bind sources, env files)
+ * are taken from the directory of the file that names them. */
+int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
+		     bool (*keep)(const struct profile_setting *s, void *arg), void *arg,
+		     const char *limits_why, struct profile_args *out, struct berth_error *err);
+void profile_args_free(struct profile_args *a);
+/* What only the store and the host can tell, each problem printed with
+ * its file:line: the image, the secrets, the bind sources. */
+int profile_check_store(const struct profile *p, bool check_image, struct berth_error *err);
+/* The directory (absolute) of the file a setting came from: where its
+ * relative paths start. */
+char *profile_file_dir(const char *file);
+/* Why run refuses resource limits here, or NULL where it can set them. */
+const char *run_limits_unsupported(void);
+int cmd_profile(int argc, char **argv);
+
+#endif
