@@ -18,6 +18,7 @@
 #include "../profiles/profile.h"
 #include "cli.h"
 #include "cmd-profile.h"
+#include "cmd-stack.h"
 #include "image.h"
 #include "mountspec.h"
 #include "secret.h"
@@ -283,12 +284,18 @@ static int profile_check_cmd(int argc, char **argv)
 	struct berth_error err = { 0 };
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "profile check", "profile check FILE...", opts)) != -1)
+	while ((c = cli_getopt(argc, argv, "profile check",
+			       "profile check FILE... (profiles or stacks)", opts)) != -1)
 		return EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage_error("profile check", "a FILE is required");
 	for (int i = optind; i < argc; i++) {
 		struct profile p = { 0 };
+		if (stack_file(argv[i])) {
+			if ((c = stack_check_file(argv[i])) != 0)
+				r = c;
+			continue;
+		}
 		if (profile_load(argv[i], &p, &err) < 0 || profile_check_store(&p, true, &err) < 0)
 			r = cli_fail(&err);
 		else

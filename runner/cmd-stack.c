@@ -120,7 +120,7 @@ static void made_free(struct made *m)
 }
 
 /* Every sandbox's image, secrets and bind sources, before anything. */
-static int check_all(const struct stack *st)
+int stack_check_store(const struct stack *st)
 {
 	int bad = 0;
 
@@ -253,7 +253,7 @@ int cmd_up(int argc, char **argv)
 		return cli_usage_error("up", "one stack FILE");
 	if ((r = load(argv[optind], &st)) != 0)
 		return r;
-	if (check_all(&st) > 0) {
+	if (stack_check_store(&st) > 0) {
 		fprintf(stderr, "berth: up: %s: nothing was made\n", st.file);
 		stack_free(&st);
 		return EXIT_USAGE;
@@ -484,6 +484,37 @@ int stack_logs_file(const char *file, bool follow, bool timestamps)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	r = stack_logs(&st, follow, timestamps);
+	stack_free(&st);
+	return r;
+}
+
+bool stack_file(const char *file)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " \t");
+		if (!strncmp(p, "[stack]", 7))
+			return true;
+	}
+	return false;
+}
+
+int stack_check_file(const char *file)
+{
+	struct stack st = { 0 };
+	int r = load(file, &st);
+
+	if (r != 0)
+		return r;
+	if (stack_check_store(&st) > 0) {
+		fprintf(stderr, "berth: %s: the stack would not come up\n", st.file);
+		r = 1;
+	} else {
+		printf("%s: ok (a stack of %zu sandbox%s)\n", st.file, st.n_sb,
+		       st.n_sb == 1 ? "" : "es");
+	}
 	stack_free(&st);
 	return r;
 }

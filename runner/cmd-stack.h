@@ -21,5 +21,12 @@ int stack_container(const char *file, const char *sandbox, char **name);
  * end or SIGINT/SIGTERM. */
 int stack_logs(const struct stack *st, bool follow, bool timestamps);
 int stack_logs_file(const char *file, bool follow, bool timestamps);
+/* Each sandbox's image, secrets and bind sources (problems printed with
+ * file:line); the number of sandboxes with a problem. */
+int stack_check_store(const struct stack *st);
+/* A file with a [stack] section is a stack file. */
+bool stack_file(const char *file);
+/* profile check of a stack file: an exit code. */
+int stack_check_file(const char *file);
 
 #endif

@@ -157,6 +157,7 @@ pre_cleanup() {
 	b down -v "$P/half.ini" >/dev/null 2>&1
 	pkill -u "$(as_user id -u)" -f "$T/holder.py" 2>/dev/null
 }
+check "profile check passes the shop stack" -- bash -c "b profile check $S/shop.ini | grep -q 'ok (a stack of 3 sandboxes)'"
 check "up -d starts the shop stack" -- b up -d "$S/shop.ini"
 check "ps --stack lists its three sandboxes, running" -- \
 	bash -c "test \"\$(b ps --stack $S/shop.ini --format json | grep -c '\"State\": \"running\"')\" = 3"
@@ -175,10 +176,10 @@ check "down -v removes the named volume too" -- \
 	bash -c "b down -v $S/shop.ini && ! b volume inspect shop-dbdata >/dev/null 2>&1"
 
 # ---- bad stacks: refused before anything is made; a failing up rolled back ------------
-badstack() { # badstack NAME CONTENT WANT
-	printf '%s\n' "$2" >"$P/$1.ini"
+badstack() { # badstack NAME CONTENT WANT: profile check and up refuse it naming WANT
+	printf '[stack]\nname = %s\n%s\n' "$1" "$2" >"$P/$1.ini"
 	chown "$(as_user id -u)" "$P/$1.ini" 2>/dev/null || true
-	expect_fail "$3" b up -d "$P/$1.ini"
+	expect_fail "$3" b profile check "$P/$1.ini" && expect_fail "$3" b up -d "$P/$1.ini"
 }
 export -f badstack
 nn=$(b network ls -q | wc -l)
