@@ -221,6 +221,8 @@ static int bring_up(struct store *s, const struct stack *st, struct made *m)
 		}
 		if (state == 0)
 			made_push(&m->containers, &m->n_containers, c);
+		printf("%s\n", c); /* (as run -d prints what it started) */
+		fflush(stdout);
 	}
 	return 0;
 }

@@ -158,7 +158,8 @@ pre_cleanup() {
 	pkill -u "$(as_user id -u)" -f "$T/holder.py" 2>/dev/null
 }
 check "profile check passes the shop stack" -- bash -c "b profile check $S/shop.ini | grep -q 'ok (a stack of 3 sandboxes)'"
-check "up -d starts the shop stack" -- b up -d "$S/shop.ini"
+check "up -d starts the shop stack in dependency order, naming its containers" -- \
+	bash -c "test \"\$(b up -d $S/shop.ini | tr '\n' ' ')\" = 'shop-db shop-backend shop-frontend '"
 check "ps --stack lists its three sandboxes, running" -- \
 	bash -c "test \"\$(b ps --stack $S/shop.ini --format json | grep -c '\"State\": \"running\"')\" = 3"
 check "the frontend's port is reachable from the host" -- bash -c "wait_get $fp /index.html | grep -q 'shop frontend'"
