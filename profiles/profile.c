@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * profile.c: berth's INI profiles and stacks (profile.h): the key table,
- * reading with inih, each value checked by the parser run uses for its
- * flag, `extends` chains, stacks (dependency order; ports, networks and
- * volumes across sandboxes) and the resolved profile written back as INI.
- * It runs nothing and makes no run flags: that is runner/cmd-profile.c.
+ * profile.c: berth's INI profiles (profile.h): settings, reading one
+ * file with inih (a profile's or a stack's), `extends` chains and the
+ * resolved profile written back as INI. The key table and each value's
+ * check are keys.c; what a stack does with its sandboxes (dependency
+ * order; ports, networks and volumes across them) is stack.c. It runs
+ * nothing and makes no run flags: that is runner/cmd-profile.c.
  *
  * The format as read here (docs/profiles.md says it for users):
  * - `KEY = VALUE`. inih also splits at ':', which would make
@@ -31,12 +32,10 @@
  *   what a line is, the handler takes the name and value from the whole
  *   line. Each reader call is one line, so inih's line numbers are ours.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,13 +43,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../netns/ports.h"
-#include "../runner/caps.h"
-#include "../runner/mountspec.h"
-#include "../runner/network.h"
-#include "../runner/reference.h"
-#include "../runner/secretspec.h"
 #include "../runner/util.h"
+#include "internal.h"
 #include "profile.h"
 
 /* A profile or stack is a few hundred lines; more is a mistake. */
@@ -60,28 +54,20 @@
 
 /* ---- small helpers ---- */
 
-static void vec_push(char ***v, size_t *n, const char *s)
+void prof_vec_push(char ***v, size_t *n, const char *s)
 {
 	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
 	(*v)[(*n)++] = xstrdup(s);
 	(*v)[*n] = NULL;
 }
 
-static void vec_free(char **v)
+void prof_vec_free(char **v)
 {
 	if (!v)
 		return;
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
-}
-
-static bool vec_has(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
 }
 
 /* Text from a file, fit for a one-line message: control characters
@@ -98,7 +84,7 @@ static char *clipped(const char *s, size_t max)
 }
 
 /* A value or name as written, in a message. */
-static char *shown(const char *s)
+char *prof_shown(const char *s)
 {
 	return clipped(s, SHOWN_MAX);
 }
@@ -112,503 +98,10 @@ static char *trimmed(const char *s, size_t len)
 	return xstrndup(s, len);
 }
 
-/* Levenshtein with a swap of two neighbours as one edit ("wbe", "web"). */
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned d[65][65];
-
-	if (la > 64 || lb > 64)
-		return UINT_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	return d[la][lb];
-}
-
-/* Close enough to be a typo of candidate: one edit in a short name, two
- * in a longer one, or only the letter case. */
-static bool typo_of(const char *name, const char *candidate)
-{
-	unsigned d = edit_distance(name, candidate);
-	return !strcasecmp(name, candidate) || d <= (strlen(candidate) <= 4 ? 1U : 2U);
-}
-
-/* ---- value checks: the parsers run uses, so a profile takes what run takes ---- */
-
-static int expected(struct berth_error *err, const char *v, const char *what)
-{
-	_cleanup_free_ char *s = shown(v);
-	return berth_error_set(err, EINVAL, "expected %s (got \"%s\")", what, s);
-}
-
-/* Bind sources are looked up from here: a check only wants the form. */
-static const struct mountspec_env check_env = { .cwd = "/", .home = "/" };
-
-/* A mount parser's verdict on the form alone. A bind source that is not
- * there (yet) is run's business: run resolves relative sources from its
- * own directory and looks them up when the sandbox starts. The parsers
- * fail EINVAL on the form and with stat's errno on the source. */
-static int mount_form(int r, struct mount_req *m, struct berth_error *err)
-{
-	mount_req_clear(m);
-	if (r < 0 && err->errnum != EINVAL && err->errnum != 0) {
-		berth_error_clear(err);
-		return 0;
-	}
-	return r;
-}
-
-static int check_volume(const char *v, struct berth_error *err)
-{
-	struct mount_req m;
-	return mount_form(mountspec_parse_volume(v, &check_env, &m, err), &m, err);
-}
-
-static int check_mount(const char *v, struct berth_error *err)
-{
-	struct mount_req m;
-	return mount_form(mountspec_parse_mount(v, &check_env, &m, err), &m, err);
-}
-
-static int check_tmpfs(const char *v, struct berth_error *err)
-{
-	struct mount_req m;
-	return mount_form(mountspec_parse_tmpfs(v, &m, err), &m, err);
-}
-
-/* --volumes-from CONTAINER[:ro|rw] */
-static int check_volumes_from(const char *v, struct berth_error *err)
-{
-	const char *colon = strrchr(v, ':');
-	size_t len = colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":rw")) ? (size_t)(colon - v)
-									       : strlen(v);
-
-	if (len == 0 || strcspn(v, " \t/") < len || memchr(v, ':', len))
-		return expected(err, v, "CONTAINER[:ro|rw]");
-	return 0;
-}
-
-static int check_secret(const char *v, struct berth_error *err)
-{
-	struct secret_ref r;
-	int ret = secretspec_parse(v, &r, err);
-
-	secret_ref_clear(&r);
-	return ret;
-}
-
-static int check_publish(const char *v, struct berth_error *err)
-{
-	struct port_map *m = NULL;
-	size_t n = 0;
-	int r = ports_parse(v, &m, &n, err);
-
-	free(m);
-	return r;
-}
-
-static int check_cap(const char *v, struct berth_error *err)
-{
-	uint64_t set;
-	return caps_parse_one(v, &set, err);
-}
-
-static bool is_ip(const char *v)
-{
-	unsigned char a[16];
-	return inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1;
-}
-
-static int check_ip(const char *v, struct berth_error *err)
-{
-	return is_ip(v) ? 0 : expected(err, v, "an IPv4 or IPv6 address");
-}
-
-/* --add-host NAME:IP (an IPv6 address has colons: the name ends at the
- * first), as cmd-run.c takes it */
-static int check_add_host(const char *v, struct berth_error *err)
-{
-	const char *colon = strchr(v, ':');
-
-	if (!colon || colon == v || !is_ip(colon + 1) || strpbrk(v, " \t\n#"))
-		return expected(err, v, "NAME:IP");
-	return 0;
-}
-
-/* --network: the modes run has, or a user network's name */
-static int check_net_mode(const char *v, struct berth_error *err)
-{
-	static const char *const modes[] = { "slirp4netns", "none", "host", "bridge", "default" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
-		if (!strcmp(v, modes[i]))
-			return 0;
-	if (network_name_valid(v) && !network_name_reserved(v))
-		return 0;
-	return expected(err, v, "slirp4netns, none, host, bridge, default or a network's name");
-}
-
-static int check_alias(const char *v, struct berth_error *err)
-{
-	return network_name_valid(v) ? 0
-				     : expected(err, v,
-						"a name: letters, digits, '_', '.', '-' "
-						"(at most 64)");
-}
-
-static int check_network_name(const char *v, struct berth_error *err)
-{
-	if (network_name_valid(v) && !network_name_reserved(v))
-		return 0;
-	return expected(err, v,
-			"a network name: letters, digits, '_', '.', '-', not a built-in mode");
-}
-
-static int check_volume_name(const char *v, struct berth_error *err)
-{
-	return volume_name_valid(v)
-		       ? 0
-		       : expected(err, v, "a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)");
-}
-
-/* A sandbox of a stack: [NAME] and [NAME.SECTION], so no dot. */
-static bool sandbox_name_valid(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > 64 || !isalnum((unsigned char)v[0]))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)v[i]) && v[i] != '_' && v[i] != '-')
-			return false;
-	return true;
-}
-
-static int check_sandbox_name(const char *v, struct berth_error *err)
-{
-	return sandbox_name_valid(v) ? 0
-				     : expected(err, v,
-						"a sandbox name: a letter or digit, then "
-						"letters, digits, '_', '-'");
-}
-
-static int check_image(const char *v, struct berth_error *err)
-{
-	char *norm = NULL;
-
-	if (reference_normalize(v, &norm, err) < 0)
-		return -1;
-	free(norm);
-	return 0;
-}
-
-static int check_abs_path(const char *v, struct berth_error *err)
-{
-	return v[0] == '/' ? 0 : expected(err, v, "an absolute path");
-}
-
-/* -u USER[:GROUP], names or numbers */
-static int check_user(const char *v, struct berth_error *err)
-{
-	const char *colon = strchr(v, ':');
-
-	if (colon == v || (colon && (!colon[1] || strchr(colon + 1, ':'))) || strpbrk(v, " \t"))
-		return expected(err, v, "USER[:GROUP]");
-	return 0;
-}
-
-/* what sethostname() takes */
-static int check_hostname(const char *v, struct berth_error *err)
-{
-	return strlen(v) <= 64 ? 0 : expected(err, v, "a host name of at most 64 bytes");
-}
-
-/* --name, as cmd-run.c checks it */
-static int check_ctr_name(const char *v, struct berth_error *err)
-{
-	return strlen(v) <= 128 && !strchr(v, '/') ? 0
-						   : expected(err, v,
-							      "a name of 1-128 characters, "
-							      "no '/'");
-}
-
-static int check_signal(const char *v, struct berth_error *err)
-{
-	return signal_from_name(v) > 0 ? 0 : expected(err, v, "a signal (TERM, SIGINT, 15...)");
-}
-
-/* --memory: bytes, with k, m or g */
-static int check_memory(const char *v, struct berth_error *err)
-{
-	size_t digits = strspn(v, "0123456789");
-	const char *suffix = v + digits;
-
-	if (digits == 0 || strspn(v, "0") == digits ||
-	    (*suffix && (suffix[1] || !strchr("bkmgBKMG", *suffix))))
-		return expected(err, v, "a size in bytes, with k, m or g (512m)");
-	return 0;
-}
-
-/* --cpus: a positive decimal (1.5) */
-static int check_cpus(const char *v, struct berth_error *err)
-{
-	size_t whole = strspn(v, "0123456789"), frac = 0;
-	const char *p = v + whole;
-
-	if (*p == '.')
-		frac = strspn(++p, "0123456789");
-	if (whole + frac == 0 || p[frac] || strspn(v, "0.") == strlen(v))
-		return expected(err, v, "a positive number of CPUs (0.5, 2)");
-	return 0;
-}
-
-/* docker's --ulimit names, as cmd-run.c has them */
-static const char *const ulimit_names[] = {
-	"core",	  "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
-	"nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack",	 "as",
-};
-
-/* SOFT or HARD: a number, -1 or unlimited (UINT64_MAX) */
-static bool ulimit_value(const char *s, size_t len, uint64_t *out)
-{
-	if ((len == 2 && !strncmp(s, "-1", 2)) || (len == 9 && !strncmp(s, "unlimited", 9))) {
-		*out = UINT64_MAX;
-		return true;
-	}
-	if (len == 0 || len > 19 || strspn(s, "0123456789") < len)
-		return false;
-	*out = 0;
-	for (size_t i = 0; i < len; i++)
-		*out = *out * 10 + (uint64_t)(s[i] - '0');
-	return true;
-}
-
-/* --ulimit NAME=SOFT[:HARD], soft <= hard */
-static int check_ulimit(const char *v, struct berth_error *err)
-{
-	const char *eq = strchr(v, '='), *colon;
-	uint64_t soft, hard;
-	size_t i;
-
-	if (!eq)
-		return expected(err, v, "NAME=SOFT[:HARD]");
-	for (i = 0; i < ARRAY_SIZE(ulimit_names); i++)
-		if (strlen(ulimit_names[i]) == (size_t)(eq - v) &&
-		    !strncmp(v, ulimit_names[i], (size_t)(eq - v)))
-			break;
-	if (i == ARRAY_SIZE(ulimit_names))
-		return expected(err, v,
-				"a limit nofile, nproc, core, stack, memlock, cpu, data, "
-				"fsize, locks, msgqueue, nice, rss, rtprio, rttime, "
-				"sigpending or as, then =SOFT[:HARD]");
-	colon = strchr(eq + 1, ':');
-	if (!ulimit_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &soft) ||
-	    !ulimit_value(colon ? colon + 1 : eq + 1, strlen(colon ? colon + 1 : eq + 1), &hard) ||
-	    (hard != UINT64_MAX && soft > hard))
-		return expected(err, v, "NAME=SOFT[:HARD]: numbers (or unlimited), soft <= hard");
-	return 0;
-}
-
-/* ---- the key table ---- */
-
-#define KEY(sec, nm, ty, fl, chk, hl)                                                              \
-	{                                                                                          \
-		.section = sec, .name = nm, .type = ty, .flag = fl, .check = chk, .help = hl       \
-	}
-#define CHOICE(sec, nm, ch, fl, hl)                                                                \
-	{                                                                                          \
-		.section = sec, .name = nm, .type = PROFILE_ENUM, .choices = ch, .flag = fl,       \
-		.help = hl                                                                         \
-	}
-
-/* Sections in the order profile_write_ini() writes them. "" is before
- * any section; "NAME" and "stack" are a stack file's own: the keys a
- * sandbox's [NAME] takes besides [sandbox]'s, and [stack]. */
-const struct profile_key profile_keys[] = {
-	/* before any section, in a profile file */
-	KEY("", "extends", PROFILE_STRING, NULL, NULL,
-	    "The profile this one builds on, relative to this file: its settings come first, "
-	    "this file's override them"),
-	KEY("", "description", PROFILE_STRING, NULL, NULL,
-	    "One line saying what the profile is for"),
-
-	/* what runs, and as whom */
-	KEY("sandbox", "image", PROFILE_STRING, NULL, check_image,
-	    "The image the sandbox runs, a reference as run takes it"),
-	KEY("sandbox", "command", PROFILE_WORDS, NULL, NULL,
-	    "The command and its arguments, split like shell words, instead of the image's CMD"),
-	KEY("sandbox", "entrypoint", PROFILE_WORDS, "--entrypoint", NULL,
-	    "Replaces the image's ENTRYPOINT; empty means none, the command runs as given"),
-	KEY("sandbox", "workdir", PROFILE_STRING, "-w", check_abs_path,
-	    "The working directory inside, an absolute path"),
-	KEY("sandbox", "user", PROFILE_STRING, "-u", check_user,
-	    "USER[:GROUP], names or numbers, the command runs as inside"),
-	KEY("sandbox", "hostname", PROFILE_STRING, "--hostname", check_hostname,
-	    "The host name inside (default: the start of the container's ID)"),
-	KEY("sandbox", "name", PROFILE_STRING, "--name", check_ctr_name,
-	    "The container's name; one container at a time can have it"),
-	KEY("sandbox", "init", PROFILE_BOOL, "--init", NULL,
-	    "A tiny init is pid 1: it reaps orphans and forwards signals"),
-	KEY("sandbox", "remove", PROFILE_BOOL, "--rm", NULL,
-	    "The container is removed when it exits"),
-	KEY("sandbox", "detach", PROFILE_BOOL, "-d", NULL,
-	    "Runs in the background (and then always with init)"),
-	KEY("sandbox", "interactive", PROFILE_BOOL, "-i", NULL, "Keeps the command's stdin open"),
-	KEY("sandbox", "tty", PROFILE_BOOL, "-t", NULL, "Gives the command a terminal"),
-	KEY("sandbox", "env-file", PROFILE_LIST, "--env-file", NULL,
-	    "Files of KEY=VALUE lines, read before [environment]"),
-	CHOICE("sandbox", "userns", "keep-id", "--userns",
-	       "keep-id: your own uid inside, so bind-mounted files stay yours"),
-
-	/* free-form: any name */
-	KEY("environment", NULL, PROFILE_MAP, "-e", NULL,
-	    "NAME = VALUE sets a variable for the command; an empty value sets it empty"),
-	KEY("labels", NULL, PROFILE_MAP, "--label", NULL,
-	    "NAME = VALUE labels the container, over the image's labels"),
-
-	/* what the sandbox sees of the host's files: nothing unless listed */
-	KEY("mounts", "volume", PROFILE_LINES, "-v", check_volume,
-	    "[SOURCE:]TARGET[:OPTIONS], one per line: a named volume or a host path"),
-	KEY("mounts", "mount", PROFILE_LINES, "--mount", check_mount,
-	    "type=bind|volume|tmpfs,source=,target=[,readonly], one per line"),
-	KEY("mounts", "tmpfs", PROFILE_LINES, "--tmpfs", check_tmpfs,
-	    "PATH[:OPTIONS], one per line: a private tmpfs, noexec unless exec"),
-	KEY("mounts", "volumes-from", PROFILE_LIST, "--volumes-from", check_volumes_from,
-	    "CONTAINER[:ro|rw]: mounts what another container mounts"),
-
-	/* references to the secret store, never values */
-	KEY("secrets", "secret", PROFILE_LINES, "--secret", check_secret,
-	    "NAME[,type=mount|env][,target=][,mode=][,uid=][,gid=], one per line: a stored "
-	    "secret, by name"),
-
-	/* networking: slirp4netns unless said otherwise */
-	KEY("network", "mode", PROFILE_STRING, "--network", check_net_mode,
-	    "slirp4netns (default), none, host, or a user network's name"),
-	KEY("network", "aliases", PROFILE_LIST, "--network-alias", check_alias,
-	    "More names the other sandboxes on its user network reach it by"),
-	KEY("network", "host-loopback", PROFILE_BOOL, "--no-host-loopback", NULL,
-	    "false: the host's 127.0.0.1 is out of reach (the flag is given when false)"),
-	KEY("network", "publish", PROFILE_LIST, "-p", check_publish,
-	    "[[IP:][HOSTPORT]:]PORT[/udp]: publishes a port, on 127.0.0.1 unless an IP is given"),
-	KEY("network", "publish-all", PROFILE_BOOL, "-P", NULL,
-	    "Publishes every port the image exposes, on free host ports"),
-	KEY("network", "dns", PROFILE_LIST, "--dns", check_ip,
-	    "Nameservers for /etc/resolv.conf, IP addresses"),
-	KEY("network", "add-host", PROFILE_LIST, "--add-host", check_add_host,
-	    "NAME:IP lines for /etc/hosts"),
-
-	/* confinement: docker's defaults unless loosened here */
-	KEY("security", "cap-add", PROFILE_LIST, "--cap-add", check_cap,
-	    "Capabilities added to the default set (or ALL)"),
-	KEY("security", "cap-drop", PROFILE_LIST, "--cap-drop", check_cap,
-	    "Capabilities dropped from the default set (or ALL), before cap-add"),
-	CHOICE("security", "seccomp", "default|unconfined", "--security-opt",
-	       "default keeps the syscall filter; unconfined turns it off"),
-	KEY("security", "no-new-privileges", PROFILE_BOOL, "--security-opt", NULL,
-	    "true (default): setuid binaries and file capabilities grant nothing"),
-	KEY("security", "read-only", PROFILE_BOOL, "--read-only", NULL,
-	    "The root filesystem is mounted read-only"),
-
-	/* resources */
-	KEY("limits", "pids", PROFILE_UINT, "--pids-limit", NULL,
-	    "At most this many processes (needs a delegated cgroup v2)"),
-	KEY("limits", "memory", PROFILE_STRING, "--memory", check_memory,
-	    "At most this much memory, bytes with k, m or g (needs a delegated cgroup v2)"),
-	KEY("limits", "cpus", PROFILE_STRING, "--cpus", check_cpus,
-	    "At most this many CPUs' time, 0.5 or 2 (needs a delegated cgroup v2)"),
-	KEY("limits", "ulimit", PROFILE_LIST, "--ulimit", check_ulimit,
-	    "NAME=SOFT[:HARD] resource limits (nofile, nproc, ...)"),
-	CHOICE("limits", "if-unsupported", "fail|warn", NULL,
-	       "fail (default): a limit this machine cannot enforce stops the run; warn: runs "
-	       "without it"),
-
-	/* how stop ends it */
-	KEY("stop", "signal", PROFILE_STRING, "--stop-signal", check_signal,
-	    "The signal stop sends first (default the image's, else TERM)"),
-	KEY("stop", "timeout", PROFILE_UINT, "--stop-timeout", NULL,
-	    "Seconds stop waits before SIGKILL (default 10)"),
-
-	/* a stack's [NAME], besides the [sandbox] keys */
-	KEY("NAME", "extends", PROFILE_STRING, NULL, NULL,
-	    "The profile the sandbox builds on, relative to the stack file"),
-	KEY("NAME", "depends-on", PROFILE_LIST, NULL, check_sandbox_name,
-	    "Sandboxes of this stack that start before this one"),
-
-	/* a stack's [stack] */
-	KEY("stack", "name", PROFILE_STRING, NULL, check_network_name,
-	    "The stack's name (default: the file's name without .ini)"),
-	KEY("stack", "networks", PROFILE_LIST, NULL, check_network_name,
-	    "User networks up makes and down removes; sandboxes may only join these"),
-	KEY("stack", "volumes", PROFILE_LIST, NULL, check_volume_name,
-	    "Named volumes up makes and down keeps; sandboxes may only mount these by name"),
-};
-const size_t profile_n_keys = ARRAY_SIZE(profile_keys);
-
-/* The one value that may be empty: it clears the image's entrypoint. */
-static bool clears_when_empty(const struct profile_key *k)
-{
-	return !strcmp(k->section, "sandbox") && !strcmp(k->name, "entrypoint");
-}
-
-static bool stack_only_section(const char *section)
-{
-	return !strcmp(section, "NAME") || !strcmp(section, "stack");
-}
-
-/* The table's own string for a section, or NULL. */
-static const char *table_section(const char *name)
-{
-	for (size_t i = 0; i < profile_n_keys; i++)
-		if (!strcmp(profile_keys[i].section, name))
-			return profile_keys[i].section;
-	return NULL;
-}
-
-/* A section a profile has (and a stack's [NAME.SECTION]). */
-static bool profile_section(const char *name)
-{
-	return *name && !stack_only_section(name) && table_section(name);
-}
-
-/* The key for name in section: a map section's entry takes any name. */
-static const struct profile_key *key_in(const char *section, const char *name)
-{
-	for (size_t i = 0; i < profile_n_keys; i++) {
-		const struct profile_key *k = &profile_keys[i];
-		if (!strcmp(k->section, section) && (!k->name || !strcmp(k->name, name)))
-			return k;
-	}
-	return NULL;
-}
-
-static const char *suggest_section(const char *name, bool stack)
-{
-	for (size_t i = 0; i < profile_n_keys; i++) {
-		const char *s = profile_keys[i].section;
-		if ((profile_section(s) || (stack && !strcmp(s, "stack"))) && typo_of(name, s))
-			return s;
-	}
-	return NULL;
-}
-
 /* ---- settings ---- */
 
-static void setting_add(struct profile *p, const struct profile_key *k, const char *name,
-			const char *value, const char *file, unsigned line)
+void prof_setting_add(struct profile *p, const struct profile_key *k, const char *name,
+		      const char *value, const char *file, unsigned line)
 {
 	struct profile_setting *s;
 
@@ -638,34 +131,34 @@ void profile_free(struct profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static bool is_key(const struct profile_key *k, const char *section, const char *name)
+bool prof_is_key(const struct profile_key *k, const char *section, const char *name)
 {
 	return !strcmp(k->section, section) && k->name && !strcmp(k->name, name);
 }
 
 /* The last setting of a key. */
-static const struct profile_setting *setting_get(const struct profile *p, const char *section,
-						 const char *name)
+const struct profile_setting *prof_setting_get(const struct profile *p, const char *section,
+					       const char *name)
 {
 	for (size_t i = p->n; i-- > 0;)
-		if (is_key(p->set[i].key, section, name))
+		if (prof_is_key(p->set[i].key, section, name))
 			return &p->set[i];
 	return NULL;
 }
 
 const char *profile_get(const struct profile *p, const char *section, const char *name)
 {
-	const struct profile_setting *s = setting_get(p, section, name);
+	const struct profile_setting *s = prof_setting_get(p, section, name);
 	return s ? s->value : NULL;
 }
 
 /* Move src's settings to the end of dst, but for extends and a stack's
  * own keys, which are applied rather than kept. */
-static void settings_take(struct profile *dst, struct profile *src)
+void prof_settings_take(struct profile *dst, struct profile *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
 		struct profile_setting *s = &src->set[i];
-		if (is_key(s->key, "", "extends") || !strcmp(s->key->section, "NAME")) {
+		if (prof_is_key(s->key, "", "extends") || !strcmp(s->key->section, "NAME")) {
 			setting_clear(s);
 			continue;
 		}
@@ -684,7 +177,7 @@ static bool same_slot(const struct profile_setting *a, const struct profile_sett
 
 /* The base's settings came first: a later scalar or map name wins, list
  * items all stay, in order. */
-static void resolve(struct profile *p)
+void prof_resolve(struct profile *p)
 {
 	size_t o = 0;
 
@@ -734,7 +227,7 @@ static bool choice_valid(const char *choices, const char *v)
 
 static int words_error(struct berth_error *err, const char *what, char **v, char *w)
 {
-	vec_free(v);
+	prof_vec_free(v);
 	free(w);
 	return berth_error_set(err, EINVAL, "%s", what);
 }
@@ -779,7 +272,7 @@ int profile_words(const char *value, char ***out, size_t *n, struct berth_error 
 			}
 		}
 		w[wl] = '\0';
-		vec_push(&v, &count, w);
+		prof_vec_push(&v, &count, w);
 	}
 	free(w);
 	*out = v;
@@ -886,13 +379,13 @@ static int split_items(const char *start, bool list, char ***items, size_t *n, c
 				s++;
 			item = trimmed(b, (size_t)(s - b));
 		}
-		vec_push(items, n, item);
+		prof_vec_push(items, n, item);
 		free(item);
 		if (!list || *s != ',')
 			return 0;
 		s++;
 	}
-	vec_free(*items);
+	prof_vec_free(*items);
 	*items = NULL;
 	*n = 0;
 	return -1;
@@ -900,40 +393,10 @@ static int split_items(const char *start, bool list, char ***items, size_t *n, c
 
 /* ---- reading one file ---- */
 
-/* A sandbox of a stack file, as its sections come. */
-struct draft_sb {
-	char *name;
-	unsigned head_line;  /* its [NAME]; 0 while only [NAME.SECTION] came */
-	unsigned first_line; /* its first section */
-	struct profile prof; /* its settings in this file, extends and depends-on too */
-};
+/* struct draft_sb and struct parser are in internal.h: stack.c builds on
+ * what the parser read. */
 
-struct parser {
-	const char *file, *text, *pos;
-	bool stack, allow_extends;
-	unsigned line;
-	char *raw; /* the line the reader gave last, whole, without its BOM */
-	size_t raw_cap;
-	int buf_len;	  /* inih's line buffer */
-	char *section;	  /* as written; NULL before the first */
-	const char *kind; /* the table section its keys are from; NULL: none */
-	bool head;	  /* a stack's [NAME]: extends and depends-on too */
-	bool bad_header;  /* a [ without ], which inih reports */
-	size_t sb;	  /* a stack's sandbox the section is of, or SIZE_MAX */
-	bool have_prev;	  /* inih's prev_name is set: indented lines continue */
-	const struct profile_key *prev_key;
-	char *prev_name;
-	/* a list key whose own line was empty: its items must follow */
-	const struct profile_key *pending;
-	unsigned pending_line;
-	struct profile top; /* a profile's settings, or a stack's [stack] */
-	struct draft_sb *sbs;
-	size_t n_sb;
-	struct berth_error err;
-	unsigned err_line;
-};
-
-static void parser_clear(struct parser *p)
+void prof_parser_clear(struct parser *p)
 {
 	free(p->raw);
 	free(p->section);
@@ -968,8 +431,8 @@ _printf_(3, 4) static void fail(struct parser *p, unsigned line, const char *fmt
 _printf_(5, 6) static void fail_key(struct parser *p, unsigned line, const struct profile_key *k,
 				    const char *mapname, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL, *sec = p->section ? shown(p->section) : NULL;
-	_cleanup_free_ char *name = shown(k->name ? k->name : mapname ? mapname : "");
+	_cleanup_free_ char *msg = NULL, *sec = p->section ? prof_shown(p->section) : NULL;
+	_cleanup_free_ char *name = prof_shown(k->name ? k->name : mapname ? mapname : "");
 	va_list ap;
 
 	if (p->err.msg)
@@ -1014,14 +477,14 @@ static void stack_section(struct parser *p)
 	const char *dot = strchr(p->section, '.');
 	_cleanup_free_ char *name =
 		dot ? xstrndup(p->section, (size_t)(dot - p->section)) : xstrdup(p->section);
-	_cleanup_free_ char *sec = shown(p->section);
+	_cleanup_free_ char *sec = prof_shown(p->section);
 
 	if (!strcmp(p->section, "stack")) {
-		p->kind = table_section("stack");
+		p->kind = prof_table_section("stack");
 		return;
 	}
-	if (!sandbox_name_valid(name)) {
-		const char *hint = suggest_section(p->section, true);
+	if (!prof_sandbox_name_valid(name)) {
+		const char *hint = prof_suggest_section(p->section, true);
 		if (hint) {
 			fail(p, p->line, "[%s]: unknown section (did you mean [%s]?)", sec, hint);
 			return;
@@ -1037,9 +500,9 @@ static void stack_section(struct parser *p)
 		return;
 	}
 	if (dot) {
-		const char *kind = table_section(dot + 1);
-		if (!kind || !profile_section(kind) || !strcmp(kind, "sandbox")) {
-			const char *hint = suggest_section(dot + 1, false);
+		const char *kind = prof_table_section(dot + 1);
+		if (!kind || !prof_profile_section(kind) || !strcmp(kind, "sandbox")) {
+			const char *hint = prof_suggest_section(dot + 1, false);
 			if (kind && !strcmp(kind, "sandbox")) {
 				fail(p, p->line, "[%s]: the sandbox keys go in [%s]", sec, name);
 				return;
@@ -1054,7 +517,7 @@ static void stack_section(struct parser *p)
 		}
 		p->kind = kind;
 	} else {
-		p->kind = table_section("sandbox");
+		p->kind = prof_table_section("sandbox");
 		p->head = true;
 	}
 	p->sb = sandbox_index(p, name);
@@ -1084,7 +547,7 @@ static void enter_section(struct parser *p, const char *s)
 	for (rest = close + 1; isspace((unsigned char)*rest); rest++)
 		;
 	if (*rest && *rest != ';' && *rest != '#') {
-		_cleanup_free_ char *sec = shown(p->section);
+		_cleanup_free_ char *sec = prof_shown(p->section);
 		fail(p, p->line, "[%s]: text after the ']'", sec);
 		return;
 	}
@@ -1092,12 +555,12 @@ static void enter_section(struct parser *p, const char *s)
 		stack_section(p);
 		return;
 	}
-	if (profile_section(p->section)) {
-		p->kind = table_section(p->section);
+	if (prof_profile_section(p->section)) {
+		p->kind = prof_table_section(p->section);
 		return;
 	}
-	_cleanup_free_ char *sec = shown(p->section);
-	const char *hint = suggest_section(p->section, false);
+	_cleanup_free_ char *sec = prof_shown(p->section);
+	const char *hint = prof_suggest_section(p->section, false);
 	if (hint) {
 		fail(p, p->line, "[%s]: unknown section (did you mean [%s]?)", sec, hint);
 		return;
@@ -1164,7 +627,7 @@ static void fail_check(struct parser *p, const struct profile_key *k, const char
 static bool value_ok(struct parser *p, const struct profile_key *k, const char *mapname,
 		     const char *v)
 {
-	_cleanup_free_ char *sv = shown(v);
+	_cleanup_free_ char *sv = prof_shown(v);
 	struct berth_error e = { 0 };
 	const char *what = NULL;
 
@@ -1210,7 +673,7 @@ static void store_once(struct parser *p, const struct profile_key *k, const char
 				 prof->set[i].line);
 			return;
 		}
-	setting_add(prof, k, mapname, v, p->file, p->line);
+	prof_setting_add(prof, k, mapname, v, p->file, p->line);
 }
 
 static void add_words(struct parser *p, const struct profile_key *k, const char *s)
@@ -1220,17 +683,17 @@ static void add_words(struct parser *p, const struct profile_key *k, const char 
 	char **w = NULL;
 	size_t n;
 
-	if (!*v && !clears_when_empty(k)) {
+	if (!*v && !prof_clears_when_empty(k)) {
 		fail_key(p, p->line, k, NULL, "no value");
 		return;
 	}
 	if (*v && profile_words(v, &w, &n, &e) < 0) {
-		_cleanup_free_ char *sv = shown(v);
+		_cleanup_free_ char *sv = prof_shown(v);
 		fail_key(p, p->line, k, NULL, "%s (got \"%s\")", e.msg, sv);
 		berth_error_clear(&e);
 		return;
 	}
-	vec_free(w);
+	prof_vec_free(w);
 	store_once(p, k, NULL, v);
 }
 
@@ -1249,7 +712,7 @@ static void add_values(struct parser *p, const struct profile_key *k, const char
 		return;
 	}
 	if (split_items(s, list, &items, &n, &why) < 0) {
-		_cleanup_free_ char *sv = shown(s);
+		_cleanup_free_ char *sv = prof_shown(s);
 		fail_key(p, p->line, k, mapname, "%s (got \"%s\")", why, sv);
 		return;
 	}
@@ -1269,10 +732,10 @@ static void add_values(struct parser *p, const struct profile_key *k, const char
 			if (!*items[i])
 				fail_key(p, p->line, k, mapname, "an empty item");
 			else if (value_ok(p, k, mapname, items[i]))
-				setting_add(current(p), k, NULL, items[i], p->file, p->line);
+				prof_setting_add(current(p), k, NULL, items[i], p->file, p->line);
 		}
 	}
-	vec_free(items);
+	prof_vec_free(items);
 }
 
 /* Why a map name cannot be one, or NULL. */
@@ -1286,20 +749,21 @@ static const char *map_name_problem(const char *n)
 
 static void unknown_key(struct parser *p, const char *kind, const char *name)
 {
-	_cleanup_free_ char *sn = shown(name), *sec = p->section ? shown(p->section) : NULL;
+	_cleanup_free_ char *sn = prof_shown(name),
+			    *sec = p->section ? prof_shown(p->section) : NULL;
 	_cleanup_free_ char *where = sec ? xasprintf("[%s] %s", sec, sn) : xstrdup(sn);
 
 	for (size_t i = 0; i < profile_n_keys; i++) {
 		const struct profile_key *k = &profile_keys[i];
 		bool here = !strcmp(k->section, kind) || (p->head && !strcmp(k->section, "NAME"));
-		if (here && k->name && typo_of(name, k->name)) {
+		if (here && k->name && prof_typo_of(name, k->name)) {
 			fail(p, p->line, "%s: unknown key (did you mean \"%s\"?)", where, k->name);
 			return;
 		}
 	}
 	for (size_t i = 0; i < profile_n_keys; i++) {
 		const struct profile_key *k = &profile_keys[i];
-		if (!k->name || strcmp(k->name, name) || !profile_section(k->section))
+		if (!k->name || strcmp(k->name, name) || !prof_profile_section(k->section))
 			continue;
 		if (p->sb != SIZE_MAX) {
 			fail(p, p->line, "%s: unknown key (it goes in [%s.%s])", where,
@@ -1309,7 +773,7 @@ static void unknown_key(struct parser *p, const char *kind, const char *name)
 		fail(p, p->line, "%s: unknown key (it goes in [%s])", where, k->section);
 		return;
 	}
-	if (!p->stack && *kind && key_in("", name)) {
+	if (!p->stack && *kind && prof_key_in("", name)) {
 		fail(p, p->line, "%s: unknown key (it goes before the first section)", where);
 		return;
 	}
@@ -1328,7 +792,7 @@ static void key_line(struct parser *p, bool inih_named)
 	if (!p->kind && p->bad_header)
 		return; /* inih reported the header */
 	if (!p->kind) {
-		_cleanup_free_ char *sl = shown(p->raw);
+		_cleanup_free_ char *sl = prof_shown(p->raw);
 		fail(p, p->line,
 		     "\"%s\": a stack's keys go in a section ([stack], [NAME], "
 		     "[NAME.SECTION])",
@@ -1336,7 +800,7 @@ static void key_line(struct parser *p, bool inih_named)
 		return;
 	}
 	if (!eq) {
-		_cleanup_free_ char *sl = shown(p->raw);
+		_cleanup_free_ char *sl = prof_shown(p->raw);
 		fail(p, p->line, "expected KEY = VALUE (got \"%s\"): ':' does not separate", sl);
 		return;
 	}
@@ -1345,9 +809,9 @@ static void key_line(struct parser *p, bool inih_named)
 		fail(p, p->line, "expected KEY = VALUE: no key before the '='");
 		return;
 	}
-	k = key_in(p->kind, name);
+	k = prof_key_in(p->kind, name);
 	if (!k && p->head)
-		k = key_in("NAME", name);
+		k = prof_key_in("NAME", name);
 	if (!k) {
 		unknown_key(p, p->kind, name);
 		return;
@@ -1410,7 +874,7 @@ static void syntax_error(struct parser *p, unsigned line)
 	if (line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
 		s += 3;
 	text = trimmed(s, strcspn(s, "\n"));
-	sl = shown(text);
+	sl = prof_shown(text);
 	berth_error_clear(&p->err);
 	if (text[0] == '[')
 		fail(p, line, "expected [SECTION] (got \"%s\")", sl);
@@ -1434,7 +898,7 @@ static void stack_file_checks(struct parser *p)
 		if (d->head_line)
 			continue;
 		for (size_t j = 0; j < p->n_sb; j++)
-			if (p->sbs[j].head_line && typo_of(d->name, p->sbs[j].name))
+			if (p->sbs[j].head_line && prof_typo_of(d->name, p->sbs[j].name))
 				hint = p->sbs[j].name;
 		if (hint)
 			fail(p, d->first_line, "[%s.*]: no [%s] section (did you mean [%s]?)",
@@ -1446,8 +910,8 @@ static void stack_file_checks(struct parser *p)
 }
 
 /* Parse text into p (cleared when it fails). */
-static int parse_text(struct parser *p, const char *text, const char *file, bool stack,
-		      bool allow_extends, struct berth_error *err)
+int prof_parse_text(struct parser *p, const char *text, const char *file, bool stack,
+		    bool allow_extends, struct berth_error *err)
 {
 	int rc;
 
@@ -1459,7 +923,7 @@ static int parse_text(struct parser *p, const char *text, const char *file, bool
 	p->sb = SIZE_MAX;
 	p->buf_len = 200;
 	if (!stack)
-		p->kind = table_section("");
+		p->kind = prof_table_section("");
 	rc = ini_parse_stream(reader, p, handler, p);
 	flush_pending(p);
 	if (rc > 0 && (!p->err.msg || (unsigned)rc < p->err_line))
@@ -1473,7 +937,7 @@ static int parse_text(struct parser *p, const char *text, const char *file, bool
 			err->msg = steal_pointer(&p->err.msg);
 			err->errnum = p->err.errnum;
 		}
-		parser_clear(p);
+		prof_parser_clear(p);
 		return -1;
 	}
 	return 0;
@@ -1481,17 +945,9 @@ static int parse_text(struct parser *p, const char *text, const char *file, bool
 
 /* ---- files and extends ---- */
 
-/* The files of an extends chain, to find a loop. */
-struct chain {
-	struct chain_link {
-		dev_t dev;
-		ino_t ino;
-		char *path;
-	} * v;
-	size_t n;
-};
+/* struct chain is in internal.h: a stack's sandbox starts a chain too. */
 
-static void chain_push(struct chain *ch, const struct stat *st, const char *path)
+void prof_chain_push(struct chain *ch, const struct stat *st, const char *path)
 {
 	ch->v = xrealloc(ch->v, (ch->n + 1) * sizeof(*ch->v));
 	ch->v[ch->n++] = (struct chain_link){ st->st_dev, st->st_ino, xstrdup(path) };
@@ -1502,7 +958,7 @@ static void chain_pop(struct chain *ch)
 	free(ch->v[--ch->n].path);
 }
 
-static void chain_clear(struct chain *ch)
+void prof_chain_clear(struct chain *ch)
 {
 	while (ch->n)
 		chain_pop(ch);
@@ -1512,8 +968,8 @@ static void chain_clear(struct chain *ch)
 
 /* A profile or stack file, whole. what names it in errors. Symlinks are
  * followed: these are the user's own files, often linked from dotfiles. */
-static int read_text(const char *path, const char *what, char **text, struct stat *st,
-		     struct berth_error *err)
+int prof_read_text(const char *path, const char *what, char **text, struct stat *st,
+		   struct berth_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct berth_error e = { 0 };
@@ -1552,8 +1008,8 @@ static int load_chain(const char *path, const struct profile_setting *from, stru
 		      struct profile *acc, struct berth_error *err);
 
 /* The base that from (an extends setting) names, its chain first. */
-static int load_base(const struct profile_setting *from, struct chain *ch, struct profile *acc,
-		     struct berth_error *err)
+int prof_load_base(const struct profile_setting *from, struct chain *ch, struct profile *acc,
+		   struct berth_error *err)
 {
 	_cleanup_free_ char *base = relative_to(from->file, from->value);
 	return load_chain(base, from, ch, acc, err);
@@ -1571,7 +1027,7 @@ static int load_chain(const char *path, const struct profile_setting *from, stru
 
 	what = from ? xasprintf("%s:%u: extends: %s", from->file, from->line, from->value)
 		    : xstrdup(path);
-	if (read_text(path, what, &text, &st, err) < 0)
+	if (prof_read_text(path, what, &text, &st, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ch->n; i++) {
 		if (ch->v[i].dev != st.st_dev || ch->v[i].ino != st.st_ino)
@@ -1585,20 +1041,20 @@ static int load_chain(const char *path, const struct profile_setting *from, stru
 		return berth_error_set(err, 0, "%s:%u: extends: a loop: %s%s",
 				       from ? from->file : path, from ? from->line : 0, loop, path);
 	}
-	if (parse_text(&p, text, path, false, true, err) < 0)
+	if (prof_parse_text(&p, text, path, false, true, err) < 0)
 		return -1;
-	ext = setting_get(&p.top, "", "extends");
+	ext = prof_setting_get(&p.top, "", "extends");
 	if (ext) {
-		chain_push(ch, &st, path);
-		int r = load_base(ext, ch, acc, err);
+		prof_chain_push(ch, &st, path);
+		int r = prof_load_base(ext, ch, acc, err);
 		chain_pop(ch);
 		if (r < 0) {
-			parser_clear(&p);
+			prof_parser_clear(&p);
 			return -1;
 		}
 	}
-	settings_take(acc, &p.top);
-	parser_clear(&p);
+	prof_settings_take(acc, &p.top);
+	prof_parser_clear(&p);
 	return 0;
 }
 
@@ -1654,12 +1110,12 @@ int profile_load(const char *name, struct profile *out, struct berth_error *err)
 	if (!path)
 		return -1;
 	r = load_chain(path, NULL, &ch, &acc, err);
-	chain_clear(&ch);
+	prof_chain_clear(&ch);
 	if (r < 0) {
 		profile_free(&acc);
 		return -1;
 	}
-	resolve(&acc);
+	prof_resolve(&acc);
 	acc.file = steal_pointer(&path);
 	*out = acc;
 	return 0;
@@ -1671,11 +1127,11 @@ int profile_parse_text(const char *text, const char *file, struct profile *out,
 	struct profile acc = { 0 };
 	struct parser p;
 
-	if (parse_text(&p, text, file, false, false, err) < 0)
+	if (prof_parse_text(&p, text, file, false, false, err) < 0)
 		return -1;
-	settings_take(&acc, &p.top);
-	parser_clear(&p);
-	resolve(&acc);
+	prof_settings_take(&acc, &p.top);
+	prof_parser_clear(&p);
+	prof_resolve(&acc);
 	acc.file = xstrdup(file);
 	*out = acc;
 	return 0;
@@ -1709,7 +1165,7 @@ static void write_item(FILE *out, const char *v, bool list)
 /* " ; FILE:LINE" and the line's end */
 static void write_origin(FILE *out, const struct profile_setting *s)
 {
-	_cleanup_free_ char *f = shown(s->file ? s->file : "?");
+	_cleanup_free_ char *f = prof_shown(s->file ? s->file : "?");
 	fprintf(out, " ; %s:%u\n", f, s->line);
 }
 
@@ -1735,13 +1191,13 @@ void profile_write_ini(const struct profile *p, FILE *out)
 	const char *written = "";
 
 	if (p->file) {
-		_cleanup_free_ char *f = shown(p->file);
+		_cleanup_free_ char *f = prof_shown(p->file);
 		fprintf(out, "; the profile %s, resolved\n", f);
 	}
 	for (size_t i = 0; i < profile_n_keys; i++) {
 		const struct profile_key *k = &profile_keys[i];
 		bool first = true;
-		if (stack_only_section(k->section))
+		if (prof_stack_only_section(k->section))
 			continue;
 		for (size_t j = 0; j < p->n; j++) {
 			if (p->set[j].key != k)
@@ -1754,339 +1210,4 @@ void profile_write_ini(const struct profile *p, FILE *out)
 			first = false;
 		}
 	}
-}
-
-/* ---- stacks ---- */
-
-struct sbx {
-	char *name;
-	unsigned line;	     /* its [NAME] */
-	struct profile prof; /* resolved */
-	struct profile deps; /* its depends-on settings */
-	bool placed;
-};
-
-static void sbx_clear(struct sbx *s)
-{
-	free(s->name);
-	profile_free(&s->prof);
-	profile_free(&s->deps);
-}
-
-static size_t sbx_find(const struct sbx *v, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].name, name))
-			return i;
-	return SIZE_MAX;
-}
-
-void stack_free(struct stack *st)
-{
-	free(st->file);
-	free(st->name);
-	vec_free(st->networks);
-	vec_free(st->volumes);
-	for (size_t i = 0; i < st->n_sb; i++) {
-		free(st->sb[i].name);
-		profile_free(&st->sb[i].prof);
-		vec_free(st->sb[i].depends_on);
-	}
-	free(st->sb);
-	memset(st, 0, sizeof(*st));
-}
-
-/* A sandbox's settings: its extends chain's, then the stack file's. */
-static int sandbox_profile(struct draft_sb *d, const char *file, const struct stat *st,
-			   struct sbx *out, struct berth_error *err)
-{
-	const struct profile_setting *ext = setting_get(&d->prof, "NAME", "extends");
-
-	out->name = xstrdup(d->name);
-	out->line = d->head_line;
-	for (size_t i = 0; i < d->prof.n; i++)
-		if (is_key(d->prof.set[i].key, "NAME", "depends-on")) {
-			const struct profile_setting *s = &d->prof.set[i];
-			setting_add(&out->deps, s->key, NULL, s->value, s->file, s->line);
-		}
-	if (ext) {
-		struct chain ch = { 0 };
-		chain_push(&ch, st, file);
-		int r = load_base(ext, &ch, &out->prof, err);
-		chain_clear(&ch);
-		if (r < 0)
-			return -1;
-	}
-	settings_take(&out->prof, &d->prof);
-	resolve(&out->prof);
-	out->prof.file = xstrdup(file);
-	if (!profile_get(&out->prof, "sandbox", "image"))
-		return berth_error_set(err, 0,
-				       "%s:%u: [%s]: no image (set image, or extends a profile "
-				       "that does)",
-				       file, d->head_line, d->name);
-	return 0;
-}
-
-static int check_deps(struct sbx *v, size_t n, struct berth_error *err)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < v[i].deps.n; j++) {
-			const struct profile_setting *d = &v[i].deps.set[j];
-			const char *hint = NULL;
-			if (sbx_find(v, n, d->value) != SIZE_MAX)
-				continue;
-			for (size_t k = 0; k < n; k++)
-				if (typo_of(d->value, v[k].name))
-					hint = v[k].name;
-			return berth_error_set(err, 0,
-					       "%s:%u: [%s] depends-on: no sandbox \"%s\" in this "
-					       "stack%s%s%s",
-					       d->file, d->line, v[i].name, d->value,
-					       hint ? " (did you mean \"" : "", hint ? hint : "",
-					       hint ? "\"?)" : "");
-		}
-	return 0;
-}
-
-/* A cycle among the sandboxes not placed: each has an unplaced dependency,
- * so following the first one from any of them comes round. */
-static int cycle_error(struct sbx *v, size_t n, struct berth_error *err)
-{
-	_cleanup_free_ size_t *path = xcalloc(n + 1, sizeof(*path));
-	_cleanup_free_ char *names = NULL;
-	const struct profile_setting *first = NULL;
-	size_t len = 0, at = 0, start;
-
-	while (v[at].placed)
-		at++;
-	for (;;) {
-		size_t next = SIZE_MAX;
-		for (start = 0; start < len && path[start] != at; start++)
-			;
-		if (start < len)
-			break;
-		path[len++] = at;
-		for (size_t j = 0; j < v[at].deps.n && next == SIZE_MAX; j++) {
-			size_t d = sbx_find(v, n, v[at].deps.set[j].value);
-			if (!v[d].placed)
-				next = d;
-		}
-		at = next;
-	}
-	names = xstrdup(v[path[start]].name);
-	for (size_t i = start + 1; i <= len; i++) {
-		size_t cur = i < len ? path[i] : path[start];
-		char *s = xasprintf("%s -> %s", names, v[cur].name);
-		free(names);
-		names = s;
-	}
-	for (size_t j = 0; j < v[path[start]].deps.n && !first; j++) {
-		const char *to = v[start + 1 < len ? path[start + 1] : path[start]].name;
-		if (!strcmp(v[path[start]].deps.set[j].value, to))
-			first = &v[path[start]].deps.set[j];
-	}
-	return berth_error_set(err, 0, "%s:%u: [%s] depends-on: a dependency cycle: %s",
-			       first ? first->file : "?", first ? first->line : 0,
-			       v[path[start]].name, names);
-}
-
-/* Dependencies first; among sandboxes free to go, the file's order. */
-static int order(struct sbx *v, size_t n, size_t *out, struct berth_error *err)
-{
-	for (size_t done = 0; done < n; done++) {
-		size_t pick = SIZE_MAX;
-		for (size_t i = 0; i < n && pick == SIZE_MAX; i++) {
-			bool ready = !v[i].placed;
-			for (size_t j = 0; j < v[i].deps.n && ready; j++)
-				ready = v[sbx_find(v, n, v[i].deps.set[j].value)].placed;
-			if (ready)
-				pick = i;
-		}
-		if (pick == SIZE_MAX)
-			return cycle_error(v, n, err);
-		v[pick].placed = true;
-		out[done] = pick;
-	}
-	return 0;
-}
-
-/* One host address, port and protocol for one sandbox only. */
-static int check_ports(const struct sbx *v, size_t n, struct berth_error *err)
-{
-	struct pub {
-		size_t sb;
-		const struct profile_setting *s;
-		struct port_map m;
-	} *pubs = NULL;
-	size_t np = 0;
-	int r = 0;
-
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < v[i].prof.n; j++) {
-			const struct profile_setting *s = &v[i].prof.set[j];
-			struct port_map *m = NULL;
-			size_t nm = 0;
-			struct berth_error e = { 0 };
-			if (!is_key(s->key, "network", "publish"))
-				continue;
-			if (ports_parse(s->value, &m, &nm, &e) < 0) /* checked at load */
-				berth_error_clear(&e);
-			pubs = xrealloc(pubs, (np + nm + 1) * sizeof(*pubs));
-			for (size_t k = 0; k < nm; k++)
-				pubs[np++] = (struct pub){ i, s, m[k] };
-			free(m);
-		}
-	for (size_t a = 0; a < np && r == 0; a++)
-		for (size_t b = a + 1; b < np && r == 0; b++) {
-			const struct port_map *x = &pubs[a].m, *y = &pubs[b].m;
-			char host[80];
-			if (!x->host_port || x->host_port != y->host_port || x->udp != y->udp ||
-			    strcmp(x->host_ip, y->host_ip))
-				continue;
-			ports_host(y, host, sizeof(host));
-			r = berth_error_set(err, 0,
-					    "%s:%u: [%s] network.publish: host port %s/%s is "
-					    "published twice: by [%s] too (%s:%u)",
-					    pubs[b].s->file, pubs[b].s->line, v[pubs[b].sb].name,
-					    host, y->udp ? "udp" : "tcp", v[pubs[a].sb].name,
-					    pubs[a].s->file, pubs[a].s->line);
-		}
-	free(pubs);
-	return r;
-}
-
-/* Networks joined and volumes mounted by name are the stack's own. */
-static int check_declared(const struct stack *st, const struct sbx *v, size_t n,
-			  struct berth_error *err)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < v[i].prof.n; j++) {
-			const struct profile_setting *s = &v[i].prof.set[j];
-			struct mount_req m;
-			struct berth_error e = { 0 };
-			int r;
-			if (is_key(s->key, "network", "mode") && !network_name_reserved(s->value) &&
-			    !vec_has(st->networks, st->n_networks, s->value))
-				return berth_error_set(
-					err, 0,
-					"%s:%u: [%s] network.mode: network \"%s\" is "
-					"not in [stack] networks",
-					s->file, s->line, v[i].name, s->value);
-			if (is_key(s->key, "mounts", "volume"))
-				r = mountspec_parse_volume(s->value, &check_env, &m, &e);
-			else if (is_key(s->key, "mounts", "mount"))
-				r = mountspec_parse_mount(s->value, &check_env, &m, &e);
-			else
-				continue;
-			berth_error_clear(&e);
-			bool undeclared = r == 0 && m.kind == MOUNT_VOLUME && m.source &&
-					  !vec_has(st->volumes, st->n_volumes, m.source);
-			if (undeclared)
-				berth_error_set(err, 0,
-						"%s:%u: [%s] mounts.%s: volume \"%s\" is not in "
-						"[stack] volumes",
-						s->file, s->line, v[i].name, s->key->name,
-						m.source);
-			mount_req_clear(&m);
-			if (undeclared)
-				return -1;
-		}
-	return 0;
-}
-
-/* [stack]: its name, networks and volumes (each once). */
-static int stack_head(const struct profile *top, const char *file, struct stack *st,
-		      struct berth_error *err)
-{
-	const char *name = profile_get(top, "stack", "name");
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-
-	st->name = name ? xstrdup(name)
-			: xstrndup(base, strlen(base) - (str_has_suffix(base, ".ini") ? 4 : 0));
-	st->networks = xcalloc(1, sizeof(char *));
-	st->volumes = xcalloc(1, sizeof(char *));
-	for (size_t i = 0; i < top->n; i++) {
-		const struct profile_setting *s = &top->set[i];
-		bool net = is_key(s->key, "stack", "networks");
-		char ***v = net ? &st->networks : &st->volumes;
-		size_t *nv = net ? &st->n_networks : &st->n_volumes;
-		if (!net && !is_key(s->key, "stack", "volumes"))
-			continue;
-		if (vec_has(*v, *nv, s->value))
-			return berth_error_set(err, 0, "%s:%u: [stack] %s: \"%s\" twice", s->file,
-					       s->line, s->key->name, s->value);
-		vec_push(v, nv, s->value);
-	}
-	return 0;
-}
-
-static int stack_build(struct parser *p, const char *file, const struct stat *fst,
-		       struct stack *out, struct berth_error *err)
-{
-	struct stack st = { .file = xstrdup(file) };
-	struct sbx *v = xcalloc(p->n_sb, sizeof(*v));
-	size_t *ord = xcalloc(p->n_sb, sizeof(*ord)), n = p->n_sb;
-	int r = stack_head(&p->top, file, &st, err);
-
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = sandbox_profile(&p->sbs[i], file, fst, &v[i], err);
-	if (r == 0)
-		r = check_deps(v, n, err);
-	if (r == 0)
-		r = order(v, n, ord, err);
-	if (r == 0)
-		r = check_ports(v, n, err);
-	if (r == 0)
-		r = check_declared(&st, v, n, err);
-	if (r == 0) {
-		st.sb = xcalloc(n, sizeof(*st.sb));
-		for (size_t i = 0; i < n; i++) {
-			struct sbx *s = &v[ord[i]];
-			struct stack_sandbox *o = &st.sb[st.n_sb++];
-			o->name = steal_pointer(&s->name);
-			o->prof = s->prof;
-			memset(&s->prof, 0, sizeof(s->prof));
-			o->depends_on = xcalloc(1, sizeof(char *));
-			for (size_t j = 0; j < s->deps.n; j++)
-				vec_push(&o->depends_on, &o->n_deps, s->deps.set[j].value);
-		}
-		*out = st;
-	} else {
-		stack_free(&st);
-	}
-	for (size_t i = 0; i < n; i++)
-		sbx_clear(&v[i]);
-	free(v);
-	free(ord);
-	return r < 0 ? -1 : 0;
-}
-
-int stack_parse_text(const char *text, const char *file, struct stack *out, struct berth_error *err)
-{
-	struct parser p;
-	struct stat none = { 0 };
-	int r;
-
-	if (parse_text(&p, text, file, true, false, err) < 0)
-		return -1;
-	r = stack_build(&p, file, &none, out, err);
-	parser_clear(&p);
-	return r;
-}
-
-int stack_load(const char *path, struct stack *out, struct berth_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	struct parser p;
-	struct stat st;
-	int r;
-
-	if (read_text(path, path, &text, &st, err) < 0)
-		return -1;
-	if (parse_text(&p, text, path, true, true, err) < 0)
-		return -1;
-	r = stack_build(&p, path, &st, out, err);
-	parser_clear(&p);
-	return r;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * profile.h: INI profiles and stacks (profile.c): parsing with inih,
- * `extends` chains, the key table, validation with file:line, and the
- * resolved policy printed back as INI. Nothing here runs anything: the
+ * profile.h: INI profiles and stacks (profile.c; the key table in keys.c,
+ * stacks in stack.c): parsing with inih, `extends` chains, the key table,
+ * validation with file:line, and the resolved policy printed back as INI. Nothing here runs anything: the
  * CLI turns a resolved profile into run's flags (runner/cmd-profile.c).
  *
  * A profile file:
@@ -118,7 +118,7 @@ struct stack_sandbox {
 
 struct stack {
 	char *file;
-	char *name;	/* [stack] name, else the file's base name without .ini */
+	char *name;	 /* [stack] name, else the file's base name without .ini */
 	char **networks; /* NULL-terminated: made by up, removed by down */
 	size_t n_networks;
 	char **volumes; /* NULL-terminated: made by up, kept by down unless -v */
