@@ -201,9 +201,12 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 	memset(out, 0, sizeof(*out));
 	out->args = xcalloc(1, sizeof(char *));
 	out->limits_warn = onu && !strcmp(onu, "warn");
-	/* a stack's sandbox is known on its network by its own name */
-	if (ctx && ctx->sandbox && profile_get(p, "network", "mode"))
-		add(out, "--network-alias", ctx->sandbox);
+	/* a stack's sandbox is known on its network by its own name (on a
+	 * user network: the built-in modes have no names) */
+	const char *mode = profile_get(p, "network", "mode");
+	for (size_t i = 0; ctx && ctx->sandbox && mode && ctx->networks && ctx->networks[i]; i++)
+		if (!strcmp(ctx->networks[i], mode))
+			add(out, "--network-alias", ctx->sandbox);
 	for (size_t i = 0; i < p->n; i++) {
 		if (keep && !keep(&p->set[i], arg))
 			continue;

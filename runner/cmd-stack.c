@@ -147,6 +147,20 @@ static int sandbox_state(struct store *s, const char *name)
 	return container_running(s, id) ? 2 : 1;
 }
 
+/* The stack names its containers and runs them detached: a sandbox's
+ * own name, detach or remove would undo that. */
+static bool stack_owned(const struct profile_setting *s, void *arg)
+{
+	(void)arg;
+	if (!s->key || strcmp(s->key->section, "sandbox") || !s->key->name ||
+	    (strcmp(s->key->name, "name") && strcmp(s->key->name, "detach") &&
+	     strcmp(s->key->name, "remove")))
+		return true;
+	fprintf(stderr, "berth: warning: %s:%u: %s is the stack's to choose in a stack: ignored\n",
+		s->file, s->line, s->key->name);
+	return false;
+}
+
 static int run_sandbox(const struct stack *st, const struct stack_sandbox *sb, const char *cname)
 {
 	struct profile_ctx ctx = { .stack = st->name,
@@ -156,8 +170,8 @@ static int run_sandbox(const struct stack *st, const struct stack_sandbox *sb, c
 	struct profile_args pa = { 0 };
 	struct berth_error err = { 0 };
 
-	if (profile_run_args(&sb->prof, &ctx, NULL, NULL, run_limits_unsupported(), &pa, &err) <
-	    0) {
+	if (profile_run_args(&sb->prof, &ctx, stack_owned, NULL, run_limits_unsupported(), &pa,
+			     &err) < 0) {
 		cli_fail(&err);
 		return 1;
 	}

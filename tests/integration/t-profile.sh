@@ -176,6 +176,16 @@ check "the database's data survives down and up" -- \
 check "down -v removes the named volume too" -- \
 	bash -c "b down -v $S/shop.ini && ! b volume inspect shop-dbdata >/dev/null 2>&1"
 
+solo() {
+	printf '[stack]\nname = solo\n[job]\nextends = untrusted-build.ini\ncommand = sh /src/build.sh\n' >"$P/solo.ini"
+	chown "$(as_user id -u)" "$P/solo.ini" 2>/dev/null || true
+	rm -f "$P/out/result"
+	b up -d "$P/solo.ini" >/dev/null 2>"$T/solo.err" || { cat "$T/solo.err"; return 1; }
+	grep -q 'remove is the stack' "$T/solo.err" && b wait solo-job >/dev/null &&
+		[ "$(cat "$P/out/result")" = compiled ] && b down "$P/solo.ini"
+}
+check "a stack's sandbox extends a profile (no network: no alias); its remove is the stack's, with a warning" -- solo
+
 # ---- bad stacks: refused before anything is made; a failing up rolled back ------------
 badstack() { # badstack NAME CONTENT WANT: profile check and up refuse it naming WANT
 	printf '[stack]\nname = %s\n%s\n' "$1" "$2" >"$P/$1.ini"
