@@ -212,56 +212,14 @@ void network_clear(struct network *n)
 
 static int networks_dir(struct store *s, bool create, struct berth_error *err)
 {
-	int fd;
-
-	if (create && mkdirat(s->rootfd, "networks", 0700) < 0 && errno != EEXIST)
-		return berth_error_set(err, errno, "%s/networks", s->root);
-	fd = openat(s->rootfd, "networks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (create || errno != ENOENT))
-		return berth_error_set(err, errno, "%s/networks", s->root);
-	return fd;
-}
-
-/* What a killed create (.tmp-) or remove (.rm-) left: with the lock held,
- * no other command is between its mkdir or rename and its end. Network
- * directories hold only the user's own files: no user namespace needed. */
-static void sweep_leftovers(int nd)
-{
-	int fd = openat(nd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct berth_error ignore = { 0 };
-		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
-			rm_rf_at(nd, de->d_name, &ignore);
-		berth_error_clear(&ignore);
-	}
+	return store_subdir(s, "networks", create, err);
 }
 
 /* Lock order: the store lock (when taken), then this one. */
 int network_lock(struct store *s, struct berth_error *err)
 {
-	_cleanup_close_ int nd = networks_dir(s, true, err);
-	int fd;
-
-	if (nd < 0)
-		return -1;
-	fd = openat(nd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return berth_error_set(err, errno, "%s/networks/.lock", s->root);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return berth_error_set(err, errno, "locking %s/networks", s->root);
-		}
-	sweep_leftovers(nd);
-	return fd;
+	/* network directories hold only the user's own files */
+	return store_subdir_lock(s, "networks", NULL, err);
 }
 
 /* networks/NAME, never through a symlink (an O_PATH fd), or -1 when it

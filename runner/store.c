@@ -8,6 +8,7 @@
  * Lock order: store.lock (flock) is the only lock; staging locks are taken
  * by their owner alone and only probed (LOCK_NB) by others.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -365,4 +366,57 @@ int store_layer_commit(struct store *s, int stage_dirfd, const char *name, const
 		return berth_error_set(err, errno, "storing layer %s", chain_id);
 	}
 	return 0;
+}
+
+int store_subdir(struct store *s, const char *name, bool create, struct berth_error *err)
+{
+	int fd;
+
+	if (create && mkdirat(s->rootfd, name, 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "%s/%s", s->root, name);
+	fd = openat(s->rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (create || errno != ENOENT))
+		return berth_error_set(err, errno, "%s/%s", s->root, name);
+	return fd;
+}
+
+static void sweep_leftovers(int dirfd,
+			    int (*remove)(int dirfd, const char *entry, struct berth_error *err))
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct berth_error ignore = { 0 };
+		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
+			(remove ? remove : rm_rf_at)(dirfd, de->d_name, &ignore);
+		berth_error_clear(&ignore);
+	}
+}
+
+int store_subdir_lock(struct store *s, const char *name,
+		      int (*remove)(int dirfd, const char *entry, struct berth_error *err),
+		      struct berth_error *err)
+{
+	_cleanup_close_ int dfd = store_subdir(s, name, true, err);
+	int fd;
+
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_set(err, errno, "%s/%s/.lock", s->root, name);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return berth_error_set(err, errno, "locking %s/%s", s->root, name);
+		}
+	sweep_leftovers(dfd, remove);
+	return fd;
 }

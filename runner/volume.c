@@ -34,14 +34,7 @@
 
 static int volumes_dir(struct store *s, bool create, struct berth_error *err)
 {
-	int fd;
-
-	if (create && mkdirat(s->rootfd, "volumes", 0700) < 0 && errno != EEXIST)
-		return berth_error_set(err, errno, "%s/volumes", s->root);
-	fd = openat(s->rootfd, "volumes", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (create || errno != ENOENT))
-		return berth_error_set(err, errno, "%s/volumes", s->root);
-	return fd;
+	return store_subdir(s, "volumes", create, err);
 }
 
 struct rm_arg {
@@ -72,44 +65,10 @@ static int remove_hidden(int vd, const char *name, struct berth_error *err)
 	return foreign ? userns_run(rm_in_userns, &a, err) : rm_rf_at(vd, name, err);
 }
 
-/* What a killed create (.tmp-) or remove (.rm-) left: with the lock held,
- * no other command is between its mkdir or rename and its end. */
-static void sweep_leftovers(int vd)
-{
-	int fd = openat(vd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct berth_error ignore = { 0 };
-		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
-			remove_hidden(vd, de->d_name, &ignore);
-		berth_error_clear(&ignore);
-	}
-}
-
 int volume_lock(struct store *s, struct berth_error *err)
 {
-	_cleanup_close_ int vd = volumes_dir(s, true, err);
-	int fd;
-
-	if (vd < 0)
-		return -1;
-	fd = openat(vd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return berth_error_set(err, errno, "%s/volumes/.lock", s->root);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return berth_error_set(err, errno, "locking %s/volumes", s->root);
-		}
-	sweep_leftovers(vd);
-	return fd;
+	/* what a killed command left may hold a container's other ids */
+	return store_subdir_lock(s, "volumes", remove_hidden, err);
 }
 
 bool volume_exists(struct store *s, const char *name)
