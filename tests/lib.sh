@@ -222,3 +222,15 @@ store_is_rootless() {
 # Let `bash -c '...'` snippets in checks call berth too.
 export BERTH BERTH_TEST_USER T FIXTURES
 export -f as_user berth bfs bfs_log_clean
+
+# start_host_server: tests/integration/host-server.py as the test user on
+# the host's 127.0.0.1 ("hello from the host"); its port in $host_port.
+# stop_host_server ends it (call it from pre_cleanup).
+start_host_server() {
+	cp "$SRCDIR/tests/integration/host-server.py" "$T/host-server.py" && chmod 0644 "$T/host-server.py"
+	# (its output is not the test's: meson waits for the test's stdout to close)
+	as_user python3 "$T/host-server.py" "$T/host-port" >/dev/null 2>&1 &
+	for _ in $(seq 1 100); do [ -s "$T/host-port" ] && break; sleep 0.05; done
+	host_port=$(cat "$T/host-port")
+}
+stop_host_server() { pkill -u "$(as_user id -u)" -f "$T/host-server.py" 2>/dev/null; }

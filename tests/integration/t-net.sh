@@ -22,27 +22,9 @@ bb=localhost/bb:latest
 check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
 
 # a server on the host's loopback, as the test user, on a free port
-cat >"$T/server.py" <<'PY'
-import http.server, socketserver, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"hello from the host\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-with socketserver.TCPServer(("127.0.0.1", 0), H) as s:
-    open(sys.argv[1], "w").write(str(s.server_address[1]))
-    s.serve_forever()
-PY
-chmod 0644 "$T/server.py"
-# (its output is not the test's: meson waits for the test's stdout to close)
-as_user python3 "$T/server.py" "$T/port" >/dev/null 2>&1 &
-pre_cleanup() { pkill -u "$(as_user id -u)" -f "$T/server.py" 2>/dev/null; }
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-port=$(cat "$T/port")
+start_host_server
+pre_cleanup() { stop_host_server; }
+port=$host_port
 
 get() { # get [RUN-FLAGS...] -- HOST: an HTTP GET from inside, by busybox nc
 	local flags=() host

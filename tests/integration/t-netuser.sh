@@ -78,30 +78,13 @@ unreachable() { # unreachable NETWORK IP: the container ran, and its connect fai
 check "a container on another network cannot reach its address" -- unreachable vault "$backend_ip"
 
 # ---- the host, from a user network ----------------------------------------
-cat >"$T/server.py" <<'PY'
-import http.server, socketserver, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"hello from the host\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-with socketserver.TCPServer(("127.0.0.1", 0), H) as s:
-    open(sys.argv[1], "w").write(str(s.server_address[1]))
-    s.serve_forever()
-PY
-chmod 0644 "$T/server.py"
-as_user python3 "$T/server.py" "$T/port" >/dev/null 2>&1 &
+start_host_server
 pre_cleanup() {
-	pkill -u "$uid" -f "$T/server.py" 2>/dev/null
+	stop_host_server
 	berth rm -f backend filler other >/dev/null 2>&1
 	for n in front back vault; do berth network rm "$n" >/dev/null 2>&1; done
 }
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-port=$(cat "$T/port")
+port=$host_port
 hget() { run --rm --network "$1" "${@:3}" $bb sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $2 $port"; }
 export -f hget
 export port
