@@ -42,6 +42,16 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
 /* A verb of subcommands (image, volume, secret): run the one argv[1]
  * names, or list them (an entry without a summary is an unlisted alias). */
 int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv);
+/* `KIND rm [-f] NAME...` of a kind of named store records (volumes,
+ * networks): under its lock, each removed or its error printed; -f
+ * passes over missing names (docker's -f), never over one in use. */
+struct cli_named {
+	const char *kind; /* "volume" */
+	int (*lock)(struct store *s, struct berth_error *err);
+	bool (*exists)(struct store *s, const char *name);
+	int (*remove)(struct store *s, const char *name, struct berth_error *err);
+};
+int cli_rm_named(const struct cli_named *k, int argc, char **argv);
 /* Print "berth: <err>" and return 1. */
 int cli_fail(struct berth_error *err);
 int cli_open_store(struct store **out);

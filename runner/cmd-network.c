@@ -196,38 +196,9 @@ static int network_inspect_cmd(int argc, char **argv)
 
 static int network_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "force", 'f', NULL, "No error for a network that does not exist" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool force = false;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network rm", "network rm [-f] NAME...", opts)) != -1) {
-		if (c != 'f')
-			return EXIT_USAGE;
-		force = true;
-	}
-	if (optind >= argc)
-		return cli_usage_error("network rm", "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = network_lock(s, &err);
-	if (lock < 0)
-		return cli_fail(&err);
-	for (int i = optind; i < argc; i++) {
-		/* -f as docker's: a missing network is no error; one in use
-		 * is never removed */
-		if (force && !network_exists(s, argv[i]))
-			continue;
-		if (network_remove(s, argv[i], &err) < 0)
-			r = cli_fail(&err);
-		else
-			printf("%s\n", argv[i]);
-	}
-	return r;
+	static const struct cli_named kind = { "network", network_lock, network_exists,
+					       network_remove };
+	return cli_rm_named(&kind, argc, argv);
 }
 
 static int network_prune_cmd(int argc, char **argv)

@@ -142,38 +142,9 @@ static int volume_inspect_cmd(int argc, char **argv)
 
 static int volume_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "force", 'f', NULL, "No error for a volume that does not exist" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool force = false;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "volume rm", "volume rm [-f] NAME...", opts)) != -1) {
-		if (c != 'f')
-			return EXIT_USAGE;
-		force = true;
-	}
-	if (optind >= argc)
-		return cli_usage_error("volume rm", "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = volume_lock(s, &err);
-	if (lock < 0)
-		return cli_fail(&err);
-	for (int i = optind; i < argc; i++) {
-		/* -f as docker's: a missing volume is no error; one in use
-		 * is never removed (its containers would lose their data) */
-		if (force && !volume_exists(s, argv[i]))
-			continue;
-		if (volume_remove(s, argv[i], &err) < 0)
-			r = cli_fail(&err);
-		else
-			printf("%s\n", argv[i]);
-	}
-	return r;
+	static const struct cli_named kind = { "volume", volume_lock, volume_exists,
+					       volume_remove };
+	return cli_rm_named(&kind, argc, argv);
 }
 
 static int volume_prune_cmd(int argc, char **argv)

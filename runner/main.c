@@ -67,6 +67,44 @@ static void usage(FILE *f)
 		   "~/.local/share/berth.\n");
 }
 
+int cli_rm_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *help = xasprintf("No error for a %s that does not exist", k->kind);
+	const struct cli_opt opts[] = {
+		{ "force", 'f', NULL, help },
+		{ 0 },
+	};
+	_cleanup_free_ char *verb = xasprintf("%s rm", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s rm [-f] NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool force = false;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		if (c != 'f')
+			return EXIT_USAGE;
+		force = true;
+	}
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_close_ int lock = k->lock(s, &err);
+	if (lock < 0)
+		return cli_fail(&err);
+	for (int i = optind; i < argc; i++) {
+		/* one in use is never removed: its containers would lose it */
+		if (force && !k->exists(s, argv[i]))
+			continue;
+		if (k->remove(s, argv[i], &err) < 0)
+			r = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return r;
+}
+
 int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv)
 {
 	bool asked = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
