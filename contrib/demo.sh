@@ -58,5 +58,26 @@ run run --rm --read-only --cap-drop ALL --network none --tmpfs /scratch --hostna
 		ls /sys/class/net; exit 3' ||
 	echo "(the sandbox exited with status $?, and so did berth run)"
 echo
+echo "== the same sandbox as a profile: a policy file to review, check and reuse"
+cat >"$work/sandbox.ini" <<'INI'
+description = the demo's sandbox: read-only root, no capabilities, no network
+[sandbox]
+image = demo/busybox
+hostname = sandbox
+remove = true
+[mounts]
+tmpfs = /scratch
+[network]
+mode = none
+[security]
+read-only = true
+cap-drop = ALL
+INI
+chmod 0644 "$work/sandbox.ini"
+echo "\$ cat sandbox.ini"
+cat "$work/sandbox.ini"
+echo
+run profile check "$work/sandbox.ini"
+run run --profile "$work/sandbox.ini" demo/busybox sh -c 'hostname; ls /sys/class/net; grep CapEff /proc/self/status'
 rm -rf "$work"
 echo "== done: the image stays in $user's store (berth images); remove it with: berth rmi demo/busybox"
