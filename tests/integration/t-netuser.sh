@@ -147,6 +147,23 @@ check "--userns=keep-id on a user network is refused" -- expect_fail "keep-id" r
 check "... and no container was made" -- bash -c "test \"\$(berth ps -a -q | wc -l)\" = $n0"
 check "network rm refuses a network in use, naming the container" -- expect_fail "backend" berth network rm front
 
+# ---- a network nobody uses goes down by itself ---------------------------------
+idle() {
+	local up=no
+	berth network create --subnet 10.66.0.0/24 idle >/dev/null || return 1
+	run --rm --network idle $bb true || return 1
+	pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null && up=yes
+	echo "# its slirp4netns after the container: $up"
+	[ $up = yes ] || return 1
+	for _ in $(seq 1 200); do
+		pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null &&
+		berth network inspect idle >/dev/null && berth network rm idle >/dev/null
+}
+check "a network without containers for 10 s drops its bridge and slirp4netns, and stays defined" -- idle
+
 # ---- removal, and nothing left running ---------------------------------------
 check "with its containers gone, network rm removes it" -- \
 	bash -c "berth rm -f backend filler >/dev/null && berth network rm front >/dev/null && ! berth network inspect front >/dev/null 2>&1"

@@ -173,6 +173,13 @@ check "down removes the sandboxes and the network, keeps the named volume" -- \
 		b volume inspect shop-dbdata >/dev/null"
 check "the database's data survives down and up" -- \
 	bash -c "b up -d $S/shop.ini && wait_get $bp /cgi-bin/record | grep -qx order-42"
+attached_up() { # up without -d: the logs, name-prefixed; ctrl-c stops the stack
+	as_user env BERTH_FS="$BERTH_FS" timeout -s INT 4 "$BERTH" up "$S/shop.ini" >"$T/up.out" 2>&1
+	sed 's/^/# /' "$T/up.out" | head -5
+	grep -q '^db *| ' "$T/up.out" &&
+		test -z "$(b ps --stack "$S/shop.ini" -q)" && test "$(b ps -a --stack "$S/shop.ini" -q | wc -l)" = 3
+}
+check "up without -d follows the logs; SIGINT stops the sandboxes" -- attached_up
 check "down -v removes the named volume too" -- \
 	bash -c "b down -v $S/shop.ini && ! b volume inspect shop-dbdata >/dev/null 2>&1"
 
