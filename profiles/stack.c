@@ -213,8 +213,15 @@ static int check_ports(const struct sbx *v, size_t n, struct berth_error *err)
 		for (size_t b = a + 1; b < np && r == 0; b++) {
 			const struct port_map *x = &pubs[a].m, *y = &pubs[b].m;
 			char host[80];
+			/* the same address, or one of them every address of its
+			 * family: the second bind would fail at up */
+			bool any = !strcmp(x->host_ip, "0.0.0.0") ||
+				   !strcmp(y->host_ip, "0.0.0.0") || !strcmp(x->host_ip, "::") ||
+				   !strcmp(y->host_ip, "::");
+			bool v6x = strchr(x->host_ip, ':') != NULL,
+			     v6y = strchr(y->host_ip, ':') != NULL;
 			if (!x->host_port || x->host_port != y->host_port || x->udp != y->udp ||
-			    strcmp(x->host_ip, y->host_ip))
+			    (strcmp(x->host_ip, y->host_ip) && !(any && v6x == v6y)))
 				continue;
 			ports_host(y, host, sizeof(host));
 			r = berth_error_set(err, 0,

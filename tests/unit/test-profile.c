@@ -761,8 +761,11 @@ static void test_stacks(void)
 		     "a host port published by two sandboxes names both");
 	expect_error(serr("[a]\nimage = x\n[a.network]\npublish = 8000-8010:8000-8010\n[b]\n"
 			  "image = y\n[b.network]\npublish = 0.0.0.0:8005:1, 127.0.0.1:8005:2\n"),
-		     "s.ini:8: [b] network.publish: host port 127.0.0.1:8005/tcp",
-		     "within a range, on the same address only");
+		     "s.ini:8: [b] network.publish: host port 0.0.0.0:8005/tcp",
+		     "within a range, and 0.0.0.0 clashes with 127.0.0.1");
+	expect_ok(serr("[a]\nimage = x\n[a.network]\npublish = 127.0.0.1:8005:1\n[b]\n"
+		       "image = y\n[b.network]\npublish = 127.0.0.2:8005:2\n"),
+		  "two loopback addresses do not clash");
 	ok(stack_parse_text("[a]\nimage = x\n[a.network]\npublish = 1:1, 1:2\n", "s.ini", &st,
 			    &err) < 0 &&
 		   err.errnum == 0 && strstr(err.msg, "by [a] too (s.ini:4)"),
