@@ -88,8 +88,9 @@ devweb() {
 	echo "edited" >"$P/index.html"
 	http_get "$wp" /index.html | grep -q edited &&
 		[ "$(b exec web cat /app/node_modules/lib)" = dep ] && [ ! -e "$P/node_modules/lib" ] &&
-		b exec web sh -c 'test "$NODE_ENV" = development && test -t 0' 2>/dev/null ||
-		b exec web sh -c 'test "$NODE_ENV" = development'
+		b exec web sh -c 'test "$NODE_ENV" = development && test "$PORT" = 8080' &&
+		# interactive with a terminal, as the profile says
+		b inspect web | grep -q '"Tty": true' && b inspect web | grep -q '"Interactive": true'
 }
 check "dev-web.ini: the source bind-mounted, node_modules in a volume, the port published, its environment" -- devweb
 check "... removing it leaves the checkout as it was" -- bash -c "b rm -f -v web >/dev/null && test ! -e $P/node_modules"
