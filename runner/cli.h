@@ -45,13 +45,18 @@ int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc
 /* `KIND rm [-f] NAME...` of a kind of named store records (volumes,
  * networks): under its lock, each removed or its error printed; -f
  * passes over missing names (docker's -f), never over one in use. */
+struct json_object;
 struct cli_named {
 	const char *kind; /* "volume" */
 	int (*lock)(struct store *s, struct berth_error *err);
 	bool (*exists)(struct store *s, const char *name);
 	int (*remove)(struct store *s, const char *name, struct berth_error *err);
+	struct json_object *(*inspect)(struct store *s, const char *name, struct berth_error *err);
 };
 int cli_rm_named(const struct cli_named *k, int argc, char **argv);
+/* `KIND inspect NAME...`: a JSON array of what inspect gives for each
+ * (an error printed for each that fails). */
+int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
 /* Print "berth: <err>" and return 1. */
 int cli_fail(struct berth_error *err);
 int cli_open_store(struct store **out);

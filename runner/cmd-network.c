@@ -26,6 +26,10 @@ struct create_args {
 };
 
 /* Flags into a, or a usage error's exit code. */
+/* for the verbs every kind of named record has (main.c) */
+static const struct cli_named network_kind = { "network", network_lock, network_exists,
+					       network_remove, network_inspect };
+
 static int parse_create(int argc, char **argv, struct create_args *a)
 {
 	static const struct cli_opt opts[] = {
@@ -171,34 +175,12 @@ static int network_ls_cmd(int argc, char **argv)
 
 static int network_inspect_cmd(int argc, char **argv)
 {
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network inspect", "network inspect NAME...",
-			       (const struct cli_opt[]){ { 0 } })) != -1)
-		return EXIT_USAGE;
-	if (optind >= argc)
-		return cli_usage_error("network inspect", "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = network_inspect(s, argv[i], &err);
-		if (!o)
-			r = cli_fail(&err);
-		else
-			json_object_array_add(arr, o);
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
-	return r;
+	return cli_inspect_named(&network_kind, argc, argv);
 }
 
 static int network_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_named kind = { "network", network_lock, network_exists,
-					       network_remove };
-	return cli_rm_named(&kind, argc, argv);
+	return cli_rm_named(&network_kind, argc, argv);
 }
 
 static int network_prune_cmd(int argc, char **argv)

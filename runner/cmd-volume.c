@@ -12,6 +12,10 @@
 #include "image.h"
 #include "volume.h"
 
+/* for the verbs every kind of named record has (main.c) */
+static const struct cli_named volume_kind = { "volume", volume_lock, volume_exists, volume_remove,
+					      volume_inspect };
+
 static int volume_create_cmd(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -115,36 +119,12 @@ static int volume_ls_cmd(int argc, char **argv)
 
 static int volume_inspect_cmd(int argc, char **argv)
 {
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "volume inspect", "volume inspect NAME...",
-			       (const struct cli_opt[]){ { 0 } })) != -1)
-		return EXIT_USAGE;
-	if (optind >= argc)
-		return cli_usage_error("volume inspect", "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = volume_inspect(s, argv[i], &err);
-		if (!o)
-			r = cli_fail(&err);
-		else
-			json_object_array_add(arr, o);
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
-	return r;
+	return cli_inspect_named(&volume_kind, argc, argv);
 }
 
 static int volume_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_named kind = { "volume", volume_lock, volume_exists,
-					       volume_remove };
-	return cli_rm_named(&kind, argc, argv);
+	return cli_rm_named(&volume_kind, argc, argv);
 }
 
 static int volume_prune_cmd(int argc, char **argv)

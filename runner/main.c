@@ -3,6 +3,7 @@
  * main.c: the berth CLI entry point and verb table. Verbs are thin: each
  * parses its flags into a plain struct and calls one engine function.
  */
+#include <json-c/json.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,6 +103,34 @@ int cli_rm_named(const struct cli_named *k, int argc, char **argv)
 		else
 			printf("%s\n", argv[i]);
 	}
+	return r;
+}
+
+int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct json_object *o = k->inspect(s, argv[i], &err);
+		if (!o)
+			r = cli_fail(&err);
+		else
+			json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_SPACED |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	return r;
 }
 

@@ -304,33 +304,9 @@ int network_load(struct store *s, const char *name, struct network *out, struct 
 	return o ? record_to_network(o, name, out, err) : -1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int network_list(struct store *s, char ***names, size_t *n, struct berth_error *err)
 {
-	int nd = networks_dir(s, false, err);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
-	*names = xcalloc(1, sizeof(char *));
-	*n = 0;
-	if (nd < 0)
-		return err->msg ? -1 : 0;
-	if (!(d = fdopendir(nd))) {
-		close(nd);
-		return berth_error_set(err, errno, "%s/networks", s->root);
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && network_exists(s, de->d_name)) {
-			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
-			(*names)[(*n)++] = xstrdup(de->d_name);
-			(*names)[*n] = NULL;
-		}
-	qsort(*names, *n, sizeof(char *), cmp_str);
-	return 0;
+	return store_subdir_list(s, "networks", network_exists, names, n, err);
 }
 
 static int random_hex(char *out, size_t bytes, struct berth_error *err)

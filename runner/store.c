@@ -420,3 +420,34 @@ int store_subdir_lock(struct store *s, const char *name,
 	sweep_leftovers(dfd, remove);
 	return fd;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_subdir_list(struct store *s, const char *name,
+		      bool (*exists)(struct store *s, const char *entry), char ***names, size_t *n,
+		      struct berth_error *err)
+{
+	int dfd = store_subdir(s, name, false, err);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	*names = xcalloc(1, sizeof(char *));
+	*n = 0;
+	if (dfd < 0)
+		return err->msg ? -1 : 0;
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return berth_error_set(err, errno, "%s/%s", s->root, name);
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && exists(s, de->d_name)) {
+			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
+			(*names)[(*n)++] = xstrdup(de->d_name);
+			(*names)[*n] = NULL;
+		}
+	qsort(*names, *n, sizeof(char *), cmp_str);
+	return 0;
+}

@@ -31,6 +31,12 @@ int store_open(const char *root, struct store **out, struct berth_error *err);
 /* ROOT/NAME (volumes, networks, ...) as a directory fd, made when create;
  * -1 with err, quietly (ENOENT) when absent and not create. */
 int store_subdir(struct store *s, const char *name, bool create, struct berth_error *err);
+/* The entries of ROOT/NAME that exists() takes for records, sorted
+ * (none when the directory is not there); names a NULL-terminated
+ * vector (strv_free). */
+int store_subdir_list(struct store *s, const char *name,
+		      bool (*exists)(struct store *s, const char *entry), char ***names, size_t *n,
+		      struct berth_error *err);
 /* The lock of such a directory whose records are made under ".tmp-"
  * names and removed through ".rm-" names (NAME/.lock, exclusive): what
  * a killed command left goes first, through remove (rm_rf_at when NULL),

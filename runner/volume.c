@@ -192,33 +192,9 @@ int volume_ensure(struct store *s, const char *name, char **labels, size_t n_lab
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int volume_list(struct store *s, char ***names, size_t *n, struct berth_error *err)
 {
-	int vd = volumes_dir(s, false, err);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
-	*names = xcalloc(1, sizeof(char *));
-	*n = 0;
-	if (vd < 0)
-		return err->msg ? -1 : 0;
-	if (!(d = fdopendir(vd))) {
-		close(vd);
-		return berth_error_set(err, errno, "%s/volumes", s->root);
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && volume_exists(s, de->d_name)) {
-			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
-			(*names)[(*n)++] = xstrdup(de->d_name);
-			(*names)[*n] = NULL;
-		}
-	qsort(*names, *n, sizeof(char *), cmp_str);
-	return 0;
+	return store_subdir_list(s, "volumes", volume_exists, names, n, err);
 }
 
 static struct json_object *volume_record(struct store *s, const char *name, struct berth_error *err)
