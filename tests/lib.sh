@@ -160,6 +160,15 @@ require_userns() {
 	fi
 }
 
+# require_slirp: slirp4netns and a /dev/net/tun the test user can open.
+require_slirp() {
+	if ! command -v slirp4netns >/dev/null || ! as_user test -w /dev/net/tun; then
+		skip "slirp4netns or a usable /dev/net/tun is missing"
+		finish
+		exit
+	fi
+}
+
 # user_script NAME: a path to tests/integration/NAME the test user can
 # read (a copy in the scratch dir when the checkout is out of its reach).
 user_script() {

@@ -10,11 +10,7 @@
 require_fixtures
 require_fuse
 require_userns
-if ! command -v slirp4netns >/dev/null || ! as_user test -w /dev/net/tun; then
-	skip "slirp4netns or a usable /dev/net/tun is missing"
-	finish
-	exit
-fi
+require_slirp
 
 run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run expect_fail

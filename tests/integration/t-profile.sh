@@ -11,6 +11,7 @@
 require_fixtures
 require_fuse
 require_userns
+require_slirp
 
 run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 b() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
