@@ -385,6 +385,11 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 		_exit(status);
 	}
 	netjoin_release(&nj);
+	/* the forwarder has the published ports: copies kept here would hold
+	 * them bound past the container's end, while this process reaps, and
+	 * a restart would find them in use */
+	for (size_t i = 0; i < lsn.n_ports; i++)
+		close(lsn.port_fds[i]);
 	monitor_record(a, holder);
 	tell(readyfd, 0, NULL);
 	if (launch_console >= 0) { /* -t: the terminal is the container's output */

@@ -163,6 +163,16 @@ ranges() {
 		berth rm -f rg >/dev/null
 }
 check "-p A-B:C-D publishes a range" -- ranges
+restarts() { # a published port is free again for the container's own restart
+	local p i
+	p=$(free_port)
+	run -d --name rs -p "$p:8080" $bb sh -c "$www" >/dev/null || return 1
+	for i in 1 2 3 4 5; do
+		berth restart -t 1 rs >/dev/null || { echo "# restart $i failed"; return 1; }
+	done
+	wait_http "$p" /index.html && berth rm -f rs >/dev/null
+}
+check "a container with -p restarts at once, its port free for it again" -- restarts
 check "a bad -p is refused: ranges of different length" -- expect_fail "differ" run --rm -p 18000-18002:80-81 $bb true
 check "... a protocol other than tcp or udp" -- expect_fail "tcp or udp" run --rm -p 8080/sctp $bb true
 check "... the same host port twice" -- expect_fail "twice" run --rm -p 18000:80 -p 18000:81 $bb true
