@@ -243,3 +243,27 @@ start_host_server() {
 	host_port=$(cat "$T/host-port")
 }
 stop_host_server() { pkill -u "$(as_user id -u)" -f "$T/host-server.py" 2>/dev/null; }
+
+# tools_image NAME: import an image named NAME made of the host's
+# busybox-static (every applet linked in /bin), a passwd and group with
+# root and alice (1000), the probe at /probe and every attack helper at
+# /attack-* (tests/attack). For the security tests, whose assertions
+# must not depend on an image's tools.
+tools_image() {
+	local name=$1 root="$T/tools-root"
+	local probe_src=${BERTH_PROBE:-$SRCDIR/build/tests/probe}
+	local attack_dir=${BERTH_ATTACK_DIR:-$SRCDIR/build/tests/attack}
+	rm -rf "$root" && mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/home/alice"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"; done
+	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nalice:x:1000:\n' >"$root/etc/group"
+	cp "$probe_src" "$root/probe"
+	for f in "$attack_dir"/attack-*; do
+		[ -x "$f" ] && [ -f "$f" ] && cp "$f" "$root/"
+	done
+	chmod 1777 "$root/tmp"
+	tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$T/tools.tar" .
+	chmod 0644 "$T/tools.tar"
+	berth import -q "$T/tools.tar" "$name" >/dev/null
+}
