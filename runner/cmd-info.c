@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "userconf.h"
 #include "userns.h"
 #include "util.h"
 
@@ -60,6 +61,13 @@ int cmd_info(int argc, char **argv)
 	else
 		cli_fail(&err);
 	printf("uid:     %u\n", (unsigned)getuid());
+	struct userconf conf;
+	if (userconf_load(&conf, &err) == 0)
+		printf("config:  %s%s\n", conf.path,
+		       conf.found ? "" : " (not there: the defaults)");
+	else
+		cli_fail(&err);
+	userconf_clear(&conf);
 	printf("features:\n");
 	feature("userns", userns_works(), "unprivileged user namespaces",
 		"sysctl -w user.max_user_namespaces=15000 (as root)");

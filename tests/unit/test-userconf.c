@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: the user's berth.conf (runner/userconf.c): defaults when the
+ * file is missing, values read, and each kind of mistake refused with
+ * FILE:LINE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../runner/userconf.h"
+#include "../../runner/util.h"
+#include "../tap.h"
+
+static char dir[] = "/tmp/test-userconf.XXXXXX";
+
+/* write text to the config file, load it; returns the load's result and
+ * leaves the error text (or NULL) in *msg */
+static int load_text(const char *text, struct userconf *c, char **msg)
+{
+	_cleanup_free_ char *path = xasprintf("%s/berth.conf", dir);
+	struct berth_error err = { 0 };
+	FILE *f = fopen(path, "we");
+	int r;
+
+	if (text) {
+		fputs(text, f);
+		fclose(f);
+	} else {
+		fclose(f);
+		unlink(path);
+	}
+	setenv("BERTH_CONFIG", path, 1);
+	r = userconf_load(c, &err);
+	*msg = err.msg ? berth_error_text(&err) : NULL;
+	berth_error_clear(&err);
+	return r;
+}
+
+int main(void)
+{
+	struct userconf c;
+	char *msg;
+
+	if (!mkdtemp(dir))
+		return 1;
+	ok(load_text(NULL, &c, &msg) == 0 && !c.found, "a missing file is the defaults");
+	ok(c.host_loopback, "host-loopback is on by default");
+	userconf_clear(&c);
+
+	ok(load_text("# mine\n[network]\nhost-loopback = false\n", &c, &msg) == 0 && c.found,
+	   "a file is read");
+	ok(!c.host_loopback, "host-loopback = false is read");
+	userconf_clear(&c);
+
+	ok(load_text("[network]\nhost-loopback = no\n", &c, &msg) == 0 && !c.host_loopback,
+	   "yes/no are booleans too");
+	userconf_clear(&c);
+
+	ok(load_text("[network]\nhost-lopback = false\n", &c, &msg) < 0 && msg &&
+		   strstr(msg, "berth.conf:2: unknown key \"host-lopback\" in [network]"),
+	   "an unknown key names file:line and the key");
+	free(msg);
+	userconf_clear(&c);
+
+	ok(load_text("\n\n[nope]\nx = 1\n", &c, &msg) < 0 && msg &&
+		   strstr(msg, "berth.conf:4: unknown section [nope]"),
+	   "an unknown section names the line of its first key");
+	free(msg);
+	userconf_clear(&c);
+
+	ok(load_text("[network]\nhost-loopback = maybe\n", &c, &msg) < 0 && msg &&
+		   strstr(msg,
+			  "berth.conf:2: host-loopback: expected true or false (got \"maybe\")"),
+	   "a bad boolean says what was expected");
+	free(msg);
+	userconf_clear(&c);
+
+	ok(load_text("host-loopback = false\n", &c, &msg) < 0 && msg &&
+		   strstr(msg, "berth.conf:1: a key outside any section"),
+	   "a key before any section is refused");
+	free(msg);
+	userconf_clear(&c);
+
+	ok(load_text("[network\n", &c, &msg) < 0 && msg &&
+		   strstr(msg, "berth.conf:1: not a valid INI line"),
+	   "a broken section header is a syntax error with its line");
+	free(msg);
+	userconf_clear(&c);
+
+	_cleanup_free_ char *path = xasprintf("%s/berth.conf", dir);
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}
