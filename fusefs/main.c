@@ -5,7 +5,8 @@
  *   berth-fs [-f] [-d] -o lowerdir=LAYER[:LAYER...][,FUSE options] MOUNTPOINT
  *
  * Each LAYER is a store layer directory (meta + diff/), the leftmost on
- * top, as fuse-overlayfs orders lowerdir. berth starts it for each image
+ * top, as fuse-overlayfs orders lowerdir. A ':', ',' or '\\' in a path is
+ * escaped with a backslash (berth's store may live under any path). berth starts it for each image
  * mount; tests and benchmarks may run it by hand.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../runner/proc.h"
 #include "../runner/util.h"
 #include "fs.h"
 
@@ -48,24 +50,54 @@ static void add_fuse_opt(struct bfs_opts *o, const char *opt)
 	o->fuse_opts = n;
 }
 
+/* The next token of *p up to an unescaped sep (escapes kept), or NULL at
+ * the end; *p moves past it. In place. */
+static char *next_token(char **p, char sep)
+{
+	char *start = *p, *c = start;
+
+	if (!start)
+		return NULL;
+	for (; *c && *c != sep; c++)
+		if (*c == '\\' && c[1])
+			c++;
+	*p = *c ? c + 1 : NULL;
+	*c = '\0';
+	return start;
+}
+
+/* Drop the escaping backslashes, in place. */
+static char *unescape(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\\' && r[1])
+			r++;
+		*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
 static void parse_o(struct bfs_opts *o, const char *arg)
 {
 	_cleanup_free_ char *copy = xstrdup(arg);
-	char *save = NULL;
+	char *rest = copy;
 
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t; (t = next_token(&rest, ','));) {
 		if (str_has_prefix(t, "lowerdir=")) {
 			free(o->lowerdir);
-			o->lowerdir = xstrdup(t + 9);
+			o->lowerdir = xstrdup(t + 9); /* split at ':' later */
 		} else if (str_has_prefix(t, "upperdir=")) {
 			free(o->upperdir);
-			o->upperdir = xstrdup(t + 9);
+			o->upperdir = unescape(xstrdup(t + 9));
 		} else if (strcmp(t, "volatile") == 0) {
 			o->volatile_upper = true;
 		} else if (str_has_prefix(t, "workdir=") || strcmp(t, "rw") == 0 ||
 			   strcmp(t, "ro") == 0) {
 			/* copy-up needs no work dir: the upper layer is its own */
-		} else {
+		} else if (*t) {
 			add_fuse_opt(o, t);
 		}
 	}
@@ -110,10 +142,12 @@ static void raise_nofile(void)
 static void load_layers(struct bfs_fs *fs, const char *lowerdir)
 {
 	_cleanup_free_ char *copy = xstrdup(lowerdir);
-	char *save = NULL;
+	char *rest = copy;
 
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	for (char *d; (d = next_token(&rest, ':'));) {
 		struct berth_error err = { 0 };
+		if (!*unescape(d))
+			continue;
 		fs->stack.layers =
 			xrealloc(fs->stack.layers, (fs->stack.n + 1) * sizeof(struct bfs_layer));
 		if (bfs_layer_load(AT_FDCWD, d, d, &fs->stack.layers[fs->stack.n], &err) < 0) {
@@ -133,6 +167,9 @@ int main(int argc, char **argv)
 	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
 	int ret = 1;
 
+	/* what berth-fs's starter left open is not the daemon's to keep: it
+	 * serves a container (docs/security.md) */
+	proc_close_fds_but(NULL, 0);
 	parse_args(argc, argv, &o);
 	raise_nofile();
 	bfs_fs_init(&fs);

@@ -1088,7 +1088,7 @@ int cmd_ps(int argc, char **argv)
 		       "IMAGE", "PORTS");
 	for (size_t i = 0; i < n; i++) {
 		struct container_state st;
-		char when[64], status[96];
+		char when[64], status[640];
 		container_check(s, ids[i]);
 		container_get_state(s, ids[i], &st);
 		bool running = strcmp(st.status, "running") == 0;
@@ -1111,7 +1111,9 @@ int cmd_ps(int argc, char **argv)
 		if (running)
 			snprintf(status, sizeof(status), "Up %s", when);
 		else if (!strcmp(st.status, "exited"))
-			snprintf(status, sizeof(status), "Exited (%d) %s ago", st.exit_code, when);
+			snprintf(status, sizeof(status), "Exited (%d) %s ago%s%.*s%s", st.exit_code,
+				 when, *st.error ? " (" : "", (int)strcspn(st.error, ":"), st.error,
+				 *st.error ? ")" : "");
 		else
 			snprintf(status, sizeof(status), "Created");
 		_cleanup_free_ char *image = ps_image(s, ids[i]);

@@ -285,11 +285,14 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	netjoin_leave(s, id);
 	if (ls.slirp_api) /* slirp4netns leaves its socket behind */
 		unlink(ls.slirp_api);
+	_cleanup_free_ char *why = launch_end_reason(ls.dir);
+	if (why)
+		fprintf(stderr, "berth: %s\n", why);
 	if (rec.rm) {
 		if (container_remove(s, id, true, &err) < 0)
 			cli_fail(&err);
 	} else {
-		container_set_state(s, id, "exited", status, &err);
+		container_set_exited(s, id, status, why, &err);
 		berth_error_clear(&err);
 	}
 	record_clear(&rec);

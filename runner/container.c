@@ -223,6 +223,23 @@ int container_set_state(struct store *s, const char *id, const char *status, int
 	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
 }
 
+int container_set_exited(struct store *s, const char *id, int exit_code, const char *error,
+			 struct berth_error *err)
+{
+	_cleanup_close_ int cfd = containers_dir(s, err);
+	_cleanup_free_ char *p = xasprintf("%s/state", id), *e = xstrdup(error ? error : "");
+	/* the reason on the same line, after a tab: one line, one file */
+	for (char *c = e; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	_cleanup_free_ char *t = xasprintf("exited %d %lld%s%s\n", exit_code, (long long)time(NULL),
+					   *e ? "\t" : "", e);
+
+	if (cfd < 0)
+		return -1;
+	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
+}
+
 int container_get_state(struct store *s, const char *id, struct container_state *st)
 {
 	_cleanup_close_ int cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -233,6 +250,10 @@ int container_get_state(struct store *s, const char *id, struct container_state 
 	snprintf(st->status, sizeof(st->status), "unknown");
 	if (t && sscanf(t, "%15s %d %lld", st->status, &st->exit_code, &when) == 3)
 		st->when = when;
+	const char *tab = t ? strchr(t, '\t') : NULL;
+	if (tab)
+		snprintf(st->error, sizeof(st->error), "%.*s", (int)strcspn(tab + 1, "\n"),
+			 tab + 1);
 	return 0;
 }
 
@@ -575,6 +596,7 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 	json_object_object_add(state, "ExitCode", json_object_new_int(st.exit_code));
 	json_object_object_add(state, "Pid", json_object_new_int((int)container_init_pid(s, id)));
 	json_object_object_add(state, "Changed", json_object_new_string(when));
+	json_object_object_add(state, "Error", json_object_new_string(st.error));
 	json_object_object_add(o, "State", state);
 	struct json_object *img;
 	if (json_object_object_get_ex(cfg, "Image", &img))

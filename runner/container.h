@@ -29,7 +29,8 @@ struct container_new {
 struct container_state {
 	char status[16]; /* created, running, exited */
 	int exit_code;
-	int64_t when; /* of the last change */
+	int64_t when;	 /* of the last change */
+	char error[512]; /* why berth ended it (a helper died), or "" */
 };
 
 /* The host's /etc/resolv.conf without its loopback nameservers (which a
@@ -48,6 +49,10 @@ unsigned long long container_proc_start(pid_t pid);
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
 			struct berth_error *err);
 int container_get_state(struct store *s, const char *id, struct container_state *st);
+/* Exited with code; error: why berth ended it (launch_end_reason), or
+ * NULL when its command ended by itself or by a signal sent to it. */
+int container_set_exited(struct store *s, const char *id, int exit_code, const char *error,
+			 struct berth_error *err);
 /* With volumes, its anonymous volumes too (docker's rm -v). */
 int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err);
 /* The process signals go to (launch.h), recorded by the monitor with its

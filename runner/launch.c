@@ -31,6 +31,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,10 @@
 #include "../netns/ports.h"
 #include "../netns/slirp.h"
 #include "mount.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "seccomp-policy.h"
+#include "syscalls.h"
 #include "userns.h"
 #include "util.h"
 
@@ -77,24 +80,58 @@ int launch_kill_signal(void)
 	return SIGRTMIN + 1;
 }
 
+/* In the holder: berth-fs, killed when pid 1 does not end within
+ * KILL_GRACE_S of a kill (see on_alarm). */
+static volatile sig_atomic_t fs_to_kill;
+#define KILL_GRACE_S 5
+
 static void forward_signal(int sig)
 {
-	if (forward_to > 0)
-		kill((pid_t)forward_to,
-		     forward_kills && sig == launch_kill_signal() ? SIGKILL : sig);
+	if (forward_to <= 0)
+		return;
+	if (forward_kills && sig == launch_kill_signal()) {
+		kill((pid_t)forward_to, SIGKILL);
+		/* a process blocked in a FUSE request that berth-fs has read
+		 * but not answered cannot die: if pid 1 is not gone in a
+		 * moment, the daemon goes, which aborts every request */
+		alarm(KILL_GRACE_S);
+		return;
+	}
+	kill((pid_t)forward_to, sig);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (fs_to_kill > 0)
+		kill((pid_t)fs_to_kill, SIGKILL);
 }
 
 static void forward_signals(pid_t pid, bool to_init)
 {
-	const int sigs[] = { SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT,
-			     SIGUSR1, SIGUSR2, SIGWINCH, launch_kill_signal() };
+	/* SIGTSTP and SIGCONT too, as docker's CLI does: the CLI (and the
+	 * holder) never stop while their container runs on; the container
+	 * decides what a stop request means to it */
+	const int sigs[] = { SIGINT,  SIGTERM,	SIGHUP,	 SIGQUIT, SIGUSR1,
+			     SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT, launch_kill_signal() };
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 
 	forward_to = pid;
 	forward_kills = to_init;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* a CLI in the background touching the terminal would be stopped
+	 * by the kernel: it reads EIO or writes instead */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGTTIN, &ign, NULL);
+	sigaction(SIGTTOU, &ign, NULL);
+	if (to_init) {
+		struct sigaction al = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+		sigemptyset(&al.sa_mask);
+		sigaction(SIGALRM, &al, NULL);
+	}
 }
 
 /* In a child: report and leave. */
@@ -298,6 +335,25 @@ static char **env_with_home(char **env, const char *home)
 	return v;
 }
 
+/* The working directory, resolved inside the container's root as the
+ * container sees it: a symlink there leads nowhere outside, and a magic
+ * link (/proc/self/fd/N, a way to whatever a berth process holds) is
+ * refused rather than followed. Then fchdir, so nothing is resolved
+ * twice. */
+static int enter_workdir(const char *dir, struct berth_error *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int wd = -1;
+
+	if (!dir || !*dir)
+		dir = "/";
+	if (root < 0 || (wd = open_in_root(root, dir, O_PATH | O_DIRECTORY, 0)) < 0 ||
+	    fchdir(wd) < 0)
+		return berth_error_set(err, errno == ELOOP ? ELOOP : errno,
+				       "working directory %s in the container", dir);
+	return 0;
+}
+
 _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 {
 	struct berth_error err = { 0 };
@@ -336,10 +392,8 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (caps_apply(s->caps, u.uid == 0, &err) < 0)
 		child_fail(errfd, code, &err);
-	if (chdir(s->workdir ? s->workdir : "/") < 0) {
-		berth_error_set(&err, errno, "working directory %s", s->workdir);
+	if (enter_workdir(s->workdir, &err) < 0)
 		child_fail(errfd, code, &err);
-	}
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		berth_error_set(&err, errno, "no_new_privs");
 		child_fail(errfd, code, &err);
@@ -349,10 +403,12 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 		child_fail(errfd, code, &err);
 	env = env_with_home(s->env, u.home);
 	/* no descriptor of berth's reaches the command, the error pipe
-	 * closes itself at exec */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != errfd)
-			close(fd);
+	 * closes itself at exec; signals as a program expects them */
+	if (proc_close_fds_but(&errfd, 1) < 0) {
+		berth_error_set(&err, errno, "closing berth's descriptors");
+		child_fail(errfd, code, &err);
+	}
+	proc_reset_signals();
 	environ = env;
 	execvp(s->argv[0], s->argv);
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
@@ -367,6 +423,9 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
  * configured the network before the command runs. The holder also holds
  * the pipe whose closing ends slirp4netns. */
 static int net_up_wr = -1, net_go_rd = -1;
+/* ... and the write end of slirp4netns's exit pipe: its closing (the
+ * holder's end, and --init's pid 1's) ends slirp4netns */
+static int net_exit_wr = -1;
 
 static void net_ready_wait(void)
 {
@@ -428,7 +487,16 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 	struct berth_error err = { 0 };
 	struct userns_map m;
 
+	/* pid 1 is in the container's sight from its first instant: not
+	 * dumpable (its /proc entries, exe and fds included, are closed to
+	 * the container), and holding no host descriptor but its pipes */
+	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	const int keep[] = { errfd, net_go_rd, net_exit_wr, console_sock };
+	if (proc_close_fds_but(keep, ARRAY_SIZE(keep)) < 0) {
+		berth_error_set(&err, errno, "closing berth's descriptors");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
 	userns_plan(&m);
 	m.keep_id = s->keep_id;
 	ro.tty_gid = userns_maps_gid(&m, 5);
@@ -484,10 +552,10 @@ static int loopback_up(struct berth_error *err)
  * would outlive a killed holder, with a mount nobody can reach). */
 static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err)
 {
-	_cleanup_free_ char *bin = mount_berth_fs_path();
+	_cleanup_free_ char *bin = mount_berth_fs_path(), *dir = mount_escape(s->dir);
 	_cleanup_free_ char *opts =
 		xasprintf("lowerdir=%s,upperdir=%s/upper,allow_other,default_permissions%s",
-			  s->lowerdir, s->dir, s->volatile_upper ? ",volatile" : "");
+			  s->lowerdir, dir, s->volatile_upper ? ",volatile" : "");
 	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
 	struct timespec ts = { 0, 1000000 };
 	struct stat dir_st, mnt_st;
@@ -507,7 +575,15 @@ static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err
 			fprintf(stderr, "berth: %s\n", t);
 			_exit(127);
 		}
-		execlp(bin, "berth-fs", "-f", "-o", opts, mnt, (char *)NULL);
+		/* a process group of its own: the terminal's ctrl-c and
+		 * ctrl-z are the CLI's to pass on, never the daemon's to
+		 * take (it would unmount, or stop with the container's
+		 * requests in hand); signals, descriptors and environment
+		 * as listed, nothing of the caller's */
+		setpgid(0, 0);
+		proc_reset_signals();
+		char *argv[] = { "berth-fs", "-f", "-o", opts, mnt, NULL };
+		execvpe(bin, argv, proc_helper_env());
 		fprintf(stderr, "berth: %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
@@ -529,13 +605,112 @@ static pid_t start_berth_fs(const struct launch_spec *s, struct berth_error *err
 	return berth_error_set(err, ETIMEDOUT, "berth-fs did not mount the container's root");
 }
 
+/* The container's end as the holder saw it, when a helper's death or
+ * stop ended it: a line in the container's directory for the monitor
+ * (or the attached CLI) to record and show; see launch_end_reason(). */
+static void note_end_reason(const struct launch_spec *s, const char *fmt, ...) _printf_(2, 3);
+static void note_end_reason(const struct launch_spec *s, const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	struct berth_error e = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	_cleanup_close_ int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (text && dirfd >= 0 &&
+	    write_file_replace_nosync(dirfd, END_REASON_FILE, text, strlen(text), 0600, &e) < 0)
+		berth_error_clear(&e); /* the exit status still says it ended */
+}
+
+static void describe_status(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "ended (status %d)", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "died (signal %d, %s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "was stopped (signal %d, %s)", WSTOPSIG(st),
+			 strsignal(WSTOPSIG(st)));
+}
+
+/* How long berth-fs may take to fold its writable layer's log at the
+ * end; past that it is killed (the next mount replays the log). */
+#define FS_FOLD_TIMEOUT_S 60
+
 static void stop_berth_fs(const struct launch_spec *s, pid_t fs_pid)
 {
 	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
+	struct timespec ts = { 0, 2000000 };
 
-	/* the daemon ends when its mount goes, after folding its layer's log */
+	/* the daemon ends when its mount goes, after folding its layer's
+	 * log; one that is stopped or stuck is killed, bounded */
 	umount2(mnt, MNT_DETACH);
-	wait_status(fs_pid);
+	for (long waited = 0;; waited += 2) {
+		int st;
+		pid_t p = waitpid(fs_pid, &st, WNOHANG | WUNTRACED);
+		if (p == fs_pid && !WIFSTOPPED(st))
+			return;
+		if ((p == fs_pid && WIFSTOPPED(st)) || waited >= FS_FOLD_TIMEOUT_S * 1000L ||
+		    (p < 0 && errno != EINTR)) {
+			kill(fs_pid, SIGKILL);
+			wait_status(fs_pid);
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The holder's wait: for pid 1's end, watching berth-fs meanwhile. A
+ * container whose filesystem daemon died or stopped cannot go on (every
+ * file operation fails, or hangs): pid 1 is killed and the reason noted.
+ * A stopped daemon is killed first, which aborts the requests it holds
+ * so the container's processes can die. Returns pid 1's status; *fs_gone
+ * when berth-fs is reaped already. */
+static int holder_wait(const struct launch_spec *s, pid_t init, pid_t fs_pid, bool *fs_gone)
+{
+	int status = EXIT_SETUP;
+	bool noted = false;
+
+	*fs_gone = false;
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WUNTRACED);
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			return status;
+		}
+		if (p == init && !WIFSTOPPED(st))
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (p != fs_pid || *fs_gone)
+			continue;
+		if (!WIFSTOPPED(st)) {
+			*fs_gone = true;
+			fs_to_kill = 0;
+		}
+		if (noted) /* the death of the one stopped and killed above */
+			continue;
+		noted = true;
+		char how[128];
+		describe_status(st, how, sizeof(how));
+		/* (the part before the first ':' is what `ps` shows) */
+		if (WIFSTOPPED(st)) {
+			kill(fs_pid, SIGKILL);
+			note_end_reason(s,
+					"berth-fs %s: the container's filesystem stopped "
+					"answering; berth-fs and the container were killed",
+					how);
+		} else {
+			note_end_reason(s,
+					"berth-fs %s: the container's filesystem is gone; "
+					"the container was killed",
+					how);
+		}
+		kill(init, SIGKILL);
+	}
 }
 
 /* ---- a child in a user namespace the parent maps ---- */
@@ -692,10 +867,18 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	if (dirfd < 0 ||
 	    write_file_replace_nosync(dirfd, "init.pid", initpid, strlen(initpid), 0644, &werr) < 0)
 		berth_error_clear(&werr); /* exec will say the container is not running */
+	fs_to_kill = fs_pid;
 	forward_signals(init, true);
-	status = wait_status(init);
+	bool fs_gone;
+	status = holder_wait(s, init, fs_pid, &fs_gone);
 	forward_to = 0;
-	stop_berth_fs(s, fs_pid);
+	alarm(0);
+	if (fs_gone) {
+		_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
+		umount2(mnt, MNT_DETACH);
+	} else {
+		stop_berth_fs(s, fs_pid);
+	}
 	_exit(status);
 }
 
@@ -707,8 +890,11 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 static int start_network(const struct launch_spec *s, pid_t holder_pid, const int net[3],
 			 struct berth_error *err)
 {
+	_cleanup_free_ char *reason = xasprintf("%s/" END_REASON_FILE, s->dir);
 	struct netns_slirp_opts o = { .target = holder_pid,
 				      .netns_fd = -1,
+				      .end_reason = reason,
+				      .end_signal = launch_kill_signal(),
 				      .host_loopback = s->host_loopback,
 				      .exit_fd = net[2],
 				      .api_socket = s->slirp_api };
@@ -729,6 +915,20 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 /* The published ports' forwarder (0: none); it ends with the holder. */
 static pid_t forwarder;
 
+char *launch_end_reason(const char *dir)
+{
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct berth_error e = { 0 };
+	char *text = NULL;
+
+	if (dirfd < 0 || read_file_at(dirfd, END_REASON_FILE, 4096, &text, NULL, &e) < 0) {
+		berth_error_clear(&e);
+		return NULL;
+	}
+	unlinkat(dirfd, END_REASON_FILE, 0);
+	return text;
+}
+
 int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
 	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
@@ -737,6 +937,7 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	pid_t pid;
 
 	launch_console = -1;
+	free(launch_end_reason(s->dir)); /* a former run's */
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0 ||
 	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0) ||
@@ -763,6 +964,7 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 			close(ex[0]);
 			net_up_wr = up[1];
 			net_go_rd = go[0];
+			net_exit_wr = ex[1];
 		}
 		if (!s->interactive) {
 			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -868,7 +1070,18 @@ _noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int 
 	int fds[ARRAY_SIZE(exec_ns)];
 	pid_t cmd;
 
+	/* Before the first setns: not dumpable (so neither this process nor
+	 * the command's before its exec lends the container its exe or
+	 * fds through /proc), and no host descriptor but the error pipe and
+	 * the terminal's socket: the CLI's store fd was a way into the
+	 * user's home (docs/security.md). */
+	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	const int keep[] = { errfd, console_sock };
+	if (proc_close_fds_but(keep, ARRAY_SIZE(keep)) < 0) {
+		berth_error_set(&err, errno, "closing berth's descriptors");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(exec_ns); i++) {
 		_cleanup_free_ char *p = xasprintf("/proc/%d/ns/%s", (int)init, exec_ns[i].name);
 		if ((fds[i] = open(p, O_RDONLY | O_CLOEXEC)) < 0) {

@@ -95,4 +95,12 @@ int launch_with_root(const struct launch_spec *s,
  * process itself survives to clean up). */
 int launch_kill_signal(void);
 
+/* Why the container ended, when berth ended it because a helper
+ * (berth-fs, slirp4netns) died or stopped: the holder and the network's
+ * supervisor write it into the container's directory; launch_start
+ * removes a stale one. Returns the text (the caller frees it) or NULL,
+ * and removes the file. */
+#define END_REASON_FILE "end-reason"
+char *launch_end_reason(const char *dir);
+
 #endif

@@ -16,6 +16,7 @@
 #include "cmd-profile.h"
 #include "cmd-stack.h"
 #include "image.h"
+#include "proc.h"
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
@@ -272,12 +273,19 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Nothing berth's caller left open may reach a container or a
+	 * helper: a descriptor inherited at 1100 was a way into the host
+	 * (docs/security.md). The keeper alone is given two, at known
+	 * numbers, by the berth that starts it. */
+	bool keeper = argc == 2 && strcmp(argv[0], "berth-netd") == 0;
+	if (!keeper)
+		proc_close_fds_but(NULL, 0);
 	/* Paths in images are bytes; a UTF-8 locale keeps libarchive from
 	 * refusing PAX names that the C locale cannot represent. */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "");
 	/* the network keeper re-executes berth under this name */
-	if (argc == 2 && strcmp(argv[0], "berth-netd") == 0)
+	if (keeper)
 		return keeper_main(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);

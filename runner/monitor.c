@@ -296,7 +296,7 @@ static void monitor_record(const struct monitor_args *a, pid_t holder)
 		store_free(s);
 }
 
-static void monitor_finish(const struct monitor_args *a, int status)
+static void monitor_finish(const struct monitor_args *a, int status, int logfd)
 {
 	struct store *s = open_store(a);
 	struct berth_error err = { 0 };
@@ -306,10 +306,15 @@ static void monitor_finish(const struct monitor_args *a, int status)
 	netjoin_leave(s, a->id);
 	if (a->ls->slirp_api) /* slirp4netns leaves its socket behind */
 		unlink(a->ls->slirp_api);
+	_cleanup_free_ char *why = launch_end_reason(a->ls->dir);
+	if (why && logfd >= 0) {
+		_cleanup_free_ char *line = xasprintf("berth: %s", why);
+		log_line(logfd, "stderr", line, strlen(line));
+	}
 	if (a->rm)
 		container_remove(s, a->id, true, &err);
 	else
-		container_set_state(s, a->id, "exited", status, &err);
+		container_set_exited(s, a->id, status, why, &err);
 	berth_error_clear(&err);
 	store_free(s);
 }
@@ -381,7 +386,7 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 		_cleanup_free_ char *t = berth_error_text(&err);
 		log_line(logfd, "stderr", t, strlen(t));
 		tell(readyfd, status ? status : 125, t);
-		monitor_finish(a, status ? status : 125);
+		monitor_finish(a, status ? status : 125, logfd);
 		_exit(status);
 	}
 	netjoin_release(&nj);
@@ -421,7 +426,7 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 		close(listener);
 		unlink("attach.sock");
 	}
-	monitor_finish(a, status);
+	monitor_finish(a, status, logfd);
 	/* the container is over: a new start need not wait for the reaping */
 	close(lock);
 	reap_orphans(5000);

@@ -58,8 +58,22 @@ static int run(char *const argv[], const char *what, struct berth_error *err)
 	return 0;
 }
 
+char *mount_escape(const char *path)
+{
+	char *e = xmalloc(2 * strlen(path) + 1), *w = e;
+
+	for (const char *r = path; *r; r++) {
+		if (*r == ':' || *r == ',' || *r == '\\')
+			*w++ = '\\';
+		*w++ = *r;
+	}
+	*w = '\0';
+	return e;
+}
+
 int mount_lowerdir(struct store *s, const char *id, char **out, struct berth_error *err)
 {
+	_cleanup_free_ char *root = mount_escape(s->root);
 	struct image *img;
 	char *lower = xstrdup("");
 
@@ -68,16 +82,12 @@ int mount_lowerdir(struct store *s, const char *id, char **out, struct berth_err
 		return -1;
 	}
 	for (size_t i = img->n_layers; i-- > 0;) {
-		char *n = xasprintf("%s%s%s/layers/%s", lower, *lower ? ":" : "", s->root,
+		char *n = xasprintf("%s%s%s/layers/%s", lower, *lower ? ":" : "", root,
 				    digest_hex(img->chain_ids[i]));
 		free(lower);
 		lower = n;
 	}
 	image_free(img);
-	if (strchr(lower, ',')) {
-		free(lower);
-		return berth_error_set(err, 0, "a ',' in %s cannot be passed to berth-fs", s->root);
-	}
 	*out = lower;
 	return 0;
 }
@@ -88,13 +98,12 @@ int image_mount(struct store *s, const char *id, const char *mountpoint, const c
 	_cleanup_free_ char *lower = NULL, *opt = NULL, *fsbin = mount_berth_fs_path();
 	int r;
 
+	_cleanup_free_ char *up = upper ? mount_escape(upper) : NULL;
+
 	if (mount_lowerdir(s, id, &lower, err) < 0)
 		return -1;
-	if (strchr(lower, ',') || (upper && strchr(upper, ',')))
-		return berth_error_set(err, 0, "a ',' in %s cannot be passed to berth-fs",
-				       strchr(lower, ',') ? s->root : upper);
-	opt = upper ? xasprintf("lowerdir=%s,upperdir=%s", lower, upper)
-		    : xasprintf("lowerdir=%s", lower);
+	opt = up ? xasprintf("lowerdir=%s,upperdir=%s", lower, up)
+		 : xasprintf("lowerdir=%s", lower);
 	char *argv[] = { fsbin, (char *)"-o", opt, (char *)mountpoint, NULL };
 	r = run(argv, "mounting the image", err);
 	return r < 0 ? berth_error_wrap(err, "%s", mountpoint) : 0;

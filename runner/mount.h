@@ -10,7 +10,11 @@
 
 /* The berth-fs binary: $BERTH_FS, else next to berth, else on PATH. */
 char *mount_berth_fs_path(void);
-/* The berth-fs lowerdir= value of an image: its layer dirs, top first. */
+/* path with ':', ',' and '\\' escaped by a backslash, as berth-fs's
+ * options take it (a store may live under any path). */
+char *mount_escape(const char *path);
+/* The berth-fs lowerdir= value of an image: its layer dirs, top first,
+ * escaped. */
 int mount_lowerdir(struct store *s, const char *id, char **out, struct berth_error *err);
 /* upper: NULL for a read-only mount, else the writable layer directory
  * (created when missing; it keeps the changes across mounts). */
