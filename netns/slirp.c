@@ -8,21 +8,28 @@
  * loopback (unless --no-host-loopback), 10.0.2.3 a DNS forwarder. It runs
  * sandboxed (its own mount namespace, seccomp), as the user, and ends
  * when the pipe given as its exit fd closes: the container's holder holds
- * the other end, so slirp4netns never outlives the container. Published
- * ports do not go through it.
+ * the other end, so slirp4netns never outlives the container. A
+ * supervisor (berth's code, its parent) restarts it if it dies or stops
+ * meanwhile: a crash of the user-mode stack (raw fragments once did it)
+ * costs the container its connections, not its network. Published ports
+ * do not go through it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../runner/proc.h"
 #include "../runner/userns.h"
 #include "../runner/util.h"
 #include "slirp.h"
@@ -63,7 +70,8 @@ int netns_slirp_check(struct berth_error *err)
 }
 
 /* In the child: slirp4netns itself. */
-_noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts *o, int ready_wr)
+_noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts *o, int ready_wr,
+				  bool append)
 {
 	/* the two fds slirp4netns is told about survive its exec */
 	fcntl(ready_wr, F_SETFD, 0);
@@ -105,14 +113,25 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	/* its chatter is not the container's output: a log of its own, which
 	 * an error message points to */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int log = o->log ? open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	/* (a restart's messages follow what the dead one said) */
+	int log =
+		o->log ? open(o->log,
+			      O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0600)
+		       : -1;
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
 	}
 	if (log >= 0 || null >= 0)
 		dup2(log >= 0 ? log : null, STDERR_FILENO);
-	execv(bin, argv);
+	/* its own process group (the terminal's signals are the CLI's to
+	 * pass on), default signals, no descriptor but the ones it was told
+	 * about, and a listed environment: nothing of the caller's */
+	setpgid(0, 0);
+	proc_reset_signals();
+	const int keep[] = { ready_wr, o->exit_fd, o->netns_fd };
+	proc_close_fds_but(keep, ARRAY_SIZE(keep));
+	execve(bin, argv, proc_helper_env());
 	fprintf(stderr, "berth: %s: %s\n", bin, strerror(errno));
 	_exit(127);
 }
@@ -140,6 +159,154 @@ static int wait_ready(const struct netns_slirp_opts *o, int rd, struct berth_err
 			       o->log ? o->log : "its stderr");
 }
 
+/* The supervisor's word on the caller's stderr (the container's log for
+ * a detached container, the terminal for an attached one). */
+static void say(const char *fmt, ...) _printf_(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "berth: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fflush(stderr);
+}
+
+/* Give up: the container ends, with why. */
+_noreturn_ static void end_container(const struct netns_slirp_opts *o, const char *why)
+{
+	if (o->end_reason) {
+		int fd = open(o->end_reason, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+		if (fd >= 0) {
+			if (write_all(fd, why, strlen(why)) < 0) {
+				/* the exit status still says it ended */
+			}
+			close(fd);
+		}
+	}
+	if (o->end_signal)
+		kill(o->target, o->end_signal);
+	_exit(1);
+}
+
+/* A restart: slirp4netns as our child again, its word awaited here
+ * (the first start's went to berth directly). */
+static pid_t restart_slirp(const char *bin, const struct netns_slirp_opts *o,
+			   struct berth_error *err)
+{
+	int ready[2];
+	pid_t pid;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	pid = fork();
+	if (pid == 0)
+		exec_slirp(bin, o, ready[1], true);
+	close(ready[1]);
+	if (pid < 0) {
+		close(ready[0]);
+		return berth_error_set(err, errno, "fork");
+	}
+	if (wait_ready(o, ready[0], err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+/* The supervisor: slirp4netns's parent for the container's life. It
+ * watches the exit fd (the container's end: slirp4netns ends by itself)
+ * and its child (SIGCHLD through a signalfd, stops included). */
+_noreturn_ static void supervise(const char *bin, const struct netns_slirp_opts *o, int ready_wr)
+{
+	time_t window = time(NULL);
+	int restarts = 0;
+	sigset_t chld;
+	pid_t child;
+
+	prctl(PR_SET_NAME, "berth-slirp");
+	prctl(PR_SET_PDEATHSIG, 0);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	_cleanup_close_ int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	child = fork();
+	if (child == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		exec_slirp(bin, o, ready_wr, false);
+	}
+	close(ready_wr);
+	if (child < 0 || sfd < 0)
+		_exit(1); /* the caller sees no word, and says so */
+	/* nothing of the caller's but the exit fd, the netns fd and stderr */
+	const int keep[] = { o->exit_fd, o->netns_fd, sfd };
+	proc_close_fds_but(keep, ARRAY_SIZE(keep));
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	for (;;) {
+		struct pollfd p[2] = { { .fd = o->exit_fd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			/* the container ended: so does slirp4netns, by itself;
+			 * our stderr is the container's log, which must not
+			 * wait for that */
+			int n = open("/dev/null", O_WRONLY | O_CLOEXEC);
+			if (n >= 0)
+				dup2(n, STDERR_FILENO);
+			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+		int st;
+		pid_t r = waitpid(child, &st, WNOHANG | WUNTRACED);
+		if (r != child)
+			continue;
+		/* dead or stopped while the container runs: restart it */
+		char how[96];
+		if (WIFSTOPPED(st)) {
+			snprintf(how, sizeof(how), "was stopped (signal %d)", WSTOPSIG(st));
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+		} else if (WIFSIGNALED(st)) {
+			snprintf(how, sizeof(how), "died (signal %d, %s)", WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+		} else {
+			snprintf(how, sizeof(how), "ended (status %d)", WEXITSTATUS(st));
+		}
+		if (time(NULL) - window > 60) {
+			window = time(NULL);
+			restarts = 0;
+		}
+		struct berth_error e = { 0 };
+		if (++restarts > SLIRP_MAX_RESTARTS || (child = restart_slirp(bin, o, &e)) < 0) {
+			_cleanup_free_ char *t =
+				e.msg ? berth_error_text(&e)
+				      : xasprintf("restarted %d times in a minute already",
+						  SLIRP_MAX_RESTARTS);
+			_cleanup_free_ char *why =
+				xasprintf("slirp4netns %s: the container's network is gone (%s); "
+					  "the container was stopped",
+					  how, t);
+			end_container(o, why); /* (berth tells it, from the file) */
+		}
+		say("slirp4netns %s: restarted it (new connections work; open ones were lost)",
+		    how);
+	}
+}
+
 int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
 {
 	char bin[PATH_MAX];
@@ -153,12 +320,13 @@ int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
 	/* Not berth's child: when the container ends, its exit fd ends it,
 	 * and the end takes a while (closing the tap device unregisters it,
 	 * which waits for RCU: some 20 ms here). Nobody should wait for that,
-	 * so an intermediate process starts it and leaves at once. */
+	 * so an intermediate process starts its supervisor and leaves at
+	 * once. */
 	pid = fork();
 	if (pid == 0) {
 		setsid();
 		if (fork() == 0)
-			exec_slirp(bin, o, ready[1]);
+			supervise(bin, o, ready[1]);
 		_exit(0);
 	}
 	close(ready[1]);
@@ -182,7 +350,7 @@ int netns_slirp_spawn(const struct netns_slirp_opts *o, pid_t *pid, struct berth
 		return berth_error_set(err, errno, "pipe");
 	*pid = fork();
 	if (*pid == 0)
-		exec_slirp(bin, o, ready[1]);
+		exec_slirp(bin, o, ready[1], false);
 	close(ready[1]);
 	if (*pid < 0) {
 		close(ready[0]);

@@ -26,6 +26,11 @@ struct netns_slirp_opts {
 	 * a bridge port, configured by the caller */
 	int netns_fd; /* -1: target's */
 	const char *cidr;
+	/* netns_slirp_start: where to write why the container was ended
+	 * when slirp4netns cannot be kept running (NULL: nowhere), and the
+	 * signal that ends it, sent to target */
+	const char *end_reason;
+	int end_signal;
 };
 
 /* Is slirp4netns there and /dev/net/tun usable? An error naming the fix
@@ -33,7 +38,12 @@ struct netns_slirp_opts {
 int netns_slirp_check(struct berth_error *err);
 /* Start slirp4netns on the target's namespace and wait until it has
  * configured tap0 (address, route, MTU 65520). It is not the caller's
- * child: it ends by itself when the exit fd's other end closes. */
+ * child but a supervisor's, which restarts it when it dies or stops
+ * while the container runs (saying so on the caller's stderr), and, when
+ * it cannot (SLIRP_MAX_RESTARTS in a minute, or a restart fails), ends
+ * the container with the reason in o->end_reason. Both end by
+ * themselves when the exit fd's other end closes. */
+#define SLIRP_MAX_RESTARTS 5
 int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err);
 /* The same as the caller's own child (*pid): the keeper reaps its own. */
 int netns_slirp_spawn(const struct netns_slirp_opts *o, pid_t *pid, struct berth_error *err);
