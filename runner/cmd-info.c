@@ -44,6 +44,25 @@ static void device_feature(const char *dev, const char *fix)
 		close(fd);
 }
 
+/* A range that holds the user's own id, another user's range or an
+ * account's id gives containers someone else's files. */
+static void subid_safety(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *name = pw ? pw->pw_name : "";
+	char why[512];
+	bool ok = userns_subid_safe("/etc/subuid", name, (uint32_t)getuid(), "/etc/passwd", why,
+				    sizeof(why)) &&
+		  userns_subid_safe("/etc/subgid", name, (uint32_t)getgid(), "/etc/group", why,
+				    sizeof(why));
+
+	feature("subid ranges", ok, ok ? "hold no other user's or account's ids" : why,
+		"as root, give this user a range of its own that no account uses, e.g. "
+		"usermod --del-subuids START-END --del-subgids START-END --add-subuids "
+		"100000-165535 --add-subgids 100000-165535 USER; until then a container's ids "
+		"may own another user's files");
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0 } };
@@ -77,6 +96,7 @@ int cmd_info(int argc, char **argv)
 		"without it containers get a single-id mapping");
 	ok = userns_subid_range("/etc/subgid", range, sizeof(range));
 	feature("subgid", ok, ok ? range : "no range for this user", "see subuid");
+	subid_safety();
 	ok = userns_find_in_path("newgidmap", path, sizeof(path)) &&
 	     userns_find_in_path("newuidmap", path, sizeof(path));
 	feature("newuidmap", ok, ok ? path : "newuidmap/newgidmap not on PATH",

@@ -71,6 +71,86 @@ static bool parse_range(const char *s, uint32_t *start, uint32_t *count)
 	return true;
 }
 
+struct subid_line {
+	char name[64];
+	uint32_t start, count;
+};
+
+/* Every well-formed line of a subid file (at most max). */
+static size_t read_subid_lines(const char *file, struct subid_line *v, size_t max)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	char line[512];
+	size_t n = 0;
+
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon || (size_t)(colon - line) >= sizeof(v[n].name))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		*colon = '\0';
+		if (!parse_range(colon + 1, &v[n].start, &v[n].count))
+			continue;
+		memcpy(v[n].name, line, (size_t)(colon - line) + 1);
+		n++;
+	}
+	return n;
+}
+
+static bool in_range(const struct subid_line *l, uint64_t id)
+{
+	return id >= l->start && id < (uint64_t)l->start + l->count;
+}
+
+bool userns_subid_safe(const char *file, const char *user, uint32_t self, const char *accounts,
+		       char *why, size_t len)
+{
+	static struct subid_line v[4096];
+	char uid[16];
+	size_t n = read_subid_lines(file, v, ARRAY_SIZE(v));
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)self);
+	for (size_t i = 0; i < n; i++) {
+		const struct subid_line *l = &v[i];
+		if (strcmp(l->name, user) && strcmp(l->name, uid))
+			continue;
+		if (in_range(l, self)) {
+			snprintf(why, len, "%s:%u:%u holds your own id %u", l->name, l->start,
+				 l->count, (unsigned)self);
+			return false;
+		}
+		for (size_t j = 0; j < n; j++) {
+			const struct subid_line *o = &v[j];
+			if (!strcmp(o->name, l->name) || !strcmp(o->name, user) ||
+			    !strcmp(o->name, uid))
+				continue;
+			if ((uint64_t)o->start < (uint64_t)l->start + l->count &&
+			    (uint64_t)l->start < (uint64_t)o->start + o->count) {
+				snprintf(why, len, "%s:%u:%u overlaps %s's range %u:%u in %s",
+					 l->name, l->start, l->count, o->name, o->start, o->count,
+					 file);
+				return false;
+			}
+		}
+		/* an account's id in the range: the container owns its files */
+		_cleanup_fclose_ FILE *a = fopen(accounts, "re");
+		char line[1024];
+		while (a && fgets(line, sizeof(line), a)) {
+			char *f2 = strchr(line, ':'), *f3 = f2 ? strchr(f2 + 1, ':') : NULL, *end;
+			if (!f3)
+				continue;
+			unsigned long id = strtoul(f3 + 1, &end, 10);
+			if (end == f3 + 1 || *end != ':' || !in_range(l, id))
+				continue;
+			*f2 = '\0';
+			snprintf(why, len, "%s:%u:%u holds id %lu, which %s has in %s", l->name,
+				 l->start, l->count, id, line, accounts);
+			return false;
+		}
+	}
+	return true;
+}
+
 void userns_plan(struct userns_map *m)
 {
 	char u[128], g[128];

@@ -41,5 +41,13 @@ int userns_run(int (*fn)(void *arg, struct berth_error *err), void *arg, struct 
 /* The user's "start:count" in /etc/subuid or /etc/subgid (name or uid). */
 bool userns_subid_range(const char *file, char *out, size_t len);
 bool userns_find_in_path(const char *name, char *out, size_t len);
+/* Whether the ranges of user (named, or by number self) in a subid file
+ * (/etc/subuid or /etc/subgid) are safe: none holds self, another line's
+ * range, or an id of an account in accounts (/etc/passwd or /etc/group,
+ * whose third field is the id). A container's ids in such a range are
+ * someone else's files on the host. false, with what is wrong in why,
+ * when one is not; true when they are (or there are none). */
+bool userns_subid_safe(const char *file, const char *user, uint32_t self, const char *accounts,
+		       char *why, size_t len);
 
 #endif
