@@ -152,6 +152,34 @@ int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *le
 	return 0;
 }
 
+char *path_at(int dirfd, const char *name)
+{
+	char link[64], dir[4096];
+	ssize_t n;
+
+	if (name[0] == '/')
+		return xstrdup(name);
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/self/cwd");
+	else
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return xstrdup(name);
+	dir[n] = '\0';
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* An error of a write into dirfd, naming where (a full store must say
+ * which filesystem is full, not "write x.tmp-3"). */
+static int write_error(struct berth_error *err, int e, const char *what, int dirfd,
+		       const char *name)
+{
+	_cleanup_free_ char *where = path_at(dirfd, name);
+	return berth_error_set(err, e, "%s %s%s", what, where,
+			       e == ENOSPC || e == EDQUOT ? " (its filesystem is full)" : "");
+}
+
 static int write_file_replace(int dirfd, const char *path, const void *data, size_t len,
 			      mode_t mode, bool sync, struct berth_error *err)
 {
@@ -160,16 +188,16 @@ static int write_file_replace(int dirfd, const char *path, const void *data, siz
 		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
-		return berth_error_set(err, errno, "create %s", tmp);
+		return write_error(err, errno, "creating", dirfd, tmp);
 	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
-		return berth_error_set(err, e, "write %s", tmp);
+		return write_error(err, e, "writing", dirfd, tmp);
 	}
 	if (renameat(dirfd, tmp, dirfd, path) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
-		return berth_error_set(err, e, "rename %s", path);
+		return write_error(err, e, "renaming into", dirfd, path);
 	}
 	return 0;
 }
@@ -196,7 +224,7 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err
 		if (slash)
 			*slash = '\0';
 		if (*p && mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
-			return berth_error_set(err, errno, "mkdir %s", p);
+			return write_error(err, errno, "making directory", dirfd, p);
 		if (!slash)
 			break;
 		*slash = '/';

@@ -101,6 +101,8 @@ int write_file_atomic(int dirfd, const char *path, const void *data, size_t len,
 int write_file_replace_nosync(int dirfd, const char *path, const void *data, size_t len,
 			      mode_t mode, struct berth_error *err);
 int write_all(int fd, const void *buf, size_t len);
+/* name below dirfd as a full path (for messages: readlink of the fd). */
+char *path_at(int dirfd, const char *name);
 /* mkdir -p below dirfd, mode for created directories. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err);
 /* rm -rf below dirfd; never follows symlinks, makes directories writable

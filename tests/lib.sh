@@ -267,3 +267,15 @@ tools_image() {
 	chmod 0644 "$T/tools.tar"
 	berth import -q "$T/tools.tar" "$name" >/dev/null
 }
+
+# tree_hash DIR: one hash of a host tree's names, types, modes, owners,
+# sizes, link targets and contents: a victim directory the security tests
+# check before and after an attack.
+tree_hash() {
+	(cd "$1" && find . -printf '%p %y %m %u %g %s %l\n' | LC_ALL=C sort &&
+		find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum | cut -d' ' -f1
+}
+
+# user_procs: the pids of the test user's processes (all of berth's
+# helpers run as the user).
+user_procs() { pgrep -u "$(as_user id -u)"; }
