@@ -68,7 +68,8 @@ static int frag(const char *addr, int count)
 			pkt[sizeof(*ip) + k] = (unsigned char)(k * 7 + (unsigned)i);
 		ip->tot_len = htons((uint16_t)(sizeof(*ip) + payload));
 		ip->check = csum(ip, sizeof(*ip));
-		if (sendto(fd, pkt, sizeof(*ip) + payload, 0, (struct sockaddr *)&dst, sizeof(dst)) > 0)
+		if (sendto(fd, pkt, sizeof(*ip) + payload, 0, (struct sockaddr *)&dst,
+			   sizeof(dst)) > 0)
 			sent++;
 	}
 	printf("sent %d\n", sent);
