@@ -37,6 +37,13 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 		     bool (*keep)(const struct profile_setting *s, void *arg), void *arg,
 		     const char *limits_why, struct profile_args *out, struct berth_error *err);
 void profile_args_free(struct profile_args *a);
+/* Warnings to stderr, one line each: a ./NAME the search path passed
+ * over, and each setting that widens the sandbox (profile_widenings,
+ * with a stack's declared networks and volumes). Their number (the
+ * widenings only): run goes on, profile check --strict fails. */
+size_t profile_warn(const struct profile *p, char *const *networks, char *const *volumes);
+/* profile check --strict: the line saying why FILE fails; 1. */
+int profile_fail_strict(const char *file, size_t n);
 /* What only the store and the host can tell, each problem printed with
  * its file:line: the image, the secrets, the bind sources. */
 int profile_check_store(const struct profile *p, bool check_image, struct berth_error *err);

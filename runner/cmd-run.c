@@ -781,9 +781,14 @@ static int run_with_profile(int argc, char **argv, struct run_flags *f, bool cre
 	struct profile_args pa = { 0 };
 	int r;
 
+	if (profile_load(f->profile, &p, &err) < 0) {
+		r = cli_fail(&err);
+		return r == 1 ? EXIT_USAGE : r;
+	}
+	/* what the profile loosens is said, and does not stop the run */
+	profile_warn(&p, NULL, NULL);
 	/* what only the store can tell, with file:line, before anything */
-	if (profile_load(f->profile, &p, &err) < 0 ||
-	    profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
+	if (profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
 	    profile_run_args(&p, NULL, not_overridden, f, run_limits_unsupported(), &pa, &err) <
 		    0) {
 		profile_free(&p);

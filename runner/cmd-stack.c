@@ -269,6 +269,7 @@ int cmd_up(int argc, char **argv)
 		return cli_usage_error("up", "one stack FILE");
 	if ((r = load(argv[optind], &st)) != 0)
 		return r;
+	stack_warn(&st); /* said, and up goes on */
 	if (stack_check_store(&st) > 0) {
 		fprintf(stderr, "berth: up: %s: nothing was made\n", st.file);
 		stack_free(&st);
@@ -517,19 +518,32 @@ bool stack_file(const char *file)
 	return false;
 }
 
-int stack_check_file(const char *file)
+size_t stack_warn(const struct stack *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_sb; i++)
+		n += profile_warn(&st->sb[i].prof, st->networks, st->volumes);
+	return n;
+}
+
+int stack_check_file(const char *file, bool strict)
 {
 	struct stack st = { 0 };
 	int r = load(file, &st);
+	size_t wide;
 
 	if (r != 0)
 		return r;
+	wide = stack_warn(&st);
 	if (stack_check_store(&st) > 0) {
 		fprintf(stderr, "berth: %s: the stack would not come up\n", st.file);
 		r = 1;
+	} else if (strict && wide > 0) {
+		r = profile_fail_strict(st.file, wide);
 	} else {
-		printf("%s: ok (a stack of %zu sandbox%s)\n", st.file, st.n_sb,
-		       st.n_sb == 1 ? "" : "es");
+		printf("%s: ok (a stack of %zu sandbox%s)%s\n", st.file, st.n_sb,
+		       st.n_sb == 1 ? "" : "es", wide ? " (with the warnings above)" : "");
 	}
 	stack_free(&st);
 	return r;
