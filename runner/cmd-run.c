@@ -30,6 +30,7 @@
 #include "cmd-stack.h"
 #include "mountspec.h"
 #include "network.h"
+#include "proctitle.h"
 #include "userns.h"
 #include "secret.h"
 #include "secretspec.h"
@@ -949,6 +950,12 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	close(steal_fd(&vlock));
 	if (nlock >= 0)
 		close(steal_fd(&nlock));
+	/* what the processes of this container show to other users */
+	char shortid[13];
+	snprintf(shortid, sizeof(shortid), "%.12s", id);
+	proctitle_set((const char *const[]){ "berth", create_only ? "create" : "run",
+					     f.name ? f.name : shortid },
+		      3);
 	if (create_only) {
 		printf("%s\n", id);
 		r = 0;
