@@ -23,10 +23,12 @@
 #include "mountspec.h"
 #include "secret.h"
 #include "secretspec.h"
+#include "spec.h"
 
 void profile_args_free(struct profile_args *a)
 {
 	strv_free(a->args);
+	strv_free(a->env);
 	strv_free(a->cmd);
 	free(a->image);
 	memset(a, 0, sizeof(*a));
@@ -73,6 +75,16 @@ static char *from_file(const char *file, const char *path)
 {
 	if (strcmp(path, ".") && strcmp(path, "..") && strncmp(path, "./", 2) &&
 	    strncmp(path, "../", 3))
+		return xstrdup(path);
+	_cleanup_free_ char *dir = profile_file_dir(file);
+	return xasprintf("%s/%s", dir, path);
+}
+
+/* An env file: any relative path is from the file's directory (a bare
+ * NAME is never a volume here, as it is for a bind source). */
+static char *env_file_from(const char *file, const char *path)
+{
+	if (path[0] == '/')
 		return xstrdup(path);
 	_cleanup_free_ char *dir = profile_file_dir(file);
 	return xasprintf("%s/%s", dir, path);
@@ -130,7 +142,10 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 		return 0;
 	if (k->type == PROFILE_MAP) {
 		_cleanup_free_ char *kv = xasprintf("%s=%s", s->name, s->value);
-		add(a, k->flag, kv);
+		if (!strcmp(k->section, "environment"))
+			strv_push(&a->env, &a->n_env, kv); /* never a flag: see env */
+		else
+			add(a, k->flag, kv);
 		return 0;
 	}
 	if (is(s, "sandbox", "image")) {
@@ -177,9 +192,10 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 		return 0;
 	}
 	if (is(s, "mounts", "volume") || is(s, "mounts", "mount") || is(s, "sandbox", "env-file")) {
-		_cleanup_free_ char *v = is(s, "mounts", "volume")  ? map_volume(ctx, s)
-					 : is(s, "mounts", "mount") ? map_mount(ctx, s)
-								    : from_file(s->file, s->value);
+		_cleanup_free_ char *v = is(s, "mounts", "volume") ? map_volume(ctx, s)
+					 : is(s, "mounts", "mount")
+						 ? map_mount(ctx, s)
+						 : env_file_from(s->file, s->value);
 		add(a, k->flag, v);
 		return 0;
 	}
@@ -200,6 +216,7 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 
 	memset(out, 0, sizeof(*out));
 	out->args = xcalloc(1, sizeof(char *));
+	out->env = xcalloc(1, sizeof(char *));
 	out->limits_warn = onu && !strcmp(onu, "warn");
 	/* a stack's sandbox is known on its network by its own name (on a
 	 * user network: the built-in modes have no names) */

@@ -15,6 +15,12 @@
 struct profile_args {
 	char **args; /* flags, NULL-terminated */
 	size_t n_args;
+	/* [environment] as NAME=VALUE, NULL-terminated: not among args, for
+	 * a value must never reach a command line (/proc/PID/cmdline is
+	 * every local user's to read): run --profile hands them to run in
+	 * memory, up through a private file */
+	char **env;
+	size_t n_env;
 	char *image; /* [sandbox] image, or NULL */
 	char **cmd;  /* [sandbox] command split into words, or NULL */
 	size_t n_cmd;

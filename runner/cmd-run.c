@@ -802,11 +802,17 @@ static int run_with_profile(int argc, char **argv, struct run_flags *f, bool cre
 		return cli_usage_error(verb, "an IMAGE is required (none in %s either)",
 				       f->profile);
 	}
-	char **nargv = xcalloc((size_t)argc + pa.n_args + pa.n_cmd + 3, sizeof(char *));
+	char **nargv =
+		xcalloc((size_t)argc + pa.n_args + 2 * pa.n_env + pa.n_cmd + 3, sizeof(char *));
 	int n = 0;
 	nargv[n++] = argv[0];
 	for (size_t i = 0; i < pa.n_args; i++)
 		nargv[n++] = pa.args[i];
+	/* (a vector in memory, parsed here: never a process's command line) */
+	for (size_t i = 0; i < pa.n_env; i++) {
+		nargv[n++] = "-e";
+		nargv[n++] = pa.env[i];
+	}
 	for (int i = 1; i < f->opt_end; i++) {
 		if (!strcmp(argv[i], "--profile")) {
 			i++;
