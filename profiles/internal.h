@@ -65,6 +65,10 @@ struct chain {
 
 void prof_vec_push(char ***v, size_t *n, const char *s);
 void prof_vec_free(char **v);
+/* Text from a file, fit for a one-line message: control characters
+ * become '?', and past max bytes it ends in "...". */
+char *prof_clip(const char *s, size_t max);
+/* The same for a value or name as written (80 bytes). */
 char *prof_shown(const char *s);
 
 /* settings */
@@ -80,6 +84,13 @@ void prof_resolve(struct profile *p);
 int prof_parse_text(struct parser *p, const char *text, const char *file, bool stack,
 		    bool allow_extends, struct berth_error *err);
 void prof_parser_clear(struct parser *p);
+
+/* The system's profiles, searched after the user's. */
+#define PROF_SYSTEM_DIR "/etc/berth/profiles"
+/* The user's profiles: $XDG_CONFIG_HOME/berth/profiles, else
+ * ~/.config/berth/profiles; NULL without either variable. */
+char *prof_user_dir(void);
+void prof_note_extends(struct profile *p, const struct profile_setting *ext);
 
 /* files and extends */
 int prof_read_text(const char *path, const char *what, char **text, struct stat *st,

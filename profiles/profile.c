@@ -72,7 +72,7 @@ void prof_vec_free(char **v)
 
 /* Text from a file, fit for a one-line message: control characters
  * become '?', and past max bytes it ends in "...". */
-static char *clipped(const char *s, size_t max)
+char *prof_clip(const char *s, size_t max)
 {
 	size_t n = strlen(s), keep = n > max ? max : n;
 	char *out = xmalloc(keep + 4);
@@ -86,7 +86,7 @@ static char *clipped(const char *s, size_t max)
 /* A value or name as written, in a message. */
 char *prof_shown(const char *s)
 {
-	return clipped(s, SHOWN_MAX);
+	return prof_clip(s, SHOWN_MAX);
 }
 
 static char *trimmed(const char *s, size_t len)
@@ -126,9 +126,24 @@ void profile_free(struct profile *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		setting_clear(&p->set[i]);
+	for (size_t i = 0; i < p->n_ext; i++)
+		setting_clear(&p->ext[i]);
 	free(p->set);
+	free(p->ext);
 	free(p->file);
+	free(p->shadowed);
 	memset(p, 0, sizeof(*p));
+}
+
+/* An extends setting, kept aside: the resolved settings drop it, the
+ * judge of what a profile loosens (widen.c) still wants it. */
+void prof_note_extends(struct profile *p, const struct profile_setting *ext)
+{
+	p->ext = xrealloc(p->ext, (p->n_ext + 1) * sizeof(*p->ext));
+	p->ext[p->n_ext++] = (struct profile_setting){ .key = ext->key,
+						       .value = xstrdup(ext->value),
+						       .file = xstrdup(ext->file),
+						       .line = ext->line };
 }
 
 bool prof_is_key(const struct profile_key *k, const char *section, const char *name)
@@ -618,7 +633,7 @@ static void fail_check(struct parser *p, const struct profile_key *k, const char
 {
 	_cleanup_free_ char *t =
 		e->errnum && e->errnum != EINVAL ? berth_error_text(e) : xstrdup(e->msg);
-	_cleanup_free_ char *s = clipped(t, SIZE_MAX);
+	_cleanup_free_ char *s = prof_clip(t, SIZE_MAX);
 
 	berth_error_clear(e);
 	fail_key(p, p->line, k, mapname, "%s", s);
@@ -1045,6 +1060,7 @@ static int load_chain(const char *path, const struct profile_setting *from, stru
 		return -1;
 	ext = prof_setting_get(&p.top, "", "extends");
 	if (ext) {
+		prof_note_extends(acc, ext);
 		prof_chain_push(ch, &st, path);
 		int r = prof_load_base(ext, ch, acc, err);
 		chain_pop(ch);
@@ -1064,45 +1080,70 @@ static bool regular_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* A path as given; a bare name on ./, the user's profiles, the system's. */
-static char *find_profile(const char *name, struct berth_error *err)
+char *prof_user_dir(void)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	_cleanup_free_ char *user = NULL;
+
+	/* XDG: a relative XDG_CONFIG_HOME is to be ignored */
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/berth/profiles", xdg);
+	if (home && home[0] == '/')
+		return xasprintf("%s/.config/berth/profiles", home);
+	return NULL;
+}
+
+/* dir/NAME or dir/NAME.ini ("./" left out for the working directory),
+ * the first that is a regular file, or NULL. */
+static char *profile_in(const char *dir, const char *name)
+{
+	for (int ini = 0; ini < 2; ini++) {
+		char *path = !strcmp(dir, ".") ? xasprintf("%s%s", name, ini ? ".ini" : "")
+					       : xasprintf("%s/%s%s", dir, name, ini ? ".ini" : "");
+		if (regular_file(path))
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+/* A path as given; a bare name on the user's profiles, the system's,
+ * then ./. The working directory comes last because it is often a
+ * repository someone else wrote: its ./NAME.ini must not stand in for
+ * the profile the user means by NAME (*shadowed names the one passed
+ * over; ./NAME.ini, a path, picks it). */
+static char *find_profile(const char *name, char **shadowed, struct berth_error *err)
+{
+	_cleanup_free_ char *user = prof_user_dir();
 	const char *dirs[3];
 	size_t nd = 0;
 
+	*shadowed = NULL;
 	if (strchr(name, '/') || str_has_suffix(name, ".ini"))
 		return xstrdup(name);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
 		return berth_error_set(err, 0, "profile \"%s\": not a name", name), NULL;
-	/* XDG: a relative XDG_CONFIG_HOME is to be ignored */
-	if (xdg && xdg[0] == '/')
-		user = xasprintf("%s/berth/profiles", xdg);
-	else if (home && home[0] == '/')
-		user = xasprintf("%s/.config/berth/profiles", home);
-	dirs[nd++] = ".";
 	if (user)
 		dirs[nd++] = user;
-	dirs[nd++] = "/etc/berth/profiles";
-	for (size_t i = 0; i < nd; i++)
-		for (int ini = 0; ini < 2; ini++) {
-			char *path =
-				i == 0 ? xasprintf("%s%s", name, ini ? ".ini" : "")
-				       : xasprintf("%s/%s%s", dirs[i], name, ini ? ".ini" : "");
-			if (regular_file(path))
-				return path;
-			free(path);
-		}
+	dirs[nd++] = PROF_SYSTEM_DIR;
+	dirs[nd++] = ".";
+	for (size_t i = 0; i < nd; i++) {
+		char *path = profile_in(dirs[i], name);
+		if (!path)
+			continue;
+		if (strcmp(dirs[i], "."))
+			*shadowed = profile_in(".", name);
+		return path;
+	}
 	berth_error_set(err, ENOENT,
-			"profile %s: not in ./, %s%s/etc/berth/profiles (as %s or %s.ini)", name,
+			"profile %s: not in %s%s" PROF_SYSTEM_DIR " or ./ (as %s or %s.ini)", name,
 			user ? user : "", user ? ", " : "", name, name);
 	return NULL;
 }
 
 int profile_load(const char *name, struct profile *out, struct berth_error *err)
 {
-	_cleanup_free_ char *path = find_profile(name, err);
+	_cleanup_free_ char *shadowed = NULL;
+	_cleanup_free_ char *path = find_profile(name, &shadowed, err);
 	struct profile acc = { 0 };
 	struct chain ch = { 0 };
 	int r;
@@ -1117,6 +1158,7 @@ int profile_load(const char *name, struct profile *out, struct berth_error *err)
 	}
 	prof_resolve(&acc);
 	acc.file = steal_pointer(&path);
+	acc.shadowed = steal_pointer(&shadowed);
 	*out = acc;
 	return 0;
 }

@@ -78,11 +78,20 @@ struct profile {
 	char *file; /* the top file */
 	struct profile_setting *set;
 	size_t n;
+	/* the extends of its chain (the top's first), which the settings no
+	 * longer show: for the judge of what it loosens (widen.c) */
+	struct profile_setting *ext;
+	size_t n_ext;
+	/* a bare name only: the ./NAME or ./NAME.ini the search passed over
+	 * for the user's or the system's profile of that name, or NULL */
+	char *shadowed;
 };
 
 /* Find name: a path (with a '/' or ending in .ini) as given, relative to
- * the working directory; a bare name on ./, $XDG_CONFIG_HOME/berth/profiles
- * (~/.config/...), /etc/berth/profiles, trying NAME then NAME.ini. Parse
+ * the working directory; a bare name on $XDG_CONFIG_HOME/berth/profiles
+ * (~/.config/...), /etc/berth/profiles, then ./, trying NAME then
+ * NAME.ini: a repository's ./NAME.ini never stands in for the user's own
+ * NAME (the one passed over is named in shadowed). Parse
  * it and its extends chain (each relative to the file naming it). Errors
  * are one line "FILE:LINE: what" (a syntax error, an unknown section or
  * key with a did-you-mean, a duplicate key, a bad value saying what was
@@ -106,6 +115,19 @@ int profile_words(const char *value, char ***out, size_t *n, struct berth_error 
  * with a comment naming its file:line; secrets by name only (no
  * values exist in a profile, only references). */
 void profile_write_ini(const struct profile *p, FILE *out);
+
+/* ---- what a profile loosens (widen.c) ---- */
+
+/* The settings of p (a resolved profile, or a stack's sandbox) that
+ * widen the sandbox beyond berth's defaults, each one line
+ * "FILE:LINE: [section] key = value: why", into a NULL-terminated *out.
+ * Host paths (bind sources, env files, extends) count when they lead
+ * out of the directory of p's top file, judged after ".." and symlinks
+ * are resolved. networks and volumes: a stack's declared names, its own
+ * (NULL for a profile). A profile that lives in the user's or the
+ * system's profile directory is the user's own: nothing is listed. */
+void profile_widenings(const struct profile *p, char *const *networks, char *const *volumes,
+		       char ***out, size_t *n);
 
 /* ---- stacks ---- */
 

@@ -83,6 +83,7 @@ static int sandbox_profile(struct draft_sb *d, const char *file, const struct st
 		}
 	if (ext) {
 		struct chain ch = { 0 };
+		prof_note_extends(&out->prof, ext);
 		prof_chain_push(&ch, st, file);
 		int r = prof_load_base(ext, &ch, &out->prof, err);
 		prof_chain_clear(&ch);

@@ -36,6 +36,7 @@
 #include "launch.h"
 #include "mount.h"
 #include "../netns/ports.h"
+#include "proctitle.h"
 #include "secretspec.h"
 #include "util.h"
 
@@ -395,6 +396,7 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (container_resolve(s, argv[optind], id, &err) < 0)
 		goto fail;
+	proctitle_set((const char *const[]){ "berth", "exec", argv[optind] }, 3);
 	if (!container_running(s, id) || (init = container_ns_pid(s, id)) == 0) {
 		berth_error_set(&err, 0, "container %s is not running", argv[optind]);
 		goto fail;

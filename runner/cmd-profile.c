@@ -23,10 +23,12 @@
 #include "mountspec.h"
 #include "secret.h"
 #include "secretspec.h"
+#include "spec.h"
 
 void profile_args_free(struct profile_args *a)
 {
 	strv_free(a->args);
+	strv_free(a->env);
 	strv_free(a->cmd);
 	free(a->image);
 	memset(a, 0, sizeof(*a));
@@ -73,6 +75,16 @@ static char *from_file(const char *file, const char *path)
 {
 	if (strcmp(path, ".") && strcmp(path, "..") && strncmp(path, "./", 2) &&
 	    strncmp(path, "../", 3))
+		return xstrdup(path);
+	_cleanup_free_ char *dir = profile_file_dir(file);
+	return xasprintf("%s/%s", dir, path);
+}
+
+/* An env file: any relative path is from the file's directory (a bare
+ * NAME is never a volume here, as it is for a bind source). */
+static char *env_file_from(const char *file, const char *path)
+{
+	if (path[0] == '/')
 		return xstrdup(path);
 	_cleanup_free_ char *dir = profile_file_dir(file);
 	return xasprintf("%s/%s", dir, path);
@@ -130,7 +142,10 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 		return 0;
 	if (k->type == PROFILE_MAP) {
 		_cleanup_free_ char *kv = xasprintf("%s=%s", s->name, s->value);
-		add(a, k->flag, kv);
+		if (!strcmp(k->section, "environment"))
+			strv_push(&a->env, &a->n_env, kv); /* never a flag: see env */
+		else
+			add(a, k->flag, kv);
 		return 0;
 	}
 	if (is(s, "sandbox", "image")) {
@@ -177,9 +192,10 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 		return 0;
 	}
 	if (is(s, "mounts", "volume") || is(s, "mounts", "mount") || is(s, "sandbox", "env-file")) {
-		_cleanup_free_ char *v = is(s, "mounts", "volume")  ? map_volume(ctx, s)
-					 : is(s, "mounts", "mount") ? map_mount(ctx, s)
-								    : from_file(s->file, s->value);
+		_cleanup_free_ char *v = is(s, "mounts", "volume") ? map_volume(ctx, s)
+					 : is(s, "mounts", "mount")
+						 ? map_mount(ctx, s)
+						 : env_file_from(s->file, s->value);
 		add(a, k->flag, v);
 		return 0;
 	}
@@ -200,6 +216,7 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 
 	memset(out, 0, sizeof(*out));
 	out->args = xcalloc(1, sizeof(char *));
+	out->env = xcalloc(1, sizeof(char *));
 	out->limits_warn = onu && !strcmp(onu, "warn");
 	/* a stack's sandbox is known on its network by its own name (on a
 	 * user network: the built-in modes have no names) */
@@ -220,6 +237,30 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 }
 
 /* ---- berth profile check|show ---- */
+
+/* A bare name found in the user's or the system's profiles while ./ has
+ * one too: which one is used, said every time. */
+static void note_shadowed(const struct profile *p)
+{
+	if (p->shadowed)
+		fprintf(stderr,
+			"berth: warning: using the profile %s, not ./%s (your own and the "
+			"system's profiles come before ./; give ./%s for that one)\n",
+			p->file, p->shadowed, p->shadowed);
+}
+
+size_t profile_warn(const struct profile *p, char *const *networks, char *const *volumes)
+{
+	char **w = NULL;
+	size_t n = 0;
+
+	note_shadowed(p);
+	profile_widenings(p, networks, volumes, &w, &n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "berth: warning: %s\n", w[i]);
+	strv_free(w);
+	return n;
+}
 
 /* What only the store and the host can tell: the image, the secrets, the
  * bind sources; each with its file:line. */
@@ -283,29 +324,53 @@ int profile_check_store(const struct profile *p, bool check_image, struct berth_
 
 static int profile_check_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0 } };
+	static const struct cli_opt opts[] = {
+		{ "strict", 'S' + 256, NULL,
+		  "Fail on a setting that widens the sandbox, not only warn (for CI)" },
+		{ 0 },
+	};
 	struct berth_error err = { 0 };
+	bool strict = false;
 	int c, r = 0;
 
 	while ((c = cli_getopt(argc, argv, "profile check",
-			       "profile check FILE... (profiles or stacks)", opts)) != -1)
-		return EXIT_USAGE;
+			       "profile check [--strict] FILE... (profiles or stacks)", opts)) !=
+	       -1) {
+		if (c != 'S' + 256)
+			return EXIT_USAGE;
+		strict = true;
+	}
 	if (optind >= argc)
 		return cli_usage_error("profile check", "a FILE is required");
 	for (int i = optind; i < argc; i++) {
 		struct profile p = { 0 };
+		size_t wide;
 		if (stack_file(argv[i])) {
-			if ((c = stack_check_file(argv[i])) != 0)
+			if ((c = stack_check_file(argv[i], strict)) != 0)
 				r = c;
 			continue;
 		}
-		if (profile_load(argv[i], &p, &err) < 0 || profile_check_store(&p, true, &err) < 0)
+		if (profile_load(argv[i], &p, &err) < 0) {
 			r = cli_fail(&err);
+			continue;
+		}
+		wide = profile_warn(&p, NULL, NULL);
+		if (profile_check_store(&p, true, &err) < 0)
+			r = cli_fail(&err);
+		else if (strict && wide > 0)
+			r = profile_fail_strict(p.file, wide);
 		else
-			printf("%s: ok\n", p.file);
+			printf("%s: ok%s\n", p.file, wide ? " (with the warnings above)" : "");
 		profile_free(&p);
 	}
 	return r;
+}
+
+int profile_fail_strict(const char *file, size_t n)
+{
+	fprintf(stderr, "berth: %s: %zu setting%s widen%s the sandbox (--strict)\n", file, n,
+		n == 1 ? "" : "s", n == 1 ? "s" : "");
+	return 1;
 }
 
 static int profile_show_cmd(int argc, char **argv)
@@ -319,10 +384,12 @@ static int profile_show_cmd(int argc, char **argv)
 		return EXIT_USAGE;
 	if (optind + 1 != argc)
 		return cli_usage_error("profile show", "one FILE");
-	if (profile_load(argv[optind], &p, &err) < 0)
+	if (profile_load(argv[optind], &p, &err) < 0) {
 		r = cli_fail(&err);
-	else
+	} else {
+		note_shadowed(&p);
 		profile_write_ini(&p, stdout);
+	}
 	profile_free(&p);
 	return r;
 }
@@ -373,7 +440,8 @@ int cmd_profile(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
 		{ "check", profile_check_cmd,
-		  "Check profiles without running anything: exit 0 only if each would run" },
+		  "Check profiles without running anything: exit 0 only if each would run; "
+		  "warn of what each loosens" },
 		{ "show", profile_show_cmd,
 		  "Print a profile as resolved (extends applied) as INI, each value's file:line" },
 		{ "keys", profile_keys_cmd, "Every section and key, with its run flag (markdown)" },

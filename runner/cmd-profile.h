@@ -15,6 +15,12 @@
 struct profile_args {
 	char **args; /* flags, NULL-terminated */
 	size_t n_args;
+	/* [environment] as NAME=VALUE, NULL-terminated: not among args, for
+	 * a value must never reach a command line (/proc/PID/cmdline is
+	 * every local user's to read): run --profile hands them to run in
+	 * memory, up through a private file */
+	char **env;
+	size_t n_env;
 	char *image; /* [sandbox] image, or NULL */
 	char **cmd;  /* [sandbox] command split into words, or NULL */
 	size_t n_cmd;
@@ -37,6 +43,13 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 		     bool (*keep)(const struct profile_setting *s, void *arg), void *arg,
 		     const char *limits_why, struct profile_args *out, struct berth_error *err);
 void profile_args_free(struct profile_args *a);
+/* Warnings to stderr, one line each: a ./NAME the search path passed
+ * over, and each setting that widens the sandbox (profile_widenings,
+ * with a stack's declared networks and volumes). Their number (the
+ * widenings only): run goes on, profile check --strict fails. */
+size_t profile_warn(const struct profile *p, char *const *networks, char *const *volumes);
+/* profile check --strict: the line saying why FILE fails; 1. */
+int profile_fail_strict(const char *file, size_t n);
 /* What only the store and the host can tell, each problem printed with
  * its file:line: the image, the secrets, the bind sources. */
 int profile_check_store(const struct profile *p, bool check_image, struct berth_error *err);

@@ -30,6 +30,7 @@
 #include "cmd-stack.h"
 #include "mountspec.h"
 #include "network.h"
+#include "proctitle.h"
 #include "userns.h"
 #include "secret.h"
 #include "secretspec.h"
@@ -781,9 +782,14 @@ static int run_with_profile(int argc, char **argv, struct run_flags *f, bool cre
 	struct profile_args pa = { 0 };
 	int r;
 
+	if (profile_load(f->profile, &p, &err) < 0) {
+		r = cli_fail(&err);
+		return r == 1 ? EXIT_USAGE : r;
+	}
+	/* what the profile loosens is said, and does not stop the run */
+	profile_warn(&p, NULL, NULL);
 	/* what only the store can tell, with file:line, before anything */
-	if (profile_load(f->profile, &p, &err) < 0 ||
-	    profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
+	if (profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
 	    profile_run_args(&p, NULL, not_overridden, f, run_limits_unsupported(), &pa, &err) <
 		    0) {
 		profile_free(&p);
@@ -796,11 +802,17 @@ static int run_with_profile(int argc, char **argv, struct run_flags *f, bool cre
 		return cli_usage_error(verb, "an IMAGE is required (none in %s either)",
 				       f->profile);
 	}
-	char **nargv = xcalloc((size_t)argc + pa.n_args + pa.n_cmd + 3, sizeof(char *));
+	char **nargv =
+		xcalloc((size_t)argc + pa.n_args + 2 * pa.n_env + pa.n_cmd + 3, sizeof(char *));
 	int n = 0;
 	nargv[n++] = argv[0];
 	for (size_t i = 0; i < pa.n_args; i++)
 		nargv[n++] = pa.args[i];
+	/* (a vector in memory, parsed here: never a process's command line) */
+	for (size_t i = 0; i < pa.n_env; i++) {
+		nargv[n++] = "-e";
+		nargv[n++] = pa.env[i];
+	}
 	for (int i = 1; i < f->opt_end; i++) {
 		if (!strcmp(argv[i], "--profile")) {
 			i++;
@@ -944,6 +956,12 @@ static int run_or_create(int argc, char **argv, bool create_only)
 	close(steal_fd(&vlock));
 	if (nlock >= 0)
 		close(steal_fd(&nlock));
+	/* what the processes of this container show to other users */
+	char shortid[13];
+	snprintf(shortid, sizeof(shortid), "%.12s", id);
+	proctitle_set((const char *const[]){ "berth", create_only ? "create" : "run",
+					     f.name ? f.name : shortid },
+		      3);
 	if (create_only) {
 		printf("%s\n", id);
 		r = 0;

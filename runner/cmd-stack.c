@@ -161,6 +161,39 @@ static bool stack_owned(const struct profile_setting *s, void *arg)
 	return false;
 }
 
+/* A sandbox's [environment] for its `berth run`: a file only this
+ * process can read, unlinked at once, named to the child as
+ * /proc/OURPID/fd/N. Never a -e KEY=VALUE: a command line is every local
+ * user's to read (/proc/PID/cmdline), and the child's monitor would keep
+ * it for the container's life. Not an fd the child inherits either:
+ * berth closes every fd above 2 when it starts. The fd is returned (the
+ * caller closes it once the child is done), -1 with err. */
+static int private_env_file(char *const *env, size_t n, char **path, struct berth_error *err)
+{
+	_cleanup_free_ char *rt = NULL, *tmpl = NULL;
+	_cleanup_close_ int fd = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (strpbrk(env[i], "\r\n"))
+			return berth_error_set(err, EINVAL,
+					       "[environment] %.*s: a value with a line break "
+					       "cannot be passed",
+					       (int)strcspn(env[i], "="), env[i]);
+	if (store_runtime_dir(&rt, err) < 0)
+		return -1;
+	tmpl = xasprintf("%s/env-XXXXXX", rt);
+	/* mode 0600 in the user's 0700 runtime directory, for the moment
+	 * it has a name at all */
+	if ((fd = mkostemp(tmpl, O_CLOEXEC)) < 0)
+		return berth_error_set(err, errno, "%s", tmpl);
+	unlink(tmpl);
+	for (size_t i = 0; i < n; i++)
+		if (write_all(fd, env[i], strlen(env[i])) < 0 || write_all(fd, "\n", 1) < 0)
+			return berth_error_set(err, errno, "the sandbox's environment");
+	*path = xasprintf("/proc/%d/fd/%d", (int)getpid(), fd);
+	return steal_fd(&fd);
+}
+
 static int run_sandbox(const struct stack *st, const struct stack_sandbox *sb, const char *cname)
 {
 	struct profile_ctx ctx = { .stack = st->name,
@@ -177,7 +210,14 @@ static int run_sandbox(const struct stack *st, const struct stack_sandbox *sb, c
 	}
 	_cleanup_free_ char *l1 = xasprintf("berth.stack=%s", st->name);
 	_cleanup_free_ char *l2 = xasprintf("berth.stack.sandbox=%s", sb->name);
-	char **argv = xcalloc(pa.n_args + pa.n_cmd + 16, sizeof(char *));
+	_cleanup_free_ char *envpath = NULL;
+	_cleanup_close_ int envfd = -1;
+	if (pa.n_env > 0 && (envfd = private_env_file(pa.env, pa.n_env, &envpath, &err)) < 0) {
+		profile_args_free(&pa);
+		cli_fail(&err);
+		return 1;
+	}
+	char **argv = xcalloc(pa.n_args + pa.n_cmd + 18, sizeof(char *));
 	size_t n = 0;
 	argv[n++] = "berth";
 	argv[n++] = "run";
@@ -190,6 +230,10 @@ static int run_sandbox(const struct stack *st, const struct stack_sandbox *sb, c
 	argv[n++] = l2;
 	for (size_t i = 0; i < pa.n_args; i++)
 		argv[n++] = pa.args[i];
+	if (envpath) { /* after the profile's env files: [environment] wins */
+		argv[n++] = "--env-file";
+		argv[n++] = envpath;
+	}
 	argv[n++] = pa.image;
 	for (size_t i = 0; i < pa.n_cmd; i++)
 		argv[n++] = pa.cmd[i];
@@ -269,6 +313,7 @@ int cmd_up(int argc, char **argv)
 		return cli_usage_error("up", "one stack FILE");
 	if ((r = load(argv[optind], &st)) != 0)
 		return r;
+	stack_warn(&st); /* said, and up goes on */
 	if (stack_check_store(&st) > 0) {
 		fprintf(stderr, "berth: up: %s: nothing was made\n", st.file);
 		stack_free(&st);
@@ -517,19 +562,32 @@ bool stack_file(const char *file)
 	return false;
 }
 
-int stack_check_file(const char *file)
+size_t stack_warn(const struct stack *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_sb; i++)
+		n += profile_warn(&st->sb[i].prof, st->networks, st->volumes);
+	return n;
+}
+
+int stack_check_file(const char *file, bool strict)
 {
 	struct stack st = { 0 };
 	int r = load(file, &st);
+	size_t wide;
 
 	if (r != 0)
 		return r;
+	wide = stack_warn(&st);
 	if (stack_check_store(&st) > 0) {
 		fprintf(stderr, "berth: %s: the stack would not come up\n", st.file);
 		r = 1;
+	} else if (strict && wide > 0) {
+		r = profile_fail_strict(st.file, wide);
 	} else {
-		printf("%s: ok (a stack of %zu sandbox%s)\n", st.file, st.n_sb,
-		       st.n_sb == 1 ? "" : "es");
+		printf("%s: ok (a stack of %zu sandbox%s)%s\n", st.file, st.n_sb,
+		       st.n_sb == 1 ? "" : "es", wide ? " (with the warnings above)" : "");
 	}
 	stack_free(&st);
 	return r;

@@ -26,7 +26,9 @@ int stack_logs_file(const char *file, bool follow, bool timestamps);
 int stack_check_store(const struct stack *st);
 /* A file with a [stack] section is a stack file. */
 bool stack_file(const char *file);
-/* profile check of a stack file: an exit code. */
-int stack_check_file(const char *file);
+/* What each sandbox loosens, as warnings (profile_warn); their number. */
+size_t stack_warn(const struct stack *st);
+/* profile check [--strict] of a stack file: an exit code. */
+int stack_check_file(const char *file, bool strict);
 
 #endif

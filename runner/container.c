@@ -199,7 +199,10 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 	    write_text(dfd, "hostname", hostname, err) < 0 ||
 	    write_text(dfd, "hosts", hosts, err) < 0 ||
 	    write_text(dfd, "resolv.conf", resolv, err) < 0 ||
-	    write_text(dfd, "config.json", cn->config_json, err) < 0) {
+	    /* it holds the environment's values (-e, --env-file): the
+	     * user's alone, like the log, whatever the store's modes */
+	    write_file_replace_nosync(dfd, "config.json", cn->config_json, strlen(cn->config_json),
+				      0600, err) < 0) {
 		if (!err->msg)
 			berth_error_set(err, errno, "creating container %.12s", id_out);
 		struct berth_error e2 = { 0 };

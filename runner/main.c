@@ -17,6 +17,7 @@
 #include "cmd-stack.h"
 #include "image.h"
 #include "proc.h"
+#include "proctitle.h"
 #include "util.h"
 
 static const struct cli_cmd commands[] = {
@@ -57,6 +58,11 @@ static const struct cli_cmd commands[] = {
 	{ "down", cmd_down, "Stop and remove a stack's sandboxes and networks" },
 	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
 };
+
+/* Verbs whose arguments may hold a value meant for the container alone
+ * (run -e KEY=VALUE); run and exec stay as long as the container or the
+ * command does. */
+static const char *const hides_args[] = { "run", "create", "exec" };
 
 static void usage(FILE *f)
 {
@@ -287,6 +293,13 @@ int main(int argc, char **argv)
 	/* the network keeper re-executes berth under this name */
 	if (keeper)
 		return keeper_main(argv[1]);
+	/* other users read /proc/PID/cmdline, which the monitor, the holder
+	 * and --init's pid 1 inherit: the verbs that take a container's
+	 * values (-e KEY=VALUE) keep only their name there from here on */
+	argv = proctitle_init(argc, argv);
+	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(hides_args); i++)
+		if (strcmp(argv[1], hides_args[i]) == 0)
+			proctitle_set((const char *const[]){ "berth", argv[1] }, 2);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;

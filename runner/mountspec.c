@@ -113,7 +113,7 @@ static int bind_source(const char *flag, const char *arg, const char *src,
 				       src);
 	/* docker makes a missing source as an empty directory; a typo
 	 * then mounts nothing silently, so here it is an error */
-	if (stat(out->source, &st) < 0)
+	if (!env->form_only && stat(out->source, &st) < 0)
 		return berth_error_set(err, errno, "%s \"%s\": bind source %s", flag, arg,
 				       out->source);
 	out->kind = MOUNT_BIND;

@@ -35,9 +35,12 @@ struct mount_req {
 	char *copy_marker; /* volume: the file that says it still wants the image's content */
 };
 
-/* Where relative bind sources and ~ expand from. */
+/* Where relative bind sources and ~ expand from. form_only: a bind
+ * source is not looked up (a profile's judge wants its path even when
+ * nothing is there yet). */
 struct mountspec_env {
 	const char *cwd, *home;
+	bool form_only;
 };
 
 /* -v [SRC:]DST[:OPTS] */

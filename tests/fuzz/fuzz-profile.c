@@ -4,7 +4,8 @@
  * (profile_parse_text, stack_parse_text). Every error starts with the
  * file's name; a profile that parses is written back by
  * profile_write_ini and must read back to the same settings; its words
- * split; a stack's order puts every sandbox after its dependencies.
+ * split; a stack's order puts every sandbox after its dependencies; the
+ * judge of what each loosens (profile_widenings) names fuzz.ini:LINE.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,24 @@ static bool same_settings(const struct profile *a, const struct profile *b)
 	return true;
 }
 
+/* The judge of what a profile loosens takes every value as written:
+ * each line it makes names the file and a line of it. */
+static void check_widenings(const struct profile *p, char *const *networks, char *const *volumes)
+{
+	char **w = NULL;
+	size_t n = 0;
+
+	profile_widenings(p, networks, volumes, &w, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(w[i], "fuzz.ini:", 9))
+			abort();
+		free(w[i]);
+	}
+	if (w[n])
+		abort();
+	free(w);
+}
+
 static void check_profile(const struct profile *p)
 {
 	struct berth_error err = { 0 };
@@ -79,6 +98,7 @@ static void check_profile(const struct profile *p)
 			free(w[j]);
 		free(w);
 	}
+	check_widenings(p, NULL, NULL);
 }
 
 static void check_stack(const struct stack *st)
@@ -93,6 +113,8 @@ static void check_stack(const struct stack *st)
 			if (!before || !profile_get(&st->sb[i].prof, "sandbox", "image"))
 				abort();
 		}
+	for (size_t i = 0; i < st->n_sb; i++)
+		check_widenings(&st->sb[i].prof, st->networks, st->volumes);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -132,8 +132,8 @@ check "SIGTSTP to an attached run does not stop berth; the command runs on to it
 	set -m
 	as_user env BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none $img sh -c 'sleep 2; echo done' >'$T/tstp.out' 2>&1 &
 	bg=\$!
-	wait_for 5 pgrep -u $uid -f 'berth-own run --rm --network none' >/dev/null || exit 1
-	sleep 0.5; cli=\$(pgrep -u $uid -f 'berth-own run --rm --network none' | head -1)
+	wait_for 5 pgrep -u $uid -x berth-own >/dev/null || exit 1
+	sleep 0.5; cli=\$(pgrep -o -u $uid -x berth-own)
 	kill -TSTP \$cli; sleep 0.3
 	st=\$(ps -o stat= -p \$cli)
 	r=0; case \"\$st\" in T*) echo \"berth is stopped: \$st\"; r=1; kill -CONT \$cli;; esac

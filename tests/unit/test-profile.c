@@ -664,7 +664,7 @@ static void test_extends(void)
 	profile_free(&p);
 	berth_error_clear(&err);
 
-	/* the search path: ./, then $XDG_CONFIG_HOME/berth/profiles */
+	/* the search path: $XDG_CONFIG_HOME/berth/profiles, then ./ */
 	_cleanup_free_ char *xdg = xasprintf("%s/xdg", tmp), *dir = xasprintf("%s/xdg/berth", tmp);
 	_cleanup_free_ char *pdir = xasprintf("%s/xdg/berth/profiles", tmp);
 	mkdir(xdg, 0700);
@@ -690,10 +690,23 @@ static void test_extends(void)
 	berth_error_clear(&err);
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	if (chdir(tmp) == 0) {
+		/* a repository's ./web.ini must not stand in for the user's web */
 		put("web.ini", "[sandbox]\nimage = local\n");
-		ok(profile_load("web", &p, &err) == 0 &&
-			   !strcmp(profile_get(&p, "sandbox", "image"), "local"),
-		   "./ comes before the user's profiles");
+		ok(profile_load("web", &p, &err) == 0 && !strcmp(p.file, webpath) &&
+			   !strcmp(profile_get(&p, "sandbox", "image"), "nginx") && p.shadowed &&
+			   !strcmp(p.shadowed, "web.ini"),
+		   "the user's profiles come before ./, and the ./ one passed over is named");
+		profile_free(&p);
+		berth_error_clear(&err);
+		ok(profile_load("./web.ini", &p, &err) == 0 &&
+			   !strcmp(profile_get(&p, "sandbox", "image"), "local") && !p.shadowed,
+		   "a path picks the ./ one");
+		profile_free(&p);
+		berth_error_clear(&err);
+		put("onlyhere.ini", "[sandbox]\nimage = here\n");
+		ok(profile_load("onlyhere", &p, &err) == 0 &&
+			   !strcmp(profile_get(&p, "sandbox", "image"), "here") && !p.shadowed,
+		   "a name only ./ has is found there");
 		profile_free(&p);
 		berth_error_clear(&err);
 		if (!cwd || chdir(cwd) < 0)
