@@ -389,7 +389,7 @@ _noreturn_ static void keeper_child(const char *path, int listen_fd, int ready_w
 	if (dup2(listen_fd, FD_LISTEN) < 0 || dup2(ready_wr, FD_READY) < 0)
 		_exit(1);
 	close_range(FD_READY + 1, ~0U, 0);
-	int null = open("/dev/null", O_RDWR);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);

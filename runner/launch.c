@@ -186,7 +186,7 @@ static int make_console(const struct launch_spec *s, struct berth_error *err)
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
 		return berth_error_set(err, errno, "a terminal in the container (/dev/ptmx)");
-	slave = open(name, O_RDWR | O_NOCTTY);
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC); /* (dup2 to 0-2 clears it) */
 	if (slave < 0)
 		return berth_error_set(err, errno, "%s", name);
 	/* the user's terminal size from the start: the command may ask at once */

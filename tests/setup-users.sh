@@ -12,6 +12,13 @@ done
 grep -q '^berth-sub:' /etc/subuid || echo 'berth-sub:300000:65536' >>/etc/subuid
 grep -q '^berth-sub:' /etc/subgid || echo 'berth-sub:300000:65536' >>/etc/subgid
 sed -i '/^berth-nosub:/d' /etc/subuid /etc/subgid
+# berth-badsub runs no container: its range holds its own uid and other
+# accounts' ids, which `berth info` must report (t-security)
+id berth-badsub >/dev/null 2>&1 || useradd --create-home --shell /bin/bash berth-badsub
+bad=$(id -u berth-badsub)
+sed -i '/^berth-badsub:/d' /etc/subuid /etc/subgid
+echo "berth-badsub:$((bad - 2)):100" >>/etc/subuid
+echo "berth-badsub:$((bad - 2)):100" >>/etc/subgid
 for d in /dev/fuse /dev/net/tun; do
 	[ -e "$d" ] && chmod 0666 "$d"
 done

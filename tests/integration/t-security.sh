@@ -195,5 +195,13 @@ check "a store path with ':' and ',' in it works" -- bash -c "
 	as_user env BERTH_ROOT=\"\$d/store\" BERTH_FS=$BERTH_FS '$T/berth-own' import -q '$T/tools.tar' localhost/t >/dev/null &&
 	test \"\$(as_user env BERTH_ROOT=\"\$d/store\" BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none localhost/t echo ok)\" = ok"
 
+if id berth-badsub >/dev/null 2>&1 && grep -q '^berth-badsub:' /etc/subuid; then
+	check "info reports a subuid range that holds the user's own id, with the fix" -- bash -c "
+		out=\$(cd / && runuser -u berth-badsub -- env BERTH_ROOT=/nonexistent '$T/berth-own' info) &&
+		echo \"\$out\" | grep -E '^  subid ranges +no .*holds your own id' | grep -q 'fix: as root'"
+else
+	skip "no berth-badsub user (tests/setup-users.sh makes it)"
+fi
+
 check "after everything: the victim, the binary and its mode are as they were" -- victim_intact
 finish
