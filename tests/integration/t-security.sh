@@ -128,12 +128,13 @@ b rm -f envc >/dev/null 2>&1
 # (set -m: the run gets a process group of its own whose parent is in
 # another, as a shell's job has: the kernel drops SIGTSTP to a process of
 # an orphaned group, which would make the check pass whatever berth does)
-check "SIGTSTP to an attached run does not stop berth; the command runs on to its end" -- bash -c "
+check "SIGTSTP to an attached run does not stop berth; the command runs on to its end" -- timeout -k 5 40 bash -c "
 	set -m
 	as_user env BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none $img sh -c 'sleep 2; echo done' >'$T/tstp.out' 2>&1 &
 	bg=\$!
-	wait_for 5 pgrep -u $uid -x berth-own >/dev/null || exit 1
-	sleep 0.5; cli=\$(pgrep -o -u $uid -x berth-own)
+	pg=\$(ps -o pgid= -p \$bg | tr -d ' ')
+	wait_for 5 pgrep -u $uid -x berth-own -g \$pg >/dev/null || exit 1
+	sleep 0.5; cli=\$(pgrep -o -u $uid -x berth-own -g \$pg)
 	kill -TSTP \$cli; sleep 0.3
 	st=\$(ps -o stat= -p \$cli)
 	r=0; case \"\$st\" in T*) echo \"berth is stopped: \$st\"; r=1; kill -CONT \$cli;; esac
