@@ -15,8 +15,8 @@
  *                       the holder), the mounts (rootfs.c), hostname; then
  *                       either execs the command or, with --init, forks it
  *                       and reaps and forwards signals.
- *   command             user, capabilities (caps.c), no_new_privs, seccomp
- *                       (seccomp.c), no inherited fds, exec.
+ *   command             seccomp (seccomp-filter.c), user, capabilities
+ *                       (caps.c), no_new_privs, no inherited fds, exec.
  *
  * A setup error in any child travels to the parent over a close-on-exec
  * pipe as one message; a successful exec closes it.
@@ -50,7 +50,7 @@
 #include "../netns/slirp.h"
 #include "mount.h"
 #include "rootfs.h"
-#include "seccomp-policy.h"
+#include "seccomp-filter.h"
 #include "userns.h"
 #include "util.h"
 
@@ -309,6 +309,13 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 		child_fail(errfd, code, &err);
 	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);
+	/* seccomp while this process holds CAP_SYS_ADMIN in the container's
+	 * user namespace: the kernel then takes a filter without
+	 * no_new_privs, which stays the container's choice; the filter also
+	 * applies to the rest of the setup (setgroups, setres*id, capset,
+	 * prctl, chdir, close, execve: all allowed) */
+	if (s->seccomp && seccomp_filters_load(s->seccomp_filters, &err) < 0)
+		child_fail(errfd, code, &err);
 	/* groups and ids while the capabilities to change them are there;
 	 * in a single-id mapping setgroups is denied and there are none */
 	if (setgroups((size_t)u.n_groups, u.groups) < 0 && errno != EPERM) {
@@ -344,9 +351,6 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 		berth_error_set(&err, errno, "no_new_privs");
 		child_fail(errfd, code, &err);
 	}
-	/* seccomp last: the filter also applies to what is set up above */
-	if (s->seccomp && seccomp_load_default(s->caps, &err) < 0)
-		child_fail(errfd, code, &err);
 	env = env_with_home(s->env, u.home);
 	/* no descriptor of berth's reaches the command, the error pipe
 	 * closes itself at exec */
