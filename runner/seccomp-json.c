@@ -44,6 +44,10 @@ _printf_(3, 4) static int bad(struct parse *ps, const char *where, const char *f
 	berth_error_set(ps->err, 0, "seccomp profile %s: %s%s%s", ps->origin, where,
 			*where ? ": " : "", msg ? msg : "invalid");
 	free(msg);
+	/* one line, whatever a key or value quoted in it holds */
+	for (char *c = ps->err->msg; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -1;
 }
 
