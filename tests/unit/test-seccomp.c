@@ -91,6 +91,25 @@ static void test_verdicts(void)
 	       "keyctl: never");
 	is_int(seccomp_policy_verdict("a_call_of_2040", 0), SECCOMP_VERDICT_UNLISTED,
 	       "a name the table does not know: unlisted (ENOSYS)");
+
+	/* names in several capability groups (syslog, bpf, perf_event_open)
+	 * allowed twice, or refused twice: no rule conflicts */
+	const uint64_t sets[] = { 0, dflt, caps_all(), CAP(CAP_SYSLOG), CAP(CAP_BPF) };
+	bool built = true;
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+		scmp_filter_ctx c[2];
+		struct berth_error err = { 0 };
+		if (seccomp_default_build(sets[i], c, &err) < 0) {
+			printf("#   caps %llx: %s\n", (unsigned long long)sets[i], err.msg);
+			berth_error_clear(&err);
+			built = false;
+			continue;
+		}
+		seccomp_release(c[0]);
+		seccomp_release(c[1]);
+	}
+	ok(built,
+	   "the default filter builds for no capabilities, the default, all, and single ones");
 }
 
 /* ---- the parser ---- */
