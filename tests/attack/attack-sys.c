@@ -82,6 +82,7 @@ static long sys(long nr, long a, long b, long c, long d)
  * (this static binary's data is) */
 static long sys32(long nr, long a, long b, long c)
 {
+#if defined(__x86_64__)
 	long r;
 	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
 	if (r < 0 && r > -4096) {
@@ -90,6 +91,11 @@ static long sys32(long nr, long a, long b, long c)
 	}
 	errno = 0;
 	return r;
+#else
+	(void)nr, (void)a, (void)b, (void)c;
+	errno = ENOSYS; /* no 32-bit ABI through int 0x80 here */
+	return -1;
+#endif
 }
 
 static unsigned int io_uring_params[30]; /* struct io_uring_params: 120 bytes */
