@@ -7,7 +7,7 @@
  *   attack-sys calls          the calls the default filter refuses or
  *                             answers ENOSYS, and a few it allows
  *   attack-sys nr N           syscall number N (no arguments)
- *   attack-sys max-known      the highest x86_64 syscall number this
+ *   attack-sys max-known      the highest native syscall number this
  *                             machine's libseccomp knows (run on the host)
  *   attack-sys workload       threads, fork, clone without namespace flags,
  *                             a pipe: "workload ok" or what failed
@@ -208,7 +208,7 @@ static int max_known(void)
 {
 	int max = -1;
 	for (int nr = 0; nr < 2048; nr++) {
-		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 		if (n)
 			max = nr;
 		free(n);

@@ -349,7 +349,7 @@ static int max_known(void)
 {
 	int max = -1;
 	for (int nr = 0; nr < 2048; nr++) {
-		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 		if (n)
 			max = nr;
 		free(n);
