@@ -3,16 +3,21 @@
  * seccomp-filter.c: compiled seccomp filters. libseccomp takes tens of
  * milliseconds to build and compile the default allow-list for three
  * ABIs, far more than the rest of a container's start; so berth compiles
- * a filter once, keeps the BPF programs in the store's cache/seccomp/
- * under a key of everything that makes them (this berth binary, the
- * libseccomp version, the ABI, the kernel release for a profile's
- * minKernel, the capabilities, the profile's text), and a start reads a
- * few kilobytes and makes two seccomp(2) calls. A cache entry that does
- * not read back whole is rebuilt. Not concerned with what the filters
- * say: seccomp.c (the default) and seccomp-json.c (profiles).
+ * a filter once, keeps the BPF programs in the store's cache/seccomp/, and
+ * a start reads a few kilobytes and makes two seccomp(2) calls. An entry
+ * holds its key, everything that made the programs (this berth binary,
+ * the libseccomp version, the ABI, the kernel release for a profile's
+ * minKernel, the capabilities, the profile's text), and is used only when
+ * that key is the one wanted byte for byte: its file name is a fast hash
+ * of the key (a cryptographic one costs a millisecond of library start
+ * per run), so two keys that share a name only take turns in the cache.
+ * An entry that does not read back whole is rebuilt. Not concerned with
+ * what the filters say: seccomp.c (the default) and seccomp-json.c
+ * (profiles).
  *
- * Cache entry: "BERTHSF1", the number of programs, each program's flags
- * and length (u32 each, two slots), then the instructions.
+ * Cache entry: "BERTHSF2", the number of programs, the key's length, each
+ * program's flags and length (u32 each, two slots), the key (padded to 8
+ * bytes), then the instructions.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +31,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "digest.h"
 #include "seccomp-filter.h"
 #include "seccomp-json.h"
 #include "seccomp-policy.h"
@@ -34,32 +38,40 @@
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 
-#define CACHE_MAGIC "BERTHSF1"
+#define CACHE_MAGIC "BERTHSF2"
 #define CACHE_MAX_ENTRIES 64
 #define PROG_MAX_INSNS 4096 /* the kernel's BPF_MAXINSNS */
+#define KEY_MAX (SECCOMP_PROFILE_MAX_BYTES + 4096)
 
 struct cache_head {
 	char magic[8];
 	uint32_t n;
-	uint32_t pad;
+	uint32_t key_len;
 	struct {
 		uint32_t flags, len;
 	} prog[2];
 };
 
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
 /* Point f's programs into blob (which f then owns) after checking that
- * its sizes add up. */
-static bool filters_from_blob(char *blob, size_t len, struct seccomp_filters *f)
+ * it was made for key and that its sizes add up. */
+static bool filters_from_blob(char *blob, size_t len, const char *key, struct seccomp_filters *f)
 {
 	struct cache_head h;
-	size_t off = sizeof(h);
+	size_t off = sizeof(h), key_len = strlen(key);
 
 	memset(f, 0, sizeof(*f));
 	if (len < sizeof(h))
 		return false;
 	memcpy(&h, blob, sizeof(h));
-	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.n < 1 || h.n > 2)
+	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.n < 1 || h.n > 2 || h.key_len != key_len ||
+	    len - off < pad8(key_len) || memcmp(blob + off, key, key_len) != 0)
 		return false;
+	off += pad8(key_len);
 	for (uint32_t i = 0; i < h.n; i++) {
 		if (h.prog[i].len < 1 || h.prog[i].len > PROG_MAX_INSNS ||
 		    len - off < h.prog[i].len * sizeof(struct sock_filter))
@@ -103,15 +115,17 @@ static int compile(scmp_filter_ctx ctx, char **blob, size_t *len, uint32_t *n_in
 	return 0;
 }
 
-/* Build with libseccomp and compile: the cache entry's bytes. */
-static int build(uint64_t caps, struct json_object *profile, const char *origin, char **out,
-		 size_t *out_len, struct berth_error *err)
+/* Build with libseccomp and compile: the cache entry's bytes, for key. */
+static int build(uint64_t caps, struct json_object *profile, const char *origin, const char *key,
+		 char **out, size_t *out_len, struct berth_error *err)
 {
 	scmp_filter_ctx ctx[2] = { NULL, NULL };
-	struct cache_head h = { .magic = CACHE_MAGIC };
-	_cleanup_free_ char *blob = xcalloc(1, sizeof(h));
-	size_t len = sizeof(h);
+	struct cache_head h = { .magic = CACHE_MAGIC, .key_len = (uint32_t)strlen(key) };
+	size_t len = sizeof(h) + pad8(h.key_len);
+	_cleanup_free_ char *blob = xcalloc(1, len);
 	int r = 0;
+
+	memcpy(blob + sizeof(h), key, h.key_len);
 
 	if (profile) {
 		struct seccomp_profile p;
@@ -137,31 +151,35 @@ static int build(uint64_t caps, struct json_object *profile, const char *origin,
 	return 0;
 }
 
-/* The cache key: everything the programs depend on. -1 when this binary
- * cannot be told apart from another (then no cache). */
-static int cache_key(uint64_t caps, struct json_object *profile, char *hex)
+/* The cache key: everything the programs depend on; NULL when this
+ * binary cannot be told apart from another (then no cache). */
+static char *cache_key(uint64_t caps, struct json_object *profile)
 {
 	const struct scmp_version *v = seccomp_version();
 	struct stat st;
 	struct utsname u;
-	char digest[DIGEST_STR_LEN + 1];
 
 	if (stat("/proc/self/exe", &st) < 0 || uname(&u) < 0 || !v)
-		return -1;
-	_cleanup_free_ char *head = xasprintf(
-		"berth seccomp filters 1\nexe %llu %llu %lld %lld.%09ld\nlibseccomp %u.%u.%u\n"
-		"arch %u\nkernel %s\ncaps %016llx\n",
-		(unsigned long long)st.st_dev, (unsigned long long)st.st_ino, (long long)st.st_size,
-		(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v->major, v->minor, v->micro,
-		seccomp_arch_native(), u.release, (unsigned long long)caps);
-	const char *body = profile ? json_object_to_json_string_ext(profile, JSON_C_TO_STRING_PLAIN)
-				   : "default";
-	struct sha256_ctx *c = sha256_new();
-	sha256_update(c, head, strlen(head));
-	sha256_update(c, body, strlen(body));
-	sha256_final(c, digest);
-	memcpy(hex, digest_hex(digest), DIGEST_HEX_LEN + 1);
-	return 0;
+		return NULL;
+	return xasprintf("berth seccomp filters 2\nexe %llu %llu %lld %lld.%09ld\n"
+			 "libseccomp %u.%u.%u\narch %u\nkernel %s\ncaps %016llx\n%s",
+			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			 v->major, v->minor, v->micro, seccomp_arch_native(), u.release,
+			 (unsigned long long)caps,
+			 profile ? json_object_to_json_string_ext(profile, JSON_C_TO_STRING_PLAIN)
+				 : "default");
+}
+
+/* An entry's file name: FNV-1a, 64 bits, of its key. Not collision-proof,
+ * nor need it be: the entry says its key. */
+static void cache_name(const char *key, char name[17])
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+		h = (h ^ *c) * UINT64_C(0x100000001b3);
+	snprintf(name, 17, "%016llx", (unsigned long long)h);
 }
 
 /* A full cache: emptied, but for the entry just written (entries of
@@ -192,26 +210,31 @@ int seccomp_filters_prepare(int cachefd, uint64_t caps, struct json_object *prof
 			    const char *origin, struct seccomp_filters *out,
 			    struct berth_error *err)
 {
-	char key[DIGEST_HEX_LEN + 1];
-	bool cached = cachefd >= 0 && cache_key(caps, profile, key) == 0;
-	char *blob = NULL;
+	_cleanup_free_ char *key = cache_key(caps, profile);
+	bool cached = cachefd >= 0 && key && strlen(key) < KEY_MAX;
+	char name[17], *blob = NULL;
 	size_t len = 0;
 	struct berth_error e = { 0 };
 
 	memset(out, 0, sizeof(*out));
-	if (cached &&
-	    read_file_at(cachefd, key, sizeof(struct cache_head) + 2 * PROG_MAX_INSNS * 8, &blob,
-			 &len, &e) == 0 &&
-	    filters_from_blob(blob, len, out))
-		return 0;
-	berth_error_clear(&e);
-	free(blob);
-	if (build(caps, profile, origin, &blob, &len, err) < 0)
+	if (cached) {
+		cache_name(key, name);
+		if (read_file_at(cachefd, name,
+				 sizeof(struct cache_head) + pad8(KEY_MAX) + 2 * PROG_MAX_INSNS * 8,
+				 &blob, &len, &e) == 0 &&
+		    filters_from_blob(blob, len, key, out))
+			return 0;
+		berth_error_clear(&e);
+		free(blob);
+	}
+	if (!key)
+		key = xstrdup("");
+	if (build(caps, profile, origin, key, &blob, &len, err) < 0)
 		return -1;
-	if (cached && write_file_replace_nosync(cachefd, key, blob, len, 0600, &e) == 0)
-		cache_prune(cachefd, key);
+	if (cached && write_file_replace_nosync(cachefd, name, blob, len, 0600, &e) == 0)
+		cache_prune(cachefd, name);
 	berth_error_clear(&e); /* no cache is slower, not wrong */
-	if (!filters_from_blob(blob, len, out)) {
+	if (!filters_from_blob(blob, len, key, out)) {
 		free(blob);
 		return berth_error_set(err, EINVAL, "seccomp: the compiled filter is malformed");
 	}
