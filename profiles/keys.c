@@ -401,7 +401,8 @@ const struct profile_key profile_keys[] = {
 	KEY("network", "add-host", PROFILE_LIST, "--add-host", check_add_host,
 	    "NAME:IP lines for /etc/hosts"),
 
-	/* confinement: docker's defaults unless loosened here */
+	/* confinement: berth's defaults (podman's capabilities, a docker-like
+	 * seccomp filter, no_new_privs) unless changed here */
 	KEY("security", "cap-add", PROFILE_LIST, "--cap-add", check_cap,
 	    "Capabilities added to the default set (or ALL)"),
 	KEY("security", "cap-drop", PROFILE_LIST, "--cap-drop", check_cap,
