@@ -199,6 +199,18 @@ static int check_abs_path(const char *v, struct berth_error *err)
 	return v[0] == '/' ? 0 : expected(err, v, "an absolute path");
 }
 
+/* [security] seccomp: default, unconfined, or a JSON profile's path that
+ * cannot be taken for either (run reads and checks the file) */
+static int check_seccomp(const char *v, struct berth_error *err)
+{
+	if (!strcmp(v, "default") || !strcmp(v, "unconfined") || v[0] == '/' ||
+	    !strncmp(v, "./", 2) || !strncmp(v, "../", 3))
+		return 0;
+	return expected(err, v,
+			"default, unconfined or a JSON profile's path (absolute, or starting "
+			"with ./ or ../)");
+}
+
 /* -u USER[:GROUP], names or numbers */
 static int check_user(const char *v, struct berth_error *err)
 {
@@ -389,13 +401,15 @@ const struct profile_key profile_keys[] = {
 	KEY("network", "add-host", PROFILE_LIST, "--add-host", check_add_host,
 	    "NAME:IP lines for /etc/hosts"),
 
-	/* confinement: docker's defaults unless loosened here */
+	/* confinement: berth's defaults (podman's capabilities, a docker-like
+	 * seccomp filter, no_new_privs) unless changed here */
 	KEY("security", "cap-add", PROFILE_LIST, "--cap-add", check_cap,
 	    "Capabilities added to the default set (or ALL)"),
 	KEY("security", "cap-drop", PROFILE_LIST, "--cap-drop", check_cap,
 	    "Capabilities dropped from the default set (or ALL), before cap-add"),
-	CHOICE("security", "seccomp", "default|unconfined", "--security-opt",
-	       "default keeps the syscall filter; unconfined turns it off"),
+	KEY("security", "seccomp", PROFILE_STRING, "--security-opt", check_seccomp,
+	    "default keeps the syscall filter; unconfined turns it off; a path (absolute, or "
+	    "./ or ../ from this file's directory) names a docker JSON profile to use instead"),
 	KEY("security", "no-new-privileges", PROFILE_BOOL, "--security-opt", NULL,
 	    "true (default): setuid binaries and file capabilities grant nothing"),
 	KEY("security", "read-only", PROFILE_BOOL, "--read-only", NULL,

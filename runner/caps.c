@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * caps.c: the container's capability set: docker's default set, the
+ * caps.c: the container's capability set: podman's default set, the
  * --cap-add/--cap-drop arithmetic (names with or without CAP_, ALL), and
  * applying it in the child before exec (bounding set, then the process
  * sets through libcap). Not concerned with seccomp (seccomp.c) or with
@@ -18,11 +18,21 @@
 
 DEFINE_CLEANUP_FUNC(cap_t, cap_free)
 
-/* docker's (and podman's) default set, the same in berth */
+/* podman's default set: docker's without NET_RAW (raw and packet sockets,
+ * to spoof on the container's network), MKNOD (device nodes, which a user
+ * namespace cannot use anyway) and AUDIT_WRITE (the host's audit log) */
 static const int default_caps[] = {
-	CAP_CHOWN,	CAP_DAC_OVERRIDE, CAP_FOWNER,	   CAP_FSETID,		 CAP_KILL,
-	CAP_SETGID,	CAP_SETUID,	  CAP_SETPCAP,	   CAP_NET_BIND_SERVICE, CAP_NET_RAW,
-	CAP_SYS_CHROOT, CAP_MKNOD,	  CAP_AUDIT_WRITE, CAP_SETFCAP,
+	CAP_CHOWN,	      /* change files' owners */
+	CAP_DAC_OVERRIDE,     /* root reads and writes any file of the container */
+	CAP_FOWNER,	      /* and changes modes and times of files it does not own */
+	CAP_FSETID,	      /* keeps set-id bits on a file it changes */
+	CAP_KILL,	      /* signals other users' processes */
+	CAP_NET_BIND_SERVICE, /* ports below 1024 in its network namespace */
+	CAP_SETFCAP,	      /* file capabilities (package managers set them) */
+	CAP_SETGID,	      /* su, setpriv, daemons dropping root... */
+	CAP_SETUID,	      /* ... to another user */
+	CAP_SETPCAP,	      /* drops capabilities from its own bounding set */
+	CAP_SYS_CHROOT,	      /* chroot (some packages' scripts) */
 };
 
 uint64_t caps_default(void)
@@ -137,14 +147,21 @@ int caps_apply(uint64_t set, bool root, struct berth_error *err)
 			v[n++] = i;
 	/* root in the container has the set; another user has none (as in
 	 * docker: a non-root process gets capabilities only by exec of a
-	 * file that has some, up to the bounding set) */
+	 * file that has some, up to the bounding set). The inheritable set
+	 * stays empty for everyone (cap_init's): root's capabilities do not
+	 * need it across exec, and with it a process that changed to another
+	 * user would keep what a file's inheritable capabilities ask for
+	 * (CVE-2022-27649) */
 	if (!c || (root && n > 0 &&
 		   (cap_set_flag(c, CAP_PERMITTED, n, v, CAP_SET) < 0 ||
-		    cap_set_flag(c, CAP_INHERITABLE, n, v, CAP_SET) < 0 ||
 		    cap_set_flag(c, CAP_EFFECTIVE, n, v, CAP_SET) < 0)))
 		return berth_error_set(err, errno, "building the capability set");
 	if (cap_set_proc(c) < 0)
 		return berth_error_set(err, errno, "setting capabilities");
+	/* no ambient capability either (an empty inheritable set drops
+	 * them; said again, for kernels and callers to come) */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return berth_error_set(err, errno, "clearing ambient capabilities");
 	return 0;
 }
 

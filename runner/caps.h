@@ -25,8 +25,8 @@ char *caps_format(uint64_t set);
 /* In the container's child, before the switch to its user: drop what is
  * not in set from the bounding set. */
 int caps_bound(uint64_t set, struct berth_error *err);
-/* After the switch: root has set (permitted, effective, inheritable),
- * other users none. */
+/* After the switch: root has set (permitted, effective), other users
+ * none; the inheritable and ambient sets are empty for all. */
 int caps_apply(uint64_t set, bool root, struct berth_error *err);
 /* Keep one capability through the next exec although the process is not
  * root of its user namespace (an ambient capability, Linux 4.3). */

@@ -37,6 +37,7 @@
 #include "mount.h"
 #include "../netns/ports.h"
 #include "proctitle.h"
+#include "seccomp-filter.h"
 #include "secretspec.h"
 #include "util.h"
 
@@ -444,6 +445,17 @@ int cmd_exec(int argc, char **argv)
 		.interactive = interactive,
 		.tty = tty,
 	};
+	/* the container's own filter: its profile's copy, its capabilities */
+	struct seccomp_filters filters;
+	int cachefd = seccomp_cache_dir(s->rootfd);
+	int sr = seccomp_filters_for_config(cachefd, cfg, ls.caps, &filters, &err);
+	if (cachefd >= 0)
+		close(cachefd);
+	if (sr < 0) {
+		strv_free(env);
+		goto fail;
+	}
+	ls.seccomp_filters = &filters;
 	struct winsize ws;
 	if (tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
 		ls.rows = ws.ws_row;
@@ -465,6 +477,7 @@ int cmd_exec(int argc, char **argv)
 		}
 		status = launch_wait(pid);
 	}
+	seccomp_filters_clear(&filters);
 	strv_free(env);
 	strv_free(envs);
 	return status;

@@ -182,8 +182,13 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 		return 0;
 	}
 	if (is(s, "security", "seccomp")) {
-		if (!strcmp(s->value, "unconfined"))
+		if (!strcmp(s->value, "unconfined")) {
 			add(a, k->flag, "seccomp=unconfined");
+		} else if (strcmp(s->value, "default") != 0) { /* a JSON profile's path */
+			_cleanup_free_ char *path = from_file(s->file, s->value);
+			_cleanup_free_ char *opt = xasprintf("seccomp=%s", path);
+			add(a, k->flag, opt);
+		}
 		return 0;
 	}
 	if (is(s, "network", "mode")) {

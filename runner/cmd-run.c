@@ -32,6 +32,8 @@
 #include "network.h"
 #include "proctitle.h"
 #include "userns.h"
+#include "seccomp-filter.h"
+#include "seccomp-json.h"
 #include "secret.h"
 #include "secretspec.h"
 #include "spec.h"
@@ -42,6 +44,8 @@ struct run_flags {
 	struct spec_flags sf;
 	const char *name, *network;
 	bool rm, init, read_only, interactive, nnp, seccomp, detach, tty, keep_id;
+	const char *seccomp_file;	     /* --security-opt seccomp=FILE */
+	struct json_object *seccomp_profile; /* its content, for the record */
 	char **cap_add, **cap_drop;
 	size_t n_cap_add, n_cap_drop;
 	struct mount_req *mounts; /* -v, --mount, --tmpfs, then the image's VOLUMEs */
@@ -199,20 +203,26 @@ static int add_host_flag(struct run_flags *f, const char *arg, const char *verb)
 	return 0;
 }
 
-static int security_opt(struct run_flags *f, const char *arg)
+static int security_opt(struct run_flags *f, const char *arg, const char *verb)
 {
 	if (!strcmp(arg, "no-new-privileges") || !strcmp(arg, "no-new-privileges=true") ||
 	    !strcmp(arg, "no-new-privileges:true"))
 		f->nnp = true;
 	else if (!strcmp(arg, "no-new-privileges=false") || !strcmp(arg, "no-new-privileges:false"))
 		f->nnp = false;
-	else if (!strcmp(arg, "seccomp=unconfined") || !strcmp(arg, "seccomp:unconfined"))
+	else if (!strcmp(arg, "seccomp=unconfined") || !strcmp(arg, "seccomp:unconfined")) {
 		f->seccomp = false;
-	else
+		f->seccomp_file = NULL;
+	} else if ((str_has_prefix(arg, "seccomp=") || str_has_prefix(arg, "seccomp:")) && arg[8]) {
+		/* a docker JSON profile, read (and copied) when the
+		 * container is made */
+		f->seccomp = true;
+		f->seccomp_file = arg + 8;
+	} else
 		return cli_usage_error(
-			"run",
-			"--security-opt \"%s\": expected no-new-privileges[=true|false] "
-			"or seccomp=unconfined",
+			verb,
+			"--security-opt \"%s\": expected no-new-privileges[=true|false], "
+			"seccomp=unconfined or seccomp=FILE (a JSON profile)",
 			arg);
 	return 0;
 }
@@ -242,6 +252,13 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "Caps", json_object_new_string(capstr));
 	json_object_object_add(o, "NoNewPrivileges", json_object_new_boolean(f->nnp));
 	json_object_object_add(o, "Seccomp", json_object_new_boolean(f->seccomp));
+	/* a profile's content, as docker keeps it: the file may change or go,
+	 * start and exec use this copy */
+	if (f->seccomp && f->seccomp_profile) {
+		json_object_object_add(o, "SeccompProfile", json_object_get(f->seccomp_profile));
+		json_object_object_add(o, "SeccompProfileFile",
+				       json_object_new_string(f->seccomp_file));
+	}
 	if (f->stop_signal)
 		json_object_object_add(o, "StopSignal", json_object_new_string(f->stop_signal));
 	if (f->stop_timeout >= 0)
@@ -327,7 +344,8 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		{ "cap-add", 'A' + 256, "CAP", "Add a capability (or ALL)" },
 		{ "cap-drop", 'D' + 256, "CAP", "Drop a capability (or ALL)" },
 		{ "security-opt", 'S' + 256, "OPT",
-		  "no-new-privileges[=false], seccomp=unconfined" },
+		  "no-new-privileges[=false], seccomp=unconfined, seccomp=FILE (a docker JSON "
+		  "profile)" },
 		{ "network", 'n' + 256, "MODE",
 		  "slirp4netns (default: outbound access, host.docker.internal), none (a "
 		  "loopback only), host, or a user network's NAME" },
@@ -403,7 +421,7 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		case 'A' + 256: push(&f->cap_add, &f->n_cap_add, optarg); break;
 		case 'D' + 256: push(&f->cap_drop, &f->n_cap_drop, optarg); break;
 		case 'S' + 256:
-			if (security_opt(f, optarg))
+			if (security_opt(f, optarg, verb))
 				return EXIT_USAGE;
 			break;
 		case 'n' + 256: f->network = optarg; break;
@@ -517,6 +535,8 @@ static void run_flags_free(struct run_flags *f)
 	free(f->secrets);
 	free(f->hostname);
 	free(f->keep_id_user);
+	if (f->seccomp_profile)
+		json_object_put(f->seccomp_profile);
 }
 
 /* --volumes-from C[:ro|rw]: C's volumes and bind mounts on the same
@@ -770,6 +790,26 @@ static bool not_overridden(const struct profile_setting *st, void *arg)
 	return keep;
 }
 
+/* --security-opt seccomp=FILE: read and checked before anything is
+ * made, compiled once for the container's capabilities (which catches
+ * rules libseccomp refuses, and leaves the filter in the cache for
+ * start). */
+static int seccomp_check(struct store *s, struct run_flags *f, uint64_t caps,
+			 struct berth_error *err)
+{
+	struct seccomp_filters sf;
+	int cachefd, r;
+
+	if (seccomp_profile_read(f->seccomp_file, &f->seccomp_profile, err) < 0)
+		return -1;
+	cachefd = seccomp_cache_dir(s->rootfd);
+	r = seccomp_filters_prepare(cachefd, caps, f->seccomp_profile, f->seccomp_file, &sf, err);
+	if (cachefd >= 0)
+		close(cachefd);
+	seccomp_filters_clear(&sf);
+	return r;
+}
+
 static int run_or_create(int argc, char **argv, bool create_only);
 
 /* run --profile: the profile's flags, then the command line's (the later
@@ -868,6 +908,7 @@ static int run_or_create(int argc, char **argv, bool create_only)
 		goto out;
 	r = 1;
 	if (caps_compute(f.cap_add, f.n_cap_add, f.cap_drop, f.n_cap_drop, &caps, &err) < 0 ||
+	    (f.seccomp && f.seccomp_file && seccomp_check(s, &f, caps, &err) < 0) ||
 	    image_resolve(s, argv[optind], image_id, &err) < 0 ||
 	    !(cfg = image_config(s, image_id, &err)) ||
 	    mount_lowerdir(s, image_id, &lower, &err) < 0)

@@ -23,6 +23,7 @@
 #include "../netns/ports.h"
 #include "monitor.h"
 #include "netjoin.h"
+#include "seccomp-filter.h"
 #include "mountspec.h"
 #include "mount.h"
 #include "secretspec.h"
@@ -41,6 +42,7 @@ struct record {
 	struct port_map *ports;
 	size_t n_ports;
 	int *port_fds;
+	struct seccomp_filters filters; /* compiled for the record's Caps */
 	bool rm;
 };
 
@@ -57,6 +59,7 @@ static void record_clear(struct record *r)
 			close(r->port_fds[i]);
 	free(r->port_fds);
 	free(r->ports);
+	seccomp_filters_clear(&r->filters);
 	if (r->cfg)
 		json_object_put(r->cfg);
 	memset(r, 0, sizeof(*r));
@@ -151,6 +154,12 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	ls->caps = v ? strtoull(v, NULL, 16) : 0;
 	ls->no_new_privs = flag_of(r->cfg, "NoNewPrivileges", true);
 	ls->seccomp = flag_of(r->cfg, "Seccomp", true);
+	/* the filter for these capabilities, from the profile copied at
+	 * create when there is one, compiled now (or found compiled) */
+	_cleanup_close_ int cachefd = seccomp_cache_dir(s->rootfd);
+	if (seccomp_filters_for_config(cachefd, r->cfg, ls->caps, &r->filters, err) < 0)
+		return -1;
+	ls->seccomp_filters = &r->filters;
 	ls->read_only = flag_of(r->cfg, "ReadOnly", false);
 	ls->init = flag_of(r->cfg, "Init", false);
 	ls->tty = flag_of(r->cfg, "Tty", false);

@@ -15,8 +15,8 @@
  *                       the holder), the mounts (rootfs.c), hostname; then
  *                       either execs the command or, with --init, forks it
  *                       and reaps and forwards signals.
- *   command             user, capabilities (caps.c), no_new_privs, seccomp
- *                       (seccomp.c), no inherited fds, exec.
+ *   command             seccomp (seccomp-filter.c), user, capabilities
+ *                       (caps.c), no_new_privs, no inherited fds, exec.
  *
  * A setup error in any child travels to the parent over a close-on-exec
  * pipe as one message; a successful exec closes it.
@@ -52,8 +52,8 @@
 #include "mount.h"
 #include "proc.h"
 #include "rootfs.h"
-#include "seccomp-policy.h"
 #include "syscalls.h"
+#include "seccomp-filter.h"
 #include "userns.h"
 #include "util.h"
 
@@ -365,8 +365,19 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 		child_fail(errfd, code, &err);
 	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);
+	/* seccomp while this process holds CAP_SYS_ADMIN in the container's
+	 * user namespace: the kernel then takes a filter without
+	 * no_new_privs, which stays the container's choice; the filter also
+	 * applies to the rest of the setup (setgroups, setres*id, capset,
+	 * prctl, chdir, close, execve: all allowed) */
+	if (s->seccomp && seccomp_filters_load(s->seccomp_filters, &err) < 0)
+		child_fail(errfd, code, &err);
 	/* groups and ids while the capabilities to change them are there;
-	 * in a single-id mapping setgroups is denied and there are none */
+	 * in a single-id mapping setgroups is denied and there are none.
+	 * The permitted set survives the change of ids (KEEPCAPS), the
+	 * effective one does not: what follows is done as the user, and the
+	 * capabilities are dropped to the container's set last. */
+	prctl(PR_SET_KEEPCAPS, 1);
 	if (setgroups((size_t)u.n_groups, u.groups) < 0 && errno != EPERM) {
 		berth_error_set(&err, errno, "setgroups");
 		child_fail(errfd, code, &err);
@@ -390,17 +401,12 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	}
 	/* the change of ids cleared it: the command is pid 1 without --init */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (caps_apply(s->caps, u.uid == 0, &err) < 0)
-		child_fail(errfd, code, &err);
 	if (enter_workdir(s->workdir, &err) < 0)
 		child_fail(errfd, code, &err);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		berth_error_set(&err, errno, "no_new_privs");
 		child_fail(errfd, code, &err);
 	}
-	/* seccomp last: the filter also applies to what is set up above */
-	if (s->seccomp && seccomp_load_default(s->caps, &err) < 0)
-		child_fail(errfd, code, &err);
 	env = env_with_home(s->env, u.home);
 	/* no descriptor of berth's reaches the command, the error pipe
 	 * closes itself at exec; signals as a program expects them */
@@ -409,6 +415,11 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 		child_fail(errfd, code, &err);
 	}
 	proc_reset_signals();
+	/* the capabilities last: until here this process keeps more than
+	 * the container's set, so container root cannot ptrace it even
+	 * were it dumpable */
+	if (caps_apply(s->caps, u.uid == 0, &err) < 0)
+		child_fail(errfd, code, &err);
 	environ = env;
 	execvp(s->argv[0], s->argv);
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;

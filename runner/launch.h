@@ -18,6 +18,7 @@
 #include "rootfs.h"
 
 struct port_map;
+struct seccomp_filters;
 
 /* What to run: everything resolved except the user, which is looked up
  * in the container's own /etc/passwd and /etc/group. */
@@ -31,6 +32,7 @@ struct launch_spec {
 	const char *hostname;
 	uint64_t caps;
 	bool read_only, init, no_new_privs, seccomp, own_netns, interactive;
+	const struct seccomp_filters *seccomp_filters; /* with seccomp: compiled, to load */
 	bool volatile_upper;	   /* the writable layer goes with the container (--rm) */
 	unsigned short rows, cols; /* -t: the terminal's first size (0: unknown) */
 	bool tty; /* a terminal of the container's own devpts (launch_start: *console) */

@@ -67,7 +67,7 @@ fi
 check "the image's VOLUME exists as an empty directory" -- bash -c "run --name hv localhost/hc-docker-archive:latest >/dev/null 2>&1; berth diff hv | grep -qx 'A /var/lib/fx' && berth rm hv >/dev/null"
 
 # isolation
-check "docker's default capability set" -- bash -c "run --rm localhost/probe /probe status | grep -qx 'CapEff 00000000a80425fb'"
+check "podman's default capability set" -- bash -c "run --rm localhost/probe /probe status | grep -qx 'CapEff 00000000800405fb'"
 check "--cap-drop ALL --cap-add NET_BIND_SERVICE" -- bash -c "run --rm --cap-drop ALL --cap-add NET_BIND_SERVICE localhost/probe /probe status | grep -qx 'CapBnd 0000000000000400'"
 check "an unknown capability is refused" -- expect_fail "capability" run --rm --cap-add NOPE $bb true
 check "no_new_privs and seccomp filter on" -- bash -c "out=\$(run --rm localhost/probe /probe status); echo \"\$out\" | grep -qx 'NoNewPrivs 1' && echo \"\$out\" | grep -qx 'Seccomp 2'"
@@ -164,7 +164,7 @@ check "exec joins a running container: its files, env, PID namespace, confinemen
 	run -d --name ex -e FOO=bar $bb sh -c 'echo hi > /tmp/marker; sleep 60' >/dev/null && sleep 0.3 &&
 	berth exec ex sh -c 'cat /tmp/marker; echo \$FOO \$\$' | tr '\n' ' ' | grep -Eqx 'hi bar [3-9] ' &&
 	berth exec ex grep -qx 'NoNewPrivs:.1' /proc/self/status &&
-	berth exec ex grep -qx 'CapEff:.00000000a80425fb' /proc/self/status &&
+	berth exec ex grep -qx 'CapEff:.00000000800405fb' /proc/self/status &&
 	berth exec ex grep -qx 'Seccomp:.2' /proc/self/status"
 check "exec -w -e, and its command's status" -- bash -c "test \"\$(berth exec -w /tmp -e X=1 ex sh -c 'echo \$PWD \$X')\" = '/tmp 1' && { berth exec ex sh -c 'exit 4'; test \$? = 4; }"
 check "exec: no descriptor of berth's reaches the process" -- bash -c "exec 7</dev/null; test \"\$(berth exec ex ls /proc/self/fd | tr '\n' ' ')\" = '0 1 2 3 '"

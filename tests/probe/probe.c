@@ -4,7 +4,8 @@
  * containers, so assertions do not depend on an image's tools. Each
  * subcommand prints "key value" lines:
  *   probe ids        uid, gid, groups
- *   probe status     CapEff, CapBnd, Seccomp, NoNewPrivs (from /proc)
+ *   probe status     CapInh, CapPrm, CapEff, CapBnd, CapAmb, Seccomp,
+ *                    NoNewPrivs (from /proc)
  *   probe fds        the open descriptors other than 0-2
  *   probe env        the environment, one per line
  *   probe syscalls   the result (ok or errno name) of calls the default
@@ -55,8 +56,8 @@ static void status(void)
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
 	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "CapEff:", 7) || !strncmp(line, "CapBnd:", 7) ||
-		    !strncmp(line, "Seccomp:", 8) || !strncmp(line, "NoNewPrivs:", 11)) {
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "Seccomp:", 8) ||
+		    !strncmp(line, "NoNewPrivs:", 11)) {
 			char *colon = strchr(line, ':');
 			*colon = '\0';
 			char *v = colon + 1;

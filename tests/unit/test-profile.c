@@ -148,7 +148,7 @@ static void test_table(void)
 		{ "network", "add-host", PROFILE_LIST, "--add-host" },
 		{ "security", "cap-add", PROFILE_LIST, "--cap-add" },
 		{ "security", "cap-drop", PROFILE_LIST, "--cap-drop" },
-		{ "security", "seccomp", PROFILE_ENUM, "--security-opt" },
+		{ "security", "seccomp", PROFILE_STRING, "--security-opt" },
 		{ "security", "no-new-privileges", PROFILE_BOOL, "--security-opt" },
 		{ "security", "read-only", PROFILE_BOOL, "--read-only" },
 		{ "limits", "pids", PROFILE_UINT, "--pids-limit" },
@@ -219,7 +219,8 @@ static void test_values(void)
 		{ "[limits]\npids = 99999999999\n", "expected a decimal number" },
 		{ "[stop]\ntimeout = soon\n", "[stop] timeout: expected a decimal number" },
 		{ "[security]\nseccomp = off\n",
-		  "[security] seccomp: expected one of default|unconfined (got \"off\")" },
+		  "[security] seccomp: expected default, unconfined or a JSON profile's path "
+		  "(absolute, or starting with ./ or ../) (got \"off\")" },
 		{ "[sandbox]\nuserns = host\n", "[sandbox] userns: expected one of keep-id" },
 		{ "[limits]\nif-unsupported = ignore\n", "expected one of fail|warn" },
 		{ "[sandbox]\ncommand = sh -c \"echo\n",
