@@ -191,7 +191,8 @@ int bfs_upper_adopt_orphan(struct bfs_fs *fs, struct bfs_node *n)
 		return errno;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
 	in = open(proc, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || (r = copy_data(in, out)) != 0 || (keep = fcntl(out, F_DUPFD_CLOEXEC, 3)) < 0) {
+	if (in < 0 || (r = copy_data(in, out)) != 0 ||
+	    (keep = fcntl(out, F_DUPFD_CLOEXEC, 3)) < 0) {
 		r = in < 0 ? errno : r ? r : errno;
 		close(out);
 		return r;
