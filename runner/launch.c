@@ -558,6 +558,31 @@ static int loopback_up(struct berth_error *err)
 	return 0;
 }
 
+/* ping without NET_RAW (not in the default set: raw packets are what
+ * took slirp4netns down) needs ICMP datagram sockets, which the kernel
+ * gives only to the groups in ping_group_range: every group the
+ * container's user namespace maps (docker gives every group; the kernel
+ * takes only mapped ones here). Best effort: without the sysctl there
+ * are no such sockets, and ping needs NET_RAW as before. */
+static void allow_ping(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/gid_map", "re");
+	unsigned long inside, outside, count, top = 0;
+	char range[64];
+
+	/* the gids mapped from 0 up, without a gap */
+	while (f && fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		if (inside <= top && inside + count > top)
+			top = inside + count;
+	if (top == 0)
+		return;
+	snprintf(range, sizeof(range), "0 %lu", top - 1);
+	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, range, strlen(range)) < 0) {
+		/* ping needs NET_RAW then */
+	}
+}
+
 /* berth-fs on the container's root, in this mount namespace, as a child
  * that dies with the holder (in the foreground: a daemonised berth-fs
  * would outlive a killed holder, with a mount nobody can reach). */
@@ -839,6 +864,8 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	}
 	if (s->own_netns && loopback_up(&err) < 0)
 		child_fail(errfd, EXIT_SETUP, &err);
+	if (s->own_netns)
+		allow_ping();
 	if (s->on_network) {
 		if (netns_attach(&s->attach, &err) < 0)
 			child_fail(errfd, EXIT_SETUP, &err);
