@@ -9,7 +9,9 @@
  * sandboxed (its own mount namespace, seccomp), as the user, and ends
  * when the pipe given as its exit fd closes: the container's holder holds
  * the other end, so slirp4netns never outlives the container. Published
- * ports do not go through it.
+ * ports do not go through it. It gets no API socket: berth never asks it
+ * anything after its start, and a socket file in the runtime directory
+ * would outlive a killed monitor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,8 +72,6 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	fcntl(o->exit_fd, F_SETFD, 0);
 	_cleanup_free_ char *rfd = xasprintf("--ready-fd=%d", ready_wr);
 	_cleanup_free_ char *efd = xasprintf("--exit-fd=%d", o->exit_fd);
-	_cleanup_free_ char *api =
-		o->api_socket ? xasprintf("--api-socket=%s", o->api_socket) : NULL;
 	_cleanup_free_ char *userns = xasprintf("--userns-path=/proc/%d/ns/user", o->target);
 	_cleanup_free_ char *target = o->netns_fd >= 0 ? xasprintf("/proc/self/fd/%d", o->netns_fd)
 						       : xasprintf("%d", o->target);
@@ -80,7 +80,7 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	int n = 0;
 
 	argv[n++] = "slirp4netns";
-	if (o->netns_fd < 0)
+	if (o->netns_fd < 0 && !o->no_configure)
 		argv[n++] = "--configure";
 	argv[n++] = "--mtu=65520";
 	if (!o->host_loopback)
@@ -89,8 +89,6 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	argv[n++] = "--enable-seccomp";
 	argv[n++] = rfd;
 	argv[n++] = efd;
-	if (api)
-		argv[n++] = api;
 	if (cidr)
 		argv[n++] = cidr;
 	if (o->netns_fd >= 0) {
@@ -100,7 +98,7 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 		argv[n++] = userns;
 	}
 	argv[n++] = target;
-	argv[n++] = "tap0";
+	argv[n++] = (char *)(o->tap ? o->tap : "tap0");
 	argv[n] = NULL;
 	/* its chatter is not the container's output: a log of its own, which
 	 * an error message points to */

@@ -304,8 +304,6 @@ static void monitor_finish(const struct monitor_args *a, int status)
 	if (!s)
 		return;
 	netjoin_leave(s, a->id);
-	if (a->ls->slirp_api) /* slirp4netns leaves its socket behind */
-		unlink(a->ls->slirp_api);
 	if (a->rm)
 		container_remove(s, a->id, true, &err);
 	else
