@@ -5,11 +5,17 @@
 #   -p (berth)   host client -> berth's published port -> server in a
 #                container (berth's splice forwarder, no slirp4netns)
 #   hostfwd      the same through slirp4netns's own port forwarding (added
-#                through its API socket): what a slirp-based -p costs
+#                through an API socket, which berth does not make: a
+#                BERTH_SLIRP4NETNS wrapper adds --api-socket for this
+#                container only): what a slirp-based -p costs
 #   podman -p    podman run -p (rootlessport); reported with its error
 #                where podman cannot run
 #   to host      client in a container -> host.docker.internal -> server on
 #                the host's 127.0.0.1 (through slirp4netns)
+#   to host, relay   the same with --host-loopback=PORT: berth-hostloop's
+#                splice relay instead of slirp4netns
+#   net -> host  the same from a user network: every port (the container's
+#                own slirp4netns on tap1), and --host-loopback=PORT (relay)
 #   ctr -> ctr   client container -> server container by name, both on one
 #                user network (veth pairs and a bridge, no slirp4netns)
 # Each figure is the median of --runs iperf3 runs (default 3) of --secs
@@ -17,8 +23,9 @@
 # libraries it needs, from this host, imported with `berth import` (a
 # tmpfs on /tmp, where iperf3 keeps its stream buffers).
 # Also timed: `berth run --rm IMG true` with the default network and with
-# --network none and on a user network (hyperfine, 20 runs), for the
-# network's share of a start.
+# --network none and on a user network, each also with
+# --host-loopback=PORT (hyperfine, 20 runs), for the network's share of a
+# start.
 # The results go to docs/performance.md (section "Networking").
 #
 # Usage: sudo bench/net.sh [--runs N] [--secs S] [--no-doc]
@@ -104,8 +111,16 @@ PP=$(free_port)
 as_peer $B run -d --name bench-iperf --tmpfs /tmp -p "127.0.0.1:$PP:5201" localhost/iperf3 iperf3 -s >/dev/null
 sleep 1
 G[publish]=$(gbits publish client "$PP") || G[publish]=
-ID=$(as_peer $B inspect bench-iperf | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["Id"])')
-API=$(ls /tmp/berth-"$(id -u "$PEER_USER")"/slirp-"${ID:0:12}".sock /run/user/"$(id -u "$PEER_USER")"/berth/slirp-"${ID:0:12}".sock 2>/dev/null | head -n 1 || true)
+as_peer $B rm -f bench-iperf >/dev/null
+# the same container again, its slirp4netns given an API socket by a
+# wrapper (berth makes none)
+API=$WORK/slirp-api.sock
+printf '#!/bin/sh\nexec %s --api-socket=%s "$@"\n' "$(command -v slirp4netns)" "$API" >"$WORK/slirp-api.sh"
+chmod 0755 "$WORK/slirp-api.sh"
+chown "$PEER_USER" "$WORK/slirp-api.sh"
+as_peer env BERTH_SLIRP4NETNS="$WORK/slirp-api.sh" $B run -d --name bench-iperf --tmpfs /tmp localhost/iperf3 iperf3 -s >/dev/null
+sleep 1
+[ -S "$API" ] || API=
 HP=$(free_port)
 if [ -n "$API" ] && as_peer python3 -c 'import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
@@ -134,6 +149,7 @@ TP=$(free_port)
 as_peer iperf3 -s -B 127.0.0.1 -p "$TP" -D
 sleep 0.5
 G[tohost]=$(gbits tohost as_peer $B run --rm --tmpfs /tmp localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[tohost]=
+G[torelay]=$(gbits torelay as_peer $B run --rm --tmpfs /tmp --host-loopback="$TP" localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[torelay]=
 
 # container -> container on a user network
 as_peer $B network create bench-net >/dev/null
@@ -141,15 +157,20 @@ as_peer $B run -d --name bench-srv --network bench-net --tmpfs /tmp localhost/ip
 sleep 1
 G[c2c]=$(gbits c2c as_peer $B run --rm --network bench-net --tmpfs /tmp localhost/iperf3 iperf3 -c bench-srv -t "$SECS" -J) || G[c2c]=
 as_peer $B rm -f bench-srv >/dev/null
+G[nethost]=$(gbits nethost as_peer $B run --rm --network bench-net --tmpfs /tmp localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[nethost]=
+G[netrelay]=$(gbits netrelay as_peer $B run --rm --network bench-net --tmpfs /tmp --host-loopback="$TP" localhost/iperf3 iperf3 -c host.docker.internal -p "$TP" -t "$SECS" -J) || G[netrelay]=
 
 # the network's share of a start (a container stays on the user network,
 # as in use: its bridge is up)
 as_peer $B run -d --name bench-idle --network bench-net localhost/bb sleep 600 >/dev/null
 as_peer hyperfine -N --runs 20 --warmup 3 --export-json "$RES/hf-start.json" \
 	"$B run --rm --network none localhost/bb true" "$B run --rm localhost/bb true" \
-	"$B run --rm --network bench-net localhost/bb true" >"$RES/hf-start.txt" 2>&1 || true
-read -r START_NONE START_SLIRP START_NET < <(python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$RES/hf-start.json" 2>/dev/null || echo "n/a n/a n/a")
+	"$B run --rm --network bench-net localhost/bb true" \
+	"$B run --rm --host-loopback=$TP localhost/bb true" \
+	"$B run --rm --network bench-net --host-loopback=$TP localhost/bb true" \
+	"$B run --rm --network bench-net --no-host-loopback localhost/bb true" >"$RES/hf-start.txt" 2>&1 || true
+read -r START_NONE START_SLIRP START_NET START_RELAY START_NETRELAY START_NETNONE < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$RES/hf-start.json" 2>/dev/null || echo "n/a n/a n/a n/a n/a n/a")
 as_peer $B rm -f bench-idle >/dev/null
 
 MACHINE=$(bench_machine)
@@ -174,6 +195,9 @@ BODY=$RES/section.md
 	echo "| host -> container, slirp4netns hostfwd | ${G[hostfwd]:-n/a} | $(pct "${G[hostfwd]:-}" "${G[native]:-}") |"
 	echo "| host -> container, podman \`-p\` | n/a | |"
 	echo "| container -> host, host.docker.internal (slirp4netns) | ${G[tohost]:-n/a} | $(pct "${G[tohost]:-}" "${G[native]:-}") |"
+	echo "| container -> host, \`--host-loopback=PORT\` (berth-hostloop relay) | ${G[torelay]:-n/a} | $(pct "${G[torelay]:-}" "${G[native]:-}") |"
+	echo "| user network -> host, every port (the container's own slirp4netns) | ${G[nethost]:-n/a} | $(pct "${G[nethost]:-}" "${G[native]:-}") |"
+	echo "| user network -> host, \`--host-loopback=PORT\` (relay) | ${G[netrelay]:-n/a} | $(pct "${G[netrelay]:-}" "${G[native]:-}") |"
 	echo "| container -> container by name, user network (veth, bridge) | ${G[c2c]:-n/a} | $(pct "${G[c2c]:-}" "${G[native]:-}") |"
 	for k in hostfwd podman; do
 		[ -z "${WHY[$k]:-}" ] || echo "
@@ -185,7 +209,10 @@ $k: \`${WHY[$k]}\`"
 	echo "container -> host >= podman's 1.7 Gbit/s measured on this machine's reference run: $(verdict "${G[tohost]:-}" 1 1.7)."
 	echo
 	echo "\`run --rm IMG true\` (hyperfine medians, 20 runs): ${START_NONE} ms with \`--network none\`,"
-	echo "${START_SLIRP} ms with the default slirp4netns network, ${START_NET} ms on a user network."
+	echo "${START_SLIRP} ms with the default slirp4netns network, ${START_NET} ms on a user network"
+	echo "(every port of the host's loopback: the container's own slirp4netns), ${START_NETNONE} ms there"
+	echo "with \`--no-host-loopback\`; with \`--host-loopback=PORT\` (the relay's listeners and process):"
+	echo "${START_RELAY} ms on the default network, ${START_NETRELAY} ms on a user network."
 	echo
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, iperf3 $(iperf3 --version | head -n 1 | awk '{ print $2 }'), slirp4netns $(slirp4netns --version | head -n 1 | awk '{ print $3 }')."

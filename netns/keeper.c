@@ -9,7 +9,8 @@
  * bridge namespace: br0, and unless the network is --internal a
  * slirp4netns whose tap0 is a port of br0, so slirp's virtual network is
  * the network's subnet and every container on the bridge reaches slirp's
- * gateway (the host's loopback) and DNS forwarder without NAT. A
+ * gateway and DNS forwarder without NAT (never the host's loopback
+ * through it: see start_slirp). A
  * container's holder joins the user namespace, makes its own network
  * namespace and plugs a veth pair into the bridge (attach.c).
  *
@@ -49,6 +50,7 @@
 #include "../runner/syscalls.h"
 #include "../runner/userns.h"
 #include "../runner/util.h"
+#include "fdpass.h"
 #include "keeper.h"
 #include "link.h"
 #include "slirp.h"
@@ -78,50 +80,17 @@ static char *socket_path(struct berth_error *err)
 
 static ssize_t send_with_fds(int sock, const char *text, const int *fds, size_t n_fds)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (n_fds > 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return fdpass_send(sock, text, fds, n_fds);
 }
 
 /* One message of at most len-1 bytes (NUL-terminated), and up to two
  * fds (-1 where none came). */
 static ssize_t recv_with_fds(int sock, char *buf, size_t len, int fds[2])
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = len - 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
+	size_t n;
 
 	fds[0] = fds[1] = -1;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int got[2];
-			memcpy(got, CMSG_DATA(c), (k > 2 ? 2 : k) * sizeof(int));
-			for (size_t i = 0; i < k && i < 2; i++)
-				fds[i] = got[i];
-		}
-	return n;
+	return fdpass_recv(sock, buf, len, fds, 2, &n);
 }
 
 /* ---- the keeper ---- */
@@ -213,8 +182,13 @@ static int make_bridge(int *nsfd, int *nl, struct berth_error *err)
 static int start_slirp(struct knet *k, const char *cidr, const char *log, struct berth_error *err)
 {
 	int ex[2], tap, br;
+	/* never the host's loopback: every container of the network reaches
+	 * this slirp4netns, by its routes or by frames it forges (CAP_NET_RAW
+	 * is in the default set), so what one container may reach there all
+	 * could; a container allowed the host's loopback gets its own way
+	 * (netns/hostrelay.c) */
 	struct netns_slirp_opts o = {
-		.netns_fd = k->nsfd, .host_loopback = true, .cidr = cidr, .log = *log ? log : NULL
+		.netns_fd = k->nsfd, .host_loopback = false, .cidr = cidr, .log = *log ? log : NULL
 	};
 
 	if (pipe2(ex, O_CLOEXEC) < 0)

@@ -300,6 +300,13 @@ int ports_bind(struct port_map *m, size_t n, int *fds, struct berth_error *err)
 		}
 		if (!m[i].udp)
 			setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* [::] means IPv6 only: without IPV6_V6ONLY (net.ipv6.bindv6only
+		 * is 0 by default) it would also take every IPv4 address,
+		 * 127.0.0.1 and 0.0.0.0's included, which nobody asked for */
+		if (v6 && setsockopt(fds[i], IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
+			berth_error_set(err, errno, "-p %s: IPV6_V6ONLY", what);
+			goto fail;
+		}
 		if (bind(fds[i], (struct sockaddr *)&ss, sl) < 0 ||
 		    (!m[i].udp && listen(fds[i], 128) < 0)) {
 			berth_error_set(err, errno, "-p %s: %s:%u%s", what, m[i].host_ip,

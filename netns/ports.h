@@ -8,6 +8,7 @@
 #define BERTH_NETNS_PORTS_H
 
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,8 +48,10 @@ int ports_bind(struct port_map *m, size_t n, int *fds, struct berth_error *err);
 /* Fork the forwarder: it joins the network namespace (and, to be allowed
  * to, the user namespace) of the container whose holder is holder, takes
  * the bound fds and relays every TCP connection (splice) and UDP flow to
- * 127.0.0.1:CTRPORT there, until the holder ends. Returns its pid. */
+ * INSIDE:CTRPORT there, INSIDE being the container's own address (never
+ * 127.0.0.1: its services see the client come from that address, not
+ * from their loopback), until the holder ends. Returns its pid. */
 pid_t ports_forward(pid_t holder, const struct port_map *m, size_t n, const int *fds,
-		    struct berth_error *err);
+		    struct in_addr inside, struct berth_error *err);
 
 #endif

@@ -12,7 +12,9 @@
  * supervisor (berth's code, its parent) restarts it if it dies or stops
  * meanwhile: a crash of the user-mode stack (raw fragments once did it)
  * costs the container its connections, not its network. Published ports
- * do not go through it.
+ * do not go through it. It gets no API socket: berth never asks it
+ * anything after its start, and a socket file in the runtime directory
+ * would outlive a killed monitor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,8 +80,6 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	fcntl(o->exit_fd, F_SETFD, 0);
 	_cleanup_free_ char *rfd = xasprintf("--ready-fd=%d", ready_wr);
 	_cleanup_free_ char *efd = xasprintf("--exit-fd=%d", o->exit_fd);
-	_cleanup_free_ char *api =
-		o->api_socket ? xasprintf("--api-socket=%s", o->api_socket) : NULL;
 	_cleanup_free_ char *userns = xasprintf("--userns-path=/proc/%d/ns/user", o->target);
 	_cleanup_free_ char *target = o->netns_fd >= 0 ? xasprintf("/proc/self/fd/%d", o->netns_fd)
 						       : xasprintf("%d", o->target);
@@ -88,7 +88,7 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	int n = 0;
 
 	argv[n++] = "slirp4netns";
-	if (o->netns_fd < 0)
+	if (o->netns_fd < 0 && !o->no_configure)
 		argv[n++] = "--configure";
 	argv[n++] = "--mtu=65520";
 	if (!o->host_loopback)
@@ -97,8 +97,6 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 	argv[n++] = "--enable-seccomp";
 	argv[n++] = rfd;
 	argv[n++] = efd;
-	if (api)
-		argv[n++] = api;
 	if (cidr)
 		argv[n++] = cidr;
 	if (o->netns_fd >= 0) {
@@ -108,7 +106,7 @@ _noreturn_ static void exec_slirp(const char *bin, const struct netns_slirp_opts
 		argv[n++] = userns;
 	}
 	argv[n++] = target;
-	argv[n++] = "tap0";
+	argv[n++] = (char *)(o->tap ? o->tap : "tap0");
 	argv[n] = NULL;
 	/* its chatter is not the container's output: a log of its own, which
 	 * an error message points to */

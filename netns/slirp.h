@@ -16,10 +16,9 @@
 
 struct netns_slirp_opts {
 	pid_t target;	    /* a process in the network (and user) namespace */
-	bool host_loopback; /* 10.0.2.2 reaches the host's 127.0.0.1 */
+	bool host_loopback; /* its gateway (.2) reaches the host's 127.0.0.1 */
 	int exit_fd;	    /* slirp4netns ends when this pipe's other end closes */
-	const char *api_socket;
-	const char *log; /* its stderr (it reports on every start) */
+	const char *log;    /* its stderr (it reports on every start) */
 	/* a user network's bridge namespace (keeper.c): the namespace by
 	 * an fd inherited as /proc/self/fd/N (the caller being in its user
 	 * namespace already), the subnet, and no --configure: its tap0 is
@@ -31,7 +30,14 @@ struct netns_slirp_opts {
 	 * signal that ends it, sent to target */
 	const char *end_reason;
 	int end_signal;
+	/* the tap device's name (NULL: tap0), and whether the caller
+	 * configures it (a container's second slirp4netns, hostloop.c) */
+	const char *tap;
+	bool no_configure;
 };
+
+/* The container's own address on the default network (--configure). */
+#define NETNS_SLIRP_GUEST "10.0.2.100"
 
 /* Is slirp4netns there and /dev/net/tun usable? An error naming the fix
  * otherwise (checked before a container is made). */

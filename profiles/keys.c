@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../netns/hostloop.h"
 #include "../netns/ports.h"
 #include "../runner/caps.h"
 #include "../runner/mountspec.h"
@@ -97,6 +98,13 @@ static int check_publish(const char *v, struct berth_error *err)
 
 	free(m);
 	return r;
+}
+
+/* --host-loopback=PORTS, one list item */
+static int check_hostloop_ports(const char *v, struct berth_error *err)
+{
+	struct hostloop h = { 0 };
+	return hostloop_parse_ports(v, &h, err);
 }
 
 static int check_cap(const char *v, struct berth_error *err)
@@ -392,6 +400,9 @@ const struct profile_key profile_keys[] = {
 	    "More names the other sandboxes on its user network reach it by"),
 	KEY("network", "host-loopback", PROFILE_BOOL, "--no-host-loopback", NULL,
 	    "false: the host's 127.0.0.1 is out of reach (the flag is given when false)"),
+	KEY("network", "host-loopback-ports", PROFILE_LIST, "--host-loopback", check_hostloop_ports,
+	    "PORT[/udp] or A-B: the host's 127.0.0.1 on these ports only (through "
+	    "host.docker.internal); cannot lift berth.conf's host-loopback = false"),
 	KEY("network", "publish", PROFILE_LIST, "-p", check_publish,
 	    "[[IP:][HOSTPORT]:]PORT[/udp]: publishes a port, on 127.0.0.1 unless an IP is given"),
 	KEY("network", "publish-all", PROFILE_BOOL, "-P", NULL,

@@ -63,6 +63,33 @@ static void subid_safety(void)
 		"may own another user's files");
 }
 
+/* What a container can reach on this host's loopback, plainly: slirp's
+ * host loopback is every service on 127.0.0.1, whoever runs it. */
+static void host_loopback_info(const struct userconf *c, bool ok)
+{
+	printf("host loopback (host.docker.internal):\n");
+	if (!ok) {
+		printf("  unknown: berth.conf has an error (above); run refuses to start until it "
+		       "is fixed\n");
+		return;
+	}
+	if (c->host_loopback) {
+		printf("  on by default for run (%s: [network] host-loopback = true%s).\n", c->path,
+		       c->found ? "" : ", the default");
+		printf("  A container started by run can reach EVERY service listening on this "
+		       "host's\n  127.0.0.1, other users' services included, unless it is run "
+		       "with\n  --no-host-loopback or limited with --host-loopback=PORTS. Set "
+		       "host-loopback = false\n  in %s to make none the default.\n",
+		       c->path);
+	} else {
+		printf("  off by default (%s: [network] host-loopback = false).\n", c->path);
+		printf("  Containers reach this host's 127.0.0.1 only when run with "
+		       "--host-loopback\n  (every service there, other users' included) or "
+		       "--host-loopback=PORTS (those\n  ports only); a profile or stack cannot "
+		       "turn it on.\n");
+	}
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0 } };
@@ -81,11 +108,13 @@ int cmd_info(int argc, char **argv)
 		cli_fail(&err);
 	printf("uid:     %u\n", (unsigned)getuid());
 	struct userconf conf;
-	if (userconf_load(&conf, &err) == 0)
+	int conf_ok = userconf_load(&conf, &err) == 0;
+	if (conf_ok)
 		printf("config:  %s%s\n", conf.path,
 		       conf.found ? "" : " (not there: the defaults)");
 	else
 		cli_fail(&err);
+	host_loopback_info(&conf, conf_ok);
 	userconf_clear(&conf);
 	printf("features:\n");
 	feature("userns", userns_works(), "unprivileged user namespaces",

@@ -24,6 +24,7 @@
 #include "secret.h"
 #include "secretspec.h"
 #include "spec.h"
+#include "userconf.h"
 
 void profile_args_free(struct profile_args *a)
 {
@@ -176,6 +177,11 @@ static int add_setting(struct profile_args *a, const struct profile_setting *s,
 			add(a, k->flag, NULL);
 		return 0;
 	}
+	if (is(s, "network", "host-loopback-ports")) { /* an optional argument: one word */
+		_cleanup_free_ char *f = xasprintf("%s=%s", k->flag, s->value);
+		add(a, f, NULL);
+		return 0;
+	}
 	if (is(s, "security", "no-new-privileges")) {
 		if (!profile_bool(s->value))
 			add(a, k->flag, "no-new-privileges=false");
@@ -239,6 +245,44 @@ int profile_run_args(const struct profile *p, const struct profile_ctx *ctx,
 		}
 	}
 	return 0;
+}
+
+int profile_check_host_loopback(const struct profile *p, bool cli_given, struct berth_error *err)
+{
+	const struct profile_setting *off = NULL, *on = NULL;
+	struct userconf conf;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct profile_setting *st = &p->set[i];
+		if (is(st, "network", "host-loopback") && !profile_bool(st->value))
+			off = st;
+		else if (is(st, "network", "host-loopback-ports") ||
+			 (is(st, "network", "host-loopback") && profile_bool(st->value)))
+			on = on ? on : st;
+	}
+	if (off && on && is(on, "network", "host-loopback-ports"))
+		return berth_error_set(err, EINVAL,
+				       "%s:%u: [network] host-loopback-ports, while %s:%u says "
+				       "host-loopback = false",
+				       on->file, on->line, off->file, off->line);
+	if (!on || cli_given)
+		return 0;
+	if (userconf_load(&conf, err) < 0) {
+		userconf_clear(&conf);
+		return -1;
+	}
+	bool allowed = conf.host_loopback;
+	_cleanup_free_ char *path = steal_pointer(&conf.path);
+	userconf_clear(&conf);
+	if (allowed)
+		return 0;
+	return berth_error_set(
+		err, 0,
+		"%s:%u: [network] %s = %s asks for the host's loopback, which %s "
+		"turns off (host-loopback = false); only run's own --host-loopback%s "
+		"can allow it",
+		on->file, on->line, on->key->name, on->value, path,
+		is(on, "network", "host-loopback-ports") ? "=PORTS" : "");
 }
 
 /* ---- berth profile check|show ---- */
@@ -360,11 +404,19 @@ static int profile_check_cmd(int argc, char **argv)
 			continue;
 		}
 		wide = profile_warn(&p, NULL, NULL);
-		if (profile_check_store(&p, true, &err) < 0)
+		/* every problem is told, not only the first */
+		bool bad = false;
+		if (profile_check_store(&p, true, &err) < 0) {
 			r = cli_fail(&err);
-		else if (strict && wide > 0)
+			bad = true;
+		}
+		if (profile_check_host_loopback(&p, false, &err) < 0) {
+			r = cli_fail(&err);
+			bad = true;
+		}
+		if (!bad && strict && wide > 0)
 			r = profile_fail_strict(p.file, wide);
-		else
+		else if (!bad)
 			printf("%s: ok%s\n", p.file, wide ? " (with the warnings above)" : "");
 		profile_free(&p);
 	}

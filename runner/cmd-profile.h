@@ -53,6 +53,13 @@ int profile_fail_strict(const char *file, size_t n);
 /* What only the store and the host can tell, each problem printed with
  * its file:line: the image, the secrets, the bind sources. */
 int profile_check_store(const struct profile *p, bool check_image, struct berth_error *err);
+/* The way to the host's loopback a profile asks for: host-loopback =
+ * false with host-loopback-ports is an error, and so is asking for it at
+ * all (host-loopback = true or ports) when berth.conf's [network]
+ * host-loopback is false, unless the command line gives --host-loopback
+ * itself (cli_given): a profile, maybe a repository's file, cannot lift
+ * the user's own setting. The message names the profile's line. */
+int profile_check_host_loopback(const struct profile *p, bool cli_given, struct berth_error *err);
 /* The directory (absolute) of the file a setting came from: where its
  * relative paths start. */
 char *profile_file_dir(const char *file);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../netns/hostloop.h"
 #include "../netns/ports.h"
 #include "../netns/slirp.h"
 #include "caps.h"
@@ -37,6 +38,7 @@
 #include "secret.h"
 #include "secretspec.h"
 #include "spec.h"
+#include "userconf.h"
 #include "util.h"
 #include "volume.h"
 
@@ -55,7 +57,9 @@ struct run_flags {
 	char **volumes_from;
 	size_t n_volumes_from;
 	const char *image_ref; /* IMAGE as given */
-	bool no_host_loopback, publish_all;
+	bool publish_all;
+	struct hostloop hl; /* --host-loopback, --no-host-loopback, else berth.conf's */
+	bool hl_given;
 	struct port_map *ports; /* -p, then -P's */
 	size_t n_ports;
 	char **add_hosts, **dns; /* --add-host as "IP\tNAME", --dns */
@@ -301,7 +305,7 @@ static char *config_json(const struct run_flags *f, const char *image, const str
 	json_object_object_add(o, "Interactive", json_object_new_boolean(f->interactive));
 	json_object_object_add(o, "AutoRemove", json_object_new_boolean(f->rm));
 	json_object_object_add(o, "Network", json_object_new_string(f->network));
-	json_object_object_add(o, "HostLoopback", json_object_new_boolean(!f->no_host_loopback));
+	hostloop_to_json(&f->hl, o);
 	struct json_object *al = json_object_new_array();
 	for (size_t i = 0; i < f->n_aliases; i++)
 		json_object_array_add(al, json_object_new_string(f->aliases[i]));
@@ -353,6 +357,9 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 		  "Another name the containers of its user network know it by" },
 		{ "no-host-loopback", 'L' + 256, NULL,
 		  "The host's 127.0.0.1 is out of reach (no host.docker.internal)" },
+		{ "host-loopback", 'G' + 256, "[=true|false|PORTS]",
+		  "The host's 127.0.0.1 through host.docker.internal: every port (the default, "
+		  "unless berth.conf says false), none, or only PORTS (5432,6379,53/udp)" },
 		{ "publish", 'p', "[IP:][HPORT:]CPORT[/udp]",
 		  "Publish a container port (or range) on the host, on 127.0.0.1 unless an IP "
 		  "is given; no HPORT: a free one" },
@@ -433,7 +440,20 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 						       optarg);
 			push(&f->aliases, &f->n_aliases, optarg);
 			break;
-		case 'L' + 256: f->no_host_loopback = true; break;
+		case 'L' + 256:
+			f->hl = (struct hostloop){ .mode = HOSTLOOP_OFF };
+			f->hl_given = true;
+			break;
+		case 'G' + 256: {
+			struct berth_error e = { 0 };
+			if (hostloop_parse(optarg, &f->hl, &e) < 0) {
+				berth_error_wrap(&e, "--host-loopback=%s (true, false or ports)",
+						 optarg);
+				return usage_from(verb, &e);
+			}
+			f->hl_given = true;
+			break;
+		}
 		case 'p': {
 			struct berth_error e = { 0 };
 			if (ports_parse(optarg, &f->ports, &f->n_ports, &e) < 0)
@@ -504,9 +524,9 @@ static int parse_run(int argc, char **argv, struct run_flags *f, const char *ver
 				       "--network %s: not a mode (slirp4netns, none, host) nor a "
 				       "network name (berth network ls)",
 				       f->network);
-	if (f->no_host_loopback && !f->user_net && strcmp(f->network, "slirp4netns"))
-		return cli_usage_error(verb, "--no-host-loopback is for --network slirp4netns "
-					     "or a user network");
+	if (f->hl_given && !f->user_net && strcmp(f->network, "slirp4netns"))
+		return cli_usage_error(verb, "--host-loopback and --no-host-loopback are for "
+					     "--network slirp4netns or a user network");
 	if (f->n_aliases > 0 && !f->user_net)
 		return cli_usage_error(verb, "--network-alias is for a user network (--network "
 					     "NAME)");
@@ -647,7 +667,7 @@ static char *hosts_extra(const struct run_flags *f)
 	const char *host =
 		!strcmp(f->network, "host") ? "127.0.0.1"
 		: (!strcmp(f->network, "slirp4netns") || (f->user_net && !f->net.internal)) &&
-				!f->no_host_loopback
+				f->hl.mode != HOSTLOOP_OFF
 			? gw
 			: NULL;
 	char *out = host ? xasprintf("%s\thost.docker.internal host.containers.internal\n", host)
@@ -691,6 +711,32 @@ static char *resolv_for(const struct run_flags *f)
 	return out;
 }
 
+/* The way to the host's loopback: the command line's, else berth.conf's
+ * (every port unless it says false); none where there is no gateway. */
+static int host_loopback_choice(struct run_flags *f, struct berth_error *err)
+{
+	if (!f->hl_given) {
+		struct userconf conf;
+		int r = userconf_load(&conf, err);
+		f->hl = (struct hostloop){ .mode = conf.host_loopback ? HOSTLOOP_ALL
+								      : HOSTLOOP_OFF };
+		userconf_clear(&conf);
+		if (r < 0)
+			return -1;
+	}
+	if (f->user_net && f->net.internal) {
+		if (f->hl_given && f->hl.mode != HOSTLOOP_OFF)
+			return berth_error_set(err, EINVAL,
+					       "--host-loopback: network %s is --internal, it has "
+					       "no way to the host",
+					       f->network);
+		f->hl.mode = HOSTLOOP_OFF;
+	}
+	if (!f->user_net && strcmp(f->network, "slirp4netns"))
+		f->hl = (struct hostloop){ .mode = HOSTLOOP_OFF }; /* none; host: the host's own */
+	return 0;
+}
+
 /* Everything checked before anything is made: mount targets, secrets,
  * the network's tools. */
 static int check_run(struct store *s, struct run_flags *f, struct berth_error *err)
@@ -705,6 +751,8 @@ static int check_run(struct store *s, struct run_flags *f, struct berth_error *e
 	}
 	if ((!strcmp(f->network, "slirp4netns") || (f->user_net && !f->net.internal)) &&
 	    netns_slirp_check(err) < 0)
+		return -1;
+	if (host_loopback_choice(f, err) < 0)
 		return -1;
 	if (ports_check_duplicates(f->ports, f->n_ports, err) < 0)
 		return -1;
@@ -830,6 +878,7 @@ static int run_with_profile(int argc, char **argv, struct run_flags *f, bool cre
 	profile_warn(&p, NULL, NULL);
 	/* what only the store can tell, with file:line, before anything */
 	if (profile_check_store(&p, f->opt_end >= argc, &err) < 0 ||
+	    profile_check_host_loopback(&p, f->hl_given, &err) < 0 ||
 	    profile_run_args(&p, NULL, not_overridden, f, run_limits_unsupported(), &pa, &err) <
 		    0) {
 		profile_free(&p);

@@ -130,6 +130,13 @@ int stack_check_store(const struct stack *st)
 			berth_error_clear(&err); /* each problem was printed */
 			bad++;
 		}
+		/* a stack's sandbox has no command line to lift berth.conf's */
+		if (profile_check_host_loopback(&st->sb[i].prof, false, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			fprintf(stderr, "berth: %s\n", t);
+			berth_error_clear(&err);
+			bad++;
+		}
 	}
 	return bad;
 }

@@ -20,6 +20,7 @@
 #include "container.h"
 #include "image.h"
 #include "launch.h"
+#include "../netns/hostloop.h"
 #include "../netns/ports.h"
 #include "monitor.h"
 #include "netjoin.h"
@@ -169,7 +170,8 @@ static int record_load(struct store *s, const char *id, struct record *r, struct
 	v = json_get_string(r->cfg, "Network");
 	ls->own_netns = !v || strcmp(v, "host") != 0;
 	ls->slirp = v && !strcmp(v, "slirp4netns");
-	ls->host_loopback = flag_of(r->cfg, "HostLoopback", true);
+	if (hostloop_from_json(r->cfg, &ls->host_loopback, err) < 0)
+		return -1;
 	struct json_object *ul;
 	if (json_object_object_get_ex(r->cfg, "Ulimits", &ul) &&
 	    json_object_is_type(ul, json_type_array))
@@ -210,15 +212,6 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	}
 	ls.dir = dir;
 	ls.lowerdir = lower;
-	/* slirp4netns's API socket: in the runtime directory, as a store
-	 * path could pass the 108 bytes of a socket address */
-	_cleanup_free_ char *rt = NULL, *api = NULL;
-	if (ls.slirp && store_runtime_dir(&rt, &err) == 0) {
-		api = xasprintf("%s/slirp-%.12s.sock", rt, id);
-		unlink(api); /* one a killed run left */
-		ls.slirp_api = strlen(api) < 108 ? api : NULL;
-	}
-	berth_error_clear(&err);
 	struct winsize ws;
 	if (attach && ls.tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
 		ls.rows = ws.ws_row;
@@ -292,8 +285,6 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 		status = launch_wait(holder);
 	}
 	netjoin_leave(s, id);
-	if (ls.slirp_api) /* slirp4netns leaves its socket behind */
-		unlink(ls.slirp_api);
 	_cleanup_free_ char *why = launch_end_reason(ls.dir);
 	if (why)
 		fprintf(stderr, "berth: %s\n", why);

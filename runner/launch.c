@@ -47,8 +47,7 @@
 
 #include "caps.h"
 #include "launch.h"
-#include "../netns/ports.h"
-#include "../netns/slirp.h"
+#include "launchnet.h"
 #include "mount.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -428,11 +427,11 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	child_fail(errfd, code, &err);
 }
 
-/* The holder's ends of the network handshake (-1 without slirp4netns):
- * it says when the network namespace is there; pid 1 sets up the root
- * meanwhile and waits for the parent's word that slirp4netns has
- * configured the network before the command runs. The holder also holds
- * the pipe whose closing ends slirp4netns. */
+/* The holder's ends of the network handshake (-1 when the parent has no
+ * network step, launchnet.c): it says when the network namespace is
+ * there; pid 1 sets up the root meanwhile and waits for the parent's
+ * word that the network is configured before the command runs. The
+ * holder also holds the pipe whose closing ends slirp4netns. */
 static int net_up_wr = -1, net_go_rd = -1;
 /* ... and the write end of slirp4netns's exit pipe: its closing (the
  * holder's end, and --init's pid 1's) ends slirp4netns */
@@ -873,7 +872,7 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 		close(s->join_userns_fd);
 		close(s->attach.bridge_fd);
 	}
-	if (net_up_wr >= 0) { /* slirp4netns starts while berth-fs does */
+	if (net_up_wr >= 0) { /* the network's step runs while berth-fs starts */
 		if (write(net_up_wr, "n", 1) != 1)
 			_exit(EXIT_SETUP);
 		close(net_up_wr);
@@ -922,27 +921,17 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 
 /* ---- the parent ---- */
 
-/* Parent side: once the holder has its network namespace, slirp4netns on
- * it; then the holder may go on. net[]: up (read), go (write), exit
- * (read, for slirp4netns). */
+/* Parent side: once the holder has its network namespace, the network's
+ * step (launchnet.c); then the holder may go on. net[]: up (read), go
+ * (write), exit (read, for slirp4netns). */
 static int start_network(const struct launch_spec *s, pid_t holder_pid, const int net[3],
-			 struct berth_error *err)
+			 struct launch_net *ln, struct berth_error *err)
 {
-	_cleanup_free_ char *reason = xasprintf("%s/" END_REASON_FILE, s->dir);
-	struct netns_slirp_opts o = { .target = holder_pid,
-				      .netns_fd = -1,
-				      .end_reason = reason,
-				      .end_signal = launch_kill_signal(),
-				      .host_loopback = s->host_loopback,
-				      .exit_fd = net[2],
-				      .api_socket = s->slirp_api };
-	_cleanup_free_ char *log = xasprintf("%s/slirp4netns.log", s->dir);
 	char c;
 
-	o.log = log;
 	if (read(net[0], &c, 1) != 1)
 		return 0; /* the holder failed: its message says why */
-	if (netns_slirp_start(&o, err) < 0)
+	if (launchnet_configure(s, holder_pid, net[2], ln, err) < 0)
 		return -1;
 	if (write(net[1], "g", 1) != 1) {
 		/* the holder died: its status says so */
@@ -950,8 +939,9 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 	return 0;
 }
 
-/* The published ports' forwarder (0: none); it ends with the holder. */
-static pid_t forwarder;
+/* The published ports' forwarder and the host-loopback relay; they end
+ * with the holder. */
+static struct launch_net net_state;
 
 char *launch_end_reason(const char *dir)
 {
@@ -971,15 +961,17 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 {
 	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
 	int up[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
+	bool step = launchnet_has_step(s);
 	struct child_msg msg;
 	pid_t pid;
 
 	launch_console = -1;
 	free(launch_end_reason(s->dir)); /* a former run's */
+	memset(&net_state, 0, sizeof(net_state));
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0 ||
 	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0) ||
-	    (s->slirp &&
+	    (step &&
 	     (pipe2(up, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)))
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
@@ -994,9 +986,10 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 			close(cons[0]);
 			console_sock = cons[1];
 		}
-		if (s->slirp) {
+		if (step) {
 			/* ex[1] stays open here, and in --init's pid 1, until
-			 * the container ends (exec closes it elsewhere) */
+			 * the container ends (exec closes it elsewhere): the
+			 * slirp4netns started on it end with the container */
 			close(up[0]);
 			close(go[1]);
 			close(ex[0]);
@@ -1018,7 +1011,7 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	close(errp[1]);
 	if (s->tty)
 		close(cons[1]);
-	if (s->slirp) {
+	if (step) {
 		close(up[1]);
 		close(go[0]);
 		close(ex[1]);
@@ -1030,18 +1023,19 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 		close(to_child[1]);
 	}
 	if ((!s->on_network && map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) ||
-	    (s->slirp && start_network(s, pid, net, err) < 0)) {
+	    (step && start_network(s, pid, net, &net_state, err) < 0)) {
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);
 		forward_to = 0;
 		close(errp[0]);
 		if (s->tty)
 			close(cons[0]);
-		for (int i = 0; s->slirp && i < 3; i++)
+		for (int i = 0; step && i < 3; i++)
 			close(net[i]);
+		launchnet_clear(&net_state);
 		return -1;
 	}
-	for (int i = 0; s->slirp && i < 3; i++)
+	for (int i = 0; step && i < 3; i++)
 		close(net[i]);
 	/* the terminal comes before the exec (or never, on a failure) */
 	if (s->tty) {
@@ -1053,16 +1047,16 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 	if (read_child_msg(errp[0], &msg)) {
 		*status = wait_status(pid);
 		forward_to = 0;
+		launchnet_clear(&net_state);
 		if (msg.code)
 			*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
-	if (s->n_ports > 0 &&
-	    (forwarder = ports_forward(pid, s->ports, s->n_ports, s->port_fds, err)) < 0) {
-		forwarder = 0;
+	if (launchnet_relays(s, pid, &net_state, err) < 0) {
 		kill(pid, launch_kill_signal());
 		*status = wait_status(pid);
 		forward_to = 0;
+		launchnet_wait(&net_state);
 		return -1;
 	}
 	*pid_out = pid;
@@ -1073,9 +1067,7 @@ int launch_wait(pid_t pid)
 {
 	int status = wait_status(pid);
 	forward_to = 0;
-	if (forwarder > 0) /* it watches the holder's end: a moment */
-		wait_status(forwarder);
-	forwarder = 0;
+	launchnet_wait(&net_state); /* they watch the holder's end: a moment */
 	return status;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "../netns/attach.h"
+#include "../netns/hostloop.h"
 #include "error.h"
 #include "rootfs.h"
 
@@ -43,8 +44,11 @@ struct launch_spec {
 	bool keep_id; /* --userns=keep-id (userns.h) */
 	/* --network slirp4netns: slirp4netns is started on the container's
 	 * network namespace before its command runs (netns/slirp.c) */
-	bool slirp, host_loopback;
-	const char *slirp_api; /* its API socket */
+	bool slirp;
+	/* the way to the host's loopback (netns/hostloop.h): the zero value
+	 * is none, so a caller that does not choose gives none; `run` chooses
+	 * every port unless berth.conf says otherwise */
+	struct hostloop host_loopback;
 	/* --network NAME: the keeper's user namespace is joined instead of a
 	 * new one made, and the container plugged into the network's bridge
 	 * (netns/attach.h; netjoin.c fills these) */

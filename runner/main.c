@@ -206,7 +206,7 @@ void cli_help(const char *verb, const char *usage_line, const struct cli_opt *op
 		char left[64];
 		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->letter < 128 ? "-" : "",
 			 o->letter < 128 ? o->letter : ' ', o->letter < 128 ? ", " : "  ", o->name,
-			 o->arg ? " " : "", o->arg ? o->arg : "");
+			 o->arg && o->arg[0] != '[' ? " " : "", o->arg ? o->arg : "");
 		printf("  %-28s %s\n", left, o->help);
 	}
 	printf("  %-28s %s\n", "--help", "Show this help");
@@ -231,9 +231,14 @@ int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
 		shortopts[s++] = '+';
 		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2;
 		     o++) {
-			longopts[n++] =
-				(struct option){ o->name, o->arg ? required_argument : no_argument,
-						 NULL, o->letter };
+			/* an argument named "[=...]" is optional (--flag or
+			 * --flag=VALUE, never --flag VALUE) */
+			bool optional = o->arg && o->arg[0] == '[';
+			longopts[n++] = (struct option){ o->name,
+							 optional ? optional_argument
+							 : o->arg ? required_argument
+								  : no_argument,
+							 NULL, o->letter };
 			if (o->letter < 128) {
 				shortopts[s++] = (char)o->letter;
 				if (o->arg)

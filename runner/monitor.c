@@ -304,8 +304,6 @@ static void monitor_finish(const struct monitor_args *a, int status, int logfd)
 	if (!s)
 		return;
 	netjoin_leave(s, a->id);
-	if (a->ls->slirp_api) /* slirp4netns leaves its socket behind */
-		unlink(a->ls->slirp_api);
 	_cleanup_free_ char *why = launch_end_reason(a->ls->dir);
 	if (why && logfd >= 0) {
 		_cleanup_free_ char *line = xasprintf("berth: %s", why);

@@ -19,11 +19,13 @@
  * start or end on that network corrects it.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../netns/keeper.h"
@@ -31,9 +33,12 @@
 #include "image.h"
 #include "netjoin.h"
 #include "network.h"
+#include "syscalls.h"
 #include "util.h"
 
 #define HOSTS_MARK "# berth network "
+/* the most berth reads of a container's hosts file (see rewrite_hosts) */
+#define HOSTS_MAX (256 * 1024)
 
 void net_member_clear(struct net_member *m)
 {
@@ -96,55 +101,122 @@ static void members_free(struct net_member *m, size_t n)
 	free(m);
 }
 
-/* "ADDR\tNAME ALIAS... HOSTNAME ID12" for one member. */
+/* A name as it may appear in another container's /etc/hosts: a host
+ * name's characters only. A name with a blank, a '#' or a newline (a
+ * --name or --hostname can have them) would add names or whole lines to
+ * every other member's file; such a name is left out. */
+static bool hosts_name_ok(const char *n)
+{
+	size_t len = n ? strlen(n) : 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)n[i]) && !strchr("-._", n[i]))
+			return false;
+	return true;
+}
+
+static void append_name(char **names, const char *name)
+{
+	if (!hosts_name_ok(name))
+		return;
+	char *t = xasprintf("%s%s ", *names, name);
+	free(*names);
+	*names = t;
+}
+
+/* "ADDR\tNAME ALIAS... HOSTNAME ID12" for one member, from berth's own
+ * records of it (never from anything the container wrote). */
 static char *member_line(struct store *s, const struct net_member *m)
 {
 	struct berth_error e = { 0 };
 	_cleanup_json_ struct json_object *cfg = container_config(s, m->id, &e);
 	_cleanup_free_ char *name = container_name(s, m->id);
+	_cleanup_free_ char *names = xstrdup("");
 	char addr[INET_ADDRSTRLEN];
-	char *line;
 
 	berth_error_clear(&e);
 	inet_ntop(AF_INET, &m->addr, addr, sizeof(addr));
-	line = xasprintf("%s\t%s", addr, name ? name : "");
+	append_name(&names, name);
 	struct json_object *al;
 	if (cfg && json_object_object_get_ex(cfg, "NetworkAliases", &al) &&
 	    json_object_is_type(al, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(al); i++) {
-			char *t =
-				xasprintf("%s %s", line,
-					  json_object_get_string(json_object_array_get_idx(al, i)));
-			free(line);
-			line = t;
-		}
+		for (size_t i = 0; i < json_object_array_length(al); i++)
+			append_name(&names,
+				    json_object_get_string(json_object_array_get_idx(al, i)));
 	const char *hn = cfg ? json_get_string(cfg, "Hostname") : NULL;
-	char *t = hn && *hn && (!name || strcmp(hn, name)) ? xasprintf("%s %s", line, hn)
-							   : xstrdup(line);
-	free(line);
-	line = xasprintf("%s %.12s\n", t, m->id);
-	free(t);
-	return line;
+	if (hn && (!name || strcmp(hn, name)))
+		append_name(&names, hn);
+	return xasprintf("%s\t%s%.12s\n", addr, names, m->id);
 }
 
-/* Replace the network section of one container's hosts file in place. */
+/* The start of the network section in a hosts file's text: the mark at
+ * the start of a line (len: none). */
+static size_t section_start(const char *text, size_t len)
+{
+	size_t ml = strlen(HOSTS_MARK);
+
+	for (size_t i = 0; i < len; i++) {
+		if ((i == 0 || text[i - 1] == '\n') && len - i >= ml &&
+		    !memcmp(text + i, HOSTS_MARK, ml))
+			return i;
+	}
+	return len;
+}
+
+/* Replace the network section of one container's hosts file in place.
+ *
+ * The file is the container's own copy (containers/<id>/hosts, bind
+ * mounted on its /etc/hosts), and the container may write it: so it is
+ * opened through berth's directory without following a link, never read
+ * past HOSTS_MAX (a file grown bigger, or no longer a regular file, is
+ * left as the container made it), and opened O_NONBLOCK: container root
+ * owns the file, so it may take a lease on it (F_SETLEASE), which would
+ * hold a blocking open, and with it every start and stop on the network
+ * (this runs under the network's lock), for lease-break-time (45 s).
+ * What the container wrote before the section is kept as opaque bytes
+ * and only ever written back to this same file: nothing read here goes
+ * into another container's file or any record of berth's. */
 static void rewrite_hosts(struct store *s, const char *id, const char *section)
 {
-	_cleanup_free_ char *p = xasprintf("containers/%s/hosts", id), *text = NULL;
-	struct berth_error e = { 0 };
+	_cleanup_free_ char *dir = xasprintf("containers/%s", id), *buf = NULL, *all = NULL;
+	_cleanup_close_ int dfd = open_beneath(s->rootfd, dir, O_PATH | O_DIRECTORY, 0);
+	_cleanup_close_ int fd =
+		dfd < 0 ? -1
+			: openat(dfd, "hosts",
+				 O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	size_t len = 0;
 
-	if (read_file_at(s->rootfd, p, 1 << 20, &text, NULL, &e) < 0) {
-		berth_error_clear(&e);
+	/* (a container gone meanwhile, or one that took a lease: nothing
+	 * to keep current) */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > HOSTS_MAX)
 		return;
+	buf = xmalloc(HOSTS_MAX + 1);
+	for (;;) {
+		ssize_t n = pread(fd, buf + len, HOSTS_MAX + 1 - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > HOSTS_MAX)
+			return; /* it grew meanwhile */
 	}
-	char *mark = strstr(text, HOSTS_MARK);
-	if (mark)
-		*mark = '\0';
-	_cleanup_free_ char *all = xasprintf("%s%s", text, section);
-	_cleanup_close_ int fd = openat(s->rootfd, p, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	size_t len = strlen(all);
-	if (fd < 0 || pwrite(fd, all, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0) {
-		/* a container gone meanwhile: nothing to keep current */
+	size_t keep = section_start(buf, len);
+	bool nl = keep > 0 && buf[keep - 1] != '\n';
+	size_t slen = strlen(section), total = keep + nl + slen;
+	all = xmalloc(total + 1);
+	memcpy(all, buf, keep);
+	if (nl)
+		all[keep] = '\n';
+	memcpy(all + keep + nl, section, slen);
+	if (pwrite(fd, all, total, 0) != (ssize_t)total || ftruncate(fd, (off_t)total) < 0) {
+		/* the disk is full, or the container changed it meanwhile:
+		 * the next start or stop on the network writes it again */
 	}
 }
 
@@ -261,7 +333,10 @@ int netjoin_prepare(struct store *s, const char *id, struct json_object *cfg,
 		.addr = addr,
 		.prefix = net.subnet.prefix,
 		.gw = net.internal ? (struct in_addr){ 0 } : network_host(&net.subnet, 2),
-		.block_gw = !ls->host_loopback,
+		/* no way to the host: the gateway's own address unreachable, so
+		 * a connect fails at once (the network's slirp4netns refuses
+		 * the host's loopback anyway, whatever a container routes) */
+		.block_gw = ls->host_loopback.mode == HOSTLOOP_OFF,
 	};
 	network_clear(&net);
 	return 0;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # User networks: berth network create/ls/inspect/rm/prune, containers
 # finding each other by name and alias, isolation between networks,
-# --internal, host.docker.internal from a user network, names following a
+# --internal, host.docker.internal from a user network (through the
+# container's own slirp4netns: the network's has no host loopback), names following a
 # restart to a new address, -p from a container on a network, the errors,
 # and the keeper and slirp4netns gone once the networks are. Packets go
 # only to 127.0.0.1 and the namespaces the test's containers make.
@@ -87,6 +88,10 @@ hget() { run --rm --network "$1" "${@:3}" $bb sh -c "printf 'GET / HTTP/1.0\r\n\
 export -f hget
 export port
 check "host.docker.internal reaches a host service from a user network" -- bash -c "hget front host.docker.internal | grep -q 'hello from the host'"
+check "the network's shared slirp4netns has no host loopback; a container's own carries it, to the gateway only" -- \
+	bash -c "pgrep -u $uid -af 'slirp4netns.*--cidr=10.89.0.0/24.*--netns-type=path' | grep -q -- --disable-host-loopback &&
+		out=\$(run --rm --network front $bb ip route) && echo \"\$out\" | grep -q '^10.89.0.2 dev tap1' &&
+		echo \"\$out\" | grep -q '^default via 10.89.0.2 dev eth0'"
 check "--no-host-loopback on a user network: not named, the gateway unreachable" -- \
 	bash -c "unreachable front 10.89.0.2 $port --no-host-loopback &&
 		out=\$(run --rm --network front --no-host-loopback $bb cat /etc/hosts) &&
@@ -151,14 +156,14 @@ idle() {
 	local up=no
 	berth network create --subnet 10.66.0.0/24 idle >/dev/null || return 1
 	run --rm --network idle $bb true || return 1
-	pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null && up=yes
+	pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24.*--netns-type' >/dev/null && up=yes
 	echo "# its slirp4netns after the container: $up"
 	[ $up = yes ] || return 1
 	for _ in $(seq 1 200); do
-		pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null || break
+		pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24.*--netns-type' >/dev/null || break
 		sleep 0.1
 	done
-	! pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24' >/dev/null &&
+	! pgrep -u "$uid" -f 'slirp4netns.*--cidr=10.66.0.0/24.*--netns-type' >/dev/null &&
 		berth network inspect idle >/dev/null && berth network rm idle >/dev/null
 }
 check "a network without containers for 10 s drops its bridge and slirp4netns, and stays defined" -- idle
@@ -168,7 +173,9 @@ check "with its containers gone, network rm removes it" -- \
 	bash -c "berth rm -f backend filler >/dev/null && berth network rm front >/dev/null && ! berth network inspect front >/dev/null 2>&1"
 check "network prune removes the unused ones" -- \
 	bash -c "berth rm -f other >/dev/null && berth network prune -f >/dev/null && test -z \"\$(berth network ls -q)\""
-alive() { ps -u "$uid" -o stat=,comm= | awk '($2 == "slirp4netns" || $2 == "berth-netd") && $1 !~ /^Z/' | wc -l; }
+# (the keeper, and the slirp4netns of user networks and of their
+# containers, which have a --cidr: not other tests' default networks)
+alive() { ps -u "$uid" -o stat=,args= | awk '$1 !~ /^Z/ && ($2 == "berth-netd" || ($2 == "slirp4netns" && / --cidr=/))' | wc -l; }
 gone() { for _ in $(seq 1 100); do [ "$(alive)" = 0 ] && return 0; sleep 0.05; done; ps -u "$uid" -o pid,stat,args >&2; return 1; }
 check "no network keeper or slirp4netns is left once the networks are gone" -- gone
 check "the store holds no network" -- bash -c "test -z \"\$(ls -A $BERTH_ROOT/networks | grep -v '^\\.lock$')\""

@@ -40,10 +40,16 @@ export -f victim_intact tree_hash wait_for expect_fail
 export victim own_sum
 
 # a container's own helpers (other tests run beside this one, as the same
-# user): berth-fs by its mount point, slirp4netns by its API socket
+# user): berth-fs by its mount point, slirp4netns by the container's
+# holder (the parent of its pid 1), whose namespaces it was given
 cid() { b inspect --type container "$1" | python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["Id"])'; }
 fs_of() { pgrep -u "$uid" -f "berth-fs.*$(cid "$1")"; }
-slirp_of() { local id; id=$(cid "$1") && pgrep -u "$uid" -f "slirp-${id:0:12}\.sock"; }
+slirp_of() {
+	local init holder
+	init=$(b inspect --type container "$1" | python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["State"]["Pid"])') &&
+		holder=$(ps -o ppid= -p "$init" | tr -d ' ') && [ -n "$holder" ] &&
+		pgrep -u "$uid" -f "^slirp4netns .*/proc/$holder/ns/user "
+}
 export -f cid fs_of slirp_of
 
 # ---- descriptors berth's caller leaves open ----
