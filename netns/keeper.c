@@ -97,10 +97,13 @@ static ssize_t recv_with_fds(int sock, char *buf, size_t len, int fds[2])
 
 struct knet {
 	char *name;
-	int nsfd;     /* the bridge namespace */
-	int nl;	      /* a netlink socket in it */
-	int exit_wr;  /* slirp4netns ends when this closes (-1: internal) */
-	pid_t slirp;  /* 0: internal */
+	int nsfd;	  /* the bridge namespace */
+	int nl;		  /* a netlink socket in it */
+	int exit_wr;	  /* slirp4netns ends when this closes (-1: internal) */
+	pid_t slirp;	  /* 0: internal */
+	char *cidr, *log; /* to start it again (watch_slirp) */
+	int restarts;	  /* ... since restart_window */
+	time_t restart_window;
 	size_t base;  /* its links without containers: lo, br0, tap0, ... */
 	time_t since; /* last asked for, or last seen with containers */
 };
@@ -117,6 +120,8 @@ static void net_down(struct knet *k)
 	if (k->slirp > 0)
 		waitpid(k->slirp, NULL, 0); /* it ends at its exit fd's EOF */
 	free(k->name);
+	free(k->cidr);
+	free(k->log);
 	*k = nets[--n_nets];
 }
 
@@ -183,9 +188,9 @@ static int start_slirp(struct knet *k, const char *cidr, const char *log, struct
 {
 	int ex[2], tap, br;
 	/* never the host's loopback: every container of the network reaches
-	 * this slirp4netns, by its routes or by frames it forges (CAP_NET_RAW
-	 * is in the default set), so what one container may reach there all
-	 * could; a container allowed the host's loopback gets its own way
+	 * this slirp4netns, by its routes or by frames it forges (with
+	 * CAP_NET_RAW, when a container is given it), so what one container
+	 * may reach there all could; a container allowed the host's loopback gets its own way
 	 * (netns/hostrelay.c) */
 	struct netns_slirp_opts o = {
 		.netns_fd = k->nsfd, .host_loopback = false, .cidr = cidr, .log = *log ? log : NULL
@@ -230,6 +235,8 @@ static struct knet *net_up(const char *name, const char *cidr, bool internal, co
 	if (make_bridge(&k->nsfd, &k->nl, err) < 0)
 		return NULL;
 	k->name = xstrdup(name);
+	k->cidr = xstrdup(cidr);
+	k->log = xstrdup(log);
 	n_nets++;
 	/* counted, not assumed: a new namespace also gets the fallback
 	 * tunnel devices (tunl0, sit0...) of whichever modules are loaded */
@@ -277,6 +284,61 @@ static void answer(int c, char *req)
 	send_with_fds(c, reply, NULL, 0);
 }
 
+/* A line in the network's slirp4netns log (the keeper has no other
+ * voice: its stderr is /dev/null). */
+static void note(const struct knet *k, const char *what)
+{
+	_cleanup_close_ int fd =
+		*k->log ? open(k->log, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC) : -1;
+	_cleanup_free_ char *line = xasprintf("berth-netd: network %s: %s\n", k->name, what);
+
+	if (fd >= 0 && write_all(fd, line, strlen(line)) < 0) {
+		/* nobody to tell */
+	}
+}
+
+/* A network's slirp4netns that died or stopped is started again (every
+ * container of the network lost its way out, and open connections,
+ * not its network); SLIRP_MAX_RESTARTS in a minute and it stays down,
+ * said in its log. Run at every turn of the keeper's loop. */
+static void watch_slirp(void)
+{
+	for (size_t i = 0; i < n_nets; i++) {
+		struct knet *k = &nets[i];
+		int st;
+		if (k->slirp <= 0 || waitpid(k->slirp, &st, WNOHANG | WUNTRACED) != k->slirp)
+			continue;
+		if (WIFSTOPPED(st)) {
+			kill(k->slirp, SIGKILL);
+			waitpid(k->slirp, NULL, 0);
+		}
+		k->slirp = 0;
+		close(k->exit_wr);
+		k->exit_wr = -1;
+		if (time(NULL) - k->restart_window > 60) {
+			k->restart_window = time(NULL);
+			k->restarts = 0;
+		}
+		struct berth_error err = { 0 };
+		if (++k->restarts > SLIRP_MAX_RESTARTS) {
+			note(k,
+			     "slirp4netns ended again: restarted too often, the network has no way "
+			     "out until it is brought up anew");
+			continue;
+		}
+		if (start_slirp(k, k->cidr, k->log, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			_cleanup_free_ char *m =
+				xasprintf("slirp4netns could not be restarted: %s", t);
+			note(k, m);
+			berth_error_clear(&err);
+			continue;
+		}
+		note(k, WIFSTOPPED(st) ? "slirp4netns was stopped: restarted it"
+				       : "slirp4netns ended: restarted it");
+	}
+}
+
 /* Networks without containers for IDLE_SECONDS go down; true when none
  * is left. */
 static bool reap_idle(void)
@@ -314,6 +376,7 @@ int keeper_main(const char *path)
 	close(FD_READY);
 	for (;;) {
 		struct pollfd p = { .fd = FD_LISTEN, .events = POLLIN };
+		watch_slirp();
 		int r = poll(&p, 1, 1000);
 		if (r > 0) {
 			_cleanup_close_ int c = accept4(FD_LISTEN, NULL, NULL, SOCK_CLOEXEC);

@@ -377,6 +377,27 @@ check "4. the victim's own file is its own and correct: every member listed once
 	bash -c "out=\$(b exec vict cat /etc/hosts) && for n in vict atkgrow atklease atkmark atklink inj srv; do
 		test \"\$(echo \"\$out\" | grep -c \"[[:space:]]\$n[[:space:]]\")\" = 1 || { echo \"# \$n\"; exit 1; }; done"
 check "4. nothing outside the containers changed" -- bash -c "test \"\$(victim_hash)\" = '$V0'"
+# the network's own slirp4netns (the keeper's child, on the bridge
+# namespace by path) dies or stops: the keeper starts it again, says so
+# in the network's log, and the members' way through it works again (slirp
+# answers a ping to its DNS address; busybox ping needs NET_RAW)
+net_slirp() { pgrep -u "$uid" -f "^slirp4netns .*--cidr=10.93.0.0/24 --netns-type=path"; }
+gw_ping() { b exec pinger ping -c1 -W1 10.93.0.3 >/dev/null 2>&1; }
+export -f net_slirp gw_ping
+keeper_restarts() {
+	run -d --name pinger --network secnet --no-host-loopback --cap-add NET_RAW $img sleep 600 >/dev/null &&
+		wait_for 5 gw_ping || { echo "# no ping to the gateway to begin with"; return 1; }
+	local old new
+	old=$(net_slirp) && kill -9 "$old" || return 1
+	wait_for 5 bash -c "p=\$(net_slirp) && [ \"\$p\" != $old ]" || { echo "# not restarted"; return 1; }
+	wait_for 5 gw_ping || { echo "# no ping after the restart"; return 1; }
+	old=$(net_slirp) && kill -STOP "$old" || return 1
+	wait_for 5 bash -c "p=\$(net_slirp) && [ \"\$p\" != $old ]" || { echo "# a stopped one not replaced"; return 1; }
+	wait_for 5 gw_ping && grep -q 'slirp4netns was stopped: restarted it' "$BERTH_ROOT"/networks/secnet/slirp4netns.log
+}
+check "the network's slirp4netns killed, then stopped: the keeper restarts it and says so, its DNS address answers again" -- keeper_restarts
+b rm -f pinger >/dev/null 2>&1
+
 check "the members go, and the networks with them" -- \
 	bash -c "b rm -f vict atkgrow atklease atkmark atklink inj srv >/dev/null && b network rm secnet vault >/dev/null"
 alive() { ps -u "$uid" -o stat=,comm= | awk '($2 == "berth-netd" || $2 == "berth-hostloop") && $1 !~ /^Z/' | wc -l; }
