@@ -58,6 +58,12 @@ int bfs_layer_load(int dirfd, const char *path, const char *name, struct bfs_lay
 /* Close the tree fd and free the table and name. */
 void bfs_layer_release(struct bfs_layer *l);
 
+/* Does a path component (len bytes) name a whiteout marker: ".wh."
+ * followed by anything (".wh.NAME", ".wh..wh..opq", aufs's ".wh..wh.*")?
+ * The OCI image spec reserves these names: no file of a merged tree has
+ * one, so a lookup never finds one and a listing never shows one. */
+bool bfs_name_is_whiteout(const char *name, size_t len);
+
 /* "/a/b" -> "/a", "/a" -> "/", and the last component. */
 char *bfs_path_dirname(const char *path);
 const char *bfs_path_basename(const char *path);
