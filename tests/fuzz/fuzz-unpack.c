@@ -227,7 +227,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	CHECK(make_layer("lower", &g.lower) == 0);
 	blob = lower_tar_fd();
-	if (unpack_layer(&stack, blob, NULL, NULL, &res, &err) < 0) {
+	if (unpack_layer(&stack, blob, NULL, NULL, NULL, &res, &err) < 0) {
 		fprintf(stderr, "fuzz-unpack: the lower layer does not unpack: %s\n", err.msg);
 		abort();
 	}
@@ -349,7 +349,7 @@ static void run_one(const uint8_t *data, size_t size, bool with_lower)
 
 	CHECK(blob >= 0 && write_all(blob, data, size) == 0 && lseek(blob, 0, SEEK_SET) == 0);
 	CHECK(make_layer("top", &layers[0]) == 0);
-	r = unpack_layer(&stack, blob, NULL, NULL, &res, &err);
+	r = unpack_layer(&stack, blob, NULL, NULL, NULL, &res, &err);
 	CHECK(r == 0 ? err.msg == NULL : err.msg != NULL);
 	if (getenv("BERTH_FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz-unpack: %s lower: %s\n", with_lower ? "with" : "without",

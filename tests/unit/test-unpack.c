@@ -213,7 +213,7 @@ static int unpack(const char *dir, const struct member *m, size_t n, struct bfs_
 	st.layers[0] = *out;
 	for (size_t i = 0; i < n_lowers; i++)
 		st.layers[i + 1] = lowers[i];
-	r = unpack_layer(&st, fd, NULL, NULL, &res, err);
+	r = unpack_layer(&st, fd, NULL, NULL, NULL, &res, err);
 	free(st.layers);
 	close(fd);
 	return r;
