@@ -153,7 +153,7 @@ static int collect_manifest(struct loader *l, const struct oci_desc *d, const ch
 
 	if (source_read_blob(&l->src, d->digest, d->size, OCI_MAX_JSON, &buf, &len, l->err) < 0)
 		return berth_error_wrap(l->err, "manifest %.19s", d->digest);
-	if (oci_parse_manifest(buf, len, &m, l->err) < 0) {
+	if (oci_parse_manifest(buf, len, d->media_type, &m, l->err) < 0) {
 		free(buf);
 		return berth_error_wrap(l->err, "%s: manifest %.19s", l->src.label, d->digest);
 	}
@@ -194,7 +194,7 @@ static int collect_index(struct loader *l, const struct oci_desc *d, const char 
 				       l->src.label, OCI_MAX_INDEX_DEPTH);
 	if (source_read_blob(&l->src, d->digest, d->size, OCI_MAX_JSON, &buf, &len, l->err) < 0)
 		return berth_error_wrap(l->err, "image index %.19s", d->digest);
-	r = oci_parse_index(buf, len, &idx, l->err);
+	r = oci_parse_index(buf, len, d->media_type, &idx, l->err);
 	free(buf);
 	if (r < 0)
 		return berth_error_wrap(l->err, "%s: image index %.19s", l->src.label, d->digest);
@@ -238,7 +238,7 @@ static int collect_oci(struct loader *l)
 
 	if (source_read(&l->src, "index.json", OCI_MAX_JSON, &buf, &len, NULL, l->err) < 0)
 		return -1;
-	if (oci_parse_index(buf, len, &idx, l->err) < 0)
+	if (oci_parse_index(buf, len, NULL, &idx, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: index.json", l->src.label);
 	for (size_t i = 0; i < idx.n; i++) {
 		const struct oci_desc *d = &idx.manifests[i];
