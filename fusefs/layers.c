@@ -235,6 +235,54 @@ const struct bfs_entry *bfs_stack_lookup_dir(const struct bfs_stack *s, const ch
 	return e;
 }
 
+struct bfs_stack_dir {
+	struct walk w;
+};
+
+struct bfs_stack_dir *bfs_stack_opendir(const struct bfs_stack *s, const char *path,
+					const struct bfs_entry **e)
+{
+	struct bfs_stack_dir *d = xmalloc(sizeof(*d));
+
+	walk_init(&d->w, s);
+	*e = walk_path(&d->w, path);
+	if (!*e) {
+		bfs_stack_closedir(d);
+		return NULL;
+	}
+	return d;
+}
+
+const struct bfs_entry *bfs_stack_dir_lookup(struct bfs_stack_dir *d, const char *name,
+					     size_t *layer)
+{
+	const struct bfs_entry *e = walk_push(&d->w, name, strlen(name), false);
+
+	if (e && layer)
+		*layer = d->w.lv[d->w.depth].layer;
+	walk_pop(&d->w);
+	return e;
+}
+
+size_t bfs_stack_dir_layers(const struct bfs_stack_dir *d, size_t *contrib)
+{
+	const struct level *lv = &d->w.lv[d->w.depth];
+
+	if (lv->e->type != BFS_DIR)
+		return 0;
+	for (size_t i = 0; i < lv->n; i++)
+		contrib[i] = d->w.cv[lv->off + i].layer;
+	return lv->n;
+}
+
+void bfs_stack_closedir(struct bfs_stack_dir *d)
+{
+	if (!d)
+		return;
+	walk_free(&d->w);
+	free(d);
+}
+
 int bfs_layer_open(const struct bfs_layer *l, const char *path, int flags)
 {
 	while (*path == '/')
