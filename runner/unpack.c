@@ -581,7 +581,8 @@ static int open_raw(struct unpack *u, int blob_fd)
 static int check_entries(struct unpack *u)
 {
 	const struct unpack_limits *l = u->lim;
-	uint64_t n = u->members, rec = bfs_meta_count(u->top->meta);
+	/* the root's record is there from the start: not an entry */
+	uint64_t n = u->members, rec = bfs_meta_count(u->top->meta) - 1;
 
 	if (!l)
 		return 0;

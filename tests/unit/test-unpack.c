@@ -417,6 +417,9 @@ static void test_limits(const char *root)
 	ok(REFUSED(r, msg, "more than 4 entries (max-layer-entries"),
 	   "more members than max-layer-entries are refused: %s", msg ? msg : "accepted");
 	free(msg);
+	r = try_layer(root, "lim", many, 4, NULL, 0, &lim, &msg);
+	ok(r == 0, "as many as max-layer-entries unpack: %s", msg ? msg : "");
+	free(msg);
 	r = try_layer(root, "lim", implied, 1, NULL, 0, &lim, &msg);
 	ok(REFUSED(r, msg, "max-layer-entries"), "so are the directories a member implies: %s",
 	   msg ? msg : "accepted");
