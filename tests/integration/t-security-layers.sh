@@ -201,10 +201,14 @@ check "a load of 2,000 nested directories and 512 MiB is under way" -- wait_for 
 kill_load
 depth=$(find "$BERTH_ROOT/tmp" -name zeros -printf '%d\n' 2>/dev/null | head -1)
 check "killed: its stage is ${depth:-?} levels deep" -- test "${depth:-0}" -gt 2000
-# the next command, with the users' usual 1,024 descriptors
-check "the next command removes it, with RLIMIT_NOFILE at 1024" -- \
-	timeout -k 5 "$STEP" "${U[@]}" prlimit --nofile=1024 "$BERTH" images
-check "... and nothing is left: the store is as before" -- same_store "$before"
+# the next command, with the users' usual 1,024 descriptors (without a
+# deep stage to remove, both fail: they would prove nothing)
+next_cmd() {
+	[ "${depth:-0}" -gt 2000 ] && timeout -k 5 "$STEP" "${U[@]}" prlimit --nofile=1024 "$BERTH" images
+}
+check "the next command removes it, with RLIMIT_NOFILE at 1024" -- next_cmd
+deep_gone() { [ "${depth:-0}" -gt 2000 ] && same_store "$before"; }
+check "... and nothing is left: the store is as before" -- deep_gone
 CONF=
 
 finish
