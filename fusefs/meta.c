@@ -294,6 +294,8 @@ void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree_too)
 {
 	struct bfs_meta_node *n = find_node(m, path, strlen(path));
 
+	if (!n && m->n_orphans == 0)
+		return; /* every path has its parent here: nothing is below */
 	if (!subtree_too || (m->n_orphans == 0 && n)) {
 		size_t k = 0;
 		_cleanup_free_ struct bfs_meta_node **v = n && subtree_too ? subtree(n, &k) : NULL;
