@@ -224,6 +224,8 @@ int store_stage_new(struct store *s, struct store_stage **out, struct berth_erro
 			int e = errno;
 			close(lfd);
 			unlinkat(tmpfd, lock, 0);
+			if (e == EEXIST && i < 100)
+				continue; /* a lockless leftover: the next cleaner's */
 			return berth_error_set(err, e, "store %s: staging", s->root);
 		}
 		st = xcalloc(1, sizeof(*st));
