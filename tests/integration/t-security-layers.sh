@@ -194,6 +194,29 @@ check "the store is rootless-safe" -- store_is_rootless
 # Last: a deep stage left behind would fail every later check of the
 # staging area too.
 before=$(store_snapshot)
+# stages made by hand: one without its lock (an older berth's), one whose
+# lock nobody holds, one whose owner lives (a process holding its lock)
+as_user mkdir -p "$BERTH_ROOT/tmp/stage-old/x/y" "$BERTH_ROOT/tmp/stage-dead/z" \
+	"$BERTH_ROOT/tmp/stage-live/w"
+as_user touch "$BERTH_ROOT/tmp/stage-dead.lock" "$BERTH_ROOT/tmp/stage-live.lock"
+("${U[@]}" sh -c 'echo $$ > "$1"; exec python3 -c "
+import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], \"w\").close()
+time.sleep(60)" "$2" "$3"' _ "$T/holder.pid" "$BERTH_ROOT/tmp/stage-live.lock" "$T/held" &)
+holder_ready() { [ -e "$T/held" ]; }
+check "a process holds stage-live's lock" -- wait_for 10 holder_ready
+tb images >/dev/null
+stages_left() { (cd "$BERTH_ROOT/tmp" && ls -A | tr '\n' ' '); }
+check "the next command removed the dead stages, with or without a lock, and kept the live one" -- \
+	test "$(stages_left)" = "stage-live stage-live.lock "
+kill -9 "$(cat "$T/holder.pid")" 2>/dev/null
+holder_gone() { ! kill -0 "$(cat "$T/holder.pid")" 2>/dev/null; }
+wait_for 10 holder_gone
+tb images >/dev/null
+check "once its owner is gone, it goes too" -- test -z "$(stages_left)"
+
 limits max-depth=4096
 start_load "$IN/deep-slow.oci"
 staged_deep() { find "$BERTH_ROOT/tmp" -name zeros -print -quit 2>/dev/null | grep -q .; }
