@@ -36,6 +36,19 @@ const struct bfs_entry *bfs_stack_lookup(const struct bfs_stack *s, const char *
 const struct bfs_entry *bfs_stack_lookup_dir(const struct bfs_stack *s, const char *path,
 					     size_t *layer, size_t *contrib, size_t *n);
 
+/* A directory of the merged tree held for looking up its children (a
+ * listing): each lookup costs the name, not the directory's path. NULL
+ * (and *e NULL) when path does not exist; *e is its entry. */
+struct bfs_stack_dir;
+struct bfs_stack_dir *bfs_stack_opendir(const struct bfs_stack *s, const char *path,
+					const struct bfs_entry **e);
+const struct bfs_entry *bfs_stack_dir_lookup(struct bfs_stack_dir *d, const char *name,
+					     size_t *layer);
+/* The layers whose directory takes part (top first; contrib has room for
+ * s->n); 0 when it is no directory. */
+size_t bfs_stack_dir_layers(const struct bfs_stack_dir *d, size_t *contrib);
+void bfs_stack_closedir(struct bfs_stack_dir *d);
+
 enum bfs_resolve_flags {
 	BFS_FOLLOW_LAST = 1, /* follow a symlink in the last component too */
 };
@@ -57,6 +70,12 @@ int bfs_layer_load(int dirfd, const char *path, const char *name, struct bfs_lay
 		   struct berth_error *err);
 /* Close the tree fd and free the table and name. */
 void bfs_layer_release(struct bfs_layer *l);
+
+/* Does a path component (len bytes) name a whiteout marker: ".wh."
+ * followed by anything (".wh.NAME", ".wh..wh..opq", aufs's ".wh..wh.*")?
+ * The OCI image spec reserves these names: no file of a merged tree has
+ * one, so a lookup never finds one and a listing never shows one. */
+bool bfs_name_is_whiteout(const char *name, size_t len);
 
 /* "/a/b" -> "/a", "/a" -> "/", and the last component. */
 char *bfs_path_dirname(const char *path);

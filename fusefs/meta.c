@@ -17,27 +17,41 @@
 
 #define META_HEADER "# berth-layer-meta 1\n"
 
-struct node {
+/* A path of the table. Besides the hash chain, nodes form the tree of
+ * their paths: parent is the node of the path's directory when the table
+ * had it at insertion (else the node is an orphan, counted), children a
+ * list. A walk then checks a child by its name alone, and a subtree is
+ * removed in time proportional to its size, not to the table's. */
+struct bfs_meta_node {
 	struct bfs_entry *e;
 	uint64_t hash;
-	struct node *next;
+	size_t len; /* strlen(e->path) */
+	struct bfs_meta_node *next;
+	struct bfs_meta_node *parent, *child, *sib_next, *sib_prev;
 };
 
 struct bfs_meta {
-	struct node **buckets;
+	struct bfs_meta_node **buckets;
 	size_t n_buckets;
 	size_t count;
 	size_t n_whiteouts; /* the only entries a merged view does not show */
+	size_t n_orphans;   /* nodes (not "/") inserted without their parent */
 };
 
-uint64_t bfs_hash_path(const char *s)
+#define FNV_BASIS 1469598103934665603ULL
+
+uint64_t bfs_hash_more(uint64_t h, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < len; i++) { /* FNV-1a */
+		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+uint64_t bfs_hash_path(const char *s)
+{
+	return bfs_hash_more(FNV_BASIS, s, strlen(s));
 }
 
 mode_t bfs_host_mode(char type, uint32_t mode)
@@ -75,9 +89,9 @@ void bfs_meta_free(struct bfs_meta *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n_buckets; i++) {
-		struct node *n = m->buckets[i];
+		struct bfs_meta_node *n = m->buckets[i];
 		while (n) {
-			struct node *next = n->next;
+			struct bfs_meta_node *next = n->next;
 			bfs_entry_free(n->e);
 			free(n);
 			n = next;
@@ -124,24 +138,46 @@ struct bfs_entry *bfs_entry_clone(const struct bfs_entry *src, const char *path)
 	return e;
 }
 
+const struct bfs_meta_node *bfs_meta_find(const struct bfs_meta *m, const char *path, size_t len,
+					  uint64_t hash, const struct bfs_meta_node *parent)
+{
+	for (struct bfs_meta_node *n = m->buckets[hash & (m->n_buckets - 1)]; n; n = n->next) {
+		if (n->hash != hash || n->len != len)
+			continue;
+		/* the parent's node has the parent's path: only the rest differs */
+		size_t skip = parent && n->parent == parent ? parent->len : 0;
+		if (memcmp(n->e->path + skip, path + skip, len - skip) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+struct bfs_entry *bfs_meta_node_entry(const struct bfs_meta_node *n)
+{
+	return n->e;
+}
+
+static struct bfs_meta_node *find_node(const struct bfs_meta *m, const char *path, size_t len)
+{
+	return (struct bfs_meta_node *)bfs_meta_find(m, path, len,
+						     bfs_hash_more(FNV_BASIS, path, len), NULL);
+}
+
 struct bfs_entry *bfs_meta_get(const struct bfs_meta *m, const char *path)
 {
-	uint64_t h = bfs_hash_path(path);
-	for (struct node *n = m->buckets[h & (m->n_buckets - 1)]; n; n = n->next)
-		if (n->hash == h && strcmp(n->e->path, path) == 0)
-			return n->e;
-	return NULL;
+	const struct bfs_meta_node *n = find_node(m, path, strlen(path));
+	return n ? n->e : NULL;
 }
 
 static void grow(struct bfs_meta *m)
 {
 	size_t nb = m->n_buckets * 2;
-	struct node **b = xcalloc(nb, sizeof(*b));
+	struct bfs_meta_node **b = xcalloc(nb, sizeof(*b));
 
 	for (size_t i = 0; i < m->n_buckets; i++) {
-		struct node *n = m->buckets[i];
+		struct bfs_meta_node *n = m->buckets[i];
 		while (n) {
-			struct node *next = n->next;
+			struct bfs_meta_node *next = n->next;
 			n->next = b[n->hash & (nb - 1)];
 			b[n->hash & (nb - 1)] = n;
 			n = next;
@@ -152,29 +188,49 @@ static void grow(struct bfs_meta *m)
 	m->n_buckets = nb;
 }
 
+/* Hang n under the node of its path's directory, if the table has it. */
+static void link_parent(struct bfs_meta *m, struct bfs_meta_node *n)
+{
+	const char *slash = strrchr(n->e->path, '/');
+	size_t plen = slash ? (size_t)(slash - n->e->path) : 0;
+
+	if (n->len == 1 && n->e->path[0] == '/')
+		return; /* the root has no parent and is no orphan */
+	n->parent = slash ? find_node(m, plen ? n->e->path : "/", plen ? plen : 1) : NULL;
+	if (!n->parent) {
+		m->n_orphans++;
+		return;
+	}
+	n->sib_next = n->parent->child;
+	if (n->sib_next)
+		n->sib_next->sib_prev = n;
+	n->parent->child = n;
+}
+
 struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e)
 {
-	uint64_t h = bfs_hash_path(e->path);
-	struct node *n;
+	size_t len = strlen(e->path);
+	uint64_t h = bfs_hash_more(FNV_BASIS, e->path, len);
+	struct bfs_meta_node *n = (struct bfs_meta_node *)bfs_meta_find(m, e->path, len, h, NULL);
 
-	for (n = m->buckets[h & (m->n_buckets - 1)]; n; n = n->next) {
-		if (n->hash == h && strcmp(n->e->path, e->path) == 0) {
-			m->n_whiteouts -= n->e->type == BFS_WHITEOUT;
-			m->n_whiteouts += e->type == BFS_WHITEOUT;
-			bfs_entry_free(n->e);
-			n->e = e;
-			return e;
-		}
+	if (n) {
+		m->n_whiteouts -= n->e->type == BFS_WHITEOUT;
+		m->n_whiteouts += e->type == BFS_WHITEOUT;
+		bfs_entry_free(n->e);
+		n->e = e;
+		return e;
 	}
 	m->n_whiteouts += e->type == BFS_WHITEOUT;
 	if (m->count >= m->n_buckets)
 		grow(m);
-	n = xmalloc(sizeof(*n));
+	n = xcalloc(1, sizeof(*n));
 	n->e = e;
 	n->hash = h;
+	n->len = len;
 	n->next = m->buckets[h & (m->n_buckets - 1)];
 	m->buckets[h & (m->n_buckets - 1)] = n;
 	m->count++;
+	link_parent(m, n);
 	return e;
 }
 
@@ -186,38 +242,82 @@ static bool is_below(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
-static void unlink_node(struct bfs_meta *m, struct node **pn)
+/* Take n out of the table: its hash chain, its parent's children (or
+ * the orphans), and make its remaining children orphans. */
+static void unlink_node(struct bfs_meta *m, struct bfs_meta_node *n)
 {
-	struct node *n = *pn;
+	struct bfs_meta_node **pn = &m->buckets[n->hash & (m->n_buckets - 1)];
 
+	while (*pn != n)
+		pn = &(*pn)->next;
 	*pn = n->next;
+	if (n->parent) {
+		if (n->sib_prev)
+			n->sib_prev->sib_next = n->sib_next;
+		else
+			n->parent->child = n->sib_next;
+		if (n->sib_next)
+			n->sib_next->sib_prev = n->sib_prev;
+	} else if (!(n->len == 1 && n->e->path[0] == '/')) {
+		m->n_orphans--;
+	}
+	for (struct bfs_meta_node *c = n->child, *next; c; c = next) {
+		next = c->sib_next;
+		c->parent = c->sib_next = c->sib_prev = NULL;
+		m->n_orphans++;
+	}
 	m->n_whiteouts -= n->e->type == BFS_WHITEOUT;
 	bfs_entry_free(n->e);
 	free(n);
 	m->count--;
 }
 
-void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree)
+/* Every node of n's subtree through the children lists (n first, each
+ * node before its descendants), without recursion. */
+static struct bfs_meta_node **subtree(struct bfs_meta_node *n, size_t *count)
 {
-	uint64_t h = bfs_hash_path(path);
+	size_t cap = 64, k = 0;
+	struct bfs_meta_node **v = xmalloc(cap * sizeof(*v));
 
-	/* the entry itself: its own bucket */
-	for (struct node **pn = &m->buckets[h & (m->n_buckets - 1)]; *pn; pn = &(*pn)->next) {
-		if ((*pn)->hash == h && strcmp((*pn)->e->path, path) == 0) {
-			unlink_node(m, pn);
-			break;
+	v[k++] = n;
+	for (size_t i = 0; i < k; i++)
+		for (struct bfs_meta_node *c = v[i]->child; c; c = c->sib_next) {
+			if (k == cap)
+				v = xrealloc(v, (cap *= 2) * sizeof(*v));
+			v[k++] = c;
 		}
-	}
-	if (!subtree)
+	*count = k;
+	return v;
+}
+
+void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree_too)
+{
+	struct bfs_meta_node *n = find_node(m, path, strlen(path));
+
+	if (!n && m->n_orphans == 0)
+		return; /* every path has its parent here: nothing is below */
+	if (!subtree_too || (m->n_orphans == 0 && n)) {
+		size_t k = 0;
+		_cleanup_free_ struct bfs_meta_node **v = n && subtree_too ? subtree(n, &k) : NULL;
+
+		/* descendants first, so none of them passes through orphanhood */
+		while (k > 0)
+			unlink_node(m, v[--k]);
+		if (n && !subtree_too)
+			unlink_node(m, n);
 		return;
-	/* what is below it: the whole table (paths are not indexed by parent) */
+	}
+	/* orphans (a table whose paths came without their parents) may be
+	 * below path without being linked to it: scan the whole table */
+	if (n)
+		unlink_node(m, n);
 	for (size_t i = 0; i < m->n_buckets; i++) {
-		struct node **pn = &m->buckets[i];
-		while (*pn) {
-			if (is_below((*pn)->e->path, path))
-				unlink_node(m, pn);
-			else
-				pn = &(*pn)->next;
+		struct bfs_meta_node *c = m->buckets[i];
+		while (c) {
+			struct bfs_meta_node *next = c->next;
+			if (is_below(c->e->path, path))
+				unlink_node(m, c);
+			c = next;
 		}
 	}
 }
@@ -250,7 +350,7 @@ int bfs_meta_foreach(const struct bfs_meta *m, int (*fn)(struct bfs_entry *e, vo
 		     void *data)
 {
 	for (size_t i = 0; i < m->n_buckets; i++)
-		for (struct node *n = m->buckets[i]; n; n = n->next) {
+		for (struct bfs_meta_node *n = m->buckets[i]; n; n = n->next) {
 			int r = fn(n->e, data);
 			if (r)
 				return r;
@@ -271,7 +371,7 @@ struct bfs_entry **bfs_meta_sorted(const struct bfs_meta *m, size_t *n)
 	size_t k = 0;
 
 	for (size_t i = 0; i < m->n_buckets; i++)
-		for (struct node *nd = m->buckets[i]; nd; nd = nd->next)
+		for (struct bfs_meta_node *nd = m->buckets[i]; nd; nd = nd->next)
 			v[k++] = nd->e;
 	qsort(v, k, sizeof(*v), cmp_entry);
 	*n = k;

@@ -48,8 +48,11 @@ struct bfs_entry {
 
 struct bfs_meta;
 
-/* FNV-1a of a path: the tables' (and berth-fs's node table's) hash. */
+/* FNV-1a of a path: the tables' (and berth-fs's node table's) hash;
+ * bfs_hash_more extends a hash by len more bytes, so a walk hashes each
+ * component once ("/a/b" is "/a" extended by "/b"). */
 uint64_t bfs_hash_path(const char *s);
+uint64_t bfs_hash_more(uint64_t h, const char *s, size_t len);
 
 /* The mode a layer's object gets on the host: the user's own, never
  * setuid, setgid, sticky or writable by others; directories searchable
@@ -62,9 +65,20 @@ void bfs_meta_free(struct bfs_meta *m);
 size_t bfs_meta_count(const struct bfs_meta *m);
 
 struct bfs_entry *bfs_meta_get(const struct bfs_meta *m, const char *path);
+/* For walks by component (fusefs/layers.c): the table's node for the
+ * len bytes of path, whose bfs_hash_path is hash. When parent is the node
+ * of the path's directory, a candidate below that node is checked by its
+ * last component alone, so a walk of depth d compares each name once
+ * rather than every prefix again. */
+struct bfs_meta_node;
+const struct bfs_meta_node *bfs_meta_find(const struct bfs_meta *m, const char *path, size_t len,
+					  uint64_t hash, const struct bfs_meta_node *parent);
+struct bfs_entry *bfs_meta_node_entry(const struct bfs_meta_node *n);
 /* Insert or replace; the table takes ownership of e and its strings. */
 struct bfs_entry *bfs_meta_put(struct bfs_meta *m, struct bfs_entry *e);
-/* Remove path and, when subtree, everything below it. */
+/* Remove path and, when subtree, everything below it: in time
+ * proportional to what goes, unless the table holds paths inserted before
+ * their parent (then a scan of the table). */
 void bfs_meta_remove(struct bfs_meta *m, const char *path, bool subtree);
 /* Apply an upper layer's meta.log ("+<TAB>entry" / "-<TAB>path" lines,
  * docs/storage.md) to m; buf is modified. */

@@ -288,16 +288,30 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		ep.attr.st_mode = (i < 2 ? DT_DIR : dtype(d->v[i - 2].type)) << 12;
 		if (plus && i >= 2) {
-			if (do_lookup(fs, n, name, &ep) != 0)
+			int lr = do_lookup(fs, n, name, &ep);
+			if (lr == ENOENT)
 				continue;
+			if (lr != 0) {
+				/* no node now (out of descriptors: each known node
+				 * holds one): the name without attributes (nodeid 0),
+				 * which the kernel looks up when it is used, rather
+				 * than a listing that silently lacks it */
+				memset(&ep, 0, sizeof(ep));
+				ep.attr.st_mode = dtype(d->v[i - 2].type) << 12;
+				ep.attr.st_ino = 1;
+			}
 			len = fuse_add_direntry_plus(req, buf + used, size - used, name, &ep,
 						     i + 1);
 			if (len > size - used) {
-				bfs_node_forget(fs, (struct bfs_node *)(uintptr_t)ep.ino, 1);
+				if (ep.ino)
+					bfs_node_forget(fs, (struct bfs_node *)(uintptr_t)ep.ino,
+							1);
 				break;
 			}
 		} else if (plus) {
-			ep.attr.st_ino = 0;
+			/* nodeid 0: no lookup for "." and ".."; an inode number
+			 * of 0 would make the C library skip the entry */
+			ep.attr.st_ino = 1;
 			len = fuse_add_direntry_plus(req, buf + used, size - used, name, &ep,
 						     i + 1);
 			if (len > size - used)

@@ -51,6 +51,14 @@ static int entry_param(struct bfs_fs *fs, const char *path, const struct bfs_nod
 	return 0;
 }
 
+/* A name a container may give a new object: not a whiteout's (.wh.*),
+ * which the merged tree never shows (layers.c) and which `commit` would
+ * write as a whiteout of a sibling. */
+static int new_name_ok(const char *name)
+{
+	return bfs_name_is_whiteout(name, strlen(name)) ? EINVAL : 0;
+}
+
 static char *child_path(struct bfs_node *parent, const char *name, int *err)
 {
 	if (!parent->path) {
@@ -103,7 +111,7 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 	bool was_whiteout;
 	int r = 0, fd = -1;
 
-	if (!(path = child_path(parent, name, &r)))
+	if ((r = new_name_ok(name)) != 0 || !(path = child_path(parent, name, &r)))
 		return r;
 	if (bfs_stack_lookup(&fs->stack, path, NULL))
 		return EEXIST;
@@ -315,7 +323,8 @@ int bfs_rename(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
 
 	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return EINVAL;
-	if (!(src = child_path(parent, name, &r)) || !(dst = child_path(newparent, newname, &r)))
+	if ((r = new_name_ok(newname)) != 0 || !(src = child_path(parent, name, &r)) ||
+	    !(dst = child_path(newparent, newname, &r)))
 		return r;
 	if (!(se = bfs_stack_lookup(&fs->stack, src, NULL)))
 		return ENOENT;
@@ -392,7 +401,7 @@ int bfs_link(struct bfs_fs *fs, struct bfs_node *n, struct bfs_node *newparent, 
 		return ENOENT;
 	if (n->e->type == BFS_DIR)
 		return EPERM;
-	if (!(dst = child_path(newparent, newname, &r)))
+	if ((r = new_name_ok(newname)) != 0 || !(dst = child_path(newparent, newname, &r)))
 		return r;
 	if (bfs_stack_lookup(&fs->stack, dst, NULL))
 		return EEXIST;

@@ -21,6 +21,7 @@
 #include "reference.h"
 #include "source.h"
 #include "unpack.h"
+#include "userconf.h"
 #include "util.h"
 
 struct pending_layer {
@@ -50,6 +51,7 @@ struct loader {
 	struct oci_platform want;
 	char *default_repo; /* for OCI ref names that are only a tag */
 	struct progress prog;
+	struct unpack_limits lim; /* without the image totals */
 	size_t n;
 	struct pending *images;
 	unsigned seq; /* unique names inside the stage */
@@ -151,7 +153,7 @@ static int collect_manifest(struct loader *l, const struct oci_desc *d, const ch
 
 	if (source_read_blob(&l->src, d->digest, d->size, OCI_MAX_JSON, &buf, &len, l->err) < 0)
 		return berth_error_wrap(l->err, "manifest %.19s", d->digest);
-	if (oci_parse_manifest(buf, len, &m, l->err) < 0) {
+	if (oci_parse_manifest(buf, len, d->media_type, &m, l->err) < 0) {
 		free(buf);
 		return berth_error_wrap(l->err, "%s: manifest %.19s", l->src.label, d->digest);
 	}
@@ -192,7 +194,7 @@ static int collect_index(struct loader *l, const struct oci_desc *d, const char 
 				       l->src.label, OCI_MAX_INDEX_DEPTH);
 	if (source_read_blob(&l->src, d->digest, d->size, OCI_MAX_JSON, &buf, &len, l->err) < 0)
 		return berth_error_wrap(l->err, "image index %.19s", d->digest);
-	r = oci_parse_index(buf, len, &idx, l->err);
+	r = oci_parse_index(buf, len, d->media_type, &idx, l->err);
 	free(buf);
 	if (r < 0)
 		return berth_error_wrap(l->err, "%s: image index %.19s", l->src.label, d->digest);
@@ -236,7 +238,7 @@ static int collect_oci(struct loader *l)
 
 	if (source_read(&l->src, "index.json", OCI_MAX_JSON, &buf, &len, NULL, l->err) < 0)
 		return -1;
-	if (oci_parse_index(buf, len, &idx, l->err) < 0)
+	if (oci_parse_index(buf, len, NULL, &idx, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: index.json", l->src.label);
 	for (size_t i = 0; i < idx.n; i++) {
 		const struct oci_desc *d = &idx.manifests[i];
@@ -363,7 +365,8 @@ struct chain {
 	struct bfs_layer *layers; /* [i] = layer i (base first) */
 	char (*staged)[32];	  /* stage dir name, or "" when stored */
 	char (*chain_ids)[DIGEST_STR_LEN + 1];
-	uint64_t size;
+	uint64_t size;	  /* uncompressed tar bytes of the layers so far */
+	uint64_t entries; /* and their entries */
 };
 
 static void chain_clear(struct chain *c)
@@ -404,6 +407,7 @@ static int unpack_new_layer(struct loader *l, struct pending *p, struct chain *c
 	_cleanup_close_ int blob = -1, ldir = -1;
 	struct bfs_stack stack = { .n = i + 1 };
 	struct layer_info info = { 0 };
+	struct unpack_limits lim = l->lim;
 	struct unpack_result res;
 	struct bfs_layer *top = &c->layers[i];
 	int r;
@@ -423,7 +427,9 @@ static int unpack_new_layer(struct loader *l, struct pending *p, struct chain *c
 		stack.layers[k] = c->layers[i - k];
 	progress_start(&l->prog, p->layers[i].size, "Layer %zu/%zu %.19s", i + 1, p->n_layers,
 		       p->layers[i].digest);
-	r = unpack_layer(&stack, blob, layer_progress, l, &res, l->err);
+	lim.image_entries = c->entries;
+	lim.image_size = c->size;
+	r = unpack_layer(&stack, blob, &lim, layer_progress, l, &res, l->err);
 	free(stack.layers);
 	if (r < 0)
 		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1,
@@ -442,13 +448,15 @@ static int unpack_new_layer(struct loader *l, struct pending *p, struct chain *c
 	info.size = res.tar_size;
 	info.entries = res.entries;
 	c->size += res.tar_size;
+	c->entries += res.entries;
 	return store_layer_finish(ldir, &info, top->meta, l->err);
 }
 
 /* The layer is stored, but this image may carry it as another blob (the
  * same tar compressed differently). The image record names that blob, so
  * it must be verified and kept like any other. */
-static int verify_known_layer(struct loader *l, struct pending *p, size_t i, const char *diff_id)
+static int verify_known_layer(struct loader *l, struct pending *p, size_t i, const char *diff_id,
+			      uint64_t tar_size)
 {
 	_cleanup_close_ int fd = -1;
 	char actual[DIGEST_STR_LEN + 1];
@@ -456,7 +464,10 @@ static int verify_known_layer(struct loader *l, struct pending *p, size_t i, con
 
 	if (store_blob_exists(l->store, p->layers[i].digest))
 		return 0;
-	if ((fd = layer_blob_fd(l, p, i)) < 0 || unpack_diff_id(fd, actual, &size, l->err) < 0)
+	/* the same diffID is the same tar: a longer stream is not it, and
+	 * is not read to its end (a bomb) */
+	if ((fd = layer_blob_fd(l, p, i)) < 0 ||
+	    unpack_diff_id(fd, tar_size, actual, &size, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: layer %zu (%.19s)", l->src.label, i + 1,
 					p->layers[i].digest);
 	if (strcmp(actual, diff_id) != 0)
@@ -464,6 +475,25 @@ static int verify_known_layer(struct loader *l, struct pending *p, size_t i, con
 				       "%s: layer %zu (%.19s): diff_id mismatch: the config says "
 				       "%.19s, the content is %.19s",
 				       l->src.label, i + 1, p->layers[i].digest, diff_id, actual);
+	return 0;
+}
+
+/* Stored layers count towards the image's limits too (a limit lowered
+ * since they were loaded applies to every image loaded on them). */
+static int check_image_totals(struct loader *l, struct pending *p, struct chain *c, size_t i)
+{
+	if (l->lim.max_image_entries && c->entries > l->lim.max_image_entries)
+		return berth_error_set(l->err, 0,
+				       "%s: layer %zu (%.19s): the image's layers hold more than "
+				       "%llu entries (max-image-entries in berth.conf [limits])",
+				       l->src.label, i + 1, p->layers[i].digest,
+				       (unsigned long long)l->lim.max_image_entries);
+	if (l->lim.max_image_size && c->size > l->lim.max_image_size)
+		return berth_error_set(l->err, 0,
+				       "%s: layer %zu (%.19s): the image's layers unpack to more "
+				       "than %llu bytes (max-image-size in berth.conf [limits])",
+				       l->src.label, i + 1, p->layers[i].digest,
+				       (unsigned long long)l->lim.max_image_size);
 	return 0;
 }
 
@@ -483,9 +513,12 @@ static int stage_layers(struct loader *l, struct pending *p, const struct oci_co
 			if (store_layer_info(l->store, c->chain_ids[i], &info, l->err) < 0 ||
 			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) <
 				    0 ||
-			    verify_known_layer(l, p, i, cfg->diff_ids[i]) < 0)
+			    verify_known_layer(l, p, i, cfg->diff_ids[i], info.size) < 0)
 				return -1;
 			c->size += info.size;
+			c->entries += info.entries;
+			if (check_image_totals(l, p, c, i) < 0)
+				return -1;
 			continue;
 		}
 		if (unpack_new_layer(l, p, c, i, cfg->diff_ids[i]) < 0)
@@ -621,6 +654,32 @@ static void fill_result(struct loader *l, struct load_result *res)
 	}
 }
 
+int load_limits_from_conf(struct unpack_limits *out, struct berth_error *err)
+{
+	struct userconf c;
+	int r = userconf_load(&c, err);
+
+	memset(out, 0, sizeof(*out));
+	if (r == 0) {
+		out->max_depth = c.max_depth;
+		out->max_entries = c.max_layer_entries;
+		out->max_image_entries = c.max_image_entries;
+		out->max_layer_size = c.max_layer_size;
+		out->max_image_size = c.max_image_size;
+	}
+	userconf_clear(&c);
+	return r;
+}
+
+static int loader_limits(struct loader *l, const struct unpack_limits *given)
+{
+	if (given) {
+		l->lim = *given;
+		return 0;
+	}
+	return load_limits_from_conf(&l->lim, l->err);
+}
+
 int image_load(struct store *s, const struct load_opts *o, struct load_result *res,
 	       struct berth_error *err)
 {
@@ -629,6 +688,8 @@ int image_load(struct store *s, const struct load_opts *o, struct load_result *r
 
 	memset(res, 0, sizeof(*res));
 	l.src.dirfd = -1;
+	if (loader_limits(&l, o->limits) < 0)
+		return -1;
 	if (o->platform ? oci_parse_platform(o->platform, &l.want, err) < 0
 			: (oci_host_platform(&l.want), 0))
 		return -1;
@@ -735,7 +796,8 @@ static int import_stage_input(struct loader *l, const struct import_opts *o, str
 	}
 	progress_end(&l->prog, p->layers[0].size);
 	p->layers[0].media_type = layer_media_type_fd(out);
-	if (lseek(out, 0, SEEK_SET) < 0 || unpack_diff_id(out, diff_id, &tar_size, l->err) < 0)
+	if (lseek(out, 0, SEEK_SET) < 0 ||
+	    unpack_diff_id(out, l->lim.max_layer_size, diff_id, &tar_size, l->err) < 0)
 		return berth_error_wrap(l->err, "%s", l->src.label);
 	return 0;
 }
@@ -750,6 +812,8 @@ int image_import(struct store *s, const struct import_opts *o, char *id_out,
 
 	l.src.dirfd = -1;
 	l.src.label = xstrdup(o->input && strcmp(o->input, "-") ? o->input : "stdin");
+	if (loader_limits(&l, o->limits) < 0)
+		goto out;
 	progress_init(&l.prog, o->quiet);
 	if (store_stage_new(s, &l.stage, err) < 0)
 		goto out;

@@ -10,11 +10,17 @@
 
 #include "oci.h"
 #include "store.h"
+#include "unpack.h"
+
+/* The [limits] of the user's berth.conf (docs/config.md): the image
+ * totals are left at 0. */
+int load_limits_from_conf(struct unpack_limits *out, struct berth_error *err);
 
 struct load_opts {
 	const char *input;    /* path, or NULL / "-" for stdin */
 	const char *platform; /* "os/arch[/variant]" or NULL for the host's */
 	bool quiet;
+	const struct unpack_limits *limits; /* NULL: the user's berth.conf */
 };
 
 struct load_result {
@@ -32,6 +38,7 @@ struct import_opts {
 	const char *ref;     /* NAME[:TAG] or NULL */
 	const char *message; /* history comment */
 	bool quiet;
+	const struct unpack_limits *limits; /* NULL: the user's berth.conf */
 };
 int image_import(struct store *s, const struct import_opts *o, char *id_out,
 		 struct berth_error *err);

@@ -69,6 +69,44 @@ bool oci_is_index(const char *media_type)
 	       (strcmp(media_type, MT_OCI_INDEX) == 0 || strcmp(media_type, MT_DOCKER_LIST) == 0);
 }
 
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* What berth unpacks: OCI's layer types (the non-distributable ones are
+ * deprecated, but the image spec still has them read) and docker's. */
+static const char *const layer_types[] = {
+	MT_OCI_LAYER,
+	MT_OCI_LAYER_GZIP,
+	MT_OCI_LAYER_ZSTD,
+	"application/vnd.oci.image.layer.nondistributable.v1.tar",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+	"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+};
+
+/* An image's configuration; other types (artifacts: charts, signatures,
+ * the empty descriptor) are no image to run. */
+static const char *const config_types[] = {
+	MT_OCI_CONFIG,
+	"application/vnd.docker.container.image.v1+json",
+};
+
+bool oci_is_layer_type(const char *media_type)
+{
+	return in_list(media_type, layer_types, ARRAY_SIZE(layer_types));
+}
+
+bool oci_is_config_type(const char *media_type)
+{
+	return in_list(media_type, config_types, ARRAY_SIZE(config_types));
+}
+
 static char *dup_opt(struct json_object *o, const char *key)
 {
 	const char *s = json_get_string(o, key);
@@ -131,16 +169,63 @@ static int check_schema(struct json_object *o, const char *what, struct berth_er
 	return 0;
 }
 
-int oci_parse_index(const char *buf, size_t len, struct oci_index *out, struct berth_error *err)
+/* The document's own mediaType, when it has one, is the one its
+ * descriptor gave (want, when known). */
+static int check_type(struct json_object *o, const char *what, const char *want,
+		      struct berth_error *err)
+{
+	struct json_object *v;
+	const char *mt;
+
+	if (!json_object_object_get_ex(o, "mediaType", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return berth_error_set(err, 0, "%s: mediaType is not a string", what);
+	mt = json_object_get_string(v);
+	if (want && strcmp(mt, want) != 0)
+		return berth_error_set(err, 0,
+				       "%s: its media type \"%.80s\" is not the one its descriptor "
+				       "gives (\"%.80s\")",
+				       what, mt, want);
+	return 0;
+}
+
+/* A document with the fields of both a manifest and an index could be
+ * read as either: refused, whatever its mediaType says (CVE-2021-41190,
+ * the workaround the advisory gives). */
+static int check_unambiguous(struct json_object *o, const char *what, struct berth_error *err)
+{
+	bool has_index = json_object_object_get_ex(o, "manifests", NULL);
+	bool has_manifest = json_object_object_get_ex(o, "layers", NULL) ||
+			    json_object_object_get_ex(o, "config", NULL);
+
+	if (has_index && has_manifest)
+		return berth_error_set(
+			err, 0,
+			"%s: ambiguous document: it has \"manifests\" (an index) and "
+			"\"%s\" (a manifest); refused (CVE-2021-41190)",
+			what, json_object_object_get_ex(o, "layers", NULL) ? "layers" : "config");
+	return 0;
+}
+
+int oci_parse_index(const char *buf, size_t len, const char *want_type, struct oci_index *out,
+		    struct berth_error *err)
 {
 	struct json_object *o, *a;
+	const char *mt;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (json_parse_bounded(buf, len, "index", &o, err) < 0)
 		return -1;
-	if (check_schema(o, "index", err) < 0)
+	if (check_schema(o, "index", err) < 0 || check_type(o, "index", want_type, err) < 0 ||
+	    check_unambiguous(o, "index", err) < 0)
 		goto out;
+	mt = json_get_string(o, "mediaType");
+	if (mt && !oci_is_index(mt)) {
+		berth_error_set(err, 0, "index: unsupported mediaType \"%.80s\"", mt);
+		goto out;
+	}
 	if (!json_object_object_get_ex(o, "manifests", &a) ||
 	    !json_object_is_type(a, json_type_array)) {
 		berth_error_set(err, 0, "index: \"manifests\" is not an array");
@@ -165,7 +250,7 @@ out:
 	return ret;
 }
 
-int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
+int oci_parse_manifest(const char *buf, size_t len, const char *want_type, struct oci_manifest *out,
 		       struct berth_error *err)
 {
 	struct json_object *o, *a, *c;
@@ -175,7 +260,8 @@ int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
 	memset(out, 0, sizeof(*out));
 	if (json_parse_bounded(buf, len, "manifest", &o, err) < 0)
 		return -1;
-	if (check_schema(o, "manifest", err) < 0)
+	if (check_schema(o, "manifest", err) < 0 || check_type(o, "manifest", want_type, err) < 0 ||
+	    check_unambiguous(o, "manifest", err) < 0)
 		goto out;
 	mt = json_get_string(o, "mediaType");
 	if (mt && strcmp(mt, MT_OCI_MANIFEST) && strcmp(mt, MT_DOCKER_MANIFEST)) {
@@ -186,6 +272,18 @@ int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
 	    parse_desc(c, "manifest config", &out->config, err) < 0) {
 		if (!err->msg)
 			berth_error_set(err, 0, "manifest: no config descriptor");
+		goto out;
+	}
+	if (!out->config.media_type) {
+		berth_error_set(err, 0, "manifest: config %.19s: no media type",
+				out->config.digest);
+		goto out;
+	}
+	if (!oci_is_config_type(out->config.media_type)) {
+		berth_error_set(err, 0,
+				"manifest: config %.19s: media type \"%.80s\" is not that of an "
+				"image configuration",
+				out->config.digest, out->config.media_type);
 		goto out;
 	}
 	if (out->config.size > OCI_MAX_CONFIG) {
@@ -205,10 +303,25 @@ int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
 	}
 	out->n_layers = json_object_array_length(a);
 	out->layers = xcalloc(out->n_layers, sizeof(*out->layers));
-	for (size_t i = 0; i < out->n_layers; i++)
+	for (size_t i = 0; i < out->n_layers; i++) {
+		const struct oci_desc *d = &out->layers[i];
+
 		if (parse_desc(json_object_array_get_idx(a, i), "manifest layer", &out->layers[i],
 			       err) < 0)
 			goto out;
+		if (!oci_is_layer_type(d->media_type)) {
+			if (d->media_type)
+				berth_error_set(err, 0,
+						"manifest: layer %zu (%.19s): unknown media type "
+						"\"%.80s\"",
+						i + 1, d->digest, d->media_type);
+			else
+				berth_error_set(err, 0,
+						"manifest: layer %zu (%.19s): no media type", i + 1,
+						d->digest);
+			goto out;
+		}
+	}
 	ret = 0;
 out:
 	json_object_put(o);

@@ -72,14 +72,23 @@ struct docker_manifest {
 	struct docker_entry *entries;
 };
 
-int oci_parse_index(const char *buf, size_t len, struct oci_index *out, struct berth_error *err);
-int oci_parse_manifest(const char *buf, size_t len, struct oci_manifest *out,
+/* want_type: the media type the document's descriptor gave (NULL when
+ * none did); a document whose own mediaType differs is refused, and so is
+ * one with the fields of both an index and a manifest (CVE-2021-41190).
+ * A manifest's config must have a config media type and each layer a
+ * layer media type berth knows. */
+int oci_parse_index(const char *buf, size_t len, const char *want_type, struct oci_index *out,
+		    struct berth_error *err);
+int oci_parse_manifest(const char *buf, size_t len, const char *want_type, struct oci_manifest *out,
 		       struct berth_error *err);
 int oci_parse_config(const char *buf, size_t len, struct oci_config *out, struct berth_error *err);
 int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *out,
 			  struct berth_error *err);
 /* Is this document an index (by mediaType, or by shape when absent)? */
 bool oci_is_index(const char *media_type);
+/* Media types of layers berth unpacks, and of image configurations. */
+bool oci_is_layer_type(const char *media_type);
+bool oci_is_config_type(const char *media_type);
 
 void oci_desc_clear(struct oci_desc *d);
 void oci_index_clear(struct oci_index *i);

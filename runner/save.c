@@ -206,7 +206,7 @@ static int oci_image(struct saver *sv, const struct save_item *it, struct json_o
 	if (image_read(sv->store, it->id, &img, sv->err) < 0)
 		return -1;
 	if (read_blob(sv, img->manifest, OCI_MAX_JSON, &mbuf, &len) < 0 ||
-	    oci_parse_manifest(mbuf, len, &m, sv->err) < 0)
+	    oci_parse_manifest(mbuf, len, NULL, &m, sv->err) < 0)
 		goto out;
 	json_object_object_add(d, "mediaType", json_object_new_string(MT_OCI_MANIFEST));
 	json_object_object_add(d, "digest", json_object_new_string(img->manifest));

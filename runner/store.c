@@ -64,7 +64,39 @@ int store_runtime_dir(char **out, struct berth_error *err)
 	return 0;
 }
 
-/* Remove staging dirs whose owner is gone (its lock is free). */
+/* Does the name still lead to the file fd has open (a lock file that
+ * another command may have removed and made again)? */
+static bool same_file(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Remove one stage whose owner is gone: with its lock held (made here
+ * when the stage has none: a leftover of an older berth), the tree first
+ * and the lock only once the tree is gone, so a stage that could not be
+ * removed is tried again by the next command. */
+static void remove_stage(int tmpfd, const char *stage)
+{
+	_cleanup_free_ char *lock = xasprintf("%s.lock", stage);
+	_cleanup_close_ int lfd =
+		openat(tmpfd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct berth_error err = { 0 };
+
+	/* the lock must be free and still be the one at that name: a
+	 * cleaner that removed it before we locked it leaves a new owner */
+	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0 || !same_file(tmpfd, lock, lfd))
+		return;
+	if (rm_rf_at(tmpfd, stage, &err) == 0)
+		unlinkat(tmpfd, lock, 0);
+	berth_error_clear(&err);
+}
+
+/* Remove staging dirs whose owner is gone (its lock is free, or the
+ * stage has none). A killed load or commit leaves its stage; the next
+ * command that opens the store takes it away. */
 static void clean_stale_stages(struct store *s)
 {
 	_cleanup_close_ int fd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -75,19 +107,21 @@ static void clean_stale_stages(struct store *s)
 		return;
 	fd = -1;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *lock = NULL;
-		_cleanup_close_ int lfd = -1;
-		struct berth_error err = { 0 };
+		_cleanup_free_ char *stage = NULL;
 
-		if (!str_has_suffix(de->d_name, ".lock"))
+		if (!str_has_prefix(de->d_name, "stage-"))
 			continue;
-		lfd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0)
-			continue;
-		lock = xstrndup(de->d_name, strlen(de->d_name) - 5);
-		rm_rf_at(dirfd(d), lock, &err);
-		berth_error_clear(&err);
-		unlinkat(dirfd(d), de->d_name, 0);
+		stage = str_has_suffix(de->d_name, ".lock")
+				? xstrndup(de->d_name, strlen(de->d_name) - 5)
+				: xstrdup(de->d_name);
+		/* a stage and its lock are both listed: one pass does */
+		if (!str_has_suffix(de->d_name, ".lock") &&
+		    faccessat(dirfd(d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			_cleanup_free_ char *lock = xasprintf("%s.lock", stage);
+			if (faccessat(dirfd(d), lock, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+		}
+		remove_stage(dirfd(d), stage);
 	}
 }
 
@@ -178,10 +212,20 @@ int store_stage_new(struct store *s, struct store_stage **out, struct berth_erro
 			return berth_error_set(err, errno, "store %s: staging", s->root);
 		}
 		flock(lfd, LOCK_EX);
+		/* a cleaner may have taken the new lock for a dead owner's and
+		 * removed it before we locked it: then this name is not ours */
+		if (!same_file(tmpfd, lock, lfd)) {
+			close(lfd);
+			if (i < 100)
+				continue;
+			return berth_error_set(err, EAGAIN, "store %s: staging", s->root);
+		}
 		if (mkdirat(tmpfd, name, 0700) < 0) {
 			int e = errno;
 			close(lfd);
 			unlinkat(tmpfd, lock, 0);
+			if (e == EEXIST && i < 100)
+				continue; /* a lockless leftover: the next cleaner's */
 			return berth_error_set(err, e, "store %s: staging", s->root);
 		}
 		st = xcalloc(1, sizeof(*st));
@@ -211,9 +255,11 @@ void store_stage_free(struct store_stage *st)
 		close(st->dirfd);
 	if (tmpfd >= 0) {
 		_cleanup_free_ char *lock = xasprintf("%s.lock", st->name);
-		rm_rf_at(tmpfd, st->name, &err);
+		/* a stage that would not go keeps its lock: the next command
+		 * tries again */
+		if (rm_rf_at(tmpfd, st->name, &err) == 0)
+			unlinkat(tmpfd, lock, 0);
 		berth_error_clear(&err);
-		unlinkat(tmpfd, lock, 0);
 	}
 	close(st->lockfd);
 	free(st->name);

@@ -27,6 +27,12 @@
 
 #define READ_CHUNK (128 * 1024)
 
+/* An O_PATH fd on a directory of the top layer, by its path. */
+struct dir_slot {
+	char *path;
+	int fd;
+};
+
 struct unpack {
 	struct bfs_stack *stack;
 	struct bfs_layer *top;
@@ -34,13 +40,16 @@ struct unpack {
 	struct prefetch *prefetch; /* runs raw_fill on its own thread */
 	struct sha256_ctx *hash;
 	uint64_t tar_size;
+	uint64_t max_tar_size; /* raw_fill's limit on the stream (0: none) */
+	const struct unpack_limits *lim;
+	uint64_t members; /* tar members read */
 	char *buf;
 	void (*progress)(uint64_t, void *);
 	void *progress_data;
-	/* one-entry cache of the last parent directory opened in the top
-	 * layer: tar writers group a directory's members together */
-	char *pcache_path;
-	int pcache_fd;
+	/* directories of the top layer held open: [0] the last parent
+	 * looked up (tar writers group a directory's members), [1] the last
+	 * directory made (the next members are often inside it) */
+	struct dir_slot dirs[2];
 	struct berth_error *err;
 };
 
@@ -86,6 +95,22 @@ static ssize_t raw_fill(void *ctx, void *buf, size_t len, struct berth_error *er
 	if (n < 0)
 		return berth_error_set(err, 0, "cannot decompress: %s",
 				       archive_error_string(u->raw));
+	/* checked as the stream comes, so a bomb stops before the disk fills */
+	if (u->max_tar_size && u->tar_size + (uint64_t)n > u->max_tar_size) {
+		if (!u->lim)
+			return berth_error_set(err, EFBIG, "the stream is longer than %llu bytes",
+					       (unsigned long long)u->max_tar_size);
+		if (u->lim->max_image_size &&
+		    u->lim->image_size + u->tar_size + (uint64_t)n > u->lim->max_image_size)
+			return berth_error_set(err, EFBIG,
+					       "the image's layers unpack to more than %llu bytes "
+					       "(max-image-size in berth.conf [limits])",
+					       (unsigned long long)u->lim->max_image_size);
+		return berth_error_set(err, EFBIG,
+				       "unpacks to more than %llu bytes "
+				       "(max-layer-size in berth.conf [limits])",
+				       (unsigned long long)u->lim->max_layer_size);
+	}
 	sha256_update(u->hash, buf, (size_t)n);
 	u->tar_size += (uint64_t)n;
 	if (u->progress)
@@ -93,86 +118,155 @@ static ssize_t raw_fill(void *ctx, void *buf, size_t len, struct berth_error *er
 	return n;
 }
 
-static void pcache_drop(struct unpack *u)
+static void slot_drop(struct dir_slot *d)
 {
-	free(u->pcache_path);
-	u->pcache_path = NULL;
-	if (u->pcache_fd >= 0)
-		close(u->pcache_fd);
-	u->pcache_fd = -1;
+	free(d->path);
+	d->path = NULL;
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+static void slot_set(struct dir_slot *d, const char *path, int fd)
+{
+	slot_drop(d);
+	d->path = xstrdup(path);
+	d->fd = fd;
+}
+
+static void dirs_drop(struct unpack *u)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(u->dirs); i++)
+		slot_drop(&u->dirs[i]);
 }
 
 /* An O_PATH fd on directory dir of the top layer (borrowed: do not close). */
 static int top_dir(struct unpack *u, const char *dir)
 {
-	if (u->pcache_path && strcmp(u->pcache_path, dir) == 0)
-		return u->pcache_fd;
-	pcache_drop(u);
-	u->pcache_fd = bfs_layer_open(u->top, dir, O_PATH | O_DIRECTORY);
-	if (u->pcache_fd < 0)
+	int fd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(u->dirs); i++)
+		if (u->dirs[i].path && strcmp(u->dirs[i].path, dir) == 0)
+			return u->dirs[i].fd;
+	fd = bfs_layer_open(u->top, dir, O_PATH | O_DIRECTORY);
+	if (fd < 0)
 		return berth_error_set(u->err, errno, "open %s in the new layer", dir);
-	u->pcache_path = xstrdup(dir);
-	return u->pcache_fd;
+	slot_set(&u->dirs[0], dir, fd);
+	return fd;
 }
 
-/* Make sure every component of dir is a directory of the top layer,
- * creating the missing ones with the attributes the merged view gives
- * them (copy-up), so the top layer's metadata stays self-contained. */
+/* Directory name was just made below pfd (path dir): keep it open. */
+static int made_dir(struct unpack *u, int pfd, const char *name, const char *dir)
+{
+	int fd = openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_set(u->err, errno, "open %s in the new layer", dir);
+	slot_set(&u->dirs[1], dir, fd);
+	return fd;
+}
+
+/* Make the missing directories of dir, from the component at off on
+ * (dir[0..off) is a directory of the top layer), each with the
+ * attributes the merged view gives it (copy-up). A component the lower
+ * layers lack means they lack every one below it too. */
+static int make_dirs(struct unpack *u, char *dir, size_t off)
+{
+	char save = dir[off];
+	bool lower_gone = false;
+	int pfd, sub;
+
+	dir[off] = '\0';
+	pfd = top_dir(u, off ? dir : "/");
+	dir[off] = save;
+	if (pfd < 0)
+		return -1;
+	if ((pfd = fcntl(pfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return berth_error_set(u->err, errno, "dup");
+	while (pfd >= 0 && dir[off]) {
+		char *end = strchrnul(dir + off + 1, '/');
+		const struct bfs_entry *e0, *lower = NULL;
+		struct bfs_entry *ne;
+
+		save = *end;
+		*end = '\0';
+		e0 = bfs_meta_get(u->top->meta, dir);
+		if (e0 && e0->type != BFS_WHITEOUT && e0->type != BFS_DIR) {
+			close(pfd);
+			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", dir);
+		}
+		if (!e0 && !lower_gone)
+			lower = bfs_stack_lookup(u->stack, dir, NULL);
+		lower_gone = lower_gone || (!e0 && !lower);
+		if (lower && lower->type != BFS_DIR) {
+			close(pfd);
+			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", dir);
+		}
+		if (!e0 || e0->type != BFS_DIR) {
+			ne = lower ? bfs_entry_clone(lower, dir) : bfs_entry_new(dir, BFS_DIR);
+			if (!lower)
+				ne->mode = 0755;
+			/* over a whiteout of this layer: what lower layers had is gone */
+			ne->opaque = e0 != NULL;
+			if (mkdirat(pfd, bfs_path_basename(dir), bfs_host_mode(BFS_DIR, ne->mode)) <
+			    0) {
+				bfs_entry_free(ne);
+				close(pfd);
+				return berth_error_set(u->err, errno, "mkdir %s", dir);
+			}
+			bfs_meta_put(u->top->meta, ne);
+		}
+		sub = openat(pfd, bfs_path_basename(dir),
+			     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(pfd);
+		pfd = sub;
+		if (pfd < 0)
+			berth_error_set(u->err, errno, "open %s in the new layer", dir);
+		*end = save;
+		off = (size_t)(end - dir);
+	}
+	if (pfd < 0)
+		return -1;
+	slot_set(&u->dirs[1], dir, pfd);
+	return 0;
+}
+
+/* Make sure every component of dir is a directory of the top layer. The
+ * top layer's table holds a path only with all its parents, so a
+ * directory there ends the check; else find the deepest one it has. */
 static int ensure_dir(struct unpack *u, const char *dir)
 {
-	_cleanup_free_ char *prefix = xmalloc(strlen(dir) + 2);
-	const char *p = dir;
+	_cleanup_free_ char *d = NULL;
+	const struct bfs_entry *e0 = bfs_meta_get(u->top->meta, dir);
+	size_t off;
 
-	for (;;) {
-		const char *end = strchr(p + 1, '/');
-		size_t len = end ? (size_t)(end - dir) : strlen(dir);
-		struct bfs_entry *e0, *ne;
-		const struct bfs_entry *lower;
-		bool opaque = false;
+	if (e0 && e0->type == BFS_DIR)
+		return 0;
+	if (strcmp(dir, "/") == 0) {
+		struct bfs_entry *ne = bfs_entry_new("/", BFS_DIR);
+		const struct bfs_entry *lower = bfs_stack_lookup(u->stack, "/", NULL);
 
-		memcpy(prefix, dir, len);
-		prefix[len] = '\0';
-		if (len == 0)
-			strcpy(prefix, "/");
-		e0 = bfs_meta_get(u->top->meta, prefix);
-		if (e0 && e0->type == BFS_DIR)
-			goto next;
-		if (e0 && e0->type != BFS_WHITEOUT)
-			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", prefix);
-		if (e0) {
-			opaque = true; /* a whiteout below: what lower layers had is gone */
-			lower = NULL;
+		if (lower && lower->type == BFS_DIR) {
+			bfs_entry_free(ne);
+			ne = bfs_entry_clone(lower, "/");
 		} else {
-			lower = bfs_stack_lookup(u->stack, prefix, NULL);
-		}
-		if (lower && lower->type != BFS_DIR)
-			return berth_error_set(u->err, ENOTDIR, "%s is not a directory", prefix);
-		if (lower) {
-			ne = bfs_entry_clone(lower, prefix);
-		} else {
-			ne = bfs_entry_new(prefix, BFS_DIR);
 			ne->mode = 0755;
 		}
-		ne->opaque = opaque;
-		if (strcmp(prefix, "/") != 0) {
-			_cleanup_free_ char *parent = bfs_path_dirname(prefix);
-			int pfd = top_dir(u, parent);
-			if (pfd < 0) {
-				bfs_entry_free(ne);
-				return -1;
-			}
-			if (mkdirat(pfd, bfs_path_basename(prefix),
-				    bfs_host_mode(BFS_DIR, ne->mode)) < 0) {
-				bfs_entry_free(ne);
-				return berth_error_set(u->err, errno, "mkdir %s", prefix);
-			}
-		}
 		bfs_meta_put(u->top->meta, ne);
-	next:
-		if (!end)
-			return 0;
-		p = end;
+		return 0;
 	}
+	d = xstrdup(dir);
+	for (off = strlen(d); off > 0; off--) {
+		if (d[off] != '/' && d[off] != '\0')
+			continue;
+		char save = d[off];
+		d[off] = '\0';
+		e0 = bfs_meta_get(u->top->meta, d);
+		d[off] = save;
+		if (e0 && e0->type == BFS_DIR)
+			break;
+	}
+	return make_dirs(u, d, off);
 }
 
 static struct bfs_entry *entry_from_header(const struct tar_entry *te, const char *path, char type)
@@ -317,6 +411,52 @@ static int handle_whiteout(struct unpack *u, const char *dir, const char *base)
 	return 0;
 }
 
+/* Whiteout names among the directories of a canonical path (all but its
+ * last component): 1 when one is aufs bookkeeping (".wh..wh.*", whose
+ * contents are ignored as docker does), -1 for any other, 0 for none. */
+static int whiteout_dirs(const char *path)
+{
+	const char *p = path, *end;
+
+	for (; *p; p = end) {
+		p += *p == '/';
+		end = strchrnul(p, '/');
+		if (!*end)
+			return 0;
+		if (bfs_name_is_whiteout(p, (size_t)(end - p)))
+			return str_has_prefix(p, ".wh..wh.") ? 1 : -1;
+	}
+	return 0;
+}
+
+/* The place of an entry in the merged tree, checked against the limits
+ * and the whiteout names (OCI image spec, "Whiteouts": no file or
+ * directory has a name beginning with .wh.). */
+static int check_place(struct unpack *u, const char *raw, const char *path)
+{
+	size_t depth = 0;
+
+	if (whiteout_dirs(path) != 0)
+		return berth_error_set(u->err, 0,
+				       "entry \"%s\": resolves to %s, below a whiteout name "
+				       "(.wh.*), which cannot be a directory",
+				       raw, path);
+	if (strlen(path) >= PATH_MAX)
+		return berth_error_set(u->err, ENAMETOOLONG,
+				       "entry \"%.64s...\": resolves to a path of %zu bytes", raw,
+				       strlen(path));
+	for (const char *c = path; *c; c++)
+		depth += *c == '/';
+	if (u->lim && u->lim->max_depth && depth > u->lim->max_depth)
+		return berth_error_set(
+			u->err, 0,
+			"entry \"%.64s%s\": %zu directory levels deep, more than %llu "
+			"(max-depth in berth.conf [limits])",
+			raw, strlen(raw) > 64 ? "..." : "", depth,
+			(unsigned long long)u->lim->max_depth);
+	return 0;
+}
+
 static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct tar_entry *ae)
 {
 	_cleanup_free_ char *name = NULL, *parent = NULL, *dir = NULL, *path = NULL;
@@ -325,7 +465,7 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 	struct bfs_entry *e0, *ne = NULL;
 	bool was_whiteout = false;
 	char type;
-	int pfd;
+	int pfd, wh;
 
 	if (!raw)
 		return berth_error_set(u->err, 0, "entry with an unreadable name");
@@ -344,17 +484,25 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 		bfs_meta_put(u->top->meta, ne);
 		return 0;
 	}
+	if ((wh = whiteout_dirs(name)) > 0)
+		return 0; /* inside aufs bookkeeping: ignored */
+	if (wh < 0)
+		return berth_error_set(
+			u->err, 0, "entry \"%s\": a whiteout name (.wh.*) cannot be a directory",
+			raw);
 	parent = bfs_path_dirname(name);
 	base = bfs_path_basename(name);
 	if (bfs_stack_resolve(u->stack, parent, BFS_FOLLOW_LAST, &dir, NULL, u->err) < 0)
 		return berth_error_wrap(u->err, "entry \"%s\"", raw);
+	path = bfs_path_join(dir, base);
+	if (check_place(u, raw, path) < 0)
+		return -1;
 	if (str_has_prefix(base, ".wh."))
 		return handle_whiteout(u, dir, base) < 0
 			       ? berth_error_wrap(u->err, "entry \"%s\"", raw)
 			       : 0;
 	if (ensure_dir(u, dir) < 0)
 		return berth_error_wrap(u->err, "entry \"%s\"", raw);
-	path = bfs_path_join(dir, base);
 	if ((pfd = top_dir(u, dir)) < 0)
 		return -1;
 	e0 = bfs_meta_get(u->top->meta, path);
@@ -371,7 +519,7 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 		if (!was_whiteout && rm_rf_at(pfd, base, u->err) < 0)
 			return berth_error_wrap(u->err, "replacing %s", path);
 		bfs_meta_remove(u->top->meta, path, true);
-		pcache_drop(u); /* the cached directory may have been below path */
+		dirs_drop(u); /* the directories held may have been below path */
 		if ((pfd = top_dir(u, dir)) < 0)
 			return -1;
 	}
@@ -384,6 +532,8 @@ static int handle_entry(struct unpack *u, struct tar_reader *tar, const struct t
 	/* a whiteout of the same layer still hides the lower directory */
 	ne->opaque = was_whiteout && ne->type == BFS_DIR;
 	bfs_meta_put(u->top->meta, ne);
+	if (ne->type == BFS_DIR && !ae->hardlink && made_dir(u, pfd, base, path) < 0)
+		return -1;
 	return 0;
 }
 
@@ -426,6 +576,30 @@ static int open_raw(struct unpack *u, int blob_fd)
 	return 0;
 }
 
+/* A layer's entries: its tar members, or the records of its table
+ * (which add the directories the members imply), whichever is more. */
+static int check_entries(struct unpack *u)
+{
+	const struct unpack_limits *l = u->lim;
+	/* the root's record is there from the start: not an entry */
+	uint64_t n = u->members, rec = bfs_meta_count(u->top->meta) - 1;
+
+	if (!l)
+		return 0;
+	n = rec > n ? rec : n;
+	if (l->max_entries && n > l->max_entries)
+		return berth_error_set(u->err, 0,
+				       "more than %llu entries (max-layer-entries in berth.conf "
+				       "[limits])",
+				       (unsigned long long)l->max_entries);
+	if (l->max_image_entries && l->image_entries + n > l->max_image_entries)
+		return berth_error_set(u->err, 0,
+				       "the image's layers hold more than %llu entries "
+				       "(max-image-entries in berth.conf [limits])",
+				       (unsigned long long)l->max_image_entries);
+	return 0;
+}
+
 static int unpack_entries(struct unpack *u, struct unpack_result *res)
 {
 	struct tar_reader *tar = tar_reader_new(prefetch_read, u->prefetch);
@@ -433,7 +607,8 @@ static int unpack_entries(struct unpack *u, struct unpack_result *res)
 	int r;
 
 	while ((r = tar_next(tar, &te, u->err)) == 1) {
-		if (handle_entry(u, tar, te) < 0) {
+		u->members++;
+		if (check_entries(u) < 0 || handle_entry(u, tar, te) < 0 || check_entries(u) < 0) {
 			r = -1;
 			break;
 		}
@@ -455,22 +630,33 @@ static int drain(struct unpack *u, tar_read_fn fn, void *ctx)
 	}
 }
 
-int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t done, void *data),
-		 void *progress_data, struct unpack_result *res, struct berth_error *err)
+int unpack_layer(struct bfs_stack *stack, int blob_fd, const struct unpack_limits *lim,
+		 void (*progress)(uint64_t done, void *data), void *progress_data,
+		 struct unpack_result *res, struct berth_error *err)
 {
 	_cleanup_free_ char *buf = xmalloc(READ_CHUNK);
 	struct unpack u = {
 		.stack = stack,
 		.top = &stack->layers[0],
 		.buf = buf,
+		.lim = lim,
 		.progress = progress,
 		.progress_data = progress_data,
-		.pcache_fd = -1,
+		.dirs = { { .fd = -1 }, { .fd = -1 } },
 		.err = err,
 	};
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	if (lim) {
+		uint64_t left = lim->max_image_size > lim->image_size
+					? lim->max_image_size - lim->image_size
+					: 1; /* already over: the first byte is refused */
+
+		u.max_tar_size = lim->max_layer_size;
+		if (lim->max_image_size && (!u.max_tar_size || left < u.max_tar_size))
+			u.max_tar_size = left;
+	}
 	u.hash = sha256_new();
 	if (open_raw(&u, blob_fd) < 0 || ensure_dir(&u, "/") < 0)
 		goto out;
@@ -487,16 +673,16 @@ int unpack_layer(struct bfs_stack *stack, int blob_fd, void (*progress)(uint64_t
 out:
 	prefetch_stop(u.prefetch); /* before what its thread uses goes */
 	sha256_free(u.hash);
-	pcache_drop(&u);
+	dirs_drop(&u);
 	if (u.raw)
 		archive_read_free(u.raw);
 	return ret;
 }
 
-int unpack_diff_id(int fd, char *diff_id, uint64_t *tar_size, struct berth_error *err)
+int unpack_diff_id(int fd, uint64_t max, char *diff_id, uint64_t *tar_size, struct berth_error *err)
 {
 	_cleanup_free_ char *buf = xmalloc(READ_CHUNK);
-	struct unpack u = { .buf = buf, .pcache_fd = -1, .err = err };
+	struct unpack u = { .buf = buf, .max_tar_size = max, .err = err };
 	int ret = -1;
 
 	u.hash = sha256_new();
@@ -515,7 +701,7 @@ out:
 
 struct archive *unpack_open_decompressor(int fd, struct berth_error *err)
 {
-	struct unpack u = { .pcache_fd = -1, .err = err };
+	struct unpack u = { .err = err };
 
 	if (open_raw(&u, fd) < 0) {
 		if (u.raw)

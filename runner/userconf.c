@@ -23,6 +23,19 @@ const struct userconf_key userconf_keys[] = {
 	{ "network", "host-loopback", USERCONF_BOOL, FIELD(host_loopback), "true",
 	  "containers of `run` reach the host's 127.0.0.1 through host.docker.internal "
 	  "(false: only with --host-loopback)" },
+	/* Limits on what `load`, `import` and `commit` take in: far above
+	 * real images, low enough that a hostile one fails with a message
+	 * before it exhausts memory, disk or time (docs/config.md). */
+	{ "limits", "max-depth", USERCONF_UINT, FIELD(max_depth), "512",
+	  "directory levels a path of a loaded image may have" },
+	{ "limits", "max-layer-entries", USERCONF_UINT, FIELD(max_layer_entries), "1M",
+	  "entries one layer may hold" },
+	{ "limits", "max-image-entries", USERCONF_UINT, FIELD(max_image_entries), "2M",
+	  "entries all the layers of an image may hold" },
+	{ "limits", "max-layer-size", USERCONF_UINT, FIELD(max_layer_size), "256G",
+	  "bytes one layer may unpack to (its uncompressed tar)" },
+	{ "limits", "max-image-size", USERCONF_UINT, FIELD(max_image_size), "1T",
+	  "bytes all the layers of an image may unpack to" },
 };
 const size_t userconf_n_keys = ARRAY_SIZE(userconf_keys);
 

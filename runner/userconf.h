@@ -18,6 +18,12 @@ struct userconf {
 	bool found; /* it existed */
 	/* [network] */
 	bool host_loopback; /* host-loopback: containers may reach the host's 127.0.0.1 */
+	/* [limits]: what a loaded image may hold (0: no limit) */
+	uint64_t max_depth;	    /* max-depth: directory levels of a path */
+	uint64_t max_layer_entries; /* max-layer-entries */
+	uint64_t max_image_entries; /* max-image-entries */
+	uint64_t max_layer_size;    /* max-layer-size: uncompressed bytes */
+	uint64_t max_image_size;    /* max-image-size */
 };
 
 /* Fill c with the defaults, then the file's values. A syntax error, an

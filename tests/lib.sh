@@ -47,6 +47,15 @@ check() {
 	fi
 }
 
+# todo COND-EXIT-STATUS DESCRIPTION REASON: a known defect, kept in
+# sight with TAP's TODO directive: its failure does not fail the test, and
+# once it passes meson reports an unexpected pass, so the TODO must go.
+todo() {
+	local status=$1
+	_tap_n=$((_tap_n + 1))
+	echo "$([ "$status" -eq 0 ] || echo "not ")ok $_tap_n - $2 # TODO $3"
+}
+
 skip() {
 	_tap_n=$((_tap_n + 1))
 	if [ "${BERTH_TESTS_MUST_WORK:-0}" = 1 ]; then

@@ -37,7 +37,7 @@ static void fuzz_index(const char *buf, size_t len)
 	struct berth_error err = { 0 };
 	struct oci_index idx;
 
-	if (oci_parse_index(buf, len, &idx, &err) == 0) {
+	if (oci_parse_index(buf, len, NULL, &idx, &err) == 0) {
 		for (size_t i = 0; i < idx.n; i++) {
 			touch(idx.manifests[i].media_type);
 			touch(idx.manifests[i].digest);
@@ -54,7 +54,7 @@ static void fuzz_manifest(const char *buf, size_t len)
 	struct berth_error err = { 0 };
 	struct oci_manifest m;
 
-	if (oci_parse_manifest(buf, len, &m, &err) == 0) {
+	if (oci_parse_manifest(buf, len, NULL, &m, &err) == 0) {
 		touch(m.config.digest);
 		for (size_t i = 0; i < m.n_layers; i++) {
 			touch(m.layers[i].media_type);

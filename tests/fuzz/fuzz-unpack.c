@@ -3,8 +3,8 @@
  * fuzz-unpack.c: libFuzzer target for unpack_layer(), the importer of
  * untrusted layer tars. Each input is unpacked twice into a fresh layer
  * directory: once on top of a fixed lower layer (symlinks to /etc, to a
- * host path outside the layer, a directory and files to shadow), once on
- * its own. After each run the target checks what unpack.h promises:
+ * host path outside the layer, a directory and files to shadow) under
+ * small [limits], once on its own without limits. After each run the target checks what unpack.h promises:
  * nothing written outside the new layer (a sentinel directory next to it
  * stays empty, the lower layer is unchanged), the metadata table and the
  * host tree agree, host modes are safe, no fd leaks, no helper program
@@ -227,7 +227,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	CHECK(make_layer("lower", &g.lower) == 0);
 	blob = lower_tar_fd();
-	if (unpack_layer(&stack, blob, NULL, NULL, &res, &err) < 0) {
+	if (unpack_layer(&stack, blob, NULL, NULL, NULL, &res, &err) < 0) {
 		fprintf(stderr, "fuzz-unpack: the lower layer does not unpack: %s\n", err.msg);
 		abort();
 	}
@@ -348,8 +348,17 @@ static void run_one(const uint8_t *data, size_t size, bool with_lower)
 	int r;
 
 	CHECK(blob >= 0 && write_all(blob, data, size) == 0 && lseek(blob, 0, SEEK_SET) == 0);
+	/* with the lower layer, under small limits: their refusals leave
+	 * the same promises kept as any other failure */
+	static const struct unpack_limits small = {
+		.max_depth = 6,
+		.max_entries = 48,
+		.max_layer_size = 64 << 10,
+		.max_image_entries = 64,
+		.image_entries = 8,
+	};
 	CHECK(make_layer("top", &layers[0]) == 0);
-	r = unpack_layer(&stack, blob, NULL, NULL, &res, &err);
+	r = unpack_layer(&stack, blob, with_lower ? &small : NULL, NULL, NULL, &res, &err);
 	CHECK(r == 0 ? err.msg == NULL : err.msg != NULL);
 	if (getenv("BERTH_FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz-unpack: %s lower: %s\n", with_lower ? "with" : "without",

@@ -14,6 +14,56 @@ static struct bfs_entry *mk(const char *path, char type, uint32_t mode)
 	return e;
 }
 
+static const struct bfs_meta_node *node_of(const struct bfs_meta *m, const char *path,
+					   const struct bfs_meta_node *parent)
+{
+	return bfs_meta_find(m, path, strlen(path), bfs_hash_path(path), parent);
+}
+
+/* The tree of paths: subtrees removed through it, lookups by component,
+ * and the scan that takes over when paths came before their parents. */
+static void test_tree(void)
+{
+	static const char *const paths[] = { "/",     "/a",	  "/a/b", "/a/b/c",
+					     "/a/bc", "/a/b/c/d", "/ab",  "/a/b/e" };
+	struct bfs_meta *m = bfs_meta_new();
+	const struct bfs_meta_node *a, *ab;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		bfs_meta_put(m, mk(paths[i], i == 5 || i == 7 ? BFS_REG : BFS_DIR, 0755));
+	ok(bfs_hash_more(bfs_hash_path("/a"), "/b", 2) == bfs_hash_path("/a/b"),
+	   "a path's hash extends its parent's");
+	a = node_of(m, "/a", NULL);
+	ab = node_of(m, "/a/b", a);
+	ok(a && ab && strcmp(bfs_meta_node_entry(ab)->path, "/a/b") == 0,
+	   "a child is found below its parent's node");
+	ok(!node_of(m, "/a/x", a) && !node_of(m, "/a/b/c/d/e", ab), "a missing child is not found");
+	bfs_meta_put(m, mk("/a", BFS_DIR, 0700)); /* the entry changes, not the node */
+	ok(node_of(m, "/a/b", a) == ab, "a replaced entry keeps its children");
+	bfs_meta_remove(m, "/a/b", true);
+	ok(!bfs_meta_get(m, "/a/b") && !bfs_meta_get(m, "/a/b/c") && !bfs_meta_get(m, "/a/b/c/d") &&
+		   !bfs_meta_get(m, "/a/b/e") && bfs_meta_get(m, "/a/bc") &&
+		   bfs_meta_get(m, "/ab") && bfs_meta_get(m, "/a") && bfs_meta_count(m) == 4,
+	   "a subtree goes, its prefix-sharing neighbours stay");
+	bfs_meta_put(m, mk("/a/b", BFS_DIR, 0755));
+	bfs_meta_put(m, mk("/a/b/new", BFS_REG, 0644));
+	bfs_meta_remove(m, "/a", false);
+	ok(!bfs_meta_get(m, "/a") && bfs_meta_get(m, "/a/b/new") && bfs_meta_count(m) == 5,
+	   "removing a directory alone leaves its children");
+	bfs_meta_remove(m, "/a", true);
+	ok(!bfs_meta_get(m, "/a/b") && !bfs_meta_get(m, "/a/b/new") && !bfs_meta_get(m, "/a/bc") &&
+		   bfs_meta_count(m) == 2,
+	   "and removing it as a subtree afterwards takes them (they had become orphans)");
+	bfs_meta_put(m, mk("/x/y/z", BFS_REG, 0644)); /* before its parents */
+	bfs_meta_put(m, mk("/x", BFS_DIR, 0755));
+	bfs_meta_put(m, mk("/x/y", BFS_DIR, 0755));
+	bfs_meta_put(m, mk("/x/w", BFS_REG, 0644));
+	bfs_meta_remove(m, "/x", true);
+	ok(!bfs_meta_get(m, "/x/y/z") && !bfs_meta_get(m, "/x/w") && bfs_meta_count(m) == 2,
+	   "paths put before their parents go with the subtree too");
+	bfs_meta_free(m);
+}
+
 int main(void)
 {
 	struct bfs_meta *m = bfs_meta_new(), *back = NULL;
@@ -21,6 +71,8 @@ int main(void)
 	char buf[4096];
 	FILE *f;
 	size_t n;
+
+	test_tree();
 
 	for (int i = 0; i < 1000; i++) {
 		char p[32];

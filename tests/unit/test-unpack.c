@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,16 +25,14 @@ struct member {
 	unsigned mode;
 };
 
-/* Build a tar in a memfd-like temp file; returns an fd at offset 0. */
+/* Build a tar in a temp file; returns an fd at offset 0. */
 static int make_tar(const struct member *m, size_t n, int format)
 {
-	static char buf[1 << 20];
-	size_t used = 0;
 	struct archive *a = archive_write_new();
 	FILE *f = tmpfile();
 
 	archive_write_set_format(a, format);
-	archive_write_open_memory(a, buf, sizeof(buf), &used);
+	archive_write_open_FILE(a, f);
 	for (size_t i = 0; i < n; i++) {
 		struct archive_entry *e = archive_entry_new();
 		archive_entry_set_pathname(e, m[i].name);
@@ -61,7 +60,6 @@ static int make_tar(const struct member *m, size_t n, int format)
 	}
 	archive_write_close(a);
 	archive_write_free(a);
-	fwrite(buf, 1, used, f);
 	fflush(f);
 	int fd = dup(fileno(f));
 	fclose(f);
@@ -197,9 +195,11 @@ static void test_names(void)
 	is_int(bfs_host_mode(BFS_REG, 0), 0600, "a mode 0000 file stays readable by its owner");
 }
 
-/* Unpack members as a new layer on top of lowers (top first). */
-static int unpack(const char *dir, const struct member *m, size_t n, struct bfs_layer *lowers,
-		  size_t n_lowers, struct bfs_layer *out, struct berth_error *err)
+/* Unpack members as a new layer on top of lowers (top first), within
+ * limits (NULL: none). */
+static int unpack_lim(const char *dir, const struct member *m, size_t n, struct bfs_layer *lowers,
+		      size_t n_lowers, const struct unpack_limits *lim, struct bfs_layer *out,
+		      struct berth_error *err)
 {
 	struct bfs_stack st = { .n = n_lowers + 1 };
 	struct unpack_result res;
@@ -213,10 +213,16 @@ static int unpack(const char *dir, const struct member *m, size_t n, struct bfs_
 	st.layers[0] = *out;
 	for (size_t i = 0; i < n_lowers; i++)
 		st.layers[i + 1] = lowers[i];
-	r = unpack_layer(&st, fd, NULL, NULL, &res, err);
+	r = unpack_layer(&st, fd, lim, NULL, NULL, &res, err);
 	free(st.layers);
 	close(fd);
 	return r;
+}
+
+static int unpack(const char *dir, const struct member *m, size_t n, struct bfs_layer *lowers,
+		  size_t n_lowers, struct bfs_layer *out, struct berth_error *err)
+{
+	return unpack_lim(dir, m, n, lowers, n_lowers, NULL, out, err);
 }
 
 static void test_unpack(void)
@@ -297,11 +303,255 @@ static void test_unpack(void)
 	rm_rf_at(AT_FDCWD, root, &err);
 }
 
+/* Unpack into a fresh directory below root; the layer is released and
+ * removed again. Returns unpack's result, the error text in *msg. */
+static int try_layer(const char *root, const char *name, const struct member *m, size_t n,
+		     struct bfs_layer *lowers, size_t n_lowers, const struct unpack_limits *lim,
+		     char **msg)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", root, name);
+	struct berth_error err = { 0 };
+	struct bfs_layer l;
+	int r = unpack_lim(dir, m, n, lowers, n_lowers, lim, &l, &err);
+
+	*msg = err.msg ? xstrdup(err.msg) : NULL;
+	berth_error_clear(&err);
+	bfs_layer_release(&l);
+	rm_rf_at(AT_FDCWD, dir, &err);
+	berth_error_clear(&err);
+	return r;
+}
+
+#define REFUSED(r, msg, want) ((r) < 0 && (msg) && strstr((msg), (want)))
+
+static void test_whiteout_names(const char *root)
+{
+	struct berth_error err = { 0 };
+	_cleanup_free_ char *d1 = xasprintf("%s/w1", root), *d2 = xasprintf("%s/w2", root);
+	const struct member base[] = {
+		{ "a", 'f', "a", 0 },
+		{ "b/", 'd', NULL, 0755 },
+		{ "b/x", 'f', "x", 0 },
+		{ "s", 'l', ".wh.hidden", 0 },
+	};
+	const struct member opq[] = {
+		{ ".wh..wh..opq", 'f', "", 0 },
+		{ "new", 'f', "n", 0 },
+		{ ".wh..wh.plnk/", 'd', NULL, 0755 },
+		{ ".wh..wh.plnk/1.2", 'f', "p", 0 },
+		{ "b/", 'd', NULL, 0755 },
+		{ "b/.wh..wh.orph/x", 'f', "o", 0 },
+	};
+	struct bfs_layer l1, l2, lowers[1], st_layers[2];
+	struct bfs_stack st = { .n = 2, .layers = st_layers };
+	char *msg = NULL;
+
+	ok(unpack(d1, base, ARRAY_SIZE(base), NULL, 0, &l1, &err) == 0, "whiteout base: %s",
+	   err.msg ? err.msg : "");
+	lowers[0] = l1;
+	ok(unpack(d2, opq, ARRAY_SIZE(opq), lowers, 1, &l2, &err) == 0,
+	   "an opaque root with aufs bookkeeping unpacks: %s", err.msg ? err.msg : "");
+	st_layers[0] = l2;
+	st_layers[1] = l1;
+	ok(!bfs_stack_lookup(&st, "/a", NULL) && !bfs_stack_lookup(&st, "/b/x", NULL) &&
+		   bfs_stack_lookup(&st, "/new", NULL) && bfs_stack_lookup(&st, "/b", NULL),
+	   "an opaque root hides every lower entry, and keeps its own");
+	ok(!bfs_meta_get(l2.meta, "/.wh..wh.plnk") && !bfs_meta_get(l2.meta, "/.wh..wh.plnk/1.2") &&
+		   !bfs_meta_get(l2.meta, "/b/.wh..wh.orph") &&
+		   !bfs_meta_get(l2.meta, "/b/.wh..wh.orph/x"),
+	   "what lies in aufs bookkeeping is not unpacked");
+
+	/* a table that holds .wh. names anyway (an older store) shows none */
+	bfs_meta_put(l2.meta, bfs_entry_new("/.wh.ghost", BFS_REG));
+	bfs_meta_put(l2.meta, bfs_entry_new("/.wh..wh.plnk", BFS_DIR));
+	bfs_meta_put(l2.meta, bfs_entry_new("/.wh..wh.plnk/f", BFS_REG));
+	ok(!bfs_stack_lookup(&st, "/.wh.ghost", NULL) &&
+		   !bfs_stack_lookup(&st, "/.wh..wh.plnk", NULL) &&
+		   !bfs_stack_lookup(&st, "/.wh..wh.plnk/f", NULL),
+	   "lookups never find a .wh. name, whatever the table holds");
+
+	const struct member comp[] = { { "b/.wh.x/y", 'f', "y", 0 } };
+	int r = try_layer(root, "w3", comp, 1, lowers, 1, NULL, &msg);
+	ok(REFUSED(r, msg, "whiteout name"), "b/.wh.x/y is refused: %s", msg ? msg : "accepted");
+	free(msg);
+	const struct member via[] = { { "s/f", 'f', "f", 0 } };
+	r = try_layer(root, "w3", via, 1, lowers, 1, NULL, &msg);
+	ok(REFUSED(r, msg, ".wh.hidden"), "s/f through s -> .wh.hidden is refused: %s",
+	   msg ? msg : "accepted");
+	free(msg);
+	const struct member self[] = { { "b/.wh.", 'f', "", 0 } };
+	r = try_layer(root, "w3", self, 1, lowers, 1, NULL, &msg);
+	ok(REFUSED(r, msg, "whiteout"), "b/.wh. is refused: %s", msg ? msg : "accepted");
+	free(msg);
+
+	bfs_layer_release(&l1);
+	bfs_layer_release(&l2);
+}
+
+static void test_limits(const char *root)
+{
+	static char big[4097];
+	const struct member deep[] = { { "a/b/c/d", 'f', "x", 0 } };
+	const struct member many[] = {
+		{ "1", 'f', "", 0 }, { "2", 'f', "", 0 }, { "3", 'f', "", 0 },
+		{ "4", 'f', "", 0 }, { "5", 'f', "", 0 },
+	};
+	const struct member implied[] = { { "p/q/r/s/t", 'f', "", 0 } };
+	const struct member large[] = { { "big", 'f', big, 0 } };
+	struct unpack_limits lim = { .max_depth = 3 };
+	char *msg = NULL;
+	int r;
+
+	memset(big, 'x', sizeof(big) - 1);
+	r = try_layer(root, "lim", deep, 1, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "4 directory levels deep, more than 3 (max-depth"),
+	   "a path deeper than max-depth is refused: %s", msg ? msg : "accepted");
+	free(msg);
+	lim.max_depth = 4;
+	r = try_layer(root, "lim", deep, 1, NULL, 0, &lim, &msg);
+	ok(r == 0, "at max-depth it unpacks: %s", msg ? msg : "");
+	free(msg);
+
+	lim = (struct unpack_limits){ .max_entries = 4 };
+	r = try_layer(root, "lim", many, 5, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "more than 4 entries (max-layer-entries"),
+	   "more members than max-layer-entries are refused: %s", msg ? msg : "accepted");
+	free(msg);
+	r = try_layer(root, "lim", many, 4, NULL, 0, &lim, &msg);
+	ok(r == 0, "as many as max-layer-entries unpack: %s", msg ? msg : "");
+	free(msg);
+	r = try_layer(root, "lim", implied, 1, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "max-layer-entries"), "so are the directories a member implies: %s",
+	   msg ? msg : "accepted");
+	free(msg);
+	lim = (struct unpack_limits){ .max_image_entries = 10, .image_entries = 7 };
+	r = try_layer(root, "lim", many, 5, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "the image's layers hold more than 10 entries (max-image-entries"),
+	   "the image's entries count the lower layers': %s", msg ? msg : "accepted");
+	free(msg);
+
+	lim = (struct unpack_limits){ .max_layer_size = 4096 };
+	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "unpacks to more than 4096 bytes (max-layer-size"),
+	   "a layer larger than max-layer-size is refused: %s", msg ? msg : "accepted");
+	free(msg);
+	lim = (struct unpack_limits){ .max_image_size = 1 << 20, .image_size = (1 << 20) - 4096 };
+	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
+	ok(REFUSED(r, msg, "the image's layers unpack to more than 1048576 bytes (max-image-size"),
+	   "the image's size counts the lower layers': %s", msg ? msg : "accepted");
+	free(msg);
+	lim = (struct unpack_limits){ .max_layer_size = 1 << 20, .max_image_size = 1 << 21 };
+	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
+	ok(r == 0, "within the limits it unpacks: %s", msg ? msg : "");
+	free(msg);
+}
+
+/* This process's CPU time in user mode: what a quadratic walk costs,
+ * whatever the machine's load and the filesystem's speed. */
+static double now(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+}
+
+/* Shapes that were quadratic (or worse): each must unpack in a time that
+ * grows with its entries. Before the fix the deep case took half an
+ * hour, the replacements some 6 s. */
+static void test_linear(const char *root)
+{
+	enum {
+		DEPTH = 2000,
+		WIDE = 20000
+	};
+	struct member *m = xcalloc(2 * WIDE + 1, sizeof(*m));
+	char **names = xcalloc(2 * WIDE + 1, sizeof(char *));
+	char *msg = NULL;
+	size_t n = 0;
+	double t;
+	int r;
+
+	for (size_t i = 0; i < DEPTH; i++) {
+		names[n] = xasprintf("%s%sd/", n ? names[n - 1] : "", "");
+		m[n] = (struct member){ names[n], 'd', NULL, 0755 };
+		n++;
+	}
+	names[n] = xasprintf("%sbottom", names[n - 1]);
+	m[n] = (struct member){ names[n], 'f', "b", 0 };
+	n++;
+	t = now();
+	r = try_layer(root, "lin", m, n, NULL, 0, NULL, &msg);
+	t = now() - t;
+	ok(r == 0 && t < 2, "%d nested directories unpack in %.2f s of CPU: %s", DEPTH, t,
+	   msg ? msg : "");
+	free(msg);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+
+	/* directories with a child each, then each replaced by a file: a
+	 * removal that scanned the whole table was quadratic */
+	n = 0;
+	for (size_t i = 0; i < WIDE; i++) {
+		names[n] = xasprintf("d%zu/", i);
+		m[n] = (struct member){ names[n], 'd', NULL, 0755 };
+		n++;
+		names[n] = xasprintf("d%zu/x", i);
+		m[n] = (struct member){ names[n], 'f', "x", 0 };
+		n++;
+	}
+	for (size_t i = 0; i < WIDE; i++) {
+		free(names[2 * i + 1]);
+		names[2 * i + 1] = xasprintf("d%zu", i); /* the file replacing d%zu/ */
+		m[2 * i + 1] = (struct member){ names[2 * i + 1], 'f', "f", 0 };
+	}
+	/* order: every directory and child first, then the replacements */
+	struct member *o = xcalloc(3 * WIDE, sizeof(*o));
+	char **extra = xcalloc(WIDE, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < WIDE; i++) {
+		o[k++] = m[2 * i];
+		extra[i] = xasprintf("d%zu/x", i);
+		o[k++] = (struct member){ extra[i], 'f', "x", 0 };
+	}
+	for (size_t i = 0; i < WIDE; i++)
+		o[k++] = m[2 * i + 1];
+	t = now();
+	r = try_layer(root, "lin", o, k, NULL, 0, NULL, &msg);
+	t = now() - t;
+	ok(r == 0 && t < 2.5, "%d directories replaced by files in %.2f s of CPU: %s", WIDE, t,
+	   msg ? msg : "");
+	free(msg);
+	for (size_t i = 0; i < 2 * WIDE; i++)
+		free(names[i]);
+	for (size_t i = 0; i < WIDE; i++)
+		free(extra[i]);
+	free(extra);
+	free(o);
+	free(names);
+	free(m);
+}
+
 int main(void)
 {
+	char tmpl[] = "/dev/shm/berth-unit-hostile.XXXXXX"; /* fits the /tmp one */
+	char *root;
+	struct berth_error err = { 0 };
+
 	setlocale(LC_CTYPE, "C.UTF-8");
 	test_tar_reader();
 	test_names();
 	test_unpack();
+	/* tmpfs when there is one: the tests below make and remove some
+	 * 100,000 files, and what they measure is CPU time anyway */
+	root = mkdtemp(tmpl);
+	if (!root) {
+		strcpy(tmpl, "/tmp/berth-unit-hostile.XXXXXX");
+		root = mkdtemp(tmpl);
+	}
+	test_whiteout_names(root);
+	test_limits(root);
+	test_linear(root);
+	rm_rf_at(AT_FDCWD, root, &err);
+	berth_error_clear(&err);
 	return tap_done();
 }

@@ -87,6 +87,26 @@ int main(void)
 	free(msg);
 	userconf_clear(&c);
 
+	/* [limits]: the defaults the docs give, and sizes with suffixes */
+	ok(load_text(NULL, &c, &msg) == 0 && c.max_depth == 512 && c.max_layer_entries == 1 << 20 &&
+		   c.max_image_entries == 2 << 20 && c.max_layer_size == 256ULL << 30 &&
+		   c.max_image_size == 1ULL << 40,
+	   "[limits] defaults: depth 512, entries 1M/2M, sizes 256G/1T");
+	userconf_clear(&c);
+	ok(load_text("[limits]\nmax-depth = 4096\nmax-layer-entries = 50000\n"
+		     "max-layer-size = 16M\nmax-image-size = 0\n",
+		     &c, &msg) == 0 &&
+		   c.max_depth == 4096 && c.max_layer_entries == 50000 &&
+		   c.max_layer_size == 16 << 20 && c.max_image_size == 0 &&
+		   c.max_image_entries == 2 << 20,
+	   "[limits] values are read, the others keep their defaults");
+	userconf_clear(&c);
+	int r = load_text("[limits]\nmax-depth = deep\n", &c, &msg);
+	ok(r < 0 && msg && strstr(msg, "berth.conf:2: max-depth: expected a number"),
+	   "a limit that is no number names file:line: %s", msg ? msg : "accepted");
+	free(msg);
+	userconf_clear(&c);
+
 	_cleanup_free_ char *path = xasprintf("%s/berth.conf", dir);
 	unlink(path);
 	rmdir(dir);
