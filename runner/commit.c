@@ -335,5 +335,5 @@ out:
 	if (img)
 		image_free(img);
 	store_stage_free(st);
-	return r;
+	return r < 0 ? store_name_if_full(s, err) : 0;
 }

@@ -713,7 +713,7 @@ int image_load(struct store *s, const struct load_opts *o, struct load_result *r
 	ret = 0;
 out:
 	loader_clear(&l);
-	return ret;
+	return ret < 0 ? store_name_if_full(s, err) : 0;
 }
 
 static char *rfc3339_now(void)
@@ -834,5 +834,5 @@ int image_import(struct store *s, const struct import_opts *o, char *id_out,
 	ret = 0;
 out:
 	loader_clear(&l);
-	return ret;
+	return ret < 0 ? store_name_if_full(s, err) : 0;
 }

@@ -497,3 +497,11 @@ int store_subdir_list(struct store *s, const char *name,
 	qsort(*names, *n, sizeof(char *), cmp_str);
 	return 0;
 }
+
+int store_name_if_full(const struct store *s, struct berth_error *err)
+{
+	if ((err->errnum == ENOSPC || err->errnum == EDQUOT) && err->msg &&
+	    !strstr(err->msg, s->root))
+		berth_error_wrap(err, "the store %s is out of space", s->root);
+	return -1;
+}

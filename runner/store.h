@@ -89,4 +89,9 @@ int store_layer_finish(int layerdirfd, const struct layer_info *info, const stru
 int store_layer_commit(struct store *s, int stage_dirfd, const char *name, const char *chain_id,
 		       struct berth_error *err);
 
+/* On a failure for want of space (ENOSPC, EDQUOT) in err, name the store
+ * whose filesystem is full, unless the message does already. Returns -1,
+ * for `return store_name_if_full(...)`. */
+int store_name_if_full(const struct store *s, struct berth_error *err);
+
 #endif

@@ -202,6 +202,20 @@ check "a store path with ':' and ',' in it works" -- bash -c "
 	as_user env BERTH_ROOT=\"\$d/store\" BERTH_FS=$BERTH_FS '$T/berth-own' import -q '$T/tools.tar' localhost/t >/dev/null &&
 	test \"\$(as_user env BERTH_ROOT=\"\$d/store\" BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none localhost/t echo ok)\" = ok"
 
+# a store on a full filesystem: the error names the store (as root, the
+# test mounts a small tmpfs for it)
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T/small" && mount -t tmpfs -o size=3m tmpfs "$T/small" && chown "$uid" "$T/small"
+	pre_cleanup() { stop_host_server; umount "$T/small" 2>/dev/null; }
+	check "a load that fills the store's filesystem names the store, and leaves no stage" -- bash -c "
+		out=\$(as_user env BERTH_ROOT='$T/small/store' '$T/berth-own' import '$T/tools.tar' localhost/big 2>&1); rc=\$?
+		echo \"\$out\"; test \$rc != 0 && echo \"\$out\" | grep -q 'the store $T/small/store is out of space: .*No space left on device' &&
+		test -z \"\$(ls '$T/small/store/tmp' 2>/dev/null)\""
+	umount "$T/small"
+else
+	skip "mounting a small filesystem for the store needs root"
+fi
+
 if id berth-badsub >/dev/null 2>&1 && grep -q '^berth-badsub:' /etc/subuid; then
 	check "info reports a subuid range that holds the user's own id, with the fix" -- bash -c "
 		out=\$(cd / && runuser -u berth-badsub -- env BERTH_ROOT=/nonexistent '$T/berth-own' info) &&
