@@ -26,7 +26,11 @@
 # The results go to docs/performance.md (section "Container start") and,
 # in full, to $BENCH_DIR/results/DATE/.
 #
-# Usage: sudo bench/start.sh [--runs N] [--warmup N] [--no-doc]
+# With --baseline BUILDDIR (a build of another commit: its berth and
+# berth-fs), that build is timed in the same run too, as "berth (baseline)",
+# with its own store: a change's cost is then read off one hyperfine run.
+#
+# Usage: sudo bench/start.sh [--runs N] [--warmup N] [--baseline BUILDDIR] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
 BENCH_NAME=start.sh
@@ -36,11 +40,13 @@ BENCH_NAME=start.sh
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-3}
 WRITE_DOC=1
+BASELINE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=${2:?}; shift 2 ;;
 	--warmup) WARMUP=${2:?}; shift 2 ;;
 	--no-doc) WRITE_DOC=0; shift ;;
+	--baseline) BASELINE=${2:?}; shift 2 ;;
 	*) bench_bad_arg "$1" ;;
 	esac
 done
@@ -68,6 +74,14 @@ trap 'as_peer rm -rf "$WORK" 2>/dev/null || true' EXIT
 as_peer tar -xf "$ROOTFS_TAR" -C "$WORK/rootfs" 2>/dev/null || true
 B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
 as_peer $B import -q "$ROOTFS_TAR" localhost/bb >/dev/null
+if [ -n "$BASELINE" ]; then
+	[ -x "$BASELINE/berth" ] && [ -x "$BASELINE/berth-fs" ] ||
+		bench_die "--baseline $BASELINE: no berth and berth-fs there (a meson build directory)"
+	install -d -m 755 "$BENCH_DIR/bin-baseline"
+	install -m 755 "$BASELINE/berth" "$BASELINE/berth-fs" "$BENCH_DIR/bin-baseline/"
+	BB="env BERTH_ROOT=$WORK/store-baseline BERTH_FS=$BENCH_DIR/bin-baseline/berth-fs $BENCH_DIR/bin-baseline/berth"
+	as_peer $BB import -q "$ROOTFS_TAR" localhost/bb >/dev/null
+fi
 as_peer podman image exists localhost/bb:latest || bench_die "podman has no localhost/bb:latest: run peer-setup.sh"
 
 MACHINE=$(bench_machine)
@@ -86,6 +100,10 @@ declare -A CMD=(
 	[bwrap]="bwrap --unshare-all --ro-bind $WORK/rootfs / --proc /proc --dev /dev true"
 )
 TOOLS=(berth podman bwrap)
+if [ -n "$BASELINE" ]; then
+	CMD[baseline]="$BB run --rm --network none localhost/bb true"
+	TOOLS=(berth baseline podman bwrap)
+fi
 declare -A MEDIAN WHY
 for t in "${TOOLS[@]}"; do
 	bench_log "timing $t: ${CMD[$t]}"
@@ -106,6 +124,15 @@ sleep 1
 as_peer hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/hf-exec.json" \
 	"$B exec bench-idle true" >"$RES/hf-exec.txt" 2>&1 || bench_die "exec failed (see $RES/hf-exec.txt)"
 EXEC_MEDIAN=$(hf_stat "$RES/hf-exec.json" median)
+EXEC_BASE=
+if [ -n "$BASELINE" ]; then
+	as_peer $BB run -d --name bench-idle --network none localhost/bb sleep 600 >/dev/null
+	sleep 1
+	as_peer hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/hf-exec-baseline.json" \
+		"$BB exec bench-idle true" >"$RES/hf-exec-baseline.txt" 2>&1 &&
+		EXEC_BASE=$(hf_stat "$RES/hf-exec-baseline.json" median)
+	as_peer $BB rm -f bench-idle >/dev/null
+fi
 IDLE_DIR=$(dirname "$(grep -lx bench-idle "$WORK"/store/containers/*/name)")
 read -r HOLDER MONITOR _ <"$IDLE_DIR/pid"
 IDLE_KB=0 IDLE_PSS=0 PAIR_KB=0
@@ -148,12 +175,17 @@ BODY=$RES/section.md
 	echo "|---|--:|--:|--:|"
 	echo "| run --rm ... true, ms | $(ms "${MEDIAN[berth]}") | $(ms "${MEDIAN[podman]:-}") | $(ms "${MEDIAN[bwrap]:-}") |"
 	echo "| time / berth's | 1 | $(ratio "${MEDIAN[podman]:-}" "${MEDIAN[berth]}") | $(ratio "${MEDIAN[bwrap]:-}" "${MEDIAN[berth]}") |"
+	if [ -n "$BASELINE" ]; then
+		echo
+		echo "The same command with the baseline build ($(bench_berth_version "$BENCH_DIR/bin-baseline/berth" | sed 's/ (git.*//'), \\`--baseline $BASELINE\\`),"
+		echo "timed in the same run: $(ms "${MEDIAN[baseline]:-}") ms; this build takes $(ratio "${MEDIAN[berth]}" "${MEDIAN[baseline]:-}") of its time."
+	fi
 	for t in podman bwrap; do
 		[ -z "${WHY[$t]:-}" ] || echo "
 $t could not run here: \`${WHY[$t]}\`"
 	done
 	echo
-	echo "\`berth exec\` into a running container (\`exec C true\`): $(ms "$EXEC_MEDIAN") ms."
+	echo "\`berth exec\` into a running container (\`exec C true\`): $(ms "$EXEC_MEDIAN") ms${EXEC_BASE:+ (the baseline build: $(ms "$EXEC_BASE") ms)}."
 	echo
 	echo "Peak RSS: the berth CLI (the container's parent while it runs) $RSS_CLI MB,"
 	echo "berth-fs ${RSS_FS:-?} MB. An idle detached container (\`sleep\`): its monitor,"
