@@ -26,6 +26,7 @@
 #include "network.h"
 #include <json-c/json.h>
 #include "image.h"
+#include "syscalls.h"
 #include "tree.h"
 #include "util.h"
 #include "volume.h"
@@ -274,10 +275,44 @@ static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
 	return v;
 }
 
-/* The mount points berth made in bind-mounted host folders (rootfs.c,
- * "made": "DEV INO PATH\0" each, outermost first) go again, innermost
- * first, when each is still the very object berth made and is empty:
- * what the user put there, or made anew, stays. */
+/* One mount point berth made in a bind-mounted host folder (rootfs.c,
+ * "made": "DEV INO SRCLEN SOURCE/SUB"). The folder is the user's own,
+ * opened by its path as the mount was; below it, the container (or
+ * another sharing the folder) may have swapped a directory for a link
+ * meanwhile, so the parent is opened with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS and the object checked and removed through that
+ * descriptor: only the very object berth made, still empty, goes.
+ * Records of the older form (no SRCLEN) are left alone. */
+static void remove_made_one(const char *rec)
+{
+	unsigned long long dev, ino;
+	size_t srclen;
+	int at = 0;
+	struct stat st;
+
+	if (sscanf(rec, "%llu %llu %zu %n", &dev, &ino, &srclen, &at) != 3 || at == 0)
+		return;
+	const char *path = rec + at;
+	if (path[0] != '/' || strlen(path) <= srclen + 1 || path[srclen] != '/')
+		return;
+	_cleanup_free_ char *src = xstrndup(path, srclen);
+	const char *sub = path + srclen + 1, *slash = strrchr(sub, '/');
+	_cleanup_free_ char *parent = slash ? xstrndup(sub, (size_t)(slash - sub)) : xstrdup("");
+	const char *base = slash ? slash + 1 : sub;
+	_cleanup_close_ int sfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int pfd = sfd < 0 ? -1 : open_beneath(sfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
+		return;
+	if (S_ISDIR(st.st_mode))
+		unlinkat(pfd, base, AT_REMOVEDIR); /* fails when not empty: then it stays */
+	else if (S_ISREG(st.st_mode) && st.st_size == 0)
+		unlinkat(pfd, base, 0);
+}
+
+/* The mount points berth made in bind-mounted host folders go again,
+ * innermost first, when each is still the very object berth made and is
+ * empty: what the user put there, or made anew, stays. */
 static void remove_made(struct store *s, const char *id)
 {
 	_cleanup_free_ char *p = xasprintf("containers/%s/made", id), *buf = NULL;
@@ -291,19 +326,8 @@ static void remove_made(struct store *s, const char *id)
 	}
 	for (size_t off = 0; off < len && n < ARRAY_SIZE(recs); off += strlen(buf + off) + 1)
 		recs[n++] = buf + off;
-	while (n-- > 0) {
-		unsigned long long dev, ino;
-		int at = 0;
-		struct stat st;
-		if (sscanf(recs[n], "%llu %llu %n", &dev, &ino, &at) != 2 || at == 0 ||
-		    recs[n][at] != '/' || lstat(recs[n] + at, &st) < 0 ||
-		    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rmdir(recs[n] + at); /* fails when not empty: then it stays */
-		else if (S_ISREG(st.st_mode) && st.st_size == 0)
-			unlink(recs[n] + at);
-	}
+	while (n-- > 0)
+		remove_made_one(recs[n]);
 }
 
 int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err)

@@ -420,8 +420,9 @@ static const struct mount_req *enclosing_bind(const struct rootfs_opts *o, size_
 /* A mount inside a bind-mounted host folder, at a path the folder lacks,
  * needs a mount point there (docker and podman make it too). berth notes
  * each one it makes, with its device and inode, in the container's
- * directory ("made"), and removes them with the container if they are
- * still the same empty ones: the host folder is left as it was found. */
+ * directory ("made": "DEV INO SRCLEN SOURCE/SUB\0"), and removes them
+ * with the container if they are still the same empty ones: the host
+ * folder is left as it was found. */
 static int make_in_bind(int rootfd, const struct rootfs_opts *o, size_t i, struct berth_error *err)
 {
 	const struct mount_req *m = &o->mounts[i], *b = enclosing_bind(o, i, m->target);
@@ -450,9 +451,12 @@ static int make_in_bind(int rootfd, const struct rootfs_opts *o, size_t i, struc
 				nfd = open(notes, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 			if (nfd < 0 || fstat(fd, &st) < 0)
 				return berth_error_set(err, errno, "%s", notes);
-			_cleanup_free_ char *line = xasprintf(
-				"%llu %llu %s%s", (unsigned long long)st.st_dev,
-				(unsigned long long)st.st_ino, b->source, sub + strlen(b->target));
+			/* the source's length too: the removal opens the rest
+			 * below the source, never through a link there */
+			_cleanup_free_ char *line =
+				xasprintf("%llu %llu %zu %s%s", (unsigned long long)st.st_dev,
+					  (unsigned long long)st.st_ino, strlen(b->source),
+					  b->source, sub + strlen(b->target));
 			/* NUL-ended: a host path may hold a newline */
 			if (write_all(nfd, line, strlen(line) + 1) < 0)
 				return berth_error_set(err, errno, "%s", notes);
