@@ -24,6 +24,7 @@
 #include "copy.h"
 #include "rootfs.h"
 #include "syscalls.h"
+#include "user.h"
 #include "util.h"
 
 /* docker's and podman's masked paths: kernel state that is not the
@@ -261,11 +262,11 @@ static int add_id_entry(int rootfd, const struct rootfs_opts *o, const char *fil
 {
 	_cleanup_free_ char *path = xasprintf("/etc/%s", file), *buf = NULL;
 	_cleanup_free_ char *copy = xasprintf("%s/%s", o->etc_dir, file), *text = NULL;
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_RDONLY, 0);
 	size_t len = 0;
 
-	if (fd >= 0 && read_fd_all(fd, 1 << 22, &buf, &len, err) < 0)
-		return berth_error_wrap(err, "%s in the image", path);
+	/* the image's file: a regular file of bounded size, or refused */
+	if (user_db_read(rootfd, path, &buf, &len, err) < 0)
+		return -1;
 	if (buf && has_id(buf, id))
 		return 0;
 	text = xasprintf("%s%s%s\n", buf ? buf : "", len && buf[len - 1] != '\n' ? "\n" : "",
