@@ -402,6 +402,33 @@ static int mount_bind(int rootfd, const struct mount_req *m, struct berth_error 
 	return mount_attrs(rootfd, m->target, m->readonly, m->flags, err);
 }
 
+/* /proc, /sys and /dev are where berth mounts the container's own. An
+ * image with a link there would send procfs elsewhere in the root and
+ * leave the masked paths unmasked; anything else but a directory cannot
+ * take the mount: either is refused with one line. Missing is fine
+ * (made). */
+static int check_system_dirs(int rootfd, struct berth_error *err)
+{
+	static const char *const names[] = { "proc", "sys", "dev" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct stat st;
+		if (fstatat(rootfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return berth_error_set(err, errno, "/%s in the image", names[i]);
+		}
+		if (!S_ISDIR(st.st_mode))
+			return berth_error_set(
+				err, 0,
+				"the image's /%s is %s, not a directory: refused (berth mounts "
+				"the container's own /%s there)",
+				names[i], S_ISLNK(st.st_mode) ? "a symbolic link" : "a file",
+				names[i]);
+	}
+	return 0;
+}
+
 /* The bind mount that path (a later mount's target) lands in, if the
  * deepest mount above it is one. */
 static const struct mount_req *enclosing_bind(const struct rootfs_opts *o, size_t i,
@@ -540,6 +567,8 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 	rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return berth_error_set(err, errno, "%s", o->rootfs);
+	if (check_system_dirs(rootfd, err) < 0)
+		return -1;
 	if (mount_at(rootfd, "/proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0 ||
 	    setup_dev(rootfd, o, err) < 0 || setup_sys(rootfd, o, err) < 0 ||
