@@ -517,18 +517,63 @@ static int setup_mounts(int rootfd, const struct rootfs_opts *o, struct berth_er
 /* Secrets: a tmpfs on /run/secrets holds them (docker's place); one with
  * another target is written there under a hidden name, bound onto its
  * target and unlinked, so /run/secrets lists only its own. Nothing of a
- * value touches the writable layer. */
+ * value touches the writable layer.
+ *
+ * /run may be a volume another container writes: once a mount is made,
+ * its path may lead somewhere else. So the tmpfs is made with the mount
+ * API (fsopen, fsmount: Linux 5.2) and written through the descriptor of
+ * its own root, each bind is cloned from the file (open_tree), given its
+ * options while still detached and moved onto the target's descriptor:
+ * no path is resolved again after a mount. */
+static int secrets_tmpfs(int tfd, struct berth_error *err)
+{
+	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return berth_error_set(err, errno, "a tmpfs for /run/secrets");
+	mfd = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mfd < 0)
+		return berth_error_set(err, errno, "a tmpfs for /run/secrets");
+	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int e = errno;
+		close(mfd);
+		return berth_error_set(err, e, "mounting a tmpfs on /run/secrets");
+	}
+	return mfd; /* the tmpfs's root, wherever /run/secrets now leads */
+}
+
+/* The secret's file on the tmpfs (hidden name) bound onto its target. */
+static int secret_bind(int rootfd, int dir, const char *name, const char *target,
+		       struct berth_error *err)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	_cleanup_close_ int tfd = ensure_in_root(rootfd, target, false, err);
+	_cleanup_close_ int tree = -1;
+
+	if (tfd < 0)
+		return -1;
+	tree = open_tree(dir, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH, &ro) < 0 ||
+	    move_mount(tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ||
+	    unlinkat(dir, name, 0) < 0)
+		return berth_error_set(err, errno, "mounting it");
+	return 0;
+}
+
 static int setup_secrets(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
 {
-	_cleanup_close_ int dir = -1;
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int tfd = -1, dir = -1;
 
 	if (o->n_secrets == 0)
 		return 0;
-	if (mount_at(rootfd, "/run/secrets", true, "tmpfs", "tmpfs",
-		     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755", err) < 0)
+	if ((tfd = ensure_in_root(rootfd, "/run/secrets", true, err)) < 0 ||
+	    (dir = secrets_tmpfs(tfd, err)) < 0)
 		return -1;
-	if ((dir = open_in_root(rootfd, "/run/secrets", O_RDONLY | O_DIRECTORY, 0)) < 0)
-		return berth_error_set(err, errno, "/run/secrets");
 	for (size_t i = 0; i < o->n_secrets; i++) {
 		const struct rootfs_secret *sc = &o->secrets[i];
 		bool own = str_has_prefix(sc->target, "/run/secrets/") &&
@@ -540,21 +585,12 @@ static int setup_secrets(int rootfd, const struct rootfs_opts *o, struct berth_e
 		if (fd < 0 || write_all(fd, sc->data, sc->len) < 0 ||
 		    fchown(fd, sc->uid, sc->gid) < 0 || fchmod(fd, sc->mode) < 0)
 			return berth_error_set(err, errno, "secret at %s", sc->target);
-		if (own)
-			continue;
-		_cleanup_close_ int src = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		_cleanup_close_ int tfd = ensure_in_root(rootfd, sc->target, false, err);
-		if (tfd < 0)
+		if (!own && secret_bind(rootfd, dir, name, sc->target, err) < 0)
 			return berth_error_wrap(err, "secret at %s", sc->target);
-		_cleanup_free_ char *spath = fd_path(src), *tpath = fd_path(tfd);
-		if (src < 0 || mount(spath, tpath, NULL, MS_BIND, NULL) < 0 ||
-		    unlinkat(dir, name, 0) < 0)
-			return berth_error_set(err, errno, "secret at %s", sc->target);
-		if (mount_attrs(rootfd, sc->target, true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err) <
-		    0)
-			return -1;
 	}
-	return mount_attrs(rootfd, "/run/secrets", true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+	if (sys_mount_setattr(dir, "", AT_EMPTY_PATH, &ro) < 0)
+		return berth_error_set(err, errno, "making /run/secrets read-only");
+	return 0;
 }
 
 int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
