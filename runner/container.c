@@ -26,6 +26,7 @@
 #include "network.h"
 #include <json-c/json.h>
 #include "image.h"
+#include "scaffold.h"
 #include "syscalls.h"
 #include "tree.h"
 #include "util.h"
@@ -609,17 +610,6 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 	return o;
 }
 
-static bool is_berth_path(const char *p)
-{
-	static const char *const made[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
-					    "/proc",	     "/dev",	   "/sys",
-					    "/etc" };
-	for (size_t i = 0; i < ARRAY_SIZE(made); i++)
-		if (strcmp(p, made[i]) == 0)
-			return true;
-	return false;
-}
-
 int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err)
 {
 	_cleanup_free_ char *ip = xasprintf("containers/%s/image", id), *image = NULL;
@@ -653,32 +643,25 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 		bfs_meta_free(m);
 		return -1;
 	}
+	/* what berth itself put there (the mount points it made, still as
+	 * made), as docker leaves it out; and a directory of the image only
+	 * copied up for them (scaffold.c) */
 	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
-	_cleanup_free_ char *kind = xcalloc(n + 1, 1);
+	_cleanup_free_ char *cp = xasprintf("containers/%s", id);
+	_cleanup_close_ int dfd =
+		openat(s->rootfd, cp, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int diff =
+		openat(ufd, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct scaffold sc;
+	scaffold_load(dfd, &sc);
+	_cleanup_free_ bool *keep = scaffold_filter(&sc, v, n, &st, diff);
+	scaffold_free(&sc);
 	for (size_t i = 0; i < n; i++) {
 		bool lower = bfs_stack_lookup(&st, v[i]->path, NULL) != NULL;
-		kind[i] = v[i]->type == BFS_WHITEOUT ? (lower ? 'D' : 0) : lower ? 'C' : 'A';
-		/* what berth itself put there, as docker leaves it out: the
-		 * generated /etc files and the mountpoints made for them */
-		if (strcmp(v[i]->path, "/") == 0 || (kind[i] == 'A' && is_berth_path(v[i]->path)))
-			kind[i] = 0;
+		char kind = v[i]->type == BFS_WHITEOUT ? (lower ? 'D' : 0) : lower ? 'C' : 'A';
+		if (kind && keep[i])
+			fprintf(out, "%c %s\n", kind, v[i]->path);
 	}
-	/* a directory only "changed" by what is left out is left out too:
-	 * sorted by path, its children follow it */
-	for (size_t i = n; i-- > 0;) {
-		if (kind[i] != 'C' || v[i]->type != BFS_DIR)
-			continue;
-		size_t l = strlen(v[i]->path);
-		bool shown = false;
-		for (size_t j = i + 1;
-		     j < n && !strncmp(v[j]->path, v[i]->path, l) && v[j]->path[l] == '/'; j++)
-			shown |= kind[j] != 0;
-		if (!shown)
-			kind[i] = 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (kind[i])
-			fprintf(out, "%c %s\n", kind[i], v[i]->path);
 	image_close_stack(&st);
 	bfs_meta_free(m);
 	return 0;

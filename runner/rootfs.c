@@ -61,6 +61,61 @@ static char *fd_path(int fd)
 static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
 			   struct berth_error *err);
 
+/* What ensure_in_root makes in the writable layer itself (a mount point,
+ * a parent of one), as opposed to inside a volume, tmpfs or bind mount,
+ * is noted in the container's "mountpoints" file ("PATH\0" each, the
+ * path in the root), so that commit and diff leave it out while it is
+ * still the empty object berth made (scaffold.c). pid 1 sets the root up
+ * once, single-threaded: the state lives here. */
+static struct {
+	char *prefix; /* the berth-fs mount's path, as the kernel names it */
+	size_t prefix_len;
+	dev_t dev;	   /* the berth-fs mount's device */
+	const char *notes; /* the file; NULL while nothing is to be noted */
+	int fd;
+} layer_made = { .fd = -1 };
+
+static void layer_made_start(int rootfd, const struct rootfs_opts *o)
+{
+	char link[PATH_MAX];
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", rootfd);
+	ssize_t n = readlink(proc, link, sizeof(link) - 1);
+	struct stat st;
+
+	if (n <= 0 || fstat(rootfd, &st) < 0)
+		return; /* nothing noted: the objects stay visible to diff */
+	link[n] = '\0';
+	layer_made.prefix = xstrdup(link);
+	layer_made.prefix_len = (size_t)n;
+	layer_made.dev = st.st_dev;
+	layer_made.notes = xasprintf("%s/mountpoints", o->etc_dir);
+}
+
+/* name in pfd was just made: note it when it is in the layer. */
+static int layer_made_note(int pfd, const char *name, struct berth_error *err)
+{
+	char link[PATH_MAX];
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", pfd), *line = NULL;
+	ssize_t n = readlink(proc, link, sizeof(link) - 1);
+	struct stat st;
+
+	if (!layer_made.notes || n <= 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != layer_made.dev)
+		return 0;
+	link[n] = '\0';
+	if (strncmp(link, layer_made.prefix, layer_made.prefix_len) != 0 ||
+	    (link[layer_made.prefix_len] != '/' && link[layer_made.prefix_len] != '\0'))
+		return 0;
+	line = xasprintf("%s/%s", link + layer_made.prefix_len, name);
+	if (layer_made.fd < 0)
+		layer_made.fd = open(layer_made.notes,
+				     O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* NUL-ended: a name may hold a newline */
+	if (layer_made.fd < 0 || write_all(layer_made.fd, line, strlen(line) + 1) < 0)
+		return berth_error_set(err, errno, "%s", layer_made.notes);
+	return 0;
+}
+
 /* Open (making it if missing, as a directory or an empty file) the path
  * inside the root; O_PATH. A dangling symlink on the way is followed
  * inside the root and its target made, as docker does. */
@@ -108,11 +163,16 @@ static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
 	if ((pfd = ensure_at_depth(rootfd, parent, true, depth, err)) < 0)
 		return -1;
 	/* pfd is O_PATH: the *at calls take it as their directory */
-	if (dir ? mkdirat(pfd, base, 0755) < 0 && errno != EEXIST
+	if (dir ? mkdirat(pfd, base, 0755) < 0
 		: (fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			       0644)) < 0 &&
-			    errno != EEXIST)
-		return berth_error_set(err, errno, "creating %s in the container", path);
+			       0644)) < 0) {
+		if (errno != EEXIST)
+			return berth_error_set(err, errno, "creating %s in the container", path);
+	} else if (layer_made_note(pfd, base, err) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	fd = open_in_root(rootfd, path, O_PATH, 0);
@@ -605,6 +665,7 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 		return berth_error_set(err, errno, "%s", o->rootfs);
 	if (check_system_dirs(rootfd, err) < 0)
 		return -1;
+	layer_made_start(rootfd, o);
 	if (mount_at(rootfd, "/proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0 ||
 	    setup_dev(rootfd, o, err) < 0 || setup_sys(rootfd, o, err) < 0 ||
@@ -612,6 +673,9 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 		return -1;
 	if (setup_mounts(rootfd, o, err) < 0 || setup_secrets(rootfd, o, err) < 0)
 		return -1;
+	/* the working directory is the container's (docker's diff and
+	 * commit show it too): not noted */
+	layer_made.notes = NULL;
 	if (o->workdir) {
 		_cleanup_close_ int wd = ensure_in_root(rootfd, o->workdir, true, err);
 		if (wd < 0)
