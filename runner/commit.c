@@ -108,8 +108,15 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
 	if (e->type == BFS_REG) {
+		/* the host object of a regular file: regular too (berth-fs
+		 * makes no other kind for it), reopened through the held
+		 * descriptor, never by name */
 		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
-		_cleanup_close_ int in = open(proc, O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int in =
+			S_ISREG(st.st_mode) ? open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+		if (!S_ISREG(st.st_mode))
+			return berth_error_set(
+				err, 0, "commit: %s: not a regular file in the layer", e->path);
 		char buf[65536];
 		ssize_t n;
 		if (in < 0)
@@ -147,7 +154,7 @@ static struct bfs_meta *upper_table(int ufd, struct berth_error *err)
 	} else {
 		m = bfs_meta_new();
 	}
-	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
 		bfs_meta_free(m);
 		return NULL;

@@ -632,7 +632,7 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 		m = bfs_meta_new();
 	}
 	/* a running container's latest changes are still in the log */
-	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
 		bfs_meta_free(m);
 		return -1;
