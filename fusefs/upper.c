@@ -22,6 +22,12 @@
 
 static int copy_data(int in, int out);
 
+static bool is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static struct bfs_meta *upper_meta(struct bfs_fs *fs)
 {
 	return fs->stack.layers[0].meta;
@@ -87,7 +93,16 @@ int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *
 	} else {
 		up.meta = bfs_meta_new();
 	}
-	fd = openat(fs->upper_dir, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* the directory may be one the user named (image mount --upper):
+	 * nothing in it is followed, and a FIFO in place of a file is
+	 * refused rather than waited on */
+	fd = openat(fs->upper_dir, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0 && !is_regular(fd)) {
+		close(fd);
+		bfs_meta_free(up.meta);
+		return berth_error_set(err, 0, "upperdir %s: meta.log is not a regular file",
+				       upperdir);
+	}
 	if (fd >= 0) {
 		int r = read_fd_all(fd, LOG_MAX, &buf, &len, err);
 		close(fd);
@@ -99,8 +114,14 @@ int bfs_upper_open(struct bfs_fs *fs, const char *upperdir, struct berth_error *
 	}
 	up.dirfd = openat(fs->upper_dir, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	up.name = xstrdup(upperdir);
-	fs->log_fd = openat(fs->upper_dir, "meta.log",
-			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fs->log_fd =
+		openat(fs->upper_dir, "meta.log",
+		       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fs->log_fd >= 0 && !is_regular(fs->log_fd)) {
+		close(fs->log_fd);
+		fs->log_fd = -1;
+		errno = EINVAL;
+	}
 	if (up.dirfd < 0 || fs->log_fd < 0) {
 		bfs_layer_release(&up);
 		return berth_error_set(err, errno, "upperdir %s", upperdir);
@@ -132,8 +153,13 @@ int bfs_upper_close(struct bfs_fs *fs, struct berth_error *err)
 	if (!fs->writable)
 		return 0;
 	/* fold the log into the table: meta first, then an empty log, so a
-	 * crash in between only replays changes meta already has */
-	fd = openat(fs->upper_dir, "meta.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	 * crash in between only replays changes meta already has. A new
+	 * file, never what a name left there leads to (a link planted in a
+	 * directory the user named). */
+	if (unlinkat(fs->upper_dir, "meta.tmp", 0) < 0 && errno != ENOENT)
+		return berth_error_set(err, errno, "writing the upper layer's metadata");
+	fd = openat(fs->upper_dir, "meta.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
 	if (fd < 0 || bfs_meta_write(upper_meta(fs), fd, err) < 0 || fsync(fd) < 0 ||
 	    renameat(fs->upper_dir, "meta.tmp", fs->upper_dir, "meta") < 0) {
 		if (!err->msg)

@@ -22,7 +22,9 @@
 #include "commit.h"
 #include "image.h"
 #include "load.h"
+#include "scaffold.h"
 #include "syscalls.h"
+#include "tree.h"
 #include "util.h"
 
 DEFINE_CLEANUP_FUNC(struct archive *, archive_write_free)
@@ -106,8 +108,15 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
 	if (e->type == BFS_REG) {
+		/* the host object of a regular file: regular too (berth-fs
+		 * makes no other kind for it), reopened through the held
+		 * descriptor, never by name */
 		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
-		_cleanup_close_ int in = open(proc, O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int in =
+			S_ISREG(st.st_mode) ? open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+		if (!S_ISREG(st.st_mode))
+			return berth_error_set(
+				err, 0, "commit: %s: not a regular file in the layer", e->path);
 		char buf[65536];
 		ssize_t n;
 		if (in < 0)
@@ -145,7 +154,7 @@ static struct bfs_meta *upper_table(int ufd, struct berth_error *err)
 	} else {
 		m = bfs_meta_new();
 	}
-	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
 		bfs_meta_free(m);
 		return NULL;
@@ -155,13 +164,18 @@ static struct bfs_meta *upper_table(int ufd, struct berth_error *err)
 	return m;
 }
 
-static int write_layer(int ufd, int outfd, struct berth_error *err)
+/* ufd: the writable layer; cfd: the container's directory (berth's
+ * notes on the mount points it made, left out: scaffold.c); lower: the
+ * image's layers. */
+static int write_layer(int ufd, int cfd, const struct bfs_stack *lower, int outfd,
+		       struct berth_error *err)
 {
 	_cleanup_(archive_write_freep) struct archive *a = archive_write_new();
 	_cleanup_close_ int diff =
 		openat(ufd, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	struct bfs_meta *m = upper_table(ufd, err);
 	struct seen *seen = NULL;
+	struct scaffold sc;
 	size_t n, n_seen = 0;
 	int r = 0;
 
@@ -178,8 +192,11 @@ static int write_layer(int ufd, int outfd, struct berth_error *err)
 		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
 	}
 	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
+	scaffold_load(cfd, &sc);
+	_cleanup_free_ bool *keep = scaffold_filter(&sc, v, n, lower, diff);
+	scaffold_free(&sc);
 	for (size_t i = 0; i < n && r == 0; i++)
-		if (strcmp(v[i]->path, "/") != 0)
+		if (keep[i])
 			r = write_entry(a, diff, v[i], &seen, &n_seen, err);
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = berth_error_set(err, 0, "commit: %s", archive_error_string(a));
@@ -229,6 +246,7 @@ int container_commit(struct store *s, const char *container_dir, const char *ima
 				       "commit: the container has no writable layer yet");
 	if (store_stage_new(s, &st, err) < 0)
 		return -1;
+	struct bfs_stack lower;
 	_cleanup_json_ struct json_object *cfg = NULL, *man = NULL;
 	_cleanup_close_ int blobs = -1, lfd = -1;
 	_cleanup_free_ char *index = NULL, *dir = NULL;
@@ -237,7 +255,11 @@ int container_commit(struct store *s, const char *container_dir, const char *ima
 		goto out;
 	/* the new layer, hashed as written */
 	lfd = openat(blobs, "layer.tmp", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (lfd < 0 || write_layer(up, lfd, err) < 0 || lseek(lfd, 0, SEEK_SET) < 0 ||
+	if (image_open_stack(s, image_id, &lower, err) < 0)
+		goto out;
+	int w = lfd < 0 ? -1 : write_layer(up, ufd, &lower, lfd, err);
+	image_close_stack(&lower);
+	if (w < 0 || lseek(lfd, 0, SEEK_SET) < 0 ||
 	    sha256_fd(lfd, layer_digest, &layer_size, err) < 0 ||
 	    renameat(blobs, "layer.tmp", blobs, digest_hex(layer_digest)) < 0) {
 		if (!err->msg)

@@ -26,6 +26,8 @@
 #include "network.h"
 #include <json-c/json.h>
 #include "image.h"
+#include "scaffold.h"
+#include "syscalls.h"
 #include "tree.h"
 #include "util.h"
 #include "volume.h"
@@ -298,10 +300,44 @@ static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
 	return v;
 }
 
-/* The mount points berth made in bind-mounted host folders (rootfs.c,
- * "made": "DEV INO PATH\0" each, outermost first) go again, innermost
- * first, when each is still the very object berth made and is empty:
- * what the user put there, or made anew, stays. */
+/* One mount point berth made in a bind-mounted host folder (rootfs.c,
+ * "made": "DEV INO SRCLEN SOURCE/SUB"). The folder is the user's own,
+ * opened by its path as the mount was; below it, the container (or
+ * another sharing the folder) may have swapped a directory for a link
+ * meanwhile, so the parent is opened with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS and the object checked and removed through that
+ * descriptor: only the very object berth made, still empty, goes.
+ * Records of the older form (no SRCLEN) are left alone. */
+static void remove_made_one(const char *rec)
+{
+	unsigned long long dev, ino;
+	size_t srclen;
+	int at = 0;
+	struct stat st;
+
+	if (sscanf(rec, "%llu %llu %zu %n", &dev, &ino, &srclen, &at) != 3 || at == 0)
+		return;
+	const char *path = rec + at;
+	if (path[0] != '/' || strlen(path) <= srclen + 1 || path[srclen] != '/')
+		return;
+	_cleanup_free_ char *src = xstrndup(path, srclen);
+	const char *sub = path + srclen + 1, *slash = strrchr(sub, '/');
+	_cleanup_free_ char *parent = slash ? xstrndup(sub, (size_t)(slash - sub)) : xstrdup("");
+	const char *base = slash ? slash + 1 : sub;
+	_cleanup_close_ int sfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int pfd = sfd < 0 ? -1 : open_beneath(sfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
+		return;
+	if (S_ISDIR(st.st_mode))
+		unlinkat(pfd, base, AT_REMOVEDIR); /* fails when not empty: then it stays */
+	else if (S_ISREG(st.st_mode) && st.st_size == 0)
+		unlinkat(pfd, base, 0);
+}
+
+/* The mount points berth made in bind-mounted host folders go again,
+ * innermost first, when each is still the very object berth made and is
+ * empty: what the user put there, or made anew, stays. */
 static void remove_made(struct store *s, const char *id)
 {
 	_cleanup_free_ char *p = xasprintf("containers/%s/made", id), *buf = NULL;
@@ -315,19 +351,8 @@ static void remove_made(struct store *s, const char *id)
 	}
 	for (size_t off = 0; off < len && n < ARRAY_SIZE(recs); off += strlen(buf + off) + 1)
 		recs[n++] = buf + off;
-	while (n-- > 0) {
-		unsigned long long dev, ino;
-		int at = 0;
-		struct stat st;
-		if (sscanf(recs[n], "%llu %llu %n", &dev, &ino, &at) != 2 || at == 0 ||
-		    recs[n][at] != '/' || lstat(recs[n] + at, &st) < 0 ||
-		    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rmdir(recs[n] + at); /* fails when not empty: then it stays */
-		else if (S_ISREG(st.st_mode) && st.st_size == 0)
-			unlink(recs[n] + at);
-	}
+	while (n-- > 0)
+		remove_made_one(recs[n]);
 }
 
 int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err)
@@ -610,17 +635,6 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 	return o;
 }
 
-static bool is_berth_path(const char *p)
-{
-	static const char *const made[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
-					    "/proc",	     "/dev",	   "/sys",
-					    "/etc" };
-	for (size_t i = 0; i < ARRAY_SIZE(made); i++)
-		if (strcmp(p, made[i]) == 0)
-			return true;
-	return false;
-}
-
 int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err)
 {
 	_cleanup_free_ char *ip = xasprintf("containers/%s/image", id), *image = NULL;
@@ -643,7 +657,7 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 		m = bfs_meta_new();
 	}
 	/* a running container's latest changes are still in the log */
-	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	lfd = openat(ufd, "meta.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (lfd >= 0 && read_fd_all(lfd, (size_t)1 << 30, &log, &len, err) < 0) {
 		bfs_meta_free(m);
 		return -1;
@@ -654,32 +668,25 @@ int container_changes(struct store *s, const char *id, FILE *out, struct berth_e
 		bfs_meta_free(m);
 		return -1;
 	}
+	/* what berth itself put there (the mount points it made, still as
+	 * made), as docker leaves it out; and a directory of the image only
+	 * copied up for them (scaffold.c) */
 	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
-	_cleanup_free_ char *kind = xcalloc(n + 1, 1);
+	_cleanup_free_ char *cp = xasprintf("containers/%s", id);
+	_cleanup_close_ int dfd =
+		openat(s->rootfd, cp, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int diff =
+		openat(ufd, "diff", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct scaffold sc;
+	scaffold_load(dfd, &sc);
+	_cleanup_free_ bool *keep = scaffold_filter(&sc, v, n, &st, diff);
+	scaffold_free(&sc);
 	for (size_t i = 0; i < n; i++) {
 		bool lower = bfs_stack_lookup(&st, v[i]->path, NULL) != NULL;
-		kind[i] = v[i]->type == BFS_WHITEOUT ? (lower ? 'D' : 0) : lower ? 'C' : 'A';
-		/* what berth itself put there, as docker leaves it out: the
-		 * generated /etc files and the mountpoints made for them */
-		if (strcmp(v[i]->path, "/") == 0 || (kind[i] == 'A' && is_berth_path(v[i]->path)))
-			kind[i] = 0;
+		char kind = v[i]->type == BFS_WHITEOUT ? (lower ? 'D' : 0) : lower ? 'C' : 'A';
+		if (kind && keep[i])
+			fprintf(out, "%c %s\n", kind, v[i]->path);
 	}
-	/* a directory only "changed" by what is left out is left out too:
-	 * sorted by path, its children follow it */
-	for (size_t i = n; i-- > 0;) {
-		if (kind[i] != 'C' || v[i]->type != BFS_DIR)
-			continue;
-		size_t l = strlen(v[i]->path);
-		bool shown = false;
-		for (size_t j = i + 1;
-		     j < n && !strncmp(v[j]->path, v[i]->path, l) && v[j]->path[l] == '/'; j++)
-			shown |= kind[j] != 0;
-		if (!shown)
-			kind[i] = 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (kind[i])
-			fprintf(out, "%c %s\n", kind[i], v[i]->path);
 	image_close_stack(&st);
 	bfs_meta_free(m);
 	return 0;

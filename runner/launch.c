@@ -51,8 +51,9 @@
 #include "mount.h"
 #include "proc.h"
 #include "rootfs.h"
-#include "syscalls.h"
 #include "seccomp-filter.h"
+#include "syscalls.h"
+#include "user.h"
 #include "userns.h"
 #include "util.h"
 
@@ -249,77 +250,6 @@ static int receive_console(int sock)
 
 /* ---- the command: user, capabilities, confinement, exec ---- */
 
-static bool parse_id(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end || v > UINT32_MAX - 1)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-struct user_ids {
-	uint32_t uid, gid;
-	gid_t groups[64];
-	int n_groups;
-	char home[256];
-};
-
-/* "name|uid[:group|gid]" through the container's /etc/passwd and
- * /etc/group (after pivot_root: these are the image's). */
-static int resolve_user(const char *spec, struct user_ids *u, struct berth_error *err)
-{
-	_cleanup_free_ char *copy = xstrdup(spec ? spec : "0");
-	char *grp = strchr(copy, ':'), *name = NULL;
-	struct passwd *pw = NULL;
-	bool have_uid;
-
-	memset(u, 0, sizeof(*u));
-	snprintf(u->home, sizeof(u->home), "/");
-	if (grp)
-		*grp++ = '\0';
-	have_uid = parse_id(copy, &u->uid);
-	/* fgetpwent reads the file given, not the host's NSS */
-	_cleanup_fclose_ FILE *pf = fopen("/etc/passwd", "re");
-	while (pf && (pw = fgetpwent(pf)))
-		if (have_uid ? pw->pw_uid == u->uid : strcmp(pw->pw_name, copy) == 0)
-			break;
-	if (!pw && !have_uid)
-		return berth_error_set(
-			err, 0, "user \"%s\": no such user in the image's /etc/passwd", copy);
-	if (pw) {
-		u->uid = pw->pw_uid;
-		u->gid = pw->pw_gid;
-		name = xstrdup(pw->pw_name);
-		snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
-	}
-	_cleanup_free_ char *uname = name;
-	if (grp && !parse_id(grp, &u->gid)) {
-		_cleanup_fclose_ FILE *gf = fopen("/etc/group", "re");
-		struct group *g = NULL;
-		while (gf && (g = fgetgrent(gf)))
-			if (strcmp(g->gr_name, grp) == 0)
-				break;
-		if (!g)
-			return berth_error_set(
-				err, 0, "group \"%s\": no such group in the image's /etc/group",
-				grp);
-		u->gid = g->gr_gid;
-	}
-	/* supplementary groups: the user's memberships, as login would */
-	_cleanup_fclose_ FILE *gf = uname && !grp ? fopen("/etc/group", "re") : NULL;
-	for (struct group *g; gf && (g = fgetgrent(gf)) && u->n_groups < 64;)
-		for (char **m = g->gr_mem; m && *m; m++)
-			if (strcmp(*m, uname) == 0 && g->gr_gid != u->gid)
-				u->groups[u->n_groups++] = g->gr_gid;
-	return 0;
-}
-
 static char **env_with_home(char **env, const char *home)
 {
 	size_t n = 0;
@@ -362,7 +292,7 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 
 	if (s->tty && make_console(s, &err) < 0)
 		child_fail(errfd, code, &err);
-	if (resolve_user(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
+	if (user_resolve(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);
 	/* seccomp while this process holds CAP_SYS_ADMIN in the container's
 	 * user namespace: the kernel then takes a filter without

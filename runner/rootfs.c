@@ -24,6 +24,7 @@
 #include "copy.h"
 #include "rootfs.h"
 #include "syscalls.h"
+#include "user.h"
 #include "util.h"
 
 /* docker's and podman's masked paths: kernel state that is not the
@@ -59,6 +60,61 @@ static char *fd_path(int fd)
 
 static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
 			   struct berth_error *err);
+
+/* What ensure_in_root makes in the writable layer itself (a mount point,
+ * a parent of one), as opposed to inside a volume, tmpfs or bind mount,
+ * is noted in the container's "mountpoints" file ("PATH\0" each, the
+ * path in the root), so that commit and diff leave it out while it is
+ * still the empty object berth made (scaffold.c). pid 1 sets the root up
+ * once, single-threaded: the state lives here. */
+static struct {
+	char *prefix; /* the berth-fs mount's path, as the kernel names it */
+	size_t prefix_len;
+	dev_t dev;	   /* the berth-fs mount's device */
+	const char *notes; /* the file; NULL while nothing is to be noted */
+	int fd;
+} layer_made = { .fd = -1 };
+
+static void layer_made_start(int rootfd, const struct rootfs_opts *o)
+{
+	char link[PATH_MAX];
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", rootfd);
+	ssize_t n = readlink(proc, link, sizeof(link) - 1);
+	struct stat st;
+
+	if (n <= 0 || fstat(rootfd, &st) < 0)
+		return; /* nothing noted: the objects stay visible to diff */
+	link[n] = '\0';
+	layer_made.prefix = xstrdup(link);
+	layer_made.prefix_len = (size_t)n;
+	layer_made.dev = st.st_dev;
+	layer_made.notes = xasprintf("%s/mountpoints", o->etc_dir);
+}
+
+/* name in pfd was just made: note it when it is in the layer. */
+static int layer_made_note(int pfd, const char *name, struct berth_error *err)
+{
+	char link[PATH_MAX];
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", pfd), *line = NULL;
+	ssize_t n = readlink(proc, link, sizeof(link) - 1);
+	struct stat st;
+
+	if (!layer_made.notes || n <= 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != layer_made.dev)
+		return 0;
+	link[n] = '\0';
+	if (strncmp(link, layer_made.prefix, layer_made.prefix_len) != 0 ||
+	    (link[layer_made.prefix_len] != '/' && link[layer_made.prefix_len] != '\0'))
+		return 0;
+	line = xasprintf("%s/%s", link + layer_made.prefix_len, name);
+	if (layer_made.fd < 0)
+		layer_made.fd = open(layer_made.notes,
+				     O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* NUL-ended: a name may hold a newline */
+	if (layer_made.fd < 0 || write_all(layer_made.fd, line, strlen(line) + 1) < 0)
+		return berth_error_set(err, errno, "%s", layer_made.notes);
+	return 0;
+}
 
 /* Open (making it if missing, as a directory or an empty file) the path
  * inside the root; O_PATH. A dangling symlink on the way is followed
@@ -107,11 +163,16 @@ static int ensure_at_depth(int rootfd, const char *path, bool dir, int depth,
 	if ((pfd = ensure_at_depth(rootfd, parent, true, depth, err)) < 0)
 		return -1;
 	/* pfd is O_PATH: the *at calls take it as their directory */
-	if (dir ? mkdirat(pfd, base, 0755) < 0 && errno != EEXIST
+	if (dir ? mkdirat(pfd, base, 0755) < 0
 		: (fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			       0644)) < 0 &&
-			    errno != EEXIST)
-		return berth_error_set(err, errno, "creating %s in the container", path);
+			       0644)) < 0) {
+		if (errno != EEXIST)
+			return berth_error_set(err, errno, "creating %s in the container", path);
+	} else if (layer_made_note(pfd, base, err) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	fd = open_in_root(rootfd, path, O_PATH, 0);
@@ -261,11 +322,11 @@ static int add_id_entry(int rootfd, const struct rootfs_opts *o, const char *fil
 {
 	_cleanup_free_ char *path = xasprintf("/etc/%s", file), *buf = NULL;
 	_cleanup_free_ char *copy = xasprintf("%s/%s", o->etc_dir, file), *text = NULL;
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_RDONLY, 0);
 	size_t len = 0;
 
-	if (fd >= 0 && read_fd_all(fd, 1 << 22, &buf, &len, err) < 0)
-		return berth_error_wrap(err, "%s in the image", path);
+	/* the image's file: a regular file of bounded size, or refused */
+	if (user_db_read(rootfd, path, &buf, &len, err) < 0)
+		return -1;
 	if (buf && has_id(buf, id))
 		return 0;
 	text = xasprintf("%s%s%s\n", buf ? buf : "", len && buf[len - 1] != '\n' ? "\n" : "",
@@ -401,6 +462,33 @@ static int mount_bind(int rootfd, const struct mount_req *m, struct berth_error 
 	return mount_attrs(rootfd, m->target, m->readonly, m->flags, err);
 }
 
+/* /proc, /sys and /dev are where berth mounts the container's own. An
+ * image with a link there would send procfs elsewhere in the root and
+ * leave the masked paths unmasked; anything else but a directory cannot
+ * take the mount: either is refused with one line. Missing is fine
+ * (made). */
+static int check_system_dirs(int rootfd, struct berth_error *err)
+{
+	static const char *const names[] = { "proc", "sys", "dev" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct stat st;
+		if (fstatat(rootfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return berth_error_set(err, errno, "/%s in the image", names[i]);
+		}
+		if (!S_ISDIR(st.st_mode))
+			return berth_error_set(
+				err, 0,
+				"the image's /%s is %s, not a directory: refused (berth mounts "
+				"the container's own /%s there)",
+				names[i], S_ISLNK(st.st_mode) ? "a symbolic link" : "a file",
+				names[i]);
+	}
+	return 0;
+}
+
 /* The bind mount that path (a later mount's target) lands in, if the
  * deepest mount above it is one. */
 static const struct mount_req *enclosing_bind(const struct rootfs_opts *o, size_t i,
@@ -420,8 +508,9 @@ static const struct mount_req *enclosing_bind(const struct rootfs_opts *o, size_
 /* A mount inside a bind-mounted host folder, at a path the folder lacks,
  * needs a mount point there (docker and podman make it too). berth notes
  * each one it makes, with its device and inode, in the container's
- * directory ("made"), and removes them with the container if they are
- * still the same empty ones: the host folder is left as it was found. */
+ * directory ("made": "DEV INO SRCLEN SOURCE/SUB\0"), and removes them
+ * with the container if they are still the same empty ones: the host
+ * folder is left as it was found. */
 static int make_in_bind(int rootfd, const struct rootfs_opts *o, size_t i, struct berth_error *err)
 {
 	const struct mount_req *m = &o->mounts[i], *b = enclosing_bind(o, i, m->target);
@@ -450,9 +539,12 @@ static int make_in_bind(int rootfd, const struct rootfs_opts *o, size_t i, struc
 				nfd = open(notes, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 			if (nfd < 0 || fstat(fd, &st) < 0)
 				return berth_error_set(err, errno, "%s", notes);
-			_cleanup_free_ char *line = xasprintf(
-				"%llu %llu %s%s", (unsigned long long)st.st_dev,
-				(unsigned long long)st.st_ino, b->source, sub + strlen(b->target));
+			/* the source's length too: the removal opens the rest
+			 * below the source, never through a link there */
+			_cleanup_free_ char *line =
+				xasprintf("%llu %llu %zu %s%s", (unsigned long long)st.st_dev,
+					  (unsigned long long)st.st_ino, strlen(b->source),
+					  b->source, sub + strlen(b->target));
 			/* NUL-ended: a host path may hold a newline */
 			if (write_all(nfd, line, strlen(line) + 1) < 0)
 				return berth_error_set(err, errno, "%s", notes);
@@ -485,18 +577,63 @@ static int setup_mounts(int rootfd, const struct rootfs_opts *o, struct berth_er
 /* Secrets: a tmpfs on /run/secrets holds them (docker's place); one with
  * another target is written there under a hidden name, bound onto its
  * target and unlinked, so /run/secrets lists only its own. Nothing of a
- * value touches the writable layer. */
+ * value touches the writable layer.
+ *
+ * /run may be a volume another container writes: once a mount is made,
+ * its path may lead somewhere else. So the tmpfs is made with the mount
+ * API (fsopen, fsmount: Linux 5.2) and written through the descriptor of
+ * its own root, each bind is cloned from the file (open_tree), given its
+ * options while still detached and moved onto the target's descriptor:
+ * no path is resolved again after a mount. */
+static int secrets_tmpfs(int tfd, struct berth_error *err)
+{
+	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return berth_error_set(err, errno, "a tmpfs for /run/secrets");
+	mfd = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mfd < 0)
+		return berth_error_set(err, errno, "a tmpfs for /run/secrets");
+	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int e = errno;
+		close(mfd);
+		return berth_error_set(err, e, "mounting a tmpfs on /run/secrets");
+	}
+	return mfd; /* the tmpfs's root, wherever /run/secrets now leads */
+}
+
+/* The secret's file on the tmpfs (hidden name) bound onto its target. */
+static int secret_bind(int rootfd, int dir, const char *name, const char *target,
+		       struct berth_error *err)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	_cleanup_close_ int tfd = ensure_in_root(rootfd, target, false, err);
+	_cleanup_close_ int tree = -1;
+
+	if (tfd < 0)
+		return -1;
+	tree = open_tree(dir, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH, &ro) < 0 ||
+	    move_mount(tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ||
+	    unlinkat(dir, name, 0) < 0)
+		return berth_error_set(err, errno, "mounting it");
+	return 0;
+}
+
 static int setup_secrets(int rootfd, const struct rootfs_opts *o, struct berth_error *err)
 {
-	_cleanup_close_ int dir = -1;
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int tfd = -1, dir = -1;
 
 	if (o->n_secrets == 0)
 		return 0;
-	if (mount_at(rootfd, "/run/secrets", true, "tmpfs", "tmpfs",
-		     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755", err) < 0)
+	if ((tfd = ensure_in_root(rootfd, "/run/secrets", true, err)) < 0 ||
+	    (dir = secrets_tmpfs(tfd, err)) < 0)
 		return -1;
-	if ((dir = open_in_root(rootfd, "/run/secrets", O_RDONLY | O_DIRECTORY, 0)) < 0)
-		return berth_error_set(err, errno, "/run/secrets");
 	for (size_t i = 0; i < o->n_secrets; i++) {
 		const struct rootfs_secret *sc = &o->secrets[i];
 		bool own = str_has_prefix(sc->target, "/run/secrets/") &&
@@ -508,21 +645,12 @@ static int setup_secrets(int rootfd, const struct rootfs_opts *o, struct berth_e
 		if (fd < 0 || write_all(fd, sc->data, sc->len) < 0 ||
 		    fchown(fd, sc->uid, sc->gid) < 0 || fchmod(fd, sc->mode) < 0)
 			return berth_error_set(err, errno, "secret at %s", sc->target);
-		if (own)
-			continue;
-		_cleanup_close_ int src = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		_cleanup_close_ int tfd = ensure_in_root(rootfd, sc->target, false, err);
-		if (tfd < 0)
+		if (!own && secret_bind(rootfd, dir, name, sc->target, err) < 0)
 			return berth_error_wrap(err, "secret at %s", sc->target);
-		_cleanup_free_ char *spath = fd_path(src), *tpath = fd_path(tfd);
-		if (src < 0 || mount(spath, tpath, NULL, MS_BIND, NULL) < 0 ||
-		    unlinkat(dir, name, 0) < 0)
-			return berth_error_set(err, errno, "secret at %s", sc->target);
-		if (mount_attrs(rootfd, sc->target, true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err) <
-		    0)
-			return -1;
 	}
-	return mount_attrs(rootfd, "/run/secrets", true, MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+	if (sys_mount_setattr(dir, "", AT_EMPTY_PATH, &ro) < 0)
+		return berth_error_set(err, errno, "making /run/secrets read-only");
+	return 0;
 }
 
 int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
@@ -535,6 +663,9 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 	rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return berth_error_set(err, errno, "%s", o->rootfs);
+	if (check_system_dirs(rootfd, err) < 0)
+		return -1;
+	layer_made_start(rootfd, o);
 	if (mount_at(rootfd, "/proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0 ||
 	    setup_dev(rootfd, o, err) < 0 || setup_sys(rootfd, o, err) < 0 ||
@@ -542,6 +673,9 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 		return -1;
 	if (setup_mounts(rootfd, o, err) < 0 || setup_secrets(rootfd, o, err) < 0)
 		return -1;
+	/* the working directory is the container's (docker's diff and
+	 * commit show it too): not noted */
+	layer_made.notes = NULL;
 	if (o->workdir) {
 		_cleanup_close_ int wd = ensure_in_root(rootfd, o->workdir, true, err);
 		if (wd < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * syscalls.h: raw wrappers for system calls glibc 2.36 does not wrap
- * (openat2, Linux 5.6). Kept in one place so the fallbacks are too.
+ * (openat2, Linux 5.6; fchmodat2, 6.6). Kept in one place so the
+ * fallbacks are too.
  */
 #ifndef BERTH_SYSCALLS_H
 #define BERTH_SYSCALLS_H
@@ -9,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -55,6 +58,33 @@ static inline int open_in_root(int rootfd, const char *path, int flags, int mode
 	if (!*path)
 		path = ".";
 	return sys_openat2(rootfd, path, &how);
+}
+
+/* chmod of the object an O_PATH descriptor holds, never of a link's
+ * target: fchmodat2(fd, "", AT_EMPTY_PATH) (Linux 6.6); on older kernels
+ * (Debian 12 runs 6.1) through the descriptor's /proc/self/fd entry, a
+ * magic link to that very inode, so nothing is resolved by name again
+ * (glibc's fchmodat(AT_SYMLINK_NOFOLLOW) does the same). A plain fchmod
+ * refuses O_PATH descriptors, and a directory without read permission
+ * opens no other way. The caller has checked the type with fstat. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+static inline int chmod_opath_proc(int fd, mode_t mode)
+{
+	char p[32];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return chmod(p, mode);
+}
+
+static inline int chmod_opath(int fd, mode_t mode)
+{
+	if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	return chmod_opath_proc(fd, mode);
 }
 
 static inline int sys_pivot_root(const char *new_root, const char *put_old)

@@ -143,10 +143,18 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct berth_error 
 int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		 struct berth_error *err)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put in place of a record must not hang the
+	 * reader (it is refused below) */
+	_cleanup_close_ int fd =
+		openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 
 	if (fd < 0)
 		return berth_error_set(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return berth_error_set(err, errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return berth_error_set(err, EINVAL, "%s: not a regular file", path);
 	if (read_fd_all(fd, max, out, len, err) < 0)
 		return berth_error_wrap(err, "%s", path);
 	return 0;
@@ -230,49 +238,6 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err
 		*slash = '/';
 		s = slash + 1;
 	}
-	return 0;
-}
-
-static int rm_rf_children(int fd, struct berth_error *err)
-{
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	struct dirent *de;
-
-	if (!d) {
-		close(fd);
-		return berth_error_set(err, errno, "opendir");
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (rm_rf_at(dirfd(d), de->d_name, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int rm_rf_at(int dirfd, const char *name, struct berth_error *err)
-{
-	struct stat st;
-	int fd;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : berth_error_set(err, errno, "stat %s", name);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return berth_error_set(err, errno, "unlink %s", name);
-		return 0;
-	}
-	/* A directory written without owner write/exec bits must still go. */
-	if ((st.st_mode & 0700) != 0700)
-		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_set(err, errno, "open %s", name);
-	if (rm_rf_children(fd, err) < 0)
-		return berth_error_wrap(err, "%s", name);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return berth_error_set(err, errno, "rmdir %s", name);
 	return 0;
 }
 

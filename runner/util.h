@@ -87,8 +87,9 @@ _noreturn_ void die(const char *fmt, ...) _printf_(1, 2);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 
-/* Read a whole file (at most max bytes) relative to dirfd, without
- * following a final symlink. The result is NUL-terminated. */
+/* Read a whole regular file (at most max bytes) relative to dirfd,
+ * without following a final symlink; anything else (a FIFO, a device) is
+ * refused without blocking. The result is NUL-terminated. */
 int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		 struct berth_error *err);
 /* Read a whole stream of at most max bytes. */
@@ -105,8 +106,9 @@ int write_all(int fd, const void *buf, size_t len);
 char *path_at(int dirfd, const char *name);
 /* mkdir -p below dirfd, mode for created directories. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err);
-/* rm -rf below dirfd; never follows symlinks, makes directories writable
- * as needed so a user can always remove what berth wrote. */
+/* rm -rf below dirfd (rmtree.c); never follows symlinks, makes
+ * directories writable as needed so a user can always remove what berth
+ * wrote, and holds a bounded number of descriptors whatever the depth. */
 int rm_rf_at(int dirfd, const char *name, struct berth_error *err);
 
 /* Format a byte count like docker does (1.23MB). */
