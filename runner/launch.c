@@ -851,6 +851,25 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 
 /* ---- the parent ---- */
 
+/* A write to a child's pipe that may be closed already (the child
+ * failed): EPIPE, not a SIGPIPE that would kill berth before it says
+ * why. */
+static ssize_t write_no_sigpipe(int fd, const void *buf, size_t len)
+{
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0, 0 };
+	ssize_t n;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	if (n < 0 && errno == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero); /* (the one this write raised) */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return n;
+}
+
 /* Parent side: once the holder has its network namespace, the network's
  * step (launchnet.c); then the holder may go on. net[]: up (read), go
  * (write), exit (read, for slirp4netns). */
@@ -863,7 +882,7 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 		return 0; /* the holder failed: its message says why */
 	if (launchnet_configure(s, holder_pid, net[2], ln, err) < 0)
 		return -1;
-	if (write(net[1], "g", 1) != 1) {
+	if (write_no_sigpipe(net[1], "g", 1) != 1) {
 		/* the holder died: its status says so */
 	}
 	return 0;
@@ -957,7 +976,14 @@ int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struc
 		kill(pid, SIGKILL);
 		*status = wait_status(pid);
 		forward_to = 0;
-		close(errp[0]);
+		/* a child that failed first is the cause (slirp4netns then fails
+		 * for want of the namespaces it was to join): its message wins */
+		if (read_child_msg(errp[0], &msg)) {
+			berth_error_clear(err);
+			berth_error_set(err, 0, "%s", msg.text);
+			if (msg.code)
+				*status = msg.code;
+		}
 		if (s->tty)
 			close(cons[0]);
 		for (int i = 0; step && i < 3; i++)
