@@ -216,6 +216,42 @@ static pid_t restart_slirp(const char *bin, const struct netns_slirp_opts *o,
 	return pid;
 }
 
+/* slirp4netns (our child) is dead or stopped (st) while the container
+ * runs: started again, or, past SLIRP_MAX_RESTARTS in a minute or when
+ * that fails, the container is ended with the reason. */
+static void restart_or_end(const char *bin, const struct netns_slirp_opts *o, pid_t *child, int st,
+			   time_t *window, int *restarts)
+{
+	struct berth_error e = { 0 };
+	char how[96];
+
+	if (WIFSTOPPED(st)) {
+		snprintf(how, sizeof(how), "was stopped (signal %d)", WSTOPSIG(st));
+		kill(*child, SIGKILL);
+		waitpid(*child, NULL, 0);
+	} else if (WIFSIGNALED(st)) {
+		snprintf(how, sizeof(how), "died (signal %d, %s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	} else {
+		snprintf(how, sizeof(how), "ended (status %d)", WEXITSTATUS(st));
+	}
+	if (time(NULL) - *window > 60) {
+		*window = time(NULL);
+		*restarts = 0;
+	}
+	if (++*restarts > SLIRP_MAX_RESTARTS || (*child = restart_slirp(bin, o, &e)) < 0) {
+		_cleanup_free_ char *t = e.msg ? berth_error_text(&e)
+					       : xasprintf("restarted %d times in a minute already",
+							   SLIRP_MAX_RESTARTS);
+		_cleanup_free_ char *why =
+			xasprintf("slirp4netns %s: the container's network is gone (%s); the "
+				  "container was stopped",
+				  how, t);
+		end_container(o, why); /* (berth tells it, from the file) */
+	}
+	say("slirp4netns %s: restarted it (new connections work; open ones were lost)", how);
+}
+
 /* The supervisor: slirp4netns's parent for the container's life. It
  * watches the exit fd (the container's end: slirp4netns ends by itself)
  * and its child (SIGCHLD through a signalfd, stops included). */
@@ -272,36 +308,7 @@ _noreturn_ static void supervise(const char *bin, const struct netns_slirp_opts 
 		pid_t r = waitpid(child, &st, WNOHANG | WUNTRACED);
 		if (r != child)
 			continue;
-		/* dead or stopped while the container runs: restart it */
-		char how[96];
-		if (WIFSTOPPED(st)) {
-			snprintf(how, sizeof(how), "was stopped (signal %d)", WSTOPSIG(st));
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
-		} else if (WIFSIGNALED(st)) {
-			snprintf(how, sizeof(how), "died (signal %d, %s)", WTERMSIG(st),
-				 strsignal(WTERMSIG(st)));
-		} else {
-			snprintf(how, sizeof(how), "ended (status %d)", WEXITSTATUS(st));
-		}
-		if (time(NULL) - window > 60) {
-			window = time(NULL);
-			restarts = 0;
-		}
-		struct berth_error e = { 0 };
-		if (++restarts > SLIRP_MAX_RESTARTS || (child = restart_slirp(bin, o, &e)) < 0) {
-			_cleanup_free_ char *t =
-				e.msg ? berth_error_text(&e)
-				      : xasprintf("restarted %d times in a minute already",
-						  SLIRP_MAX_RESTARTS);
-			_cleanup_free_ char *why =
-				xasprintf("slirp4netns %s: the container's network is gone (%s); "
-					  "the container was stopped",
-					  how, t);
-			end_container(o, why); /* (berth tells it, from the file) */
-		}
-		say("slirp4netns %s: restarted it (new connections work; open ones were lost)",
-		    how);
+		restart_or_end(bin, o, &child, st, &window, &restarts);
 	}
 }
 

@@ -906,101 +906,134 @@ char *launch_end_reason(const char *dir)
 	return text;
 }
 
+/* The pipes between berth and the holder's tree: the user namespace's
+ * mapping handshake (to, from), setup errors (err), the terminal (cons,
+ * with -t) and the network's (up, go, and ex: slirp4netns's exit). */
+struct launch_pipes {
+	int to[2], from[2], err[2], cons[2], up[2], go[2], ex[2];
+};
+
+static int make_pipes(struct launch_pipes *p, bool tty, bool step)
+{
+	*p = (struct launch_pipes){
+		.cons = { -1, -1 }, .up = { -1, -1 }, .go = { -1, -1 }, .ex = { -1, -1 }
+	};
+	if (pipe2(p->to, O_CLOEXEC) < 0 || pipe2(p->from, O_CLOEXEC) < 0 ||
+	    pipe2(p->err, O_CLOEXEC) < 0 ||
+	    (tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->cons) < 0) ||
+	    (step && (pipe2(p->up, O_CLOEXEC) < 0 || pipe2(p->go, O_CLOEXEC) < 0 ||
+		      pipe2(p->ex, O_CLOEXEC) < 0)))
+		return -1;
+	return 0;
+}
+
+/* The forked child: its ends of the pipes, stdin, then the holder. */
+_noreturn_ static void holder_child(const struct launch_spec *s, const struct launch_pipes *p,
+				    bool step)
+{
+	close(p->to[1]);
+	close(p->from[0]);
+	close(p->err[0]);
+	if (s->tty) {
+		close(p->cons[0]);
+		console_sock = p->cons[1];
+	}
+	if (step) {
+		/* ex[1] stays open here, and in --init's pid 1, until the
+		 * container ends (exec closes it elsewhere): the slirp4netns
+		 * started on it end with the container */
+		close(p->up[0]);
+		close(p->go[1]);
+		close(p->ex[0]);
+		net_up_wr = p->up[1];
+		net_go_rd = p->go[0];
+		net_exit_wr = p->ex[1];
+	}
+	if (!s->interactive) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0 && null != 0) {
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	holder(s, p->to[0], p->from[1], p->err[1]);
+}
+
+/* A start that failed before the exec: the holder killed and waited for.
+ * A child that failed first is the cause (slirp4netns then fails for want
+ * of the namespaces it was to join): its message wins over err's. */
+static int start_failed(const struct launch_spec *s, pid_t pid, struct launch_pipes *p, bool step,
+			int *status, struct berth_error *err)
+{
+	struct child_msg msg;
+
+	kill(pid, SIGKILL);
+	*status = wait_status(pid);
+	forward_to = 0;
+	if (read_child_msg(p->err[0], &msg)) {
+		berth_error_clear(err);
+		berth_error_set(err, 0, "%s", msg.text);
+		if (msg.code)
+			*status = msg.code;
+	}
+	if (s->tty)
+		close(p->cons[0]);
+	if (step) {
+		close(p->up[0]);
+		close(p->go[1]);
+		close(p->ex[0]);
+	}
+	launchnet_clear(&net_state);
+	return -1;
+}
+
 int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
 {
-	int to_child[2], from_child[2], errp[2], cons[2] = { -1, -1 };
-	int up[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	bool step = launchnet_has_step(s);
+	struct launch_pipes p;
 	struct child_msg msg;
 	pid_t pid;
 
 	launch_console = -1;
 	free(launch_end_reason(s->dir)); /* a former run's */
 	memset(&net_state, 0, sizeof(net_state));
-	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
-	    pipe2(errp, O_CLOEXEC) < 0 ||
-	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0) ||
-	    (step &&
-	     (pipe2(up, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)))
+	if (make_pipes(&p, s->tty, step) < 0)
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return berth_error_set(err, errno, "fork");
-	if (pid == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		close(errp[0]);
-		if (s->tty) {
-			close(cons[0]);
-			console_sock = cons[1];
-		}
-		if (step) {
-			/* ex[1] stays open here, and in --init's pid 1, until
-			 * the container ends (exec closes it elsewhere): the
-			 * slirp4netns started on it end with the container */
-			close(up[0]);
-			close(go[1]);
-			close(ex[0]);
-			net_up_wr = up[1];
-			net_go_rd = go[0];
-			net_exit_wr = ex[1];
-		}
-		if (!s->interactive) {
-			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			if (null >= 0 && null != 0) {
-				dup2(null, 0);
-				close(null);
-			}
-		}
-		holder(s, to_child[0], from_child[1], errp[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
-	close(errp[1]);
+	if (pid == 0)
+		holder_child(s, &p, step);
+	close(p.to[0]);
+	close(p.from[1]);
+	close(p.err[1]);
 	if (s->tty)
-		close(cons[1]);
+		close(p.cons[1]);
 	if (step) {
-		close(up[1]);
-		close(go[0]);
-		close(ex[1]);
+		close(p.up[1]);
+		close(p.go[0]);
+		close(p.ex[1]);
 	}
 	forward_signals(pid, false);
-	int net[3] = { up[0], go[1], ex[0] };
+	int net[3] = { p.up[0], p.go[1], p.ex[0] };
 	if (s->on_network) { /* its user namespace is mapped already */
-		close(from_child[0]);
-		close(to_child[1]);
+		close(p.from[0]);
+		close(p.to[1]);
 	}
-	if ((!s->on_network && map_child(pid, from_child[0], to_child[1], s->keep_id, err) < 0) ||
-	    (step && start_network(s, pid, net, &net_state, err) < 0)) {
-		kill(pid, SIGKILL);
-		*status = wait_status(pid);
-		forward_to = 0;
-		/* a child that failed first is the cause (slirp4netns then fails
-		 * for want of the namespaces it was to join): its message wins */
-		if (read_child_msg(errp[0], &msg)) {
-			berth_error_clear(err);
-			berth_error_set(err, 0, "%s", msg.text);
-			if (msg.code)
-				*status = msg.code;
-		}
-		if (s->tty)
-			close(cons[0]);
-		for (int i = 0; step && i < 3; i++)
-			close(net[i]);
-		launchnet_clear(&net_state);
-		return -1;
-	}
+	if ((!s->on_network && map_child(pid, p.from[0], p.to[1], s->keep_id, err) < 0) ||
+	    (step && start_network(s, pid, net, &net_state, err) < 0))
+		return start_failed(s, pid, &p, step, status, err);
 	for (int i = 0; step && i < 3; i++)
 		close(net[i]);
 	/* the terminal comes before the exec (or never, on a failure) */
 	if (s->tty) {
-		launch_console = receive_console(cons[0]);
-		close(cons[0]);
+		launch_console = receive_console(p.cons[0]);
+		close(p.cons[0]);
 	}
 	/* EOF: the command was exec'd (the pipe closes on exec); a message:
 	 * a child failed before */
-	if (read_child_msg(errp[0], &msg)) {
+	if (read_child_msg(p.err[0], &msg)) {
 		*status = wait_status(pid);
 		forward_to = 0;
 		launchnet_clear(&net_state);
