@@ -46,8 +46,19 @@ int netns_attach(const struct netns_attach *a, struct berth_error *err)
 	_cleanup_close_ int nl = link_socket(err), bnl = -1;
 	int eth, peer, br;
 
-	if (nl < 0 || link_add_veth(nl, "eth0", a->peer, a->bridge_fd, MTU, err) < 0 ||
-	    (bnl = bridge_socket(a->bridge_fd, err)) < 0)
+	if (nl < 0 || (bnl = bridge_socket(a->bridge_fd, err)) < 0)
+		return -1;
+	/* the far end is named after the container: one still there is its
+	 * former run's, whose namespace the kernel tears down in its own
+	 * time after the processes end (a restart can come first) */
+	struct berth_error stale = { 0 };
+	if ((peer = link_index(bnl, a->peer, &stale)) > 0 && link_del(bnl, peer, &stale) < 0 &&
+	    stale.errnum != ENODEV) { /* (gone meanwhile: as well) */
+		*err = stale;
+		return -1;
+	}
+	berth_error_clear(&stale);
+	if (link_add_veth(nl, "eth0", a->peer, a->bridge_fd, MTU, err) < 0)
 		return -1;
 	if ((peer = link_index(bnl, a->peer, err)) < 0 || (br = link_index(bnl, "br0", err)) < 0 ||
 	    link_set_master(bnl, peer, br, err) < 0 || link_set_up(bnl, peer, err) < 0)

@@ -341,6 +341,18 @@ static void setlink_init(struct nl_req *r, int ifindex, unsigned flags, unsigned
 	ifi->ifi_change = change;
 }
 
+int link_del(int nl, int ifindex, struct berth_error *err)
+{
+	struct nl_req r;
+	struct ifinfomsg *ifi;
+
+	req_init(&r, RTM_DELLINK, NLM_F_ACK);
+	ifi = req_reserve(&r, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nl_call(nl, &r, NULL, err, "removing link #%d", ifindex);
+}
+
 int link_set_up(int nl, int ifindex, struct berth_error *err)
 {
 	struct nl_req r;

@@ -27,6 +27,8 @@ int link_index(int nl, const char *name, struct berth_error *err);
 
 /* Bring a link up (IFF_UP): a new link, lo included, starts down. */
 int link_set_up(int nl, int ifindex, struct berth_error *err);
+/* Remove a link (both ends of a veth pair). */
+int link_del(int nl, int ifindex, struct berth_error *err);
 
 /* Change a link's MTU (the kernel refuses one outside the device's range
  * with EINVAL). */
