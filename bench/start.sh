@@ -177,8 +177,8 @@ BODY=$RES/section.md
 	echo "| time / berth's | 1 | $(ratio "${MEDIAN[podman]:-}" "${MEDIAN[berth]}") | $(ratio "${MEDIAN[bwrap]:-}" "${MEDIAN[berth]}") |"
 	if [ -n "$BASELINE" ]; then
 		echo
-		echo "The same command with the baseline build ($(bench_berth_version "$BENCH_DIR/bin-baseline/berth" | sed 's/ (git.*//'), \\`--baseline $BASELINE\\`),"
-		echo "timed in the same run: $(ms "${MEDIAN[baseline]:-}") ms; this build takes $(ratio "${MEDIAN[berth]}" "${MEDIAN[baseline]:-}") of its time."
+		echo "The same command with the baseline build (\`--baseline $BASELINE\`, $(cd "$BASELINE" && git -c safe.directory='*' describe --always 2>/dev/null || echo "version unknown")),"
+		echo "timed in the same run: $(ms "${MEDIAN[baseline]:-}") ms; this build takes $(awk -v a="${MEDIAN[berth]}" -v b="${MEDIAN[baseline]:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }') of its time."
 	fi
 	for t in podman bwrap; do
 		[ -z "${WHY[$t]:-}" ] || echo "
