@@ -100,11 +100,16 @@ static void forward_signal(int sig)
 	kill((pid_t)forward_to, sig);
 }
 
+/* set when on_alarm killed berth-fs: its death is then not news */
+static volatile sig_atomic_t fs_killed_on_kill;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
-	if (fs_to_kill > 0)
+	if (fs_to_kill > 0) {
+		fs_killed_on_kill = 1;
 		kill((pid_t)fs_to_kill, SIGKILL);
+	}
 }
 
 static void forward_signals(pid_t pid, bool to_init)
@@ -278,8 +283,7 @@ static int enter_workdir(const char *dir, struct berth_error *err)
 		dir = "/";
 	if (root < 0 || (wd = open_in_root(root, dir, O_PATH | O_DIRECTORY, 0)) < 0 ||
 	    fchdir(wd) < 0)
-		return berth_error_set(err, errno == ELOOP ? ELOOP : errno,
-				       "working directory %s in the container", dir);
+		return berth_error_set(err, errno, "working directory %s in the container", dir);
 	return 0;
 }
 
@@ -656,7 +660,9 @@ static int holder_wait(const struct launch_spec *s, pid_t init, pid_t fs_pid, bo
 			*fs_gone = true;
 			fs_to_kill = 0;
 		}
-		if (noted) /* the death of the one stopped and killed above */
+		/* the death of the one stopped and killed above, or of the one
+		 * a kill's grace ended: no news */
+		if (noted || fs_killed_on_kill)
 			continue;
 		noted = true;
 		char how[128];
