@@ -186,7 +186,7 @@ def refused(fname, want, desc):
 # limits --------------------------------------------------------------------
 
 DEEP = 2000
-WIDE = 100000
+WIDE = 40000
 
 
 @loads("deep.oci", "%d nested directories and a file at the bottom" % DEEP)
@@ -199,10 +199,10 @@ def _(f):
     return build(f, [gz_layer(wide_tar(WIDE))])
 
 
-@loads("wide-two.oci", "two layers of 30,000 files each (/w1, /w2)")
+@loads("wide-two.oci", "two layers of 12,000 files each (/w1, /w2)")
 def _(f):
-    return build(f, [gz_layer(wide_tar(30000, "w1")),
-                     gz_layer(wide_tar(30000, "w2"))], runnable=False)
+    return build(f, [gz_layer(wide_tar(12000, "w1")),
+                     gz_layer(wide_tar(12000, "w2"))], runnable=False)
 
 
 @loads("bomb.oci", "a small gzip layer of 256 MiB of zeros")
