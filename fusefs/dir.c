@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "dir.h"
 
 void bfs_dir_free(struct bfs_dir *d)

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "layers.h"
+#include "../image/layers.h"
 
 struct bfs_node {
 	char *path;	     /* NULL once unlinked or replaced (an orphan) */

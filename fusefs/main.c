@@ -17,8 +17,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../runner/proc.h"
-#include "../runner/util.h"
+#include "../lib/proc.h"
+#include "../lib/util.h"
 #include "fs.h"
 
 struct bfs_opts {

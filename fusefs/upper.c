@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/syscalls.h"
-#include "../runner/util.h"
+#include "../lib/syscalls.h"
+#include "../lib/util.h"
 #include "dir.h"
 #include "fs.h"
 

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "dir.h"
 #include "fs.h"
 #include "write.h"

@@ -14,7 +14,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "attach.h"
 #include "link.h"
 

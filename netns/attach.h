@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 struct netns_attach {
 	int bridge_fd;	     /* the bridge namespace (keeper_join) */

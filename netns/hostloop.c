@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "hostloop.h"
 
 static bool parse_num(const char *s, size_t len, uint16_t *out)

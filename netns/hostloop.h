@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 /* Listeners of one container's relay, at most (a port range counts each
  * port). */

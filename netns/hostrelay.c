@@ -35,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "fdpass.h"
 #include "hostloop.h"
 #include "link.h"

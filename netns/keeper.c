@@ -46,10 +46,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "../runner/store.h"
-#include "../runner/syscalls.h"
-#include "../runner/userns.h"
-#include "../runner/util.h"
+#include "../image/store.h"
+#include "../lib/syscalls.h"
+#include "../lib/userns.h"
+#include "../lib/util.h"
 #include "fdpass.h"
 #include "keeper.h"
 #include "link.h"

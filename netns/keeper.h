@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 struct keeper_net {
 	const char *name;      /* the network's ID: unique across the user's stores */

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "link.h"
 
 /* Our requests carry a header, a few names and numbers: well below this. */

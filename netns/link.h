@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 /* A NETLINK_ROUTE socket in the caller's current network namespace; the
  * socket keeps acting on that namespace after the caller setns()es

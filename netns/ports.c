@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "ports.h"
 
 #define DEFAULT_HOST_IP "127.0.0.1"

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 struct port_map {
 	bool udp;

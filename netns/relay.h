@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 
 struct relay_route {
 	int fd; /* listening (TCP) or bound (UDP) */

@@ -31,9 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/proc.h"
-#include "../runner/userns.h"
-#include "../runner/util.h"
+#include "../lib/proc.h"
+#include "../lib/userns.h"
+#include "../lib/util.h"
 #include "slirp.h"
 
 #define READY_TIMEOUT_MS 10000

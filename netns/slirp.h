@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 /* slirp's fixed addresses in the container's network (10.0.2.0/24) */
 #define NETNS_SLIRP_HOST "10.0.2.2" /* the host's loopback, unless disabled */

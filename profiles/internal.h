@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 #include "profile.h"
 
 struct mountspec_env;

@@ -19,10 +19,10 @@
 #include "../netns/ports.h"
 #include "../runner/caps.h"
 #include "../runner/mountspec.h"
-#include "../runner/network.h"
-#include "../runner/reference.h"
+#include "../objects/network.h"
+#include "../image/reference.h"
 #include "../runner/secretspec.h"
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "internal.h"
 #include "profile.h"
 

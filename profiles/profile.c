@@ -5,7 +5,7 @@
  * resolved profile written back as INI. The key table and each value's
  * check are keys.c; what a stack does with its sandboxes (dependency
  * order; ports, networks and volumes across them) is stack.c. It runs
- * nothing and makes no run flags: that is runner/cmd-profile.c.
+ * nothing and makes no run flags: that is cli/cmd-profile.c.
  *
  * The format as read here (docs/profiles.md says it for users):
  * - `KEY = VALUE`. inih also splits at ':', which would make
@@ -43,7 +43,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "internal.h"
 #include "profile.h"
 

@@ -3,7 +3,7 @@
  * profile.h: INI profiles and stacks (profile.c; the key table in keys.c,
  * stacks in stack.c): parsing with inih, `extends` chains, the key table,
  * validation with file:line, and the resolved policy printed back as INI. Nothing here runs anything: the
- * CLI turns a resolved profile into run's flags (runner/cmd-profile.c).
+ * CLI turns a resolved profile into run's flags (cli/cmd-profile.c).
  *
  * A profile file:
  *
@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../runner/error.h"
+#include "../lib/error.h"
 
 enum profile_type {
 	PROFILE_STRING,

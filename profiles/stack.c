@@ -15,8 +15,8 @@
 
 #include "../netns/ports.h"
 #include "../runner/mountspec.h"
-#include "../runner/network.h"
-#include "../runner/util.h"
+#include "../objects/network.h"
+#include "../lib/util.h"
 #include "internal.h"
 #include "profile.h"
 

@@ -23,9 +23,9 @@
 
 #include "../netns/ports.h"
 #include "../runner/mountspec.h"
-#include "../runner/network.h"
+#include "../objects/network.h"
 #include "../runner/secretspec.h"
-#include "../runner/util.h"
+#include "../lib/util.h"
 #include "internal.h"
 #include "profile.h"
 

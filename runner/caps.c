@@ -14,7 +14,7 @@
 #include <sys/prctl.h>
 
 #include "caps.h"
-#include "util.h"
+#include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(cap_t, cap_free)
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 uint64_t caps_default(void);
 uint64_t caps_all(void);

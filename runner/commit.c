@@ -20,12 +20,12 @@
 #include <unistd.h>
 
 #include "commit.h"
-#include "image.h"
-#include "load.h"
+#include "../image/image.h"
+#include "../image/load.h"
 #include "scaffold.h"
-#include "syscalls.h"
-#include "tree.h"
-#include "util.h"
+#include "../lib/syscalls.h"
+#include "../image/tree.h"
+#include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(struct archive *, archive_write_free)
 DEFINE_CLEANUP_FUNC(struct archive_entry *, archive_entry_free)

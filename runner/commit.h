@@ -3,7 +3,7 @@
 #ifndef BERTH_COMMIT_H
 #define BERTH_COMMIT_H
 
-#include "store.h"
+#include "../image/store.h"
 
 /* The image image_id plus the writable layer in container_dir/upper, as a
  * new image named ref (or unnamed); its ID into id_out. */

@@ -23,14 +23,14 @@
 
 #include "../netns/ports.h"
 #include "container.h"
-#include "network.h"
+#include "../objects/network.h"
 #include <json-c/json.h>
-#include "image.h"
+#include "../image/image.h"
 #include "scaffold.h"
-#include "syscalls.h"
-#include "tree.h"
-#include "util.h"
-#include "volume.h"
+#include "../lib/syscalls.h"
+#include "../image/tree.h"
+#include "../lib/util.h"
+#include "../objects/volume.h"
 
 static int containers_dir(struct store *s, struct berth_error *err)
 {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "store.h"
+#include "../image/store.h"
 
 struct json_object;
 

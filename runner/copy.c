@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "copy.h"
-#include "syscalls.h"
-#include "util.h"
+#include "../lib/syscalls.h"
+#include "../lib/util.h"
 
 #define MAX_DEPTH 256
 

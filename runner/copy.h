@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "launch.h"
 
 struct copy_req {

@@ -48,14 +48,14 @@
 #include "caps.h"
 #include "launch.h"
 #include "launchnet.h"
-#include "mount.h"
-#include "proc.h"
+#include "../image/mount.h"
+#include "../lib/proc.h"
 #include "rootfs.h"
 #include "seccomp-filter.h"
-#include "syscalls.h"
+#include "../lib/syscalls.h"
 #include "user.h"
-#include "userns.h"
-#include "util.h"
+#include "../lib/userns.h"
+#include "../lib/util.h"
 
 /* docker's codes for a command that cannot run */
 #define EXIT_SETUP 125

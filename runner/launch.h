@@ -15,7 +15,7 @@
 
 #include "../netns/attach.h"
 #include "../netns/hostloop.h"
-#include "error.h"
+#include "../lib/error.h"
 #include "rootfs.h"
 
 struct port_map;

@@ -28,7 +28,7 @@
 #include "../netns/ports.h"
 #include "../netns/slirp.h"
 #include "launchnet.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #define OWN_TAP "tap1"
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "launch.h"
 
 struct launch_net {

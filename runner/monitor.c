@@ -31,7 +31,7 @@
 #include "container.h"
 #include "monitor.h"
 #include "netjoin.h"
-#include "util.h"
+#include "../lib/util.h"
 
 struct ready_msg {
 	int status; /* 0: running; else the status of a failed start */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "launch.h"
 
 struct json_object;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "mountspec.h"
-#include "util.h"
+#include "../lib/util.h"
 
 void mount_req_clear(struct mount_req *m)
 {

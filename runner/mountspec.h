@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 enum mount_kind {
 	MOUNT_BIND,

@@ -30,11 +30,11 @@
 
 #include "../netns/keeper.h"
 #include "container.h"
-#include "image.h"
+#include "../image/image.h"
 #include "netjoin.h"
-#include "network.h"
-#include "syscalls.h"
-#include "util.h"
+#include "../objects/network.h"
+#include "../lib/syscalls.h"
+#include "../lib/util.h"
 
 #define HOSTS_MARK "# berth network "
 /* the most berth reads of a container's hosts file (see rewrite_hosts) */

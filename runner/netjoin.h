@@ -8,9 +8,9 @@
 
 #include <json-c/json.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "launch.h"
-#include "store.h"
+#include "../image/store.h"
 
 /* What a start holds for the container's network until launch_start has
  * used it. */

@@ -23,9 +23,9 @@
 
 #include "copy.h"
 #include "rootfs.h"
-#include "syscalls.h"
+#include "../lib/syscalls.h"
 #include "user.h"
-#include "util.h"
+#include "../lib/util.h"
 
 /* docker's and podman's masked paths: kernel state that is not the
  * container's to read (or that leaks the host's) */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "mountspec.h"
 
 /* A secret as a file: its value, read from the store when the container

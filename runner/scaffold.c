@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "scaffold.h"
-#include "syscalls.h"
-#include "util.h"
+#include "../lib/syscalls.h"
+#include "../lib/util.h"
 
 /* What containers made before the notes existed: always berth's when
  * they are still as made. */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../fusefs/layers.h"
-#include "../fusefs/meta.h"
+#include "../image/layers.h"
+#include "../image/meta.h"
 
 struct scaffold {
 	char **paths; /* sorted */

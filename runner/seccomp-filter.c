@@ -34,7 +34,7 @@
 #include "seccomp-filter.h"
 #include "seccomp-json.h"
 #include "seccomp-policy.h"
-#include "util.h"
+#include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 struct seccomp_filters {
 	size_t n; /* 0: no filter (seccomp=unconfined) */

@@ -23,7 +23,7 @@
 #include <sys/utsname.h>
 
 #include "seccomp-json.h"
-#include "util.h"
+#include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 

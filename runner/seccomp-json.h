@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 /* What a profile may weigh, and hold: docker's default is 20 KiB. */
 #define SECCOMP_PROFILE_MAX_BYTES (256 * 1024)

@@ -10,7 +10,7 @@
 #include <seccomp.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 /* The default filter for a container with capabilities caps (they lift
  * the groups docker's profile ties to a capability): out[0] the

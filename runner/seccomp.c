@@ -36,7 +36,7 @@
 #include <sys/socket.h>
 
 #include "seccomp-policy.h"
-#include "util.h"
+#include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 

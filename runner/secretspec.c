@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
+#include "../image/image.h"
 #include "mountspec.h"
-#include "secret.h"
+#include "../objects/secret.h"
 #include "secretspec.h"
 #include "spec.h"
-#include "util.h"
+#include "../lib/util.h"
 
 void secret_ref_clear(struct secret_ref *r)
 {

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 #include "rootfs.h"
-#include "store.h"
+#include "../image/store.h"
 
 struct secret_ref {
 	char *name;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "spec.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 struct spec_flags {
 	const char *entrypoint; /* NULL: the image's; "": none */

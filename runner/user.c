@@ -21,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syscalls.h"
+#include "../lib/syscalls.h"
 #include "user.h"
-#include "util.h"
+#include "../lib/util.h"
 
 static const char *kind_of(mode_t m)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 /* The largest /etc/passwd or /etc/group read: far above any real one. */
 #define USER_DB_MAX ((size_t)16 << 20)

@@ -14,11 +14,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../fusefs/meta.h"
-#include "../../runner/oci.h"
-#include "../../runner/reference.h"
-#include "../../runner/unpack.h"
-#include "../../runner/util.h"
+#include "../../image/meta.h"
+#include "../../image/oci.h"
+#include "../../image/reference.h"
+#include "../../image/unpack.h"
+#include "../../lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../../profiles/profile.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

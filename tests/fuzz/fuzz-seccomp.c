@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../../runner/seccomp-json.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

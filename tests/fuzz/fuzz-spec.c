@@ -14,7 +14,7 @@
 #include "../../netns/ports.h"
 #include "../../runner/mountspec.h"
 #include "../../runner/secretspec.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

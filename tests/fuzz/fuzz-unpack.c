@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../fusefs/layers.h"
-#include "../../fusefs/meta.h"
-#include "../../runner/unpack.h"
-#include "../../runner/util.h"
+#include "../../image/layers.h"
+#include "../../image/meta.h"
+#include "../../image/unpack.h"
+#include "../../lib/util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

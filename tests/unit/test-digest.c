@@ -2,9 +2,9 @@
 /* Unit tests: sha256 digests and references. */
 #include <string.h>
 
-#include "../../runner/digest.h"
-#include "../../runner/reference.h"
-#include "../../runner/util.h"
+#include "../../lib/digest.h"
+#include "../../image/reference.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static void norm(const char *in, const char *want)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: the fd-based helpers that work on trees a container can
- * write: rm_rf_at (runner/rmtree.c) on a 1,400-deep tree with 64
+ * write: rm_rf_at (lib/rmtree.c) on a 1,400-deep tree with 64
  * descriptors allowed, mode-000 directories and links to a directory
  * outside that must stay as it is; chmod_opath's /proc fallback (the one
  * kernels before 6.6 take); read_file_at refusing a FIFO without
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runner/syscalls.h"
-#include "../../runner/util.h"
+#include "../../lib/syscalls.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static char dir[] = "/tmp/test-fsops.XXXXXX";

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../netns/hostloop.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static int parse(const char *arg, struct hostloop *h, char **msg)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "../../netns/link.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 #define MTU 65520

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../fusefs/meta.h"
-#include "../../runner/util.h"
+#include "../../image/meta.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static struct bfs_entry *mk(const char *path, char type, uint32_t mode)

@@ -8,7 +8,7 @@
 
 #include "../../runner/mountspec.h"
 #include "../../runner/secretspec.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static const struct mountspec_env env = { .cwd = "/tmp", .home = "/" };

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../runner/network.h"
-#include "../../runner/util.h"
+#include "../../objects/network.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static const char *addr_str(struct in_addr a)

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: the OCI document parsers (runner/oci.c) on hostile shapes:
+/* Unit tests: the OCI document parsers (image/oci.c) on hostile shapes:
  * unknown layer and config media types, a document's own type against
  * its descriptor's, and documents that are both a manifest and an index
  * (CVE-2021-41190). */
 #include <string.h>
 
-#include "../../runner/oci.h"
-#include "../../runner/util.h"
+#include "../../image/oci.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../../netns/ports.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static int parse(const char *arg, struct port_map **m, size_t *n)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: runner/proctitle.c on an argument area laid out as the
+/* Unit tests: lib/proctitle.c on an argument area laid out as the
  * kernel lays it out (strings back to back), and on this process's own
  * /proc/self/cmdline: the copy keeps every argument, the area keeps only
  * the words given, NUL-padded with its last byte NUL, and a title longer
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runner/proctitle.h"
-#include "../../runner/util.h"
+#include "../../lib/proctitle.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static const char args[] = "berth\0run\0-e\0SECRET=hunter2\0img";

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../../profiles/profile.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 /* ---- helpers ---- */

@@ -25,7 +25,7 @@
 #include "../../runner/seccomp-filter.h"
 #include "../../runner/seccomp-json.h"
 #include "../../runner/seccomp-policy.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 #define CAP(c) (UINT64_C(1) << (c))

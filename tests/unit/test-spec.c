@@ -7,7 +7,7 @@
 
 #include "../../runner/caps.h"
 #include "../../runner/spec.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static bool has(char **v, const char *s)

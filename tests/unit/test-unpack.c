@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runner/tar.h"
-#include "../../runner/unpack.h"
-#include "../../runner/util.h"
+#include "../../image/tar.h"
+#include "../../image/unpack.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 struct member {

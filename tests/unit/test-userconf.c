@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: the user's berth.conf (runner/userconf.c): defaults when the
+/* Unit tests: the user's berth.conf (lib/userconf.c): defaults when the
  * file is missing, values read, and each kind of mistake refused with
  * FILE:LINE. */
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runner/userconf.h"
-#include "../../runner/util.h"
+#include "../../lib/userconf.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static char dir[] = "/tmp/test-userconf.XXXXXX";

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runner/userns.h"
-#include "../../runner/util.h"
+#include "../../lib/userns.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static char dir[] = "/tmp/test-userns.XXXXXX";

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../../profiles/profile.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 #include "../tap.h"
 
 static char tmp[] = "/tmp/berth-test-widen.XXXXXX";

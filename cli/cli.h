@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cli.h: what the verb handlers share: the verb table entry, usage and
+ * error printing, and opening the store. Only the CLI prints or exits.
+ */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "../lib/error.h"
+#include "../image/store.h"
+#include "../lib/util.h"
+
+DEFINE_CLEANUP_FUNC(struct store *, store_free)
+#define _cleanup_store_ _cleanup_(store_freep)
+
+#define EXIT_USAGE 125 /* docker's code for errors of the tool itself */
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* One option of a verb: the long name, short letter, argument name (NULL
+ * for a flag) and help text; the tables double as the --help output. */
+struct cli_opt {
+	const char *name;
+	int letter;
+	const char *arg;
+	const char *help;
+};
+
+/* Parse argv with getopt_long from an option table. Returns the option
+ * letter, -1 at the end, or exits for --help and unknown options. */
+int cli_getopt(int argc, char **argv, const char *verb, const char *usage,
+	       const struct cli_opt *opts);
+void cli_help(const char *verb, const char *usage, const struct cli_opt *opts);
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A verb of subcommands (image, volume, secret): run the one argv[1]
+ * names, or list them (an entry without a summary is an unlisted alias). */
+int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv);
+/* `KIND rm [-f] NAME...` of a kind of named store records (volumes,
+ * networks): under its lock, each removed or its error printed; -f
+ * passes over missing names (docker's -f), never over one in use. */
+struct json_object;
+struct cli_named {
+	const char *kind; /* "volume" */
+	int (*lock)(struct store *s, struct berth_error *err);
+	bool (*exists)(struct store *s, const char *name);
+	int (*remove)(struct store *s, const char *name, struct berth_error *err);
+	struct json_object *(*inspect)(struct store *s, const char *name, struct berth_error *err);
+};
+int cli_rm_named(const struct cli_named *k, int argc, char **argv);
+/* `KIND inspect NAME...`: a JSON array of what inspect gives for each
+ * (an error printed for each that fails). */
+int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
+/* Print "berth: <err>" and return 1. */
+int cli_fail(struct berth_error *err);
+int cli_open_store(struct store **out);
+
+int cmd_version(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_image_prune(int argc, char **argv);
+int cmd_image_tree(int argc, char **argv);
+int cmd_image_mount(int argc, char **argv);
+int cmd_image_umount(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_port(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
+int cmd_secret(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+/* Attach to a detached container's monitor (dir: the container's
+ * directory): its output to ours, our input to its terminal; *status is
+ * the container's at its end (-1 if unknown), *detached after ctrl-p
+ * ctrl-q. */
+int attach_container(const char *dir, bool input, int *status, bool *detached,
+		     struct berth_error *err);
+/* Start a recorded container (cmd-start.c): attached, the container's
+ * status; detached, 0 once it runs. Errors are printed. */
+int start_container(struct store *s, const char *id, bool attach, bool interactive);
+
+#endif

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-network.c: `berth network create|ls|inspect|rm|prune`. Thin: parse,
+ * call network.c under the network lock, print. connect and disconnect
+ * are refused with the way that works (run --network).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../image/image.h"
+#include "../objects/network.h"
+
+#define JSON_OUT                                                                                   \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+struct create_args {
+	const char *name;
+	bool has_subnet, internal;
+	struct net_subnet subnet;
+	char **labels;
+	size_t n_labels;
+};
+
+/* Flags into a, or a usage error's exit code. */
+/* for the verbs every kind of named record has (main.c) */
+static const struct cli_named network_kind = { "network", network_lock, network_exists,
+					       network_remove, network_inspect };
+
+static int parse_create(int argc, char **argv, struct create_args *a)
+{
+	static const struct cli_opt opts[] = {
+		{ "subnet", 's' + 256, "CIDR",
+		  "IPv4 subnet, /16 to /25, to /28 if --internal (default: 10.89.N.0/24)" },
+		{ "internal", 'i' + 256, NULL, "No outbound access and no host (no slirp4netns)" },
+		{ "label", 'l' + 256, "KEY=VALUE", "Set a label on the network" },
+		{ "driver", 'd', "bridge", "Only bridge (docker's default)" },
+		{ 0 },
+	};
+	const char *verb = "network create";
+	struct berth_error err = { 0 };
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb,
+			       "network create [--subnet CIDR] [--internal] [--label K=V] NAME",
+			       opts)) != -1) {
+		switch (c) {
+		case 's' + 256:
+			if (network_parse_subnet(optarg, &a->subnet, &err) < 0) {
+				/* "subnet "X": why" as the flag's error */
+				cli_usage_error(verb, "--%s", err.msg);
+				berth_error_clear(&err);
+				return EXIT_USAGE;
+			}
+			a->has_subnet = true;
+			break;
+		case 'i' + 256: a->internal = true; break;
+		case 'l' + 256:
+			if (optarg[0] == '=' || optarg[0] == '\0')
+				return cli_usage_error(verb, "--label \"%s\": expected KEY=VALUE",
+						       optarg);
+			a->labels = xrealloc(a->labels, (a->n_labels + 2) * sizeof(char *));
+			a->labels[a->n_labels++] = xstrdup(optarg);
+			a->labels[a->n_labels] = NULL;
+			break;
+		case 'd':
+			if (strcmp(optarg, "bridge"))
+				return cli_usage_error(verb,
+						       "--driver %s: berth networks are bridges "
+						       "(only --driver bridge)",
+						       optarg);
+			break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(verb,
+				       argc == optind ? "a NAME is required" : "one NAME at most");
+	a->name = argv[optind];
+	return 0;
+}
+
+static int network_create_cmd(int argc, char **argv)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct create_args a = { .labels = xcalloc(1, sizeof(char *)) };
+	struct berth_error err = { 0 };
+	int r;
+
+	if ((r = parse_create(argc, argv, &a)) != 0 || (r = cli_open_store(&s)) != 0) {
+		strv_free(a.labels);
+		return r;
+	}
+	_cleanup_close_ int lock = network_lock(s, &err);
+	if (lock < 0 || network_create(s, a.name, a.has_subnet ? &a.subnet : NULL, a.internal,
+				       a.labels, a.n_labels, &err) < 0) {
+		/* a bad name is the command line's fault (cli_fail clears err) */
+		bool usage = err.errnum == EINVAL;
+		r = cli_fail(&err) == 1 && usage ? EXIT_USAGE : 1;
+	} else
+		printf("%s\n", a.name); /* podman's answer; docker prints the id */
+	berth_error_clear(&err);
+	strv_free(a.labels);
+	return r;
+}
+
+static int network_ls_cmd(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "quiet", 'q', NULL, "Only names" },
+		{ "format", 'f' + 256, "table|json", "Output format" },
+		{ 0 },
+	};
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool quiet = false, json = false;
+	char **names = NULL;
+	size_t n, width = 4;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "network ls", "network ls [-q] [--format json]",
+			       opts)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+			json = !strcmp(optarg, "json");
+		else if (c == 'f' + 256)
+			return cli_usage_error("network ls", "--format %s: expected table or json",
+					       optarg);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error("network ls", "unexpected argument \"%s\"", argv[optind]);
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	if (network_list(s, &names, &n, &err) < 0) {
+		strv_free(names);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < n; i++)
+		width = strlen(names[i]) > width ? strlen(names[i]) : width;
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	if (!quiet && !json)
+		printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
+	for (size_t i = 0; i < n; i++) {
+		struct network net;
+		struct json_object *o;
+		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
+		if (quiet) {
+			printf("%s\n", names[i]);
+		} else if (json) {
+			if ((o = network_inspect(s, names[i], &err)))
+				json_object_array_add(arr, o);
+			else
+				r = cli_fail(&err);
+		} else if (network_load(s, names[i], &net, &err) < 0) {
+			r = cli_fail(&err);
+		} else {
+			inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
+			snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
+			printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
+			       net.internal ? "true" : "false");
+			network_clear(&net);
+		}
+	}
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
+	strv_free(names);
+	return r;
+}
+
+static int network_inspect_cmd(int argc, char **argv)
+{
+	return cli_inspect_named(&network_kind, argc, argv);
+}
+
+static int network_rm_cmd(int argc, char **argv)
+{
+	return cli_rm_named(&network_kind, argc, argv);
+}
+
+static int network_prune_cmd(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "force", 'f', NULL, "Do not ask (berth never asks)" },
+		{ 0 },
+	};
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	char **names = NULL;
+	size_t n;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, "network prune", "network prune [-f]", opts)) != -1)
+		if (c != 'f')
+			return EXIT_USAGE;
+	if (optind < argc)
+		return cli_usage_error("network prune", "unexpected argument \"%s\"", argv[optind]);
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_close_ int lock = network_lock(s, &err);
+	if (lock < 0 || network_list(s, &names, &n, &err) < 0) {
+		strv_free(names);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char **users = NULL;
+		size_t nu = 0;
+		if (network_users(s, names[i], &users, &nu, &err) < 0) {
+			r = cli_fail(&err);
+		} else if (nu == 0) {
+			if (network_remove(s, names[i], &err) < 0)
+				r = cli_fail(&err);
+			else
+				printf("%s\n", names[i]);
+		}
+		strv_free(users);
+	}
+	strv_free(names);
+	return r;
+}
+
+/* docker network connect/disconnect change a running container's
+ * networks; here a container's network namespace is made when it starts
+ * and is its network's for its life. */
+static int network_connect_cmd(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr,
+		"berth: network %s: a container joins its network when it starts: use run "
+		"--network NAME (%s is not supported)\n",
+		argv[0], argv[0]);
+	return EXIT_USAGE;
+}
+
+int cmd_network(int argc, char **argv)
+{
+	static const struct cli_cmd sub[] = {
+		{ "create", network_create_cmd, "Create a network" },
+		{ "inspect", network_inspect_cmd, "Show networks as JSON" },
+		{ "ls", network_ls_cmd, "List networks" },
+		{ "list", network_ls_cmd, NULL },
+		{ "prune", network_prune_cmd, "Remove every network no container uses" },
+		{ "rm", network_rm_cmd, "Remove networks (not one in use)" },
+		{ "remove", network_rm_cmd, NULL },
+		{ "connect", network_connect_cmd, NULL },
+		{ "disconnect", network_connect_cmd, NULL },
+	};
+
+	return cli_dispatch("network", sub, ARRAY_SIZE(sub), argc, argv);
+}

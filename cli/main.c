@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c: the berth CLI entry point and verb table. Verbs are thin: each
+ * parses its flags into a plain struct and calls one engine function.
+ */
+#include <json-c/json.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "../netns/keeper.h"
+#include "cli.h"
+#include "cmd-profile.h"
+#include "cmd-stack.h"
+#include "../image/image.h"
+#include "../lib/proc.h"
+#include "../lib/proctitle.h"
+#include "../lib/util.h"
+
+static const struct cli_cmd commands[] = {
+	{ "attach", cmd_attach, "Follow a detached container's output (and feed its terminal)" },
+	{ "commit", cmd_commit, "Make an image of a container's changes" },
+	{ "cp", cmd_cp, "Copy files between a running container and the host" },
+	{ "create", cmd_create, "Create a container without starting it" },
+	{ "diff", cmd_diff, "Show what a container changed in its filesystem" },
+	{ "exec", cmd_exec, "Run a command in a running container" },
+	{ "history", cmd_history, "Show the history of an image" },
+	{ "image", cmd_image, "Manage images (ls, rm, prune, tree, ...)" },
+	{ "images", cmd_images, "List images" },
+	{ "import", cmd_import, "Create an image from a rootfs tarball" },
+	{ "info", cmd_info, "Show the store and the kernel features berth uses" },
+	{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
+	{ "kill", cmd_kill, "Send a signal to running containers" },
+	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
+	{ "logs", cmd_logs, "Show what a detached container wrote" },
+	{ "network", cmd_network, "Manage user networks (create, ls, inspect, rm, prune)" },
+	{ "pause", cmd_pause, "Freeze containers (needs cgroup v2 delegation)" },
+	{ "port", cmd_port, "List a container's published ports" },
+	{ "ps", cmd_ps, "List containers" },
+	{ "restart", cmd_restart, "Stop and start containers again" },
+	{ "rm", cmd_rm, "Remove containers" },
+	{ "rmi", cmd_rmi, "Remove images" },
+	{ "run", cmd_run, "Run a command in a new container" },
+	{ "save", cmd_save, "Save images to a docker-archive or oci-archive" },
+	{ "secret", cmd_secret, "Manage secrets (create, ls, inspect, rm)" },
+	{ "start", cmd_start, "Start created or stopped containers" },
+	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
+	{ "tag", cmd_tag, "Give an image another name" },
+	{ "top", cmd_top, "Show a container's processes (host PIDs)" },
+	{ "unpause", cmd_unpause, "Thaw containers (needs cgroup v2 delegation)" },
+	{ "version", cmd_version, "Show the berth version" },
+	{ "volume", cmd_volume, "Manage volumes (create, ls, inspect, rm, prune)" },
+	{ "profile", cmd_profile, "Check or show an INI profile (check, show)" },
+	{ "up", cmd_up, "Make a stack's networks and volumes and start its sandboxes" },
+	{ "down", cmd_down, "Stop and remove a stack's sandboxes and networks" },
+	{ "wait", cmd_wait, "Wait for containers to end and print their exit codes" },
+};
+
+/* Verbs whose arguments may hold a value meant for the container alone
+ * (run -e KEY=VALUE); run and exec stay as long as the container or the
+ * command does. */
+static const char *const hides_args[] = { "run", "create", "exec" };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: berth COMMAND [OPTIONS] [ARGS...]\n\n"
+		   "Rootless containers and sandboxes from OCI/Docker images.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'berth COMMAND --help' for a command's options.\n"
+		   "The store is $BERTH_ROOT, else $XDG_DATA_HOME/berth, else "
+		   "~/.local/share/berth.\n");
+}
+
+int cli_rm_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *help = xasprintf("No error for a %s that does not exist", k->kind);
+	const struct cli_opt opts[] = {
+		{ "force", 'f', NULL, help },
+		{ 0 },
+	};
+	_cleanup_free_ char *verb = xasprintf("%s rm", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s rm [-f] NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool force = false;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		if (c != 'f')
+			return EXIT_USAGE;
+		force = true;
+	}
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_close_ int lock = k->lock(s, &err);
+	if (lock < 0)
+		return cli_fail(&err);
+	for (int i = optind; i < argc; i++) {
+		/* one in use is never removed: its containers would lose it */
+		if (force && !k->exists(s, argv[i]))
+			continue;
+		if (k->remove(s, argv[i], &err) < 0)
+			r = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return r;
+}
+
+int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct json_object *o = k->inspect(s, argv[i], &err);
+		if (!o)
+			r = cli_fail(&err);
+		else
+			json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_SPACED |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	return r;
+}
+
+int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv)
+{
+	bool asked = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+
+	for (size_t i = 0; argc >= 2 && !asked && i < n; i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(argc - 1, argv + 1);
+	{
+		/* asked for: to stdout; missing or unknown: an error, to stderr */
+		FILE *out = asked ? stdout : stderr;
+		if (argc < 2)
+			fprintf(out, "berth %s: expected a command\n", verb);
+		else if (!asked)
+			fprintf(out, "berth %s: unknown command \"%s\"\n", verb, argv[1]);
+		fprintf(out, "Usage: berth %s COMMAND\n\nCommands:\n", verb);
+		for (size_t i = 0; i < n; i++)
+			if (sub[i].summary)
+				fprintf(out, "  %-10s %s\n", sub[i].name, sub[i].summary);
+		fprintf(out, "\nRun 'berth %s COMMAND --help' for a command's options.\n", verb);
+		return asked ? 0 : EXIT_USAGE;
+	}
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "berth %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'berth %s --help'.\n", verb);
+	return EXIT_USAGE;
+}
+
+int cli_fail(struct berth_error *err)
+{
+	_cleanup_free_ char *t = berth_error_text(err);
+	fprintf(stderr, "berth: %s\n", t);
+	berth_error_clear(err);
+	return 1;
+}
+
+int cli_open_store(struct store **out)
+{
+	struct berth_error err = { 0 };
+	_cleanup_free_ char *root = store_default_root();
+
+	if (store_open(root, out, &err) < 0)
+		return cli_fail(&err);
+	image_recover(*out);
+	return 0;
+}
+
+void cli_help(const char *verb, const char *usage_line, const struct cli_opt *opts)
+{
+	printf("Usage: berth %s\n", usage_line);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, verb) == 0)
+			printf("\n%s\n", commands[i].summary);
+	printf("\nOptions:\n");
+	for (const struct cli_opt *o = opts; o && o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->letter < 128 ? "-" : "",
+			 o->letter < 128 ? o->letter : ' ', o->letter < 128 ? ", " : "  ", o->name,
+			 o->arg && o->arg[0] != '[' ? " " : "", o->arg ? o->arg : "");
+		printf("  %-28s %s\n", left, o->help);
+	}
+	printf("  %-28s %s\n", "--help", "Show this help");
+}
+
+#define HELP_OPT 0x1000
+
+int cli_getopt(int argc, char **argv, const char *verb, const char *usage_line,
+	       const struct cli_opt *opts)
+{
+	static struct option longopts[64];
+	static char shortopts[160];
+	static const struct cli_opt *built;
+	static bool has_h, ready;
+	size_t n = 0, s = 0;
+	int c;
+
+	/* (a verb without options passes NULL: the first call builds too) */
+	if (!ready || built != opts) {
+		ready = true;
+		/* "+" stops at the first operand, as docker does for commands */
+		shortopts[s++] = '+';
+		for (const struct cli_opt *o = opts; o && o->name && n < ARRAY_SIZE(longopts) - 2;
+		     o++) {
+			/* an argument named "[=...]" is optional (--flag or
+			 * --flag=VALUE, never --flag VALUE) */
+			bool optional = o->arg && o->arg[0] == '[';
+			longopts[n++] = (struct option){ o->name,
+							 optional ? optional_argument
+							 : o->arg ? required_argument
+								  : no_argument,
+							 NULL, o->letter };
+			if (o->letter < 128) {
+				shortopts[s++] = (char)o->letter;
+				if (o->arg)
+					shortopts[s++] = ':';
+			}
+		}
+		longopts[n++] = (struct option){ "help", no_argument, NULL, HELP_OPT };
+		longopts[n] = (struct option){ 0 };
+		/* -h is help unless the verb gives it a meaning (run -h HOSTNAME) */
+		shortopts[s] = '\0';
+		has_h = strchr(shortopts, 'h') != NULL;
+		if (!has_h)
+			shortopts[s++] = 'h';
+		shortopts[s] = '\0';
+		built = opts;
+		optind = 1;
+		opterr = 0;
+	}
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == HELP_OPT || (c == 'h' && !has_h)) {
+		cli_help(verb, usage_line, opts);
+		exit(0);
+	}
+	if (c == '?' || c == ':') {
+		if (optopt && optopt < 128)
+			exit(cli_usage_error(verb, "%s -%c",
+					     c == ':' ? "missing argument for" : "unknown flag",
+					     optopt));
+		exit(cli_usage_error(verb, "unknown flag or missing argument: %s",
+				     argv[optind - 1]));
+	}
+	return c;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { 0 } };
+	while (cli_getopt(argc, argv, "version", "version", opts) != -1)
+		;
+	printf("berth version %s\n", BERTH_VERSION_STRING);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Nothing berth's caller left open may reach a container or a
+	 * helper: a descriptor inherited at 1100 was a way into the host
+	 * (docs/security.md). The keeper alone is given two, at known
+	 * numbers, by the berth that starts it. */
+	bool keeper = argc == 2 && strcmp(argv[0], "berth-netd") == 0;
+	if (!keeper)
+		proc_close_fds_but(NULL, 0);
+	/* Paths in images are bytes; a UTF-8 locale keeps libarchive from
+	 * refusing PAX names that the C locale cannot represent. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	/* the network keeper re-executes berth under this name */
+	if (keeper)
+		return keeper_main(argv[1]);
+	/* other users read /proc/PID/cmdline, which the monitor, the holder
+	 * and --init's pid 1 inherit: the verbs that take a container's
+	 * values (-e KEY=VALUE) keep only their name there from here on */
+	argv = proctitle_init(argc, argv);
+	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(hides_args); i++)
+		if (strcmp(argv[1], hides_args[i]) == 0)
+			proctitle_set((const char *const[]){ "berth", argv[1] }, 2);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
+		printf("berth version %s\n", BERTH_VERSION_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "berth: unknown command \"%s\"\nSee 'berth --help'.\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * image.h: image records (images/<id>.json) and the reference index
+ * (refs.json) of the store, and the garbage collection that follows from
+ * them: a layer or blob lives exactly as long as some image names it.
+ */
+#ifndef BERTH_IMAGE_H
+#define BERTH_IMAGE_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "../lib/util.h"
+
+DEFINE_CLEANUP_FUNC(struct json_object *, json_object_put)
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+struct image {
+	char id[DIGEST_STR_LEN + 1];	   /* the config digest */
+	char manifest[DIGEST_STR_LEN + 1]; /* the OCI manifest blob kept */
+	size_t n_layers;
+	char (*chain_ids)[DIGEST_STR_LEN + 1];
+	char (*diff_ids)[DIGEST_STR_LEN + 1];
+	char (*blobs)[DIGEST_STR_LEN + 1]; /* layer blobs, as in the manifest */
+	uint64_t size;			   /* sum of uncompressed layers */
+	int64_t loaded;			   /* when it entered this store */
+};
+
+void image_free(struct image *img);
+int image_read(struct store *s, const char *id, struct image **out, struct berth_error *err);
+int image_write(struct store *s, const struct image *img, struct berth_error *err);
+
+/* refs.json as a json object "ref" -> "id" (caller puts it). */
+int refs_read(struct store *s, struct json_object **out, struct berth_error *err);
+int refs_write(struct store *s, struct json_object *refs, struct berth_error *err);
+/* Every ref of id, sorted; returns the count. */
+size_t refs_of(struct json_object *refs, const char *id, char ***out);
+void strv_free(char **v);
+
+/* Find an image by reference, full ID or unique ID prefix. */
+int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err);
+/* All image IDs in the store. */
+int image_list_ids(struct store *s, char ***out, size_t *n, struct berth_error *err);
+/* Containers that use the image (their names), from containers/. */
+size_t image_users(struct store *s, const char *id, char ***out);
+/* Delete the record (refs are the caller's business), then collect. */
+int image_delete(struct store *s, const char *id, struct berth_error *err);
+/* Remove layers and blobs that no image references. Exclusive lock. */
+int image_gc(struct store *s, struct berth_error *err);
+/* A commit marks the store before its first rename and clears the mark
+ * after the last; a mark left by a killed command makes the next one
+ * collect the garbage. */
+int image_commit_begin(struct store *s, struct berth_error *err);
+void image_commit_end(struct store *s);
+void image_recover(struct store *s);
+
+/* The config document of an image (caller puts it). */
+struct json_object *image_config(struct store *s, const char *id, struct berth_error *err);
+
+/* Bounded json parse with a message that names what was parsed. */
+int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
+		       struct berth_error *err);
+const char *json_get_string(struct json_object *o, const char *key);
+
+#endif
