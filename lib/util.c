@@ -39,6 +39,15 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
