@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "../lib/rundir.h"
 #include "../lib/util.h"
 
 static const char *const store_dirs[] = {
@@ -43,25 +44,7 @@ char *store_default_root(void)
 
 int store_runtime_dir(char **out, struct berth_error *err)
 {
-	const char *x = getenv("XDG_RUNTIME_DIR");
-	_cleanup_free_ char *dir = NULL;
-	struct stat st;
-
-	if (x && *x == '/' && access(x, W_OK) == 0)
-		dir = xasprintf("%s/berth", x);
-	else
-		dir = xasprintf("/tmp/berth-%u", (unsigned)getuid());
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return berth_error_set(err, errno, "runtime directory %s", dir);
-	/* /tmp is shared: refuse a directory someone else planted there */
-	if (lstat(dir, &st) < 0)
-		return berth_error_set(err, errno, "runtime directory %s", dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		return berth_error_set(
-			err, EPERM, "runtime directory %s: not a private directory owned by uid %u",
-			dir, (unsigned)getuid());
-	*out = steal_pointer(&dir);
-	return 0;
+	return rundir_path(out, err);
 }
 
 /* Does the name still lead to the file fd has open (a lock file that

@@ -23,8 +23,8 @@ struct store {
 
 /* $BERTH_ROOT, else $XDG_DATA_HOME/berth, else ~/.local/share/berth. */
 char *store_default_root(void);
-/* $XDG_RUNTIME_DIR/berth, else /tmp/berth-$UID (created 0700, checked to
- * be ours and not a symlink). */
+/* The user's runtime directory: lib/rundir.c's rundir_path, under the
+ * name cli/cmd-stack.c still calls it by. */
 int store_runtime_dir(char **out, struct berth_error *err);
 
 int store_open(const char *root, struct store **out, struct berth_error *err);
