@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd-network.c: `berth network create|ls|inspect|rm|prune`. Thin: parse,
- * call network.c under the network lock, print. connect and disconnect
+ * call network.c (runner/users.c where the containers on a network count)
+ * under the network lock, print. connect and disconnect
  * are refused with the way that works (run --network).
  */
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "../image/image.h"
 #include "../objects/network.h"
+#include "../runner/users.h"
 
 #define JSON_OUT                                                                                   \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -28,7 +30,7 @@ struct create_args {
 /* Flags into a, or a usage error's exit code. */
 /* for the verbs every kind of named record has (main.c) */
 static const struct cli_named network_kind = { "network", network_lock, network_exists,
-					       network_remove, network_inspect };
+					       users_remove_network, users_inspect_network };
 
 static int parse_create(int argc, char **argv, struct create_args *a)
 {
@@ -153,7 +155,7 @@ static int network_ls_cmd(int argc, char **argv)
 		if (quiet) {
 			printf("%s\n", names[i]);
 		} else if (json) {
-			if ((o = network_inspect(s, names[i], &err)))
+			if ((o = users_inspect_network(s, names[i], &err)))
 				json_object_array_add(arr, o);
 			else
 				r = cli_fail(&err);
@@ -208,17 +210,11 @@ static int network_prune_cmd(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	for (size_t i = 0; i < n; i++) {
-		char **users = NULL;
-		size_t nu = 0;
-		if (network_users(s, names[i], &users, &nu, &err) < 0) {
+		bool removed;
+		if (users_prune_network(s, names[i], &removed, &err) < 0)
 			r = cli_fail(&err);
-		} else if (nu == 0) {
-			if (network_remove(s, names[i], &err) < 0)
-				r = cli_fail(&err);
-			else
-				printf("%s\n", names[i]);
-		}
-		strv_free(users);
+		else if (removed)
+			printf("%s\n", names[i]);
 	}
 	strv_free(names);
 	return r;

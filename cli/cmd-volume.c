@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd-volume.c: `berth volume create|ls|inspect|rm|prune`. Thin: parse,
- * call volume.c under the volume lock, print.
+ * call volume.c (runner/users.c where a removal must ask which containers
+ * use a volume) under the volume lock, print.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -11,10 +12,11 @@
 #include "cli.h"
 #include "../image/image.h"
 #include "../objects/volume.h"
+#include "../runner/users.h"
 
 /* for the verbs every kind of named record has (main.c) */
-static const struct cli_named volume_kind = { "volume", volume_lock, volume_exists, volume_remove,
-					      volume_inspect };
+static const struct cli_named volume_kind = { "volume", volume_lock, volume_exists,
+					      users_remove_volume, volume_inspect };
 
 static int volume_create_cmd(int argc, char **argv)
 {
@@ -157,19 +159,13 @@ static int volume_prune_cmd(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	for (size_t i = 0; i < n; i++) {
-		char **users = NULL;
-		size_t nu = 0;
+		bool removed;
 		if (!all && !volume_is_anonymous(s, names[i]))
 			continue;
-		if (volume_users(s, names[i], &users, &nu, &err) < 0) {
+		if (users_prune_volume(s, names[i], &removed, &err) < 0)
 			r = cli_fail(&err);
-		} else if (nu == 0) {
-			if (volume_remove(s, names[i], &err) < 0)
-				r = cli_fail(&err);
-			else
-				printf("%s\n", names[i]);
-		}
-		strv_free(users);
+		else if (removed)
+			printf("%s\n", names[i]);
 	}
 	strv_free(names);
 	return r;

@@ -19,6 +19,7 @@
 #include "../netns/ports.h"
 #include "../runner/caps.h"
 #include "../runner/mountspec.h"
+#include "../objects/volume.h"
 #include "../objects/network.h"
 #include "../image/reference.h"
 #include "../runner/secretspec.h"

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mountspec.h"
+#include "../objects/volume.h"
 #include "../lib/util.h"
 
 void mount_req_clear(struct mount_req *m)
@@ -32,22 +33,6 @@ void mount_reqs_free(struct mount_req *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mount_req_clear(&m[i]);
 	free(m);
-}
-
-bool volume_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 2 || n > 128)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool alnum =
-			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
 }
 
 char *mountspec_clean_path(const char *p)
