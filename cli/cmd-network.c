@@ -16,9 +16,6 @@
 #include "../objects/network.h"
 #include "../runner/users.h"
 
-#define JSON_OUT                                                                                   \
-	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
-
 struct create_args {
 	const char *name;
 	bool has_subnet, internal;
@@ -27,10 +24,44 @@ struct create_args {
 	size_t n_labels;
 };
 
+static int network_table(struct store *s, char *const *names, size_t n)
+{
+	struct berth_error err = { 0 };
+	size_t width = 4;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		width = strlen(names[i]) > width ? strlen(names[i]) : width;
+	printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
+	for (size_t i = 0; i < n; i++) {
+		struct network net;
+		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
+		if (network_load(s, names[i], &net, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
+		snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
+		printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
+		       net.internal ? "true" : "false");
+		network_clear(&net);
+	}
+	return r;
+}
+
+/* for the verbs every kind of named object has (named.c) */
+static const struct cli_named network_kind = {
+	.kind = "network",
+	.lock = network_lock,
+	.exists = network_exists,
+	.list = network_list,
+	.remove = users_remove_network,
+	.prune = users_prune_network,
+	.inspect = users_inspect_network,
+	.table = network_table,
+};
+
 /* Flags into a, or a usage error's exit code. */
-/* for the verbs every kind of named record has (main.c) */
-static const struct cli_named network_kind = { "network", network_lock, network_exists,
-					       users_remove_network, users_inspect_network };
 
 static int parse_create(int argc, char **argv, struct create_args *a)
 {
@@ -111,68 +142,7 @@ static int network_create_cmd(int argc, char **argv)
 
 static int network_ls_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "quiet", 'q', NULL, "Only names" },
-		{ "format", 'f' + 256, "table|json", "Output format" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool quiet = false, json = false;
-	char **names = NULL;
-	size_t n, width = 4;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network ls", "network ls [-q] [--format json]",
-			       opts)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error("network ls", "--format %s: expected table or json",
-					       optarg);
-		else
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error("network ls", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	if (network_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	for (size_t i = 0; i < n; i++)
-		width = strlen(names[i]) > width ? strlen(names[i]) : width;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	if (!quiet && !json)
-		printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
-	for (size_t i = 0; i < n; i++) {
-		struct network net;
-		struct json_object *o;
-		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
-		if (quiet) {
-			printf("%s\n", names[i]);
-		} else if (json) {
-			if ((o = users_inspect_network(s, names[i], &err)))
-				json_object_array_add(arr, o);
-			else
-				r = cli_fail(&err);
-		} else if (network_load(s, names[i], &net, &err) < 0) {
-			r = cli_fail(&err);
-		} else {
-			inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
-			snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
-			printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
-			       net.internal ? "true" : "false");
-			network_clear(&net);
-		}
-	}
-	if (json)
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
-	strv_free(names);
-	return r;
+	return cli_ls_named(&network_kind, argc, argv);
 }
 
 static int network_inspect_cmd(int argc, char **argv)
@@ -187,37 +157,7 @@ static int network_rm_cmd(int argc, char **argv)
 
 static int network_prune_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "force", 'f', NULL, "Do not ask (berth never asks)" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	char **names = NULL;
-	size_t n;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network prune", "network prune [-f]", opts)) != -1)
-		if (c != 'f')
-			return EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error("network prune", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = network_lock(s, &err);
-	if (lock < 0 || network_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	for (size_t i = 0; i < n; i++) {
-		bool removed;
-		if (users_prune_network(s, names[i], &removed, &err) < 0)
-			r = cli_fail(&err);
-		else if (removed)
-			printf("%s\n", names[i]);
-	}
-	strv_free(names);
-	return r;
+	return cli_prune_named(&network_kind, argc, argv);
 }
 
 /* docker network connect/disconnect change a running container's
