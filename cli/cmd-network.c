@@ -95,9 +95,7 @@ static int parse_create(int argc, char **argv, struct create_args *a)
 			if (optarg[0] == '=' || optarg[0] == '\0')
 				return cli_usage_error(verb, "--label \"%s\": expected KEY=VALUE",
 						       optarg);
-			a->labels = xrealloc(a->labels, (a->n_labels + 2) * sizeof(char *));
-			a->labels[a->n_labels++] = xstrdup(optarg);
-			a->labels[a->n_labels] = NULL;
+			strv_push(&a->labels, &a->n_labels, optarg);
 			break;
 		case 'd':
 			if (strcmp(optarg, "bridge"))

@@ -57,9 +57,7 @@ static int volume_create_cmd(int argc, char **argv)
 			strv_free(labels);
 			return EXIT_USAGE;
 		}
-		labels = xrealloc(labels, (n_labels + 2) * sizeof(char *));
-		labels[n_labels++] = xstrdup(optarg);
-		labels[n_labels] = NULL;
+		strv_push(&labels, &n_labels, optarg);
 	}
 	if (argc - optind > 1) {
 		strv_free(labels);

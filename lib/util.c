@@ -48,6 +48,13 @@ void strv_free(char **v)
 	free(v);
 }
 
+void strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -90,11 +90,8 @@ int named_list(struct store *s, const char *kind,
 		return berth_error_set(err, errno, "%s/%s", s->root, kind);
 	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && exists(s, de->d_name)) {
-			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
-			(*names)[(*n)++] = xstrdup(de->d_name);
-			(*names)[*n] = NULL;
-		}
+		if (de->d_name[0] != '.' && exists(s, de->d_name))
+			strv_push(names, n, de->d_name);
 	qsort(*names, *n, sizeof(char *), cmp_str);
 	return 0;
 }

@@ -313,9 +313,7 @@ int secret_list(struct store *s, char ***names, size_t *n, struct berth_error *e
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		v = xrealloc(v, (k + 2) * sizeof(*v));
-		v[k++] = xstrdup(de->d_name);
-		v[k] = NULL;
+		strv_push(&v, &k, de->d_name);
 	}
 	qsort(v, k, sizeof(*v), cmp_str);
 	*names = v;

@@ -63,11 +63,8 @@ static int users_of(struct store *s, names_fn names, const char *name, char ***i
 		struct berth_error e = { 0 };
 		_cleanup_json_ struct json_object *cfg = container_config(s, all[i], &e);
 		berth_error_clear(&e);
-		if (cfg && names(cfg, name)) {
-			*ids = xrealloc(*ids, (*n + 2) * sizeof(char *));
-			(*ids)[(*n)++] = xstrdup(all[i]);
-			(*ids)[*n] = NULL;
-		}
+		if (cfg && names(cfg, name))
+			strv_push(ids, n, all[i]);
 	}
 	strv_free(all);
 	return 0;
