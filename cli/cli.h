@@ -42,21 +42,41 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
 /* A verb of subcommands (image, volume, secret): run the one argv[1]
  * names, or list them (an entry without a summary is an unlisted alias). */
 int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv);
-/* `KIND rm [-f] NAME...` of a kind of named store records (volumes,
- * networks): under its lock, each removed or its error printed; -f
- * passes over missing names (docker's -f), never over one in use. */
+/* A kind of named store objects (volumes, networks), for the verbs they
+ * all have (named.c). */
 struct json_object;
 struct cli_named {
 	const char *kind; /* "volume" */
 	int (*lock)(struct store *s, struct berth_error *err);
 	bool (*exists)(struct store *s, const char *name);
+	int (*list)(struct store *s, char ***names, size_t *n, struct berth_error *err);
+	/* refusing one in use */
 	int (*remove)(struct store *s, const char *name, struct berth_error *err);
+	/* leaving one in use quietly; *removed: it went */
+	int (*prune)(struct store *s, const char *name, bool *removed, struct berth_error *err);
+	/* NULL, or which ones prune takes without -a (anonymous volumes) */
+	bool (*anonymous)(struct store *s, const char *name);
 	struct json_object *(*inspect)(struct store *s, const char *name, struct berth_error *err);
+	/* ls's table of the names listed, header and rows: its exit code */
+	int (*table)(struct store *s, char *const *names, size_t n);
+	/* ls --format json leaves out one whose inspect fails, quietly
+	 * (else its error is printed and ls fails) */
+	bool ls_skips_broken;
 };
+/* `KIND ls [-q] [--format table|json]`: the names (-q), the kind's table,
+ * or a JSON array of what inspect gives for each. */
+int cli_ls_named(const struct cli_named *k, int argc, char **argv);
+/* `KIND rm [-f] NAME...`: under its lock, each removed or its error
+ * printed; -f passes over missing names (docker's -f), never over one in
+ * use. */
 int cli_rm_named(const struct cli_named *k, int argc, char **argv);
 /* `KIND inspect NAME...`: a JSON array of what inspect gives for each
  * (an error printed for each that fails). */
 int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
+/* `KIND prune [-f]` (`[-a]` where the kind has anonymous ones: else only
+ * those): under its lock, each one no container uses removed and its
+ * name printed. */
+int cli_prune_named(const struct cli_named *k, int argc, char **argv);
 /* Print "berth: <err>" and return 1. */
 int cli_fail(struct berth_error *err);
 int cli_open_store(struct store **out);

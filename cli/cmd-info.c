@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "../lib/rundir.h"
 #include "../lib/userconf.h"
 #include "../lib/userns.h"
 #include "../lib/util.h"
@@ -102,7 +103,7 @@ int cmd_info(int argc, char **argv)
 		;
 	printf("berth version %s\n", BERTH_VERSION_STRING);
 	printf("store:   %s\n", root);
-	if (store_runtime_dir(&run, &err) == 0)
+	if (rundir_path(&run, &err) == 0)
 		printf("runtime: %s\n", run);
 	else
 		cli_fail(&err);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd-network.c: `berth network create|ls|inspect|rm|prune`. Thin: parse,
- * call network.c under the network lock, print. connect and disconnect
+ * call network.c (runner/users.c where the containers on a network count)
+ * under the network lock, print. connect and disconnect
  * are refused with the way that works (run --network).
  */
 #include <arpa/inet.h>
@@ -13,9 +14,7 @@
 #include "cli.h"
 #include "../image/image.h"
 #include "../objects/network.h"
-
-#define JSON_OUT                                                                                   \
-	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+#include "../runner/users.h"
 
 struct create_args {
 	const char *name;
@@ -25,10 +24,44 @@ struct create_args {
 	size_t n_labels;
 };
 
+static int network_table(struct store *s, char *const *names, size_t n)
+{
+	struct berth_error err = { 0 };
+	size_t width = 4;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		width = strlen(names[i]) > width ? strlen(names[i]) : width;
+	printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
+	for (size_t i = 0; i < n; i++) {
+		struct network net;
+		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
+		if (network_load(s, names[i], &net, &err) < 0) {
+			r = cli_fail(&err);
+			continue;
+		}
+		inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
+		snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
+		printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
+		       net.internal ? "true" : "false");
+		network_clear(&net);
+	}
+	return r;
+}
+
+/* for the verbs every kind of named object has (named.c) */
+static const struct cli_named network_kind = {
+	.kind = "network",
+	.lock = network_lock,
+	.exists = network_exists,
+	.list = network_list,
+	.remove = users_remove_network,
+	.prune = users_prune_network,
+	.inspect = users_inspect_network,
+	.table = network_table,
+};
+
 /* Flags into a, or a usage error's exit code. */
-/* for the verbs every kind of named record has (main.c) */
-static const struct cli_named network_kind = { "network", network_lock, network_exists,
-					       network_remove, network_inspect };
 
 static int parse_create(int argc, char **argv, struct create_args *a)
 {
@@ -62,9 +95,7 @@ static int parse_create(int argc, char **argv, struct create_args *a)
 			if (optarg[0] == '=' || optarg[0] == '\0')
 				return cli_usage_error(verb, "--label \"%s\": expected KEY=VALUE",
 						       optarg);
-			a->labels = xrealloc(a->labels, (a->n_labels + 2) * sizeof(char *));
-			a->labels[a->n_labels++] = xstrdup(optarg);
-			a->labels[a->n_labels] = NULL;
+			strv_push(&a->labels, &a->n_labels, optarg);
 			break;
 		case 'd':
 			if (strcmp(optarg, "bridge"))
@@ -109,68 +140,7 @@ static int network_create_cmd(int argc, char **argv)
 
 static int network_ls_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "quiet", 'q', NULL, "Only names" },
-		{ "format", 'f' + 256, "table|json", "Output format" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool quiet = false, json = false;
-	char **names = NULL;
-	size_t n, width = 4;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network ls", "network ls [-q] [--format json]",
-			       opts)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error("network ls", "--format %s: expected table or json",
-					       optarg);
-		else
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error("network ls", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	if (network_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	for (size_t i = 0; i < n; i++)
-		width = strlen(names[i]) > width ? strlen(names[i]) : width;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	if (!quiet && !json)
-		printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
-	for (size_t i = 0; i < n; i++) {
-		struct network net;
-		struct json_object *o;
-		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
-		if (quiet) {
-			printf("%s\n", names[i]);
-		} else if (json) {
-			if ((o = network_inspect(s, names[i], &err)))
-				json_object_array_add(arr, o);
-			else
-				r = cli_fail(&err);
-		} else if (network_load(s, names[i], &net, &err) < 0) {
-			r = cli_fail(&err);
-		} else {
-			inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
-			snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
-			printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
-			       net.internal ? "true" : "false");
-			network_clear(&net);
-		}
-	}
-	if (json)
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
-	strv_free(names);
-	return r;
+	return cli_ls_named(&network_kind, argc, argv);
 }
 
 static int network_inspect_cmd(int argc, char **argv)
@@ -185,43 +155,7 @@ static int network_rm_cmd(int argc, char **argv)
 
 static int network_prune_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "force", 'f', NULL, "Do not ask (berth never asks)" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	char **names = NULL;
-	size_t n;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "network prune", "network prune [-f]", opts)) != -1)
-		if (c != 'f')
-			return EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error("network prune", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = network_lock(s, &err);
-	if (lock < 0 || network_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	for (size_t i = 0; i < n; i++) {
-		char **users = NULL;
-		size_t nu = 0;
-		if (network_users(s, names[i], &users, &nu, &err) < 0) {
-			r = cli_fail(&err);
-		} else if (nu == 0) {
-			if (network_remove(s, names[i], &err) < 0)
-				r = cli_fail(&err);
-			else
-				printf("%s\n", names[i]);
-		}
-		strv_free(users);
-	}
-	strv_free(names);
-	return r;
+	return cli_prune_named(&network_kind, argc, argv);
 }
 
 /* docker network connect/disconnect change a running container's

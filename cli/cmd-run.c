@@ -38,6 +38,7 @@
 #include "../objects/secret.h"
 #include "../runner/secretspec.h"
 #include "../runner/spec.h"
+#include "../runner/users.h"
 #include "../lib/userconf.h"
 #include "../lib/util.h"
 #include "../objects/volume.h"
@@ -1307,7 +1308,7 @@ int cmd_rm(int argc, char **argv)
 			nanosleep(&ts, NULL);
 			lock = container_lock_run(s, id, &err);
 		}
-		if (lock < 0 || container_remove(s, id, volumes, &err) < 0) {
+		if (lock < 0 || users_remove_container(s, id, volumes, &err) < 0) {
 			r = cli_fail(&err);
 			continue;
 		}

@@ -29,6 +29,7 @@
 #include "../image/mount.h"
 #include "../runner/secretspec.h"
 #include "../runner/spec.h"
+#include "../runner/users.h"
 #include "../lib/userns.h"
 #include "../lib/util.h"
 #include "../objects/volume.h"
@@ -289,7 +290,7 @@ int start_container(struct store *s, const char *id, bool attach, bool interacti
 	if (why)
 		fprintf(stderr, "berth: %s\n", why);
 	if (rec.rm) {
-		if (container_remove(s, id, true, &err) < 0)
+		if (users_remove_container(s, id, true, &err) < 0)
 			cli_fail(&err);
 	} else {
 		container_set_exited(s, id, status, why, &err);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd-volume.c: `berth volume create|ls|inspect|rm|prune`. Thin: parse,
- * call volume.c under the volume lock, print.
+ * call volume.c (runner/users.c where a removal must ask which containers
+ * use a volume) under the volume lock, print.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -11,10 +12,31 @@
 #include "cli.h"
 #include "../image/image.h"
 #include "../objects/volume.h"
+#include "../runner/users.h"
 
-/* for the verbs every kind of named record has (main.c) */
-static const struct cli_named volume_kind = { "volume", volume_lock, volume_exists, volume_remove,
-					      volume_inspect };
+static int volume_table(struct store *s, char *const *names, size_t n)
+{
+	(void)s;
+	printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
+	for (size_t i = 0; i < n; i++)
+		printf("%-8s  %s\n", "local", names[i]);
+	return 0;
+}
+
+/* for the verbs every kind of named object has (named.c); ls --format
+ * json leaves out a volume whose record cannot be read */
+static const struct cli_named volume_kind = {
+	.kind = "volume",
+	.lock = volume_lock,
+	.exists = volume_exists,
+	.list = volume_list,
+	.remove = users_remove_volume,
+	.prune = users_prune_volume,
+	.anonymous = volume_is_anonymous,
+	.inspect = volume_inspect,
+	.table = volume_table,
+	.ls_skips_broken = true,
+};
 
 static int volume_create_cmd(int argc, char **argv)
 {
@@ -35,9 +57,7 @@ static int volume_create_cmd(int argc, char **argv)
 			strv_free(labels);
 			return EXIT_USAGE;
 		}
-		labels = xrealloc(labels, (n_labels + 2) * sizeof(char *));
-		labels[n_labels++] = xstrdup(optarg);
-		labels[n_labels] = NULL;
+		strv_push(&labels, &n_labels, optarg);
 	}
 	if (argc - optind > 1) {
 		strv_free(labels);
@@ -62,59 +82,7 @@ static int volume_create_cmd(int argc, char **argv)
 
 static int volume_ls_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "quiet", 'q', NULL, "Only names" },
-		{ "format", 'f' + 256, "table|json", "Output format" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool quiet = false, json = false;
-	char **names = NULL;
-	size_t n;
-	int c;
-
-	while ((c = cli_getopt(argc, argv, "volume ls", "volume ls [-q] [--format json]", opts)) !=
-	       -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error("volume ls", "--format %s: expected table or json",
-					       optarg);
-		else
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error("volume ls", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	if (volume_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	if (!quiet && !json)
-		printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
-	for (size_t i = 0; i < n; i++) {
-		if (quiet)
-			printf("%s\n", names[i]);
-		else if (!json)
-			printf("%-8s  %s\n", "local", names[i]);
-		else {
-			struct json_object *o = volume_inspect(s, names[i], &err);
-			if (o)
-				json_object_array_add(arr, o);
-			berth_error_clear(&err);
-		}
-	}
-	if (json)
-		printf("%s\n", json_object_to_json_string_ext(
-				       arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-	strv_free(names);
-	return 0;
+	return cli_ls_named(&volume_kind, argc, argv);
 }
 
 static int volume_inspect_cmd(int argc, char **argv)
@@ -129,50 +97,7 @@ static int volume_rm_cmd(int argc, char **argv)
 
 static int volume_prune_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = {
-		{ "all", 'a', NULL, "Named volumes too (default: anonymous ones only)" },
-		{ "force", 'f', NULL, "Do not ask (berth never asks)" },
-		{ 0 },
-	};
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool all = false;
-	char **names = NULL;
-	size_t n;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, "volume prune", "volume prune [-a]", opts)) != -1) {
-		if (c == 'a')
-			all = true;
-		else if (c != 'f')
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error("volume prune", "unexpected argument \"%s\"", argv[optind]);
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = volume_lock(s, &err);
-	if (lock < 0 || volume_list(s, &names, &n, &err) < 0) {
-		strv_free(names);
-		return cli_fail(&err);
-	}
-	for (size_t i = 0; i < n; i++) {
-		char **users = NULL;
-		size_t nu = 0;
-		if (!all && !volume_is_anonymous(s, names[i]))
-			continue;
-		if (volume_users(s, names[i], &users, &nu, &err) < 0) {
-			r = cli_fail(&err);
-		} else if (nu == 0) {
-			if (volume_remove(s, names[i], &err) < 0)
-				r = cli_fail(&err);
-			else
-				printf("%s\n", names[i]);
-		}
-		strv_free(users);
-	}
-	strv_free(names);
-	return r;
+	return cli_prune_named(&volume_kind, argc, argv);
 }
 
 int cmd_volume(int argc, char **argv)

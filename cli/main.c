@@ -3,7 +3,6 @@
  * main.c: the berth CLI entry point and verb table. Verbs are thin: each
  * parses its flags into a plain struct and calls one engine function.
  */
-#include <json-c/json.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,72 +72,6 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'berth COMMAND --help' for a command's options.\n"
 		   "The store is $BERTH_ROOT, else $XDG_DATA_HOME/berth, else "
 		   "~/.local/share/berth.\n");
-}
-
-int cli_rm_named(const struct cli_named *k, int argc, char **argv)
-{
-	_cleanup_free_ char *help = xasprintf("No error for a %s that does not exist", k->kind);
-	const struct cli_opt opts[] = {
-		{ "force", 'f', NULL, help },
-		{ 0 },
-	};
-	_cleanup_free_ char *verb = xasprintf("%s rm", k->kind);
-	_cleanup_free_ char *usage = xasprintf("%s rm [-f] NAME...", k->kind);
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	bool force = false;
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
-		if (c != 'f')
-			return EXIT_USAGE;
-		force = true;
-	}
-	if (optind >= argc)
-		return cli_usage_error(verb, "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_close_ int lock = k->lock(s, &err);
-	if (lock < 0)
-		return cli_fail(&err);
-	for (int i = optind; i < argc; i++) {
-		/* one in use is never removed: its containers would lose it */
-		if (force && !k->exists(s, argv[i]))
-			continue;
-		if (k->remove(s, argv[i], &err) < 0)
-			r = cli_fail(&err);
-		else
-			printf("%s\n", argv[i]);
-	}
-	return r;
-}
-
-int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
-{
-	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
-	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
-	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	int c, r = 0;
-
-	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
-		return EXIT_USAGE;
-	if (optind >= argc)
-		return cli_usage_error(verb, "a NAME is required");
-	if ((c = cli_open_store(&s)) != 0)
-		return c;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = k->inspect(s, argv[i], &err);
-		if (!o)
-			r = cli_fail(&err);
-		else
-			json_object_array_add(arr, o);
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
-	return r;
 }
 
 int cli_dispatch(const char *verb, const struct cli_cmd *sub, size_t n, int argc, char **argv)

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -18,48 +17,6 @@
 #include "oci.h"
 #include "reference.h"
 #include "../lib/util.h"
-
-int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
-		       struct berth_error *err)
-{
-	struct json_tokener *tok = json_tokener_new_ex(64);
-	struct json_object *o;
-	enum json_tokener_error je;
-	size_t end;
-
-	if (!tok)
-		abort();
-	if (len > INT_MAX)
-		return berth_error_set(err, 0, "%s: too large", what);
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	je = json_tokener_get_error(tok);
-	end = o ? json_tokener_get_parse_end(tok) : len;
-	json_tokener_free(tok);
-	/* one document, then nothing but whitespace up to len */
-	while (o && end < len && strchr(" \t\r\n", buf[end]) && buf[end])
-		end++;
-	if (o && je == json_tokener_success && end < len) {
-		json_object_put(o);
-		return berth_error_set(err, 0, "%s: invalid JSON (trailing data)", what);
-	}
-	if (!o || je != json_tokener_success) {
-		json_object_put(o);
-		return berth_error_set(err, 0, "%s: invalid JSON (%s)", what,
-				       je == json_tokener_continue ? "truncated"
-								   : json_tokener_error_desc(je));
-	}
-	*out = o;
-	return 0;
-}
-
-const char *json_get_string(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 void image_free(struct image *img)
 {
@@ -188,15 +145,6 @@ int refs_write(struct store *s, struct json_object *refs, struct berth_error *er
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
 }
 
 size_t refs_of(struct json_object *refs, const char *id, char ***out)

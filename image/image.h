@@ -11,10 +11,8 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "../lib/json.h"
 #include "../lib/util.h"
-
-DEFINE_CLEANUP_FUNC(struct json_object *, json_object_put)
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 struct image {
 	char id[DIGEST_STR_LEN + 1];	   /* the config digest */
@@ -36,7 +34,6 @@ int refs_read(struct store *s, struct json_object **out, struct berth_error *err
 int refs_write(struct store *s, struct json_object *refs, struct berth_error *err);
 /* Every ref of id, sorted; returns the count. */
 size_t refs_of(struct json_object *refs, const char *id, char ***out);
-void strv_free(char **v);
 
 /* Find an image by reference, full ID or unique ID prefix. */
 int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err);
@@ -57,10 +54,5 @@ void image_recover(struct store *s);
 
 /* The config document of an image (caller puts it). */
 struct json_object *image_config(struct store *s, const char *id, struct berth_error *err);
-
-/* Bounded json parse with a message that names what was parsed. */
-int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
-		       struct berth_error *err);
-const char *json_get_string(struct json_object *o, const char *key);
 
 #endif

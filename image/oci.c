@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "image.h"
 #include "oci.h"
+#include "../lib/json.h"
 #include "../lib/util.h"
 
 void oci_platform_clear(struct oci_platform *p)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "../lib/rundir.h"
 #include "../lib/util.h"
 
 static const char *const store_dirs[] = {
@@ -43,25 +44,7 @@ char *store_default_root(void)
 
 int store_runtime_dir(char **out, struct berth_error *err)
 {
-	const char *x = getenv("XDG_RUNTIME_DIR");
-	_cleanup_free_ char *dir = NULL;
-	struct stat st;
-
-	if (x && *x == '/' && access(x, W_OK) == 0)
-		dir = xasprintf("%s/berth", x);
-	else
-		dir = xasprintf("/tmp/berth-%u", (unsigned)getuid());
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return berth_error_set(err, errno, "runtime directory %s", dir);
-	/* /tmp is shared: refuse a directory someone else planted there */
-	if (lstat(dir, &st) < 0)
-		return berth_error_set(err, errno, "runtime directory %s", dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		return berth_error_set(
-			err, EPERM, "runtime directory %s: not a private directory owned by uid %u",
-			dir, (unsigned)getuid());
-	*out = steal_pointer(&dir);
-	return 0;
+	return rundir_path(out, err);
 }
 
 /* Does the name still lead to the file fd has open (a lock file that
@@ -411,90 +394,6 @@ int store_layer_commit(struct store *s, int stage_dirfd, const char *name, const
 			return 0; /* a concurrent load stored the same layer first */
 		return berth_error_set(err, errno, "storing layer %s", chain_id);
 	}
-	return 0;
-}
-
-int store_subdir(struct store *s, const char *name, bool create, struct berth_error *err)
-{
-	int fd;
-
-	if (create && mkdirat(s->rootfd, name, 0700) < 0 && errno != EEXIST)
-		return berth_error_set(err, errno, "%s/%s", s->root, name);
-	fd = openat(s->rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (create || errno != ENOENT))
-		return berth_error_set(err, errno, "%s/%s", s->root, name);
-	return fd;
-}
-
-static void sweep_leftovers(int dirfd,
-			    int (*remove)(int dirfd, const char *entry, struct berth_error *err))
-{
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct berth_error ignore = { 0 };
-		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
-			(remove ? remove : rm_rf_at)(dirfd, de->d_name, &ignore);
-		berth_error_clear(&ignore);
-	}
-}
-
-int store_subdir_lock(struct store *s, const char *name,
-		      int (*remove)(int dirfd, const char *entry, struct berth_error *err),
-		      struct berth_error *err)
-{
-	_cleanup_close_ int dfd = store_subdir(s, name, true, err);
-	int fd;
-
-	if (dfd < 0)
-		return -1;
-	fd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return berth_error_set(err, errno, "%s/%s/.lock", s->root, name);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return berth_error_set(err, errno, "locking %s/%s", s->root, name);
-		}
-	sweep_leftovers(dfd, remove);
-	return fd;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int store_subdir_list(struct store *s, const char *name,
-		      bool (*exists)(struct store *s, const char *entry), char ***names, size_t *n,
-		      struct berth_error *err)
-{
-	int dfd = store_subdir(s, name, false, err);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
-	*names = xcalloc(1, sizeof(char *));
-	*n = 0;
-	if (dfd < 0)
-		return err->msg ? -1 : 0;
-	if (!(d = fdopendir(dfd))) {
-		close(dfd);
-		return berth_error_set(err, errno, "%s/%s", s->root, name);
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && exists(s, de->d_name)) {
-			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
-			(*names)[(*n)++] = xstrdup(de->d_name);
-			(*names)[*n] = NULL;
-		}
-	qsort(*names, *n, sizeof(char *), cmp_str);
 	return 0;
 }
 

@@ -23,28 +23,11 @@ struct store {
 
 /* $BERTH_ROOT, else $XDG_DATA_HOME/berth, else ~/.local/share/berth. */
 char *store_default_root(void);
-/* $XDG_RUNTIME_DIR/berth, else /tmp/berth-$UID (created 0700, checked to
- * be ours and not a symlink). */
+/* The user's runtime directory: lib/rundir.c's rundir_path, under the
+ * name cli/cmd-stack.c still calls it by. */
 int store_runtime_dir(char **out, struct berth_error *err);
 
 int store_open(const char *root, struct store **out, struct berth_error *err);
-/* ROOT/NAME (volumes, networks, ...) as a directory fd, made when create;
- * -1 with err, quietly (ENOENT) when absent and not create. */
-int store_subdir(struct store *s, const char *name, bool create, struct berth_error *err);
-/* The entries of ROOT/NAME that exists() takes for records, sorted
- * (none when the directory is not there); names a NULL-terminated
- * vector (strv_free). */
-int store_subdir_list(struct store *s, const char *name,
-		      bool (*exists)(struct store *s, const char *entry), char ***names, size_t *n,
-		      struct berth_error *err);
-/* The lock of such a directory whose records are made under ".tmp-"
- * names and removed through ".rm-" names (NAME/.lock, exclusive): what
- * a killed command left goes first, through remove (rm_rf_at when NULL),
- * as nothing else is between its mkdir or rename and its end while the
- * lock is held. An fd to close, or -1 with err. */
-int store_subdir_lock(struct store *s, const char *name,
-		      int (*remove)(int dirfd, const char *entry, struct berth_error *err),
-		      struct berth_error *err);
 void store_free(struct store *s);
 int store_lock(struct store *s, int mode, struct berth_error *err);
 void store_unlock(struct store *s);

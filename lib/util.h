@@ -79,6 +79,10 @@ _noreturn_ void die(const char *fmt, ...) _printf_(1, 2);
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* Free a NULL-terminated vector of strings and its strings (NULL: none). */
+void strv_free(char **v);
+/* Append a copy of s to the NULL-terminated vector *v of *n strings. */
+void strv_push(char ***v, size_t *n, const char *s);
 
 /* Read a whole regular file (at most max bytes) relative to dirfd,
  * without following a final symlink; anything else (a FIFO, a device) is

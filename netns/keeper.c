@@ -46,7 +46,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "../image/store.h"
+#include "../lib/rundir.h"
 #include "../lib/syscalls.h"
 #include "../lib/userns.h"
 #include "../lib/util.h"
@@ -67,7 +67,7 @@ static char *socket_path(struct berth_error *err)
 {
 	_cleanup_free_ char *rt = NULL;
 
-	if (store_runtime_dir(&rt, err) < 0)
+	if (rundir_path(&rt, err) < 0)
 		return NULL;
 	char *p = xasprintf("%s/netd.sock", rt);
 	if (strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {

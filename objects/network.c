@@ -4,13 +4,16 @@
  * network.json (name, id, when, subnet, internal, labels); this file owns
  * those records, their names and subnets, and the lock that orders them
  * against containers. It does not own the bridge (netns/keeper.c) or the
- * addresses of running containers (netjoin.c).
+ * addresses of running containers (runner/netjoin.c), and never reads
+ * the container list: which containers use a network, and which run on
+ * it, is runner/users.c's to know and to tell (network_inspect).
  *
  * In use means named by a container's config.json ("Network"), whatever
  * its state, as volumes are: network_lock() orders creating containers
- * against removing networks, so a network never goes while a container
- * is being made on it. A network is built under a .tmp- name and renamed
- * into place, and renamed to .rm- before it is removed: a killed command
+ * against removing networks (the remover asks for the users under it),
+ * so a network never goes while a container is being made on it. A
+ * network is built under a .tmp- name and renamed into place, and
+ * renamed to .rm- before it is removed (named.c): a killed command
  * leaves a whole network or none, and the next lock sweeps the rest.
  */
 #include <arpa/inet.h>
@@ -21,17 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../netns/keeper.h"
-#include "../runner/container.h"
-#include "../image/image.h"
-#include "network.h"
+#include "../lib/json.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
+#include "named.h"
+#include "network.h"
 
 #define NAME_MAX_LEN 64
 #define SUBNET_STR_LEN (INET_ADDRSTRLEN + 4)
@@ -210,16 +210,11 @@ void network_clear(struct network *n)
 
 /* ---- the store ---- */
 
-static int networks_dir(struct store *s, bool create, struct berth_error *err)
-{
-	return store_subdir(s, "networks", create, err);
-}
-
 /* Lock order: the store lock (when taken), then this one. */
 int network_lock(struct store *s, struct berth_error *err)
 {
 	/* network directories hold only the user's own files */
-	return store_subdir_lock(s, "networks", NULL, err);
+	return named_lock(s, "networks", NULL, err);
 }
 
 /* networks/NAME, never through a symlink (an O_PATH fd), or -1 when it
@@ -306,45 +301,23 @@ int network_load(struct store *s, const char *name, struct network *out, struct 
 
 int network_list(struct store *s, char ***names, size_t *n, struct berth_error *err)
 {
-	return store_subdir_list(s, "networks", network_exists, names, n, err);
-}
-
-static int random_hex(char *out, size_t bytes, struct berth_error *err)
-{
-	unsigned char b[32];
-
-	if (bytes > sizeof(b) || getrandom(b, bytes, 0) != (ssize_t)bytes)
-		return berth_error_set(err, errno, "getrandom");
-	for (size_t i = 0; i < bytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
+	return named_list(s, "networks", network_exists, names, n, err);
 }
 
 static char *network_json(const char *name, const char *id, const struct net_subnet *sn,
 			  bool internal, char **labels, size_t n_labels)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	struct json_object *l = json_object_new_object();
 	char when[32], subnet[SUBNET_STR_LEN];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	named_now(when, sizeof(when));
 	subnet_str(sn, subnet, sizeof(subnet));
-	for (size_t i = 0; i < n_labels; i++) {
-		_cleanup_free_ char *k = xstrdup(labels[i]);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = '\0';
-		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
 	json_object_object_add(o, "Name", json_object_new_string(name));
 	json_object_object_add(o, "Id", json_object_new_string(id));
 	json_object_object_add(o, "Created", json_object_new_string(when));
 	json_object_object_add(o, "Subnet", json_object_new_string(subnet));
 	json_object_object_add(o, "Internal", json_object_new_boolean(internal));
-	json_object_object_add(o, "Labels", l);
+	json_object_object_add(o, "Labels", named_labels(labels, n_labels));
 	return xasprintf("%s\n",
 			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								   JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -437,12 +410,12 @@ int network_create(struct store *s, const char *name, const struct net_subnet *s
 				       "network \"%s\": subnet /%u: slirp4netns takes a /25 or "
 				       "larger (a smaller one only with --internal)",
 				       name, subnet->prefix);
-	if ((nd = networks_dir(s, true, err)) < 0)
+	if ((nd = named_dir(s, "networks", true, err)) < 0)
 		return -1;
 	if (network_exists(s, name))
 		return berth_error_set(err, EEXIST, "network \"%s\" already exists", name);
-	if (choose_subnet(s, name, subnet, &sn, err) < 0 || random_hex(id, 32, err) < 0 ||
-	    random_hex(rnd, 12, err) < 0)
+	if (choose_subnet(s, name, subnet, &sn, err) < 0 || named_random_hex(id, 64, err) < 0 ||
+	    named_random_hex(rnd, 24, err) < 0)
 		return -1;
 	js = network_json(name, id, &sn, internal, labels, n_labels);
 	/* built out of sight, renamed into place: whole or not at all */
@@ -465,36 +438,22 @@ int network_create(struct store *s, const char *name, const struct net_subnet *s
 	return -1;
 }
 
-static void free_members(struct net_member *m, size_t n)
+/* docker's Containers: {ID: {Name, IPv4Address}} */
+static struct json_object *members_json(const struct network_endpoint *eps, size_t n,
+					const struct net_subnet *sn)
 {
-	for (size_t i = 0; i < n; i++)
-		net_member_clear(&m[i]);
-	free(m);
-}
+	struct json_object *o = json_object_new_object();
 
-static struct json_object *members_json(struct store *s, const char *name,
-					const struct net_subnet *sn, struct berth_error *err)
-{
-	struct json_object *o;
-	struct net_member *m = NULL;
-	size_t n = 0;
-
-	if (network_members(s, name, &m, &n, err) < 0) {
-		free_members(m, n);
-		return NULL;
-	}
-	o = json_object_new_object();
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *cname = container_name(s, m[i].id);
 		struct json_object *c = json_object_new_object();
 		char a[INET_ADDRSTRLEN], addr[SUBNET_STR_LEN];
-		inet_ntop(AF_INET, &m[i].addr, a, sizeof(a));
+		inet_ntop(AF_INET, &eps[i].addr, a, sizeof(a));
 		snprintf(addr, sizeof(addr), "%s/%u", a, sn->prefix);
-		json_object_object_add(c, "Name", json_object_new_string(cname ? cname : ""));
+		json_object_object_add(c, "Name",
+				       json_object_new_string(eps[i].name ? eps[i].name : ""));
 		json_object_object_add(c, "IPv4Address", json_object_new_string(addr));
-		json_object_object_add(o, m[i].id, c);
+		json_object_object_add(o, eps[i].id, c);
 	}
-	free_members(m, n);
 	return o;
 }
 
@@ -510,19 +469,17 @@ static struct json_object *record_field(struct json_object *rec, const char *key
 	return json_object_get(v);
 }
 
-struct json_object *network_inspect(struct store *s, const char *name, struct berth_error *err)
+struct json_object *network_inspect(struct store *s, const char *name,
+				    const struct network_endpoint *eps, size_t n_eps,
+				    struct berth_error *err)
 {
 	_cleanup_json_ struct json_object *rec = network_record(s, name, err);
-	struct json_object *o, *ipam, *cfgs, *cfg, *members;
+	struct json_object *o, *ipam, *cfgs, *cfg;
 	struct network n;
 	char buf[SUBNET_STR_LEN];
 
 	if (!rec || record_to_network(rec, name, &n, err) < 0)
 		return NULL;
-	if (!(members = members_json(s, name, &n.subnet, err))) {
-		network_clear(&n);
-		return NULL;
-	}
 	o = json_object_new_object();
 	json_object_object_add(o, "Name", json_object_new_string(name));
 	json_object_object_add(o, "Id", json_object_new_string(n.id));
@@ -546,89 +503,18 @@ struct json_object *network_inspect(struct store *s, const char *name, struct be
 	json_object_object_add(ipam, "Config", cfgs);
 	json_object_object_add(o, "IPAM", ipam);
 	json_object_object_add(o, "Internal", json_object_new_boolean(n.internal));
-	json_object_object_add(o, "Containers", members);
+	json_object_object_add(o, "Containers", members_json(eps, n_eps, &n.subnet));
 	json_object_object_add(o, "Labels", record_field(rec, "Labels", json_object_new_object()));
 	network_clear(&n);
 	return o;
 }
 
-int network_users(struct store *s, const char *name, char ***ids, size_t *n,
-		  struct berth_error *err)
-{
-	char **all = NULL;
-	size_t n_all = 0;
-
-	*ids = xcalloc(1, sizeof(char *));
-	*n = 0;
-	if (container_list(s, &all, &n_all, err) < 0) {
-		strv_free(all);
-		return -1;
-	}
-	for (size_t i = 0; i < n_all; i++) {
-		struct berth_error e = { 0 };
-		_cleanup_json_ struct json_object *cfg = container_config(s, all[i], &e);
-		const char *net = cfg ? json_get_string(cfg, "Network") : NULL;
-		/* a record half made or half removed names nothing */
-		berth_error_clear(&e);
-		if (net && !strcmp(net, name)) {
-			*ids = xrealloc(*ids, (*n + 2) * sizeof(char *));
-			(*ids)[(*n)++] = xstrdup(all[i]);
-			(*ids)[*n] = NULL;
-		}
-	}
-	strv_free(all);
-	return 0;
-}
-
 int network_remove(struct store *s, const char *name, struct berth_error *err)
 {
-	_cleanup_close_ int nd = -1;
-	char **users = NULL;
-	size_t n = 0;
-	char rnd[25], tmp[32];
+	_cleanup_free_ char *what = xasprintf("network \"%s\"", name);
 
 	if (!network_exists(s, name))
 		return berth_error_set(err, ENOENT, "network \"%s\": no such network", name);
-	if (network_users(s, name, &users, &n, err) < 0) {
-		strv_free(users);
-		return -1;
-	}
-	if (n > 0) {
-		/* every one named: the user has to remove them all */
-		_cleanup_free_ char *list = xstrdup("");
-		for (size_t i = 0; i < n; i++) {
-			_cleanup_free_ char *cname = container_name(s, users[i]);
-			char *t =
-				xasprintf("%s%s%s", list, i ? ", " : "", cname ? cname : users[i]);
-			free(list);
-			list = t;
-		}
-		berth_error_set(err, EBUSY,
-				"network \"%s\" is in use by container%s %s (remove %s first)",
-				name, n > 1 ? "s" : "", list, n > 1 ? "them" : "it");
-		strv_free(users);
-		return -1;
-	}
-	strv_free(users);
-	/* the keeper knows it by its ID (keeper.h) */
-	struct network net = { 0 };
-	if (network_load(s, name, &net, err) < 0)
-		return -1;
-	char id[sizeof(net.id)];
-	memcpy(id, net.id, sizeof(id));
-	network_clear(&net);
-	if ((nd = networks_dir(s, false, err)) < 0 || random_hex(rnd, 12, err) < 0)
-		return -1;
 	/* out of sight first: a half-removed network is never joined */
-	snprintf(tmp, sizeof(tmp), ".rm-%s", rnd);
-	if (renameat(nd, name, nd, tmp) < 0)
-		return berth_error_set(err, errno, "removing network \"%s\"", name);
-	if (rm_rf_at(nd, tmp, err) < 0)
-		return berth_error_wrap(
-			err, "removing network \"%s\" (what is left is in %s/networks/%s)", name,
-			s->root, tmp);
-	if (keeper_down(id, err) < 0)
-		return berth_error_wrap(err, "network \"%s\" removed, but its namespace stays",
-					name);
-	return 0;
+	return named_remove(s, "networks", name, what, NULL, err);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * network.h: user networks in the store (network.c) and the addresses of
- * the containers on them (netjoin.c). A network is networks/NAME/
- * network.json; its bridge lives in a network namespace held by the
- * per-user keeper (netns/keeper.c) while containers use it.
+ * network.h: user networks in the store (network.c). A network is
+ * networks/NAME/network.json; its bridge lives in a network namespace
+ * held by the per-user keeper (netns/keeper.c) while containers use it;
+ * the containers on it are runner/'s to know (users.c, netjoin.c).
  *
  * Addressing: the subnet is slirp4netns's virtual network too, so slirp's
  * fixed hosts are there: .2 the gateway (the host's loopback), .3 its DNS
@@ -63,32 +63,23 @@ int network_create(struct store *s, const char *name, const struct net_subnet *s
 int network_load(struct store *s, const char *name, struct network *out, struct berth_error *err);
 bool network_exists(struct store *s, const char *name);
 int network_list(struct store *s, char ***names, size_t *n, struct berth_error *err);
-/* docker network inspect's shape: Name, Id, Created, Scope "local",
- * Driver "bridge", IPAM.Config[{Subnet, Gateway}], Internal, Labels,
- * Containers {ID: {Name, IPv4Address}} for the running ones. */
-struct json_object *network_inspect(struct store *s, const char *name, struct berth_error *err);
-/* The IDs of the containers (any state) whose config names it. */
-int network_users(struct store *s, const char *name, char ***ids, size_t *n,
-		  struct berth_error *err);
-/* Remove it (under network_lock), refusing one in use (naming a
- * container); its bridge namespace goes with it (keeper_down). */
-int network_remove(struct store *s, const char *name, struct berth_error *err);
-
-/* ---- netjoin.c: a running container's address and /etc/hosts ---- */
-
-/* A container's place on its network while it runs: containers/<id>/
- * netaddr holds "NETWORK ADDRESS PID STARTTIME", live while that process
- * (the container's monitor, which holds its run lock) lives. */
-struct net_member {
-	char id[65];
-	char *network;
+/* A running container on a network, as the caller knows it (runner/
+ * users.c: the container list and each one's address record). */
+struct network_endpoint {
+	const char *id;	  /* the container's ID */
+	const char *name; /* its name, or NULL */
 	struct in_addr addr;
 };
-void net_member_clear(struct net_member *m);
-/* Container id's place, while it runs on a user network (else false). */
-bool network_member(struct store *s, const char *id, struct net_member *m);
-/* The running containers on a network (live records only). */
-int network_members(struct store *s, const char *name, struct net_member **out, size_t *n,
-		    struct berth_error *err);
+/* docker network inspect's shape: Name, Id, Created, Scope "local",
+ * Driver "bridge", IPAM.Config[{Subnet, Gateway}], Internal, Labels,
+ * Containers {ID: {Name, IPv4Address}} of the n_eps endpoints given. */
+struct json_object *network_inspect(struct store *s, const char *name,
+				    const struct network_endpoint *eps, size_t n_eps,
+				    struct berth_error *err);
+/* Remove its record (under network_lock), whether a container names it
+ * or not: the caller has made sure none does (runner/users.c) and takes
+ * its bridge down (keeper_down, by the ID network_load gave it before).
+ * ENOENT "no such network". */
+int network_remove(struct store *s, const char *name, struct berth_error *err);
 
 #endif

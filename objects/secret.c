@@ -22,9 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../image/image.h"
-#include "secret.h"
+#include "../lib/json.h"
 #include "../lib/util.h"
+#include "named.h"
+#include "secret.h"
 
 #define SECRET_NAME_MAX 64
 #define SECRET_ID_LEN 25 /* podman's length */
@@ -126,25 +127,12 @@ static int secret_dir_open(struct store *s, const char *name, struct berth_error
 	return fd;
 }
 
-static int random_hex(char *out, size_t n, struct berth_error *err)
-{
-	unsigned char rnd[32];
-	size_t need = (n + 1) / 2;
-
-	if (need > sizeof(rnd) || getrandom(rnd, need, 0) != (ssize_t)need)
-		return berth_error_set(err, errno, "getrandom");
-	for (size_t i = 0; i < n; i++)
-		out[i] = "0123456789abcdef"[(rnd[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
-	out[n] = '\0';
-	return 0;
-}
-
 /* Make sfd/PREFIXxxxxxx (0700) and put its name in out. */
 static int mkdir_unique(int sfd, const char *prefix, char *out, size_t len, struct berth_error *err)
 {
 	for (int i = 0; i < 100; i++) {
 		char rnd[7];
-		if (random_hex(rnd, 6, err) < 0)
+		if (named_random_hex(rnd, 6, err) < 0)
 			return -1;
 		snprintf(out, len, "%s%s", prefix, rnd);
 		if (mkdirat(sfd, out, 0700) == 0)
@@ -162,32 +150,13 @@ static int unique_name(int sfd, const char *prefix, char *out, size_t len, struc
 
 	for (int i = 0; i < 100; i++) {
 		char rnd[7];
-		if (random_hex(rnd, 6, err) < 0)
+		if (named_random_hex(rnd, 6, err) < 0)
 			return -1;
 		snprintf(out, len, "%s%s", prefix, rnd);
 		if (fstatat(sfd, out, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
 			return 0;
 	}
 	return berth_error_set(err, EEXIST, "secrets: no free name");
-}
-
-/* Remove what killed creates and removes left. Exclusive lock held:
- * no other create or remove is between its mkdir and its rename. */
-static void sweep_leftovers(int sfd)
-{
-	_cleanup_close_ int fd = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d)
-		return;
-	fd = -1;
-	while ((de = readdir(d))) {
-		struct berth_error ignore = { 0 };
-		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
-			rm_rf_at(sfd, de->d_name, &ignore);
-		berth_error_clear(&ignore);
-	}
 }
 
 /* A new file with exactly mode 0600 (whatever the umask), fsync'd. */
@@ -227,7 +196,7 @@ static int stage_fill(int stfd, const char *name, const void *data, size_t len,
 	char id[SECRET_ID_LEN + 1];
 	_cleanup_free_ char *meta = NULL;
 
-	if (random_hex(id, SECRET_ID_LEN, err) < 0)
+	if (named_random_hex(id, SECRET_ID_LEN, err) < 0)
 		return -1;
 	meta = meta_json(name, id);
 	if (fchmod(stfd, 0700) < 0)
@@ -258,7 +227,9 @@ int secret_create(struct store *s, const char *name, const void *data, size_t le
 				       SECRET_MAX_SIZE / 1024);
 	if (secret_lock(s, LOCK_EX, &lock, err) < 0 || (sfd = secrets_dir(s, true, err)) < 0)
 		return -1;
-	sweep_leftovers(sfd);
+	/* what killed creates and removes left: under the exclusive store
+	 * lock, no other create or remove is between its mkdir and rename */
+	named_sweep(sfd, NULL);
 	/* the rename below decides; this only saves staging a doomed copy */
 	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return berth_error_set(err, EEXIST, "secret \"%s\": already exists", name);
@@ -342,9 +313,7 @@ int secret_list(struct store *s, char ***names, size_t *n, struct berth_error *e
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		v = xrealloc(v, (k + 2) * sizeof(*v));
-		v[k++] = xstrdup(de->d_name);
-		v[k] = NULL;
+		strv_push(&v, &k, de->d_name);
 	}
 	qsort(v, k, sizeof(*v), cmp_str);
 	*names = v;
@@ -401,7 +370,7 @@ int secret_remove(struct store *s, const char *name, struct berth_error *err)
 	if (sfd < 0)
 		return errno == ENOENT ? no_such_secret(name, err)
 				       : berth_error_set(err, errno, "store %s: secrets", s->root);
-	sweep_leftovers(sfd);
+	named_sweep(sfd, NULL);
 	/* one rename makes it vanish whole; the deletion may then take its time */
 	if (unique_name(sfd, ".rm-", gone, sizeof(gone), err) < 0)
 		return berth_error_wrap(err, "secret \"%s\"", name);

@@ -6,11 +6,13 @@
  * the image's content at its mount point once (docker's rule; rootfs.c
  * does the copy). Anonymous volumes are named by 64 random hex digits.
  *
- * In use means named by a container's config.json, whatever its state:
- * volume_lock() orders creating containers against removing volumes, so
- * a volume never goes while a container is being made with it. Removal
- * runs in the user's user namespace (userns_run): files a container
- * wrote as any of its ids are the user's to remove there.
+ * A volume is in use while a container's config.json names it, whatever
+ * the container's state; which containers those are is runner/users.c's
+ * to know (this file never reads the container list). volume_lock()
+ * orders creating containers against removing volumes: the remover asks
+ * for the users and removes under it, so a volume never goes while a
+ * container is being made with it. What a container wrote as any of its
+ * ids is removed in the user's user namespace (userns_run).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,22 +21,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/container.h"
-#include "../image/image.h"
-#include "../runner/mountspec.h"
+#include "../lib/json.h"
 #include "../lib/syscalls.h"
 #include "../lib/userns.h"
 #include "../lib/util.h"
+#include "named.h"
 #include "volume.h"
 
-static int volumes_dir(struct store *s, bool create, struct berth_error *err)
+bool volume_name_valid(const char *name)
 {
-	return store_subdir(s, "volumes", create, err);
+	size_t n = strlen(name);
+
+	if (n < 2 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
 }
 
 struct rm_arg {
@@ -68,7 +79,7 @@ static int remove_hidden(int vd, const char *name, struct berth_error *err)
 int volume_lock(struct store *s, struct berth_error *err)
 {
 	/* what a killed command left may hold a container's other ids */
-	return store_subdir_lock(s, "volumes", remove_hidden, err);
+	return named_lock(s, "volumes", remove_hidden, err);
 }
 
 bool volume_exists(struct store *s, const char *name)
@@ -90,37 +101,15 @@ char *volume_copy_marker(struct store *s, const char *name)
 	return xasprintf("%s/volumes/%s/needs-copy", s->root, name);
 }
 
-static int random_name(char *out, struct berth_error *err)
-{
-	unsigned char b[32];
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		return berth_error_set(err, errno, "getrandom");
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
 static char *volume_json(const char *name, bool anonymous, char **labels, size_t n_labels)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	struct json_object *l = json_object_new_object();
 	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (size_t i = 0; i < n_labels; i++) {
-		_cleanup_free_ char *k = xstrdup(labels[i]);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = '\0';
-		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
+	named_now(when, sizeof(when));
 	json_object_object_add(o, "Name", json_object_new_string(name));
 	json_object_object_add(o, "CreatedAt", json_object_new_string(when));
-	json_object_object_add(o, "Labels", l);
+	json_object_object_add(o, "Labels", named_labels(labels, n_labels));
 	json_object_object_add(o, "Anonymous", json_object_new_boolean(anonymous));
 	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
@@ -130,13 +119,13 @@ static char *volume_json(const char *name, bool anonymous, char **labels, size_t
 static int volume_make(struct store *s, int vd, const char *name, bool anonymous, char **labels,
 		       size_t n_labels, bool *created, struct berth_error *err)
 {
-	char rnd[65], tmp[32];
+	char rnd[25], tmp[32];
 	_cleanup_free_ char *js = volume_json(name, anonymous, labels, n_labels);
 	_cleanup_close_ int td = -1, mk = -1;
 
-	if (random_name(rnd, err) < 0)
+	if (named_random_hex(rnd, 24, err) < 0)
 		return -1;
-	snprintf(tmp, sizeof(tmp), ".tmp-%.24s", rnd);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", rnd);
 	if (mkdirat(vd, tmp, 0700) < 0)
 		return berth_error_set(err, errno, "%s/volumes/%s", s->root, tmp);
 	td = openat(vd, tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -170,14 +159,14 @@ undo:;
 int volume_ensure(struct store *s, const char *name, char **labels, size_t n_labels, bool anonymous,
 		  char **name_out, bool *created, struct berth_error *err)
 {
-	_cleanup_close_ int vd = volumes_dir(s, true, err);
+	_cleanup_close_ int vd = named_dir(s, "volumes", true, err);
 	char rnd[65];
 
 	*created = false;
 	if (vd < 0)
 		return -1;
 	if (!name) {
-		if (random_name(rnd, err) < 0)
+		if (named_random_hex(rnd, 64, err) < 0)
 			return -1;
 		name = rnd;
 	} else if (!volume_name_valid(name)) {
@@ -194,7 +183,7 @@ int volume_ensure(struct store *s, const char *name, char **labels, size_t n_lab
 
 int volume_list(struct store *s, char ***names, size_t *n, struct berth_error *err)
 {
-	return store_subdir_list(s, "volumes", volume_exists, names, n, err);
+	return named_list(s, "volumes", volume_exists, names, n, err);
 }
 
 static struct json_object *volume_record(struct store *s, const char *name, struct berth_error *err)
@@ -235,77 +224,12 @@ struct json_object *volume_inspect(struct store *s, const char *name, struct ber
 	return o;
 }
 
-int volume_users(struct store *s, const char *name, char ***ids, size_t *n, struct berth_error *err)
-{
-	char **all = NULL;
-	size_t n_all = 0;
-
-	*ids = xcalloc(1, sizeof(char *));
-	*n = 0;
-	if (container_list(s, &all, &n_all, err) < 0) {
-		strv_free(all);
-		return -1;
-	}
-	for (size_t i = 0; i < n_all; i++) {
-		struct berth_error e = { 0 };
-		_cleanup_json_ struct json_object *cfg = container_config(s, all[i], &e);
-		struct json_object *mounts;
-		/* a record half made or half removed names nothing */
-		if (!cfg || !json_object_object_get_ex(cfg, "Mounts", &mounts) ||
-		    !json_object_is_type(mounts, json_type_array)) {
-			berth_error_clear(&e);
-			continue;
-		}
-		for (size_t j = 0; j < json_object_array_length(mounts); j++) {
-			struct json_object *m = json_object_array_get_idx(mounts, j);
-			const char *t = json_get_string(m, "Type"),
-				   *nm = json_get_string(m, "Name");
-			if (t && nm && !strcmp(t, "volume") && !strcmp(nm, name)) {
-				*ids = xrealloc(*ids, (*n + 2) * sizeof(char *));
-				(*ids)[(*n)++] = xstrdup(all[i]);
-				(*ids)[*n] = NULL;
-				break;
-			}
-		}
-	}
-	strv_free(all);
-	return 0;
-}
-
 int volume_remove(struct store *s, const char *name, struct berth_error *err)
 {
-	_cleanup_close_ int vd = -1;
-	char **users = NULL;
-	size_t n = 0;
-	char rnd[65], tmp[32];
+	_cleanup_free_ char *what = xasprintf("volume %s", name);
 
 	if (!volume_exists(s, name))
 		return berth_error_set(err, ENOENT, "volume \"%s\": no such volume", name);
-	if (volume_users(s, name, &users, &n, err) < 0) {
-		strv_free(users);
-		return -1;
-	}
-	if (n > 0) {
-		_cleanup_free_ char *cname = container_name(s, users[0]);
-		berth_error_set(err, EBUSY,
-				"volume \"%s\" is in use by container %s%s (remove %s first)", name,
-				cname ? cname : users[0], n > 1 ? " and others" : "",
-				n > 1 ? "them" : "it");
-		strv_free(users);
-		return -1;
-	}
-	strv_free(users);
-	if ((vd = volumes_dir(s, false, err)) < 0)
-		return -1;
 	/* out of sight first: a half-removed volume is never mounted */
-	if (random_name(rnd, err) < 0)
-		return -1;
-	snprintf(tmp, sizeof(tmp), ".rm-%.24s", rnd);
-	if (renameat(vd, name, vd, tmp) < 0)
-		return berth_error_set(err, errno, "removing volume %s", name);
-	if (remove_hidden(vd, tmp, err) < 0)
-		return berth_error_wrap(err,
-					"removing volume %s (what is left is in %s/volumes/%s)",
-					name, s->root, tmp);
-	return 0;
+	return named_remove(s, "volumes", name, what, remove_hidden, err);
 }

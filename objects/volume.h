@@ -14,9 +14,13 @@
 
 /* The lock that orders volume removal against containers taking a
  * volume: held while a container is created (its config.json then names
- * its volumes) and while volumes are removed. Taken after the store
- * lock. An fd to close, or -1 with err. */
+ * its volumes) and while volumes are removed, from the moment their
+ * users are asked for. Taken after the store lock. An fd to close, or -1
+ * with err. */
 int volume_lock(struct store *s, struct berth_error *err);
+
+/* docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, at most 128. */
+bool volume_name_valid(const char *name);
 
 /* Make the volume NAME (NULL: a new anonymous one) unless it exists;
  * *name_out is its name, *created whether it is new. A new volume wants
@@ -31,11 +35,11 @@ int volume_list(struct store *s, char ***names, size_t *n, struct berth_error *e
 /* docker volume inspect's shape: Name, Driver, Mountpoint, CreatedAt,
  * Labels, Scope, Anonymous. */
 struct json_object *volume_inspect(struct store *s, const char *name, struct berth_error *err);
-/* The IDs of the containers (any state) whose mounts name it. */
-int volume_users(struct store *s, const char *name, char ***ids, size_t *n,
-		 struct berth_error *err);
-/* Remove it, refusing one in use (hold volume_lock). Whatever ids its
- * files have, they go: the removal runs in the user's user namespace. */
+/* Remove it (hold volume_lock), whether a container names it or not:
+ * the caller has made sure none does (runner/users.c asks the container
+ * list under the same lock), or made it itself and has not named it yet.
+ * Whatever ids its files have, they go: what the user cannot remove is
+ * removed in the user's user namespace. ENOENT "no such volume". */
 int volume_remove(struct store *s, const char *name, struct berth_error *err);
 bool volume_is_anonymous(struct store *s, const char *name);
 

@@ -1,30 +1,144 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * keys.c: what a profile may say. The key table (profile_keys[], its
- * sections in the order profile_write_ini() writes them), each value's
+ * sections in the order profile_write_ini() writes them), the forms of
+ * values (booleans, numbers, choices, shell-like words) and each value's
  * check (the parsers run uses for the key's flag, so a profile takes what
- * run takes), lookups in the table and the did-you-mean for a misspelt
- * name. It reads no file and keeps no settings: that is profile.c; stacks
+ * run takes), lookups in the table, the did-you-mean for a misspelt name,
+ * and how a value from a file is shown in a message. It reads no file
+ * and keeps no settings: that is parse.c and settings.c; stacks
  * (depends-on, ports, networks and volumes across sandboxes) are stack.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../netns/hostloop.h"
 #include "../netns/ports.h"
 #include "../runner/caps.h"
 #include "../runner/mountspec.h"
+#include "../objects/volume.h"
 #include "../objects/network.h"
 #include "../image/reference.h"
 #include "../runner/secretspec.h"
 #include "../lib/util.h"
-#include "internal.h"
-#include "profile.h"
+#include "keys.h"
+
+/* How much of a bad value an error message shows. */
+#define SHOWN_MAX 80
+
+/* ---- a value in a message ---- */
+
+/* Text from a file, fit for a one-line message: control characters
+ * become '?', and past max bytes it ends in "...". */
+char *prof_clip(const char *s, size_t max)
+{
+	size_t n = strlen(s), keep = n > max ? max : n;
+	char *out = xmalloc(keep + 4);
+
+	for (size_t i = 0; i < keep; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	strcpy(out + keep, n > keep ? "..." : "");
+	return out;
+}
+
+/* A value or name as written, in a message. */
+char *prof_shown(const char *s)
+{
+	return prof_clip(s, SHOWN_MAX);
+}
+
+/* ---- values ---- */
+
+bool profile_bool(const char *value)
+{
+	return !strcasecmp(value, "true") || !strcasecmp(value, "yes") ||
+	       !strcasecmp(value, "on") || !strcmp(value, "1");
+}
+
+bool prof_bool_valid(const char *v)
+{
+	return profile_bool(v) || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+	       !strcasecmp(v, "off") || !strcmp(v, "0");
+}
+
+/* A decimal that the flag's own parser (strtol) takes whole. */
+bool prof_uint_valid(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+	return n > 0 && !v[n] && (n < 10 || (n == 10 && strcmp(v, "2147483647") <= 0));
+}
+
+bool prof_choice_valid(const char *choices, const char *v)
+{
+	size_t len = strlen(v);
+
+	for (const char *c = choices; c; c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL)
+		if (!strncmp(c, v, len) && (c[len] == '|' || c[len] == '\0'))
+			return true;
+	return false;
+}
+
+static int words_error(struct berth_error *err, const char *what, char **v, char *w)
+{
+	strv_free(v);
+	free(w);
+	return berth_error_set(err, EINVAL, "%s", what);
+}
+
+int profile_words(const char *value, char ***out, size_t *n, struct berth_error *err)
+{
+	char **v = xcalloc(1, sizeof(*v)), *w = xmalloc(strlen(value) + 1);
+	const char *s = value;
+	size_t count = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (;;) {
+		size_t wl = 0;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		while (*s && !isspace((unsigned char)*s)) {
+			if (*s == '\'') {
+				/* single quotes: everything literal */
+				while (*++s && *s != '\'')
+					w[wl++] = *s;
+				if (!*s++)
+					return words_error(err, "an unterminated ' quote", v, w);
+			} else if (*s == '"') {
+				/* double quotes: \" and \\ escape, other backslashes stay */
+				while (*++s && *s != '"') {
+					if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+						s++;
+					w[wl++] = *s;
+				}
+				if (!*s++)
+					return words_error(err, "an unterminated \" quote", v, w);
+			} else if (*s == '\\') {
+				if (!s[1])
+					return words_error(err, "a backslash at the end", v, w);
+				w[wl++] = s[1];
+				s += 2;
+			} else {
+				w[wl++] = *s++;
+			}
+		}
+		w[wl] = '\0';
+		strv_push(&v, &count, w);
+	}
+	free(w);
+	*out = v;
+	*n = count;
+	return 0;
+}
 
 /* ---- value checks: the parsers run uses, so a profile takes what run takes ---- */
 

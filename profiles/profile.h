@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * profile.h: INI profiles and stacks (profile.c; the key table in keys.c,
- * stacks in stack.c): parsing with inih, `extends` chains, the key table,
- * validation with file:line, and the resolved policy printed back as INI. Nothing here runs anything: the
- * CLI turns a resolved profile into run's flags (cli/cmd-profile.c).
+ * profile.h: INI profiles and stacks, the API of profiles/ (profile.c;
+ * the key table and the forms of values in keys.h, settings in
+ * settings.h, which this header brings along; stacks in stack.c, what a
+ * profile loosens in widen.c): parsing with inih, `extends` chains,
+ * validation with file:line, and the resolved policy printed back as
+ * INI. Nothing here runs anything: the CLI turns a resolved profile into
+ * run's flags (cli/cmd-profile.c).
  *
  * A profile file:
  *
@@ -34,58 +37,8 @@
 #include <stdio.h>
 
 #include "../lib/error.h"
-
-enum profile_type {
-	PROFILE_STRING,
-	PROFILE_BOOL,  /* true/false, yes/no, on/off, 1/0 */
-	PROFILE_UINT,  /* a decimal number */
-	PROFILE_WORDS, /* shell-like words: command, entrypoint */
-	PROFILE_LIST,  /* items separated by commas or on lines of their own */
-	PROFILE_LINES, /* one item per line (items may hold commas: mounts) */
-	PROFILE_ENUM,  /* one of choices */
-	PROFILE_MAP,   /* free-form KEY = VALUE sections (environment, labels) */
-};
-
-struct profile_key {
-	const char *section; /* "sandbox", "network", ... */
-	const char *name;    /* NULL for a PROFILE_MAP section's any name */
-	enum profile_type type;
-	const char *choices; /* PROFILE_ENUM: "a|b|c" */
-	/* the run flag it stands for ("--read-only", "-v"), NULL when it is
-	 * not one (image, command, extends, depends-on, if-unsupported) */
-	const char *flag;
-	/* the value's own check (a mount spec, a port, a capability...),
-	 * NULL when its type says enough */
-	int (*check)(const char *value, struct berth_error *err);
-	const char *help; /* one line, for docs/profiles.md and errors */
-};
-extern const struct profile_key profile_keys[];
-extern const size_t profile_n_keys;
-
-/* One value, where it was written. A list key has one setting per item. */
-struct profile_setting {
-	const struct profile_key *key;
-	char *name;  /* the variable or label name in a PROFILE_MAP section */
-	char *value; /* unquoted; for PROFILE_WORDS the text as written */
-	char *file;  /* as given or found (absolute when found on the search path) */
-	unsigned line;
-};
-
-/* A resolved profile: extends applied (the base first), a scalar key once
- * (the last file's value wins), list items in order base to child, a map
- * name once (the child's value wins). */
-struct profile {
-	char *file; /* the top file */
-	struct profile_setting *set;
-	size_t n;
-	/* the extends of its chain (the top's first), which the settings no
-	 * longer show: for the judge of what it loosens (widen.c) */
-	struct profile_setting *ext;
-	size_t n_ext;
-	/* a bare name only: the ./NAME or ./NAME.ini the search passed over
-	 * for the user's or the system's profile of that name, or NULL */
-	char *shadowed;
-};
+#include "keys.h"
+#include "settings.h"
 
 /* Find name: a path (with a '/' or ending in .ini) as given, relative to
  * the working directory; a bare name on $XDG_CONFIG_HOME/berth/profiles
@@ -101,15 +54,6 @@ int profile_load(const char *name, struct profile *out, struct berth_error *err)
  * target's and the unit tests' entry. */
 int profile_parse_text(const char *text, const char *file, struct profile *out,
 		       struct berth_error *err);
-void profile_free(struct profile *p);
-
-/* The last value of a scalar key, or NULL. */
-const char *profile_get(const struct profile *p, const char *section, const char *name);
-/* true/false for a PROFILE_BOOL value (checked at load). */
-bool profile_bool(const char *value);
-/* Split a PROFILE_WORDS value (single and double quotes, backslash) into
- * a NULL-terminated vector; -1 with err on an unterminated quote. */
-int profile_words(const char *value, char ***out, size_t *n, struct berth_error *err);
 
 /* The resolved policy as INI: sections in the table's order, each value
  * with a comment naming its file:line; secrets by name only (no

@@ -4,7 +4,7 @@
  * profile (its extends chain, then its [NAME] and [NAME.SECTION]), the
  * [stack] section, depends-on checked and put in order (a cycle named), a
  * host port published twice, networks and volumes used by name but not
- * declared. Reading the file section by section is profile.c's (a
+ * declared. Reading the file section by section is parse.c's (a
  * sandbox arrives as a struct draft_sb); the keys and each value's check
  * are keys.c's.
  */
@@ -17,8 +17,11 @@
 #include "../runner/mountspec.h"
 #include "../objects/network.h"
 #include "../lib/util.h"
-#include "internal.h"
+#include "files.h"
+#include "keys.h"
+#include "parse.h"
 #include "profile.h"
+#include "settings.h"
 
 /* ---- stacks ---- */
 
@@ -57,12 +60,12 @@ void stack_free(struct stack *st)
 {
 	free(st->file);
 	free(st->name);
-	prof_vec_free(st->networks);
-	prof_vec_free(st->volumes);
+	strv_free(st->networks);
+	strv_free(st->volumes);
 	for (size_t i = 0; i < st->n_sb; i++) {
 		free(st->sb[i].name);
 		profile_free(&st->sb[i].prof);
-		prof_vec_free(st->sb[i].depends_on);
+		strv_free(st->sb[i].depends_on);
 	}
 	free(st->sb);
 	memset(st, 0, sizeof(*st));
@@ -297,7 +300,7 @@ static int stack_head(const struct profile *top, const char *file, struct stack 
 		if (vec_has(*v, *nv, s->value))
 			return berth_error_set(err, 0, "%s:%u: [stack] %s: \"%s\" twice", s->file,
 					       s->line, s->key->name, s->value);
-		prof_vec_push(v, nv, s->value);
+		strv_push(v, nv, s->value);
 	}
 	return 0;
 }
@@ -330,7 +333,7 @@ static int stack_build(struct parser *p, const char *file, const struct stat *fs
 			memset(&s->prof, 0, sizeof(s->prof));
 			o->depends_on = xcalloc(1, sizeof(char *));
 			for (size_t j = 0; j < s->deps.n; j++)
-				prof_vec_push(&o->depends_on, &o->n_deps, s->deps.set[j].value);
+				strv_push(&o->depends_on, &o->n_deps, s->deps.set[j].value);
 		}
 		*out = st;
 	} else {

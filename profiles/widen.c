@@ -26,8 +26,10 @@
 #include "../objects/network.h"
 #include "../runner/secretspec.h"
 #include "../lib/util.h"
-#include "internal.h"
+#include "files.h"
+#include "keys.h"
 #include "profile.h"
+#include "settings.h"
 
 /* ---- paths ---- */
 
@@ -149,7 +151,7 @@ _printf_(3, 4) static void widens(struct judge *j, const struct profile_setting 
 			? xasprintf("%s:%u: [%s] %s = %s: %s", f, s->line, k->section, k->name, v,
 				    why)
 			: xasprintf("%s:%u: %s = %s: %s", f, s->line, k->name, v, why);
-	prof_vec_push(j->out, j->n, line);
+	strv_push(j->out, j->n, line);
 }
 
 /* A host path the sandbox will use: out of the directory? */

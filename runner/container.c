@@ -3,10 +3,12 @@
  * container.c: container records in the store: containers/<id>/ holds
  * "image" (the image ID, which keeps the image's layers alive), "name",
  * config.json (what was asked), state.json (created/running/exited, exit
- * code, times), the writable layer upper/, the mountpoint rootfs/ and the
- * generated hostname, hosts and resolv.conf. Names are unique; a unique
- * ID prefix or the name finds a container. Not concerned with running it
- * (launch.c).
+ * code, times), the writable layer upper/, the mountpoint rootfs/, the
+ * generated hostname, hosts and resolv.conf, and while it runs its pids
+ * and, on a user network, its address (netaddr). Names are unique; a
+ * unique ID prefix or the name finds a container. Not concerned with
+ * running it (launch.c), nor with what its volumes and networks are
+ * (users.c asks the records which containers use one).
  */
 #include <dirent.h>
 #include <arpa/inet.h>
@@ -23,7 +25,6 @@
 
 #include "../netns/ports.h"
 #include "container.h"
-#include "../objects/network.h"
 #include <json-c/json.h>
 #include "../image/image.h"
 #include "scaffold.h"
@@ -273,8 +274,7 @@ struct json_object *container_config(struct store *s, const char *id, struct ber
 	return cfg;
 }
 
-/* The anonymous volumes a container's config.json names. */
-static char **anonymous_volumes(struct store *s, const char *id, size_t *n)
+char **container_anonymous_volumes(struct store *s, const char *id, size_t *n)
 {
 	struct berth_error e = { 0 };
 	_cleanup_json_ struct json_object *cfg = container_config(s, id, &e);
@@ -355,36 +355,14 @@ static void remove_made(struct store *s, const char *id)
 		remove_made_one(recs[n]);
 }
 
-int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err)
+int container_remove(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_close_ int cfd = containers_dir(s, err);
-	size_t n = 0;
-	char **anon = volumes ? anonymous_volumes(s, id, &n) : NULL;
-	int r = 0;
 
 	remove_made(s, id);
-	if (cfd < 0 || rm_rf_at(cfd, id, err) < 0) {
-		strv_free(anon);
+	if (cfd < 0 || rm_rf_at(cfd, id, err) < 0)
 		return cfd < 0 ? -1 : berth_error_wrap(err, "removing container %.12s", id);
-	}
-	/* docker's rm -v and run --rm: its anonymous volumes go with it,
-	 * unless another container took them (--volumes-from) */
-	if (n > 0) {
-		_cleanup_close_ int lock = volume_lock(s, err);
-		for (size_t i = 0; lock >= 0 && i < n && r == 0; i++) {
-			char **users = NULL;
-			size_t nu = 0;
-			if (volume_users(s, anon[i], &users, &nu, err) < 0)
-				r = -1;
-			else if (nu == 0 && volume_exists(s, anon[i]))
-				r = volume_remove(s, anon[i], err);
-			strv_free(users);
-		}
-		if (lock < 0)
-			r = -1;
-	}
-	strv_free(anon);
-	return r;
+	return 0;
 }
 
 /* From /proc/<pid>/stat: its parent and its start time (clock ticks
@@ -422,11 +400,6 @@ static unsigned long long proc_starttime(pid_t pid)
 {
 	unsigned long long t = 0;
 	return proc_stat(pid, NULL, &t) ? t : 0;
-}
-
-unsigned long long container_proc_start(pid_t pid)
-{
-	return proc_starttime(pid);
 }
 
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
@@ -590,7 +563,7 @@ static struct json_object *inspect_network(struct store *s, const char *id, stru
 	json_object_object_add(nets, mode, e);
 	if (json_object_object_get_ex(cfg, "NetworkAliases", &al))
 		json_object_object_add(e, "Aliases", json_object_get(al));
-	if (network_member(s, id, &m) && !strcmp(m.network, mode)) {
+	if (container_net_member(s, id, &m) && !strcmp(m.network, mode)) {
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &m.addr, a, sizeof(a));
 		json_object_object_add(e, "IPAddress", json_object_new_string(a));
@@ -745,4 +718,49 @@ int container_ports(struct store *s, const char *id, struct port_map **m, size_t
 		return -1;
 	}
 	return 0;
+}
+
+void net_member_clear(struct net_member *m)
+{
+	free(m->network);
+	m->network = NULL;
+}
+
+bool container_net_member(struct store *s, const char *id, struct net_member *m)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id), *text = NULL;
+	struct berth_error e = { 0 };
+	char net[128], addr[INET_ADDRSTRLEN];
+	int pid;
+	unsigned long long start;
+
+	if (read_file_at(s->rootfd, p, 4096, &text, NULL, &e) < 0) {
+		berth_error_clear(&e);
+		return false;
+	}
+	if (sscanf(text, "%127s %15s %d %llu", net, addr, &pid, &start) != 4 || pid <= 0 ||
+	    inet_pton(AF_INET, addr, &m->addr) != 1 || proc_starttime(pid) != start)
+		return false;
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	m->network = xstrdup(net);
+	return true;
+}
+
+int container_set_netaddr(struct store *s, const char *id, const char *network, struct in_addr addr,
+			  struct berth_error *err)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	_cleanup_free_ char *rec =
+		xasprintf("%s %s %d %llu\n", network, a, (int)getpid(), proc_starttime(getpid()));
+	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id);
+	return write_file_replace_nosync(s->rootfd, p, rec, strlen(rec), 0644, err);
+}
+
+void container_clear_netaddr(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id);
+
+	unlinkat(s->rootfd, p, 0);
 }

@@ -5,6 +5,7 @@
 #ifndef BERTH_CONTAINER_H
 #define BERTH_CONTAINER_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -43,9 +44,6 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 /* By name, else by unique ID prefix. */
 int container_resolve(struct store *s, const char *ref, char *id_out, struct berth_error *err);
 char *container_name(struct store *s, const char *id);
-/* A process's start time (clock ticks after boot; 0 if it is gone):
- * with its pid, it names a process for good. */
-unsigned long long container_proc_start(pid_t pid);
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
 			struct berth_error *err);
 int container_get_state(struct store *s, const char *id, struct container_state *st);
@@ -53,8 +51,11 @@ int container_get_state(struct store *s, const char *id, struct container_state 
  * NULL when its command ended by itself or by a signal sent to it. */
 int container_set_exited(struct store *s, const char *id, int exit_code, const char *error,
 			 struct berth_error *err);
-/* With volumes, its anonymous volumes too (docker's rm -v). */
-int container_remove(struct store *s, const char *id, bool volumes, struct berth_error *err);
+/* Its record and files go, not its volumes: users.h's
+ * users_remove_container takes its anonymous volumes with it (rm -v). */
+int container_remove(struct store *s, const char *id, struct berth_error *err);
+/* The anonymous volumes its config.json names (NULL-terminated). */
+char **container_anonymous_volumes(struct store *s, const char *id, size_t *n);
 /* The process signals go to (launch.h), recorded by the monitor with its
  * own pid and start time; 0 when the monitor is gone. */
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
@@ -86,5 +87,22 @@ struct port_map;
 int container_ports(struct store *s, const char *id, struct port_map **m, size_t *n);
 /* Until it is no longer running, at most ms (<0: for ever); true if so. */
 bool container_wait_exit(struct store *s, const char *id, long ms);
+
+/* A running container's place on its user network: containers/<id>/
+ * netaddr holds "NETWORK ADDRESS PID STARTTIME", live while that process
+ * (the container's monitor, which holds its run lock to its end) lives:
+ * a killed monitor's address is free at once (netjoin.c hands them out). */
+struct net_member {
+	char id[CONTAINER_ID_LEN + 1];
+	char *network;
+	struct in_addr addr;
+};
+void net_member_clear(struct net_member *m);
+/* Its live record, or false. */
+bool container_net_member(struct store *s, const char *id, struct net_member *m);
+/* Record id's address on network for this process's life. */
+int container_set_netaddr(struct store *s, const char *id, const char *network, struct in_addr addr,
+			  struct berth_error *err);
+void container_clear_netaddr(struct store *s, const char *id);
 
 #endif

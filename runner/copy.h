@@ -14,9 +14,6 @@ struct copy_req {
 	const char *src, *dst;
 };
 
-/* Copy what is in directory sdir into directory ddir, owners, modes and
- * times kept, symlinks as links, devices and fifos left out. */
-int copy_tree_into(int sdir, int ddir, struct berth_error *err);
 /* Copy in the container whose pid 1 is init (host pid). */
 int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err);
 /* Copy in a stopped container: its root mounted for the copy (ls: its

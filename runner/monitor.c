@@ -31,6 +31,7 @@
 #include "container.h"
 #include "monitor.h"
 #include "netjoin.h"
+#include "users.h"
 #include "../lib/util.h"
 
 struct ready_msg {
@@ -310,7 +311,7 @@ static void monitor_finish(const struct monitor_args *a, int status, int logfd)
 		log_line(logfd, "stderr", line, strlen(line));
 	}
 	if (a->rm)
-		container_remove(s, a->id, true, &err);
+		users_remove_container(s, a->id, true, &err);
 	else
 		container_set_exited(s, a->id, status, why, &err);
 	berth_error_clear(&err);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mountspec.h"
+#include "../objects/volume.h"
 #include "../lib/util.h"
 
 void mount_req_clear(struct mount_req *m)
@@ -32,22 +33,6 @@ void mount_reqs_free(struct mount_req *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mount_req_clear(&m[i]);
 	free(m);
-}
-
-bool volume_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 2 || n > 128)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool alnum =
-			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
 }
 
 char *mountspec_clean_path(const char *p)
@@ -293,76 +278,75 @@ static void add_option(char **opts, const char *key, const char *v)
 	*opts = n;
 }
 
-int mountspec_parse_mount(const char *arg, const struct mountspec_env *env, struct mount_req *out,
-			  struct berth_error *err)
-{
-	_cleanup_free_ char *copy = xstrdup(arg);
-	const char *type = "volume", *src = NULL, *dst = NULL;
-	char *save = NULL, *tmpfs_opts = NULL;
-	bool nocopy = false, has_vol_key = false, has_tmpfs_key = false, has_bind_key = false;
+/* --mount's keys as given */
+struct mount_keys {
+	const char *type, *src, *dst;
+	bool readonly, nocopy;
+	bool vol_key, tmpfs_key, bind_key; /* a key of that type was given */
+	char *tmpfs_opts;
+};
 
-	memset(out, 0, sizeof(*out));
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(t, '=');
-		if (v)
-			*v++ = '\0';
-		if (!strcmp(t, "type") && v)
-			type = v;
-		else if ((!strcmp(t, "source") || !strcmp(t, "src")) && v)
-			src = v;
-		else if ((!strcmp(t, "destination") || !strcmp(t, "dst") || !strcmp(t, "target")) &&
-			 v)
-			dst = v;
-		else if (!strcmp(t, "readonly") || !strcmp(t, "ro")) {
-			if (parse_bool(v, &out->readonly) < 0)
-				goto bad_value;
-		} else if (!strcmp(t, "volume-nocopy")) {
-			has_vol_key = true;
-			if (parse_bool(v, &nocopy) < 0)
-				goto bad_value;
-		} else if (!strcmp(t, "bind-propagation") && v) {
-			has_bind_key = true;
-			if (strcmp(v, "rprivate") && strcmp(v, "private")) {
-				free(tmpfs_opts);
-				return berth_error_set(err, EINVAL,
-						       "--mount \"%s\": bind-propagation=%s is not "
-						       "supported (a rootless container's mounts "
-						       "are private)",
-						       arg, v);
-			}
-		} else if (!strcmp(t, "consistency") && v) {
-			/* docker for Mac's; nothing to do on Linux */
-		} else if (!strcmp(t, "tmpfs-size") && v) {
-			has_tmpfs_key = true;
-			if (!size_ok(v))
-				goto bad_value;
-			add_option(&tmpfs_opts, "size", v);
-		} else if (!strcmp(t, "tmpfs-mode") && v) {
-			has_tmpfs_key = true;
-			if (strspn(v, "01234567") != strlen(v) || !*v || strlen(v) > 4)
-				goto bad_value;
-			add_option(&tmpfs_opts, "mode", v);
-		} else {
-			free(tmpfs_opts);
+/* One KEY[=VALUE] of --mount arg (t, cut in place) into k. */
+static int mount_key(const char *arg, char *t, struct mount_keys *k, struct berth_error *err)
+{
+	char *v = strchr(t, '=');
+
+	if (v)
+		*v++ = '\0';
+	if (!strcmp(t, "type") && v)
+		k->type = v;
+	else if ((!strcmp(t, "source") || !strcmp(t, "src")) && v)
+		k->src = v;
+	else if ((!strcmp(t, "destination") || !strcmp(t, "dst") || !strcmp(t, "target")) && v)
+		k->dst = v;
+	else if (!strcmp(t, "readonly") || !strcmp(t, "ro")) {
+		if (parse_bool(v, &k->readonly) < 0)
+			goto bad_value;
+	} else if (!strcmp(t, "volume-nocopy")) {
+		k->vol_key = true;
+		if (parse_bool(v, &k->nocopy) < 0)
+			goto bad_value;
+	} else if (!strcmp(t, "bind-propagation") && v) {
+		k->bind_key = true;
+		if (strcmp(v, "rprivate") && strcmp(v, "private"))
 			return berth_error_set(err, EINVAL,
-					       "--mount \"%s\": unknown key \"%s\" (type, source, "
-					       "target, readonly, volume-nocopy, bind-propagation, "
-					       "tmpfs-size, tmpfs-mode, consistency)",
-					       arg, t);
-		}
-		continue;
-	bad_value:
-		free(tmpfs_opts);
-		return berth_error_set(err, EINVAL, "--mount \"%s\": bad value for %s%s%s", arg, t,
-				       v ? ": " : "", v ? v : "");
+					       "--mount \"%s\": bind-propagation=%s is not "
+					       "supported (a rootless container's mounts "
+					       "are private)",
+					       arg, v);
+	} else if (!strcmp(t, "consistency") && v) {
+		/* docker for Mac's; nothing to do on Linux */
+	} else if (!strcmp(t, "tmpfs-size") && v) {
+		k->tmpfs_key = true;
+		if (!size_ok(v))
+			goto bad_value;
+		add_option(&k->tmpfs_opts, "size", v);
+	} else if (!strcmp(t, "tmpfs-mode") && v) {
+		k->tmpfs_key = true;
+		if (strspn(v, "01234567") != strlen(v) || !*v || strlen(v) > 4)
+			goto bad_value;
+		add_option(&k->tmpfs_opts, "mode", v);
+	} else {
+		return berth_error_set(err, EINVAL,
+				       "--mount \"%s\": unknown key \"%s\" (type, source, "
+				       "target, readonly, volume-nocopy, bind-propagation, "
+				       "tmpfs-size, tmpfs-mode, consistency)",
+				       arg, t);
 	}
-	out->options = tmpfs_opts;
-	if (set_target("--mount", arg, dst, out, err) < 0)
-		return -1;
-	if (!strcmp(type, "tmpfs")) {
+	return 0;
+bad_value:
+	return berth_error_set(err, EINVAL, "--mount \"%s\": bad value for %s%s%s", arg, t,
+			       v ? ": " : "", v ? v : "");
+}
+
+/* The mount of k's type, its keys checked against the type. */
+static int mount_of_type(const char *arg, const struct mountspec_env *env,
+			 const struct mount_keys *k, struct mount_req *out, struct berth_error *err)
+{
+	if (!strcmp(k->type, "tmpfs")) {
 		out->kind = MOUNT_TMPFS;
 		out->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-		if (src || has_vol_key || has_bind_key)
+		if (k->src || k->vol_key || k->bind_key)
 			return berth_error_set(err, EINVAL,
 					       "--mount \"%s\": a tmpfs takes no source, volume- "
 					       "or bind- keys",
@@ -371,39 +355,59 @@ int mountspec_parse_mount(const char *arg, const struct mountspec_env *env, stru
 			out->options = xstrdup("size=65536k");
 		return 0;
 	}
-	if (has_tmpfs_key)
+	if (k->tmpfs_key)
 		return berth_error_set(err, EINVAL,
 				       "--mount \"%s\": tmpfs- keys are for type=tmpfs", arg);
-	if (!strcmp(type, "bind")) {
-		if (!src)
+	if (!strcmp(k->type, "bind")) {
+		if (!k->src)
 			return berth_error_set(err, EINVAL,
 					       "--mount \"%s\": type=bind needs a source", arg);
-		if (has_vol_key)
+		if (k->vol_key)
 			return berth_error_set(err, EINVAL,
 					       "--mount \"%s\": volume- keys are for type=volume",
 					       arg);
-		return bind_source("--mount", arg, src, env, out, err);
+		return bind_source("--mount", arg, k->src, env, out, err);
 	}
-	if (strcmp(type, "volume"))
+	if (strcmp(k->type, "volume"))
 		return berth_error_set(err, EINVAL,
 				       "--mount \"%s\": type=%s: expected bind, volume or tmpfs",
-				       arg, type);
-	if (has_bind_key)
+				       arg, k->type);
+	if (k->bind_key)
 		return berth_error_set(err, EINVAL, "--mount \"%s\": bind- keys are for type=bind",
 				       arg);
 	out->kind = MOUNT_VOLUME;
-	out->nocopy = nocopy;
-	if (!src) {
+	out->nocopy = k->nocopy;
+	if (!k->src) {
 		out->anonymous = true;
 		return 0;
 	}
-	if (!volume_name_valid(src))
+	if (!volume_name_valid(k->src))
 		return berth_error_set(err, EINVAL,
 				       "--mount \"%s\": \"%s\" is not a volume name "
 				       "([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
-				       arg, src);
-	out->source = xstrdup(src);
+				       arg, k->src);
+	out->source = xstrdup(k->src);
 	return 0;
+}
+
+int mountspec_parse_mount(const char *arg, const struct mountspec_env *env, struct mount_req *out,
+			  struct berth_error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	struct mount_keys k = { .type = "volume" };
+	char *save = NULL;
+
+	memset(out, 0, sizeof(*out));
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (mount_key(arg, t, &k, err) < 0) {
+			free(k.tmpfs_opts);
+			return -1;
+		}
+	out->readonly = k.readonly;
+	out->options = k.tmpfs_opts;
+	if (set_target("--mount", arg, k.dst, out, err) < 0)
+		return -1;
+	return mount_of_type(arg, env, &k, out, err);
 }
 
 int mountspec_parse_tmpfs(const char *arg, struct mount_req *out, struct berth_error *err)

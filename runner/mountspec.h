@@ -54,8 +54,6 @@ int mountspec_parse_tmpfs(const char *arg, struct mount_req *out, struct berth_e
 void mount_req_clear(struct mount_req *m);
 void mount_reqs_free(struct mount_req *m, size_t n);
 
-/* docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-bool volume_name_valid(const char *name);
 /* An absolute path with "//", "." and ".." resolved lexically (".."
  * stops at "/"); NULL when p is not absolute. */
 char *mountspec_clean_path(const char *p);

@@ -4,11 +4,11 @@
  * containers of a network know each other by.
  *
  * Addresses are handed out when a container starts, not when it is made
- * (docker's way): the lowest free one from .4 up. The record is
- * containers/<id>/netaddr, "NETWORK ADDRESS PID STARTTIME", live while
- * that process lives: the container's monitor (or attached run), which
- * holds its run lock to its end. A killed monitor's address is free at
- * once, with nothing to clean.
+ * (docker's way): the lowest free one from .4 up. The record
+ * (container.c's netaddr) lives while the process that wrote it lives:
+ * the container's monitor (or attached run), which holds its run lock to
+ * its end. A killed monitor's address is free at once, with nothing to
+ * clean.
  *
  * Names: /etc/hosts, not a resolver. Each running container's hosts file
  * ends with a section listing every running container of the network
@@ -28,78 +28,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../netns/keeper.h"
-#include "container.h"
-#include "../image/image.h"
-#include "netjoin.h"
-#include "../objects/network.h"
+#include "../lib/json.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
+#include "../netns/keeper.h"
+#include "../objects/network.h"
+#include "container.h"
+#include "netjoin.h"
+#include "users.h"
 
 #define HOSTS_MARK "# berth network "
 /* the most berth reads of a container's hosts file (see rewrite_hosts) */
 #define HOSTS_MAX (256 * 1024)
-
-void net_member_clear(struct net_member *m)
-{
-	free(m->network);
-	m->network = NULL;
-}
-
-/* A live netaddr record of container id, or false. */
-bool network_member(struct store *s, const char *id, struct net_member *m)
-{
-	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id), *text = NULL;
-	struct berth_error e = { 0 };
-	char net[128], addr[INET_ADDRSTRLEN];
-	int pid;
-	unsigned long long start;
-
-	if (read_file_at(s->rootfd, p, 4096, &text, NULL, &e) < 0) {
-		berth_error_clear(&e);
-		return false;
-	}
-	if (sscanf(text, "%127s %15s %d %llu", net, addr, &pid, &start) != 4 || pid <= 0 ||
-	    inet_pton(AF_INET, addr, &m->addr) != 1 || container_proc_start(pid) != start)
-		return false;
-	snprintf(m->id, sizeof(m->id), "%s", id);
-	m->network = xstrdup(net);
-	return true;
-}
-
-int network_members(struct store *s, const char *name, struct net_member **out, size_t *n,
-		    struct berth_error *err)
-{
-	char **ids = NULL;
-	size_t n_ids = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (container_list(s, &ids, &n_ids, err) < 0) {
-		strv_free(ids);
-		return -1;
-	}
-	for (size_t i = 0; i < n_ids; i++) {
-		struct net_member m = { 0 };
-		if (!network_member(s, ids[i], &m))
-			continue;
-		if (strcmp(m.network, name)) {
-			net_member_clear(&m);
-			continue;
-		}
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = m;
-	}
-	strv_free(ids);
-	return 0;
-}
-
-static void members_free(struct net_member *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		net_member_clear(&m[i]);
-	free(m);
-}
 
 /* A name as it may appear in another container's /etc/hosts: a host
  * name's characters only. A name with a blank, a '#' or a newline (a
@@ -234,7 +174,7 @@ static void refresh_hosts(struct store *s, const char *network)
 	struct net_member *m;
 	size_t n;
 
-	if (network_members(s, network, &m, &n, &e) < 0) {
+	if (users_network_members(s, network, &m, &n, &e) < 0) {
 		berth_error_clear(&e);
 		return;
 	}
@@ -250,7 +190,7 @@ static void refresh_hosts(struct store *s, const char *network)
 	for (size_t i = 0; i < n; i++)
 		rewrite_hosts(s, m[i].id, section);
 	free(section);
-	members_free(m, n);
+	users_members_free(m, n);
 }
 
 /* The lowest address from NETWORK_FIRST_HOST up that no member has. */
@@ -278,19 +218,14 @@ static int claim_address(struct store *s, const char *id, const struct network *
 	_cleanup_close_ int lock = network_lock(s, err);
 	struct net_member *m = NULL;
 	size_t n = 0;
-	char a[INET_ADDRSTRLEN];
 
-	if (lock < 0 || network_members(s, net->name, &m, &n, err) < 0 ||
+	if (lock < 0 || users_network_members(s, net->name, &m, &n, err) < 0 ||
 	    pick_address(net, m, n, addr, err) < 0) {
-		members_free(m, n);
+		users_members_free(m, n);
 		return -1;
 	}
-	members_free(m, n);
-	inet_ntop(AF_INET, addr, a, sizeof(a));
-	_cleanup_free_ char *rec = xasprintf("%s %s %d %llu\n", net->name, a, (int)getpid(),
-					     container_proc_start(getpid()));
-	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id);
-	if (write_file_replace_nosync(s->rootfd, p, rec, strlen(rec), 0644, err) < 0)
+	users_members_free(m, n);
+	if (container_set_netaddr(s, id, net->name, *addr, err) < 0)
 		return -1;
 	refresh_hosts(s, net->name);
 	return 0;
@@ -301,7 +236,7 @@ int netjoin_prepare(struct store *s, const char *id, struct json_object *cfg,
 {
 	const char *name = json_get_string(cfg, "Network");
 	struct network net = { 0 };
-	struct in_addr addr;
+	struct in_addr addr = { 0 };
 
 	nj->userns_fd = nj->bridge_fd = -1;
 	if (!name || network_name_reserved(name))
@@ -356,13 +291,12 @@ void netjoin_leave(struct store *s, const char *id)
 	struct net_member m = { 0 };
 	struct berth_error e = { 0 };
 
-	if (!network_member(s, id, &m))
+	if (!container_net_member(s, id, &m))
 		return;
 	_cleanup_close_ int lock = network_lock(s, &e); /* (held to the end) */
-	_cleanup_free_ char *p = xasprintf("containers/%s/netaddr", id);
 
 	(void)lock;
-	unlinkat(s->rootfd, p, 0);
+	container_clear_netaddr(s, id);
 	refresh_hosts(s, m.network);
 	/* its own file: no stale list while it is stopped */
 	rewrite_hosts(s, id, "");

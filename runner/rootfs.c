@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "copy.h"
+#include "copytree.h"
 #include "rootfs.h"
 #include "../lib/syscalls.h"
 #include "user.h"
@@ -405,7 +405,7 @@ static int fill_volume(int rootfd, const struct mount_req *m, struct berth_error
 				return berth_error_set(err, errno, "%s", m->copy_marker);
 			return 0;
 		}
-		if (copy_tree_into(src, dst, err) < 0)
+		if (copytree_fill(src, dst, err) < 0)
 			return berth_error_wrap(err, "filling volume %s from the image's %s",
 						m->source, m->target);
 	}

@@ -38,7 +38,5 @@ int spec_read_env_file(const char *path, char ***env, size_t *n, struct berth_er
 /* The strings of o's array at key as a new NULL-terminated vector (empty
  * when there is none). */
 char **strv_from_json_key(struct json_object *o, const char *key, size_t *n);
-/* Append a copy of s to the NULL-terminated vector v of n entries. */
-void strv_push(char ***v, size_t *n, const char *s);
 
 #endif

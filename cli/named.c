@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * named.c: the verbs every kind of named store object has (volumes,
+ * networks: cmd-volume.c and cmd-network.c give a struct cli_named):
+ * ls, inspect, rm and prune, one implementation each, the kind's own
+ * part (its table, its removal) called through the struct.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../image/image.h"
+#include "../lib/util.h"
+
+#define JSON_OUT                                                                                   \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* ls's flags: -q, --format table|json; a usage error's code, else 0. */
+static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *json)
+{
+	static const struct cli_opt opts[] = {
+		{ "quiet", 'q', NULL, "Only names" },
+		{ "format", 'f' + 256, "table|json", "Output format" },
+		{ 0 },
+	};
+	_cleanup_free_ char *verb = xasprintf("%s ls", kind);
+	_cleanup_free_ char *usage = xasprintf("%s ls [-q] [--format json]", kind);
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		if (c == 'q')
+			*quiet = true;
+		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+			*json = !strcmp(optarg, "json");
+		else if (c == 'f' + 256)
+			return cli_usage_error(verb, "--format %s: expected table or json", optarg);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+/* What inspect gives for each, as one array. */
+static int ls_json(const struct cli_named *k, struct store *s, char *const *names, size_t n)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	struct berth_error err = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = k->inspect(s, names[i], &err);
+		if (o)
+			json_object_array_add(arr, o);
+		else if (k->ls_skips_broken)
+			berth_error_clear(&err);
+		else
+			r = cli_fail(&err);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
+	return r;
+}
+
+int cli_ls_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool quiet = false, json = false;
+	char **names = NULL;
+	size_t n;
+	int r;
+
+	if ((r = ls_flags(k->kind, argc, argv, &quiet, &json)) != 0 ||
+	    (r = cli_open_store(&s)) != 0)
+		return r;
+	if (k->list(s, &names, &n, &err) < 0) {
+		strv_free(names);
+		return cli_fail(&err);
+	}
+	if (quiet)
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", names[i]);
+	else
+		r = json ? ls_json(k, s, names, n) : k->table(s, names, n);
+	strv_free(names);
+	return r;
+}
+
+int cli_rm_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *help = xasprintf("No error for a %s that does not exist", k->kind);
+	const struct cli_opt opts[] = {
+		{ "force", 'f', NULL, help },
+		{ 0 },
+	};
+	_cleanup_free_ char *verb = xasprintf("%s rm", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s rm [-f] NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool force = false;
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		if (c != 'f')
+			return EXIT_USAGE;
+		force = true;
+	}
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_close_ int lock = k->lock(s, &err);
+	if (lock < 0)
+		return cli_fail(&err);
+	for (int i = optind; i < argc; i++) {
+		/* one in use is never removed: its containers would lose it */
+		if (force && !k->exists(s, argv[i]))
+			continue;
+		if (k->remove(s, argv[i], &err) < 0)
+			r = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return r;
+}
+
+int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
+	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	int c, r = 0;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(verb, "a NAME is required");
+	if ((c = cli_open_store(&s)) != 0)
+		return c;
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct json_object *o = k->inspect(s, argv[i], &err);
+		if (!o)
+			r = cli_fail(&err);
+		else
+			json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
+	return r;
+}
+
+/* prune's flags: -f (berth never asks), and -a when the kind has
+ * anonymous ones; a usage error's code, else 0. */
+static int prune_flags(const struct cli_named *k, int argc, char **argv, bool *all)
+{
+	_cleanup_free_ char *all_help =
+		xasprintf("Named %ss too (default: anonymous ones only)", k->kind);
+	const struct cli_opt opts[] = {
+		{ "all", 'a', NULL, all_help },
+		{ "force", 'f', NULL, "Do not ask (berth never asks)" },
+		{ 0 },
+	};
+	_cleanup_free_ char *verb = xasprintf("%s prune", k->kind);
+	_cleanup_free_ char *usage =
+		xasprintf("%s prune [%s]", k->kind, k->anonymous ? "-a" : "-f");
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, k->anonymous ? opts : opts + 1)) != -1) {
+		if (c == 'a')
+			*all = true;
+		else if (c != 'f')
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+int cli_prune_named(const struct cli_named *k, int argc, char **argv)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct berth_error err = { 0 };
+	bool all = false;
+	char **names = NULL;
+	size_t n;
+	int r;
+
+	if ((r = prune_flags(k, argc, argv, &all)) != 0 || (r = cli_open_store(&s)) != 0)
+		return r;
+	_cleanup_close_ int lock = k->lock(s, &err);
+	if (lock < 0 || k->list(s, &names, &n, &err) < 0) {
+		strv_free(names);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool removed;
+		if (k->anonymous && !all && !k->anonymous(s, names[i]))
+			continue;
+		if (k->prune(s, names[i], &removed, &err) < 0)
+			r = cli_fail(&err);
+		else if (removed)
+			printf("%s\n", names[i]);
+	}
+	strv_free(names);
+	return r;
+}
