@@ -178,8 +178,16 @@ check "... a protocol other than tcp or udp" -- expect_fail "tcp or udp" run --r
 check "... the same host port twice" -- expect_fail "twice" run --rm -p 18000:80 -p 18000:81 $bb true
 check "... -p with --network none" -- expect_fail "none" run --rm --network none -p 8080 $bb true
 
-# no slirp4netns is left running once its container has ended
-live_slirps() { ps -u "$(as_user id -u)" -o stat=,comm= | awk '$2 == "slirp4netns" && $1 !~ /^Z/' | wc -l; }
+# no slirp4netns is left running once its container has ended: this
+# test's own, known by their log (stderr) in this test's store (other
+# tests run containers beside this one, as the same user)
+live_slirps() {
+	local p n=0
+	for p in $(pgrep -u "$(as_user id -u)" -x slirp4netns); do
+		case $(readlink "/proc/$p/fd/2" 2>/dev/null) in "$BERTH_ROOT"/*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
 gone() { for _ in $(seq 1 100); do [ "$(live_slirps)" = 0 ] && return 0; sleep 0.05; done; return 1; }
 check "after attached runs, no slirp4netns runs" -- gone
 detached() {
