@@ -2,8 +2,8 @@
 /* Unit tests: netns/link.c against the kernel. In a user namespace of its
  * own (skipped where none can be made): a "bridge" network namespace with
  * br0, two container namespaces A and B whose eth0 has its veth peer (va,
- * vb) on br0; then real traffic from A to B, A's routes, the link counts
- * and the errors. */
+ * vb) on br0; then real traffic from A to B, A's routes, the link counts,
+ * the errors, and a reply larger than berth reads. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +186,88 @@ static int send_stale_request(int nl)
 		       : -1;
 }
 
+/* Alternative names (Linux 5.5) for the link ifindex of the current
+ * namespace: n of them, each of len characters, through a socket of the
+ * test's own, 40 to a request. 0, or the kernel's errno. */
+static int add_altnames(int ifindex, int n, int len)
+{
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), e = 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	if (nl < 0)
+		return errno;
+	for (int first = 0; first < n && !e; first += 40) {
+		union {
+			struct nlmsghdr nh;
+			char buf[8192];
+		} m = { 0 };
+		struct ifinfomsg *ifi = NLMSG_DATA(&m.nh);
+		struct rtattr *list;
+		ssize_t got;
+
+		m.nh.nlmsg_type = RTM_NEWLINKPROP;
+		m.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		m.nh.nlmsg_seq = (uint32_t)first + 1;
+		ifi->ifi_index = ifindex;
+		m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+		list = (struct rtattr *)(m.buf + NLMSG_ALIGN(m.nh.nlmsg_len));
+		list->rta_type = IFLA_PROP_LIST | NLA_F_NESTED;
+		list->rta_len = RTA_LENGTH(0);
+		for (int i = first; i < n && i < first + 40; i++) {
+			struct rtattr *a =
+				(struct rtattr *)((char *)list + RTA_ALIGN(list->rta_len));
+			char *name = RTA_DATA(a);
+			snprintf(name, (size_t)len + 1, "alt%04d%0*d", i, len - 7, 0);
+			a->rta_type = IFLA_ALT_IFNAME;
+			a->rta_len = RTA_LENGTH((size_t)len + 1);
+			list->rta_len =
+				(unsigned short)(RTA_ALIGN(list->rta_len) + RTA_ALIGN(a->rta_len));
+		}
+		m.nh.nlmsg_len = NLMSG_ALIGN(m.nh.nlmsg_len) + list->rta_len;
+		if (sendto(nl, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+			    0 ||
+		    (got = recv(nl, m.buf, sizeof(m.buf), 0)) < (ssize_t)NLMSG_LENGTH(sizeof(int)))
+			e = errno ? errno : EBADMSG;
+		else if (m.nh.nlmsg_type == NLMSG_ERROR)
+			e = -((struct nlmsgerr *)NLMSG_DATA(&m.nh))->error;
+	}
+	close(nl);
+	return e;
+}
+
+/* A reply larger than berth reads (RECV_SIZE, 32 KiB): a link of the
+ * bridge namespace with 300 alternative names of 120 characters, whose
+ * description is about 40 KiB. A clear error, and the socket goes on. */
+static void test_large_reply(int nlbr, int br, size_t links)
+{
+	struct berth_error err = { 0 };
+	size_t n = 0;
+	int big, r;
+
+	ok(good(link_add_bridge(nlbr, "big0", 0, &err), &err), "link_add_bridge big0");
+	big = (int)if_nametoindex("big0");
+	r = add_altnames(big, 300, 120);
+	if (r == EOPNOTSUPP || r == EINVAL) {
+		printf("ok %d - # SKIP no alternative link names here (%s)\n", ++tap_n,
+		       strerror(r));
+		link_del(nlbr, big, &err);
+		berth_error_clear(&err);
+		return;
+	}
+	is_int(r, 0, "300 alternative names of 120 characters on big0");
+	ok(fails(link_index(nlbr, "big0", &err), &err, EMSGSIZE,
+		 "looking up link big0: the kernel's reply ("),
+	   "link_index big0: its reply is larger than berth reads: EMSGSIZE, saying so");
+	r = link_index(nlbr, "br0", &err);
+	ok(good(r, &err) && r == br, "the socket answers the next request");
+	ok(fails(link_count(nlbr, &n, &err), &err, EMSGSIZE,
+		 "bytes) is larger than the 32768 bytes berth reads"),
+	   "link_count with big0 there: the dump's reply too large, saying so");
+	ok(good(link_del(nlbr, big, &err), &err), "link_del big0");
+	r = link_count(nlbr, &n, &err);
+	ok(good(r, &err) && n == links, "the next dump on that socket works (%zu links)", n);
+}
+
 int main(void)
 {
 	struct berth_error err = { 0 };
@@ -352,6 +434,9 @@ int main(void)
 	ok(good(r, &err) && r == br, "link_index br0 skips it (seq)");
 	r = link_count(nlbr, &n, &err);
 	ok(good(r, &err) && n == base + 4, "the socket is clean after that (%zu links)", n);
+
+	enter(br_ns, "the bridge namespace");
+	test_large_reply(nlbr, br, base + 4);
 
 	close(rx);
 	close(tx);
