@@ -17,8 +17,8 @@
  * filled it (see docs/error-handling.md). A test build stops here so the
  * suite finds the caller; a release build keeps the first cause, the one
  * nearest to what failed. */
-static void set_twice(const char *file, int line, const struct berth_error *err, const char *fmt,
-		      va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+set_twice(const char *file, int line, const struct berth_error *err, const char *fmt, va_list ap)
 {
 #ifndef NDEBUG
 	char second[256];
