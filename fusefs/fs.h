@@ -62,9 +62,9 @@ double bfs_node_timeout(const struct bfs_fs *fs, const struct bfs_node *n, const
 /* Point a node at what now holds its path (after copy-up or a change of
  * its entry). Caller holds fs->rw for writing. */
 int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n);
-/* n's data fd (see struct bfs_node), made if needed: >= 0, or -errno.
- * Callers hold fs->rw. */
-int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n);
+/* n's data fd (see struct bfs_node), made if needed, into *fd (which
+ * stays the node's). Returns 0 or an errno. Callers hold fs->rw. */
+int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n, int *fd);
 /* Give n the data fd fd (taking it over). Callers hold fs->rw. */
 void bfs_node_set_data_fd(struct bfs_fs *fs, struct bfs_node *n, int fd, bool rw);
 /* Re-point the node at path, if the kernel knows one. */
@@ -100,7 +100,8 @@ int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n);
 /* An orphaned lower file (unlinked while open) about to be written: its
  * data copied into an unnamed upper file, which becomes n's object. */
 int bfs_upper_adopt_orphan(struct bfs_fs *fs, struct bfs_node *n);
-/* An O_PATH fd on the parent directory of path in the upper tree. */
-int bfs_upper_parent(struct bfs_fs *fs, const char *path);
+/* An O_PATH fd on the parent directory of path in the upper tree, into
+ * *fd (the caller's to close). Returns 0 or an errno. */
+int bfs_upper_parent(struct bfs_fs *fs, const char *path, int *fd);
 
 #endif

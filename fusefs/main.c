@@ -158,13 +158,98 @@ static void load_layers(struct bfs_fs *fs, const char *lowerdir)
 	}
 }
 
+/* What libfuse is given: the mount's fixed options, then the user's. */
+static void fuse_args_for(const struct bfs_opts *o, const char *argv0, struct fuse_args *args)
+{
+	fuse_opt_add_arg(args, argv0);
+	fuse_opt_add_arg(args, "-o");
+	/* nosuid,nodev: a host-side mount must not lend the image's setuid files
+	 * or device nodes their power; fusermount3 insists for users anyway */
+	fuse_opt_add_arg(args, o->upperdir ? "rw,nosuid,nodev,fsname=berth-fs,subtype=berth"
+					   : "ro,nosuid,nodev,fsname=berth-fs,subtype=berth");
+	if (o->fuse_opts) {
+		fuse_opt_add_arg(args, "-o");
+		fuse_opt_add_arg(args, o->fuse_opts);
+	}
+	if (o->debug)
+		fuse_opt_add_arg(args, "-d");
+}
+
+/* A daemon's stderr is /dev/null; BERTH_FS_LOG keeps what it says
+ * (sanitizer reports in the tests, for one). */
+static void log_to_file(const struct bfs_opts *o)
+{
+	const char *log = getenv("BERTH_FS_LOG");
+
+	if (o->foreground || !log || !*log)
+		return;
+	int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (lfd >= 0) {
+		dup2(lfd, STDERR_FILENO);
+		close(lfd);
+	}
+}
+
+/* Mounted: serve until unmounted, then fold the upper layer's log.
+ * Returns the exit status. */
+static int serve(struct fuse_session *se, struct bfs_fs *fs, const struct bfs_opts *o)
+{
+	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
+	int ret;
+
+	fuse_daemonize(o->foreground);
+	log_to_file(o);
+	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
+	fuse_session_unmount(se);
+	if (!o->volatile_upper) {
+		struct berth_error err = { 0 };
+		if (bfs_upper_close(fs, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			fprintf(stderr, "berth-fs: %s\n", t);
+			berth_error_clear(&err);
+			ret = 1;
+		}
+	}
+	return ret;
+}
+
+/* Layers, the upper layer (when writable) and the root node, or die. */
+static void load_fs(struct bfs_fs *fs, const struct bfs_opts *o)
+{
+	bfs_fs_init(fs);
+	load_layers(fs, o->lowerdir);
+	if (o->upperdir) {
+		struct berth_error err = { 0 };
+		if (bfs_upper_open(fs, o->upperdir, &err) < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			die("berth-fs: %s", t);
+		}
+	}
+	if (bfs_node_get(fs, "/", NULL, &fs->root) != 0)
+		die("berth-fs: the layers have no root directory");
+}
+
+static void release_fs(struct bfs_fs *fs, struct bfs_opts *o)
+{
+	for (size_t i = 0; i < fs->stack.n; i++)
+		bfs_layer_release(&fs->stack.layers[i]);
+	free(fs->stack.layers);
+	bfs_fs_destroy(fs);
+	free(o->lowerdir);
+	free(o->upperdir);
+	if (fs->log_fd >= 0)
+		close(fs->log_fd);
+	if (fs->upper_dir >= 0)
+		close(fs->upper_dir);
+	free(o->fuse_opts);
+}
+
 int main(int argc, char **argv)
 {
 	struct bfs_opts o = { 0 };
 	struct bfs_fs fs = { .timeout = 86400.0 };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se;
-	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
 	int ret = 1;
 
 	/* what berth-fs's starter left open is not the daemon's to keep: it
@@ -172,79 +257,25 @@ int main(int argc, char **argv)
 	proc_close_fds_but(NULL, 0);
 	parse_args(argc, argv, &o);
 	raise_nofile();
-	bfs_fs_init(&fs);
-	load_layers(&fs, o.lowerdir);
-	if (o.upperdir) {
-		struct berth_error err = { 0 };
-		if (bfs_upper_open(&fs, o.upperdir, &err) < 0) {
-			_cleanup_free_ char *t = berth_error_text(&err);
-			die("berth-fs: %s", t);
-		}
-	}
-	if (bfs_node_get(&fs, "/", NULL, &fs.root) != 0)
-		die("berth-fs: the layers have no root directory");
-
-	fuse_opt_add_arg(&args, argv[0]);
-	fuse_opt_add_arg(&args, "-o");
-	/* nosuid,nodev: a host-side mount must not lend the image's setuid files
-	 * or device nodes their power; fusermount3 insists for users anyway */
-	fuse_opt_add_arg(&args, o.upperdir ? "rw,nosuid,nodev,fsname=berth-fs,subtype=berth"
-					   : "ro,nosuid,nodev,fsname=berth-fs,subtype=berth");
-	if (o.fuse_opts) {
-		fuse_opt_add_arg(&args, "-o");
-		fuse_opt_add_arg(&args, o.fuse_opts);
-	}
-	if (o.debug)
-		fuse_opt_add_arg(&args, "-d");
+	load_fs(&fs, &o);
+	fuse_args_for(&o, argv[0], &args);
 	se = fuse_session_new(&args, &bfs_ops, sizeof(bfs_ops), &fs);
 	if (!se)
 		die("berth-fs: cannot start a FUSE session (see above)");
 	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
-	if (fuse_session_mount(se, o.mountpoint) != 0) {
+	if (fuse_session_mount(se, o.mountpoint) != 0)
 		fprintf(stderr,
 			"berth-fs: mount on %s failed (is /dev/fuse usable and fusermount3 "
 			"installed?)\n",
 			o.mountpoint);
-		goto out_signals;
-	}
-	fuse_daemonize(o.foreground);
-	/* a daemon's stderr is /dev/null; BERTH_FS_LOG keeps what it says
-	 * (sanitizer reports in the tests, for one) */
-	const char *log = getenv("BERTH_FS_LOG");
-	if (!o.foreground && log && *log) {
-		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (lfd >= 0) {
-			dup2(lfd, STDERR_FILENO);
-			close(lfd);
-		}
-	}
-	ret = fuse_session_loop_mt(se, &loop) ? 1 : 0;
-	fuse_session_unmount(se);
-	if (!o.volatile_upper) {
-		struct berth_error err = { 0 };
-		if (bfs_upper_close(&fs, &err) < 0) {
-			_cleanup_free_ char *t = berth_error_text(&err);
-			fprintf(stderr, "berth-fs: %s\n", t);
-			ret = 1;
-		}
-	}
-out_signals:
+	else
+		ret = serve(se, &fs, &o);
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
-	for (size_t i = 0; i < fs.stack.n; i++)
-		bfs_layer_release(&fs.stack.layers[i]);
-	free(fs.stack.layers);
-	bfs_fs_destroy(&fs);
-	free(o.lowerdir);
-	free(o.upperdir);
-	if (fs.log_fd >= 0)
-		close(fs.log_fd);
-	if (fs.upper_dir >= 0)
-		close(fs.upper_dir);
-	free(o.fuse_opts);
+	release_fs(&fs, &o);
 	return ret;
 }

@@ -202,16 +202,18 @@ int bfs_node_refresh(struct bfs_fs *fs, struct bfs_node *n)
 	return 0;
 }
 
-int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n)
+int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n, int *out)
 {
 	int fd = __atomic_load_n(&n->data_fd, __ATOMIC_ACQUIRE);
 	char proc[64];
 	bool rw;
 
-	if (fd >= 0)
-		return fd;
+	if (fd >= 0) {
+		*out = fd;
+		return 0;
+	}
 	if (n->e->type != BFS_REG)
-		return n->e->type == BFS_DIR ? -EISDIR : -ENXIO;
+		return n->e->type == BFS_DIR ? EISDIR : ENXIO;
 	/* upper objects open for writing too, so a later write needs no
 	 * other fd; an object some host process runs (ETXTBSY) is read-only */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
@@ -222,7 +224,7 @@ int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n)
 		fd = open(proc, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return -errno;
+		return errno;
 	pthread_mutex_lock(&fs->lock);
 	if (n->data_fd >= 0) { /* another reader was faster */
 		close(fd);
@@ -232,7 +234,8 @@ int bfs_node_data_fd(struct bfs_fs *fs, struct bfs_node *n)
 		__atomic_store_n(&n->data_fd, fd, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&fs->lock);
-	return fd;
+	*out = fd;
+	return 0;
 }
 
 void bfs_node_set_data_fd(struct bfs_fs *fs, struct bfs_node *n, int fd, bool rw)

@@ -109,21 +109,30 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, timeout);
 }
 
-static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+/* n's target into buf (PATH_MAX + 1 bytes). Caller holds fs->rw. */
+static int do_readlink(const struct bfs_node *n, char *buf)
 {
-	struct bfs_node *n = node_of(req, ino);
-	char buf[PATH_MAX + 1];
 	ssize_t len;
 
-	pthread_rwlock_rdlock(&fs_of(req)->rw);
-	len = n->e->type == BFS_LNK ? readlinkat(n->fd, "", buf, PATH_MAX) : (errno = EINVAL, -1);
-	pthread_rwlock_unlock(&fs_of(req)->rw);
-	if (len < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
+	if (n->e->type != BFS_LNK)
+		return EINVAL;
+	if ((len = readlinkat(n->fd, "", buf, PATH_MAX)) < 0)
+		return errno;
 	buf[len] = '\0';
-	fuse_reply_readlink(req, buf);
+	return 0;
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[PATH_MAX + 1];
+
+	pthread_rwlock_rdlock(&fs_of(req)->rw);
+	int r = do_readlink(node_of(req, ino), buf);
+	pthread_rwlock_unlock(&fs_of(req)->rw);
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_readlink(req, buf);
 }
 
 /* A node copied up by a request now has another inode number and link
@@ -152,7 +161,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct bfs_node *n = node_of(req, ino);
 	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	size_t before = n->layer;
-	int r;
+	int fd, r;
 
 	if (fs->no_open) {
 		fuse_reply_err(req, ENOSYS);
@@ -166,11 +175,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_rwlock_wrlock(&fs->rw);
 	else
 		pthread_rwlock_rdlock(&fs->rw);
-	r = wr ? bfs_writable_fd(fs, n) : bfs_node_data_fd(fs, n);
+	r = wr ? bfs_writable_fd(fs, n, &fd) : bfs_node_data_fd(fs, n, &fd);
 	bool moved = n->layer != before;
 	pthread_rwlock_unlock(&fs->rw);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
+	if (r) {
+		fuse_reply_err(req, r);
 		return;
 	}
 	fi->fh = 0;
@@ -184,15 +193,14 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct bfs_fs *fs = fs_of(req);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-	int fd;
+	int fd, r;
 
 	(void)fi;
 	/* the lock keeps a copy-up from replacing the fd while it is read */
 	pthread_rwlock_rdlock(&fs->rw);
-	fd = bfs_node_data_fd(fs, node_of(req, ino));
-	if (fd < 0) {
+	if ((r = bfs_node_data_fd(fs, node_of(req, ino), &fd)) != 0) {
 		pthread_rwlock_unlock(&fs->rw);
-		fuse_reply_err(req, -fd);
+		fuse_reply_err(req, r);
 		return;
 	}
 	/* the fd goes to libfuse, which splices from it when it can; never
@@ -254,92 +262,117 @@ static unsigned dtype(char type)
 	}
 }
 
-static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi, bool plus)
+/* The handle's listing, made at its first readdir (not at opendir: when
+ * the kernel has the directory cached it opens it but never reads it).
+ * The kernel serialises readdir on one handle, so no race here; the
+ * listing then stays fixed, so offsets stay stable. */
+static int dir_listing(struct bfs_fs *fs, struct bfs_node *n, struct dir_handle *h)
 {
-	struct bfs_fs *fs = fs_of(req);
-	struct bfs_node *n = node_of(req, ino);
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-	struct bfs_dir *d = h->d;
-	_cleanup_free_ char *buf = NULL;
-	size_t used = 0;
 	int r;
 
-	if (!d) {
-		/* the kernel serialises readdir on one handle: no race here;
-		 * the listing then stays fixed, so offsets stay stable */
-		pthread_rwlock_rdlock(&fs->rw);
-		r = n->path ? bfs_dir_list(fs, n->path, &d) : ENOENT;
-		pthread_rwlock_unlock(&fs->rw);
-		if (r) {
-			fuse_reply_err(req, r);
-			return;
-		}
-		h->d = d;
-	}
-	buf = xmalloc(size);
-	if (plus)
-		pthread_rwlock_rdlock(&fs->rw);
-	/* offsets: 0 ".", 1 "..", 2 + i the i-th merged entry */
-	for (off_t i = off; i < (off_t)d->n + 2; i++) {
-		const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
-		struct fuse_entry_param ep = { 0 };
-		size_t len;
+	if (h->d)
+		return 0;
+	pthread_rwlock_rdlock(&fs->rw);
+	r = n->path ? bfs_dir_list(fs, n->path, &h->d) : ENOENT;
+	pthread_rwlock_unlock(&fs->rw);
+	return r;
+}
 
-		ep.attr.st_mode = (i < 2 ? DT_DIR : dtype(d->v[i - 2].type)) << 12;
-		if (plus && i >= 2) {
-			int lr = do_lookup(fs, n, name, &ep);
-			if (lr == ENOENT)
-				continue;
-			if (lr != 0) {
-				/* no node now (out of descriptors: each known node
-				 * holds one): the name without attributes (nodeid 0),
-				 * which the kernel looks up when it is used, rather
-				 * than a listing that silently lacks it */
-				memset(&ep, 0, sizeof(ep));
-				ep.attr.st_mode = dtype(d->v[i - 2].type) << 12;
-				ep.attr.st_ino = 1;
-			}
-			len = fuse_add_direntry_plus(req, buf + used, size - used, name, &ep,
-						     i + 1);
-			if (len > size - used) {
-				if (ep.ino)
-					bfs_node_forget(fs, (struct bfs_node *)(uintptr_t)ep.ino,
-							1);
-				break;
-			}
-		} else if (plus) {
-			/* nodeid 0: no lookup for "." and ".."; an inode number
-			 * of 0 would make the C library skip the entry */
+/* Entry i of a readdirplus reply (offsets: 0 ".", 1 "..", 2 + k the k-th
+ * merged name) into buf: its size, more than room when it did not fit
+ * (nothing is added then, and no lookup kept). Caller holds fs->rw. */
+static size_t add_plus(fuse_req_t req, struct bfs_fs *fs, struct bfs_node *n,
+		       const struct bfs_dir *d, off_t i, char *buf, size_t room)
+{
+	const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
+	struct fuse_entry_param ep = { 0 };
+	size_t len;
+
+	if (i < 2) {
+		/* nodeid 0: no lookup for "." and ".."; an inode number of 0
+		 * would make the C library skip the entry */
+		ep.attr.st_mode = DT_DIR << 12;
+		ep.attr.st_ino = 1;
+	} else {
+		int lr = do_lookup(fs, n, name, &ep);
+		if (lr == ENOENT)
+			return 0;
+		if (lr != 0) {
+			/* no node now (out of descriptors: each known node holds
+			 * one): the name without attributes (nodeid 0), which the
+			 * kernel looks up when it is used, rather than a listing
+			 * that silently lacks it */
+			memset(&ep, 0, sizeof(ep));
+			ep.attr.st_mode = dtype(d->v[i - 2].type) << 12;
 			ep.attr.st_ino = 1;
-			len = fuse_add_direntry_plus(req, buf + used, size - used, name, &ep,
-						     i + 1);
-			if (len > size - used)
-				break;
-		} else {
-			ep.attr.st_ino = 1;
-			len = fuse_add_direntry(req, buf + used, size - used, name, &ep.attr,
-						i + 1);
-			if (len > size - used)
-				break;
 		}
-		used += len;
+	}
+	len = fuse_add_direntry_plus(req, buf, room, name, &ep, i + 1);
+	if (len > room && ep.ino)
+		bfs_node_forget(fs, (struct bfs_node *)(uintptr_t)ep.ino, 1);
+	return len;
+}
+
+/* Entry i of a plain readdir reply into buf: as add_plus, no lookup. */
+static size_t add_plain(fuse_req_t req, const struct bfs_dir *d, off_t i, char *buf, size_t room)
+{
+	const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
+	struct stat st = { .st_ino = 1 };
+
+	st.st_mode = (i < 2 ? DT_DIR : dtype(d->v[i - 2].type)) << 12;
+	return fuse_add_direntry(req, buf, room, name, &st, i + 1);
+}
+
+/* The entries from off that fit in size bytes, into *buf (*used bytes). */
+static int do_readdir(fuse_req_t req, struct bfs_node *n, struct dir_handle *h, size_t size,
+		      off_t off, bool plus, char **buf, size_t *used)
+{
+	struct bfs_fs *fs = fs_of(req);
+	int r = dir_listing(fs, n, h);
+
+	if (r)
+		return r;
+	*buf = xmalloc(size);
+	*used = 0;
+	if (plus)
+		pthread_rwlock_rdlock(&fs->rw);
+	for (off_t i = off; i < (off_t)h->d->n + 2; i++) {
+		size_t room = size - *used;
+		size_t len = plus ? add_plus(req, fs, n, h->d, i, *buf + *used, room)
+				  : add_plain(req, h->d, i, *buf + *used, room);
+		if (len > room)
+			break;
+		*used += len;
 	}
 	if (plus)
 		pthread_rwlock_unlock(&fs->rw);
-	fuse_reply_buf(req, buf, used);
+	return 0;
+}
+
+static void readdir_reply(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			  struct fuse_file_info *fi, bool plus)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	_cleanup_free_ char *buf = NULL;
+	size_t used;
+	int r = do_readdir(req, node_of(req, ino), h, size, off, plus, &buf, &used);
+
+	if (r)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_buf(req, buf, used);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	do_readdir(req, ino, size, off, fi, false);
+	readdir_reply(req, ino, size, off, fi, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			   struct fuse_file_info *fi)
 {
-	do_readdir(req, ino, size, off, fi, true);
+	readdir_reply(req, ino, size, off, fi, true);
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -368,69 +401,82 @@ static bool xattr_visible(const char *name)
 	return !str_has_prefix(name, "trusted.");
 }
 
-static void do_getxattr(fuse_req_t req, const struct bfs_entry *e, const char *name, size_t size);
-static void do_listxattr(fuse_req_t req, const struct bfs_entry *e, size_t size);
-
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
-{
-	struct bfs_fs *fs = fs_of(req);
-
-	pthread_rwlock_rdlock(&fs->rw);
-	do_getxattr(req, node_of(req, ino)->e, name, size);
-	pthread_rwlock_unlock(&fs->rw);
-}
-
-static void do_getxattr(fuse_req_t req, const struct bfs_entry *e, const char *name, size_t size)
+/* The attribute name of e, into *x: ENODATA, or ERANGE when it is longer
+ * than size (0: only its size is asked for). */
+static int do_getxattr(const struct bfs_entry *e, const char *name, size_t size,
+		       const struct bfs_xattr **x)
 {
 	for (size_t i = 0; i < e->n_xattrs; i++) {
 		if (strcmp(e->xattrs[i].name, name) != 0 || !xattr_visible(name))
 			continue;
-		if (size == 0)
-			fuse_reply_xattr(req, e->xattrs[i].len);
-		else if (size < e->xattrs[i].len)
-			fuse_reply_err(req, ERANGE);
-		else
-			fuse_reply_buf(req, (const char *)e->xattrs[i].value, e->xattrs[i].len);
-		return;
+		if (size != 0 && size < e->xattrs[i].len)
+			return ERANGE;
+		*x = &e->xattrs[i];
+		return 0;
 	}
-	fuse_reply_err(req, ENODATA);
+	return ENODATA;
 }
 
-static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct bfs_fs *fs = fs_of(req);
+	const struct bfs_xattr *x;
 
+	/* the reply is sent under the lock: the value is the entry's, which
+	 * a change of attributes replaces */
 	pthread_rwlock_rdlock(&fs->rw);
-	do_listxattr(req, node_of(req, ino)->e, size);
+	int r = do_getxattr(node_of(req, ino)->e, name, size, &x);
+	if (r)
+		fuse_reply_err(req, r);
+	else if (size == 0)
+		fuse_reply_xattr(req, x->len);
+	else
+		fuse_reply_buf(req, (const char *)x->value, x->len);
 	pthread_rwlock_unlock(&fs->rw);
 }
 
-static void do_listxattr(fuse_req_t req, const struct bfs_entry *e, size_t size)
+/* The names of e's visible attributes, each ending in NUL, into *buf
+ * (with size 0 only their length, *len, is asked for); ERANGE when they
+ * are longer than size. */
+static int do_listxattr(const struct bfs_entry *e, size_t size, char **buf, size_t *len)
 {
 	size_t total = 0;
-	_cleanup_free_ char *buf = NULL;
 
 	for (size_t i = 0; i < e->n_xattrs; i++)
 		if (xattr_visible(e->xattrs[i].name))
 			total += strlen(e->xattrs[i].name) + 1;
-	if (size == 0) {
-		fuse_reply_xattr(req, total);
-		return;
-	}
-	if (size < total) {
-		fuse_reply_err(req, ERANGE);
-		return;
-	}
-	buf = xmalloc(total + 1);
+	*len = total;
+	if (size == 0)
+		return 0;
+	if (size < total)
+		return ERANGE;
+	*buf = xmalloc(total + 1);
 	total = 0;
 	for (size_t i = 0; i < e->n_xattrs; i++) {
 		if (!xattr_visible(e->xattrs[i].name))
 			continue;
 		size_t l = strlen(e->xattrs[i].name) + 1;
-		memcpy(buf + total, e->xattrs[i].name, l);
+		memcpy(*buf + total, e->xattrs[i].name, l);
 		total += l;
 	}
-	fuse_reply_buf(req, buf, total);
+	return 0;
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct bfs_fs *fs = fs_of(req);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	pthread_rwlock_rdlock(&fs->rw);
+	int r = do_listxattr(node_of(req, ino)->e, size, &buf, &len);
+	pthread_rwlock_unlock(&fs->rw);
+	if (r)
+		fuse_reply_err(req, r);
+	else if (size == 0)
+		fuse_reply_xattr(req, len);
+	else
+		fuse_reply_buf(req, buf, len);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -594,17 +640,16 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_attr(req, &st, timeout);
 }
 
-static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
-			 struct fuse_file_info *fi)
+/* Write in at off into n, copied up first when it is a lower file;
+ * *written: how much. *moved: n changed layer. */
+static int do_write(struct bfs_fs *fs, struct bfs_node *n, struct fuse_bufvec *in, off_t off,
+		    size_t *written, bool *moved)
 {
-	struct bfs_fs *fs = fs_of(req);
-	struct bfs_node *n = node_of(req, ino);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
 	size_t before;
-	ssize_t r;
-	int fd;
+	ssize_t w;
+	int fd, r = 0;
 
-	(void)fi;
 	/* the common case, an upper file already open for writing, shares
 	 * the lock; a copy-up or a new fd takes it alone */
 	pthread_rwlock_rdlock(&fs->rw);
@@ -613,22 +658,37 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	if (fd < 0) {
 		pthread_rwlock_unlock(&fs->rw);
 		pthread_rwlock_wrlock(&fs->rw);
-		fd = fs->writable ? bfs_writable_fd(fs, n) : -EROFS;
+		r = fs->writable ? bfs_writable_fd(fs, n, &fd) : EROFS;
 	}
-	bool moved = n->layer != before;
-	if (fd < 0) {
-		r = fd;
-	} else {
+	*moved = n->layer != before;
+	if (r == 0) {
 		out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		out.buf[0].fd = fd;
 		out.buf[0].pos = off;
-		r = fuse_buf_copy(&out, in, 0);
+		/* libfuse's own convention: bytes copied, or -errno */
+		w = fuse_buf_copy(&out, in, 0);
+		if (w < 0)
+			r = (int)-w;
+		else
+			*written = (size_t)w;
 	}
 	pthread_rwlock_unlock(&fs->rw);
-	if (r < 0)
-		fuse_reply_err(req, (int)-r);
+	return r;
+}
+
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct bfs_fs *fs = fs_of(req);
+	size_t written = 0;
+	bool moved;
+	int r = do_write(fs, node_of(req, ino), in, off, &written, &moved);
+
+	(void)fi;
+	if (r)
+		fuse_reply_err(req, r);
 	else
-		fuse_reply_write(req, (size_t)r);
+		fuse_reply_write(req, written);
 	invalidate_if(fs, ino, moved);
 }
 
@@ -646,8 +706,9 @@ static int with_data_fd(fuse_req_t req, fuse_ino_t ino, bool wr, int (*fn)(int f
 	else
 		pthread_rwlock_rdlock(&fs->rw);
 	before = n->layer;
-	fd = !wr ? bfs_node_data_fd(fs, n) : fs->writable ? bfs_writable_fd(fs, n) : -EROFS;
-	r = fd < 0 ? -fd : fn(fd, arg);
+	r = !wr ? bfs_node_data_fd(fs, n, &fd) : fs->writable ? bfs_writable_fd(fs, n, &fd) : EROFS;
+	if (r == 0)
+		r = fn(fd, arg);
 	*moved = n->layer != before;
 	pthread_rwlock_unlock(&fs->rw);
 	return r;

@@ -253,11 +253,12 @@ int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n)
 	return r;
 }
 
-int bfs_upper_parent(struct bfs_fs *fs, const char *path)
+int bfs_upper_parent(struct bfs_fs *fs, const char *path, int *fd)
 {
 	_cleanup_free_ char *dir = bfs_path_dirname(path);
-	int fd = bfs_layer_open(&fs->stack.layers[0], dir, O_PATH | O_DIRECTORY);
-	return fd < 0 ? -errno : fd;
+
+	*fd = bfs_layer_open(&fs->stack.layers[0], dir, O_PATH | O_DIRECTORY);
+	return *fd < 0 ? errno : 0;
 }
 
 int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir)
@@ -284,12 +285,13 @@ int bfs_upper_ensure_dir(struct bfs_fs *fs, const char *dir)
 		if (lower->type != BFS_DIR)
 			return ENOTDIR;
 		{
-			_cleanup_close_ int pfd = bfs_upper_parent(fs, prefix);
+			_cleanup_close_ int pfd = -1;
 			struct bfs_entry *ne = bfs_entry_clone(lower, prefix);
-			int r;
-			if (pfd < 0 || mkdirat(pfd, bfs_path_basename(prefix),
-					       bfs_host_mode(BFS_DIR, ne->mode)) < 0) {
-				r = pfd < 0 ? -pfd : errno;
+			int r = bfs_upper_parent(fs, prefix, &pfd);
+			if (r == 0 && mkdirat(pfd, bfs_path_basename(prefix),
+					      bfs_host_mode(BFS_DIR, ne->mode)) < 0)
+				r = errno;
+			if (r) {
 				bfs_entry_free(ne);
 				return r;
 			}
@@ -368,12 +370,13 @@ static int link_siblings(struct bfs_fs *fs, const char *path, const struct stat 
 	struct siblings sb = {
 		.fs = fs, .path = path, .dev = lower_st->st_dev, .ino = lower_st->st_ino
 	};
+	const char *base = bfs_path_basename(path);
 	int r = 0;
 
 	for (size_t l = 1; l < fs->stack.n; l++)
 		bfs_meta_foreach(fs->stack.layers[l].meta, find_sibling, &sb);
 	for (size_t i = 0; i < sb.n; i++) {
-		_cleanup_free_ char *dir = bfs_path_dirname(sb.v[i]), *src = NULL;
+		_cleanup_free_ char *dir = bfs_path_dirname(sb.v[i]);
 		_cleanup_close_ int spfd = -1, dpfd = -1;
 		const struct bfs_entry *e = bfs_stack_lookup(&fs->stack, sb.v[i], NULL);
 
@@ -381,12 +384,11 @@ static int link_siblings(struct bfs_fs *fs, const char *path, const struct stat 
 			continue;
 		if ((r = bfs_upper_ensure_dir(fs, dir)) != 0)
 			continue;
-		spfd = bfs_upper_parent(fs, path);
-		dpfd = bfs_upper_parent(fs, sb.v[i]);
-		if (spfd < 0 || dpfd < 0 ||
-		    linkat(spfd, bfs_path_basename(path), dpfd, bfs_path_basename(sb.v[i]), 0) <
-			    0) {
-			r = spfd < 0 ? -spfd : dpfd < 0 ? -dpfd : errno;
+		if ((r = bfs_upper_parent(fs, path, &spfd)) != 0 ||
+		    (r = bfs_upper_parent(fs, sb.v[i], &dpfd)) != 0)
+			continue;
+		if (linkat(spfd, base, dpfd, bfs_path_basename(sb.v[i]), 0) < 0) {
+			r = errno;
 			continue;
 		}
 		if ((r = bfs_upper_put(fs, bfs_entry_clone(e, sb.v[i]))) != 0)
@@ -415,8 +417,8 @@ static int copy_one(struct bfs_fs *fs, const char *path, const struct bfs_entry 
 
 	if ((r = bfs_upper_ensure_dir(fs, dir)) != 0)
 		return r;
-	if ((pfd = bfs_upper_parent(fs, path)) < 0)
-		return -pfd;
+	if ((r = bfs_upper_parent(fs, path, &pfd)) != 0)
+		return r;
 	switch (e->type) {
 	case BFS_DIR:
 		if (mkdirat(pfd, base, bfs_host_mode(BFS_DIR, e->mode)) < 0)

@@ -85,15 +85,51 @@ static int now_entry(struct bfs_entry *e)
 	return 0;
 }
 
-/* An fd on the upper directory that holds path: the parent node's own
- * when it is in the upper layer already (no walk from the root). */
-static int parent_dirfd(struct bfs_fs *fs, const struct bfs_node *parent, const char *path)
+/* An fd on the upper directory that holds path, into *fd: the parent
+ * node's own when it is in the upper layer already (no walk from the
+ * root). */
+static int parent_dirfd(struct bfs_fs *fs, const struct bfs_node *parent, const char *path, int *fd)
 {
 	if (parent->path && parent->layer == 0 && parent->e->type == BFS_DIR) {
-		int fd = fcntl(parent->fd, F_DUPFD_CLOEXEC, 3);
-		return fd < 0 ? -errno : fd;
+		*fd = fcntl(parent->fd, F_DUPFD_CLOEXEC, 3);
+		return *fd < 0 ? errno : 0;
 	}
-	return bfs_upper_parent(fs, path);
+	return bfs_upper_parent(fs, path, fd);
+}
+
+/* The entry type of a file type in mode (0: a regular file). */
+static int type_of(mode_t mode, char *type)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR: *type = BFS_DIR; return 0;
+	case S_IFLNK: *type = BFS_LNK; return 0;
+	case S_IFIFO: *type = BFS_FIFO; return 0;
+	case S_IFSOCK: *type = BFS_SOCK; return 0;
+	case S_IFCHR: *type = BFS_CHR; return 0;
+	case S_IFBLK: *type = BFS_BLK; return 0;
+	case S_IFREG:
+	case 0: *type = BFS_REG; return 0;
+	default: return EINVAL;
+	}
+}
+
+/* The host object of a new entry, base below pfd; other types than
+ * directories and links get an open fd in *fd. */
+static int make_host_object(int pfd, const char *base, char type, mode_t mode, const char *target,
+			    int *fd)
+{
+	switch (type) {
+	case BFS_DIR: return mkdirat(pfd, base, bfs_host_mode(BFS_DIR, mode)) < 0 ? errno : 0;
+	case BFS_LNK: return symlinkat(target, pfd, base) < 0 ? errno : 0;
+	default:
+		/* the fd becomes the node's, shared by every later open: none
+		 * of this open's own flags (O_APPEND, O_SYNC, ...) */
+		*fd = openat(pfd, base,
+			     (type == BFS_REG ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW |
+				     O_CLOEXEC,
+			     bfs_host_mode(type, mode));
+		return *fd < 0 ? errno : 0;
+	}
 }
 
 /* Create a new object at parent/name. For regular files *fd_out gets an
@@ -106,7 +142,6 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int pfd = -1;
 	struct bfs_entry *e, *e0;
-	const char *base = name;
 	char type;
 	bool was_whiteout;
 	int r = 0, fd = -1;
@@ -115,45 +150,19 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 		return r;
 	if (bfs_stack_lookup(&fs->stack, path, NULL))
 		return EEXIST;
-	switch (mode & S_IFMT) {
-	case S_IFDIR: type = BFS_DIR; break;
-	case S_IFLNK: type = BFS_LNK; break;
-	case S_IFIFO: type = BFS_FIFO; break;
-	case S_IFSOCK: type = BFS_SOCK; break;
-	case S_IFCHR: type = BFS_CHR; break;
-	case S_IFBLK: type = BFS_BLK; break;
-	case S_IFREG:
-	case 0: type = BFS_REG; break;
-	default: return EINVAL;
-	}
+	if ((r = type_of(mode, &type)) != 0)
+		return r;
 	/* devices need what the kernel's mknod asks: CAP_MKNOD, here root */
 	if ((type == BFS_CHR || type == BFS_BLK) && ctx->uid != 0)
 		return EPERM;
 	if ((r = bfs_upper_ensure_dir(fs, parent->path)) != 0)
 		return r;
-	if ((pfd = parent_dirfd(fs, parent, path)) < 0)
-		return -pfd;
+	if ((r = parent_dirfd(fs, parent, path, &pfd)) != 0)
+		return r;
 	e0 = bfs_meta_get(upper_meta(fs), path);
 	was_whiteout = e0 && e0->type == BFS_WHITEOUT;
-	switch (type) {
-	case BFS_DIR:
-		if (mkdirat(pfd, base, bfs_host_mode(BFS_DIR, mode)) < 0)
-			return errno;
-		break;
-	case BFS_LNK:
-		if (symlinkat(target, pfd, base) < 0)
-			return errno;
-		break;
-	default:
-		/* the fd becomes the node's, shared by every later open: none
-		 * of this open's own flags (O_APPEND, O_SYNC, ...) */
-		fd = openat(pfd, base,
-			    (type == BFS_REG ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW |
-				    O_CLOEXEC,
-			    bfs_host_mode(type, mode));
-		if (fd < 0)
-			return errno;
-	}
+	if ((r = make_host_object(pfd, name, type, mode, target, &fd)) != 0)
+		return r;
 	e = bfs_entry_new(path, type);
 	e->mode = type == BFS_LNK ? 0777 : mode & 07777;
 	e->uid = ctx->uid;
@@ -194,10 +203,10 @@ static int remove_path(struct bfs_fs *fs, const char *path, bool dir)
 	int r;
 
 	if (e0 && e0->type != BFS_WHITEOUT) {
-		_cleanup_close_ int pfd = bfs_upper_parent(fs, path);
+		_cleanup_close_ int pfd = -1;
 		struct berth_error err = { 0 };
-		if (pfd < 0)
-			return -pfd;
+		if ((r = bfs_upper_parent(fs, path, &pfd)) != 0)
+			return r;
 		if (dir ? rm_rf_at(pfd, bfs_path_basename(path), &err) < 0
 			: unlinkat(pfd, bfs_path_basename(path), 0) < 0) {
 			r = dir ? (err.errnum ? err.errnum : EIO) : errno;
@@ -354,8 +363,9 @@ int bfs_rename(struct bfs_fs *fs, struct bfs_node *parent, const char *name,
 			return r;
 		bfs_node_orphan(fs, dst);
 	}
-	if ((spfd = bfs_upper_parent(fs, src)) < 0 || (dpfd = bfs_upper_parent(fs, dst)) < 0)
-		return spfd < 0 ? -spfd : -dpfd;
+	if ((r = bfs_upper_parent(fs, src, &spfd)) != 0 ||
+	    (r = bfs_upper_parent(fs, dst, &dpfd)) != 0)
+		return r;
 	if (renameat2(spfd, bfs_path_basename(src), dpfd, bfs_path_basename(dst),
 		      exchange ? RENAME_EXCHANGE : 0) < 0)
 		return errno;
@@ -408,8 +418,8 @@ int bfs_link(struct bfs_fs *fs, struct bfs_node *n, struct bfs_node *newparent, 
 	if ((r = bfs_copy_up(fs, n->path, false)) != 0 || (r = bfs_node_refresh(fs, n)) != 0 ||
 	    (r = bfs_upper_ensure_dir(fs, newparent->path)) != 0)
 		return r;
-	if ((dpfd = bfs_upper_parent(fs, dst)) < 0)
-		return -dpfd;
+	if ((r = bfs_upper_parent(fs, dst, &dpfd)) != 0)
+		return r;
 	/* link the O_PATH handle itself: no path walk, no race */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
 	if (linkat(AT_FDCWD, proc, dpfd, bfs_path_basename(dst), AT_SYMLINK_FOLLOW) < 0)
@@ -443,25 +453,28 @@ int bfs_make_upper(struct bfs_fs *fs, struct bfs_node *n)
 	return bfs_node_refresh(fs, n);
 }
 
-int bfs_writable_fd(struct bfs_fs *fs, struct bfs_node *n)
+int bfs_writable_fd(struct bfs_fs *fs, struct bfs_node *n, int *out)
 {
 	char proc[64];
 	int fd, r;
 
 	if (n->e->type != BFS_REG)
-		return n->e->type == BFS_DIR ? -EISDIR : -EINVAL;
+		return n->e->type == BFS_DIR ? EISDIR : EINVAL;
 	if ((r = bfs_make_upper(fs, n)) != 0)
-		return -r;
+		return r;
 	/* never write through to a lower layer, whatever went wrong above */
 	if (n->layer != 0)
-		return -EIO;
-	if (n->data_fd >= 0 && n->data_rw)
-		return n->data_fd;
+		return EIO;
+	if (n->data_fd >= 0 && n->data_rw) {
+		*out = n->data_fd;
+		return 0;
+	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
 	if ((fd = open(proc, O_RDWR | O_CLOEXEC)) < 0)
-		return -errno;
+		return errno;
 	bfs_node_set_data_fd(fs, n, fd, true);
-	return fd;
+	*out = fd;
+	return 0;
 }
 
 int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to_set,
@@ -476,9 +489,9 @@ int bfs_setattr(struct bfs_fs *fs, struct bfs_node *n, struct stat *attr, int to
 		return r;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		int fd = bfs_writable_fd(fs, n);
-		if (fd < 0)
-			return -fd;
+		int fd;
+		if ((r = bfs_writable_fd(fs, n, &fd)) != 0)
+			return r;
 		if (ftruncate(fd, attr->st_size) < 0)
 			return errno;
 	}

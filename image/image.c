@@ -212,8 +212,10 @@ int image_resolve(struct store *s, const char *name, char *id_out, struct berth_
 	}
 	berth_error_clear(&ignore);
 	/* an ID or a unique prefix of one (docker accepts any length) */
-	if (hl > 0 && hl <= DIGEST_HEX_LEN && strspn(hex, "0123456789abcdef") == hl &&
-	    image_list_ids(s, &ids, &n, err) == 0) {
+	if (hl > 0 && hl <= DIGEST_HEX_LEN && strspn(hex, "0123456789abcdef") == hl) {
+		/* a store that cannot be listed is the cause, not "no such image" */
+		if (image_list_ids(s, &ids, &n, err) < 0)
+			return -1;
 		for (size_t i = 0; i < n; i++) {
 			if (strncmp(ids[i] + 7, hex, hl) == 0) {
 				if (matches++ == 0)

@@ -14,8 +14,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "proc.h"
 #include "util.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* close_range (Linux 5.9): glibc's wrapper when it has one (2.34). */
+static int close_fd_range(unsigned int from, unsigned int to)
+{
+#ifdef HAVE_CLOSE_RANGE
+	return close_range(from, to, 0);
+#else
+	return (int)syscall(SYS_close_range, from, to, 0);
+#endif
+}
 
 static bool kept(int fd, const int *keep, size_t n)
 {
@@ -63,7 +78,7 @@ int proc_close_fds_but(const int *keep, size_t n)
 			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
 				next = keep[i];
 		unsigned int to = next < 0 ? ~0U : (unsigned int)next - 1;
-		if (to >= from && syscall(SYS_close_range, from, to, 0) < 0)
+		if (to >= from && close_fd_range(from, to) < 0)
 			return errno == ENOSYS ? close_by_walk(keep, n) : -1;
 		if (next < 0)
 			return 0;

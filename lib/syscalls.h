@@ -1,20 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * syscalls.h: raw wrappers for system calls glibc 2.36 does not wrap
- * (openat2, Linux 5.6; fchmodat2, 6.6). Kept in one place so the
- * fallbacks are too.
+ * (openat2, Linux 5.6; fchmodat2, 6.6; mount_setattr, 5.12;
+ * pivot_root), and the two path resolvers built on openat2
+ * (lib/openat2.c). Kept in one place so the fallbacks are too.
  */
 #ifndef BERTH_SYSCALLS_H
 #define BERTH_SYSCALLS_H
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+
+#ifdef HAVE_OPENAT2_H
+#include <linux/openat2.h>
+#else
+/* Kernel headers before 5.6: the ABI is fixed, so it is written here. */
+struct open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
 /* openat2 answers EAGAIN when a rename or mount anywhere on the system
  * raced a resolution through ".." (RESOLVE_IN_ROOT, RESOLVE_BENEATH): the
@@ -31,34 +55,29 @@ static inline int sys_openat2(int dirfd, const char *path, struct open_how *how)
 }
 
 /* Open path strictly below dirfd: no "..", no symlinks at all, no magic
- * links, no mount crossing. Used for every host path built from image
- * content, so even a bug in berth's own path logic cannot leave the tree. */
-static inline int open_beneath(int dirfd, const char *path, int flags, int mode)
-{
-	struct open_how how = {
-		.flags = (unsigned)(flags | O_CLOEXEC),
-		.mode = (unsigned)((flags & (O_CREAT | O_TMPFILE)) ? mode : 0),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
-	};
-	if (!*path)
-		path = ".";
-	return sys_openat2(dirfd, path, &how);
-}
+ * links, no mount crossing (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV). Used for every host path
+ * built from image content, so even a bug in berth's own path logic
+ * cannot leave the tree. Without openat2 (ENOSYS: before Linux 5.6, or a
+ * seccomp filter that does not know it) the same rules are kept by a
+ * walk of one component at a time (lib/openat2.c). Returns the fd, or -1
+ * with errno as openat2 sets it. */
+int open_beneath(int dirfd, const char *path, int flags, int mode);
 
 /* Open path inside the tree at rootfd as if rootfd were "/": symlinks
- * and ".." resolve inside it (a container's root, seen from outside). */
-static inline int open_in_root(int rootfd, const char *path, int flags, int mode)
-{
-	struct open_how how = {
-		.flags = (unsigned)(flags | O_CLOEXEC),
-		.mode = (unsigned)((flags & (O_CREAT | O_TMPFILE)) ? mode : 0),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	if (!*path)
-		path = ".";
-	return sys_openat2(rootfd, path, &how);
-}
+ * and ".." resolve inside it (a container's root, seen from outside),
+ * magic links are refused (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).
+ * There is no fallback: without openat2 this fails with ENOSYS, and
+ * open_in_root_check says why in one line. */
+int open_in_root(int rootfd, const char *path, int flags, int mode);
+
+/* 0 when open_in_root works here; else -1 with err "this kernel has no
+ * openat2 (Linux 5.6)...", for a command to refuse at its start. */
+int open_in_root_check(struct berth_error *err);
+
+/* Tests only: behave as on a kernel without openat2 (true), or probe
+ * the kernel again (false). */
+void openat2_pretend_missing(bool missing);
 
 /* chmod of the object an O_PATH descriptor holds, never of a link's
  * target: fchmodat2(fd, "", AT_EMPTY_PATH) (Linux 6.6); on older kernels
@@ -95,10 +114,10 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 struct mount_attr {
-	__u64 attr_set;
-	__u64 attr_clr;
-	__u64 propagation;
-	__u64 userns_fd;
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
 };
 #endif
 #ifndef AT_RECURSIVE

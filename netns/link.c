@@ -9,7 +9,6 @@
  * namespace it was made in, so callers make one per namespace.
  */
 #include <arpa/inet.h>
-#include <assert.h>
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -26,12 +25,15 @@
 #include "../lib/util.h"
 #include "link.h"
 
-/* Our requests carry a header, a few names and numbers: well below this. */
+/* Our requests carry a header, a few names and numbers: well below this.
+ * One that would not fit is refused before it is sent (req_put). */
 #define REQ_SIZE 512
 /* A dump's messages are batched into buffers of the kernel's choosing:
  * NLMSG_GOODSIZE at first (under 8 KiB even with 64 KiB pages), then as
- * large as the reader's largest recvmsg() buffer, at most 32 KiB. A
- * buffer this big is never truncated. */
+ * large as the reader's largest recvmsg() buffer, at most 32 KiB. One
+ * message can be larger (a link with hundreds of alternative names):
+ * such a reply is an error of its own (recv_from_kernel), never read in
+ * part. */
 #define RECV_SIZE 32768
 /* A dump that races a change of the link list says so (NLM_F_DUMP_INTR);
  * it is taken again, this many times at most. */
@@ -41,6 +43,7 @@
 struct nl_req {
 	struct nlmsghdr nh;
 	char data[REQ_SIZE];
+	bool too_large; /* something did not fit: nl_call refuses to send it */
 };
 _Static_assert(offsetof(struct nl_req, data) == NLMSG_HDRLEN, "payload right after the header");
 
@@ -48,35 +51,50 @@ _Static_assert(offsetof(struct nl_req, data) == NLMSG_HDRLEN, "payload right aft
  * request in flight (a leftover of a call interrupted before) is skipped. */
 static uint32_t nl_seq;
 
-static void req_init(struct nl_req *r, uint16_t type, uint16_t flags)
+/* len bytes of data at the end of the request (zeroes when data is
+ * NULL); the length stays aligned, so every attribute starts on a
+ * NLMSG_ALIGNTO boundary. Returns where they went, or NULL when they do
+ * not fit: the request is then marked too large, and nl_call fails with
+ * a message instead of sending it. */
+static void *req_put(struct nl_req *r, const void *data, size_t len)
 {
-	memset(r, 0, sizeof(*r));
-	r->nh.nlmsg_len = NLMSG_HDRLEN;
-	r->nh.nlmsg_type = type;
-	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
-}
+	size_t used = r->nh.nlmsg_len - NLMSG_HDRLEN;
+	char *p = r->data + used;
 
-/* len zeroed bytes at the end of the request; the length stays aligned,
- * so every attribute starts on a NLMSG_ALIGNTO boundary. */
-static void *req_reserve(struct nl_req *r, size_t len)
-{
-	char *p = r->data + (r->nh.nlmsg_len - NLMSG_HDRLEN);
-
-	/* sizes are fixed by the callers: too small a buffer is a bug */
-	assert(r->nh.nlmsg_len - NLMSG_HDRLEN + NLMSG_ALIGN(len) <= sizeof(r->data));
-	r->nh.nlmsg_len += NLMSG_ALIGN(len);
+	if (r->too_large || NLMSG_ALIGN(len) > sizeof(r->data) - used) {
+		r->too_large = true;
+		return NULL;
+	}
+	memset(p, 0, NLMSG_ALIGN(len));
+	if (data && len)
+		memcpy(p, data, len);
+	r->nh.nlmsg_len += (uint32_t)NLMSG_ALIGN(len);
 	return p;
 }
 
 static struct rtattr *req_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
 {
-	struct rtattr *a = req_reserve(r, RTA_LENGTH(len));
+	struct rtattr *a = req_put(r, NULL, RTA_LENGTH(len));
 
+	if (!a)
+		return NULL;
 	a->rta_type = type;
-	a->rta_len = RTA_LENGTH(len);
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len)
 		memcpy(RTA_DATA(a), data, len);
 	return a;
+}
+
+/* A request of type, its fixed header (an ifinfomsg, ifaddrmsg, rtmsg:
+ * hdr, hdr_len bytes) first. */
+static void req_init(struct nl_req *r, uint16_t type, uint16_t flags, const void *hdr,
+		     size_t hdr_len)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_HDRLEN;
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	req_put(r, hdr, hdr_len);
 }
 
 static void req_u32(struct nl_req *r, unsigned short type, uint32_t v)
@@ -97,6 +115,8 @@ static struct rtattr *req_nest(struct nl_req *r, unsigned short type)
 
 static void req_nest_end(struct nl_req *r, struct rtattr *nest)
 {
+	if (!nest) /* the request is too large already */
+		return;
 	nest->rta_len = (unsigned short)(r->data + (r->nh.nlmsg_len - NLMSG_HDRLEN) - (char *)nest);
 }
 
@@ -140,6 +160,7 @@ struct exchange {
 	bool intr;     /* the dump was inconsistent (NLM_F_DUMP_INTR) */
 	int errnum;    /* the first error: the kernel's, or a reply's fn */
 	char ext[160]; /* the extended ack's message, if any */
+	size_t reply;  /* a reply larger than RECV_SIZE: its size (EMSGSIZE) */
 };
 
 static void exchange_fail(struct exchange *x, int errnum)
@@ -182,7 +203,10 @@ static void handle_reply(const struct nlmsghdr *nh, uint32_t seq, struct exchang
 	}
 }
 
-static ssize_t recv_from_kernel(int nl, void *buf, size_t len)
+/* One datagram from the kernel into buf (flags: MSG_DONTWAIT or 0). One
+ * larger than len is consumed and refused: -1 with EMSGSIZE, its size in
+ * *full. */
+static ssize_t recv_from_kernel(int nl, void *buf, size_t len, int flags, size_t *full)
 {
 	for (;;) {
 		struct sockaddr_nl from = { 0 };
@@ -191,24 +215,65 @@ static ssize_t recv_from_kernel(int nl, void *buf, size_t len)
 				      .msg_namelen = sizeof(from),
 				      .msg_iov = &iov,
 				      .msg_iovlen = 1 };
-		ssize_t n = recvmsg(nl, &msg, 0);
+		/* MSG_TRUNC: the datagram's whole length, even when it is cut */
+		ssize_t n = recvmsg(nl, &msg, flags | MSG_TRUNC);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		if (msg.msg_flags & MSG_TRUNC) {
+		/* another process of the namespace may write to our port */
+		if (from.nl_pid != 0)
+			continue;
+		if ((size_t)n > len || (msg.msg_flags & MSG_TRUNC)) {
+			*full = (size_t)n;
 			errno = EMSGSIZE;
 			return -1;
 		}
-		/* another process of the namespace may write to our port */
-		if (from.nl_pid == 0)
-			return n;
+		return n;
+	}
+}
+
+/* The messages of one datagram, each through handle_reply(). */
+static int parse_datagram(const char *p, size_t left, uint32_t seq, struct exchange *x)
+{
+	while (left >= NLMSG_HDRLEN) {
+		const struct nlmsghdr *nh = (const void *)p;
+		size_t step = NLMSG_ALIGN(nh->nlmsg_len);
+
+		if (nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > left)
+			return EBADMSG;
+		handle_reply(nh, seq, x);
+		if (step > left)
+			step = left;
+		p += step;
+		left -= step;
+	}
+	return 0;
+}
+
+/* After a reply too large to read, the rest of the exchange, read
+ * without waiting: it is all queued already (the kernel answers a
+ * request while it is sent, and makes a dump's next part while one is
+ * read), and read it must be, or the socket's next dump is refused
+ * (EBUSY) while this one is unfinished. Stops at the exchange's end, or
+ * when nothing is left (its end was in the part that was cut). */
+static void drain(int nl, void *buf, size_t len, uint32_t seq, struct exchange *x)
+{
+	size_t full;
+
+	while (!x->finished) {
+		ssize_t n = recv_from_kernel(nl, buf, len, MSG_DONTWAIT, &full);
+		if (n < 0 && errno != EMSGSIZE)
+			return;
+		if (n >= 0)
+			parse_datagram(buf, (size_t)n, seq, x);
 	}
 }
 
 /* Send req and read until its ack (its NLMSG_DONE for a dump), every
- * reply going through handle_reply(). Returns 0 or an errno value. */
+ * reply going through handle_reply(). Returns 0 or an errno value;
+ * EMSGSIZE with x->reply set: a reply larger than RECV_SIZE. */
 static int nl_exchange(int nl, struct nlmsghdr *req, struct exchange *x)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -217,6 +282,7 @@ static int nl_exchange(int nl, struct nlmsghdr *req, struct exchange *x)
 		char buf[RECV_SIZE];
 	} r;
 	ssize_t n;
+	int e;
 
 	req->nlmsg_seq = __atomic_add_fetch(&nl_seq, 1, __ATOMIC_RELAXED);
 	do
@@ -225,23 +291,15 @@ static int nl_exchange(int nl, struct nlmsghdr *req, struct exchange *x)
 	if (n < 0)
 		return errno;
 	while (!x->finished) {
-		n = recv_from_kernel(nl, r.buf, sizeof(r.buf));
+		n = recv_from_kernel(nl, r.buf, sizeof(r.buf), 0, &x->reply);
+		if (n < 0 && errno == EMSGSIZE) {
+			drain(nl, r.buf, sizeof(r.buf), req->nlmsg_seq, x);
+			return EMSGSIZE;
+		}
 		if (n < 0)
 			return errno;
-		const char *p = r.buf;
-		size_t left = (size_t)n;
-		while (left >= NLMSG_HDRLEN) {
-			const struct nlmsghdr *nh = (const void *)p;
-			size_t step = NLMSG_ALIGN(nh->nlmsg_len);
-
-			if (nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > left)
-				return EBADMSG;
-			handle_reply(nh, req->nlmsg_seq, x);
-			if (step > left)
-				step = left;
-			p += step;
-			left -= step;
-		}
+		if ((e = parse_datagram(r.buf, (size_t)n, req->nlmsg_seq, x)) != 0)
+			return e;
 	}
 	return x->errnum;
 }
@@ -258,12 +316,20 @@ _printf_(5, 6) static int nl_call(int nl, struct nl_req *r, struct exchange *x,
 	if (!x)
 		x = &none;
 	x->dump = (r->nh.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	e = nl_exchange(nl, &r->nh, x);
+	e = r->too_large ? EMSGSIZE : nl_exchange(nl, &r->nh, x);
 	if (!e)
 		return 0;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	if (r->too_large)
+		return berth_error_set(err, e, "%s: the request is larger than %d bytes", what,
+				       REQ_SIZE);
+	if (e == EMSGSIZE && x->reply)
+		return berth_error_set(err, e,
+				       "%s: the kernel's reply (%zu bytes) is larger than the %d "
+				       "bytes berth reads",
+				       what, x->reply, RECV_SIZE);
 	return berth_error_set(err, e, "%s%s%s", what, x->ext[0] ? ": " : "", x->ext);
 }
 
@@ -315,8 +381,7 @@ int link_index(int nl, const char *name, struct berth_error *err)
 
 	if (check_name(name, "name", err) < 0)
 		return berth_error_wrap(err, "looking up link %s", name);
-	req_init(&r, RTM_GETLINK, NLM_F_ACK);
-	req_reserve(&r, sizeof(struct ifinfomsg));
+	req_init(&r, RTM_GETLINK, NLM_F_ACK, &(struct ifinfomsg){ 0 }, sizeof(struct ifinfomsg));
 	req_str(&r, IFLA_IFNAME, name);
 	/* the reply need not carry the link's statistics */
 	req_u32(&r, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
@@ -331,25 +396,22 @@ int link_index(int nl, const char *name, struct berth_error *err)
 /* An RTM_SETLINK request on ifindex: flags from change set to flags. */
 static void setlink_init(struct nl_req *r, int ifindex, unsigned flags, unsigned change)
 {
-	struct ifinfomsg *ifi;
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = ifindex,
+		.ifi_flags = flags,
+		.ifi_change = change,
+	};
 
-	req_init(r, RTM_SETLINK, NLM_F_ACK);
-	ifi = req_reserve(r, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_flags = flags;
-	ifi->ifi_change = change;
+	req_init(r, RTM_SETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 }
 
 int link_del(int nl, int ifindex, struct berth_error *err)
 {
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	struct nl_req r;
-	struct ifinfomsg *ifi;
 
-	req_init(&r, RTM_DELLINK, NLM_F_ACK);
-	ifi = req_reserve(&r, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	req_init(&r, RTM_DELLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	return nl_call(nl, &r, NULL, err, "removing link #%d", ifindex);
 }
 
@@ -385,12 +447,10 @@ int link_set_master(int nl, int ifindex, int master_ifindex, struct berth_error 
 static struct rtattr *newlink_init(struct nl_req *r, const char *name, unsigned mtu,
 				   const char *kind)
 {
-	struct ifinfomsg *ifi;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *info;
 
-	req_init(r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	ifi = req_reserve(r, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	req_init(r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
 	req_str(r, IFLA_IFNAME, name);
 	if (mtu)
 		req_u32(r, IFLA_MTU, mtu);
@@ -412,9 +472,9 @@ int link_add_bridge(int nl, const char *name, unsigned mtu, struct berth_error *
 int link_add_veth(int nl, const char *name, const char *peer, int peer_netns_fd, unsigned mtu,
 		  struct berth_error *err)
 {
-	struct nl_req r;
+	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *info, *data, *pa;
-	struct ifinfomsg *pifi;
+	struct nl_req r;
 
 	if (check_name(name, "name", err) < 0 || check_name(peer, "peer name", err) < 0)
 		return berth_error_wrap(err, "adding veth %s/%s", name, peer);
@@ -423,8 +483,7 @@ int link_add_veth(int nl, const char *name, const char *peer, int peer_netns_fd,
 	/* the peer is described as a link of its own: an ifinfomsg and
 	 * IFLA_* attributes, inside VETH_INFO_PEER */
 	pa = req_nest(&r, VETH_INFO_PEER);
-	pifi = req_reserve(&r, sizeof(*pifi));
-	pifi->ifi_family = AF_UNSPEC;
+	req_put(&r, &pifi, sizeof(pifi));
 	req_str(&r, IFLA_IFNAME, peer);
 	if (mtu)
 		req_u32(&r, IFLA_MTU, mtu);
@@ -439,8 +498,13 @@ int link_add_veth(int nl, const char *name, const char *peer, int peer_netns_fd,
 int link_add_addr4(int nl, int ifindex, struct in_addr addr, unsigned prefix,
 		   struct berth_error *err)
 {
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET,
+		.ifa_prefixlen = (unsigned char)prefix,
+		.ifa_scope = RT_SCOPE_UNIVERSE,
+		.ifa_index = (unsigned)ifindex,
+	};
 	char a[INET_ADDRSTRLEN];
-	struct ifaddrmsg *ifa;
 	struct nl_req r;
 
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
@@ -448,12 +512,7 @@ int link_add_addr4(int nl, int ifindex, struct in_addr addr, unsigned prefix,
 		return berth_error_set(err, EINVAL,
 				       "adding address %s/%u to link #%d: prefix longer than 32", a,
 				       prefix, ifindex);
-	req_init(&r, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	ifa = req_reserve(&r, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = (unsigned char)prefix;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = (unsigned)ifindex;
+	req_init(&r, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
 	/* IFA_LOCAL is the address, IFA_ADDRESS the peer's on a
 	 * point-to-point link: the same on any other */
 	req_attr(&r, IFA_LOCAL, &addr, sizeof(addr));
@@ -497,8 +556,17 @@ static void route_describe(char *buf, size_t len, struct in_addr dst, unsigned p
 int link_add_route4(int nl, struct in_addr dst, unsigned prefix, struct in_addr gw, int ifindex,
 		    int type, struct berth_error *err)
 {
+	struct rtmsg rtm = {
+		.rtm_family = AF_INET,
+		.rtm_dst_len = (unsigned char)prefix,
+		.rtm_table = RT_TABLE_MAIN,
+		.rtm_protocol = RTPROT_BOOT,
+		.rtm_type = (unsigned char)type,
+		/* as ip-route(8) chooses: a unicast route without a gateway
+		 * reaches its destinations directly on the link */
+		.rtm_scope = type == RTN_UNICAST && !gw.s_addr ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
+	};
 	char what[96];
-	struct rtmsg *rtm;
 	struct nl_req r;
 
 	route_describe(what, sizeof(what), dst, prefix, gw, ifindex, type);
@@ -510,16 +578,7 @@ int link_add_route4(int nl, struct in_addr dst, unsigned prefix, struct in_addr 
 	if (type == RTN_UNICAST && !gw.s_addr && ifindex <= 0)
 		return berth_error_set(err, EINVAL, "adding route %s: neither a gateway nor a link",
 				       what);
-	req_init(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	rtm = req_reserve(&r, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = (unsigned char)prefix;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_type = (unsigned char)type;
-	/* as ip-route(8) chooses: a unicast route without a gateway reaches
-	 * its destinations directly on the link */
-	rtm->rtm_scope = type == RTN_UNICAST && !gw.s_addr ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	req_init(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
 	if (prefix)
 		req_attr(&r, RTA_DST, &dst, sizeof(dst));
 	if (type == RTN_UNICAST) {
@@ -547,8 +606,8 @@ int link_count(int nl, size_t *n, struct berth_error *err)
 
 		/* No NLM_F_ACK: the kernel sends none for a dump (the dump
 		 * ends with NLMSG_DONE instead) even when asked. */
-		req_init(&r, RTM_GETLINK, NLM_F_DUMP);
-		req_reserve(&r, sizeof(struct ifinfomsg));
+		req_init(&r, RTM_GETLINK, NLM_F_DUMP, &(struct ifinfomsg){ 0 },
+			 sizeof(struct ifinfomsg));
 		req_u32(&r, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 		if (nl_call(nl, &r, &x, err, "listing links") < 0)
 			return -1;

@@ -657,6 +657,10 @@ int rootfs_setup(const struct rootfs_opts *o, struct berth_error *err)
 {
 	_cleanup_close_ int rootfd = -1;
 
+	/* every path below is resolved in the root by openat2 (Linux 5.6),
+	 * which has no fallback: say so once, before anything is done */
+	if (open_in_root_check(err) < 0)
+		return -1;
 	/* nothing done here may reach the namespace berth-fs lives in */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return berth_error_set(err, errno, "making mounts private");

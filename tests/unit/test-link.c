@@ -2,8 +2,8 @@
 /* Unit tests: netns/link.c against the kernel. In a user namespace of its
  * own (skipped where none can be made): a "bridge" network namespace with
  * br0, two container namespaces A and B whose eth0 has its veth peer (va,
- * vb) on br0; then real traffic from A to B, A's routes, the link counts
- * and the errors. */
+ * vb) on br0; then real traffic from A to B, A's routes, the link counts,
+ * the errors, and a reply larger than berth reads. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,59 +186,117 @@ static int send_stale_request(int nl)
 		       : -1;
 }
 
-int main(void)
+/* Alternative names (Linux 5.5) for the link ifindex of the current
+ * namespace: n of them, each of len characters, through a socket of the
+ * test's own, 40 to a request. 0, or the kernel's errno. */
+static int add_altnames(int ifindex, int n, int len)
+{
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), e = 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	if (nl < 0)
+		return errno;
+	for (int first = 0; first < n && !e; first += 40) {
+		union {
+			struct nlmsghdr nh;
+			char buf[8192];
+		} m = { 0 };
+		struct ifinfomsg *ifi = NLMSG_DATA(&m.nh);
+		struct rtattr *list;
+		ssize_t got;
+
+		m.nh.nlmsg_type = RTM_NEWLINKPROP;
+		m.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		m.nh.nlmsg_seq = (uint32_t)first + 1;
+		ifi->ifi_index = ifindex;
+		m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+		list = (struct rtattr *)(m.buf + NLMSG_ALIGN(m.nh.nlmsg_len));
+		list->rta_type = IFLA_PROP_LIST | NLA_F_NESTED;
+		list->rta_len = RTA_LENGTH(0);
+		for (int i = first; i < n && i < first + 40; i++) {
+			struct rtattr *a =
+				(struct rtattr *)((char *)list + RTA_ALIGN(list->rta_len));
+			char *name = RTA_DATA(a);
+			snprintf(name, (size_t)len + 1, "alt%04d%0*d", i, len - 7, 0);
+			a->rta_type = IFLA_ALT_IFNAME;
+			a->rta_len = RTA_LENGTH((size_t)len + 1);
+			list->rta_len =
+				(unsigned short)(RTA_ALIGN(list->rta_len) + RTA_ALIGN(a->rta_len));
+		}
+		m.nh.nlmsg_len = NLMSG_ALIGN(m.nh.nlmsg_len) + list->rta_len;
+		if (sendto(nl, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+			    0 ||
+		    (got = recv(nl, m.buf, sizeof(m.buf), 0)) < (ssize_t)NLMSG_LENGTH(sizeof(int)))
+			e = errno ? errno : EBADMSG;
+		else if (m.nh.nlmsg_type == NLMSG_ERROR)
+			e = -((struct nlmsgerr *)NLMSG_DATA(&m.nh))->error;
+	}
+	close(nl);
+	return e;
+}
+
+/* A reply larger than berth reads (RECV_SIZE, 32 KiB): a link of the
+ * bridge namespace with 300 alternative names of 120 characters, whose
+ * description is about 40 KiB. A clear error, and the socket goes on. */
+static void test_large_reply(int nlbr, int br, size_t links)
 {
 	struct berth_error err = { 0 };
-	const char *why;
-	size_t base = 0, n = 0;
-	int r;
+	size_t n = 0;
+	int big, r;
 
-	why = enter_userns();
-	if (why)
-		return skip_all(why, errno);
+	ok(good(link_add_bridge(nlbr, "big0", 0, &err), &err), "link_add_bridge big0");
+	big = (int)if_nametoindex("big0");
+	r = add_altnames(big, 300, 120);
+	if (r == EOPNOTSUPP || r == EINVAL) {
+		printf("ok %d - # SKIP no alternative link names here (%s)\n", ++tap_n,
+		       strerror(r));
+		link_del(nlbr, big, &err);
+		berth_error_clear(&err);
+		return;
+	}
+	is_int(r, 0, "300 alternative names of 120 characters on big0");
+	ok(fails(link_index(nlbr, "big0", &err), &err, EMSGSIZE,
+		 "looking up link big0: the kernel's reply ("),
+	   "link_index big0: its reply is larger than berth reads: EMSGSIZE, saying so");
+	r = link_index(nlbr, "br0", &err);
+	ok(good(r, &err) && r == br, "the socket answers the next request");
+	ok(fails(link_count(nlbr, &n, &err), &err, EMSGSIZE,
+		 "bytes) is larger than the 32768 bytes berth reads"),
+	   "link_count with big0 there: the dump's reply too large, saying so");
+	ok(good(link_del(nlbr, big, &err), &err), "link_del big0");
+	r = link_count(nlbr, &n, &err);
+	ok(good(r, &err) && n == links, "the next dump on that socket works (%zu links)", n);
+}
 
-	/* the bridge namespace: lo, br0 */
-	int br_ns = netns_here();
-	int nlbr = link_socket(&err);
-	if (br_ns < 0 || nlbr < 0)
-		return skip_all("netlink socket in a new namespace", nlbr < 0 ? err.errnum : errno);
-	r = link_count(nlbr, &base, &err);
-	if (r < 0)
-		return skip_all("listing links", err.errnum);
-	r = link_add_bridge(nlbr, "br0", MTU, &err);
-	if (r < 0 && err.errnum == EOPNOTSUPP)
-		return skip_all("no bridge support in the kernel", err.errnum);
-	ok(good(r, &err), "link_add_bridge br0 with MTU %d", MTU);
-	printf("# a new namespace has %zu link(s)\n", base);
-	ok(base >= 1, "link_count of a new namespace counts lo");
-	int lo = link_index(nlbr, "lo", &err);
-	ok(good(lo, &err) && lo == 1, "link_index lo: 1, the first link of any namespace");
-	int br = link_index(nlbr, "br0", &err);
-	ok(good(br, &err) && br > 1 && (unsigned)br == if_nametoindex("br0"),
-	   "link_index br0 agrees with if_nametoindex");
-	ok(good(link_set_up(nlbr, lo, &err), &err) && good(link_set_up(nlbr, br, &err), &err),
-	   "link_set_up lo and br0");
-	is_int(mtu_here("br0"), MTU, "br0 has the MTU asked for");
+/* The namespaces (fds), their netlink sockets and the links' indexes;
+ * base: the links a new namespace has. */
+static int br_ns, a_ns, b_ns, nlbr, nla, nlb, lo, br, va, vb, eth_a, eth_b;
+static size_t base;
+
+/* Containers A and B: eth0 each, their peers va and vb on br0. */
+static void containers(void)
+{
+	struct berth_error err = { 0 };
 
 	/* container namespace A: eth0, its peer va made in the bridge's */
-	int a_ns = new_netns("A");
-	int nla = link_socket(&err);
+	a_ns = new_netns("A");
+	nla = link_socket(&err);
 	ok(good(nla, &err), "link_socket in A");
 	ok(good(link_add_veth(nla, "eth0", "va", br_ns, MTU, &err), &err),
 	   "link_add_veth eth0 in A, va in the bridge namespace");
 	is_int(mtu_here("eth0"), MTU, "eth0 in A has the MTU asked for");
 	ok(fails(link_index(nla, "va", &err), &err, ENODEV, "va"), "va is not in A");
-	int va = link_index(nlbr, "va", &err);
+	va = link_index(nlbr, "va", &err);
 	ok(good(va, &err) && va > br,
 	   "the bridge namespace's socket still acts there, from A: va is there");
 
 	/* container namespace B: eth0 too, peer vb */
-	int b_ns = new_netns("B");
-	int nlb = link_socket(&err);
+	b_ns = new_netns("B");
+	nlb = link_socket(&err);
 	ok(good(nlb, &err), "link_socket in B");
 	ok(good(link_add_veth(nlb, "eth0", "vb", br_ns, MTU, &err), &err),
 	   "link_add_veth eth0 in B, vb in the bridge namespace");
-	int vb = link_index(nlbr, "vb", &err);
+	vb = link_index(nlbr, "vb", &err);
 	ok(good(vb, &err) && vb > va, "vb is in the bridge namespace");
 
 	enter(br_ns, "the bridge namespace");
@@ -257,9 +315,15 @@ int main(void)
 	printf("# br0's MTU with its ports back at %d: %d\n", MTU, mtu_here("br0"));
 	ok(fails(link_set_mtu(nlbr, vb, 70000, &err), &err, EINVAL, "to 70000"),
 	   "an MTU beyond the device's maximum is EINVAL");
+}
+
+/* Their addresses, and A's routes. */
+static void addresses_and_routes(void)
+{
+	struct berth_error err = { 0 };
 
 	/* A: 10.77.0.4/24, a default route, 10.77.0.9 unreachable */
-	int eth_a = link_index(nla, "eth0", &err);
+	eth_a = link_index(nla, "eth0", &err);
 	ok(good(eth_a, &err), "link_index eth0 in A");
 	ok(good(link_set_up(nla, 1, &err), &err) && good(link_set_up(nla, eth_a, &err), &err),
 	   "link_set_up lo and eth0 in A");
@@ -274,14 +338,17 @@ int main(void)
 	   "link_add_route4 unreachable 10.77.0.9/32 in A");
 
 	/* B: 10.77.0.5/24, no routes of its own */
-	int eth_b = link_index(nlb, "eth0", &err);
+	eth_b = link_index(nlb, "eth0", &err);
 	ok(good(eth_b, &err), "link_index eth0 in B");
 	ok(good(link_set_up(nlb, 1, &err), &err) && good(link_set_up(nlb, eth_b, &err), &err),
 	   "link_set_up lo and eth0 in B");
 	ok(good(link_add_addr4(nlb, eth_b, ip4("10.77.0.5"), 24, &err), &err),
 	   "link_add_addr4 10.77.0.5/24 in B");
+}
 
-	/* traffic: A to B through va, br0, vb */
+/* A datagram from A to B, through va, br0 and vb; A's routes used. */
+static void traffic(void)
+{
 	enter(b_ns, "B");
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = ip4("10.77.0.5") };
 	socklen_t tolen = sizeof(to);
@@ -307,13 +374,27 @@ int main(void)
 	is_int(udp_connect("10.77.0.8"), 0, "A reaches its subnet");
 	is_int(udp_connect("10.77.0.9"), EHOSTUNREACH, "but not 10.77.0.9, routed as unreachable");
 
-	/* counts */
+	close(rx);
+	close(tx);
+}
+
+/* What link_count sees in each namespace. */
+static void counts(void)
+{
+	struct berth_error err = { 0 };
+	size_t n = 0;
+
 	ok(good(link_count(nlbr, &n, &err), &err), "link_count in the bridge namespace");
 	is_int(n, base + 3, "the bridge namespace has br0, va and vb besides the new one's");
 	ok(good(link_count(nla, &n, &err), &err), "link_count in A");
 	is_int(n, base + 1, "A has eth0 besides the new one's");
+}
 
-	/* errors */
+/* Failures: each with its errno and a message naming the object. */
+static void errors(void)
+{
+	struct berth_error err = { 0 };
+
 	ok(fails(link_index(nlbr, "nosuch0", &err), &err, ENODEV, "nosuch0"),
 	   "link_index of a missing link: ENODEV, naming it");
 	ok(fails(link_set_up(nlbr, 9999, &err), &err, ENODEV, "9999"),
@@ -345,6 +426,14 @@ int main(void)
 	   "an empty name: EINVAL");
 	ok(good(link_add_bridge(nlbr, "fifteen-chars-x", 0, &err), &err),
 	   "a 15-character name is fine");
+}
+
+/* A reply left unread, and one larger than berth reads: the socket goes on. */
+static void stale_and_large(void)
+{
+	struct berth_error err = { 0 };
+	size_t n = 0;
+	int r;
 
 	/* a reply left unread does not answer the next request */
 	ok(send_stale_request(nlbr) == 0, "a request whose reply is left unread");
@@ -353,8 +442,49 @@ int main(void)
 	r = link_count(nlbr, &n, &err);
 	ok(good(r, &err) && n == base + 4, "the socket is clean after that (%zu links)", n);
 
-	close(rx);
-	close(tx);
+	enter(br_ns, "the bridge namespace");
+	test_large_reply(nlbr, br, base + 4);
+}
+
+int main(void)
+{
+	struct berth_error err = { 0 };
+	const char *why;
+	int r;
+
+	why = enter_userns();
+	if (why)
+		return skip_all(why, errno);
+
+	/* the bridge namespace: lo, br0 */
+	br_ns = netns_here();
+	nlbr = link_socket(&err);
+	if (br_ns < 0 || nlbr < 0)
+		return skip_all("netlink socket in a new namespace", nlbr < 0 ? err.errnum : errno);
+	r = link_count(nlbr, &base, &err);
+	if (r < 0)
+		return skip_all("listing links", err.errnum);
+	r = link_add_bridge(nlbr, "br0", MTU, &err);
+	if (r < 0 && err.errnum == EOPNOTSUPP)
+		return skip_all("no bridge support in the kernel", err.errnum);
+	ok(good(r, &err), "link_add_bridge br0 with MTU %d", MTU);
+	printf("# a new namespace has %zu link(s)\n", base);
+	ok(base >= 1, "link_count of a new namespace counts lo");
+	lo = link_index(nlbr, "lo", &err);
+	ok(good(lo, &err) && lo == 1, "link_index lo: 1, the first link of any namespace");
+	br = link_index(nlbr, "br0", &err);
+	ok(good(br, &err) && br > 1 && (unsigned)br == if_nametoindex("br0"),
+	   "link_index br0 agrees with if_nametoindex");
+	ok(good(link_set_up(nlbr, lo, &err), &err) && good(link_set_up(nlbr, br, &err), &err),
+	   "link_set_up lo and br0");
+	is_int(mtu_here("br0"), MTU, "br0 has the MTU asked for");
+
+	containers();
+	addresses_and_routes();
+	traffic();
+	counts();
+	errors();
+	stale_and_large();
 	close(nla);
 	close(nlb);
 	close(nlbr);
