@@ -247,7 +247,7 @@ store_is_rootless() {
 
 # Let `bash -c '...'` snippets in checks call berth too.
 export BERTH BERTH_TEST_USER T FIXTURES
-export -f as_user berth bfs bfs_log_clean
+export -f as_user berth bfs bfs_log_clean wait_for
 
 # start_host_server: tests/integration/host-server.py as the test user on
 # the host's 127.0.0.1 ("hello from the host"); its port in $host_port.
