@@ -81,6 +81,14 @@ if [ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ]; then
 	chown "$BERTH_TEST_USER": "$T"
 fi
 export BERTH_ROOT="$T/store"
+# A private HOME in every mode: as the test user, as_user's env -i sets
+# HOME=$T; run as ourselves (no BERTH_TEST_USER) berth would otherwise
+# read and write the invoker's ~ (~ in -v sources, ~/.config/berth), and
+# the tests that write their own $T/.config would not be the ones read.
+# The same for what the test user's env -i drops that would point berth
+# elsewhere.
+export HOME="$T"
+unset XDG_CONFIG_HOME XDG_DATA_HOME BERTH_CONFIG
 
 # The test user may not reach a build tree or fixtures under root's home:
 # give it copies in the scratch dir.
@@ -239,7 +247,7 @@ store_is_rootless() {
 
 # Let `bash -c '...'` snippets in checks call berth too.
 export BERTH BERTH_TEST_USER T FIXTURES
-export -f as_user berth bfs bfs_log_clean
+export -f as_user berth bfs bfs_log_clean wait_for
 
 # start_host_server: tests/integration/host-server.py as the test user on
 # the host's 127.0.0.1 ("hello from the host"); its port in $host_port.

@@ -217,7 +217,9 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.
 PY
 chmod a+r "$T/holder.py"
 (as_user python3 "$T/holder.py" "$hp" >/dev/null 2>&1 &)
-sleep 0.3
+# (the port is the holder's once a bind of it fails)
+port_taken() { ! python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+wait_for 10 port_taken "$hp"
 printf '[stack]\nname = half\nnetworks = net\n[first]\nimage = %s\ncommand = sleep 60\n[first.network]\nmode = net\n[second]\nimage = %s\ndepends-on = first\n[second.network]\nmode = net\npublish = 127.0.0.1:%s:80\n' \
 	"$img" "$img" "$hp" >"$P/half.ini"
 chown "$(as_user id -u)" "$P/half.ini" 2>/dev/null || true

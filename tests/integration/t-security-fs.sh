@@ -165,6 +165,8 @@ check "... and the directories its links named are untouched" -- victim_intact
 # (no record names it a user) and keeps a mode-000 directory and a link
 # to the 0500 victim exchanging places: rm's "make it writable" step must
 # never reach the victim
+# lexists PATH: a name is there (a link, dangling or not, or anything)
+lexists() { [ -e "$1" ] || [ -L "$1" ]; }
 rm_race() {
 	local i
 	for i in 1 2 3 4; do
@@ -172,7 +174,8 @@ rm_race() {
 			as_user mkdir -p "$BERTH_ROOT/volumes/rmv$i/_data/a/b" || return 1
 		run -d --name "churn$i" -v "$BERTH_ROOT/volumes/rmv$i/_data:/v" $TOOLS \
 			/attack-fs churn /v/a/x "$T/victim5" 000 3 32 >/dev/null || return 1
-		sleep 0.3
+		# (the churn is under way: its first round made the last pair)
+		wait_for 10 lexists "$BERTH_ROOT/volumes/rmv$i/_data/a/x31.lnk" || return 1
 		tb 60 volume rm "rmv$i" >/dev/null 2>&1
 		[ $? -ne 124 ] || { echo "#   volume rm hung" >&2; return 1; }
 		b rm -f "churn$i" >/dev/null
@@ -421,7 +424,8 @@ made_race() {
 		run --name "mk$i" --network none -v "$T/mb:/b" -v "mkv$i:/b/p/x" $TOOLS true >/dev/null &&
 			[ -d "$T/mb/p/x" ] || return 1
 		run -d --name "mkc$i" -v "$T/mb:/b" $TOOLS /attack-fs swap /b/p "$T/victim" 3 >/dev/null || return 1
-		sleep 0.2
+		# (the swapping is under way: it made its link)
+		wait_for 10 lexists "$T/mb/p.lnk" || return 1
 		tb 30 rm -v "mk$i" >/dev/null || return 1
 		tb 20 wait "mkc$i" >/dev/null
 		b rm -f "mkc$i" >/dev/null

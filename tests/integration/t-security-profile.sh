@@ -24,12 +24,8 @@ require_userns
 # monitor has its own session and outlives it, as it should)
 b() { as_user env BERTH_FS="$BERTH_FS" timeout 120 "$BERTH" "$@"; }
 export -f b expect_fail
-# the user's profile directory is $HOME/.config/berth/profiles: as the
-# test user HOME is $T already (as_user); as ourselves, make it so
-if [ "$(id -u)" != 0 ] || [ -z "$BERTH_TEST_USER" ]; then
-	export HOME=$T
-	unset XDG_CONFIG_HOME
-fi
+# (the user's profile directory is $HOME/.config/berth/profiles: HOME is
+# $T in every mode, lib.sh)
 img=sec/tools
 check "import the tools image" -- tools_image $img
 uid=$(as_user id -u)

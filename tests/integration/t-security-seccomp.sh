@@ -203,7 +203,7 @@ check "create copies the profile: start and exec use the copy after the file cha
 	cp '$T/deny-mkdir.json' '$T/moving.json' && chmod 0644 '$T/moving.json' &&
 	id=\$(tb create --name prof --network none --security-opt seccomp='$T/moving.json' $img sh -c 'mkdir /tmp/d 2>&1; sleep 60') &&
 	echo '{\"defaultAction\": \"SCMP_ACT_ALLOW\"}' >'$T/moving.json' && rm '$T/moving.json' &&
-	tb start prof >/dev/null && sleep 1 && tb logs prof 2>&1 | grep -q 'quota exceeded' &&
+	tb start prof >/dev/null && wait_for 10 bash -c \"tb logs prof 2>&1 | grep -q 'quota exceeded'\" &&
 	tb exec prof sh -c 'mkdir /tmp/e' 2>&1 | grep -q 'quota exceeded' && tb rm -f prof >/dev/null"
 count() { ls "$BERTH_ROOT/containers" 2>/dev/null | wc -l; }
 export -f count

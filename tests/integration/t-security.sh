@@ -133,14 +133,17 @@ check "LD_PRELOAD, LD_LIBRARY_PATH and the caller's variables never reach berth-
 b rm -f envc >/dev/null 2>&1
 # (set -m: the run gets a process group of its own whose parent is in
 # another, as a shell's job has: the kernel drops SIGTSTP to a process of
-# an orphaned group, which would make the check pass whatever berth does)
+# an orphaned group, which would make the check pass whatever berth does.
+# The signal is sent once the command runs, so berth's handlers are set;
+# the 0.3 s after it are the check's subject: the time a stop would take)
 check "SIGTSTP to an attached run does not stop berth; the command runs on to its end" -- timeout -k 5 40 bash -c "
 	set -m
-	as_user env BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none $img sh -c 'sleep 2; echo done' >'$T/tstp.out' 2>&1 &
+	as_user env BERTH_FS=$BERTH_FS '$T/berth-own' run --rm --network none $img sh -c 'echo started; sleep 2; echo done' >'$T/tstp.out' 2>&1 &
 	bg=\$!
 	pg=\$(ps -o pgid= -p \$bg | tr -d ' ')
 	wait_for 5 pgrep -u $uid -x berth-own -g \$pg >/dev/null || exit 1
-	sleep 0.5; cli=\$(pgrep -o -u $uid -x berth-own -g \$pg)
+	wait_for 10 grep -qx started '$T/tstp.out' || exit 1
+	cli=\$(pgrep -o -u $uid -x berth-own -g \$pg)
 	kill -TSTP \$cli; sleep 0.3
 	st=\$(ps -o stat= -p \$cli)
 	r=0; case \"\$st\" in T*) echo \"berth is stopped: \$st\"; r=1; kill -CONT \$cli;; esac
@@ -180,8 +183,16 @@ check "slirp4netns killed: restarted, said in the log, and traffic flows again" 
 	kill -9 \$(slirp_of sk) && wait_for 5 bash -c 'b logs sk 2>&1 | grep -q \"slirp4netns died (signal 9.*restarted\"' && wait_for 5 reach sk"
 check "slirp4netns stopped: restarted too" -- bash -c "
 	kill -STOP \$(slirp_of sk) && wait_for 5 bash -c 'b logs sk 2>&1 | grep -q \"slirp4netns was stopped.*restarted\"' && wait_for 5 reach sk"
+# (each kill once the former one's outcome is seen: a new slirp4netns,
+# or the container ended)
+replaced_or_ended() {
+	local q
+	if q=$(slirp_of sk) && [ "$q" != "$1" ]; then return 0; fi
+	ended_with sk 'network is gone'
+}
+export -f replaced_or_ended
 check "slirp4netns killed again and again: the container is stopped with the reason" -- bash -c "
-	for i in 1 2 3 4 5 6; do p=\$(slirp_of sk) && kill -9 \$p; sleep 0.5; done
+	for i in 1 2 3 4 5 6; do p=\$(slirp_of sk) || break; kill -9 \$p; wait_for 5 replaced_or_ended \$p || exit 1; done
 	wait_for 5 ended_with sk 'network is gone' && b ps -a | grep sk | grep -q 'slirp4netns died'"
 b rm -f sk >/dev/null 2>&1
 # (slirp4netns 1.2 dies of some of these, SIGBUS: why NET_RAW is not in
