@@ -7,9 +7,10 @@
 # nothing (the previous down -v ran), so it includes a new network's
 # bridge namespace and slirp4netns (the per-user keeper may still run
 # from the round before: it leaves a second after its last network).
-# GNU time gives the CPU time of up and the berth commands it waits for
-# (the containers' monitors are not its children). The results go to
-# docs/performance.md (section "Stacks").
+# hyperfine's user and system times give the CPU time of up and what it
+# waits for (the containers' monitors are not its children; before up ran
+# in-process, the berth commands it ran were); GNU time the wall time of
+# down. The results go to docs/performance.md (section "Stacks").
 #
 # With --baseline BUILDDIR (a build of another commit: its berth and
 # berth-fs), that build's up -d and down -v are timed in the same run too,
@@ -73,7 +74,8 @@ as_peer $B import -q "$ROOTFS_TAR" demo/busybox:latest >/dev/null
 [ -z "$BB" ] || as_peer $BB import -q "$ROOTFS_TAR" demo/busybox:latest >/dev/null
 
 # time_stack NAME BERTH: up -d (hyperfine), then one up and one down under
-# GNU time; the figures in UP[NAME], CPU_UP[NAME], WALL_DOWN[NAME]
+# GNU time; the figures in UP[NAME], CPU_UP[NAME] (hyperfine's mean user +
+# system), WALL_DOWN[NAME]
 declare -A UP CPU_UP WALL_DOWN
 time_stack() {
 	local t=$1 b=$2
@@ -84,7 +86,7 @@ time_stack() {
 	as_peer /usr/bin/time -v $b up -d "$STACK" 2>"$RES/time-up-$t.txt" >/dev/null
 	as_peer /usr/bin/time -v $b down -v "$STACK" 2>"$RES/time-down-$t.txt" >/dev/null
 	UP[$t]=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.0f" % (r["median"] * 1000))' "$RES/hf-up-$t.json")
-	CPU_UP[$t]=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.0f", (u + s) * 1000 }' "$RES/time-up-$t.txt")
+	CPU_UP[$t]=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % ((r["user"] + r["system"]) * 1000))' "$RES/hf-up-$t.json")
 	WALL_DOWN[$t]=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, a, ":"); printf "%.0f", (a[n] + (n > 1 ? a[n - 1] * 60 : 0)) * 1000 }' "$RES/time-down-$t.txt")
 }
 time_stack berth "$B"
@@ -107,7 +109,7 @@ BODY=$RES/section.md
 		echo "| | ms | baseline, ms |"
 		echo "|---|--:|--:|"
 		echo "| up -d, wall (hyperfine median of $RUNS) | $UP_B | ${UP[baseline]} |"
-		echo "| up -d, CPU of up and the berth commands it runs (user + system, one run) | $CPU_B | ${CPU_UP[baseline]} |"
+		echo "| up -d, CPU of up and what it waits for (user + system, hyperfine mean) | $CPU_B | ${CPU_UP[baseline]} |"
 		echo "| down -v, wall (one run) | $DOWN_B | ${WALL_DOWN[baseline]} |"
 		echo
 		echo "Baseline: \`--baseline $BASELINE\` ($(cd "$BASELINE" && git -c safe.directory='*' describe --always 2>/dev/null || echo "version unknown")), timed in the same run with a store of its own;"
@@ -116,7 +118,7 @@ BODY=$RES/section.md
 		echo "| | ms |"
 		echo "|---|--:|"
 		echo "| up -d, wall (hyperfine median of $RUNS) | $UP_B |"
-		echo "| up -d, CPU of up and the berth commands it runs (user + system, one run) | $CPU_B |"
+		echo "| up -d, CPU of up and what it waits for (user + system, hyperfine mean) | $CPU_B |"
 		echo "| down -v, wall (one run) | $DOWN_B |"
 	fi
 	echo

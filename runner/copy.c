@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "launch.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
 
