@@ -36,8 +36,6 @@
 #include "seccomp-policy.h"
 #include "../lib/util.h"
 
-DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
-
 #define CACHE_MAGIC "BERTHSF2"
 #define CACHE_MAX_ENTRIES 64
 #define PROG_MAX_INSNS 4096 /* the kernel's BPF_MAXINSNS */
