@@ -28,7 +28,11 @@
 # The results go to docs/performance.md (section "Image load") and, in
 # full, to $BENCH_DIR/results/DATE/.
 #
-# Usage: sudo bench/load.sh [--runs N] [--warmup N] [--no-fresh] [--no-doc]
+# With --baseline BUILDDIR (a meson build of another commit), that build's
+# berth is timed in the same run too, "after delete" only, with a store of
+# its own: the ratio says whether a change made load slower.
+#
+# Usage: sudo bench/load.sh [--runs N] [--warmup N] [--no-fresh] [--baseline BUILDDIR] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
 BENCH_NAME=load.sh
@@ -39,6 +43,7 @@ RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 WRITE_DOC=1
 DO_FRESH=1
+BASELINE=
 ARGS=()
 
 while [ $# -gt 0 ]; do
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
 	--warmup) WARMUP=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
 	--no-fresh) DO_FRESH=0; ARGS+=("$1"); shift ;;
+	--baseline) BASELINE=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
 	--no-doc) WRITE_DOC=0; shift ;;
 	*) bench_bad_arg "$1" ;;
 	esac
@@ -62,6 +68,13 @@ bench_need_gnu_time
 
 install -d -m 755 -o "$PEER_USER" "$BENCH_DIR"
 BERTH=$(bench_install_berth)
+BASE_BERTH=
+if [ -n "$BASELINE" ]; then
+	[ -x "$BASELINE/berth" ] || bench_die "--baseline $BASELINE: no berth there (a meson build directory)"
+	install -d -m 755 "$BENCH_DIR/bin-baseline"
+	install -m 755 "$BASELINE/berth" "$BENCH_DIR/bin-baseline/"
+	BASE_BERTH=$BENCH_DIR/bin-baseline/berth
+fi
 WAIT_IDLE=$(bench_install_wait_idle)
 PEER_HOME=$(bench_peer_home)
 WORK=$PEER_HOME/.cache/berth-bench
@@ -77,9 +90,9 @@ as_peer touch "$WAIT_LOG"
 
 # Everything in WORK, including podman's files owned by peer's sub-uids.
 remove_work() {
-	if [ -e "$WORK/fresh" ] || [ -e "$STORE" ]; then
-		as_peer podman unshare rm -rf "$STORE" "$FRESH" 2>/dev/null ||
-			as_peer rm -rf "$STORE" "$FRESH" 2>/dev/null || true
+	if [ -e "$WORK/fresh" ] || [ -e "$STORE" ] || [ -e "$STORE-baseline" ]; then
+		as_peer podman unshare rm -rf "$STORE" "$STORE-baseline" "$FRESH" 2>/dev/null ||
+			as_peer rm -rf "$STORE" "$STORE-baseline" "$FRESH" 2>/dev/null || true
 		touch "$DELETED"
 	fi
 }
@@ -138,6 +151,9 @@ commands() {
 	delete-berth)
 		CMD="BERTH_ROOT=$(q "$STORE") $(q "$BERTH") load -i $(q "$3") -q"
 		PREP="rm -rf $(q "$STORE") && mkdir -p $(q "$STORE") && sync && $IDLE" ;;
+	delete-baseline)
+		CMD="BERTH_ROOT=$(q "$STORE-baseline") $(q "$BASE_BERTH") load -i $(q "$3") -q"
+		PREP="rm -rf $(q "$STORE-baseline") && mkdir -p $(q "$STORE-baseline") && sync && $IDLE" ;;
 	delete-podman)
 		CMD="podman load -q -i $(q "$3")"
 		PREP="podman rmi -f $(q "$PEER_DEBIAN") >/dev/null 2>&1; sync; $IDLE" ;;
@@ -250,9 +266,9 @@ for fmt in "${FORMATS[@]}"; do
 	done
 done
 
-# 6. "after delete".
+# 6. "after delete" (and the baseline build beside them).
 for fmt in "${FORMATS[@]}"; do
-	for tool in "${TOOLS[@]}"; do
+	for tool in "${TOOLS[@]}" ${BASELINE:+baseline}; do
 		measure delete "$tool" "$fmt"
 	done
 done
@@ -377,6 +393,14 @@ EOF
 			echo "Targets (podman / berth >= 1.5, berth peak RSS < 64 MB):"
 			echo
 			printf -- '- %s\n' "${TARGET_NOTES[@]}" | sed "s|$RES|\$BENCH_DIR/results/$STAMP|"
+		fi
+		if [ -n "$BASELINE" ]; then
+			echo
+			echo "The baseline build (\`--baseline $BASELINE\`, $(cd "$BASELINE" && git -c safe.directory='*' describe --always 2>/dev/null || echo "version unknown")), timed in the"
+			echo "same run with a store of its own, after delete:"
+			for fmt in "${FORMATS[@]}"; do
+				echo "$fmt-archive $(fmt_m "delete-baseline-$fmt") s, this build takes $(ratio "${MEDIAN[delete-berth-$fmt]}" "${MEDIAN[delete-baseline-$fmt]}")x of its time;"
+			done | sed '$ s/;$/./'
 		fi
 		if [ "$DO_FRESH" = 1 ]; then
 			echo

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "../lib/error.h"
 #include "../image/store.h"
@@ -16,7 +17,11 @@
 DEFINE_CLEANUP_FUNC(struct store *, store_free)
 #define _cleanup_store_ _cleanup_(store_freep)
 
-#define EXIT_USAGE 125 /* docker's code for errors of the tool itself */
+/* The exit codes the CLI chooses (docker's): EXIT_FAILURE (1) for a
+ * failed operation, EXIT_USAGE for a usage error and, in run, create,
+ * start and exec, for a failure of berth's own (the container never ran:
+ * 126 and 127 say its command could not start). */
+#define EXIT_USAGE 125
 
 struct cli_cmd {
 	const char *name;
@@ -77,9 +82,15 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
  * those): under its lock, each one no container uses removed and its
  * name printed. */
 int cli_prune_named(const struct cli_named *k, int argc, char **argv);
-/* Print "berth: <err>" and return 1. */
+/* Print "berth: <err>" (and clear err); EXIT_FAILURE. */
 int cli_fail(struct berth_error *err);
+/* The same, returning code. */
+int cli_fail_with(struct berth_error *err, int code);
 int cli_open_store(struct store **out);
+/* Start the recorded container id (runner/engine.h): attached, its
+ * status; detached, 0 once it runs. What goes wrong is printed; the
+ * exit code is docker's. */
+int cli_start(struct store *s, const char *id, bool attach, bool interactive);
 
 int cmd_version(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -118,14 +129,8 @@ int cmd_commit(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_network(int argc, char **argv);
-/* Attach to a detached container's monitor (dir: the container's
- * directory): its output to ours, our input to its terminal; *status is
- * the container's at its end (-1 if unknown), *detached after ctrl-p
- * ctrl-q. */
-int attach_container(const char *dir, bool input, int *status, bool *detached,
-		     struct berth_error *err);
-/* Start a recorded container (cmd-start.c): attached, the container's
- * status; detached, 0 once it runs. Errors are printed. */
-int start_container(struct store *s, const char *id, bool attach, bool interactive);
+int cmd_profile(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 
 #endif

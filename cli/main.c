@@ -12,9 +12,8 @@
 #include "config.h"
 #include "../netns/keeper.h"
 #include "cli.h"
-#include "cmd-profile.h"
-#include "cmd-stack.h"
 #include "../image/image.h"
+#include "../runner/engine.h"
 #include "../lib/proc.h"
 #include "../lib/proctitle.h"
 #include "../lib/util.h"
@@ -109,12 +108,46 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_fail(struct berth_error *err)
+int cli_fail_with(struct berth_error *err, int code)
 {
 	_cleanup_free_ char *t = berth_error_text(err);
 	fprintf(stderr, "berth: %s\n", t);
 	berth_error_clear(err);
-	return 1;
+	return code;
+}
+
+int cli_fail(struct berth_error *err)
+{
+	return cli_fail_with(err, EXIT_FAILURE);
+}
+
+static void say(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "berth: %s\n", line);
+}
+
+int cli_start(struct store *s, const char *id, bool attach, bool interactive)
+{
+	const struct engine_start how = { .attach = attach,
+					  .interactive = interactive,
+					  .say = say };
+	struct berth_error err = { 0 };
+	struct engine_end end;
+
+	if (engine_start(s, id, &how, &end, &err) < 0)
+		/* docker's start of a running container fails with 1; for any
+		 * other failure of berth's own the container never ran */
+		return cli_fail_with(&err, end.running	    ? EXIT_FAILURE
+					   : end.status > 0 ? end.status
+							    : EXIT_USAGE);
+	if (end.detached) {
+		fprintf(stderr, "\r\nberth: detached from %.12s (berth attach %.12s)\r\n", id, id);
+		return 0;
+	}
+	if (!attach)
+		return 0;
+	return end.status >= 0 ? end.status : EXIT_USAGE;
 }
 
 int cli_open_store(struct store **out)

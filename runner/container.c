@@ -693,16 +693,6 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 	return fd;
 }
 
-bool container_keep_id(struct store *s, const char *id)
-{
-	struct berth_error e = { 0 };
-	_cleanup_json_ struct json_object *cfg = container_config(s, id, &e);
-	struct json_object *v;
-
-	berth_error_clear(&e);
-	return cfg && json_object_object_get_ex(cfg, "KeepId", &v) && json_object_get_boolean(v);
-}
-
 int container_ports(struct store *s, const char *id, struct port_map **m, size_t *n)
 {
 	_cleanup_free_ char *p = xasprintf("containers/%s/ports", id), *buf = NULL;

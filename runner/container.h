@@ -79,8 +79,6 @@ struct json_object *container_config(struct store *s, const char *id, struct ber
 /* docker inspect's shape, in brief: Id, Name, State, Image, Config. */
 struct json_object *container_inspect(struct store *s, const char *id, struct berth_error *err);
 bool container_running(struct store *s, const char *id);
-/* Whether it runs with --userns=keep-id (its user namespace differs). */
-bool container_keep_id(struct store *s, const char *id);
 /* A running container's published ports, as bound (-1 when it does not
  * run or has none recorded). */
 struct port_map;

@@ -23,6 +23,7 @@
 
 #include "copy.h"
 #include "copytree.h"
+#include "launch.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
 

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "../lib/error.h"
-#include "launch.h"
+#include "launchspec.h"
 
 struct copy_req {
 	bool to_container; /* src on the host, dst in the container; else the reverse */

@@ -19,7 +19,11 @@
  *                       (caps.c), no_new_privs, no inherited fds, exec.
  *
  * A setup error in any child travels to the parent over a close-on-exec
- * pipe as one message; a successful exec closes it.
+ * pipe as one message; a successful exec closes it. What the children
+ * hold of berth's pipes is a struct child_fds passed down; what the
+ * parent keeps of a started container is the caller's struct
+ * launch_proc. The one static state is the signal forwarding's (fwd),
+ * as signal handlers can reach nothing else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,52 +71,69 @@ struct child_msg {
 	char text[1024];
 };
 
-static volatile sig_atomic_t forward_to;
+/* The children's ends of berth's pipes (-1 when unused): setup errors,
+ * the terminal's socket (-t; inherited down to the command, closed by
+ * make_console), and the network handshake with the parent (launchnet.c:
+ * the holder says on up that the network namespace is there, pid 1 waits
+ * on go for the word that the network is configured, and exit is the
+ * write end of slirp4netns's exit pipe, whose closing, the holder's end
+ * and --init's pid 1's, ends slirp4netns). */
+struct child_fds {
+	int err, console, net_up, net_go, net_exit;
+};
 
-/* Who forwards: the CLI or monitor to the holder, the holder to pid 1.
- * SIGKILL cannot be caught, so `kill`/`stop` send launch_kill_signal()
- * instead, passed on as is and turned into SIGKILL for pid 1 by the
- * holder, which then still waits for the end and unmounts cleanly. */
-static volatile sig_atomic_t forward_kills;
-
-int launch_kill_signal(void)
-{
-	return SIGRTMIN + 1;
-}
-
-/* In the holder: berth-fs, killed when pid 1 does not end within
- * KILL_GRACE_S of a kill (see on_alarm). */
-static volatile sig_atomic_t fs_to_kill;
+/* Signal forwarding: the CLI or monitor to the holder, the holder to pid
+ * 1, exec's joiner to the command. A signal handler reaches only static
+ * storage, so this struct is the state: forward_signals() sets it,
+ * forward_stop() clears it, and besides them only the handlers
+ * (forward_signal, on_alarm) and the holder's wait (holder_wait) read it.
+ *   to      where signals go (0: nowhere);
+ *   kills   to pid 1: SIGKILL cannot be caught, so `kill` and `stop`
+ *           send launch_kill_signal() instead, passed on as is and turned
+ *           into SIGKILL for pid 1 by the holder, which then still waits
+ *           for the end and unmounts cleanly;
+ *   fs_pid  in the holder: berth-fs, killed when pid 1 does not end
+ *           within KILL_GRACE_S of a kill (on_alarm);
+ *   fs_killed  set when on_alarm killed berth-fs: its death is then not
+ *           news. */
+static struct {
+	volatile sig_atomic_t to, kills, fs_pid, fs_killed;
+} fwd;
 #define KILL_GRACE_S 5
 
 static void forward_signal(int sig)
 {
-	if (forward_to <= 0)
+	if (fwd.to <= 0)
 		return;
-	if (forward_kills && sig == launch_kill_signal()) {
-		kill((pid_t)forward_to, SIGKILL);
+	if (fwd.kills && sig == launch_kill_signal()) {
+		kill((pid_t)fwd.to, SIGKILL);
 		/* a process blocked in a FUSE request that berth-fs has read
 		 * but not answered cannot die: if pid 1 is not gone in a
 		 * moment, the daemon goes, which aborts every request */
 		alarm(KILL_GRACE_S);
 		return;
 	}
-	kill((pid_t)forward_to, sig);
+	kill((pid_t)fwd.to, sig);
 }
-
-/* set when on_alarm killed berth-fs: its death is then not news */
-static volatile sig_atomic_t fs_killed_on_kill;
 
 static void on_alarm(int sig)
 {
 	(void)sig;
-	if (fs_to_kill > 0) {
-		fs_killed_on_kill = 1;
-		kill((pid_t)fs_to_kill, SIGKILL);
+	if (fwd.fs_pid > 0) {
+		fwd.fs_killed = 1;
+		kill((pid_t)fwd.fs_pid, SIGKILL);
 	}
 }
 
-static void forward_signals(pid_t pid, bool to_init)
+/* No more forwarding (the process forwarded to has ended). */
+static void forward_stop(void)
+{
+	fwd.to = 0;
+}
+
+/* Forward the signals a container's caller gets to pid; to_init (the
+ * holder, fs_pid its berth-fs): the kill signal becomes SIGKILL. */
+static void forward_signals(pid_t pid, bool to_init, pid_t fs_pid)
 {
 	/* SIGTSTP and SIGCONT too, as docker's CLI does: the CLI (and the
 	 * holder) never stop while their container runs on; the container
@@ -122,8 +143,10 @@ static void forward_signals(pid_t pid, bool to_init)
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
-	forward_to = pid;
-	forward_kills = to_init;
+	fwd.fs_pid = fs_pid;
+	fwd.fs_killed = 0;
+	fwd.to = pid;
+	fwd.kills = to_init;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
@@ -164,15 +187,10 @@ static int wait_status(pid_t pid)
 
 /* ---- the terminal (-t) ---- */
 
-/* The child's end of the socket the terminal's master goes back through
- * (inherited down to the command, closed by its exec); -1 without -t. */
-static int console_sock = -1;
-int launch_console = -1, launch_console_peer = -1;
-
 /* In the command's process, inside the container: a terminal of the
  * container's devpts as its controlling terminal and stdio; the master
- * goes to berth. */
-static int make_console(const struct launch_spec *s, struct berth_error *err)
+ * goes to berth through console_sock (closed here). */
+static int make_console(const struct launch_spec *s, int console_sock, struct berth_error *err)
 {
 	char name[64];
 	int master, slave;
@@ -225,7 +243,9 @@ static int make_console(const struct launch_spec *s, struct berth_error *err)
 	return 0;
 }
 
-static int receive_console(int sock)
+/* Parent side: the terminal's master, and in *peer berth's own reference
+ * to its slave; -1 (both) when the command's side failed. */
+static int receive_console(int sock, int *peer)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -246,7 +266,7 @@ static int receive_console(int sock)
 	if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	/* our own reference to the slave (Linux 4.13), then the go-ahead */
-	launch_console_peer = fd >= 0 ? ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	*peer = fd >= 0 ? ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
 	if (write(sock, "k", 1) != 1) {
 		/* the command's side failed: its error message says why */
 	}
@@ -287,14 +307,14 @@ static int enter_workdir(const char *dir, struct berth_error *err)
 	return 0;
 }
 
-_noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
+_noreturn_ static void exec_command(const struct launch_spec *s, const struct child_fds *fds)
 {
 	struct berth_error err = { 0 };
 	struct user_ids u;
 	char **env;
-	int code = EXIT_SETUP;
+	int code = EXIT_SETUP, errfd = fds->err;
 
-	if (s->tty && make_console(s, &err) < 0)
+	if (s->tty && make_console(s, fds->console, &err) < 0)
 		child_fail(errfd, code, &err);
 	if (user_resolve(s->user, &u, &err) < 0 || caps_bound(s->caps, &err) < 0)
 		child_fail(errfd, code, &err);
@@ -361,25 +381,18 @@ _noreturn_ static void exec_command(const struct launch_spec *s, int errfd)
 	child_fail(errfd, code, &err);
 }
 
-/* The holder's ends of the network handshake (-1 when the parent has no
- * network step, launchnet.c): it says when the network namespace is
- * there; pid 1 sets up the root meanwhile and waits for the parent's
- * word that the network is configured before the command runs. The
- * holder also holds the pipe whose closing ends slirp4netns. */
-static int net_up_wr = -1, net_go_rd = -1;
-/* ... and the write end of slirp4netns's exit pipe: its closing (the
- * holder's end, and --init's pid 1's) ends slirp4netns */
-static int net_exit_wr = -1;
-
-static void net_ready_wait(void)
+/* pid 1 sets up the root while the parent configures the network (when
+ * it has a step there, launchnet.c), and waits for its word before the
+ * command runs. */
+static void net_ready_wait(int net_go)
 {
 	char c = 0;
 
-	if (net_go_rd < 0)
+	if (net_go < 0)
 		return;
-	if (read(net_go_rd, &c, 1) != 1 || c != 'g')
+	if (read(net_go, &c, 1) != 1 || c != 'g')
 		_exit(EXIT_SETUP); /* the parent reports why */
-	close(net_go_rd);
+	close(net_go);
 }
 
 /* ---- pid 1 ---- */
@@ -412,7 +425,7 @@ _noreturn_ static void init_loop(pid_t cmd)
 	}
 }
 
-_noreturn_ static void container_init(const struct launch_spec *s, int errfd)
+_noreturn_ static void container_init(const struct launch_spec *s, const struct child_fds *fds)
 {
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", s->dir);
 	struct rootfs_opts ro = {
@@ -430,13 +443,14 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 	};
 	struct berth_error err = { 0 };
 	struct userns_map m;
+	int errfd = fds->err;
 
 	/* pid 1 is in the container's sight from its first instant: not
 	 * dumpable (its /proc entries, exe and fds included, are closed to
 	 * the container), and holding no host descriptor but its pipes */
 	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	const int keep[] = { errfd, net_go_rd, net_exit_wr, console_sock };
+	const int keep[] = { errfd, fds->net_go, fds->net_exit, fds->console };
 	if (proc_close_fds_but(keep, ARRAY_SIZE(keep)) < 0) {
 		berth_error_set(&err, errno, "closing berth's descriptors");
 		child_fail(errfd, EXIT_SETUP, &err);
@@ -454,16 +468,16 @@ _noreturn_ static void container_init(const struct launch_spec *s, int errfd)
 		berth_error_set(&err, errno, "hostname %s", s->hostname);
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
-	net_ready_wait();
+	net_ready_wait(fds->net_go);
 	if (!s->init)
-		exec_command(s, errfd);
+		exec_command(s, fds);
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		berth_error_set(&err, errno, "fork");
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
 	if (cmd == 0)
-		exec_command(s, errfd);
+		exec_command(s, fds);
 	close(errfd);
 	/* init is berth's own code: not dumpable, so the container cannot
 	 * reach berth's binary through /proc/1/exe (the runc CVE-2019-5736
@@ -658,11 +672,11 @@ static int holder_wait(const struct launch_spec *s, pid_t init, pid_t fs_pid, bo
 			continue;
 		if (!WIFSTOPPED(st)) {
 			*fs_gone = true;
-			fs_to_kill = 0;
+			fwd.fs_pid = 0;
 		}
 		/* the death of the one stopped and killed above, or of the one
 		 * a kill's grace ended: no news */
-		if (noted || fs_killed_on_kill)
+		if (noted || fwd.fs_killed)
 			continue;
 		noted = true;
 		char how[128];
@@ -774,12 +788,16 @@ static bool read_child_msg(int fd, struct child_msg *m)
 	return true;
 }
 
-_noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync_wr, int errfd)
+/* The holder's namespaces: a user namespace the parent maps (or the
+ * network keeper's, joined), the others but PID, the loopback, a user
+ * network's plug; then the word to the parent that the network namespace
+ * is there (when it has a step in it). */
+static void holder_namespaces(const struct launch_spec *s, int sync_rd, int sync_wr,
+			      const struct child_fds *fds)
 {
 	struct berth_error err = { 0 };
 	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-	pid_t init, fs_pid;
-	int status;
+	int errfd = fds->err;
 
 	if (s->on_network)
 		join_shared_userns(s, errfd);
@@ -808,11 +826,23 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 		close(s->join_userns_fd);
 		close(s->attach.bridge_fd);
 	}
-	if (net_up_wr >= 0) { /* the network's step runs while berth-fs starts */
-		if (write(net_up_wr, "n", 1) != 1)
+	if (fds->net_up >= 0) { /* the network's step runs while berth-fs starts */
+		if (write(fds->net_up, "n", 1) != 1)
 			_exit(EXIT_SETUP);
-		close(net_up_wr);
+		close(fds->net_up);
 	}
+}
+
+/* The holder: root of the container's user namespace; its namespaces,
+ * berth-fs on the root, pid 1, and the wait for pid 1's end. */
+_noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync_wr,
+			      const struct child_fds *fds)
+{
+	struct berth_error err = { 0 };
+	int errfd = fds->err, status;
+	pid_t init, fs_pid;
+
+	holder_namespaces(s, sync_rd, sync_wr, fds);
 	if ((fs_pid = start_berth_fs(s, &err)) < 0)
 		child_fail(errfd, EXIT_SETUP, &err);
 	/* the PID namespace only now: its first child is the container's
@@ -829,10 +859,10 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
 	if (init == 0)
-		container_init(s, errfd);
+		container_init(s, fds);
 	close(errfd);
-	if (net_go_rd >= 0)
-		close(net_go_rd); /* pid 1 waits on it */
+	if (fds->net_go >= 0)
+		close(fds->net_go); /* pid 1 waits on it */
 	/* for exec: the host pid of the container's pid 1 */
 	_cleanup_free_ char *initpid = xasprintf("%d\n", (int)init);
 	_cleanup_close_ int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -840,11 +870,10 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	if (dirfd < 0 ||
 	    write_file_replace_nosync(dirfd, "init.pid", initpid, strlen(initpid), 0644, &werr) < 0)
 		berth_error_clear(&werr); /* exec will say the container is not running */
-	fs_to_kill = fs_pid;
-	forward_signals(init, true);
+	forward_signals(init, true, fs_pid);
 	bool fs_gone;
 	status = holder_wait(s, init, fs_pid, &fs_gone);
-	forward_to = 0;
+	forward_stop();
 	alarm(0);
 	if (fs_gone) {
 		_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
@@ -894,10 +923,6 @@ static int start_network(const struct launch_spec *s, pid_t holder_pid, const in
 	return 0;
 }
 
-/* The published ports' forwarder and the host-loopback relay; they end
- * with the holder. */
-static struct launch_net net_state;
-
 char *launch_end_reason(const char *dir)
 {
 	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -940,9 +965,12 @@ _noreturn_ static void holder_child(const struct launch_spec *s, const struct la
 	close(p->to[1]);
 	close(p->from[0]);
 	close(p->err[0]);
+	struct child_fds fds = {
+		.err = p->err[1], .console = -1, .net_up = -1, .net_go = -1, .net_exit = -1
+	};
 	if (s->tty) {
 		close(p->cons[0]);
-		console_sock = p->cons[1];
+		fds.console = p->cons[1];
 	}
 	if (step) {
 		/* ex[1] stays open here, and in --init's pid 1, until the
@@ -951,9 +979,9 @@ _noreturn_ static void holder_child(const struct launch_spec *s, const struct la
 		close(p->up[0]);
 		close(p->go[1]);
 		close(p->ex[0]);
-		net_up_wr = p->up[1];
-		net_go_rd = p->go[0];
-		net_exit_wr = p->ex[1];
+		fds.net_up = p->up[1];
+		fds.net_go = p->go[0];
+		fds.net_exit = p->ex[1];
 	}
 	if (!s->interactive) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -962,20 +990,20 @@ _noreturn_ static void holder_child(const struct launch_spec *s, const struct la
 			close(null);
 		}
 	}
-	holder(s, p->to[0], p->from[1], p->err[1]);
+	holder(s, p->to[0], p->from[1], &fds);
 }
 
 /* A start that failed before the exec: the holder killed and waited for.
  * A child that failed first is the cause (slirp4netns then fails for want
  * of the namespaces it was to join): its message wins over err's. */
-static int start_failed(const struct launch_spec *s, pid_t pid, struct launch_pipes *p, bool step,
-			int *status, struct berth_error *err)
+static int start_failed(const struct launch_spec *s, struct launch_proc *lp, struct launch_pipes *p,
+			bool step, int *status, struct berth_error *err)
 {
 	struct child_msg msg;
 
-	kill(pid, SIGKILL);
-	*status = wait_status(pid);
-	forward_to = 0;
+	kill(lp->pid, SIGKILL);
+	*status = wait_status(lp->pid);
+	forward_stop();
 	if (read_child_msg(p->err[0], &msg)) {
 		berth_error_clear(err);
 		berth_error_set(err, 0, "%s", msg.text);
@@ -989,91 +1017,85 @@ static int start_failed(const struct launch_spec *s, pid_t pid, struct launch_pi
 		close(p->go[1]);
 		close(p->ex[0]);
 	}
-	launchnet_clear(&net_state);
+	launchnet_clear(&lp->net);
 	return -1;
 }
 
-int launch_start(const struct launch_spec *s, pid_t *pid_out, int *status, struct berth_error *err)
+/* The parent's ends of the pipes once the holder is forked. */
+static void close_child_ends(const struct launch_pipes *p, bool tty, bool step)
+{
+	close(p->to[0]);
+	close(p->from[1]);
+	close(p->err[1]);
+	if (tty)
+		close(p->cons[1]);
+	if (step) {
+		close(p->up[1]);
+		close(p->go[0]);
+		close(p->ex[1]);
+	}
+}
+
+int launch_start(const struct launch_spec *s, struct launch_proc *lp, int *status,
+		 struct berth_error *err)
 {
 	bool step = launchnet_has_step(s);
 	struct launch_pipes p;
 	struct child_msg msg;
-	pid_t pid;
 
-	launch_console = -1;
+	*lp = (struct launch_proc){ .pid = -1, .console = -1, .console_peer = -1 };
 	free(launch_end_reason(s->dir)); /* a former run's */
-	memset(&net_state, 0, sizeof(net_state));
 	if (make_pipes(&p, s->tty, step) < 0)
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	lp->pid = fork();
+	if (lp->pid < 0)
 		return berth_error_set(err, errno, "fork");
-	if (pid == 0)
+	if (lp->pid == 0)
 		holder_child(s, &p, step);
-	close(p.to[0]);
-	close(p.from[1]);
-	close(p.err[1]);
-	if (s->tty)
-		close(p.cons[1]);
-	if (step) {
-		close(p.up[1]);
-		close(p.go[0]);
-		close(p.ex[1]);
-	}
-	forward_signals(pid, false);
+	close_child_ends(&p, s->tty, step);
+	forward_signals(lp->pid, false, 0);
 	int net[3] = { p.up[0], p.go[1], p.ex[0] };
 	if (s->on_network) { /* its user namespace is mapped already */
 		close(p.from[0]);
 		close(p.to[1]);
 	}
-	if ((!s->on_network && map_child(pid, p.from[0], p.to[1], s->keep_id, err) < 0) ||
-	    (step && start_network(s, pid, net, &net_state, err) < 0))
-		return start_failed(s, pid, &p, step, status, err);
+	if ((!s->on_network && map_child(lp->pid, p.from[0], p.to[1], s->keep_id, err) < 0) ||
+	    (step && start_network(s, lp->pid, net, &lp->net, err) < 0))
+		return start_failed(s, lp, &p, step, status, err);
 	for (int i = 0; step && i < 3; i++)
 		close(net[i]);
 	/* the terminal comes before the exec (or never, on a failure) */
 	if (s->tty) {
-		launch_console = receive_console(p.cons[0]);
+		lp->console = receive_console(p.cons[0], &lp->console_peer);
 		close(p.cons[0]);
 	}
 	/* EOF: the command was exec'd (the pipe closes on exec); a message:
 	 * a child failed before */
 	if (read_child_msg(p.err[0], &msg)) {
-		*status = wait_status(pid);
-		forward_to = 0;
-		launchnet_clear(&net_state);
+		*status = wait_status(lp->pid);
+		forward_stop();
+		launchnet_clear(&lp->net);
 		if (msg.code)
 			*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
-	if (launchnet_relays(s, pid, &net_state, err) < 0) {
-		kill(pid, launch_kill_signal());
-		*status = wait_status(pid);
-		forward_to = 0;
-		launchnet_wait(&net_state);
+	if (launchnet_relays(s, lp->pid, &lp->net, err) < 0) {
+		kill(lp->pid, launch_kill_signal());
+		*status = wait_status(lp->pid);
+		forward_stop();
+		launchnet_wait(&lp->net);
 		return -1;
 	}
-	*pid_out = pid;
 	return 0;
 }
 
-int launch_wait(pid_t pid)
+int launch_wait(struct launch_proc *lp)
 {
-	int status = wait_status(pid);
-	forward_to = 0;
-	launchnet_wait(&net_state); /* they watch the holder's end: a moment */
+	int status = wait_status(lp->pid);
+	forward_stop();
+	launchnet_wait(&lp->net); /* they watch the holder's end: a moment */
 	return status;
-}
-
-int launch_run(const struct launch_spec *s, int *status, struct berth_error *err)
-{
-	pid_t pid;
-
-	if (launch_start(s, &pid, status, err) < 0)
-		return -1;
-	*status = launch_wait(pid);
-	return 0;
 }
 
 /* ---- exec: a new process in a running container ---- */
@@ -1089,10 +1111,11 @@ static const struct {
 	{ "mnt", CLONE_NEWNS },
 };
 
-_noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int errfd)
+_noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s,
+				   const struct child_fds *cfds)
 {
 	struct berth_error err = { 0 };
-	int fds[ARRAY_SIZE(exec_ns)];
+	int fds[ARRAY_SIZE(exec_ns)], errfd = cfds->err;
 	pid_t cmd;
 
 	/* Before the first setns: not dumpable (so neither this process nor
@@ -1102,7 +1125,7 @@ _noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int 
 	 * user's home (docs/security.md). */
 	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	const int keep[] = { errfd, console_sock };
+	const int keep[] = { errfd, cfds->console };
 	if (proc_close_fds_but(keep, ARRAY_SIZE(keep)) < 0) {
 		berth_error_set(&err, errno, "closing berth's descriptors");
 		child_fail(errfd, EXIT_SETUP, &err);
@@ -1134,32 +1157,34 @@ _noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s, int 
 		child_fail(errfd, EXIT_SETUP, &err);
 	}
 	if (cmd == 0)
-		exec_command(s, errfd);
+		exec_command(s, cfds);
 	close(errfd);
-	forward_signals(cmd, false);
+	forward_signals(cmd, false, 0);
 	_exit(wait_status(cmd));
 }
 
-int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid_out, int *status,
+int launch_exec_start(pid_t init, const struct launch_spec *s, struct launch_proc *lp, int *status,
 		      struct berth_error *err)
 {
 	struct child_msg msg;
 	int errp[2], cons[2] = { -1, -1 };
-	pid_t pid;
 
-	launch_console = -1;
+	*lp = (struct launch_proc){ .pid = -1, .console = -1, .console_peer = -1 };
 	if (pipe2(errp, O_CLOEXEC) < 0 ||
 	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	lp->pid = fork();
+	if (lp->pid < 0)
 		return berth_error_set(err, errno, "fork");
-	if (pid == 0) {
+	if (lp->pid == 0) {
+		struct child_fds fds = {
+			.err = errp[1], .console = -1, .net_up = -1, .net_go = -1, .net_exit = -1
+		};
 		close(errp[0]);
 		if (s->tty) {
 			close(cons[0]);
-			console_sock = cons[1];
+			fds.console = cons[1];
 		}
 		if (!s->interactive) {
 			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1168,22 +1193,21 @@ int launch_exec_start(pid_t init, const struct launch_spec *s, pid_t *pid_out, i
 				close(null);
 			}
 		}
-		exec_joiner(init, s, errp[1]);
+		exec_joiner(init, s, &fds);
 	}
 	close(errp[1]);
-	forward_signals(pid, false);
+	forward_signals(lp->pid, false, 0);
 	if (s->tty) {
 		close(cons[1]);
-		launch_console = receive_console(cons[0]);
+		lp->console = receive_console(cons[0], &lp->console_peer);
 		close(cons[0]);
 	}
 	if (read_child_msg(errp[0], &msg)) {
-		*status = wait_status(pid);
-		forward_to = 0;
+		*status = wait_status(lp->pid);
+		forward_stop();
 		*status = msg.code;
 		return berth_error_set(err, 0, "%s", msg.text);
 	}
-	*pid_out = pid;
 	return 0;
 }
 

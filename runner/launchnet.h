@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "../lib/error.h"
-#include "launch.h"
+#include "launchspec.h"
 
 struct launch_net {
 	int relay_fds[HOSTLOOP_MAX_PORTS]; /* the host-loopback listeners */

@@ -9,23 +9,34 @@
 #include <stddef.h>
 
 #include "../lib/error.h"
-#include "launch.h"
-
-struct json_object;
+#include "launchspec.h"
 
 struct monitor_args {
 	const char *root; /* the store */
 	const char *id;
 	const struct launch_spec *ls;
-	bool rm;		 /* remove the container when it ends */
-	bool wait_attach;	 /* hold the output until a client attaches (run -it) */
-	struct json_object *cfg; /* its config.json: a user network is joined here */
+	bool rm;	     /* remove the container when it ends */
+	bool wait_attach;    /* hold the output until a client attaches (run -it) */
+	const char *network; /* its record's network: a user network is joined here */
 };
 
 /* Start the container under a monitor of its own and return once its
- * command runs (0), or failed to start (-1, err, *status as launch.h). */
-int monitor_detach(const struct monitor_args *a, int *status, struct berth_error *err);
+ * command runs (0), or failed to start (-1, err, *status as launch.h).
+ * *warning (NULL when none; the caller frees it): what went wrong
+ * without stopping the container (its state not recorded), which the
+ * container's log has too. */
+int monitor_detach(const struct monitor_args *a, int *status, char **warning,
+		   struct berth_error *err);
 /* RFC 3339 UTC with nanoseconds, as the log's lines start. */
 void monitor_timestamp(char *buf, size_t len);
+
+/* One line of a container's log, "TIME STREAM TEXT" (monitor.c writes
+ * them): its parts, false when it is not one. */
+struct monitor_log_line {
+	const char *time, *text;
+	size_t time_len, text_len;
+	bool err; /* the container wrote it to stderr */
+};
+bool monitor_log_parse(const char *line, size_t len, struct monitor_log_line *out);
 
 #endif

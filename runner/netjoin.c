@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #include <unistd.h>
 
 #include "../lib/json.h"
+#include "../image/image.h"
+#include "run_config.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
 #include "../netns/keeper.h"
@@ -74,20 +77,22 @@ static char *member_line(struct store *s, const struct net_member *m)
 	_cleanup_json_ struct json_object *cfg = container_config(s, m->id, &e);
 	_cleanup_free_ char *name = container_name(s, m->id);
 	_cleanup_free_ char *names = xstrdup("");
+	struct run_config rc;
 	char addr[INET_ADDRSTRLEN];
 
+	run_config_init(&rc);
+	if (cfg && run_config_from_json(&rc, cfg, &e) < 0) {
+		run_config_clear(&rc);
+		run_config_init(&rc);
+	}
 	berth_error_clear(&e);
 	inet_ntop(AF_INET, &m->addr, addr, sizeof(addr));
 	append_name(&names, name);
-	struct json_object *al;
-	if (cfg && json_object_object_get_ex(cfg, "NetworkAliases", &al) &&
-	    json_object_is_type(al, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(al); i++)
-			append_name(&names,
-				    json_object_get_string(json_object_array_get_idx(al, i)));
-	const char *hn = cfg ? json_get_string(cfg, "Hostname") : NULL;
-	if (hn && (!name || strcmp(hn, name)))
-		append_name(&names, hn);
+	for (size_t i = 0; i < rc.n_aliases; i++)
+		append_name(&names, rc.aliases[i]);
+	if (rc.hostname && (!name || strcmp(rc.hostname, name)))
+		append_name(&names, rc.hostname);
+	run_config_clear(&rc);
 	return xasprintf("%s\t%s%.12s\n", addr, names, m->id);
 }
 
@@ -231,10 +236,9 @@ static int claim_address(struct store *s, const char *id, const struct network *
 	return 0;
 }
 
-int netjoin_prepare(struct store *s, const char *id, struct json_object *cfg,
-		    struct launch_spec *ls, struct netjoin *nj, struct berth_error *err)
+int netjoin_prepare(struct store *s, const char *id, const char *name, struct launch_spec *ls,
+		    struct netjoin *nj, struct berth_error *err)
 {
-	const char *name = json_get_string(cfg, "Network");
 	struct network net = { 0 };
 	struct in_addr addr = { 0 };
 

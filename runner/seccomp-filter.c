@@ -36,8 +36,6 @@
 #include "seccomp-policy.h"
 #include "../lib/util.h"
 
-DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
-
 #define CACHE_MAGIC "BERTHSF2"
 #define CACHE_MAX_ENTRIES 64
 #define PROG_MAX_INSNS 4096 /* the kernel's BPF_MAXINSNS */
@@ -239,23 +237,6 @@ int seccomp_filters_prepare(int cachefd, uint64_t caps, struct json_object *prof
 		return berth_error_set(err, EINVAL, "seccomp: the compiled filter is malformed");
 	}
 	return 0;
-}
-
-int seccomp_filters_for_config(int cachefd, struct json_object *cfg, uint64_t caps,
-			       struct seccomp_filters *out, struct berth_error *err)
-{
-	struct json_object *on = NULL, *profile = NULL, *file = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (json_object_object_get_ex(cfg, "Seccomp", &on) && !json_object_get_boolean(on))
-		return 0;
-	if (!json_object_object_get_ex(cfg, "SeccompProfile", &profile) ||
-	    json_object_is_type(profile, json_type_null))
-		return seccomp_filters_prepare(cachefd, caps, NULL, NULL, out, err);
-	json_object_object_get_ex(cfg, "SeccompProfileFile", &file);
-	_cleanup_free_ char *origin = xasprintf("%s (the container's copy)",
-						file ? json_object_get_string(file) : "(unnamed)");
-	return seccomp_filters_prepare(cachefd, caps, profile, origin, out, err);
 }
 
 void seccomp_filters_clear(struct seccomp_filters *f)

@@ -33,10 +33,6 @@ struct seccomp_filters {
 int seccomp_filters_prepare(int cachefd, uint64_t caps, struct json_object *profile,
 			    const char *origin, struct seccomp_filters *out,
 			    struct berth_error *err);
-/* The same for a container's record (config.json): its Seccomp switch
- * and the SeccompProfile copied into it at create. */
-int seccomp_filters_for_config(int cachefd, struct json_object *cfg, uint64_t caps,
-			       struct seccomp_filters *out, struct berth_error *err);
 void seccomp_filters_clear(struct seccomp_filters *f);
 
 /* In the command's process: load them, the first one first (f NULL is

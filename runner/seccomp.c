@@ -290,7 +290,9 @@ static int add_compat_arches(scmp_filter_ctx ctx)
  * 0" rule is what is left. */
 static int add_personality(scmp_filter_ctx ctx)
 {
-	struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_GE, 0);
+	/* spelled out: SCMP_A0 with one datum leaves datum_b to the macro,
+	 * which clang's -Wmissing-field-initializers refuses */
+	struct scmp_arg_cmp other = { .arg = 0, .op = SCMP_CMP_GE, .datum_a = 0, .datum_b = 0 };
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(personas); i++) {

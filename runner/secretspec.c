@@ -143,6 +143,39 @@ static int64_t jint(struct json_object *o, const char *key, int64_t dflt)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : dflt;
 }
 
+int secretspec_from_json(struct json_object *arr, struct secret_ref **out, size_t *n,
+			 struct berth_error *err)
+{
+	size_t len = arr && json_object_is_type(arr, json_type_array)
+			     ? json_object_array_length(arr)
+			     : 0;
+	struct secret_ref *r = xcalloc(len + 1, sizeof(*r));
+
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *name = json_get_string(o, "Name"), *type = json_get_string(o, "Type");
+		const char *target = json_get_string(o, "Target");
+		if (!name || !type || !target) {
+			for (size_t j = 0; j < i; j++)
+				secret_ref_clear(&r[j]);
+			free(r);
+			return berth_error_set(err, EINVAL, "config.json: secret %zu is not valid",
+					       i);
+		}
+		r[i] = (struct secret_ref){
+			.name = xstrdup(name),
+			.env = !strcmp(type, "env"),
+			.target = xstrdup(target),
+			.mode = (unsigned)jint(o, "Mode", 0444),
+			.uid = (uint32_t)jint(o, "UID", 0),
+			.gid = (uint32_t)jint(o, "GID", 0),
+		};
+	}
+	*out = r;
+	*n = len;
+	return 0;
+}
+
 void secret_values_clear(struct secret_values *v)
 {
 	for (size_t i = 0; i < v->n_values; i++) {
@@ -155,35 +188,23 @@ void secret_values_clear(struct secret_values *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int secretspec_load(struct store *s, struct json_object *cfg, struct secret_values *out,
-		    char ***env, size_t *n_env, struct berth_error *err)
+int secretspec_load(struct store *s, const struct secret_ref *refs, size_t n,
+		    struct secret_values *out, char ***env, size_t *n_env, struct berth_error *err)
 {
-	struct json_object *arr;
-	size_t n;
-
 	memset(out, 0, sizeof(*out));
-	if (!json_object_object_get_ex(cfg, "Secrets", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return 0;
-	n = json_object_array_length(arr);
 	out->files = xcalloc(n + 1, sizeof(*out->files));
 	out->values = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i);
-		const char *name = json_get_string(o, "Name"), *type = json_get_string(o, "Type");
-		const char *target = json_get_string(o, "Target");
+		const struct secret_ref *r = &refs[i];
 		char *data = NULL;
 		size_t len = 0;
-		if (!name || !type || !target)
-			return berth_error_set(err, EINVAL, "config.json: secret %zu is not valid",
-					       i);
-		if (secret_read(s, name, &data, &len, err) < 0)
-			return berth_error_wrap(err, "--secret %s", name);
+		if (secret_read(s, r->name, &data, &len, err) < 0)
+			return berth_error_wrap(err, "--secret %s", r->name);
 		out->values[out->n_values++] = data;
-		if (!strcmp(type, "env")) {
+		if (r->env) {
 			/* a value with a NUL ends there, as any variable would */
-			_cleanup_free_ char *kv = xasprintf("%s=%s", target, data);
-			size_t k = strlen(target), j = 0;
+			_cleanup_free_ char *kv = xasprintf("%s=%s", r->target, data);
+			size_t k = strlen(r->target), j = 0;
 			while (j < *n_env && !(strncmp((*env)[j], kv, k + 1) == 0))
 				j++;
 			if (j < *n_env) { /* over the image's or -e's value */
@@ -196,12 +217,12 @@ int secretspec_load(struct store *s, struct json_object *cfg, struct secret_valu
 			continue;
 		}
 		out->files[out->n_files++] = (struct rootfs_secret){
-			.target = json_get_string(o, "Target"),
+			.target = r->target,
 			.data = data,
 			.len = len,
-			.mode = (unsigned)jint(o, "Mode", 0444),
-			.uid = (uint32_t)jint(o, "UID", 0),
-			.gid = (uint32_t)jint(o, "GID", 0),
+			.mode = r->mode,
+			.uid = r->uid,
+			.gid = r->gid,
 		};
 	}
 	return 0;

@@ -27,19 +27,23 @@ struct secret_ref {
  * (also source=NAME, docker's spelling). */
 int secretspec_parse(const char *arg, struct secret_ref *out, struct berth_error *err);
 void secret_ref_clear(struct secret_ref *r);
+/* config.json's "Secrets" and back. */
 struct json_object *secretspec_to_json(const struct secret_ref *r, size_t n);
+int secretspec_from_json(struct json_object *arr, struct secret_ref **out, size_t *n,
+			 struct berth_error *err);
 
-/* What a starting container gets from its config.json "Secrets": the
- * files for rootfs.c and the variables, appended to *env. Values only in
- * memory, never written anywhere but the container's tmpfs. */
+/* What a starting container gets of its secrets (refs, as recorded):
+ * the files for rootfs.c (their targets point into refs) and the
+ * variables, appended to *env. Values only in memory, never written
+ * anywhere but the container's tmpfs. */
 struct secret_values {
 	struct rootfs_secret *files;
 	size_t n_files;
 	char **values; /* what files[] point into */
 	size_t n_values;
 };
-int secretspec_load(struct store *s, struct json_object *cfg, struct secret_values *out,
-		    char ***env, size_t *n_env, struct berth_error *err);
+int secretspec_load(struct store *s, const struct secret_ref *refs, size_t n,
+		    struct secret_values *out, char ***env, size_t *n_env, struct berth_error *err);
 void secret_values_clear(struct secret_values *v);
 
 #endif

@@ -179,7 +179,7 @@ static void members(void)
 	users_members_free(m, n);
 
 	_cleanup_json_ struct json_object *o = users_inspect_network(s, "net1", &err);
-	struct json_object *c, *e;
+	struct json_object *c = NULL, *e = NULL;
 	ok(o && json_object_object_get_ex(o, "Containers", &c) &&
 		   json_object_object_length(c) == 1 && json_object_object_get_ex(c, web, &e),
 	   "network inspect's Containers: web");

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cmd-profile.h: a resolved profile as run's flags (cmd-profile.c), for
- * run --profile and for the sandboxes of a stack (cmd-stack.c).
+ * profile-flags.h: a resolved profile as run's flags (profile-flags.c),
+ * for run --profile and for the sandboxes of a stack, and the checks of
+ * a profile that only the store and the host can make. The flags go
+ * through run's one parser (run-flags.h).
  */
-#ifndef BERTH_CMD_PROFILE_H
-#define BERTH_CMD_PROFILE_H
+#ifndef BERTH_CLI_PROFILE_FLAGS_H
+#define BERTH_CLI_PROFILE_FLAGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../profiles/profile.h"
 #include "../lib/error.h"
+#include "../profiles/profile.h"
 
 struct profile_args {
 	char **args; /* flags, NULL-terminated */
@@ -48,6 +50,9 @@ void profile_args_free(struct profile_args *a);
  * with a stack's declared networks and volumes). Their number (the
  * widenings only): run goes on, profile check --strict fails. */
 size_t profile_warn(const struct profile *p, char *const *networks, char *const *volumes);
+/* A bare name found in the user's or the system's profiles while ./ has
+ * one too: which one is used, said (every time). */
+void profile_note_shadowed(const struct profile *p);
 /* profile check --strict: the line saying why FILE fails; 1. */
 int profile_fail_strict(const char *file, size_t n);
 /* What only the store and the host can tell, each problem printed with
@@ -63,8 +68,4 @@ int profile_check_host_loopback(const struct profile *p, bool cli_given, struct 
 /* The directory (absolute) of the file a setting came from: where its
  * relative paths start. */
 char *profile_file_dir(const char *file);
-/* Why run refuses resource limits here, or NULL where it can set them. */
-const char *run_limits_unsupported(void);
-int cmd_profile(int argc, char **argv);
-
 #endif

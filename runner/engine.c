@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * engine.c: the verbs on a container that exists (engine.h): its record
+ * read, stop, kill, wait, remove, attach, and the list ps shows. Signals
+ * go to the process that stands for the container (launch.h), which
+ * passes them to its pid 1; the state and the attach socket are the
+ * monitor's (monitor.c, attach.h). Creating and starting are create.c's
+ * and start.c's.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../image/image.h"
+#include "../lib/console.h"
+#include "../lib/util.h"
+#include "../netns/ports.h"
+#include "attach.h"
+#include "container.h"
+#include "engine.h"
+#include "launchspec.h"
+#include "spec.h"
+#include "users.h"
+
+int engine_config(struct store *s, const char *id, struct run_config *rc, struct berth_error *err)
+{
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, err);
+
+	run_config_init(rc);
+	if (!cfg || run_config_from_json(rc, cfg, err) < 0) {
+		run_config_clear(rc);
+		run_config_init(rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- signals ---- */
+
+static int signal_id(struct store *s, const char *ref, const char *id, int sig,
+		     struct berth_error *err)
+{
+	pid_t holder;
+
+	if (!container_running(s, id) || (holder = container_holder(s, id)) == 0)
+		return berth_error_set(err, 0, "container %s is not running", ref);
+	if (kill(holder, sig == SIGKILL ? launch_kill_signal() : sig) < 0)
+		return berth_error_set(err, errno, "signalling container %s", ref);
+	return 0;
+}
+
+int engine_kill(struct store *s, const char *ref, int sig, struct berth_error *err)
+{
+	char id[CONTAINER_ID_LEN + 1];
+
+	if (container_resolve(s, ref, id, err) < 0)
+		return -1;
+	return signal_id(s, ref, id, sig, err);
+}
+
+int engine_stop(struct store *s, const char *id, long secs, struct berth_error *err)
+{
+	struct berth_error e = { 0 };
+	struct run_config rc;
+	int sig = SIGTERM;
+	long wait_s = secs < 0 ? 10 : secs;
+
+	(void)err; /* stopping is best effort: what stands in its way is no error */
+	if (engine_config(s, id, &rc, &e) == 0) {
+		if (rc.stop_signal && signal_from_name(rc.stop_signal) > 0)
+			sig = signal_from_name(rc.stop_signal);
+		if (secs < 0 && rc.stop_timeout >= 0)
+			wait_s = rc.stop_timeout;
+	}
+	run_config_clear(&rc);
+	berth_error_clear(&e);
+	/* stopping a stopped container is no error (docker) */
+	if (container_running(s, id) && signal_id(s, id, id, sig, &e) == 0 &&
+	    !container_wait_exit(s, id, wait_s * 1000)) {
+		pid_t holder = container_holder(s, id);
+		if (holder > 0)
+			kill(holder, launch_kill_signal());
+		container_wait_exit(s, id, 10000);
+	}
+	berth_error_clear(&e);
+	return 0;
+}
+
+int engine_wait(struct store *s, const char *id, long ms)
+{
+	struct container_state st;
+
+	container_wait_exit(s, id, ms);
+	container_get_state(s, id, &st);
+	return st.exit_code;
+}
+
+int engine_remove(struct store *s, const char *ref, bool force, bool volumes,
+		  struct berth_error *err)
+{
+	char id[CONTAINER_ID_LEN + 1];
+
+	if (container_resolve(s, ref, id, err) < 0)
+		return -1;
+	if (container_running(s, id)) {
+		pid_t holder = container_holder(s, id);
+		if (!force || holder == 0)
+			return berth_error_set(err, EBUSY, "container %s is running: stop it%s",
+					       ref,
+					       holder ? " or use -f" : " (its run is attached)");
+		kill(holder, launch_kill_signal());
+		container_wait_exit(s, id, 10000);
+	}
+	/* a start in progress holds the run lock: not removed under it; a
+	 * monitor that just recorded the end lets go of it at once */
+	_cleanup_close_ int lock = container_lock_run(s, id, err);
+	for (int t = 0; lock < 0 && err->errnum == EBUSY && t < 100; t++) {
+		struct timespec ts = { 0, 20000000 };
+		berth_error_clear(err);
+		nanosleep(&ts, NULL);
+		lock = container_lock_run(s, id, err);
+	}
+	if (lock < 0)
+		return -1;
+	return users_remove_container(s, id, volumes, err);
+}
+
+/* ---- attach ---- */
+
+struct attach_client {
+	int sock;
+	int status;
+};
+
+/* One message of the monitor's: output, or the container's status (the
+ * end). */
+static bool attach_output(void *arg, int sock)
+{
+	struct attach_client *c = arg;
+	char buf[65536];
+	size_t len;
+	int type;
+
+	if (attach_recv(sock, &type, buf, sizeof(buf), &len) <= 0)
+		return false; /* the monitor went away */
+	if (type == ATTACH_STATUS && len == sizeof(uint32_t)) {
+		uint32_t st;
+		memcpy(&st, buf, sizeof(st));
+		c->status = (int)st;
+		return false;
+	}
+	return write_all(type == ATTACH_STDERR ? STDERR_FILENO : STDOUT_FILENO, buf, len) == 0;
+}
+
+static bool attach_input(void *arg, const char *buf, size_t len)
+{
+	struct attach_client *c = arg;
+	return attach_send(c->sock, ATTACH_STDIN, buf, len) == 0;
+}
+
+static void attach_resize(void *arg, const struct winsize *ws)
+{
+	struct attach_client *c = arg;
+	if (attach_send(c->sock, ATTACH_WINSIZE, ws, sizeof(*ws)) < 0) {
+		/* the monitor is gone: the output side sees it */
+	}
+}
+
+int engine_attach(struct store *s, const char *id, bool input, struct engine_end *end,
+		  struct berth_error *err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", s->root, id);
+	struct attach_client c = { .status = -1 };
+	struct termios t;
+
+	*end = (struct engine_end){ .status = -1 };
+	_cleanup_close_ int sock = attach_connect(dir, err);
+	if (sock < 0)
+		return -1;
+	c.sock = sock;
+	/* the window size is the terminal's to give, when ours is raw */
+	bool tty = input && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t) == 0;
+	struct console_peer p = { .fd = sock,
+				  .output = attach_output,
+				  .input = attach_input,
+				  .resize = tty ? attach_resize : NULL,
+				  .end_fd = -1,
+				  .detach_keys = true,
+				  .arg = &c };
+	end->detached = console_relay(&p, input);
+	end->status = c.status;
+	return 0;
+}
+
+/* ---- ps ---- */
+
+/* A running container's published ports as docker's ps shows them. */
+static void ps_ports(struct store *s, struct engine_ps *e)
+{
+	struct port_map *m = NULL;
+	size_t n = 0;
+
+	e->ports = xcalloc(1, sizeof(char *));
+	if (container_ports(s, e->id, &m, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char one[96];
+		ports_format(&m[i], one, sizeof(one));
+		strv_push(&e->ports, &e->n_ports, one);
+	}
+	free(m);
+}
+
+/* What ps shows as IMAGE: the name the container was made from, else
+ * its image's ID. */
+static char *ps_image(struct store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("containers/%s/image", id);
+	struct berth_error err = { 0 };
+	struct run_config rc;
+	char *image = NULL;
+
+	if (engine_config(s, id, &rc, &err) == 0 && rc.image_ref)
+		image = steal_pointer(&rc.image_ref);
+	run_config_clear(&rc);
+	berth_error_clear(&err);
+	if (!image && read_file_at(s->rootfd, p, 256, &image, NULL, &err) < 0)
+		berth_error_clear(&err);
+	return image;
+}
+
+int engine_list(struct store *s, bool all, struct engine_ps **out, size_t *n,
+		struct berth_error *err)
+{
+	char **ids = NULL;
+	size_t n_ids = 0;
+
+	*out = xcalloc(1, sizeof(**out));
+	*n = 0;
+	if (container_list(s, &ids, &n_ids, err) < 0) {
+		strv_free(ids);
+		return -1;
+	}
+	for (size_t i = 0; i < n_ids; i++) {
+		struct engine_ps e = { 0 };
+		container_check(s, ids[i]);
+		container_get_state(s, ids[i], &e.state);
+		if (!all && strcmp(e.state.status, "running") != 0)
+			continue;
+		snprintf(e.id, sizeof(e.id), "%s", ids[i]);
+		e.name = container_name(s, ids[i]);
+		e.image = ps_image(s, ids[i]);
+		ps_ports(s, &e);
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = e;
+	}
+	strv_free(ids);
+	return 0;
+}
+
+void engine_ps_free(struct engine_ps *ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ps[i].name);
+		free(ps[i].image);
+		strv_free(ps[i].ports);
+	}
+	free(ps);
+}
