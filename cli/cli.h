@@ -82,6 +82,10 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
  * those): under its lock, each one no container uses removed and its
  * name printed. */
 int cli_prune_named(const struct cli_named *k, int argc, char **argv);
+/* cli_dispatch for a kind: an entry of sub without a function runs the
+ * verb of its name above (ls or list, inspect, rm or remove, prune). */
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+		       char **argv);
 /* Print "berth: <err>" (and clear err); EXIT_FAILURE. */
 int cli_fail(struct berth_error *err);
 /* The same, returning code. */

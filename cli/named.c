@@ -3,18 +3,17 @@
  * named.c: the verbs every kind of named store object has (volumes,
  * networks: cmd-volume.c and cmd-network.c give a struct cli_named):
  * ls, inspect, rm and prune, one implementation each, the kind's own
- * part (its table, its removal) called through the struct.
+ * part (its table, its removal) called through the struct, and the
+ * dispatch of a kind's subverbs to them.
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../image/image.h"
 #include "../lib/util.h"
-
-#define JSON_OUT                                                                                   \
-	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* ls's flags: -q, --format table|json; a usage error's code, else 0. */
 static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *json)
@@ -31,12 +30,10 @@ static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *
 	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
 		if (c == 'q')
 			*quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			*json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error(verb, "--format %s: expected table or json", optarg);
-		else
+		else if (c != 'f' + 256)
 			return EXIT_USAGE;
+		else if ((c = listing_format(verb, optarg, false, json)) != 0)
+			return c;
 	}
 	if (optind < argc)
 		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
@@ -59,7 +56,7 @@ static int ls_json(const struct cli_named *k, struct store *s, char *const *name
 		else
 			r = cli_fail(&err);
 	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
+	listing_print_json(arr);
 	return r;
 }
 
@@ -148,7 +145,7 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
 		else
 			json_object_array_add(arr, o);
 	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
+	listing_print_json(arr);
 	return r;
 }
 
@@ -206,4 +203,23 @@ int cli_prune_named(const struct cli_named *k, int argc, char **argv)
 	}
 	strv_free(names);
 	return r;
+}
+
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+		       char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct cli_named *k, int argc, char **argv);
+	} verbs[] = {
+		{ "ls", cli_ls_named },		  { "list", cli_ls_named },
+		{ "inspect", cli_inspect_named }, { "rm", cli_rm_named },
+		{ "remove", cli_rm_named },	  { "prune", cli_prune_named },
+	};
+
+	for (size_t i = 0; argc >= 2 && i < n; i++)
+		for (size_t v = 0; !sub[i].run && v < ARRAY_SIZE(verbs); v++)
+			if (!strcmp(sub[i].name, argv[1]) && !strcmp(verbs[v].name, argv[1]))
+				return verbs[v].run(k, argc - 1, argv + 1);
+	return cli_dispatch(k->kind, sub, n, argc, argv);
 }
