@@ -83,6 +83,22 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 	return 0;
 }
 
+int container_each(struct store *s, void (*fn)(struct store *s, const char *id, void *arg),
+		   void *arg, struct berth_error *err)
+{
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (container_list(s, &ids, &n, err) < 0) {
+		strv_free(ids);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		fn(s, ids[i], arg);
+	strv_free(ids);
+	return 0;
+}
+
 char *container_name(struct store *s, const char *id)
 {
 	_cleanup_close_ int cfd = openat(s->rootfd, "containers", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -59,6 +59,7 @@
 #include "../lib/syscalls.h"
 #include "user.h"
 #include "../lib/userns.h"
+#include "../lib/nsrun.h"
 #include "../lib/util.h"
 
 /* docker's codes for a command that cannot run */
@@ -1047,10 +1048,8 @@ int launch_start(const struct launch_spec *s, struct launch_proc *lp, int *statu
 	free(launch_end_reason(s->dir)); /* a former run's */
 	if (make_pipes(&p, s->tty, step) < 0)
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	lp->pid = fork();
-	if (lp->pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((lp->pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (lp->pid == 0)
 		holder_child(s, &p, step);
 	close_child_ends(&p, s->tty, step);
@@ -1173,10 +1172,8 @@ int launch_exec_start(pid_t init, const struct launch_spec *s, struct launch_pro
 	if (pipe2(errp, O_CLOEXEC) < 0 ||
 	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	lp->pid = fork();
-	if (lp->pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((lp->pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (lp->pid == 0) {
 		struct child_fds fds = {
 			.err = errp[1], .console = -1, .net_up = -1, .net_go = -1, .net_exit = -1
@@ -1225,10 +1222,8 @@ int launch_with_root(const struct launch_spec *s,
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (pid == 0) {
 		struct berth_error e = { 0 };
 		close(to_child[1]);
