@@ -17,7 +17,6 @@ cp "$probe_src" "$T/probe-root/probe" && chmod 0755 "$T/probe-root/probe"
 printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' >"$T/probe-root/passwd"
 tar -C "$T/probe-root" -cf "$T/probe.tar" --owner=0 --group=0 probe
 chmod 0644 "$T/probe.tar"
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run expect_fail
 
 check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
