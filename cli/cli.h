@@ -91,6 +91,14 @@ int cli_fail(struct berth_error *err);
 /* The same, returning code. */
 int cli_fail_with(struct berth_error *err, int code);
 int cli_open_store(struct store **out);
+/* A verb's CONTAINER... operands from optind: a usage error of verb's
+ * without one, else the store opened; 0 or the exit code. */
+int cli_open_for_containers(const char *verb, int argc, struct store **out);
+/* The container ref names, into id (CONTAINER_ID_LEN + 1 bytes): 0, or
+ * its error printed and EXIT_FAILURE. */
+int cli_resolve(struct store *s, const char *ref, char *id);
+/* The store opened and ref resolved into id: 0 or the exit code. */
+int cli_open_container(struct store **out, const char *ref, char *id);
 /* Start the recorded container id (runner/engine.h): attached, its
  * status; detached, 0 once it runs. What goes wrong is printed; the
  * exit code is docker's. */

@@ -373,9 +373,7 @@ int cmd_rm(int argc, char **argv)
 		else
 			return EXIT_USAGE;
 	}
-	if (optind >= argc)
-		return cli_usage_error("rm", "a CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_for_containers("rm", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		if (engine_remove(s, argv[i], force, volumes, &err) < 0)

@@ -178,48 +178,43 @@ static int secret_ls_cmd(int argc, char **argv)
 	return rc;
 }
 
-static int secret_inspect_cmd(int argc, char **argv)
+/* inspect's and rm's NAME... and the store, locked (lock: LOCK_SH or
+ * LOCK_EX): 0 or the exit code. */
+static int open_for_names(const char *verb, int argc, char **argv, int lock, struct store **s)
 {
 	static const struct cli_opt opts[] = { { 0 } };
-	_cleanup_store_ struct store *s = NULL;
-	_cleanup_json_ struct json_object *a = json_object_new_array();
+	_cleanup_free_ char *usage = xasprintf("%s NAME...", verb);
 	struct berth_error err = { 0 };
-	int rc = 0;
 
-	while (cli_getopt(argc, argv, "secret inspect", "secret inspect NAME...", opts) != -1)
+	while (cli_getopt(argc, argv, verb, usage, opts) != -1)
 		;
 	if (optind >= argc)
-		return cli_usage_error("secret inspect", "expected at least one NAME");
-	if (cli_open_store(&s))
+		return cli_usage_error(verb, "expected at least one NAME");
+	if (cli_open_store(s))
 		return 1;
-	if (store_lock(s, LOCK_SH, &err) < 0)
+	if (store_lock(*s, lock, &err) < 0)
 		return cli_fail(&err);
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = secret_inspect(s, argv[i], &err);
-		if (!o)
-			rc = cli_fail(&err);
-		else
-			json_object_array_add(a, o);
-	}
-	listing_print_json(a);
-	return rc;
+	return 0;
+}
+
+static int secret_inspect_cmd(int argc, char **argv)
+{
+	_cleanup_store_ struct store *s = NULL;
+	int rc = open_for_names("secret inspect", argc, argv, LOCK_SH, &s);
+
+	return rc ? rc
+		  : listing_inspect(s, argv + optind, (size_t)(argc - optind), secret_inspect,
+				    false);
 }
 
 static int secret_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0 } };
 	_cleanup_store_ struct store *s = NULL;
 	struct berth_error err = { 0 };
-	int rc = 0;
+	int rc = open_for_names("secret rm", argc, argv, LOCK_EX, &s);
 
-	while (cli_getopt(argc, argv, "secret rm", "secret rm NAME...", opts) != -1)
-		;
-	if (optind >= argc)
-		return cli_usage_error("secret rm", "expected at least one NAME");
-	if (cli_open_store(&s))
-		return 1;
-	if (store_lock(s, LOCK_EX, &err) < 0)
-		return cli_fail(&err);
+	if (rc)
+		return rc;
 	for (int i = optind; i < argc; i++) {
 		if (secret_remove(s, argv[i], &err) < 0)
 			rc = cli_fail(&err);

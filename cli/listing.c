@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "listing.h"
+#include "../lib/json.h"
 #include "../lib/util.h"
 
 void listing_row(struct listing *l, ...)
@@ -61,6 +62,26 @@ void listing_print_json(struct json_object *o)
 	printf("%s\n",
 	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int listing_inspect(struct store *s, char *const *names, size_t n, listing_inspect_fn inspect,
+		    bool skip_broken)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	struct berth_error err = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = inspect(s, names[i], &err);
+		if (o)
+			json_object_array_add(arr, o);
+		else if (skip_broken)
+			berth_error_clear(&err);
+		else
+			r = cli_fail(&err);
+	}
+	listing_print_json(arr);
+	return r;
 }
 
 int listing_format(const char *verb, const char *arg, bool sticky, bool *json)

@@ -37,6 +37,15 @@ void listing_row(struct listing *l, ...);
 void listing_print(struct listing *l);
 /* Print a JSON value as every listing and inspect do (pretty, spaced). */
 void listing_print_json(struct json_object *o);
+/* What inspect gives for each of the n names, printed as one array; the
+ * error of one that fails printed (or, skip_broken, passed over
+ * quietly): 0 or EXIT_FAILURE. */
+struct store;
+struct berth_error;
+typedef struct json_object *(*listing_inspect_fn)(struct store *s, const char *name,
+						  struct berth_error *err);
+int listing_inspect(struct store *s, char *const *names, size_t n, listing_inspect_fn inspect,
+		    bool skip_broken);
 /* --format ARG of a listing: *json for "json", false for "table", else a
  * usage error of verb's (its exit code). sticky: the form images, history
  * and secret ls have always had, whose message quotes ARG and where json,

@@ -40,26 +40,6 @@ static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *
 	return 0;
 }
 
-/* What inspect gives for each, as one array. */
-static int ls_json(const struct cli_named *k, struct store *s, char *const *names, size_t n)
-{
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	struct berth_error err = { 0 };
-	int r = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = k->inspect(s, names[i], &err);
-		if (o)
-			json_object_array_add(arr, o);
-		else if (k->ls_skips_broken)
-			berth_error_clear(&err);
-		else
-			r = cli_fail(&err);
-	}
-	listing_print_json(arr);
-	return r;
-}
-
 int cli_ls_named(const struct cli_named *k, int argc, char **argv)
 {
 	_cleanup_store_ struct store *s = NULL;
@@ -80,7 +60,8 @@ int cli_ls_named(const struct cli_named *k, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", names[i]);
 	else
-		r = json ? ls_json(k, s, names, n) : k->table(s, names, n);
+		r = json ? listing_inspect(s, names, n, k->inspect, k->ls_skips_broken)
+			 : k->table(s, names, n);
 	strv_free(names);
 	return r;
 }
@@ -128,8 +109,7 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
 	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
 	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
 	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	int c, r = 0;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
 		return EXIT_USAGE;
@@ -137,16 +117,7 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
 		return cli_usage_error(verb, "a NAME is required");
 	if ((c = cli_open_store(&s)) != 0)
 		return c;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = k->inspect(s, argv[i], &err);
-		if (!o)
-			r = cli_fail(&err);
-		else
-			json_object_array_add(arr, o);
-	}
-	listing_print_json(arr);
-	return r;
+	return listing_inspect(s, argv + optind, (size_t)(argc - optind), k->inspect, false);
 }
 
 /* prune's flags: -f (berth never asks), and -a when the kind has
