@@ -32,15 +32,11 @@ int named_dir(struct store *s, const char *kind, bool create, struct berth_error
 
 void named_sweep(int dirfd, named_remover remove)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_closedir_ DIR *d = opendir_fd(dirfd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		struct berth_error ignore = { 0 };
 		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))

@@ -65,12 +65,8 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 	*n = 0;
 	if (cfd < 0)
 		return -1;
-	int fd = openat(cfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d = opendir_fd(cfd)))
 		return berth_error_set(err, errno, "listing containers");
-	}
 	while ((de = readdir(d))) {
 		if (strlen(de->d_name) != CONTAINER_ID_LEN || de->d_name[0] == '.')
 			continue;
