@@ -369,6 +369,19 @@ int cmd_exec(int argc, char **argv)
 }
 
 /* `top`: the container's processes, found by their PID namespace. */
+/* `VERB CONTAINER`, a verb without flags (top, diff): the store opened
+ * and the container resolved into id; 0 or the exit code. */
+static int one_container(const char *verb, int argc, char **argv, struct store **s, char *id)
+{
+	_cleanup_free_ char *usage = xasprintf("%s CONTAINER", verb);
+
+	while (cli_getopt(argc, argv, verb, usage, NULL) != -1)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cli_usage_error(verb, "one CONTAINER is required");
+	return cli_open_container(s, argv[optind], id);
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct berth_error err = { 0 };
@@ -377,11 +390,7 @@ int cmd_top(int argc, char **argv)
 	pid_t init;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "top", "top CONTAINER", NULL)) != -1)
-		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cli_usage_error("top", "one CONTAINER is required");
-	if ((c = cli_open_container(&s, argv[optind], id)) != 0)
+	if ((c = one_container("top", argc, argv, &s, id)) != 0)
 		return c;
 	_cleanup_free_ char *nsp = NULL;
 	ssize_t wn = -1;
@@ -429,11 +438,7 @@ int cmd_diff(int argc, char **argv)
 	char id[CONTAINER_ID_LEN + 1];
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "diff", "diff CONTAINER", NULL)) != -1)
-		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cli_usage_error("diff", "one CONTAINER is required");
-	if ((c = cli_open_container(&s, argv[optind], id)) != 0)
+	if ((c = one_container("diff", argc, argv, &s, id)) != 0)
 		return c;
 	if (container_changes(s, id, stdout, &err) < 0)
 		return cli_fail(&err);

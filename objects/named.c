@@ -146,3 +146,13 @@ void named_now(char *buf, size_t len)
 	gmtime_r(&now, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+int named_remove_existing(struct store *s, const char *kind, const char *name, bool exists,
+			  const char *what, named_remover remove, struct berth_error *err)
+{
+	_cleanup_free_ char *dir = xasprintf("%ss", kind);
+
+	if (!exists)
+		return berth_error_set(err, ENOENT, "%s \"%s\": no such %s", kind, name, kind);
+	return named_remove(s, dir, name, what, remove, err);
+}
