@@ -43,6 +43,10 @@ struct cli_opt {
 int cli_getopt(int argc, char **argv, const char *verb, const char *usage,
 	       const struct cli_opt *opts);
 void cli_help(const char *verb, const char *usage, const struct cli_opt *opts);
+/* cli_getopt for a verb whose options are all flags: each given sets
+ * *set[i], for opts[i]; 0, or EXIT_USAGE. */
+int cli_getflags(int argc, char **argv, const char *verb, const char *usage,
+		 const struct cli_opt *opts, bool *const *set);
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A verb of subcommands (image, volume, secret): run the one argv[1]
  * names, or list them (an entry without a summary is an unlisted alias). */

@@ -746,12 +746,9 @@ int cmd_image_prune(int argc, char **argv)
 	size_t n = 0;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "image prune", "image prune [-a] [-f]", opts)) != -1) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-	}
+	if ((c = cli_getflags(argc, argv, "image prune", "image prune [-a] [-f]", opts,
+			      (bool *const[]){ &all, &force })) != 0)
+		return c;
 	if (!force && isatty(STDIN_FILENO)) {
 		char answer[16] = "";
 		fprintf(stderr, "This removes %s images. Continue? [y/N] ",

@@ -365,15 +365,9 @@ int cmd_rm(int argc, char **argv)
 	bool force = false, volumes = false;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] [-v] CONTAINER...", opts)) != -1) {
-		if (c == 'f')
-			force = true;
-		else if (c == 'v')
-			volumes = true;
-		else
-			return EXIT_USAGE;
-	}
-	if ((c = cli_open_for_containers("rm", argc, &s)) != 0)
+	if ((c = cli_getflags(argc, argv, "rm", "rm [-f] [-v] CONTAINER...", opts,
+			      (bool *const[]){ &force, &volumes })) != 0 ||
+	    (c = cli_open_for_containers("rm", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		if (engine_remove(s, argv[i], force, volumes, &err) < 0)

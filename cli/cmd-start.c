@@ -21,14 +21,10 @@ int cmd_start(int argc, char **argv)
 	bool attach = false, interactive = false;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "start", "start [-a] [-i] CONTAINER...", opts)) != -1) {
-		if (c == 'a')
-			attach = true;
-		else if (c == 'i')
-			interactive = attach = true;
-		else
-			return EXIT_USAGE;
-	}
+	if ((c = cli_getflags(argc, argv, "start", "start [-a] [-i] CONTAINER...", opts,
+			      (bool *const[]){ &attach, &interactive })) != 0)
+		return c;
+	attach = attach || interactive; /* input goes to an attached start */
 	if (optind < argc && attach && optind + 1 != argc)
 		return cli_usage_error("start", "-a attaches to one CONTAINER");
 	if ((c = cli_open_for_containers("start", argc, &s)) != 0)

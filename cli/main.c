@@ -162,6 +162,22 @@ int cli_open_store(struct store **out)
 	return 0;
 }
 
+int cli_getflags(int argc, char **argv, const char *verb, const char *usage,
+		 const struct cli_opt *opts, bool *const *set)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		size_t i = 0;
+		while (opts[i].name && opts[i].letter != c)
+			i++;
+		if (!opts[i].name)
+			return EXIT_USAGE;
+		*set[i] = true;
+	}
+	return 0;
+}
+
 int cli_open_for_containers(const char *verb, int argc, struct store **out)
 {
 	if (optind >= argc)

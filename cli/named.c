@@ -134,14 +134,12 @@ static int prune_flags(const struct cli_named *k, int argc, char **argv, bool *a
 	_cleanup_free_ char *verb = xasprintf("%s prune", k->kind);
 	_cleanup_free_ char *usage =
 		xasprintf("%s prune [%s]", k->kind, k->anonymous ? "-a" : "-f");
-	int c;
+	bool force; /* berth never asks */
+	bool *const set[] = { all, &force };
+	int skip = k->anonymous ? 0 : 1, c;
 
-	while ((c = cli_getopt(argc, argv, verb, usage, k->anonymous ? opts : opts + 1)) != -1) {
-		if (c == 'a')
-			*all = true;
-		else if (c != 'f')
-			return EXIT_USAGE;
-	}
+	if ((c = cli_getflags(argc, argv, verb, usage, opts + skip, set + skip)) != 0)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
 	return 0;
