@@ -468,6 +468,16 @@ static double now(void)
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
 }
 
+/* try_layer of the linear-time cases, the CPU seconds it took in *t. */
+static int timed_layer(const char *root, const struct member *m, size_t n, double *t, char **msg)
+{
+	double t0 = now();
+	int r = try_layer(root, "lin", m, n, NULL, 0, NULL, msg);
+
+	*t = now() - t0;
+	return r;
+}
+
 /* Shapes that were quadratic (or worse): each must unpack in a time that
  * grows with its entries. Before the fix the deep case took half an
  * hour, the replacements some 6 s. */
@@ -492,9 +502,7 @@ static void test_linear(const char *root)
 	names[n] = xasprintf("%sbottom", names[n - 1]);
 	m[n] = (struct member){ names[n], 'f', "b", 0 };
 	n++;
-	t = now();
-	r = try_layer(root, "lin", m, n, NULL, 0, NULL, &msg);
-	t = now() - t;
+	r = timed_layer(root, m, n, &t, &msg);
 	ok(r == 0 && t < 2, "%d nested directories unpack in %.2f s of CPU: %s", DEPTH, t,
 	   msg ? msg : "");
 	free(msg);
@@ -528,9 +536,7 @@ static void test_linear(const char *root)
 	}
 	for (size_t i = 0; i < WIDE; i++)
 		o[k++] = m[2 * i + 1];
-	t = now();
-	r = try_layer(root, "lin", o, k, NULL, 0, NULL, &msg);
-	t = now() - t;
+	r = timed_layer(root, o, k, &t, &msg);
 	ok(r == 0 && t < 2.5, "%d directories replaced by files in %.2f s of CPU: %s", WIDE, t,
 	   msg ? msg : "");
 	free(msg);
