@@ -42,6 +42,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../errname.h"
 #include "known-syscalls.h"
 
 #ifndef AF_VSOCK
@@ -50,20 +51,7 @@
 
 static const char *res(long r, int e)
 {
-	static char buf[32];
-	if (r >= 0)
-		return "ok";
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOSYS: return "ENOSYS";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EBADF: return "EBADF";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case ENODEV: return "ENODEV";
-	default: snprintf(buf, sizeof(buf), "errno%d", e); return buf;
-	}
+	return call_result(r, e);
 }
 
 static void show(const char *name, long r)
