@@ -15,35 +15,18 @@
 # Usage: sudo bench/exec-memfd.sh [--runs N] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=exec-memfd.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=200
-WRITE_DOC=1
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=${2:?}; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
-	esac
-done
-bench_need_root
-ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
-bench_need_peer "$ROOTFS_TAR"
+bench_args "$@"
+bench_need_busybox_peer
 chmod 0666 /dev/fuse
-install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
-BERTH=$(bench_install_berth)
-BERTH_FS=$(bench_install_berth_fs)
+bench_setup memfd exec-memfd
 cc -O2 -o "$BENCH_DIR/bin/memfd-exec" "$BENCH_REPO/bench/c/memfd-exec.c" ||
 	bench_die "cannot build bench/c/memfd-exec.c (apt-get install gcc)"
-PEER_HOME=$(bench_peer_home)
-WORK=$PEER_HOME/.cache/berth-memfd-bench
-RES=$BENCH_DIR/results/exec-memfd-$(date -u +%Y%m%dT%H%M%SZ)
-install -d -m 755 -o "$PEER_USER" "$RES"
 as_peer rm -rf "$WORK"
 as_peer mkdir -p "$WORK"
-B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
 trap 'as_peer $B rm -f bench-memfd >/dev/null 2>&1; as_peer rm -rf "$WORK" 2>/dev/null || true' EXIT
 as_peer $B import -q "$ROOTFS_TAR" localhost/bb >/dev/null
 as_peer $B run -d --name bench-memfd --network none localhost/bb sleep 600 >/dev/null
@@ -55,12 +38,8 @@ as_peer hyperfine -N --runs "$RUNS" --warmup 10 --export-json "$RES/hf.json" \
 med() { python3 -c "import json,sys; r=[x for x in json.load(open(sys.argv[1]))['results'] if x['command']==sys.argv[2]][0]; print('%.2f' % (r['median']*1000))" "$RES/hf.json" "$1"; }
 D=$(med direct) C=$(med copy+seal) R=$(med re-exec) E=$(med exec)
 SIZE=$(stat -c %s "$BERTH")
-BODY=$RES/section.md
 {
-	echo "## exec with a sealed copy"
-	echo
-	echo "Command: \`sudo bench/exec-memfd.sh\`  "
-	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_section_head "exec with a sealed copy"
 	echo
 	echo "What a sealed memfd copy of berth's binary ($((SIZE / 1024)) KiB) would cost a"
 	echo "process that enters a container, as crun does for its own; hyperfine"
@@ -81,8 +60,4 @@ BODY=$RES/section.md
 	echo
 	echo "Machine: $(bench_machine | head -n 1)"
 } >"$BODY"
-cat "$BODY"
-if [ "$WRITE_DOC" = 1 ]; then
-	doc_put_section "$BENCH_REPO/docs/performance.md" "exec with a sealed copy" "$BODY" /dev/null
-	bench_log "wrote section \"exec with a sealed copy\" of $BENCH_REPO/docs/performance.md"
-fi
+bench_put_doc "exec with a sealed copy"

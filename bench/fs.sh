@@ -50,32 +50,21 @@
 #                      --no-doc
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=fs.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=${RUNS:-5}
-WARMUP=${WARMUP:-1}
-WRITE_DOC=1
-DO_PERF=0
-RAISE_NOFILE=auto
-KEEP=0
-ARGS=()
-
-while [ $# -gt 0 ]; do
+RUNS=${RUNS:-5} WARMUP=${WARMUP:-1} DO_PERF=0 RAISE_NOFILE=auto KEEP=0
+bench_own_opt() {
+	BENCH_SHIFT=1
 	case $1 in
-	--runs) RUNS=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
-	--warmup) WARMUP=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
-	--perf) DO_PERF=1; shift ;;
-	--no-raise-nofile) RAISE_NOFILE=no; ARGS+=("$1"); shift ;;
-	--keep) KEEP=1; shift ;;
-	--only) ONLY=${2:?}; WRITE_DOC=0; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
+	--perf) DO_PERF=1 ;;
+	--no-raise-nofile) RAISE_NOFILE=no; ARGS+=("$1") ;;
+	--keep) KEEP=1 ;;
+	--only) ONLY=${2:?}; WRITE_DOC=0; BENCH_SHIFT=2 ;;
+	*) return 1 ;;
 	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
-[[ $WARMUP =~ ^[0-9]+$ ]] || bench_die "--warmup wants a number"
+}
+bench_args "$@"
 
 bench_need_root
 # shellcheck disable=SC2119 # no docker-archive to restore from: no podman use here
@@ -709,19 +698,7 @@ echo "full results: $RES"
 
 # 8. docs/performance.md
 if [ "$WRITE_DOC" = 1 ]; then
-	DOC=$BENCH_REPO/docs/performance.md
-	HEAD=$(mktemp) BODY=$(mktemp)
-	cat >"$HEAD" <<'EOF'
-# Performance
-
-The benchmarks live in `bench/`. Each one runs berth and its peers (the
-tools that `shared/tools/peer-setup.sh` installs: rootless podman, ...) in
-the same run, on the same machine, as the same unprivileged user, and writes
-its figures into a section of this file, with the machine and the command
-that produced them. They need root and take minutes, so they are not part
-of CI: run them by hand before and after a change that may cost time or
-memory.
-EOF
+	bench_doc_files
 	CMDLINE="sudo bench/fs.sh${ARGS[*]:+ ${ARGS[*]}}"
 	BIG_MB=$(awk -v b="$BIGSIZE" 'BEGIN { printf "%.0f", b / 1e6 }')
 	{

@@ -27,6 +27,31 @@ bench_bad_arg() {
 	esac
 }
 
+# The argument loop of a timing bench: --runs N, --warmup N (where the
+# script sets WARMUP), --no-doc and -h; any other argument goes to the
+# script's own bench_own_opt, if it has one, which returns 1 for an
+# argument it does not know and sets BENCH_SHIFT=1 for one that takes no
+# value (BENCH_SHIFT is 2 when it is called). --runs and
+# --warmup are kept in ARGS, to show the command line in the results.
+WRITE_DOC=1
+ARGS=()
+bench_args() {
+	while [ $# -gt 0 ]; do
+		BENCH_SHIFT=2
+		case $1 in
+		--runs) RUNS=${2:?}; ARGS+=("$1" "$2") ;;
+		--warmup)
+			[ -n "${WARMUP:-}" ] || bench_bad_arg "$1"
+			WARMUP=${2:?}; ARGS+=("$1" "$2") ;;
+		--no-doc) WRITE_DOC=0; BENCH_SHIFT=1 ;;
+		*) { declare -F bench_own_opt >/dev/null && bench_own_opt "$@"; } || bench_bad_arg "$1" ;;
+		esac
+		shift "$BENCH_SHIFT"
+	done
+	[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
+	[ -z "${WARMUP:-}" ] || [[ $WARMUP =~ ^[0-9]+$ ]] || bench_die "--warmup wants a number"
+}
+
 bench_log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 bench_die() { bench_log "$*"; exit 1; }
 
@@ -43,6 +68,48 @@ bench_peer_setup_path() {
 
 bench_need_root() {
 	[ "$(id -u)" = 0 ] || bench_die "run as root (sudo $0): the tools are run as the unprivileged user '$PEER_USER'"
+}
+
+# Root, the peer tools and ROOTFS_TAR (peer-setup's busybox rootfs unless
+# set), which can also put podman's debian image back (bench_need_peer).
+bench_need_busybox_peer() {
+	bench_need_root
+	ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
+	bench_need_peer "$ROOTFS_TAR"
+}
+
+# The frame of a bench run on a store of its own: berth and berth-fs
+# installed for PEER_USER (BERTH, BERTH_FS), the peer's work directory
+# WORK (~/.cache/berth-$1-bench), a results directory RES
+# ($BENCH_DIR/results/${2:-$1}-STAMP), BODY, the file there for the
+# bench's section of docs/performance.md, and B, berth on the store in
+# WORK.
+bench_setup() {
+	install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
+	BERTH=$(bench_install_berth)
+	BERTH_FS=$(bench_install_berth_fs)
+	PEER_HOME=$(bench_peer_home)
+	WORK=$PEER_HOME/.cache/berth-$1-bench
+	STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+	RES=$BENCH_DIR/results/${2:-$1}-$STAMP
+	install -d -m 755 -o "$PEER_USER" "$RES"
+	BODY=$RES/section.md
+	# shellcheck disable=SC2034 # the scripts' berth
+	B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
+}
+
+# --baseline DIR: that build's berth and berth-fs installed beside the
+# bench's, and BB, the baseline's berth on a store of its own in WORK (empty
+# without --baseline).
+bench_setup_baseline() {
+	BB=
+	[ -n "$BASELINE" ] || return 0
+	[ -x "$BASELINE/berth" ] && [ -x "$BASELINE/berth-fs" ] ||
+		bench_die "--baseline $BASELINE: no berth and berth-fs there (a meson build directory)"
+	install -d -m 755 "$BENCH_DIR/bin-baseline"
+	install -m 755 "$BASELINE/berth" "$BASELINE/berth-fs" "$BENCH_DIR/bin-baseline/"
+	# shellcheck disable=SC2034 # the scripts' baseline berth
+	BB="env BERTH_ROOT=$WORK/store-baseline BERTH_FS=$BENCH_DIR/bin-baseline/berth-fs $BENCH_DIR/bin-baseline/berth"
 }
 
 # Run a command as PEER_USER in a login environment (HOME, PATH, podman's
@@ -197,6 +264,20 @@ bench_machine() {
 	printf 'os: %s\n' "${os:-unknown}"
 }
 
+# MACHINE, BERTH_VERSION, PODMAN_VERSION and BWRAP_VERSION, shown and kept
+# in $RES/machine.txt, for a bench that times berth against podman and bwrap.
+bench_versions_podman_bwrap() {
+	MACHINE=$(bench_machine)
+	BERTH_VERSION=$(bench_berth_version "$BERTH")
+	PODMAN_VERSION=$(as_peer podman version --format '{{.Client.Version}}')
+	BWRAP_VERSION=$(bwrap --version | sed 's/^bubblewrap //')
+	{
+		echo "== machine"
+		echo "$MACHINE"
+		echo "berth: $BERTH_VERSION; podman: $PODMAN_VERSION; bwrap: $BWRAP_VERSION"
+	} | tee "$RES/machine.txt"
+}
+
 # A statistic (median, min, max, mean, ...) in seconds from a hyperfine
 # --export-json file holding one command.
 hf_stat() { sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([0-9.eE+-]*\),\{0,1\}\$/\1/p" "$1" | head -n 1; }
@@ -204,7 +285,48 @@ hf_stat() { sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([0-9.eE+-]*\),\{0,1\}\$/
 # A field of `/usr/bin/time -v` output, e.g. "Maximum resident set size (kbytes)".
 time_field() { sed -n "s/^[[:space:]]*$2: //p" "$1" | head -n 1; }
 
+# Seconds as milliseconds, "n/a" for none.
+ms() { [ -n "${1:-}" ] && awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }' || echo "n/a"; }
+
+# The opening of a bench's section of docs/performance.md: the heading
+# "## $1", the command and the date.
+bench_section_head() {
+	echo "## $1"
+	echo
+	echo "Command: \`sudo bench/$BENCH_NAME\`  "
+	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
 kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# DOC, docs/performance.md; BODY, a new file for the bench's section; HEAD,
+# one with the opening the doc gets if the bench writes it first.
+bench_doc_files() {
+	# shellcheck disable=SC2034 # the scripts' doc
+	DOC=$BENCH_REPO/docs/performance.md
+	HEAD=$(mktemp) BODY=$(mktemp)
+	cat >"$HEAD" <<'EOF'
+# Performance
+
+The benchmarks live in `bench/`. Each one runs berth and its peers (the
+tools that `shared/tools/peer-setup.sh` installs: rootless podman, ...) in
+the same run, on the same machine, as the same unprivileged user, and writes
+its figures into a section of this file, with the machine and the command
+that produced them. They need root and take minutes, so they are not part
+of CI: run them by hand before and after a change that may cost time or
+memory.
+EOF
+}
+
+# Show file $BODY, the bench's section "## TITLE", and unless --no-doc put
+# it into docs/performance.md.
+bench_put_doc() {
+	cat "$BODY"
+	if [ "$WRITE_DOC" = 1 ]; then
+		doc_put_section "$BENCH_REPO/docs/performance.md" "$1" "$BODY" /dev/null
+		bench_log "wrote section \"$1\" of $BENCH_REPO/docs/performance.md"
+	fi
+}
 
 # Replace section "## TITLE" of markdown file DOC with the contents of
 # file BODY (which starts with that heading), or append it; a missing DOC

@@ -35,29 +35,18 @@
 # Usage: sudo bench/load.sh [--runs N] [--warmup N] [--no-fresh] [--baseline BUILDDIR] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=load.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=${RUNS:-5}
-WARMUP=${WARMUP:-1}
-WRITE_DOC=1
-DO_FRESH=1
-BASELINE=
-ARGS=()
-
-while [ $# -gt 0 ]; do
+RUNS=${RUNS:-5} WARMUP=${WARMUP:-1} DO_FRESH=1 BASELINE=
+bench_own_opt() {
 	case $1 in
-	--runs) RUNS=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
-	--warmup) WARMUP=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
-	--no-fresh) DO_FRESH=0; ARGS+=("$1"); shift ;;
-	--baseline) BASELINE=${2:?}; ARGS+=("$1" "$2"); shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
+	--no-fresh) DO_FRESH=0; ARGS+=("$1"); BENCH_SHIFT=1 ;;
+	--baseline) BASELINE=${2:?}; ARGS+=("$1" "$2") ;;
+	*) return 1 ;;
 	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
-[[ $WARMUP =~ ^[0-9]+$ ]] || bench_die "--warmup wants a number"
+}
+bench_args "$@"
 
 bench_need_root
 FORMATS=(docker oci)
@@ -353,19 +342,7 @@ echo "full results: $RES"
 
 # 8. docs/performance.md
 if [ "$WRITE_DOC" = 1 ]; then
-	DOC=$BENCH_REPO/docs/performance.md
-	HEAD=$(mktemp) BODY=$(mktemp)
-	cat >"$HEAD" <<'EOF'
-# Performance
-
-The benchmarks live in `bench/`. Each one runs berth and its peers (the
-tools that `shared/tools/peer-setup.sh` installs: rootless podman, ...) in
-the same run, on the same machine, as the same unprivileged user, and writes
-its figures into a section of this file, with the machine and the command
-that produced them. They need root and take minutes, so they are not part
-of CI: run them by hand before and after a change that may cost time or
-memory.
-EOF
+	bench_doc_files
 	CMD="sudo bench/load.sh${ARGS[*]:+ ${ARGS[*]}}"
 	PODMAN_ROOT_SHOWN=${PODMAN_ROOT/#$PEER_HOME/\~$PEER_USER}
 	{

@@ -31,38 +31,18 @@
 # Usage: sudo bench/net.sh [--runs N] [--secs S] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh (iperf3, hyperfine, podman, peer).
 set -euo pipefail
-BENCH_NAME=net.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=3
-SECS=5
-WRITE_DOC=1
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=${2:?}; shift 2 ;;
-	--secs) SECS=${2:?}; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
-	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ && $SECS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs and --secs want positive numbers"
-
-bench_need_root
-ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
-bench_need_peer "$ROOTFS_TAR"
+RUNS=3 SECS=5
+bench_own_opt() { case $1 in --secs) SECS=${2:?} ;; *) return 1 ;; esac; }
+bench_args "$@"
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || bench_die "--secs wants a positive number"
+bench_need_busybox_peer
 command -v iperf3 >/dev/null || bench_die "iperf3 missing: run peer-setup.sh"
 chmod 0666 /dev/fuse /dev/net/tun
 
-install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
-BERTH=$(bench_install_berth)
-BERTH_FS=$(bench_install_berth_fs)
-PEER_HOME=$(bench_peer_home)
-WORK=$PEER_HOME/.cache/berth-net-bench
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RES=$BENCH_DIR/results/net-$STAMP
-install -d -m 755 -o "$PEER_USER" "$RES"
-B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
+bench_setup net
 clean() {
 	as_peer $B rm -f bench-iperf bench-srv bench-idle >/dev/null 2>&1 || true
 	as_peer $B network rm bench-net >/dev/null 2>&1 || true
@@ -178,12 +158,8 @@ BERTH_VERSION=$(bench_berth_version "$BERTH")
 pct() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo "n/a"; }
 # verdict A FACTOR B: "met" when A >= FACTOR * B
 verdict() { [ -n "${1:-}" ] && [ -n "${3:-}" ] && awk -v a="$1" -v f="$2" -v b="$3" 'BEGIN { print (a >= f * b ? "met" : "not met") }' || echo "n/a"; }
-BODY=$RES/section.md
 {
-	echo "## Networking"
-	echo
-	echo "Command: \`sudo bench/net.sh\`  "
-	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_section_head "Networking"
 	echo
 	echo "TCP throughput, iperf3 (one stream, $SECS s, receiver side, median of $RUNS runs), as the"
 	echo "unprivileged user \`$PEER_USER\`; the container runs this host's iperf3."
@@ -217,8 +193,4 @@ $k: \`${WHY[$k]}\`"
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, iperf3 $(iperf3 --version | head -n 1 | awk '{ print $2 }'), slirp4netns $(slirp4netns --version | head -n 1 | awk '{ print $3 }')."
 } >"$BODY"
-cat "$BODY"
-if [ "$WRITE_DOC" = 1 ]; then
-	doc_put_section "$BENCH_REPO/docs/performance.md" "Networking" "$BODY" /dev/null
-	bench_log "wrote section \"Networking\" of $BENCH_REPO/docs/performance.md"
-fi
+bench_put_doc "Networking"

@@ -19,46 +19,18 @@
 # Usage: sudo bench/stack.sh [--runs N] [--baseline BUILDDIR] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=stack.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=10
-WRITE_DOC=1
-BASELINE=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=${2:?}; shift 2 ;;
-	--baseline) BASELINE=${2:?}; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
-	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
-
-bench_need_root
-ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
-bench_need_peer "$ROOTFS_TAR"
+RUNS=10 BASELINE=
+bench_own_opt() { case $1 in --baseline) BASELINE=${2:?} ;; *) return 1 ;; esac; }
+bench_args "$@"
+bench_need_busybox_peer
 bench_need_gnu_time
 chmod 0666 /dev/fuse /dev/net/tun
 
-install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
-BERTH=$(bench_install_berth)
-BERTH_FS=$(bench_install_berth_fs)
-PEER_HOME=$(bench_peer_home)
-WORK=$PEER_HOME/.cache/berth-stack-bench
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RES=$BENCH_DIR/results/stack-$STAMP
-install -d -m 755 -o "$PEER_USER" "$RES"
-B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
-BB=
-if [ -n "$BASELINE" ]; then
-	[ -x "$BASELINE/berth" ] && [ -x "$BASELINE/berth-fs" ] ||
-		bench_die "--baseline $BASELINE: no berth and berth-fs there (a meson build directory)"
-	install -d -m 755 "$BENCH_DIR/bin-baseline"
-	install -m 755 "$BASELINE/berth" "$BASELINE/berth-fs" "$BENCH_DIR/bin-baseline/"
-	BB="env BERTH_ROOT=$WORK/store-baseline BERTH_FS=$BENCH_DIR/bin-baseline/berth-fs $BENCH_DIR/bin-baseline/berth"
-fi
+bench_setup stack
+bench_setup_baseline
 STACK=$WORK/shop/shop.ini
 clean() {
 	[ -f "$STACK" ] && as_peer $B down -v "$STACK" >/dev/null 2>&1 || true
@@ -94,12 +66,8 @@ time_stack berth "$B"
 UP_B=${UP[berth]} CPU_B=${CPU_UP[berth]} DOWN_B=${WALL_DOWN[berth]}
 MACHINE=$(bench_machine)
 BERTH_VERSION=$(bench_berth_version "$BERTH")
-BODY=$RES/section.md
 {
-	echo "## Stacks"
-	echo
-	echo "Command: \`sudo bench/stack.sh\`  "
-	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_section_head "Stacks"
 	echo
 	echo "\`berth up -d\` of profiles/examples/shop (three sandboxes, a user network, a named"
 	echo "volume, bind mounts, an anonymous volume, two published ports), from nothing, as"
@@ -127,8 +95,4 @@ BODY=$RES/section.md
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION."
 } >"$BODY"
-cat "$BODY"
-if [ "$WRITE_DOC" = 1 ]; then
-	doc_put_section "$BENCH_REPO/docs/performance.md" "Stacks" "$BODY" /dev/null
-	bench_log "wrote section \"Stacks\" of $BENCH_REPO/docs/performance.md"
-fi
+bench_put_doc "Stacks"

@@ -33,66 +33,29 @@
 # Usage: sudo bench/start.sh [--runs N] [--warmup N] [--baseline BUILDDIR] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=start.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=${RUNS:-20}
-WARMUP=${WARMUP:-3}
-WRITE_DOC=1
-BASELINE=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=${2:?}; shift 2 ;;
-	--warmup) WARMUP=${2:?}; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	--baseline) BASELINE=${2:?}; shift 2 ;;
-	*) bench_bad_arg "$1" ;;
-	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
-
-bench_need_root
-ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
-bench_need_peer "$ROOTFS_TAR"
+RUNS=${RUNS:-20} WARMUP=${WARMUP:-3} BASELINE=
+bench_own_opt() { case $1 in --baseline) BASELINE=${2:?} ;; *) return 1 ;; esac; }
+bench_args "$@"
+bench_need_busybox_peer
 bench_need_gnu_time
 command -v bwrap >/dev/null || bench_die "bwrap missing: run peer-setup.sh"
 # containers' roots are berth-fs mounts made by the user
 chmod 0666 /dev/fuse
 
-install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
-BERTH=$(bench_install_berth)
-BERTH_FS=$(bench_install_berth_fs)
-PEER_HOME=$(bench_peer_home)
-WORK=$PEER_HOME/.cache/berth-start-bench
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RES=$BENCH_DIR/results/start-$STAMP
-install -d -m 755 -o "$PEER_USER" "$RES"
+bench_setup start
 as_peer rm -rf "$WORK"
 as_peer mkdir -p "$WORK/rootfs"
 trap 'as_peer rm -rf "$WORK" 2>/dev/null || true' EXIT
 as_peer tar -xf "$ROOTFS_TAR" -C "$WORK/rootfs" 2>/dev/null || true
-B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
 as_peer $B import -q "$ROOTFS_TAR" localhost/bb >/dev/null
-if [ -n "$BASELINE" ]; then
-	[ -x "$BASELINE/berth" ] && [ -x "$BASELINE/berth-fs" ] ||
-		bench_die "--baseline $BASELINE: no berth and berth-fs there (a meson build directory)"
-	install -d -m 755 "$BENCH_DIR/bin-baseline"
-	install -m 755 "$BASELINE/berth" "$BASELINE/berth-fs" "$BENCH_DIR/bin-baseline/"
-	BB="env BERTH_ROOT=$WORK/store-baseline BERTH_FS=$BENCH_DIR/bin-baseline/berth-fs $BENCH_DIR/bin-baseline/berth"
-	as_peer $BB import -q "$ROOTFS_TAR" localhost/bb >/dev/null
-fi
+bench_setup_baseline
+[ -z "$BB" ] || as_peer $BB import -q "$ROOTFS_TAR" localhost/bb >/dev/null
 as_peer podman image exists localhost/bb:latest || bench_die "podman has no localhost/bb:latest: run peer-setup.sh"
 
-MACHINE=$(bench_machine)
-BERTH_VERSION=$(bench_berth_version "$BERTH")
-PODMAN_VERSION=$(as_peer podman version --format '{{.Client.Version}}')
-BWRAP_VERSION=$(bwrap --version | sed 's/^bubblewrap //')
-{
-	echo "== machine"
-	echo "$MACHINE"
-	echo "berth: $BERTH_VERSION; podman: $PODMAN_VERSION; bwrap: $BWRAP_VERSION"
-} | tee "$RES/machine.txt"
+bench_versions_podman_bwrap
 
 declare -A CMD=(
 	[berth]="$B run --rm --network none localhost/bb true"
@@ -155,14 +118,9 @@ as_peer bash -c "$B run --rm --network none localhost/bb sleep 1 & sleep 0.5
 	>"$RES/hwm-berth-fs.txt" 2>&1 || true
 RSS_FS=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024; exit }' "$RES/hwm-berth-fs.txt")
 
-ms() { [ -n "$1" ] && awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }' || echo "n/a"; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }' || echo "n/a"; }
-BODY=$RES/section.md
 {
-	echo "## Container start"
-	echo
-	echo "Command: \`sudo bench/start.sh\`  "
-	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_section_head "Container start"
 	echo
 	echo "Start and end of a container that runs \`true\`, as the unprivileged user"
 	echo "\`$PEER_USER\`, busybox image, no network; hyperfine medians of $RUNS runs"
@@ -198,8 +156,4 @@ $t could not run here: \`${WHY[$t]}\`"
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, podman $PODMAN_VERSION, bwrap $BWRAP_VERSION."
 } >"$BODY"
-cat "$BODY"
-if [ "$WRITE_DOC" = 1 ]; then
-	doc_put_section "$BENCH_REPO/docs/performance.md" "Container start" "$BODY" /dev/null
-	bench_log "wrote section \"Container start\" of $BENCH_REPO/docs/performance.md"
-fi
+bench_put_doc "Container start"

@@ -19,38 +19,16 @@
 # Usage: sudo bench/volumes.sh [--runs N] [--warmup N] [--no-doc]
 # Needs: sudo shared/tools/peer-setup.sh, run once before.
 set -euo pipefail
-BENCH_NAME=volumes.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RUNS=${RUNS:-20}
-WARMUP=${WARMUP:-3}
-WRITE_DOC=1
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=${2:?}; shift 2 ;;
-	--warmup) WARMUP=${2:?}; shift 2 ;;
-	--no-doc) WRITE_DOC=0; shift ;;
-	*) bench_bad_arg "$1" ;;
-	esac
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "--runs wants a positive number"
-
-bench_need_root
-ROOTFS_TAR=${ROOTFS_TAR:-/var/tmp/berth-peers/busybox-rootfs.tar}
-bench_need_peer "$ROOTFS_TAR"
+RUNS=${RUNS:-20} WARMUP=${WARMUP:-3}
+bench_args "$@"
+bench_need_busybox_peer
 command -v bwrap >/dev/null || bench_die "bwrap missing: run peer-setup.sh"
 chmod 0666 /dev/fuse
 
-install -d -m 755 -o "$PEER_USER" "$BENCH_DIR" "$BENCH_DIR/results"
-BERTH=$(bench_install_berth)
-BERTH_FS=$(bench_install_berth_fs)
-PEER_HOME=$(bench_peer_home)
-WORK=$PEER_HOME/.cache/berth-volumes-bench
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RES=$BENCH_DIR/results/volumes-$STAMP
-install -d -m 755 -o "$PEER_USER" "$RES"
-B="env BERTH_ROOT=$WORK/store BERTH_FS=$BERTH_FS $BERTH"
+bench_setup volumes
 # volumes hold files of the containers' other ids: berth removes them (in
 # the user's namespace), a plain rm -rf as the user could not
 clean_work() {
@@ -71,15 +49,7 @@ as_peer bash -c "cd '$WORK/files' && for d in \$(seq 1 50); do mkdir d\$d;
 	for f in \$(seq 1 100); do head -c 4096 /dev/urandom > d\$d/f\$f; done; done &&
 	tar --owner=0 --group=0 -cf '$WORK/files.tar' -C '$WORK/files' . && rm -rf '$WORK/files'"
 
-MACHINE=$(bench_machine)
-BERTH_VERSION=$(bench_berth_version "$BERTH")
-PODMAN_VERSION=$(as_peer podman version --format '{{.Client.Version}}')
-BWRAP_VERSION=$(bwrap --version | sed 's/^bubblewrap //')
-{
-	echo "== machine"
-	echo "$MACHINE"
-	echo "berth: $BERTH_VERSION; podman: $PODMAN_VERSION; bwrap: $BWRAP_VERSION"
-} | tee "$RES/machine.txt"
+bench_versions_podman_bwrap
 
 R="$B run --rm --network none"
 UNTAR="rm -rf /out/x && mkdir /out/x && tar -xof /in/files.tar -C /out/x"
@@ -117,15 +87,10 @@ done
 # no anonymous volume may be left by the --rm runs
 LEFT=$(as_peer $B volume ls -q | grep -cvx 'benchvol\|untarvol' || true)
 
-ms() { [ -n "${1:-}" ] && awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }' || echo "n/a"; }
 plus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", (a - b) * 1000 }'; }
 ratio() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo "n/a"; }
-BODY=$RES/section.md
 {
-	echo "## Volumes and mounts"
-	echo
-	echo "Command: \`sudo bench/volumes.sh\`  "
-	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_section_head "Volumes and mounts"
 	echo
 	echo "As the unprivileged user \`$PEER_USER\`, busybox image, no network;"
 	echo "hyperfine medians ($RUNS runs for the starts, $(((RUNS + 1) / 2)) for the untars, after $WARMUP warm-ups)."
@@ -164,8 +129,4 @@ ${c%_bind} could not run here: \`${WHY[$c]}\`"
 	echo "Machine: $(echo "$MACHINE" | head -n 1)  "
 	echo "Versions: berth $BERTH_VERSION, podman $PODMAN_VERSION, bwrap $BWRAP_VERSION."
 } >"$BODY"
-cat "$BODY"
-if [ "$WRITE_DOC" = 1 ]; then
-	doc_put_section "$BENCH_REPO/docs/performance.md" "Volumes and mounts" "$BODY" /dev/null
-	bench_log "wrote section \"Volumes and mounts\" of $BENCH_REPO/docs/performance.md"
-fi
+bench_put_doc "Volumes and mounts"

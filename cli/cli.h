@@ -43,6 +43,10 @@ struct cli_opt {
 int cli_getopt(int argc, char **argv, const char *verb, const char *usage,
 	       const struct cli_opt *opts);
 void cli_help(const char *verb, const char *usage, const struct cli_opt *opts);
+/* cli_getopt for a verb whose options are all flags: each given sets
+ * *set[i], for opts[i]; 0, or EXIT_USAGE. */
+int cli_getflags(int argc, char **argv, const char *verb, const char *usage,
+		 const struct cli_opt *opts, bool *const *set);
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A verb of subcommands (image, volume, secret): run the one argv[1]
  * names, or list them (an entry without a summary is an unlisted alias). */
@@ -82,11 +86,23 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
  * those): under its lock, each one no container uses removed and its
  * name printed. */
 int cli_prune_named(const struct cli_named *k, int argc, char **argv);
+/* cli_dispatch for a kind: an entry of sub without a function runs the
+ * verb of its name above (ls or list, inspect, rm or remove, prune). */
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+		       char **argv);
 /* Print "berth: <err>" (and clear err); EXIT_FAILURE. */
 int cli_fail(struct berth_error *err);
 /* The same, returning code. */
 int cli_fail_with(struct berth_error *err, int code);
 int cli_open_store(struct store **out);
+/* A verb's CONTAINER... operands from optind: a usage error of verb's
+ * without one, else the store opened; 0 or the exit code. */
+int cli_open_for_containers(const char *verb, int argc, struct store **out);
+/* The container ref names, into id (CONTAINER_ID_LEN + 1 bytes): 0, or
+ * its error printed and EXIT_FAILURE. */
+int cli_resolve(struct store *s, const char *ref, char *id);
+/* The store opened and ref resolved into id: 0 or the exit code. */
+int cli_open_container(struct store **out, const char *ref, char *id);
 /* Start the recorded container id (runner/engine.h): attached, its
  * status; detached, 0 once it runs. What goes wrong is printed; the
  * exit code is docker's. */

@@ -71,9 +71,7 @@ int cmd_kill(int argc, char **argv)
 		if ((sig = signal_from_name(optarg)) < 0)
 			return cli_usage_error("kill", "-s %s: not a signal", optarg);
 	}
-	if (optind >= argc)
-		return cli_usage_error("kill", "a CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_for_containers("kill", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		if (engine_kill(s, argv[i], sig, &err) < 0)
@@ -95,8 +93,8 @@ static int stop_one(struct store *s, const char *stack, const char *ref, long se
 
 	if (stack && (c = stack_container(stack, ref, &cname)) != 0)
 		return c;
-	if (container_resolve(s, cname ? cname : ref, id, &err) < 0)
-		return cli_fail(&err);
+	if ((c = cli_resolve(s, cname ? cname : ref, id)) != 0)
+		return c;
 	engine_stop(s, id, secs, &err); /* (by ID: a stack names sandboxes) */
 	if (restart && (c = cli_start(s, id, false, false)) != 0)
 		return c;
@@ -131,9 +129,7 @@ static int stop_or_restart(int argc, char **argv, const char *verb, bool restart
 		if (!*optarg || *end || secs < 0)
 			return cli_usage_error(verb, "-t %s: expected seconds", optarg);
 	}
-	if (optind >= argc)
-		return cli_usage_error(verb, "a CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_for_containers(verb, argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++)
 		if ((c = stop_one(s, stack, argv[i], secs, restart)) != 0)
@@ -153,23 +149,19 @@ int cmd_restart(int argc, char **argv)
 
 int cmd_wait(int argc, char **argv)
 {
-	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	int c, r = 0;
 
 	while ((c = cli_getopt(argc, argv, "wait", "wait CONTAINER...", NULL)) != -1)
 		return EXIT_USAGE;
-	if (optind >= argc)
-		return cli_usage_error("wait", "a CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_for_containers("wait", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		char id[CONTAINER_ID_LEN + 1];
-		if (container_resolve(s, argv[i], id, &err) < 0) {
-			r = cli_fail(&err);
-			continue;
-		}
-		printf("%d\n", engine_wait(s, id, -1));
+		if ((c = cli_resolve(s, argv[i], id)) != 0)
+			r = c;
+		else
+			printf("%d\n", engine_wait(s, id, -1));
 	}
 	return r;
 }
@@ -300,7 +292,6 @@ static int follow_log(struct store *s, const char *id, int fd, const struct logs
 int cmd_logs(int argc, char **argv)
 {
 	struct logs_args a = { .tail = -1 };
-	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	char id[CONTAINER_ID_LEN + 1];
 	int c;
@@ -311,9 +302,9 @@ int cmd_logs(int argc, char **argv)
 	}
 	if (a.stack)
 		return stack_logs_file(a.stack, a.follow, a.timestamps);
-	if ((c = cli_open_store(&s)) != 0 || container_resolve(s, argv[optind], id, &err) < 0) {
+	if ((c = cli_open_container(&s, argv[optind], id)) != 0) {
 		free(a.since);
-		return c ? c : cli_fail(&err);
+		return c;
 	}
 	_cleanup_free_ char *path = xasprintf("containers/%s/log", id);
 	_cleanup_close_ int fd = openat(s->rootfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -378,6 +369,19 @@ int cmd_exec(int argc, char **argv)
 }
 
 /* `top`: the container's processes, found by their PID namespace. */
+/* `VERB CONTAINER`, a verb without flags (top, diff): the store opened
+ * and the container resolved into id; 0 or the exit code. */
+static int one_container(const char *verb, int argc, char **argv, struct store **s, char *id)
+{
+	_cleanup_free_ char *usage = xasprintf("%s CONTAINER", verb);
+
+	while (cli_getopt(argc, argv, verb, usage, NULL) != -1)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cli_usage_error(verb, "one CONTAINER is required");
+	return cli_open_container(s, argv[optind], id);
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct berth_error err = { 0 };
@@ -386,14 +390,8 @@ int cmd_top(int argc, char **argv)
 	pid_t init;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "top", "top CONTAINER", NULL)) != -1)
-		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cli_usage_error("top", "one CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = one_container("top", argc, argv, &s, id)) != 0)
 		return c;
-	if (container_resolve(s, argv[optind], id, &err) < 0)
-		return cli_fail(&err);
 	_cleanup_free_ char *nsp = NULL;
 	ssize_t wn = -1;
 	if ((init = container_ns_pid(s, id)) == 0 ||
@@ -440,14 +438,9 @@ int cmd_diff(int argc, char **argv)
 	char id[CONTAINER_ID_LEN + 1];
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "diff", "diff CONTAINER", NULL)) != -1)
-		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cli_usage_error("diff", "one CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = one_container("diff", argc, argv, &s, id)) != 0)
 		return c;
-	if (container_resolve(s, argv[optind], id, &err) < 0 ||
-	    container_changes(s, id, stdout, &err) < 0)
+	if (container_changes(s, id, stdout, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }
@@ -528,10 +521,8 @@ int cmd_port(int argc, char **argv)
 		return EXIT_USAGE;
 	if (optind + 1 != argc && optind + 2 != argc)
 		return cli_usage_error("port", "expected CONTAINER [PORT[/PROTO]]");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_container(&s, argv[optind], id)) != 0)
 		return c;
-	if (container_resolve(s, argv[optind], id, &err) < 0)
-		return cli_fail(&err);
 	struct port_map *m = NULL;
 	size_t n = 0;
 	if (container_ports(s, id, &m, &n) < 0)
@@ -583,10 +574,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("attach", "one CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_container(&s, argv[optind], id)) != 0)
 		return c;
-	if (container_resolve(s, argv[optind], id, &err) < 0)
-		return cli_fail(&err);
 	store_unlock(s);
 	if (!container_running(s, id) || engine_attach(s, id, input, &end, &err) < 0) {
 		berth_error_clear(&err);
@@ -626,10 +615,8 @@ int cmd_commit(int argc, char **argv)
 		return cli_usage_error("commit", "expected CONTAINER [NAME[:TAG]]");
 	if (optind + 1 < argc && reference_normalize(argv[optind + 1], &ref, &err) < 0)
 		return cli_fail(&err);
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_container(&s, argv[optind], id)) != 0)
 		return c;
-	if (container_resolve(s, argv[optind], id, &err) < 0)
-		return cli_fail(&err);
 	ip = xasprintf("containers/%s/image", id);
 	dir = xasprintf("%s/containers/%s", s->root, id);
 	if (read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||

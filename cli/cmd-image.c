@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../runner/container.h"
 #include "../image/image.h"
 #include "../image/load.h"
@@ -194,7 +195,7 @@ static void add_image_rows(struct store *s, struct json_object *refs, const char
 	strv_free(names);
 }
 
-static void print_images_json(struct image_row *rows, size_t n)
+static void images_json(struct image_row *rows, size_t n)
 {
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 
@@ -207,9 +208,7 @@ static void print_images_json(struct image_row *rows, size_t n)
 		json_object_object_add(o, "Size", json_object_new_int64((int64_t)rows[i].size));
 		json_object_array_add(a, o);
 	}
-	printf("%s\n",
-	       json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	listing_print_json(a);
 }
 
 /* -q lists each image once, though rows are sorted by date and name. */
@@ -219,6 +218,34 @@ static bool seen_before(const struct image_row *rows, size_t i)
 		if (strcmp(rows[k].id, rows[i].id) == 0)
 			return true;
 	return false;
+}
+
+/* The table, or -q's IDs. */
+static void images_table(const struct image_row *rows, size_t n, bool quiet, bool no_trunc)
+{
+	const struct listing_col cols[] = {
+		{ "REPOSITORY", 40, false },
+		{ "TAG", 16, false },
+		{ "IMAGE ID", no_trunc ? DIGEST_STR_LEN : 14, false },
+		{ "CREATED", 20, false },
+		{ "SIZE", 0, false },
+	};
+	struct listing l = { cols, ARRAY_SIZE(cols), " ", NULL, 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *sid = short_id(rows[i].id, no_trunc);
+		char ago[64], size[32];
+		if (quiet) {
+			if (!seen_before(rows, i))
+				printf("%s\n", sid);
+			continue;
+		}
+		time_ago(rows[i].created, ago, sizeof(ago));
+		human_size(rows[i].size, size, sizeof(size));
+		listing_row(&l, rows[i].repo, rows[i].tag, sid, ago, size);
+	}
+	if (!quiet)
+		listing_print(&l);
 }
 
 int cmd_images(int argc, char **argv)
@@ -245,14 +272,8 @@ int cmd_images(int argc, char **argv)
 			quiet = true;
 		else if (c == 'N' + 256)
 			no_trunc = true;
-		else if (c == 'F' + 256) {
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error("images",
-						       "--format \"%s\": expected table or json",
-						       optarg);
-		}
+		else if (c == 'F' + 256 && (c = listing_format("images", optarg, true, &json)) != 0)
+			return c;
 	}
 	if (optind < argc)
 		return cli_usage_error("images", "filtering by name is not supported yet: \"%s\"",
@@ -267,25 +288,10 @@ int cmd_images(int argc, char **argv)
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);
-	int id_width = no_trunc ? DIGEST_STR_LEN : 14;
 	if (json)
-		print_images_json(rows, n);
-	else if (!quiet)
-		printf("%-40s %-16s %-*s %-20s %s\n", "REPOSITORY", "TAG", id_width, "IMAGE ID",
-		       "CREATED", "SIZE");
-	for (size_t i = 0; i < n && !json; i++) {
-		_cleanup_free_ char *sid = short_id(rows[i].id, no_trunc);
-		char ago[64], size[32];
-		if (quiet) {
-			if (!seen_before(rows, i))
-				printf("%s\n", sid);
-			continue;
-		}
-		time_ago(rows[i].created, ago, sizeof(ago));
-		human_size(rows[i].size, size, sizeof(size));
-		printf("%-40s %-16s %-*s %-20s %s\n", rows[i].repo, rows[i].tag, id_width, sid, ago,
-		       size);
-	}
+		images_json(rows, n);
+	else
+		images_table(rows, n, quiet, no_trunc);
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].repo);
 		free(rows[i].tag);
@@ -497,9 +503,7 @@ int cmd_inspect(int argc, char **argv)
 		}
 		json_object_array_add(a, o);
 	}
-	printf("%s\n",
-	       json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	listing_print_json(a);
 	return rc;
 }
 
@@ -563,6 +567,53 @@ static size_t history_rows(struct store *s, struct image *img, struct json_objec
 	return n;
 }
 
+/* The rows, newest first, the top one the image's (id), the others
+ * "<missing>", as docker shows them. */
+static void history_json(const char *id, const struct hist_row *rows, size_t n)
+{
+	_cleanup_json_ struct json_object *ja = json_object_new_array();
+
+	for (size_t k = n; k-- > 0;) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id",
+				       json_object_new_string(k == n - 1 ? id : "<missing>"));
+		json_object_object_add(o, "created", json_object_new_int64(rows[k].created));
+		json_object_object_add(o, "createdBy", json_object_new_string(rows[k].created_by));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)rows[k].size));
+		json_object_object_add(o, "comment", json_object_new_string(rows[k].comment));
+		json_object_array_add(ja, o);
+	}
+	listing_print_json(ja);
+}
+
+/* The table (CREATED BY cut to 45 unless no_trunc), or -q's IDs. */
+static void history_table(const char *id, struct hist_row *rows, size_t n, bool quiet,
+			  bool no_trunc)
+{
+	static const struct listing_col cols[] = {
+		{ "IMAGE", 14, false }, { "CREATED", 20, false }, { "CREATED BY", 46, false },
+		{ "SIZE", 10, false },	{ "COMMENT", 0, false },
+	};
+	struct listing l = { cols, ARRAY_SIZE(cols), " ", NULL, 0 };
+
+	for (size_t k = n; k-- > 0;) {
+		_cleanup_free_ char *sid =
+			k == n - 1 ? short_id(id, no_trunc) : xstrdup("<missing>");
+		char ago[64], size[32];
+		if (quiet) {
+			printf("%s\n", sid);
+			continue;
+		}
+		time_ago(rows[k].created, ago, sizeof(ago));
+		human_size(rows[k].size, size, sizeof(size));
+		if (!no_trunc && strlen(rows[k].created_by) > 45)
+			strcpy(rows[k].created_by + 42, "...");
+		listing_row(&l, sid, ago, rows[k].created_by, size, rows[k].comment);
+	}
+	if (!quiet)
+		listing_print(&l);
+}
+
 int cmd_history(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -573,7 +624,7 @@ int cmd_history(int argc, char **argv)
 		{ 0 },
 	};
 	_cleanup_store_ struct store *s = NULL;
-	_cleanup_json_ struct json_object *cfg = NULL, *ja = json_object_new_array();
+	_cleanup_json_ struct json_object *cfg = NULL;
 	struct berth_error err = { 0 };
 	char id[DIGEST_STR_LEN + 1];
 	bool no_trunc = false, quiet = false, json = false;
@@ -587,14 +638,9 @@ int cmd_history(int argc, char **argv)
 			no_trunc = true;
 		else if (c == 'q')
 			quiet = true;
-		else if (c == 'F' + 256) {
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error("history",
-						       "--format \"%s\": expected table or json",
-						       optarg);
-		}
+		else if (c == 'F' + 256 &&
+			 (c = listing_format("history", optarg, true, &json)) != 0)
+			return c;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("history", "expected exactly one IMAGE");
@@ -604,41 +650,10 @@ int cmd_history(int argc, char **argv)
 	    image_read(s, id, &img, &err) < 0 || !(cfg = image_config(s, id, &err)))
 		return cli_fail(&err);
 	n = history_rows(s, img, cfg, &rows);
-	if (!quiet && !json)
-		printf("%-14s %-20s %-46s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
-		       "COMMENT");
-	for (size_t k = n; k-- > 0;) {
-		_cleanup_free_ char *sid =
-			k == n - 1 ? short_id(id, no_trunc) : xstrdup("<missing>");
-		char ago[64], size[32];
-		if (json) {
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(
-				o, "id", json_object_new_string(k == n - 1 ? id : "<missing>"));
-			json_object_object_add(o, "created",
-					       json_object_new_int64(rows[k].created));
-			json_object_object_add(o, "createdBy",
-					       json_object_new_string(rows[k].created_by));
-			json_object_object_add(o, "size",
-					       json_object_new_int64((int64_t)rows[k].size));
-			json_object_object_add(o, "comment",
-					       json_object_new_string(rows[k].comment));
-			json_object_array_add(ja, o);
-		} else if (quiet) {
-			printf("%s\n", sid);
-		} else {
-			time_ago(rows[k].created, ago, sizeof(ago));
-			human_size(rows[k].size, size, sizeof(size));
-			if (!no_trunc && strlen(rows[k].created_by) > 45)
-				strcpy(rows[k].created_by + 42, "...");
-			printf("%-14s %-20s %-46s %-10s %s\n", sid, ago, rows[k].created_by, size,
-			       rows[k].comment);
-		}
-	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(
-				       ja, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+		history_json(id, rows, n);
+	else
+		history_table(id, rows, n, quiet, no_trunc);
 	for (size_t k = 0; k < n; k++) {
 		free(rows[k].created_by);
 		free(rows[k].comment);
@@ -731,12 +746,9 @@ int cmd_image_prune(int argc, char **argv)
 	size_t n = 0;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "image prune", "image prune [-a] [-f]", opts)) != -1) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-	}
+	if ((c = cli_getflags(argc, argv, "image prune", "image prune [-a] [-f]", opts,
+			      (bool *const[]){ &all, &force })) != 0)
+		return c;
 	if (!force && isatty(STDIN_FILENO)) {
 		char answer[16] = "";
 		fprintf(stderr, "This removes %s images. Continue? [y/N] ",

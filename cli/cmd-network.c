@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../image/image.h"
 #include "../objects/network.h"
 #include "../runner/users.h"
@@ -26,13 +27,17 @@ struct create_args {
 
 static int network_table(struct store *s, char *const *names, size_t n)
 {
+	struct listing_col cols[] = { { "NAME", 4, false },
+				      { "SUBNET", 18, false },
+				      { "INTERNAL", 0, false } };
+	struct listing l = { cols, ARRAY_SIZE(cols), "  ", NULL, 0 };
 	struct berth_error err = { 0 };
-	size_t width = 4;
 	int r = 0;
 
+	/* as wide as every name, those that cannot be read too */
 	for (size_t i = 0; i < n; i++)
-		width = strlen(names[i]) > width ? strlen(names[i]) : width;
-	printf("%-*s  %-18s  %s\n", (int)width, "NAME", "SUBNET", "INTERNAL");
+		cols[0].width = (int)strlen(names[i]) > cols[0].width ? (int)strlen(names[i])
+								      : cols[0].width;
 	for (size_t i = 0; i < n; i++) {
 		struct network net;
 		char a[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN + 4];
@@ -42,10 +47,10 @@ static int network_table(struct store *s, char *const *names, size_t n)
 		}
 		inet_ntop(AF_INET, &net.subnet.net, a, sizeof(a));
 		snprintf(sn, sizeof(sn), "%s/%u", a, net.subnet.prefix);
-		printf("%-*s  %-18s  %s\n", (int)width, names[i], sn,
-		       net.internal ? "true" : "false");
+		listing_row(&l, names[i], sn, net.internal ? "true" : "false");
 		network_clear(&net);
 	}
+	listing_print(&l);
 	return r;
 }
 
@@ -138,26 +143,6 @@ static int network_create_cmd(int argc, char **argv)
 	return r;
 }
 
-static int network_ls_cmd(int argc, char **argv)
-{
-	return cli_ls_named(&network_kind, argc, argv);
-}
-
-static int network_inspect_cmd(int argc, char **argv)
-{
-	return cli_inspect_named(&network_kind, argc, argv);
-}
-
-static int network_rm_cmd(int argc, char **argv)
-{
-	return cli_rm_named(&network_kind, argc, argv);
-}
-
-static int network_prune_cmd(int argc, char **argv)
-{
-	return cli_prune_named(&network_kind, argc, argv);
-}
-
 /* docker network connect/disconnect change a running container's
  * networks; here a container's network namespace is made when it starts
  * and is its network's for its life. */
@@ -175,15 +160,15 @@ int cmd_network(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
 		{ "create", network_create_cmd, "Create a network" },
-		{ "inspect", network_inspect_cmd, "Show networks as JSON" },
-		{ "ls", network_ls_cmd, "List networks" },
-		{ "list", network_ls_cmd, NULL },
-		{ "prune", network_prune_cmd, "Remove every network no container uses" },
-		{ "rm", network_rm_cmd, "Remove networks (not one in use)" },
-		{ "remove", network_rm_cmd, NULL },
+		{ "inspect", NULL, "Show networks as JSON" },
+		{ "ls", NULL, "List networks" },
+		{ "list", NULL, NULL },
+		{ "prune", NULL, "Remove every network no container uses" },
+		{ "rm", NULL, "Remove networks (not one in use)" },
+		{ "remove", NULL, NULL },
 		{ "connect", network_connect_cmd, NULL },
 		{ "disconnect", network_connect_cmd, NULL },
 	};
 
-	return cli_dispatch("network", sub, ARRAY_SIZE(sub), argc, argv);
+	return cli_dispatch_named(&network_kind, sub, ARRAY_SIZE(sub), argc, argv);
 }

@@ -19,6 +19,7 @@
 #include "../runner/engine.h"
 #include "../runner/mountspec.h"
 #include "cli.h"
+#include "listing.h"
 #include "profile-flags.h"
 #include "run-flags.h"
 #include "stack-file.h"
@@ -269,11 +270,13 @@ static bool in_stack(const struct engine_ps *e, char **only, size_t n_only)
 static void ps_print(const struct engine_ps *ps, size_t n, const char *stack, char **only,
 		     size_t n_only, bool quiet, bool json)
 {
+	static const struct listing_col cols[] = {
+		{ "CONTAINER ID", 12, false }, { "STATUS", 36, false }, { "NAMES", 20, false },
+		{ "IMAGE", 24, false },	       { "PORTS", 0, false },
+	};
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	struct listing l = { cols, ARRAY_SIZE(cols), "  ", NULL, 0 };
 
-	if (!quiet && !json)
-		printf("%-12s  %-36s  %-20s  %-24s  %s\n", "CONTAINER ID", "STATUS", "NAMES",
-		       "IMAGE", "PORTS");
 	for (size_t i = 0; i < n; i++) {
 		const struct engine_ps *e = &ps[i];
 		char status[640];
@@ -290,14 +293,16 @@ static void ps_print(const struct engine_ps *ps, size_t n, const char *stack, ch
 		}
 		/* an image ID shortened as docker does */
 		_cleanup_free_ char *ports = ports_line(e);
-		printf("%.12s  %-36s  %-20s  %-24.*s  %s\n", e->id, status, e->name ? e->name : "",
-		       e->image && str_has_prefix(e->image, "sha256:") ? 19 : 256,
-		       e->image ? e->image : "", ports);
+		_cleanup_free_ char *id = xstrndup(e->id, 12);
+		_cleanup_free_ char *image =
+			xstrndup(e->image ? e->image : "",
+				 e->image && str_has_prefix(e->image, "sha256:") ? 19 : 256);
+		listing_row(&l, id, status, e->name, image, ports);
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(
-				       arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		listing_print_json(arr);
+	else if (!quiet)
+		listing_print(&l);
 }
 
 int cmd_ps(int argc, char **argv)
@@ -323,11 +328,10 @@ int cmd_ps(int argc, char **argv)
 			all = true;
 		else if (c == 'q')
 			quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error("ps", "--format %s: expected table or json", optarg);
-		else if (c == 's' + 512)
+		else if (c == 'f' + 256) {
+			if ((c = listing_format("ps", optarg, false, &json)) != 0)
+				return c;
+		} else if (c == 's' + 512)
 			stack = optarg;
 		else
 			return EXIT_USAGE;
@@ -361,17 +365,9 @@ int cmd_rm(int argc, char **argv)
 	bool force = false, volumes = false;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "rm", "rm [-f] [-v] CONTAINER...", opts)) != -1) {
-		if (c == 'f')
-			force = true;
-		else if (c == 'v')
-			volumes = true;
-		else
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return cli_usage_error("rm", "a CONTAINER is required");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_getflags(argc, argv, "rm", "rm [-f] [-v] CONTAINER...", opts,
+			      (bool *const[]){ &force, &volumes })) != 0 ||
+	    (c = cli_open_for_containers("rm", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		if (engine_remove(s, argv[i], force, volumes, &err) < 0)

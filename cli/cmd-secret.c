@@ -14,16 +14,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../image/image.h"
 #include "../objects/secret.h"
 #include "../lib/util.h"
-
-static void print_json(struct json_object *o)
-{
-	printf("%s\n",
-	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
-}
 
 /* The value from FILE or stdin ("-"), at most SECRET_MAX_SIZE bytes. */
 static int read_value(const char *file, char **out, size_t *len, struct berth_error *err)
@@ -122,21 +116,20 @@ static void created_ago(const char *stamp, char *buf, size_t len)
 
 static void print_table(struct json_object *a)
 {
-	size_t n = json_object_array_length(a);
-	int w = 4;
+	static const struct listing_col cols[] = {
+		{ "ID", 25, false },
+		{ "NAME", 4, true },
+		{ "CREATED", 0, false },
+	};
+	struct listing l = { cols, ARRAY_SIZE(cols), "  ", NULL, 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		int l = (int)strlen(json_get_string(json_object_array_get_idx(a, i), "Name"));
-		w = l > w ? l : w;
-	}
-	printf("%-25s  %-*s  %s\n", "ID", w, "NAME", "CREATED");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *o = json_object_array_get_idx(a, i);
 		char ago[64];
 		created_ago(json_get_string(o, "CreatedAt"), ago, sizeof(ago));
-		printf("%-25s  %-*s  %s\n", json_get_string(o, "ID"), w, json_get_string(o, "Name"),
-		       ago);
+		listing_row(&l, json_get_string(o, "ID"), json_get_string(o, "Name"), ago);
 	}
+	listing_print(&l);
 }
 
 static int secret_ls_cmd(int argc, char **argv)
@@ -157,14 +150,9 @@ static int secret_ls_cmd(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "secret ls", "secret ls [OPTIONS]", opts)) != -1) {
 		if (c == 'q')
 			quiet = true;
-		else if (c == 'F' + 256) {
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error("secret ls",
-						       "--format \"%s\": expected table or json",
-						       optarg);
-		}
+		else if (c == 'F' + 256 &&
+			 (c = listing_format("secret ls", optarg, true, &json)) != 0)
+			return c;
 	}
 	if (optind < argc)
 		return cli_usage_error("secret ls", "unexpected argument \"%s\"", argv[optind]);
@@ -181,7 +169,7 @@ static int secret_ls_cmd(int argc, char **argv)
 	}
 	strv_free(names);
 	if (json)
-		print_json(a);
+		listing_print_json(a);
 	else if (quiet)
 		for (size_t i = 0; i < json_object_array_length(a); i++)
 			printf("%s\n", json_get_string(json_object_array_get_idx(a, i), "ID"));
@@ -190,48 +178,43 @@ static int secret_ls_cmd(int argc, char **argv)
 	return rc;
 }
 
-static int secret_inspect_cmd(int argc, char **argv)
+/* inspect's and rm's NAME... and the store, locked (lock: LOCK_SH or
+ * LOCK_EX): 0 or the exit code. */
+static int open_for_names(const char *verb, int argc, char **argv, int lock, struct store **s)
 {
 	static const struct cli_opt opts[] = { { 0 } };
-	_cleanup_store_ struct store *s = NULL;
-	_cleanup_json_ struct json_object *a = json_object_new_array();
+	_cleanup_free_ char *usage = xasprintf("%s NAME...", verb);
 	struct berth_error err = { 0 };
-	int rc = 0;
 
-	while (cli_getopt(argc, argv, "secret inspect", "secret inspect NAME...", opts) != -1)
+	while (cli_getopt(argc, argv, verb, usage, opts) != -1)
 		;
 	if (optind >= argc)
-		return cli_usage_error("secret inspect", "expected at least one NAME");
-	if (cli_open_store(&s))
+		return cli_usage_error(verb, "expected at least one NAME");
+	if (cli_open_store(s))
 		return 1;
-	if (store_lock(s, LOCK_SH, &err) < 0)
+	if (store_lock(*s, lock, &err) < 0)
 		return cli_fail(&err);
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = secret_inspect(s, argv[i], &err);
-		if (!o)
-			rc = cli_fail(&err);
-		else
-			json_object_array_add(a, o);
-	}
-	print_json(a);
-	return rc;
+	return 0;
+}
+
+static int secret_inspect_cmd(int argc, char **argv)
+{
+	_cleanup_store_ struct store *s = NULL;
+	int rc = open_for_names("secret inspect", argc, argv, LOCK_SH, &s);
+
+	return rc ? rc
+		  : listing_inspect(s, argv + optind, (size_t)(argc - optind), secret_inspect,
+				    false);
 }
 
 static int secret_rm_cmd(int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0 } };
 	_cleanup_store_ struct store *s = NULL;
 	struct berth_error err = { 0 };
-	int rc = 0;
+	int rc = open_for_names("secret rm", argc, argv, LOCK_EX, &s);
 
-	while (cli_getopt(argc, argv, "secret rm", "secret rm NAME...", opts) != -1)
-		;
-	if (optind >= argc)
-		return cli_usage_error("secret rm", "expected at least one NAME");
-	if (cli_open_store(&s))
-		return 1;
-	if (store_lock(s, LOCK_EX, &err) < 0)
-		return cli_fail(&err);
+	if (rc)
+		return rc;
 	for (int i = optind; i < argc; i++) {
 		if (secret_remove(s, argv[i], &err) < 0)
 			rc = cli_fail(&err);

@@ -293,6 +293,23 @@ static void stop_all(struct store *s, const struct stack *st)
 	}
 }
 
+/* up's and down's command line: the one flag of opts, and a stack FILE,
+ * loaded into st: 0 or the exit code. */
+static int flag_and_file(const char *verb, const char *usage, const struct cli_opt *opts, int argc,
+			 char **argv, bool *flag, struct stack *st)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		if (c != opts[0].letter)
+			return EXIT_USAGE;
+		*flag = true;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(verb, "one stack FILE");
+	return stack_file_load(argv[optind], st);
+}
+
 int cmd_up(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -303,16 +320,9 @@ int cmd_up(int argc, char **argv)
 	struct stack st = { 0 };
 	struct made m = { 0 };
 	bool detach = false;
-	int c, r = 0;
+	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "up", "up [-d] FILE", opts)) != -1) {
-		if (c != 'd')
-			return EXIT_USAGE;
-		detach = true;
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("up", "one stack FILE");
-	if ((r = stack_file_load(argv[optind], &st)) != 0)
+	if ((r = flag_and_file("up", "up [-d] FILE", opts, argc, argv, &detach, &st)) != 0)
 		return r;
 	stack_warn(&st); /* said, and up goes on */
 	if (stack_check_store(&st) > 0) {
@@ -355,16 +365,9 @@ int cmd_down(int argc, char **argv)
 	_cleanup_store_ struct store *s = NULL;
 	struct stack st = { 0 };
 	bool volumes = false;
-	int c, r = 0;
+	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "down", "down [-v] FILE", opts)) != -1) {
-		if (c != 'v')
-			return EXIT_USAGE;
-		volumes = true;
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("down", "one stack FILE");
-	if ((r = stack_file_load(argv[optind], &st)) != 0)
+	if ((r = flag_and_file("down", "down [-v] FILE", opts, argc, argv, &volumes, &st)) != 0)
 		return r;
 	if ((c = cli_open_store(&s)) != 0) {
 		stack_free(&st);

@@ -18,28 +18,21 @@ int cmd_start(int argc, char **argv)
 		{ 0 },
 	};
 	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
 	bool attach = false, interactive = false;
 	int c, r = 0;
 
-	while ((c = cli_getopt(argc, argv, "start", "start [-a] [-i] CONTAINER...", opts)) != -1) {
-		if (c == 'a')
-			attach = true;
-		else if (c == 'i')
-			interactive = attach = true;
-		else
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return cli_usage_error("start", "a CONTAINER is required");
-	if (attach && optind + 1 != argc)
+	if ((c = cli_getflags(argc, argv, "start", "start [-a] [-i] CONTAINER...", opts,
+			      (bool *const[]){ &attach, &interactive })) != 0)
+		return c;
+	attach = attach || interactive; /* input goes to an attached start */
+	if (optind < argc && attach && optind + 1 != argc)
 		return cli_usage_error("start", "-a attaches to one CONTAINER");
-	if ((c = cli_open_store(&s)) != 0)
+	if ((c = cli_open_for_containers("start", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
 		char id[CONTAINER_ID_LEN + 1];
-		if (container_resolve(s, argv[i], id, &err) < 0) {
-			r = cli_fail(&err);
+		if ((c = cli_resolve(s, argv[i], id)) != 0) {
+			r = c;
 			continue;
 		}
 		c = cli_start(s, id, attach, interactive);

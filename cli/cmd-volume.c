@@ -10,16 +10,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../image/image.h"
 #include "../objects/volume.h"
 #include "../runner/users.h"
 
 static int volume_table(struct store *s, char *const *names, size_t n)
 {
+	static const struct listing_col cols[] = { { "DRIVER", 8, false },
+						   { "VOLUME NAME", 0, false } };
+	struct listing l = { cols, ARRAY_SIZE(cols), "  ", NULL, 0 };
+
 	(void)s;
-	printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; i < n; i++)
-		printf("%-8s  %s\n", "local", names[i]);
+		listing_row(&l, "local", names[i]);
+	listing_print(&l);
 	return 0;
 }
 
@@ -80,36 +85,16 @@ static int volume_create_cmd(int argc, char **argv)
 	return r;
 }
 
-static int volume_ls_cmd(int argc, char **argv)
-{
-	return cli_ls_named(&volume_kind, argc, argv);
-}
-
-static int volume_inspect_cmd(int argc, char **argv)
-{
-	return cli_inspect_named(&volume_kind, argc, argv);
-}
-
-static int volume_rm_cmd(int argc, char **argv)
-{
-	return cli_rm_named(&volume_kind, argc, argv);
-}
-
-static int volume_prune_cmd(int argc, char **argv)
-{
-	return cli_prune_named(&volume_kind, argc, argv);
-}
-
 int cmd_volume(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
 		{ "create", volume_create_cmd, "Create a named volume" },
-		{ "inspect", volume_inspect_cmd, "Show volumes as JSON" },
-		{ "ls", volume_ls_cmd, "List volumes" },
-		{ "list", volume_ls_cmd, NULL },
-		{ "prune", volume_prune_cmd, "Remove unused anonymous volumes (-a: all unused)" },
-		{ "rm", volume_rm_cmd, "Remove volumes no container uses" },
+		{ "inspect", NULL, "Show volumes as JSON" },
+		{ "ls", NULL, "List volumes" },
+		{ "list", NULL, NULL },
+		{ "prune", NULL, "Remove unused anonymous volumes (-a: all unused)" },
+		{ "rm", NULL, "Remove volumes no container uses" },
 	};
 
-	return cli_dispatch("volume", sub, ARRAY_SIZE(sub), argc, argv);
+	return cli_dispatch_named(&volume_kind, sub, ARRAY_SIZE(sub), argc, argv);
 }

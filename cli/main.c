@@ -13,6 +13,7 @@
 #include "../netns/keeper.h"
 #include "cli.h"
 #include "../image/image.h"
+#include "../runner/container.h"
 #include "../runner/engine.h"
 #include "../lib/proc.h"
 #include "../lib/proctitle.h"
@@ -159,6 +160,43 @@ int cli_open_store(struct store **out)
 		return cli_fail(&err);
 	image_recover(*out);
 	return 0;
+}
+
+int cli_getflags(int argc, char **argv, const char *verb, const char *usage,
+		 const struct cli_opt *opts, bool *const *set)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
+		size_t i = 0;
+		while (opts[i].name && opts[i].letter != c)
+			i++;
+		if (!opts[i].name)
+			return EXIT_USAGE;
+		*set[i] = true;
+	}
+	return 0;
+}
+
+int cli_open_for_containers(const char *verb, int argc, struct store **out)
+{
+	if (optind >= argc)
+		return cli_usage_error(verb, "a CONTAINER is required");
+	return cli_open_store(out);
+}
+
+int cli_resolve(struct store *s, const char *ref, char *id)
+{
+	struct berth_error err = { 0 };
+
+	return container_resolve(s, ref, id, &err) < 0 ? cli_fail(&err) : 0;
+}
+
+int cli_open_container(struct store **out, const char *ref, char *id)
+{
+	int c = cli_open_store(out);
+
+	return c != 0 ? c : cli_resolve(*out, ref, id);
 }
 
 void cli_help(const char *verb, const char *usage_line, const struct cli_opt *opts)

@@ -3,18 +3,17 @@
  * named.c: the verbs every kind of named store object has (volumes,
  * networks: cmd-volume.c and cmd-network.c give a struct cli_named):
  * ls, inspect, rm and prune, one implementation each, the kind's own
- * part (its table, its removal) called through the struct.
+ * part (its table, its removal) called through the struct, and the
+ * dispatch of a kind's subverbs to them.
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "../image/image.h"
 #include "../lib/util.h"
-
-#define JSON_OUT                                                                                   \
-	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* ls's flags: -q, --format table|json; a usage error's code, else 0. */
 static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *json)
@@ -31,36 +30,14 @@ static int ls_flags(const char *kind, int argc, char **argv, bool *quiet, bool *
 	while ((c = cli_getopt(argc, argv, verb, usage, opts)) != -1) {
 		if (c == 'q')
 			*quiet = true;
-		else if (c == 'f' + 256 && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			*json = !strcmp(optarg, "json");
-		else if (c == 'f' + 256)
-			return cli_usage_error(verb, "--format %s: expected table or json", optarg);
-		else
+		else if (c != 'f' + 256)
 			return EXIT_USAGE;
+		else if ((c = listing_format(verb, optarg, false, json)) != 0)
+			return c;
 	}
 	if (optind < argc)
 		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
 	return 0;
-}
-
-/* What inspect gives for each, as one array. */
-static int ls_json(const struct cli_named *k, struct store *s, char *const *names, size_t n)
-{
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	struct berth_error err = { 0 };
-	int r = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = k->inspect(s, names[i], &err);
-		if (o)
-			json_object_array_add(arr, o);
-		else if (k->ls_skips_broken)
-			berth_error_clear(&err);
-		else
-			r = cli_fail(&err);
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
-	return r;
 }
 
 int cli_ls_named(const struct cli_named *k, int argc, char **argv)
@@ -83,7 +60,8 @@ int cli_ls_named(const struct cli_named *k, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", names[i]);
 	else
-		r = json ? ls_json(k, s, names, n) : k->table(s, names, n);
+		r = json ? listing_inspect(s, names, n, k->inspect, k->ls_skips_broken)
+			 : k->table(s, names, n);
 	strv_free(names);
 	return r;
 }
@@ -131,8 +109,7 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
 	_cleanup_free_ char *verb = xasprintf("%s inspect", k->kind);
 	_cleanup_free_ char *usage = xasprintf("%s inspect NAME...", k->kind);
 	_cleanup_store_ struct store *s = NULL;
-	struct berth_error err = { 0 };
-	int c, r = 0;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, verb, usage, (const struct cli_opt[]){ { 0 } })) != -1)
 		return EXIT_USAGE;
@@ -140,16 +117,7 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv)
 		return cli_usage_error(verb, "a NAME is required");
 	if ((c = cli_open_store(&s)) != 0)
 		return c;
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct json_object *o = k->inspect(s, argv[i], &err);
-		if (!o)
-			r = cli_fail(&err);
-		else
-			json_object_array_add(arr, o);
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_OUT));
-	return r;
+	return listing_inspect(s, argv + optind, (size_t)(argc - optind), k->inspect, false);
 }
 
 /* prune's flags: -f (berth never asks), and -a when the kind has
@@ -166,14 +134,12 @@ static int prune_flags(const struct cli_named *k, int argc, char **argv, bool *a
 	_cleanup_free_ char *verb = xasprintf("%s prune", k->kind);
 	_cleanup_free_ char *usage =
 		xasprintf("%s prune [%s]", k->kind, k->anonymous ? "-a" : "-f");
-	int c;
+	bool force; /* berth never asks */
+	bool *const set[] = { all, &force };
+	int skip = k->anonymous ? 0 : 1, c;
 
-	while ((c = cli_getopt(argc, argv, verb, usage, k->anonymous ? opts : opts + 1)) != -1) {
-		if (c == 'a')
-			*all = true;
-		else if (c != 'f')
-			return EXIT_USAGE;
-	}
+	if ((c = cli_getflags(argc, argv, verb, usage, opts + skip, set + skip)) != 0)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(verb, "unexpected argument \"%s\"", argv[optind]);
 	return 0;
@@ -206,4 +172,23 @@ int cli_prune_named(const struct cli_named *k, int argc, char **argv)
 	}
 	strv_free(names);
 	return r;
+}
+
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+		       char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct cli_named *k, int argc, char **argv);
+	} verbs[] = {
+		{ "ls", cli_ls_named },		  { "list", cli_ls_named },
+		{ "inspect", cli_inspect_named }, { "rm", cli_rm_named },
+		{ "remove", cli_rm_named },	  { "prune", cli_prune_named },
+	};
+
+	for (size_t i = 0; argc >= 2 && i < n; i++)
+		for (size_t v = 0; !sub[i].run && v < ARRAY_SIZE(verbs); v++)
+			if (!strcmp(sub[i].name, argv[1]) && !strcmp(verbs[v].name, argv[1]))
+				return verbs[v].run(k, argc - 1, argv + 1);
+	return cli_dispatch(k->kind, sub, n, argc, argv);
 }

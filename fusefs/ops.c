@@ -155,6 +155,21 @@ static void invalidate_if(struct bfs_fs *fs, fuse_ino_t ino, bool moved)
  * file for writing without writing copies nothing. Only kernels without
  * that support send opens; those get the same preparation at open.
  */
+
+/* An open's end, under fs->rw (released here): r's error replied (false),
+ * or fi made ready for the reply (true): no handle of ours, the node
+ * holds the data fd, and the kernel keeps the file's cached pages. */
+static bool open_done(struct bfs_fs *fs, fuse_req_t req, int r, struct fuse_file_info *fi)
+{
+	pthread_rwlock_unlock(&fs->rw);
+	if (r) {
+		fuse_reply_err(req, r);
+		return false;
+	}
+	fi->fh = 0;
+	fi->keep_cache = 1;
+	return true;
+}
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bfs_fs *fs = fs_of(req);
@@ -177,13 +192,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_rwlock_rdlock(&fs->rw);
 	r = wr ? bfs_writable_fd(fs, n, &fd) : bfs_node_data_fd(fs, n, &fd);
 	bool moved = n->layer != before;
-	pthread_rwlock_unlock(&fs->rw);
-	if (r) {
-		fuse_reply_err(req, r);
+	if (!open_done(fs, req, r, fi))
 		return;
-	}
-	fi->fh = 0;
-	fi->keep_cache = 1;
 	fuse_reply_open(req, fi);
 	invalidate_if(fs, ino, moved);
 }
@@ -567,13 +577,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	 * after it, the kernel may forget the node) */
 	if (r == 0)
 		bfs_node_set_data_fd(fs, (struct bfs_node *)(uintptr_t)ep.ino, fd, true);
-	pthread_rwlock_unlock(&fs->rw);
-	if (r) {
-		fuse_reply_err(req, r);
+	if (!open_done(fs, req, r, fi))
 		return;
-	}
-	fi->fh = 0;
-	fi->keep_cache = 1;
 	fuse_reply_create(req, &ep, fi);
 }
 

@@ -177,31 +177,52 @@ bool bfs_lower_has(struct bfs_fs *fs, const char *path)
 	return fs->stack.n > 1 && bfs_stack_lookup(&lowers, path, NULL) != NULL;
 }
 
-struct link_names {
+/* The other names of one file (its host object dev, ino), found in a
+ * walk of a layer's table: the table does not group names by inode. */
+struct names_of {
 	const char *self;
-	const struct bfs_layer *upper;
 	dev_t dev;
 	ino_t ino;
 	char **v;
 	size_t n;
 };
 
-static int find_link_name(struct bfs_entry *e, void *data)
+/* e, when it is another name of that file, opened in layer. */
+static void names_of_add(struct names_of *no, const struct bfs_entry *e,
+			 const struct bfs_layer *layer)
 {
-	struct link_names *ln = data;
 	struct stat st;
 	int fd;
 
-	if (e->type != BFS_REG || strcmp(e->path, ln->self) == 0)
-		return 0;
-	fd = bfs_layer_open(ln->upper, e->path, O_PATH | O_NOFOLLOW);
+	if (e->type != BFS_REG || strcmp(e->path, no->self) == 0)
+		return;
+	fd = bfs_layer_open(layer, e->path, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) == 0 && st.st_dev == ln->dev && st.st_ino == ln->ino) {
-		ln->v = xrealloc(ln->v, (ln->n + 1) * sizeof(*ln->v));
-		ln->v[ln->n++] = xstrdup(e->path);
+		return;
+	if (fstat(fd, &st) == 0 && st.st_dev == no->dev && st.st_ino == no->ino) {
+		no->v = xrealloc(no->v, (no->n + 1) * sizeof(*no->v));
+		no->v[no->n++] = xstrdup(e->path);
 	}
 	close(fd);
+}
+
+static void names_of_free(struct names_of *no)
+{
+	for (size_t i = 0; i < no->n; i++)
+		free(no->v[i]);
+	free(no->v);
+}
+
+struct link_names {
+	struct names_of names;
+	const struct bfs_layer *upper;
+};
+
+static int find_link_name(struct bfs_entry *e, void *data)
+{
+	struct link_names *ln = data;
+
+	names_of_add(&ln->names, e, ln->upper);
 	return 0;
 }
 
@@ -232,7 +253,7 @@ int bfs_upper_adopt_orphan(struct bfs_fs *fs, struct bfs_node *n)
 
 int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n)
 {
-	struct link_names ln = { .self = n->path, .upper = &fs->stack.layers[0] };
+	struct link_names ln = { .names.self = n->path, .upper = &fs->stack.layers[0] };
 	struct stat st;
 	int r = 0;
 
@@ -241,15 +262,13 @@ int bfs_upper_sync_links(struct bfs_fs *fs, const struct bfs_node *n)
 		return 0;
 	/* the table does not group names by inode: find them by their host
 	 * object (a scan, paid only for a file with several names) */
-	ln.dev = st.st_dev;
-	ln.ino = st.st_ino;
+	ln.names.dev = st.st_dev;
+	ln.names.ino = st.st_ino;
 	bfs_meta_foreach(upper_meta(fs), find_link_name, &ln);
-	for (size_t i = 0; i < ln.n; i++) {
-		if (r == 0 && (r = bfs_upper_put(fs, bfs_entry_clone(n->e, ln.v[i]))) == 0)
-			bfs_node_refresh_path(fs, ln.v[i]);
-		free(ln.v[i]);
-	}
-	free(ln.v);
+	for (size_t i = 0; i < ln.names.n && r == 0; i++)
+		if ((r = bfs_upper_put(fs, bfs_entry_clone(n->e, ln.names.v[i]))) == 0)
+			bfs_node_refresh_path(fs, ln.names.v[i]);
+	names_of_free(&ln.names);
 	return r;
 }
 
@@ -332,34 +351,19 @@ static int copy_data(int in, int out)
 }
 
 struct siblings {
+	struct names_of names;
 	struct bfs_fs *fs;
-	const char *path;
-	dev_t dev;
-	ino_t ino;
-	char **v;
-	size_t n;
 };
 
 static int find_sibling(struct bfs_entry *e, void *data)
 {
 	struct siblings *sb = data;
-	struct stat st;
 	size_t layer;
-	int fd;
 
-	if (e->type != BFS_REG || strcmp(e->path, sb->path) == 0)
-		return 0;
 	/* only names still visible from a lower layer: the upper has the rest */
-	if (!bfs_stack_lookup(&sb->fs->stack, e->path, &layer) || layer == 0)
+	if (e->type != BFS_REG || !bfs_stack_lookup(&sb->fs->stack, e->path, &layer) || layer == 0)
 		return 0;
-	fd = bfs_layer_open(&sb->fs->stack.layers[layer], e->path, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) == 0 && st.st_dev == sb->dev && st.st_ino == sb->ino) {
-		sb->v = xrealloc(sb->v, (sb->n + 1) * sizeof(char *));
-		sb->v[sb->n++] = xstrdup(e->path);
-	}
-	close(fd);
+	names_of_add(&sb->names, e, &sb->fs->stack.layers[layer]);
 	return 0;
 }
 
@@ -368,40 +372,39 @@ static int find_sibling(struct bfs_entry *e, void *data)
 static int link_siblings(struct bfs_fs *fs, const char *path, const struct stat *lower_st)
 {
 	struct siblings sb = {
-		.fs = fs, .path = path, .dev = lower_st->st_dev, .ino = lower_st->st_ino
+		.names = { .self = path, .dev = lower_st->st_dev, .ino = lower_st->st_ino },
+		.fs = fs,
 	};
 	const char *base = bfs_path_basename(path);
 	int r = 0;
 
 	for (size_t l = 1; l < fs->stack.n; l++)
 		bfs_meta_foreach(fs->stack.layers[l].meta, find_sibling, &sb);
-	for (size_t i = 0; i < sb.n; i++) {
-		_cleanup_free_ char *dir = bfs_path_dirname(sb.v[i]);
+	for (size_t i = 0; i < sb.names.n; i++) {
+		_cleanup_free_ char *dir = bfs_path_dirname(sb.names.v[i]);
 		_cleanup_close_ int spfd = -1, dpfd = -1;
-		const struct bfs_entry *e = bfs_stack_lookup(&fs->stack, sb.v[i], NULL);
+		const struct bfs_entry *e = bfs_stack_lookup(&fs->stack, sb.names.v[i], NULL);
 
 		if (r || !e)
 			continue;
 		if ((r = bfs_upper_ensure_dir(fs, dir)) != 0)
 			continue;
 		if ((r = bfs_upper_parent(fs, path, &spfd)) != 0 ||
-		    (r = bfs_upper_parent(fs, sb.v[i], &dpfd)) != 0)
+		    (r = bfs_upper_parent(fs, sb.names.v[i], &dpfd)) != 0)
 			continue;
-		if (linkat(spfd, base, dpfd, bfs_path_basename(sb.v[i]), 0) < 0) {
+		if (linkat(spfd, base, dpfd, bfs_path_basename(sb.names.v[i]), 0) < 0) {
 			r = errno;
 			continue;
 		}
-		if ((r = bfs_upper_put(fs, bfs_entry_clone(e, sb.v[i]))) != 0)
+		if ((r = bfs_upper_put(fs, bfs_entry_clone(e, sb.names.v[i]))) != 0)
 			continue;
 		/* a node the kernel knows for that name: re-point it and drop
 		 * its cached attributes and pages */
-		struct bfs_node *n = bfs_node_find(fs, sb.v[i]);
+		struct bfs_node *n = bfs_node_find(fs, sb.names.v[i]);
 		if (n && bfs_node_refresh(fs, n) == 0 && fs->se)
 			fuse_lowlevel_notify_inval_inode(fs->se, (fuse_ino_t)(uintptr_t)n, 0, 0);
 	}
-	for (size_t i = 0; i < sb.n; i++)
-		free(sb.v[i]);
-	free(sb.v);
+	names_of_free(&sb.names);
 	return r;
 }
 

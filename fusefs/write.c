@@ -189,6 +189,19 @@ int bfs_create_entry(struct bfs_fs *fs, fuse_req_t req, struct bfs_node *parent,
 	return 0;
 }
 
+/* 0 for an empty directory, ENOTEMPTY, or why it could not be listed. */
+static int dir_empty(struct bfs_fs *fs, const char *path)
+{
+	struct bfs_dir *d;
+	int r = bfs_dir_list(fs, path, &d);
+
+	if (r != 0)
+		return r;
+	r = d->n ? ENOTEMPTY : 0;
+	bfs_dir_free(d);
+	return r;
+}
+
 static bool is_below(const char *path, const char *dir)
 {
 	size_t l = strlen(dir);
@@ -236,14 +249,9 @@ int bfs_remove_entry(struct bfs_fs *fs, struct bfs_node *parent, const char *nam
 	if (!(e = bfs_stack_lookup(&fs->stack, path, NULL)))
 		return ENOENT;
 	if (dir) {
-		struct bfs_dir *d;
 		if (e->type != BFS_DIR)
 			return ENOTDIR;
-		if ((r = bfs_dir_list(fs, path, &d)) != 0)
-			return r;
-		r = d->n ? ENOTEMPTY : 0;
-		bfs_dir_free(d);
-		if (r)
+		if ((r = dir_empty(fs, path)) != 0)
 			return r;
 	} else if (e->type == BFS_DIR) {
 		return EISDIR;
@@ -307,17 +315,8 @@ static int set_opaque(struct bfs_fs *fs, const char *path)
 static int check_replace(struct bfs_fs *fs, const char *dst, const struct bfs_entry *se,
 			 const struct bfs_entry *de)
 {
-	if (se->type == BFS_DIR) {
-		struct bfs_dir *d;
-		int r;
-		if (de->type != BFS_DIR)
-			return ENOTDIR;
-		if ((r = bfs_dir_list(fs, dst, &d)) != 0)
-			return r;
-		r = d->n ? ENOTEMPTY : 0;
-		bfs_dir_free(d);
-		return r;
-	}
+	if (se->type == BFS_DIR)
+		return de->type != BFS_DIR ? ENOTDIR : dir_empty(fs, dst);
 	return de->type == BFS_DIR ? EISDIR : 0;
 }
 

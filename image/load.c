@@ -482,18 +482,22 @@ static int verify_known_layer(struct loader *l, struct pending *p, size_t i, con
  * since they were loaded applies to every image loaded on them). */
 static int check_image_totals(struct loader *l, struct pending *p, struct chain *c, size_t i)
 {
-	if (l->lim.max_image_entries && c->entries > l->lim.max_image_entries)
-		return berth_error_set(l->err, 0,
-				       "%s: layer %zu (%.19s): the image's layers hold more than "
-				       "%llu entries (max-image-entries in berth.conf [limits])",
-				       l->src.label, i + 1, p->layers[i].digest,
-				       (unsigned long long)l->lim.max_image_entries);
-	if (l->lim.max_image_size && c->size > l->lim.max_image_size)
-		return berth_error_set(l->err, 0,
-				       "%s: layer %zu (%.19s): the image's layers unpack to more "
-				       "than %llu bytes (max-image-size in berth.conf [limits])",
-				       l->src.label, i + 1, p->layers[i].digest,
-				       (unsigned long long)l->lim.max_image_size);
+	const struct {
+		uint64_t have, max;
+		const char *verb, *unit, *key;
+	} totals[] = {
+		{ c->entries, l->lim.max_image_entries, "hold", "entries", "max-image-entries" },
+		{ c->size, l->lim.max_image_size, "unpack to", "bytes", "max-image-size" },
+	};
+
+	for (size_t t = 0; t < ARRAY_SIZE(totals); t++)
+		if (totals[t].max && totals[t].have > totals[t].max)
+			return berth_error_set(
+				l->err, 0,
+				"%s: layer %zu (%.19s): the image's layers %s more than %llu %s "
+				"(%s in berth.conf [limits])",
+				l->src.label, i + 1, p->layers[i].digest, totals[t].verb,
+				(unsigned long long)totals[t].max, totals[t].unit, totals[t].key);
 	return 0;
 }
 

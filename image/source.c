@@ -332,31 +332,19 @@ int source_read_blob(struct source *src, const char *digest, uint64_t size, size
 	return 0;
 }
 
+static void copy_progress(uint64_t total, void *arg)
+{
+	struct source *src = arg;
+
+	if (src->progress)
+		src->progress(total, 0, src->progress_data);
+}
+
 static int copy_hashing(int in, int out, char *digest, uint64_t *size, struct source *src,
 			struct berth_error *err)
 {
-	_cleanup_free_ char *buf = xmalloc(COPY_CHUNK);
-	struct sha256_ctx *h = sha256_new();
-	uint64_t total = 0;
-
-	for (;;) {
-		ssize_t n = read(in, buf, COPY_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || (n > 0 && write_all(out, buf, (size_t)n) < 0)) {
-			sha256_free(h);
-			return berth_error_set(err, errno, "copying blob");
-		}
-		if (n == 0)
-			break;
-		sha256_update(h, buf, (size_t)n);
-		total += (uint64_t)n;
-		if (src->progress)
-			src->progress(total, 0, src->progress_data);
-	}
-	sha256_final(h, digest);
-	*size = total;
-	return 0;
+	return sha256_copy_fd(in, out, COPY_CHUNK, digest, size, copy_progress, src, "copying blob",
+			      err);
 }
 
 int source_stage_member(struct source *src, const char *member, const char *want_digest,

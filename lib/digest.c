@@ -61,29 +61,38 @@ void sha256_bytes(const void *data, size_t len, char *out)
 	sha256_final(c, out);
 }
 
-int sha256_fd(int fd, char *out, uint64_t *size, struct berth_error *err)
+int sha256_copy_fd(int in, int out, size_t chunk, char *digest, uint64_t *size,
+		   void (*progress)(uint64_t total, void *arg), void *arg, const char *what,
+		   struct berth_error *err)
 {
-	_cleanup_free_ char *buf = xmalloc(1 << 17);
+	_cleanup_free_ char *buf = xmalloc(chunk);
 	struct sha256_ctx *c = sha256_new();
 	uint64_t total = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, buf, 1 << 17);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t n = read(in, buf, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && out >= 0 && write_all(out, buf, (size_t)n) < 0)) {
 			sha256_free(c);
-			return berth_error_set(err, errno, "read");
+			return berth_error_set(err, errno, "%s", what);
 		}
 		if (n == 0)
 			break;
 		sha256_update(c, buf, (size_t)n);
 		total += (uint64_t)n;
+		if (progress)
+			progress(total, arg);
 	}
-	sha256_final(c, out);
+	sha256_final(c, digest);
 	if (size)
 		*size = total;
 	return 0;
+}
+
+int sha256_fd(int fd, char *out, uint64_t *size, struct berth_error *err)
+{
+	return sha256_copy_fd(fd, -1, 1 << 17, out, size, NULL, NULL, "read", err);
 }
 
 bool digest_valid(const char *s)

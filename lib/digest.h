@@ -25,6 +25,12 @@ void sha256_free(struct sha256_ctx *c);
 void sha256_bytes(const void *data, size_t len, char *out);
 /* Hash the whole of fd from its current offset. */
 int sha256_fd(int fd, char *out, uint64_t *size, struct berth_error *err);
+/* The digest of what is read from in, written on to out too (-1: not);
+ * its size, and each chunk's running total to progress (NULL: none).
+ * chunk: the bytes read at a time. A read or write error is "what: ...". */
+int sha256_copy_fd(int in, int out, size_t chunk, char *digest, uint64_t *size,
+		   void (*progress)(uint64_t total, void *arg), void *arg, const char *what,
+		   struct berth_error *err);
 
 /* True when s is "sha256:" followed by exactly 64 lowercase hex digits. */
 bool digest_valid(const char *s);

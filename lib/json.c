@@ -51,3 +51,8 @@ const char *json_get_string(struct json_object *o, const char *key)
 		return NULL;
 	return json_object_get_string(v);
 }
+
+size_t json_array_len(struct json_object *a)
+{
+	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}

@@ -23,5 +23,7 @@ int json_parse_bounded(const char *buf, size_t len, const char *what, struct jso
 /* o's member key when it is a string, else NULL (o may be NULL or not
  * an object). */
 const char *json_get_string(struct json_object *o, const char *key);
+/* How many elements a is, 0 when it is NULL or not an array. */
+size_t json_array_len(struct json_object *a);
 
 #endif

@@ -244,3 +244,16 @@ int signal_from_name(const char *s)
 			return signal_names[i].sig;
 	return -1;
 }
+
+DIR *opendir_fd(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}

@@ -103,6 +103,9 @@ int write_all(int fd, const void *buf, size_t len);
 char *path_at(int dirfd, const char *name);
 /* mkdir -p below dirfd, mode for created directories. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err);
+/* The directory dirfd, read on a descriptor of its own (dirfd stays the
+ * caller's); NULL with errno when it cannot be. */
+DIR *opendir_fd(int dirfd);
 /* rm -rf below dirfd (rmtree.c); never follows symlinks, makes
  * directories writable as needed so a user can always remove what berth
  * wrote, and holds a bounded number of descriptors whatever the depth. */

@@ -12,23 +12,7 @@
 
 #include "../lib/util.h"
 #include "hostloop.h"
-
-static bool parse_num(const char *s, size_t len, uint16_t *out)
-{
-	unsigned long v = 0;
-
-	if (len == 0 || len > 5)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return false;
-	*out = (uint16_t)v;
-	return true;
-}
+#include "ports.h"
 
 static bool has_port(const struct hostloop *h, uint16_t port, bool udp)
 {
@@ -55,9 +39,10 @@ static int parse_item(const char *item, size_t len, struct hostloop *h, struct b
 					       (int)len, item);
 	}
 	dash = memchr(item, '-', nlen);
-	if (!dash ? !parse_num(item, nlen, &first)
-		  : !parse_num(item, (size_t)(dash - item), &first) ||
-			    !parse_num(dash + 1, nlen - (size_t)(dash - item) - 1, &last) ||
+	if (!dash ? !ports_parse_number(item, nlen, &first, false)
+		  : !ports_parse_number(item, (size_t)(dash - item), &first, false) ||
+			    !ports_parse_number(dash + 1, nlen - (size_t)(dash - item) - 1, &last,
+						false) ||
 			    last < first)
 		return berth_error_set(err, EINVAL,
 				       "\"%.*s\" is not a port 1-65535 or a range A-B (then /tcp "

@@ -21,7 +21,7 @@
 #define DEFAULT_HOST_IP "127.0.0.1"
 #define MAX_RANGE 1024
 
-static bool parse_port(const char *s, size_t len, uint16_t *out, bool zero_ok)
+bool ports_parse_number(const char *s, size_t len, uint16_t *out, bool zero_ok)
 {
 	unsigned long v = 0;
 
@@ -46,10 +46,10 @@ static bool parse_range(const char *s, uint16_t *first, unsigned *count)
 
 	if (!dash) {
 		*count = 1;
-		return parse_port(s, strlen(s), first, false);
+		return ports_parse_number(s, strlen(s), first, false);
 	}
-	if (!parse_port(s, (size_t)(dash - s), first, false) ||
-	    !parse_port(dash + 1, strlen(dash + 1), &last, false) || last < *first ||
+	if (!ports_parse_number(s, (size_t)(dash - s), first, false) ||
+	    !ports_parse_number(dash + 1, strlen(dash + 1), &last, false) || last < *first ||
 	    last - *first >= MAX_RANGE)
 		return false;
 	*count = (unsigned)(last - *first) + 1;

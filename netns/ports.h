@@ -15,6 +15,10 @@
 
 #include "../lib/error.h"
 
+/* A port number of len digits at s, 1 to 65535 (0 too where zero_ok):
+ * -p's parts and --host-loopback's. */
+bool ports_parse_number(const char *s, size_t len, uint16_t *out, bool zero_ok);
+
 struct port_map {
 	bool udp;
 	char host_ip[46];   /* "127.0.0.1" unless given */

@@ -32,15 +32,11 @@ int named_dir(struct store *s, const char *kind, bool create, struct berth_error
 
 void named_sweep(int dirfd, named_remover remove)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_closedir_ DIR *d = opendir_fd(dirfd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		struct berth_error ignore = { 0 };
 		if (str_has_prefix(de->d_name, ".tmp-") || str_has_prefix(de->d_name, ".rm-"))
@@ -149,4 +145,14 @@ void named_now(char *buf, size_t len)
 
 	gmtime_r(&now, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int named_remove_existing(struct store *s, const char *kind, const char *name, bool exists,
+			  const char *what, named_remover remove, struct berth_error *err)
+{
+	_cleanup_free_ char *dir = xasprintf("%ss", kind);
+
+	if (!exists)
+		return berth_error_set(err, ENOENT, "%s \"%s\": no such %s", kind, name, kind);
+	return named_remove(s, dir, name, what, remove, err);
 }

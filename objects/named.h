@@ -44,6 +44,10 @@ void named_sweep(int dirfd, named_remover remove);
  * caller has checked that it exists and may go. */
 int named_remove(struct store *s, const char *kind, const char *name, const char *what,
 		 named_remover remove, struct berth_error *err);
+/* The same for one of KIND (one word: "volume"), where exists says it
+ * is there; else ENOENT, `KIND "NAME": no such KIND`. */
+int named_remove_existing(struct store *s, const char *kind, const char *name, bool exists,
+			  const char *what, named_remover remove, struct berth_error *err);
 
 /* len random lowercase hex digits into out (len + 1 bytes), len <= 64. */
 int named_random_hex(char *out, size_t len, struct berth_error *err);

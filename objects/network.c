@@ -513,8 +513,6 @@ int network_remove(struct store *s, const char *name, struct berth_error *err)
 {
 	_cleanup_free_ char *what = xasprintf("network \"%s\"", name);
 
-	if (!network_exists(s, name))
-		return berth_error_set(err, ENOENT, "network \"%s\": no such network", name);
 	/* out of sight first: a half-removed network is never joined */
-	return named_remove(s, "networks", name, what, NULL, err);
+	return named_remove_existing(s, "network", name, network_exists(s, name), what, NULL, err);
 }

@@ -228,8 +228,7 @@ int volume_remove(struct store *s, const char *name, struct berth_error *err)
 {
 	_cleanup_free_ char *what = xasprintf("volume %s", name);
 
-	if (!volume_exists(s, name))
-		return berth_error_set(err, ENOENT, "volume \"%s\": no such volume", name);
 	/* out of sight first: a half-removed volume is never mounted */
-	return named_remove(s, "volumes", name, what, remove_hidden, err);
+	return named_remove_existing(s, "volume", name, volume_exists(s, name), what, remove_hidden,
+				     err);
 }

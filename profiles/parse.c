@@ -196,8 +196,7 @@ _printf_(3, 4) static void fail(struct parser *p, unsigned line, const char *fmt
 	if (p->err.msg)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	berth_error_set(&p->err, 0, "%s:%u: %s", p->file, line, msg);
 	p->err_line = line;
@@ -211,11 +210,9 @@ _printf_(5, 6) static void fail_key(struct parser *p, unsigned line, const struc
 	_cleanup_free_ char *name = prof_shown(k->name ? k->name : mapname ? mapname : "");
 	va_list ap;
 
-	if (p->err.msg)
-		return;
+	/* (fail keeps the first error) */
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (sec)
 		fail(p, line, "[%s] %s: %s", sec, name, msg);

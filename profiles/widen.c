@@ -143,8 +143,7 @@ _printf_(3, 4) static void widens(struct judge *j, const struct profile_setting 
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&why, fmt, ap) < 0)
-		abort();
+	why = xvasprintf(fmt, ap);
 	va_end(ap);
 	_cleanup_free_ char *line =
 		*k->section && strcmp(k->section, "NAME")

@@ -36,6 +36,77 @@ struct seen {
 	char *path;
 };
 
+/* An empty regular file named path, mode 0: a whiteout's or an opaque
+ * directory's marker. */
+static int write_marker(struct archive *a, const char *path, struct berth_error *err)
+{
+	_cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new();
+
+	archive_entry_set_pathname(ae, path);
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0);
+	archive_entry_set_size(ae, 0);
+	return archive_write_header(a, ae) == ARCHIVE_OK
+		       ? 0
+		       : berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+}
+
+/* A removed name: .wh.NAME beside it. */
+static int write_whiteout(struct archive *a, const struct bfs_entry *e, struct berth_error *err)
+{
+	const char *rel = e->path + 1;
+	_cleanup_free_ char *dir = xstrndup(rel, (size_t)(strrchr(e->path, '/') - e->path));
+	_cleanup_free_ char *wh =
+		xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", strrchr(e->path, '/') + 1);
+
+	return write_marker(a, wh, err);
+}
+
+/* A regular file's size, or, for a second name of a file already
+ * written, the hardlink to the first: 1 when it is one. */
+static int regular_or_link(struct archive_entry *ae, const struct stat *st, const char *rel,
+			   struct seen **seen, size_t *n_seen)
+{
+	archive_entry_set_filetype(ae, AE_IFREG);
+	for (size_t i = 0; st->st_nlink > 1 && i < *n_seen; i++) {
+		if ((*seen)[i].dev == st->st_dev && (*seen)[i].ino == st->st_ino) {
+			archive_entry_set_hardlink(ae, (*seen)[i].path);
+			archive_entry_set_size(ae, 0);
+			return 1;
+		}
+	}
+	if (st->st_nlink > 1) {
+		*seen = xrealloc(*seen, (*n_seen + 1) * sizeof(**seen));
+		(*seen)[(*n_seen)++] = (struct seen){ st->st_dev, st->st_ino, xstrdup(rel) };
+	}
+	archive_entry_set_size(ae, st->st_size);
+	return 0;
+}
+
+/* A regular file's bytes: the host object (regular too: berth-fs makes
+ * no other kind for it), reopened through the held descriptor fd, never
+ * by name. */
+static int write_content(struct archive *a, int fd, const struct stat *st, const char *path,
+			 struct berth_error *err)
+{
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
+	_cleanup_close_ int in =
+		S_ISREG(st->st_mode) ? open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	char buf[65536];
+	ssize_t n;
+
+	if (!S_ISREG(st->st_mode))
+		return berth_error_set(err, 0, "commit: %s: not a regular file in the layer", path);
+	if (in < 0)
+		return berth_error_set(err, errno, "commit: %s", path);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	if (n < 0)
+		return berth_error_set(err, errno, "commit: %s", path);
+	return 0;
+}
+
 static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, struct seen **seen,
 		       size_t *n_seen, struct berth_error *err)
 {
@@ -44,18 +115,8 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 	const char *rel = e->path + 1;
 	struct stat st = { 0 };
 
-	if (e->type == BFS_WHITEOUT) {
-		_cleanup_free_ char *dir = xstrndup(rel, (size_t)(strrchr(e->path, '/') - e->path));
-		_cleanup_free_ char *wh =
-			xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", strrchr(e->path, '/') + 1);
-		archive_entry_set_pathname(ae, wh);
-		archive_entry_set_filetype(ae, AE_IFREG);
-		archive_entry_set_perm(ae, 0);
-		archive_entry_set_size(ae, 0);
-		return archive_write_header(a, ae) == ARCHIVE_OK
-			       ? 0
-			       : berth_error_set(err, 0, "commit: %s", archive_error_string(a));
-	}
+	if (e->type == BFS_WHITEOUT)
+		return write_whiteout(a, e, err);
 	archive_entry_set_pathname(ae, rel);
 	archive_entry_set_perm(ae, e->type == BFS_LNK ? 0777 : (e->mode & 07777));
 	archive_entry_set_uid(ae, e->uid);
@@ -64,8 +125,7 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 	for (size_t i = 0; i < e->n_xattrs; i++)
 		archive_entry_xattr_add_entry(ae, e->xattrs[i].name, e->xattrs[i].value,
 					      e->xattrs[i].len);
-	if (e->type != BFS_WHITEOUT &&
-	    ((fd = open_beneath(diff, rel, O_PATH | O_NOFOLLOW, 0)) < 0 || fstat(fd, &st) < 0))
+	if ((fd = open_beneath(diff, rel, O_PATH | O_NOFOLLOW, 0)) < 0 || fstat(fd, &st) < 0)
 		return berth_error_set(err, errno, "commit: %s in the writable layer", e->path);
 	switch (e->type) {
 	case BFS_DIR: archive_entry_set_filetype(ae, AE_IFDIR); break;
@@ -87,55 +147,19 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 		archive_entry_set_rdev(ae, makedev(e->rdev_major, e->rdev_minor));
 		break;
 	default:
-		archive_entry_set_filetype(ae, AE_IFREG);
-		/* a second name of a file already written: a hardlink */
-		for (size_t i = 0; st.st_nlink > 1 && i < *n_seen; i++) {
-			if ((*seen)[i].dev == st.st_dev && (*seen)[i].ino == st.st_ino) {
-				archive_entry_set_hardlink(ae, (*seen)[i].path);
-				archive_entry_set_size(ae, 0);
-				return archive_write_header(a, ae) == ARCHIVE_OK
-					       ? 0
-					       : berth_error_set(err, 0, "commit: %s",
-								 archive_error_string(a));
-			}
-		}
-		if (st.st_nlink > 1) {
-			*seen = xrealloc(*seen, (*n_seen + 1) * sizeof(**seen));
-			(*seen)[(*n_seen)++] = (struct seen){ st.st_dev, st.st_ino, xstrdup(rel) };
-		}
-		archive_entry_set_size(ae, st.st_size);
+		if (regular_or_link(ae, &st, rel, seen, n_seen) == 1) /* no content of its own */
+			return archive_write_header(a, ae) == ARCHIVE_OK
+				       ? 0
+				       : berth_error_set(err, 0, "commit: %s",
+							 archive_error_string(a));
 	}
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
-	if (e->type == BFS_REG) {
-		/* the host object of a regular file: regular too (berth-fs
-		 * makes no other kind for it), reopened through the held
-		 * descriptor, never by name */
-		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
-		_cleanup_close_ int in =
-			S_ISREG(st.st_mode) ? open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
-		if (!S_ISREG(st.st_mode))
-			return berth_error_set(
-				err, 0, "commit: %s: not a regular file in the layer", e->path);
-		char buf[65536];
-		ssize_t n;
-		if (in < 0)
-			return berth_error_set(err, errno, "commit: %s", e->path);
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (archive_write_data(a, buf, (size_t)n) != n)
-				return berth_error_set(err, 0, "commit: %s",
-						       archive_error_string(a));
-		if (n < 0)
-			return berth_error_set(err, errno, "commit: %s", e->path);
-	}
+	if (e->type == BFS_REG && write_content(a, fd, &st, e->path, err) < 0)
+		return -1;
 	if (e->type == BFS_DIR && e->opaque) { /* what lower layers have here stays hidden */
-		_cleanup_(archive_entry_freep) struct archive_entry *o = archive_entry_new();
 		_cleanup_free_ char *p = xasprintf("%s/.wh..wh..opq", rel);
-		archive_entry_set_pathname(o, p);
-		archive_entry_set_filetype(o, AE_IFREG);
-		archive_entry_set_size(o, 0);
-		if (archive_write_header(a, o) != ARCHIVE_OK)
-			return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+		return write_marker(a, p, err);
 	}
 	return 0;
 }
@@ -228,95 +252,87 @@ static int put_blob(int blobs, const char *data, size_t len, char *out, struct b
 	return write_file_atomic(blobs, digest_hex(out), data, len, 0644, err);
 }
 
-int container_commit(struct store *s, const char *container_dir, const char *image_id,
-		     const char *ref, const char *message, char *id_out, struct berth_error *err)
+/* The new layer from the writable layer up (ufd: the container's
+ * directory), written into blobs and named by its digest. */
+static int stage_layer(struct store *s, const char *image_id, int ufd, int up, int blobs,
+		       char *digest, uint64_t *size, struct berth_error *err)
 {
-	struct store_stage *st = NULL;
-	struct image *img = NULL;
-	char layer_digest[DIGEST_STR_LEN + 1], cfg_digest[DIGEST_STR_LEN + 1],
-		man_digest[DIGEST_STR_LEN + 1];
-	uint64_t layer_size = 0;
-	int r = -1;
-
-	_cleanup_close_ int ufd = open(container_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int up =
-		ufd < 0 ? -1 : openat(ufd, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (up < 0)
-		return berth_error_set(err, errno,
-				       "commit: the container has no writable layer yet");
-	if (store_stage_new(s, &st, err) < 0)
-		return -1;
 	struct bfs_stack lower;
-	_cleanup_json_ struct json_object *cfg = NULL, *man = NULL;
-	_cleanup_close_ int blobs = -1, lfd = -1;
-	_cleanup_free_ char *index = NULL, *dir = NULL;
-	if (mkdir_p_at(st->dirfd, "blobs/sha256", 0755, err) < 0 ||
-	    (blobs = openat(st->dirfd, "blobs/sha256", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		goto out;
-	/* the new layer, hashed as written */
-	lfd = openat(blobs, "layer.tmp", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* hashed as written */
+	_cleanup_close_ int lfd =
+		openat(blobs, "layer.tmp", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
 	if (image_open_stack(s, image_id, &lower, err) < 0)
-		goto out;
+		return -1;
 	int w = lfd < 0 ? -1 : write_layer(up, ufd, &lower, lfd, err);
 	image_close_stack(&lower);
-	if (w < 0 || lseek(lfd, 0, SEEK_SET) < 0 ||
-	    sha256_fd(lfd, layer_digest, &layer_size, err) < 0 ||
-	    renameat(blobs, "layer.tmp", blobs, digest_hex(layer_digest)) < 0) {
+	if (w < 0 || lseek(lfd, 0, SEEK_SET) < 0 || sha256_fd(lfd, digest, size, err) < 0 ||
+	    renameat(blobs, "layer.tmp", blobs, digest_hex(digest)) < 0) {
 		if (!err->msg)
 			berth_error_set(err, errno, "commit: writing the layer");
-		goto out;
+		return -1;
 	}
-	/* the image's blobs, linked in */
-	if (image_read(s, image_id, &img, err) < 0 || !(cfg = read_blob_json(s, image_id, err)) ||
-	    !(man = read_blob_json(s, img->manifest, err)))
-		goto out;
+	return 0;
+}
+
+/* The image's layer blobs, linked into blobs. */
+static int link_blobs(struct store *s, const struct image *img, int blobs, struct berth_error *err)
+{
 	for (size_t i = 0; i < img->n_layers; i++) {
 		_cleanup_free_ char *src = xasprintf("blobs/sha256/%s", digest_hex(img->blobs[i]));
 		if (linkat(s->rootfd, src, blobs, digest_hex(img->blobs[i]), 0) < 0 &&
-		    errno != EEXIST) {
-			berth_error_set(err, errno, "commit: layer blob %.19s", img->blobs[i]);
-			goto out;
-		}
+		    errno != EEXIST)
+			return berth_error_set(err, errno, "commit: layer blob %.19s",
+					       img->blobs[i]);
 	}
-	/* config: the new diffID and a history entry */
+	return 0;
+}
+
+/* The image's config with the new layer's diffID and a history entry. */
+static int config_add_layer(struct json_object *cfg, const char *layer_digest, const char *message,
+			    struct berth_error *err)
+{
 	char now[64];
 	time_t t = time(NULL);
 	struct tm tm;
+	struct json_object *rootfs, *ids, *hist, *h;
+
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	struct json_object *rootfs, *ids, *hist;
 	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
-	    !json_object_object_get_ex(rootfs, "diff_ids", &ids)) {
-		berth_error_set(err, 0, "commit: the image's config has no rootfs.diff_ids");
-		goto out;
-	}
+	    !json_object_object_get_ex(rootfs, "diff_ids", &ids))
+		return berth_error_set(err, 0, "commit: the image's config has no rootfs.diff_ids");
 	json_object_array_add(ids, json_object_new_string(layer_digest));
 	if (!json_object_object_get_ex(cfg, "history", &hist)) {
 		hist = json_object_new_array();
 		json_object_object_add(cfg, "history", hist);
 	}
-	struct json_object *h = json_object_new_object();
+	h = json_object_new_object();
 	json_object_object_add(h, "created", json_object_new_string(now));
 	json_object_object_add(h, "created_by", json_object_new_string("berth commit"));
 	if (message)
 		json_object_object_add(h, "comment", json_object_new_string(message));
 	json_object_array_add(hist, h);
 	json_object_object_add(cfg, "created", json_object_new_string(now));
-	const char *cj = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN);
-	if (put_blob(blobs, cj, strlen(cj), cfg_digest, err) < 0)
-		goto out;
-	/* manifest: the new config, the layers and the new one */
-	struct json_object *mc, *ml, *d = json_object_new_object();
+	return 0;
+}
+
+/* The image's manifest with the new config and the new layer. */
+static int manifest_add_layer(struct json_object *man, const char *cfg_digest, size_t cfg_size,
+			      const char *layer_digest, uint64_t layer_size,
+			      struct berth_error *err)
+{
+	struct json_object *mc, *ml, *d;
+
 	if (!json_object_object_get_ex(man, "config", &mc) ||
-	    !json_object_object_get_ex(man, "layers", &ml)) {
-		json_object_put(d);
-		berth_error_set(err, 0, "commit: the image's manifest has no config or layers");
-		goto out;
-	}
+	    !json_object_object_get_ex(man, "layers", &ml))
+		return berth_error_set(err, 0,
+				       "commit: the image's manifest has no config or layers");
 	json_object_object_add(mc, "digest", json_object_new_string(cfg_digest));
-	json_object_object_add(mc, "size", json_object_new_int64((int64_t)strlen(cj)));
+	json_object_object_add(mc, "size", json_object_new_int64((int64_t)cfg_size));
 	json_object_object_add(mc, "mediaType",
 			       json_object_new_string("application/vnd.oci.image.config.v1+json"));
+	d = json_object_new_object();
 	json_object_object_add(d, "mediaType",
 			       json_object_new_string("application/vnd.oci.image.layer.v1.tar"));
 	json_object_object_add(d, "digest", json_object_new_string(layer_digest));
@@ -325,37 +341,92 @@ int container_commit(struct store *s, const char *container_dir, const char *ima
 	json_object_object_add(
 		man, "mediaType",
 		json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
-	const char *mj = json_object_to_json_string_ext(man, JSON_C_TO_STRING_PLAIN);
-	if (put_blob(blobs, mj, strlen(mj), man_digest, err) < 0)
-		goto out;
-	/* index and layout, then the ordinary load */
-	index = xasprintf(
+	return 0;
+}
+
+/* index.json (naming ref, if any) and oci-layout of the staged layout,
+ * then the ordinary load of it; the image's ID into id_out. */
+static int load_layout(struct store *s, struct store_stage *st, const char *man_digest,
+		       size_t man_size, const char *ref, char *id_out, struct berth_error *err)
+{
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	_cleanup_free_ char *index = xasprintf(
 		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
 		"\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 		"\"digest\":\"%s\",\"size\":%zu%s%s%s}]}",
-		man_digest, strlen(mj),
+		man_digest, man_size,
 		ref ? ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" : "",
 		ref ? ref : "", ref ? "\"}" : "");
-	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	if (write_file_atomic(st->dirfd, "index.json", index, strlen(index), 0644, err) < 0 ||
-	    write_file_atomic(st->dirfd, "oci-layout", layout, strlen(layout), 0644, err) < 0)
-		goto out;
-	dir = xasprintf("%s/tmp/%s", s->root, st->name);
+	_cleanup_free_ char *dir = xasprintf("%s/tmp/%s", s->root, st->name);
 	struct load_opts lo = { .input = dir, .quiet = true };
 	struct load_result res = { 0 };
-	if (image_load(s, &lo, &res, err) < 0)
-		goto out;
+
+	if (write_file_atomic(st->dirfd, "index.json", index, strlen(index), 0644, err) < 0 ||
+	    write_file_atomic(st->dirfd, "oci-layout", layout, strlen(layout), 0644, err) < 0 ||
+	    image_load(s, &lo, &res, err) < 0)
+		return -1;
 	if (res.n != 1) {
 		load_result_clear(&res);
-		berth_error_set(err, 0, "commit: the load made %zu images", res.n);
-		goto out;
+		return berth_error_set(err, 0, "commit: the load made %zu images", res.n);
 	}
 	snprintf(id_out, DIGEST_STR_LEN + 1, "%s", res.ids[0]);
 	load_result_clear(&res);
+	return 0;
+}
+
+/* The staged OCI layout: the new layer, the image's blobs, the config
+ * and manifest that add the layer; then loaded. */
+static int commit_staged(struct store *s, struct store_stage *st, int ufd, int up,
+			 const char *image_id, const char *ref, const char *message, char *id_out,
+			 struct berth_error *err)
+{
+	char layer_digest[DIGEST_STR_LEN + 1], cfg_digest[DIGEST_STR_LEN + 1],
+		man_digest[DIGEST_STR_LEN + 1];
+	_cleanup_json_ struct json_object *cfg = NULL, *man = NULL;
+	_cleanup_close_ int blobs = -1;
+	struct image *img = NULL;
+	uint64_t layer_size = 0;
+	const char *cj, *mj;
+	int r = -1;
+
+	if (mkdir_p_at(st->dirfd, "blobs/sha256", 0755, err) < 0 ||
+	    (blobs = openat(st->dirfd, "blobs/sha256", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    stage_layer(s, image_id, ufd, up, blobs, layer_digest, &layer_size, err) < 0)
+		return -1;
+	if (image_read(s, image_id, &img, err) < 0 || !(cfg = read_blob_json(s, image_id, err)) ||
+	    !(man = read_blob_json(s, img->manifest, err)) || link_blobs(s, img, blobs, err) < 0 ||
+	    config_add_layer(cfg, layer_digest, message, err) < 0)
+		goto out;
+	cj = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN);
+	if (put_blob(blobs, cj, strlen(cj), cfg_digest, err) < 0 ||
+	    manifest_add_layer(man, cfg_digest, strlen(cj), layer_digest, layer_size, err) < 0)
+		goto out;
+	mj = json_object_to_json_string_ext(man, JSON_C_TO_STRING_PLAIN);
+	if (put_blob(blobs, mj, strlen(mj), man_digest, err) < 0 ||
+	    load_layout(s, st, man_digest, strlen(mj), ref, id_out, err) < 0)
+		goto out;
 	r = 0;
 out:
 	if (img)
 		image_free(img);
+	return r;
+}
+
+int container_commit(struct store *s, const char *container_dir, const char *image_id,
+		     const char *ref, const char *message, char *id_out, struct berth_error *err)
+{
+	struct store_stage *st = NULL;
+	_cleanup_close_ int ufd = open(container_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int up =
+		ufd < 0 ? -1 : openat(ufd, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (up < 0)
+		return berth_error_set(err, errno,
+				       "commit: the container has no writable layer yet");
+	if (store_stage_new(s, &st, err) < 0)
+		return -1;
+	r = commit_staged(s, st, ufd, up, image_id, ref, message, id_out, err);
 	store_stage_free(st);
 	return r < 0 ? store_name_if_full(s, err) : 0;
 }

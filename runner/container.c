@@ -65,12 +65,8 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 	*n = 0;
 	if (cfd < 0)
 		return -1;
-	int fd = openat(cfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d = opendir_fd(cfd)))
 		return berth_error_set(err, errno, "listing containers");
-	}
 	while ((de = readdir(d))) {
 		if (strlen(de->d_name) != CONTAINER_ID_LEN || de->d_name[0] == '.')
 			continue;
@@ -80,6 +76,22 @@ int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *
 	}
 	*ids = v;
 	*n = k;
+	return 0;
+}
+
+int container_each(struct store *s, void (*fn)(struct store *s, const char *id, void *arg),
+		   void *arg, struct berth_error *err)
+{
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (container_list(s, &ids, &n, err) < 0) {
+		strv_free(ids);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		fn(s, ids[i], arg);
+	strv_free(ids);
 	return 0;
 }
 

@@ -41,6 +41,10 @@ char *container_host_resolv(bool only_options);
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
 		     struct berth_error *err);
 int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err);
+/* fn(s, id, arg) for each container of the list, in its order: the walk
+ * of the listing and of the questions of who uses what. */
+int container_each(struct store *s, void (*fn)(struct store *s, const char *id, void *arg),
+		   void *arg, struct berth_error *err);
 /* By name, else by unique ID prefix. */
 int container_resolve(struct store *s, const char *ref, char *id_out, struct berth_error *err);
 char *container_name(struct store *s, const char *id);

@@ -24,6 +24,7 @@
 #include "copy.h"
 #include "copytree.h"
 #include "launch.h"
+#include "../lib/nsrun.h"
 #include "../lib/syscalls.h"
 #include "../lib/util.h"
 
@@ -129,6 +130,13 @@ static int host_open(const struct copy_req *c, struct host_side *h, struct berth
 	return place(AT_FDCWD, c->dst, base, false, &h->fd, &h->name, err);
 }
 
+static void host_close(struct host_side *h)
+{
+	free(h->name);
+	if (h->fd >= 0)
+		close(h->fd);
+}
+
 static int copy_at_root(int rootfd, void *arg, struct berth_error *err)
 {
 	struct host_side *h = arg;
@@ -141,81 +149,32 @@ int copy_stopped(const struct launch_spec *ls, const struct copy_req *c, struct 
 	struct host_side h;
 	int r;
 
-	if (host_open(c, &h, err) < 0) {
-		free(h.name);
-		if (h.fd >= 0)
-			close(h.fd);
-		return -1;
-	}
-	r = launch_with_root(ls, copy_at_root, &h, err);
-	free(h.name);
-	close(h.fd);
+	r = host_open(c, &h, err);
+	if (r == 0)
+		r = launch_with_root(ls, copy_at_root, &h, err);
+	host_close(&h);
 	return r;
+}
+
+/* In the container's user and mount namespaces: its root is "/". */
+static int copy_in_ns(void *arg, struct berth_error *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (root < 0)
+		return berth_error_set(err, errno, "the container's root");
+	return copy_at_root(root, arg, err);
 }
 
 int copy_run(pid_t init, const struct copy_req *c, struct berth_error *err)
 {
-	_cleanup_close_ int hostfd = -1, host_dirfd = -1, userns = -1, mntns = -1;
-	_cleanup_free_ char *host_name = NULL, *up = NULL, *mp = NULL;
-	int pipefd[2], status;
-	char msg[1024];
-	ssize_t n;
-	pid_t pid;
+	struct host_side h;
+	int r;
 
 	/* the host side, opened here, before the join */
-	_cleanup_free_ char *host_sname = NULL;
-	if (c->to_container) {
-		if (split(AT_FDCWD, c->src, false, &hostfd, &host_sname, err) < 0)
-			return -1;
-	} else {
-		_cleanup_free_ char *base = base_of(c->src);
-		if (place(AT_FDCWD, c->dst, base, false, &host_dirfd, &host_name, err) < 0)
-			return -1;
-	}
-	up = xasprintf("/proc/%d/ns/user", (int)init);
-	mp = xasprintf("/proc/%d/ns/mnt", (int)init);
-	userns = open(up, O_RDONLY | O_CLOEXEC);
-	mntns = open(mp, O_RDONLY | O_CLOEXEC);
-	if (userns < 0 || mntns < 0)
-		return berth_error_set(err, errno, "the container's namespaces");
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return berth_error_set(err, errno, "fork");
-	if (pid == 0) {
-		struct berth_error e = { 0 };
-		close(pipefd[0]);
-		if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
-		    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			berth_error_set(&e, errno, "joining the container");
-		else {
-			int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (root < 0)
-				berth_error_set(&e, errno, "the container's root");
-			else
-				copy_inside(c, root, hostfd, host_sname, host_dirfd, host_name, &e);
-		}
-		if (e.msg) {
-			_cleanup_free_ char *t = berth_error_text(&e);
-			if (write(pipefd[1], t, strlen(t)) < 0) {
-				/* nobody to tell */
-			}
-			_exit(1);
-		}
-		_exit(0);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], msg, sizeof(msg) - 1);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (n > 0) {
-		msg[n] = '\0';
-		return berth_error_set(err, 0, "%s", msg);
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return berth_error_set(err, 0, "the copy failed");
-	return 0;
+	r = host_open(c, &h, err);
+	if (r == 0)
+		r = nsrun(init, CLONE_NEWNS, copy_in_ns, &h, "the copy", err);
+	host_close(&h);
+	return r;
 }

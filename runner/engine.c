@@ -236,33 +236,37 @@ static char *ps_image(struct store *s, const char *id)
 	return image;
 }
 
+struct ps_walk {
+	bool all;
+	struct engine_ps **out;
+	size_t *n;
+};
+
+static void ps_add(struct store *s, const char *id, void *arg)
+{
+	struct ps_walk *w = arg;
+	struct engine_ps e = { 0 };
+
+	container_check(s, id);
+	container_get_state(s, id, &e.state);
+	if (!w->all && strcmp(e.state.status, "running") != 0)
+		return;
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	e.name = container_name(s, id);
+	e.image = ps_image(s, id);
+	ps_ports(s, &e);
+	*w->out = xrealloc(*w->out, (*w->n + 1) * sizeof(**w->out));
+	(*w->out)[(*w->n)++] = e;
+}
+
 int engine_list(struct store *s, bool all, struct engine_ps **out, size_t *n,
 		struct berth_error *err)
 {
-	char **ids = NULL;
-	size_t n_ids = 0;
+	struct ps_walk w = { all, out, n };
 
 	*out = xcalloc(1, sizeof(**out));
 	*n = 0;
-	if (container_list(s, &ids, &n_ids, err) < 0) {
-		strv_free(ids);
-		return -1;
-	}
-	for (size_t i = 0; i < n_ids; i++) {
-		struct engine_ps e = { 0 };
-		container_check(s, ids[i]);
-		container_get_state(s, ids[i], &e.state);
-		if (!all && strcmp(e.state.status, "running") != 0)
-			continue;
-		snprintf(e.id, sizeof(e.id), "%s", ids[i]);
-		e.name = container_name(s, ids[i]);
-		e.image = ps_image(s, ids[i]);
-		ps_ports(s, &e);
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = e;
-	}
-	strv_free(ids);
-	return 0;
+	return container_each(s, ps_add, &w, err);
 }
 
 void engine_ps_free(struct engine_ps *ps, size_t n)

@@ -53,12 +53,14 @@
 #include "launch.h"
 #include "launchnet.h"
 #include "../image/mount.h"
+#include "../netns/fdpass.h"
 #include "../lib/proc.h"
 #include "rootfs.h"
 #include "seccomp-filter.h"
 #include "../lib/syscalls.h"
 #include "user.h"
 #include "../lib/userns.h"
+#include "../lib/nsrun.h"
 #include "../lib/util.h"
 
 /* docker's codes for a command that cannot run */
@@ -192,19 +194,8 @@ static int wait_status(pid_t pid)
  * goes to berth through console_sock (closed here). */
 static int make_console(const struct launch_spec *s, int console_sock, struct berth_error *err)
 {
-	char name[64];
+	char name[64], byte;
 	int master, slave;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char byte = 'c';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
@@ -224,14 +215,7 @@ static int make_console(const struct launch_spec *s, int console_sock, struct be
 	dup2(slave, 2);
 	if (slave > 2)
 		close(slave);
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c)
-		return berth_error_set(err, EINVAL, "passing the terminal to berth");
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(console_sock, &msg, 0) < 0)
+	if (fdpass_send(console_sock, "c", &master, 1) < 0)
 		return berth_error_set(err, errno, "passing the terminal to berth");
 	/* berth holds the terminal's other end before the command runs: a
 	 * command that ends at once must not take its output with it (the
@@ -247,24 +231,14 @@ static int make_console(const struct launch_spec *s, int console_sock, struct be
  * to its slave; -1 (both) when the command's side failed. */
 static int receive_console(int sock, int *peer)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
+	char text[2];
+	size_t n = 0;
 	int fd = -1;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+	if (fdpass_recv(sock, text, sizeof(text), &fd, 1, &n) <= 0)
 		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n != 1)
+		fd = -1;
 	/* our own reference to the slave (Linux 4.13), then the go-ahead */
 	*peer = fd >= 0 ? ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
 	if (write(sock, "k", 1) != 1) {
@@ -398,6 +372,23 @@ static void net_ready_wait(int net_go)
 /* ---- pid 1 ---- */
 
 /* --init: reap every orphan, pass signals on, end with the command. */
+/* From pid 1, or exec's joiner: the command in a child of its own (it
+ * execs, or reports on errfd); errfd closed here, the child's pid. */
+static pid_t fork_command(const struct launch_spec *s, const struct child_fds *fds, int errfd)
+{
+	struct berth_error err = { 0 };
+	pid_t cmd = fork();
+
+	if (cmd < 0) {
+		berth_error_set(&err, errno, "fork");
+		child_fail(errfd, EXIT_SETUP, &err);
+	}
+	if (cmd == 0)
+		exec_command(s, fds);
+	close(errfd);
+	return cmd;
+}
+
 _noreturn_ static void init_loop(pid_t cmd)
 {
 	sigset_t all;
@@ -471,14 +462,7 @@ _noreturn_ static void container_init(const struct launch_spec *s, const struct 
 	net_ready_wait(fds->net_go);
 	if (!s->init)
 		exec_command(s, fds);
-	pid_t cmd = fork();
-	if (cmd < 0) {
-		berth_error_set(&err, errno, "fork");
-		child_fail(errfd, EXIT_SETUP, &err);
-	}
-	if (cmd == 0)
-		exec_command(s, fds);
-	close(errfd);
+	pid_t cmd = fork_command(s, fds, errfd);
 	/* init is berth's own code: not dumpable, so the container cannot
 	 * reach berth's binary through /proc/1/exe (the runc CVE-2019-5736
 	 * class), and it keeps no capabilities */
@@ -1047,10 +1031,8 @@ int launch_start(const struct launch_spec *s, struct launch_proc *lp, int *statu
 	free(launch_end_reason(s->dir)); /* a former run's */
 	if (make_pipes(&p, s->tty, step) < 0)
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	lp->pid = fork();
-	if (lp->pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((lp->pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (lp->pid == 0)
 		holder_child(s, &p, step);
 	close_child_ends(&p, s->tty, step);
@@ -1151,14 +1133,7 @@ _noreturn_ static void exec_joiner(pid_t init, const struct launch_spec *s,
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* a PID namespace takes effect for children only */
-	cmd = fork();
-	if (cmd < 0) {
-		berth_error_set(&err, errno, "fork");
-		child_fail(errfd, EXIT_SETUP, &err);
-	}
-	if (cmd == 0)
-		exec_command(s, cfds);
-	close(errfd);
+	cmd = fork_command(s, cfds, errfd);
 	forward_signals(cmd, false, 0);
 	_exit(wait_status(cmd));
 }
@@ -1173,10 +1148,8 @@ int launch_exec_start(pid_t init, const struct launch_spec *s, struct launch_pro
 	if (pipe2(errp, O_CLOEXEC) < 0 ||
 	    (s->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0))
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	lp->pid = fork();
-	if (lp->pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((lp->pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (lp->pid == 0) {
 		struct child_fds fds = {
 			.err = errp[1], .console = -1, .net_up = -1, .net_go = -1, .net_exit = -1
@@ -1225,10 +1198,8 @@ int launch_with_root(const struct launch_spec *s,
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((pid = nsrun_fork(err)) < 0)
+		return -1;
 	if (pid == 0) {
 		struct berth_error e = { 0 };
 		close(to_child[1]);

@@ -33,6 +33,7 @@
 #include "monitor.h"
 #include "netjoin.h"
 #include "users.h"
+#include "../lib/nsrun.h"
 #include "../lib/util.h"
 
 struct ready_msg {
@@ -481,10 +482,8 @@ int monitor_detach(const struct monitor_args *a, int *status, char **warning,
 	*warning = NULL;
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
-	fflush(NULL);
-	p = fork();
-	if (p < 0)
-		return berth_error_set(err, errno, "fork");
+	if ((p = nsrun_fork(err)) < 0)
+		return -1;
 	if (p == 0) {
 		close(ready[0]);
 		setsid();

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mountspec.h"
+#include "../lib/json.h"
 #include "../objects/volume.h"
 #include "../lib/util.h"
 
@@ -529,9 +530,7 @@ static bool jbool(struct json_object *o, const char *key)
 int mountspec_from_json(struct json_object *arr, struct mount_req **out, size_t *n,
 			struct berth_error *err)
 {
-	size_t len = arr && json_object_is_type(arr, json_type_array)
-			     ? json_object_array_length(arr)
-			     : 0;
+	size_t len = json_array_len(arr);
 	struct mount_req *m = xcalloc(len + 1, sizeof(*m));
 
 	for (size_t i = 0; i < len; i++) {

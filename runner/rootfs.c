@@ -359,15 +359,11 @@ static int setup_keep_id(int rootfd, const struct rootfs_opts *o, struct berth_e
 
 static bool dir_is_empty(int fd)
 {
-	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	_cleanup_closedir_ DIR *d = opendir_fd(fd);
 	struct dirent *de;
 
-	if (!d) {
-		if (dup >= 0)
-			close(dup);
+	if (!d)
 		return false;
-	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			return false;

@@ -373,30 +373,22 @@ static int read_stop_timeout(struct run_config *rc, const struct run_key *k,
 	return 0;
 }
 
-static void write_mounts(const struct run_config *rc, const struct run_key *k,
-			 struct json_object *cfg)
-{
-	add(cfg, k, mountspec_to_json(rc->mounts, rc->n_mounts));
-}
-
-static int read_mounts(struct run_config *rc, const struct run_key *k, struct json_object *cfg,
-		       struct berth_error *err)
-{
-	return mountspec_from_json(get(cfg, k), &rc->mounts, &rc->n_mounts, err);
-}
-
-/* Secrets: by name only, their values are read at each start */
-static void write_secrets(const struct run_config *rc, const struct run_key *k,
-			  struct json_object *cfg)
-{
-	add(cfg, k, secretspec_to_json(rc->secrets, rc->n_secrets));
-}
-
-static int read_secrets(struct run_config *rc, const struct run_key *k, struct json_object *cfg,
-			struct berth_error *err)
-{
-	return secretspec_from_json(get(cfg, k), &rc->secrets, &rc->n_secrets, err);
-}
+/* A list kept in the record in its spec's own JSON form, written and
+ * read by that spec (mounts; secrets: by name only, their values are
+ * read at each start). */
+#define SPEC_LIST(field, to_json, from_json)                                                       \
+	static void write_##field(const struct run_config *rc, const struct run_key *k,            \
+				  struct json_object *cfg)                                         \
+	{                                                                                          \
+		add(cfg, k, to_json(rc->field, rc->n_##field));                                    \
+	}                                                                                          \
+	static int read_##field(struct run_config *rc, const struct run_key *k,                    \
+				struct json_object *cfg, struct berth_error *err)                  \
+	{                                                                                          \
+		return from_json(get(cfg, k), &rc->field, &rc->n_##field, err);                    \
+	}
+SPEC_LIST(mounts, mountspec_to_json, mountspec_from_json)
+SPEC_LIST(secrets, secretspec_to_json, secretspec_from_json)
 
 /* Labels: an object, KEY=VALUE in the struct */
 static void write_labels(const struct run_config *rc, const struct run_key *k,

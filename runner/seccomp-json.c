@@ -173,6 +173,23 @@ static struct json_object *get_array(struct parse *ps, struct json_object *o, co
 	return o;
 }
 
+/* An array of at most max strings (each kept to 64 bytes) into *v, n of
+ * them; NULL-terminated. */
+static int get_strings(struct parse *ps, struct json_object *o, const char *where, size_t max,
+		       char ***v, size_t *n)
+{
+	if (!get_array(ps, o, where, max))
+		return -1;
+	*v = xcalloc(json_object_array_length(o) + 1, sizeof(char *));
+	for (size_t i = 0; i < json_object_array_length(o); i++) {
+		const char *s = get_string(ps, json_object_array_get_idx(o, i), where);
+		if (!s)
+			return -1;
+		(*v)[(*n)++] = xstrndup(s, 64);
+	}
+	return 0;
+}
+
 /* ---- the parts ---- */
 
 static int parse_action(struct parse *ps, struct json_object *o, const char *where, uint32_t *base,
@@ -260,15 +277,8 @@ static int parse_cond(struct parse *ps, struct json_object *o, const char *where
 		return -1;
 	if (json_object_object_get_ex(o, "arches", &v) && !is_null(v)) {
 		snprintf(w, sizeof(w), "%s.arches", where);
-		if (!get_array(ps, v, w, 64))
+		if (get_strings(ps, v, w, 64, &c->arches, &c->n_arches) < 0)
 			return -1;
-		c->arches = xcalloc(json_object_array_length(v) + 1, sizeof(char *));
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			const char *s = get_string(ps, json_object_array_get_idx(v, i), w);
-			if (!s)
-				return -1;
-			c->arches[c->n_arches++] = xstrndup(s, 64);
-		}
 	}
 	if (json_object_object_get_ex(o, "caps", &v) && !is_null(v)) {
 		snprintf(w, sizeof(w), "%s.caps", where);
@@ -354,16 +364,7 @@ static int parse_names(struct parse *ps, struct json_object *o, const char *wher
 	snprintf(w, sizeof(w), "%s.names", where);
 	if (is_null(names))
 		return bad(ps, w, "missing: the syscalls the rule is for");
-	if (!get_array(ps, names, w, SECCOMP_PROFILE_MAX_NAMES))
-		return -1;
-	r->names = xcalloc(json_object_array_length(names) + 1, sizeof(char *));
-	for (size_t i = 0; i < json_object_array_length(names); i++) {
-		const char *s = get_string(ps, json_object_array_get_idx(names, i), w);
-		if (!s)
-			return -1;
-		r->names[r->n_names++] = xstrndup(s, 64);
-	}
-	return 0;
+	return get_strings(ps, names, w, SECCOMP_PROFILE_MAX_NAMES, &r->names, &r->n_names);
 }
 
 static int parse_rule(struct parse *ps, struct json_object *o, size_t idx,

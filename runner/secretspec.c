@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../image/image.h"
+#include "../lib/json.h"
 #include "mountspec.h"
 #include "../objects/secret.h"
 #include "secretspec.h"
@@ -146,9 +147,7 @@ static int64_t jint(struct json_object *o, const char *key, int64_t dflt)
 int secretspec_from_json(struct json_object *arr, struct secret_ref **out, size_t *n,
 			 struct berth_error *err)
 {
-	size_t len = arr && json_object_is_type(arr, json_type_array)
-			     ? json_object_array_length(arr)
-			     : 0;
+	size_t len = json_array_len(arr);
 	struct secret_ref *r = xcalloc(len + 1, sizeof(*r));
 
 	for (size_t i = 0; i < len; i++) {

@@ -45,29 +45,34 @@ static bool on_network(struct json_object *cfg, const char *name)
 	return net && !strcmp(net, name);
 }
 
+struct users_walk {
+	names_fn names;
+	const char *name;
+	char ***ids;
+	size_t *n;
+};
+
+static void add_user(struct store *s, const char *id, void *arg)
+{
+	struct users_walk *w = arg;
+	struct berth_error e = { 0 };
+	_cleanup_json_ struct json_object *cfg = container_config(s, id, &e);
+
+	berth_error_clear(&e);
+	if (cfg && w->names(cfg, w->name))
+		strv_push(w->ids, w->n, id);
+}
+
 /* The containers whose config.json names it (a record half made or half
  * removed has none, and names nothing). */
 static int users_of(struct store *s, names_fn names, const char *name, char ***ids, size_t *n,
 		    struct berth_error *err)
 {
-	char **all = NULL;
-	size_t n_all = 0;
+	struct users_walk w = { names, name, ids, n };
 
 	*ids = xcalloc(1, sizeof(char *));
 	*n = 0;
-	if (container_list(s, &all, &n_all, err) < 0) {
-		strv_free(all);
-		return -1;
-	}
-	for (size_t i = 0; i < n_all; i++) {
-		struct berth_error e = { 0 };
-		_cleanup_json_ struct json_object *cfg = container_config(s, all[i], &e);
-		berth_error_clear(&e);
-		if (cfg && names(cfg, name))
-			strv_push(ids, n, all[i]);
-	}
-	strv_free(all);
-	return 0;
+	return container_each(s, add_user, &w, err);
 }
 
 int users_of_volume(struct store *s, const char *name, char ***ids, size_t *n,
@@ -82,31 +87,35 @@ int users_of_network(struct store *s, const char *name, char ***ids, size_t *n,
 	return users_of(s, on_network, name, ids, n, err);
 }
 
+struct members_walk {
+	const char *name;
+	struct net_member **out;
+	size_t *n;
+};
+
+static void add_member(struct store *s, const char *id, void *arg)
+{
+	struct members_walk *w = arg;
+	struct net_member m = { 0 };
+
+	if (!container_net_member(s, id, &m))
+		return;
+	if (strcmp(m.network, w->name)) {
+		net_member_clear(&m);
+		return;
+	}
+	*w->out = xrealloc(*w->out, (*w->n + 1) * sizeof(**w->out));
+	(*w->out)[(*w->n)++] = m;
+}
+
 int users_network_members(struct store *s, const char *name, struct net_member **out, size_t *n,
 			  struct berth_error *err)
 {
-	char **ids = NULL;
-	size_t n_ids = 0;
+	struct members_walk w = { name, out, n };
 
 	*out = NULL;
 	*n = 0;
-	if (container_list(s, &ids, &n_ids, err) < 0) {
-		strv_free(ids);
-		return -1;
-	}
-	for (size_t i = 0; i < n_ids; i++) {
-		struct net_member m = { 0 };
-		if (!container_net_member(s, ids[i], &m))
-			continue;
-		if (strcmp(m.network, name)) {
-			net_member_clear(&m);
-			continue;
-		}
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = m;
-	}
-	strv_free(ids);
-	return 0;
+	return container_each(s, add_member, &w, err);
 }
 
 void users_members_free(struct net_member *m, size_t n)

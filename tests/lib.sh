@@ -218,6 +218,46 @@ require_fuse() {
 }
 bfs() { as_user env BERTH_FS="$BERTH_FS" BERTH_FS_LOG="$T/berth-fs.log" "$BERTH" "$@"; }
 
+# berth run, and any verb (b), as the test user with berth-fs for the
+# containers' roots (a test that needs more defines its own after this).
+run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
+b() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
+
+# Networking tests: the fixtures, FUSE, user namespaces and slirp4netns.
+require_network() {
+	require_fixtures
+	require_fuse
+	require_userns
+	require_slirp
+}
+
+# SUBUID=1 when the test user has a subordinate uid range (so -u 1000
+# works), else 0.
+check_subuid() {
+	SUBUID=0
+	as_user grep -q "^$(as_user id -un):" /etc/subuid && SUBUID=1
+}
+
+# Every container of the test's store removed, with its anonymous volumes.
+rm_all_containers() {
+	local c
+	for c in $(berth ps -a -q 2>/dev/null); do b rm -f -v "$c" >/dev/null 2>&1; done
+}
+
+# The hand-made fixtures that load as they are: "INPUT IMAGE-REF
+# EXPECTED-NAME" (t-fixtures, t-fs).
+HC_CASES=(
+	"hc-compression localhost/hc-compression:latest hc-compression"
+	"hc-docker-archive.tar localhost/hc-docker-archive:latest hc-docker-archive"
+	"hc-links localhost/hc-links:latest hc-links"
+	"hc-modes localhost/hc-modes:latest hc-modes"
+	"hc-names localhost/hc-names:latest hc-names"
+	"hc-replace localhost/hc-replace:latest hc-replace"
+	"hc-symlink-component localhost/hc-symlink-component:latest hc-symlink-component"
+	"hc-whiteout localhost/hc-whiteout:latest hc-whiteout"
+	"hc-xlayer-hardlink localhost/hc-xlayer-hardlink:latest hc-xlayer-hardlink"
+)
+
 # What daemonised berth-fs instances wrote (BERTH_FS_LOG): a sanitizer
 # report there fails the test, though the daemon's own caller never saw it.
 bfs_log_clean() {

@@ -42,26 +42,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../errname.h"
+#include "known-syscalls.h"
+
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
 
 static const char *res(long r, int e)
 {
-	static char buf[32];
-	if (r >= 0)
-		return "ok";
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOSYS: return "ENOSYS";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EBADF: return "EBADF";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case ENODEV: return "ENODEV";
-	default: snprintf(buf, sizeof(buf), "errno%d", e); return buf;
-	}
+	return call_result(r, e);
 }
 
 static void show(const char *name, long r)
@@ -206,13 +196,8 @@ static int workload(void)
 
 static int max_known(void)
 {
-	int max = -1;
-	for (int nr = 0; nr < 2048; nr++) {
-		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		if (n)
-			max = nr;
-		free(n);
-	}
+	int max = max_known_syscall();
+
 	printf("%d\n", max);
 	return max < 0;
 }

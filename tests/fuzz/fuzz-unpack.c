@@ -121,11 +121,10 @@ static int lower_tar_fd(void)
  * readdir order (stable while nothing changes). */
 static void fingerprint(int at, const char *prefix, char **out)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	int fd = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = opendir_fd(at);
 	struct dirent *de;
 
-	CHECK(fd >= 0 && (d = fdopendir(fd)) != NULL);
+	CHECK(d != NULL);
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *path = NULL;
 		char target[256] = "";
@@ -303,11 +302,10 @@ static int check_entry(struct bfs_entry *e, void *data)
 /* ...and each host object has an entry. */
 static void check_host_tree(const struct bfs_layer *top, int at, const char *prefix)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	int fd = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = opendir_fd(at);
 	struct dirent *de;
 
-	CHECK(fd >= 0 && (d = fdopendir(fd)) != NULL);
+	CHECK(d != NULL);
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *path = NULL;
 		struct bfs_entry *e;

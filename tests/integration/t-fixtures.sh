@@ -7,15 +7,7 @@ require_fixtures
 
 # fixture-input  image-ref  expected-name
 cases=(
-	"hc-compression localhost/hc-compression:latest hc-compression"
-	"hc-docker-archive.tar localhost/hc-docker-archive:latest hc-docker-archive"
-	"hc-links localhost/hc-links:latest hc-links"
-	"hc-modes localhost/hc-modes:latest hc-modes"
-	"hc-names localhost/hc-names:latest hc-names"
-	"hc-replace localhost/hc-replace:latest hc-replace"
-	"hc-symlink-component localhost/hc-symlink-component:latest hc-symlink-component"
-	"hc-whiteout localhost/hc-whiteout:latest hc-whiteout"
-	"hc-xlayer-hardlink localhost/hc-xlayer-hardlink:latest hc-xlayer-hardlink"
+	"${HC_CASES[@]}"
 	"hc-multiarch localhost/hc-multiarch:latest hc-multiarch.linux-amd64"
 	"podman-bb.docker-archive.tar localhost/bb:latest podman-bb.docker-archive"
 	"podman-bb.oci-archive.tar localhost/bb:latest podman-bb.oci-archive"

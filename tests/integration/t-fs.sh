@@ -11,15 +11,7 @@ WALK=$(user_script tree-walk.py)
 require_fuse
 
 cases=(
-	"hc-compression localhost/hc-compression:latest hc-compression"
-	"hc-docker-archive.tar localhost/hc-docker-archive:latest hc-docker-archive"
-	"hc-links localhost/hc-links:latest hc-links"
-	"hc-modes localhost/hc-modes:latest hc-modes"
-	"hc-names localhost/hc-names:latest hc-names"
-	"hc-replace localhost/hc-replace:latest hc-replace"
-	"hc-symlink-component localhost/hc-symlink-component:latest hc-symlink-component"
-	"hc-whiteout localhost/hc-whiteout:latest hc-whiteout"
-	"hc-xlayer-hardlink localhost/hc-xlayer-hardlink:latest hc-xlayer-hardlink"
+	"${HC_CASES[@]}"
 	"podman-multilayer.oci-zstd localhost/podman-multilayer.oci-zstd:latest podman-multilayer.oci-zstd"
 )
 

@@ -7,12 +7,8 @@
 # slirp4netns and bad flags, and no slirp4netns left running after the
 # container. Packets go only to 127.0.0.1 and the container's namespace.
 . "$(dirname "$0")/../lib.sh"
-require_fixtures
-require_fuse
-require_userns
-require_slirp
+require_network
 
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run expect_fail
 bb=localhost/bb:latest
 check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"

@@ -8,12 +8,8 @@
 # and the keeper and slirp4netns gone once the networks are. Packets go
 # only to 127.0.0.1 and the namespaces the test's containers make.
 . "$(dirname "$0")/../lib.sh"
-require_fixtures
-require_fuse
-require_userns
-require_slirp
+require_network
 
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run expect_fail
 bb=localhost/bb:latest
 uid=$(as_user id -u)

@@ -8,13 +8,8 @@
 # down and up, ps/logs/restart --stack, and a failed up rolled back.
 # Packets go only to 127.0.0.1 and the stack's own network.
 . "$(dirname "$0")/../lib.sh"
-require_fixtures
-require_fuse
-require_userns
-require_slirp
+require_network
 
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
-b() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
 export -f run b expect_fail
 img=demo/busybox:latest
 check "load the busybox fixture, named as the demo names its image" -- \

@@ -19,7 +19,6 @@ cp /bin/busybox "$T/probe-root/bin/busybox" && ln -s busybox "$T/probe-root/bin/
 printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' >"$T/probe-root/passwd"
 tar -C "$T/probe-root" -cf "$T/probe.tar" --owner=0 --group=0 probe bin
 chmod 0644 "$T/probe.tar"
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 # Waits on a detached container's log (wait_for): what its command prints
 # once it is set up (a trap, files), rather than a sleep.
 # logged NAME LINE...: each LINE is a line of the log (either stream)

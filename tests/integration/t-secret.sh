@@ -192,7 +192,6 @@ check "the store stays rootless-safe" -- store_is_rootless
 require_fixtures
 require_fuse
 require_userns
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 export -f run
 bb=localhost/bb:latest
 RS="berth-run-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"

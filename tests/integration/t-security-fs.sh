@@ -16,8 +16,6 @@
 require_fuse
 require_userns
 
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
-b() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
 # tb SECONDS ARGS...: berth under timeout (124 when it hung)
 tb() {
 	local s=$1; shift
@@ -25,12 +23,10 @@ tb() {
 }
 export -f run b tb expect_fail
 
-SUBUID=0
-as_user grep -q "^$(as_user id -un):" /etc/subuid && SUBUID=1
+check_subuid
 
 pre_cleanup() {
-	local c
-	for c in $(berth ps -a -q 2>/dev/null); do b rm -f -v "$c" >/dev/null 2>&1; done
+	rm_all_containers
 	as_user fusermount3 -u "$T/mnt" 2>/dev/null
 }
 

@@ -15,19 +15,14 @@
 require_fuse
 require_userns
 
-b() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" "$@"; }
 # tb ARGS...: berth under timeout (124 when it hung)
 tb() { timeout -k 5 60 bash -c 'b "$@"' _ "$@"; }
 run() { tb run "$@"; }
 export -f b tb run expect_fail
 
-SUBUID=0
-as_user grep -q "^$(as_user id -un):" /etc/subuid && SUBUID=1
+check_subuid
 
-pre_cleanup() {
-	local c
-	for c in $(berth ps -a -q 2>/dev/null); do b rm -f -v "$c" >/dev/null 2>&1; done
-}
+pre_cleanup() { rm_all_containers; }
 
 tools_image localhost/sys:latest
 img=localhost/sys:latest

@@ -11,7 +11,6 @@ require_fixtures
 require_fuse
 require_userns
 
-run() { as_user env BERTH_FS="$BERTH_FS" "$BERTH" run "$@"; }
 # run_in DIR ARGS...: berth run from DIR (relative bind sources resolve there)
 run_in() {
 	local dir=$1; shift
@@ -22,13 +21,9 @@ export -f run run_in expect_fail
 bb=localhost/bb:latest
 ml=localhost/fixture:multilayer
 UID_=$(as_user id -u)
-SUBUID=0
-as_user grep -q "^$(as_user id -un):" /etc/subuid && SUBUID=1
+check_subuid
 
-pre_cleanup() {
-	local c
-	for c in $(berth ps -a -q 2>/dev/null); do berth rm -f -v "$c" >/dev/null 2>&1; done
-}
+pre_cleanup() { rm_all_containers; }
 
 nctr() { berth ps -a -q | wc -l; }
 vols() { berth volume ls -q | LC_ALL=C sort; }

@@ -30,25 +30,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../errname.h"
+
 extern char **environ;
 
 static const char *res(long r)
 {
-	static char buf[64];
-	if (r >= 0)
-		return "ok";
-	switch (errno) {
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case EROFS: return "EROFS";
-	case ENOSYS: return "ENOSYS";
-	case EINVAL: return "EINVAL";
-	case ENOTTY: return "ENOTTY";
-	case EBADF: return "EBADF";
-	case ETXTBSY: return "ETXTBSY";
-	default: snprintf(buf, sizeof(buf), "errno%d", errno); return buf;
-	}
+	return call_result(r, errno);
 }
 
 static void status(void)

@@ -317,18 +317,28 @@ static void containers(void)
 	   "an MTU beyond the device's maximum is EINVAL");
 }
 
+/* Namespace ns's eth0 (on its socket nl) and lo up, eth0 with addr/24:
+ * eth0's index. */
+static int address(int nl, const char *ns, const char *addr)
+{
+	struct berth_error err = { 0 };
+	int eth = link_index(nl, "eth0", &err);
+
+	ok(good(eth, &err), "link_index eth0 in %s", ns);
+	ok(good(link_set_up(nl, 1, &err), &err) && good(link_set_up(nl, eth, &err), &err),
+	   "link_set_up lo and eth0 in %s", ns);
+	ok(good(link_add_addr4(nl, eth, ip4(addr), 24, &err), &err), "link_add_addr4 %s/24 in %s",
+	   addr, ns);
+	return eth;
+}
+
 /* Their addresses, and A's routes. */
 static void addresses_and_routes(void)
 {
 	struct berth_error err = { 0 };
 
 	/* A: 10.77.0.4/24, a default route, 10.77.0.9 unreachable */
-	eth_a = link_index(nla, "eth0", &err);
-	ok(good(eth_a, &err), "link_index eth0 in A");
-	ok(good(link_set_up(nla, 1, &err), &err) && good(link_set_up(nla, eth_a, &err), &err),
-	   "link_set_up lo and eth0 in A");
-	ok(good(link_add_addr4(nla, eth_a, ip4("10.77.0.4"), 24, &err), &err),
-	   "link_add_addr4 10.77.0.4/24 in A");
+	eth_a = address(nla, "A", "10.77.0.4");
 	ok(good(link_add_route4(nla, ip4("0.0.0.0"), 0, ip4("10.77.0.1"), eth_a, RTN_UNICAST, &err),
 		&err),
 	   "link_add_route4 default via 10.77.0.1 in A");
@@ -338,12 +348,7 @@ static void addresses_and_routes(void)
 	   "link_add_route4 unreachable 10.77.0.9/32 in A");
 
 	/* B: 10.77.0.5/24, no routes of its own */
-	eth_b = link_index(nlb, "eth0", &err);
-	ok(good(eth_b, &err), "link_index eth0 in B");
-	ok(good(link_set_up(nlb, 1, &err), &err) && good(link_set_up(nlb, eth_b, &err), &err),
-	   "link_set_up lo and eth0 in B");
-	ok(good(link_add_addr4(nlb, eth_b, ip4("10.77.0.5"), 24, &err), &err),
-	   "link_add_addr4 10.77.0.5/24 in B");
+	eth_b = address(nlb, "B", "10.77.0.5");
 }
 
 /* A datagram from A to B, through va, br0 and vb; A's routes used. */

@@ -16,6 +16,7 @@
 #include "../../lib/util.h"
 #include "../../objects/named.h"
 #include "../tap.h"
+#include "scratch-store.h"
 
 static struct store *s;
 
@@ -142,8 +143,5 @@ int main(void)
 	lock_and_list();
 	removal();
 	bits();
-	store_free(s);
-	rm_rf_at(AT_FDCWD, root, &err);
-	berth_error_clear(&err);
-	return tap_done();
+	return scratch_store_done(s, root);
 }

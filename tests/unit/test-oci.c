@@ -29,31 +29,32 @@ static char *manifest(const char *doc_type, const char *config_type, const char 
 			 dt, ct, lt, extra ? extra : "");
 }
 
-/* Parse as a manifest; the error text (or NULL) in *msg. */
-static int parse_m(const char *doc, const char *want, char **msg)
+/* Parse as an index, or a manifest; the error text (or NULL) in *msg. */
+static int parse_doc(const char *doc, const char *want, bool index, char **msg)
 {
 	struct berth_error err = { 0 };
 	struct oci_manifest m;
-	int r = oci_parse_manifest(doc, strlen(doc), want, &m, &err);
+	struct oci_index idx;
+	int r = index ? oci_parse_index(doc, strlen(doc), want, &idx, &err)
+		      : oci_parse_manifest(doc, strlen(doc), want, &m, &err);
 
-	if (r == 0)
+	if (r == 0 && index)
+		oci_index_clear(&idx);
+	else if (r == 0)
 		oci_manifest_clear(&m);
 	*msg = err.msg ? xstrdup(err.msg) : NULL;
 	berth_error_clear(&err);
 	return r;
 }
 
+static int parse_m(const char *doc, const char *want, char **msg)
+{
+	return parse_doc(doc, want, false, msg);
+}
+
 static int parse_i(const char *doc, const char *want, char **msg)
 {
-	struct berth_error err = { 0 };
-	struct oci_index idx;
-	int r = oci_parse_index(doc, strlen(doc), want, &idx, &err);
-
-	if (r == 0)
-		oci_index_clear(&idx);
-	*msg = err.msg ? xstrdup(err.msg) : NULL;
-	berth_error_clear(&err);
-	return r;
+	return parse_doc(doc, want, true, msg);
 }
 
 #define REFUSED(r, msg, want) ((r) < 0 && (msg) && strstr((msg), (want)))

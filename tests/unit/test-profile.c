@@ -20,15 +20,20 @@
 
 /* ---- helpers ---- */
 
-/* NULL when text parses as a profile, else the error's full text. */
-static char *perr(const char *text)
+/* NULL when text parses as a stack file (s.ini), or a profile (t.ini),
+ * else the error's full text. */
+static char *parse_err(const char *text, bool stack)
 {
 	struct profile p = { 0 };
+	struct stack st = { 0 };
 	struct berth_error err = { 0 };
 	char *m;
+	int r = stack ? stack_parse_text(text, "s.ini", &st, &err)
+		      : profile_parse_text(text, "t.ini", &p, &err);
 
-	if (profile_parse_text(text, "t.ini", &p, &err) == 0) {
+	if (r == 0) {
 		profile_free(&p);
+		stack_free(&st);
 		return NULL;
 	}
 	m = berth_error_text(&err);
@@ -36,19 +41,14 @@ static char *perr(const char *text)
 	return m;
 }
 
+static char *perr(const char *text)
+{
+	return parse_err(text, false);
+}
+
 static char *serr(const char *text)
 {
-	struct stack st = { 0 };
-	struct berth_error err = { 0 };
-	char *m;
-
-	if (stack_parse_text(text, "s.ini", &st, &err) == 0) {
-		stack_free(&st);
-		return NULL;
-	}
-	m = berth_error_text(&err);
-	berth_error_clear(&err);
-	return m;
+	return parse_err(text, true);
 }
 
 static void expect_error(char *m, const char *needle, const char *name)

@@ -26,6 +26,7 @@
 #include "../../runner/seccomp-json.h"
 #include "../../runner/seccomp-policy.h"
 #include "../../lib/util.h"
+#include "../attack/known-syscalls.h"
 #include "../tap.h"
 
 #define CAP(c) (UINT64_C(1) << (c))
@@ -345,18 +346,6 @@ static void test_read_file(void)
 
 /* ---- loaded for real ---- */
 
-static int max_known(void)
-{
-	int max = -1;
-	for (int nr = 0; nr < 2048; nr++) {
-		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		if (n)
-			max = nr;
-		free(n);
-	}
-	return max;
-}
-
 static const char *res(long r)
 {
 	static char buf[16];
@@ -658,7 +647,7 @@ static void test_cache(void)
 
 int main(void)
 {
-	next_nr = max_known() + 1;
+	next_nr = max_known_syscall() + 1;
 	test_table_covers_libseccomp();
 	test_verdicts();
 	test_parse_good();

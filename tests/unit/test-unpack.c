@@ -391,59 +391,72 @@ static void test_whiteout_names(const char *root)
 static void test_limits(const char *root)
 {
 	static char big[4097];
-	const struct member deep[] = { { "a/b/c/d", 'f', "x", 0 } };
-	const struct member many[] = {
+	static const struct member deep[] = { { "a/b/c/d", 'f', "x", 0 } };
+	static const struct member many[] = {
 		{ "1", 'f', "", 0 }, { "2", 'f', "", 0 }, { "3", 'f', "", 0 },
 		{ "4", 'f', "", 0 }, { "5", 'f', "", 0 },
 	};
-	const struct member implied[] = { { "p/q/r/s/t", 'f', "", 0 } };
-	const struct member large[] = { { "big", 'f', big, 0 } };
-	struct unpack_limits lim = { .max_depth = 3 };
-	char *msg = NULL;
-	int r;
+	static const struct member implied[] = { { "p/q/r/s/t", 'f', "", 0 } };
+	static const struct member large[] = { { "big", 'f', big, 0 } };
+	/* each: a layer, the limits, and what the refusal says (NULL: it
+	 * unpacks) */
+	const struct {
+		const struct member *m;
+		size_t n;
+		struct unpack_limits lim;
+		const char *refused, *name;
+	} cases[] = {
+		{ deep,
+		  1,
+		  { .max_depth = 3 },
+		  "4 directory levels deep, more than 3 (max-depth",
+		  "a path deeper than max-depth is refused" },
+		{ deep, 1, { .max_depth = 4 }, NULL, "at max-depth it unpacks" },
+		{ many,
+		  5,
+		  { .max_entries = 4 },
+		  "more than 4 entries (max-layer-entries",
+		  "more members than max-layer-entries are refused" },
+		{ many, 4, { .max_entries = 4 }, NULL, "as many as max-layer-entries unpack" },
+		{ implied,
+		  1,
+		  { .max_entries = 4 },
+		  "max-layer-entries",
+		  "so are the directories a member implies" },
+		{ many,
+		  5,
+		  { .max_image_entries = 10, .image_entries = 7 },
+		  "the image's layers hold more than 10 entries (max-image-entries",
+		  "the image's entries count the lower layers'" },
+		{ large,
+		  1,
+		  { .max_layer_size = 4096 },
+		  "unpacks to more than 4096 bytes (max-layer-size",
+		  "a layer larger than max-layer-size is refused" },
+		{ large,
+		  1,
+		  { .max_image_size = 1 << 20, .image_size = (1 << 20) - 4096 },
+		  "the image's layers unpack to more than 1048576 bytes (max-image-size",
+		  "the image's size counts the lower layers'" },
+		{ large,
+		  1,
+		  { .max_layer_size = 1 << 20, .max_image_size = 1 << 21 },
+		  NULL,
+		  "within the limits it unpacks" },
+	};
 
 	memset(big, 'x', sizeof(big) - 1);
-	r = try_layer(root, "lim", deep, 1, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "4 directory levels deep, more than 3 (max-depth"),
-	   "a path deeper than max-depth is refused: %s", msg ? msg : "accepted");
-	free(msg);
-	lim.max_depth = 4;
-	r = try_layer(root, "lim", deep, 1, NULL, 0, &lim, &msg);
-	ok(r == 0, "at max-depth it unpacks: %s", msg ? msg : "");
-	free(msg);
-
-	lim = (struct unpack_limits){ .max_entries = 4 };
-	r = try_layer(root, "lim", many, 5, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "more than 4 entries (max-layer-entries"),
-	   "more members than max-layer-entries are refused: %s", msg ? msg : "accepted");
-	free(msg);
-	r = try_layer(root, "lim", many, 4, NULL, 0, &lim, &msg);
-	ok(r == 0, "as many as max-layer-entries unpack: %s", msg ? msg : "");
-	free(msg);
-	r = try_layer(root, "lim", implied, 1, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "max-layer-entries"), "so are the directories a member implies: %s",
-	   msg ? msg : "accepted");
-	free(msg);
-	lim = (struct unpack_limits){ .max_image_entries = 10, .image_entries = 7 };
-	r = try_layer(root, "lim", many, 5, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "the image's layers hold more than 10 entries (max-image-entries"),
-	   "the image's entries count the lower layers': %s", msg ? msg : "accepted");
-	free(msg);
-
-	lim = (struct unpack_limits){ .max_layer_size = 4096 };
-	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "unpacks to more than 4096 bytes (max-layer-size"),
-	   "a layer larger than max-layer-size is refused: %s", msg ? msg : "accepted");
-	free(msg);
-	lim = (struct unpack_limits){ .max_image_size = 1 << 20, .image_size = (1 << 20) - 4096 };
-	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
-	ok(REFUSED(r, msg, "the image's layers unpack to more than 1048576 bytes (max-image-size"),
-	   "the image's size counts the lower layers': %s", msg ? msg : "accepted");
-	free(msg);
-	lim = (struct unpack_limits){ .max_layer_size = 1 << 20, .max_image_size = 1 << 21 };
-	r = try_layer(root, "lim", large, 1, NULL, 0, &lim, &msg);
-	ok(r == 0, "within the limits it unpacks: %s", msg ? msg : "");
-	free(msg);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *msg = NULL;
+		int r = try_layer(root, "lim", cases[i].m, cases[i].n, NULL, 0, &cases[i].lim,
+				  &msg);
+		if (cases[i].refused)
+			ok(REFUSED(r, msg, cases[i].refused), "%s: %s", cases[i].name,
+			   msg ? msg : "accepted");
+		else
+			ok(r == 0, "%s: %s", cases[i].name, msg ? msg : "");
+		free(msg);
+	}
 }
 
 /* This process's CPU time in user mode: what a quadratic walk costs,
@@ -453,6 +466,16 @@ static double now(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+}
+
+/* try_layer of the linear-time cases, the CPU seconds it took in *t. */
+static int timed_layer(const char *root, const struct member *m, size_t n, double *t, char **msg)
+{
+	double t0 = now();
+	int r = try_layer(root, "lin", m, n, NULL, 0, NULL, msg);
+
+	*t = now() - t0;
+	return r;
 }
 
 /* Shapes that were quadratic (or worse): each must unpack in a time that
@@ -479,9 +502,7 @@ static void test_linear(const char *root)
 	names[n] = xasprintf("%sbottom", names[n - 1]);
 	m[n] = (struct member){ names[n], 'f', "b", 0 };
 	n++;
-	t = now();
-	r = try_layer(root, "lin", m, n, NULL, 0, NULL, &msg);
-	t = now() - t;
+	r = timed_layer(root, m, n, &t, &msg);
 	ok(r == 0 && t < 2, "%d nested directories unpack in %.2f s of CPU: %s", DEPTH, t,
 	   msg ? msg : "");
 	free(msg);
@@ -515,9 +536,7 @@ static void test_linear(const char *root)
 	}
 	for (size_t i = 0; i < WIDE; i++)
 		o[k++] = m[2 * i + 1];
-	t = now();
-	r = try_layer(root, "lin", o, k, NULL, 0, NULL, &msg);
-	t = now() - t;
+	r = timed_layer(root, o, k, &t, &msg);
 	ok(r == 0 && t < 2.5, "%d directories replaced by files in %.2f s of CPU: %s", WIDE, t,
 	   msg ? msg : "");
 	free(msg);

@@ -38,6 +38,23 @@ static int load_text(const char *text, struct userconf *c, char **msg)
 
 int main(void)
 {
+	/* mistakes, each refused with a message naming file:line */
+	static const struct {
+		const char *text, *want, *name;
+	} bad[] = {
+		{ "[network]\nhost-lopback = false\n",
+		  "berth.conf:2: unknown key \"host-lopback\" in [network]",
+		  "an unknown key names file:line and the key" },
+		{ "\n\n[nope]\nx = 1\n", "berth.conf:4: unknown section [nope]",
+		  "an unknown section names the line of its first key" },
+		{ "[network]\nhost-loopback = maybe\n",
+		  "berth.conf:2: host-loopback: expected true or false (got \"maybe\")",
+		  "a bad boolean says what was expected" },
+		{ "host-loopback = false\n", "berth.conf:1: a key outside any section",
+		  "a key before any section is refused" },
+		{ "[network\n", "berth.conf:1: not a valid INI line",
+		  "a broken section header is a syntax error with its line" },
+	};
 	struct userconf c;
 	char *msg;
 
@@ -56,36 +73,12 @@ int main(void)
 	   "yes/no are booleans too");
 	userconf_clear(&c);
 
-	ok(load_text("[network]\nhost-lopback = false\n", &c, &msg) < 0 && msg &&
-		   strstr(msg, "berth.conf:2: unknown key \"host-lopback\" in [network]"),
-	   "an unknown key names file:line and the key");
-	free(msg);
-	userconf_clear(&c);
-
-	ok(load_text("\n\n[nope]\nx = 1\n", &c, &msg) < 0 && msg &&
-		   strstr(msg, "berth.conf:4: unknown section [nope]"),
-	   "an unknown section names the line of its first key");
-	free(msg);
-	userconf_clear(&c);
-
-	ok(load_text("[network]\nhost-loopback = maybe\n", &c, &msg) < 0 && msg &&
-		   strstr(msg,
-			  "berth.conf:2: host-loopback: expected true or false (got \"maybe\")"),
-	   "a bad boolean says what was expected");
-	free(msg);
-	userconf_clear(&c);
-
-	ok(load_text("host-loopback = false\n", &c, &msg) < 0 && msg &&
-		   strstr(msg, "berth.conf:1: a key outside any section"),
-	   "a key before any section is refused");
-	free(msg);
-	userconf_clear(&c);
-
-	ok(load_text("[network\n", &c, &msg) < 0 && msg &&
-		   strstr(msg, "berth.conf:1: not a valid INI line"),
-	   "a broken section header is a syntax error with its line");
-	free(msg);
-	userconf_clear(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok(load_text(bad[i].text, &c, &msg) < 0 && msg && strstr(msg, bad[i].want), "%s",
+		   bad[i].name);
+		free(msg);
+		userconf_clear(&c);
+	}
 
 	/* [limits]: the defaults the docs give, and sizes with suffixes */
 	ok(load_text(NULL, &c, &msg) == 0 && c.max_depth == 512 && c.max_layer_entries == 1 << 20 &&

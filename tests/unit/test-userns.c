@@ -24,6 +24,31 @@ static char *put(const char *name, const char *text)
 
 int main(void)
 {
+	/* each: a subuid file, the user asking, whether its ranges are safe,
+	 * and what the report says when not */
+	static const struct {
+		const char *file, *text, *user;
+		uid_t uid;
+		bool safe;
+		const char *why, *name;
+	} cases[] = {
+		{ "good", "alice:100000:65536\nbob:165536:65536\n", "alice", 1000, true, NULL,
+		  "separate ranges beyond every account are safe" },
+		{ "good", NULL, "carol", 1002, true, NULL,
+		  "a user without a range has nothing unsafe" },
+		{ "self", "alice:1000:65536\n", "alice", 1000, false, "holds your own id 1000",
+		  "a range holding the user's own id is reported" },
+		{ "byuid", "1000:900:200\n", "alice", 1000, false, NULL,
+		  "a line naming the user by number counts too" },
+		{ "over", "alice:100000:65536\nbob:150000:65536\n", "alice", 1000, false,
+		  "overlaps bob's range 150000:65536",
+		  "a range overlapping another user's is reported, naming them" },
+		{ "acct", "alice:200000:65536\n", "alice", 1000, false,
+		  "holds id 200500, which svc has",
+		  "a range holding an account's id is reported, naming the account" },
+		{ "two", "alice:100000:65536\nalice:120000:10\n", "alice", 1000, true, NULL,
+		  "the user's own ranges may touch each other" },
+	};
 	char why[512];
 
 	if (!mkdtemp(dir))
@@ -32,34 +57,15 @@ int main(void)
 						    "alice:x:1000:1000::/home/alice:/bin/sh\n"
 						    "bob:x:1001:1001::/home/bob:/bin/sh\n"
 						    "svc:x:200500:200500::/:/bin/false\n");
-	_cleanup_free_ char *good = put("good", "alice:100000:65536\nbob:165536:65536\n");
-	ok(userns_subid_safe(good, "alice", 1000, passwd, why, sizeof(why)),
-	   "separate ranges beyond every account are safe");
-	ok(userns_subid_safe(good, "carol", 1002, passwd, why, sizeof(why)),
-	   "a user without a range has nothing unsafe");
-
-	_cleanup_free_ char *self = put("self", "alice:1000:65536\n");
-	ok(!userns_subid_safe(self, "alice", 1000, passwd, why, sizeof(why)) &&
-		   strstr(why, "holds your own id 1000"),
-	   "a range holding the user's own id is reported");
-
-	_cleanup_free_ char *byuid = put("byuid", "1000:900:200\n");
-	ok(!userns_subid_safe(byuid, "alice", 1000, passwd, why, sizeof(why)),
-	   "a line naming the user by number counts too");
-
-	_cleanup_free_ char *over = put("over", "alice:100000:65536\nbob:150000:65536\n");
-	ok(!userns_subid_safe(over, "alice", 1000, passwd, why, sizeof(why)) &&
-		   strstr(why, "overlaps bob's range 150000:65536"),
-	   "a range overlapping another user's is reported, naming them");
-
-	_cleanup_free_ char *acct = put("acct", "alice:200000:65536\n");
-	ok(!userns_subid_safe(acct, "alice", 1000, passwd, why, sizeof(why)) &&
-		   strstr(why, "holds id 200500, which svc has"),
-	   "a range holding an account's id is reported, naming the account");
-
-	_cleanup_free_ char *two = put("two", "alice:100000:65536\nalice:120000:10\n");
-	ok(userns_subid_safe(two, "alice", 1000, passwd, why, sizeof(why)),
-	   "the user's own ranges may touch each other");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* (a case without text reads the file of the one before) */
+		_cleanup_free_ char *f = cases[i].text ? put(cases[i].file, cases[i].text)
+						       : xasprintf("%s/%s", dir, cases[i].file);
+		bool safe =
+			userns_subid_safe(f, cases[i].user, cases[i].uid, passwd, why, sizeof(why));
+		ok(safe == cases[i].safe && (!cases[i].why || strstr(why, cases[i].why)), "%s",
+		   cases[i].name);
+	}
 
 	const char *files[] = { "passwd", "good", "self", "byuid", "over", "acct", "two" };
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {

@@ -22,6 +22,7 @@
 #include "../../runner/container.h"
 #include "../../runner/users.h"
 #include "../tap.h"
+#include "scratch-store.h"
 
 static struct store *s;
 
@@ -235,8 +236,5 @@ int main(void)
 	remove_container();
 	members();
 
-	store_free(s);
-	rm_rf_at(AT_FDCWD, root, &err);
-	berth_error_clear(&err);
-	return tap_done();
+	return scratch_store_done(s, root);
 }
