@@ -208,6 +208,11 @@ struct ctx {
 	bool repair;
 	char **bad_blobs, **bad_layers, **good_images;
 	size_t n_bad_blobs, n_bad_layers, n_good_images;
+	/* what the records of quarantined images name: their layers go as
+	 * garbage (they are unpacked from the blobs), their blobs go to
+	 * quarantine/ with the records, so the image can be made again */
+	char **orphan_blobs, **orphan_layers;
+	size_t n_orphan_blobs, n_orphan_layers;
 	struct json_object *refs; /* what refs.json says, for messages */
 };
 
@@ -466,7 +471,22 @@ static void check_images(struct ctx *c)
 		_cleanup_free_ char *used = u ? xasprintf("; container %s%s cannot start again",
 							  users[0], u > 1 ? " and others" : "")
 					      : xstrdup("");
-		quarantine(c, path, "image %.19s%s: %s%s", id, named, why, used);
+		struct image *img;
+		struct berth_error ignore = { 0 };
+		if (image_read(c->s, id, &img, &ignore) == 0) {
+			strv_push(&c->orphan_blobs, &c->n_orphan_blobs, digest_hex(img->id));
+			strv_push(&c->orphan_blobs, &c->n_orphan_blobs, digest_hex(img->manifest));
+			for (size_t l = 0; l < img->n_layers; l++) {
+				strv_push(&c->orphan_blobs, &c->n_orphan_blobs,
+					  digest_hex(img->blobs[l]));
+				strv_push(&c->orphan_layers, &c->n_orphan_layers,
+					  digest_hex(img->chain_ids[l]));
+			}
+			image_free(img);
+		}
+		berth_error_clear(&ignore);
+		quarantine(c, path, "image %.19s%s: %s%s (its blobs no other image uses follow it)",
+			   id, named, why, used);
 		strv_free(names);
 		strv_free(users);
 	}
@@ -598,7 +618,7 @@ static void check_garbage(struct ctx *c)
 {
 	char **layers = list_dir(c->s, "layers"), **blobs = list_dir(c->s, "blobs/sha256");
 	char **keep_layers = NULL, **keep_blobs = NULL;
-	size_t nl = 0, nb = 0, before = c->r->n;
+	size_t nl = 0, nb = 0, before = c->r->n, moved = 0;
 	bool pending = faccessat(c->s->rootfd, "gc.pending", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 
 	for (size_t i = 0; i < c->n_good_images; i++) {
@@ -616,13 +636,28 @@ static void check_garbage(struct ctx *c)
 		}
 		image_free(img);
 	}
+	/* a quarantined image's own blobs join its record; its layers,
+	 * made from them, go with the garbage (its problem line says so) */
+	for (char **b = blobs; *b; b++) {
+		_cleanup_free_ char *path = xasprintf("blobs/sha256/%s", *b);
+		struct berth_error err = { 0 };
+		if (!is_hex64(*b) || strv_has(c->bad_blobs, *b) || strv_has(keep_blobs, *b) ||
+		    !strv_has(c->orphan_blobs, *b))
+			continue;
+		if (c->repair && check_quarantine(c->s, path, NULL, &err) == 0)
+			moved++;
+		berth_error_clear(&err);
+	}
 	for (char **l = layers; *l; l++)
-		if (is_hex64(*l) && !strv_has(c->bad_layers, *l) && !strv_has(keep_layers, *l))
+		if (is_hex64(*l) && !strv_has(c->bad_layers, *l) && !strv_has(keep_layers, *l) &&
+		    !strv_has(c->orphan_layers, *l))
 			check_found(c->r, "remove it", "layers/%.19s: no image uses it", *l);
 	for (char **b = blobs; *b; b++)
-		if (is_hex64(*b) && !strv_has(c->bad_blobs, *b) && !strv_has(keep_blobs, *b))
+		if (is_hex64(*b) && !strv_has(c->bad_blobs, *b) && !strv_has(keep_blobs, *b) &&
+		    !strv_has(c->orphan_blobs, *b))
 			check_found(c->r, "remove it", "blobs/sha256/%.19s: no image uses it", *b);
-	if (c->repair && (pending || c->r->n > before)) {
+	(void)moved;
+	if (c->repair && (pending || c->r->n > before || c->n_orphan_layers)) {
 		struct berth_error err = { 0 };
 		int rc = image_gc(c->s, &err);
 		if (rc == 0)
@@ -668,6 +703,8 @@ int image_store_check(struct store *s, struct check_report *r, struct berth_erro
 	strv_free(c.bad_blobs);
 	strv_free(c.bad_layers);
 	strv_free(c.good_images);
+	strv_free(c.orphan_blobs);
+	strv_free(c.orphan_layers);
 	return 0;
 }
 
