@@ -30,6 +30,7 @@
 #include "../image/image.h"
 #include "../image/mount.h"
 #include "../objects/check.h"
+#include "../objects/volume.h"
 #include "../lib/util.h"
 
 static bool is_hex64(const char *s, size_t len)
@@ -436,8 +437,19 @@ int engine_system_check(struct store *s, struct check_report *r, struct berth_er
 		return -1;
 	orphans_check(s, r);
 	image_store_check(s, r, err);
-	containers_check(s, r);
 	volumes_check(s, r);
+	/* a container is made in place, under the volume lock (create.c):
+	 * a repair takes it too, so it never takes a container half-made
+	 * for a damaged one (after volumes_check: the lock sweeps what it
+	 * names) */
+	int vlock = r->opts.repair ? volume_lock(s, err) : -1;
+	if (r->opts.repair && vlock < 0) {
+		store_unlock(s);
+		return -1;
+	}
+	containers_check(s, r);
+	if (vlock >= 0)
+		close(vlock);
 	store_unlock(s);
 	return 0;
 }

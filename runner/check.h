@@ -14,8 +14,9 @@
 
 /* The store opened with store_open_as_is (what killed commands left is
  * still there to be named); r->opts set, r empty. Takes the store lock
- * (exclusive to repair). The problems into r; -1 with err only when the
- * check itself could not run (the lock). */
+ * (exclusive to repair; a repair of containers also holds the volume
+ * lock, under which containers are made). The problems into r; -1 with
+ * err only when the check itself could not run (a lock). */
 int engine_system_check(struct store *s, struct check_report *r, struct berth_error *err);
 
 /* Each container's record (config.json, state, pid, name, image) and
