@@ -148,5 +148,6 @@ int cmd_network(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_system(int argc, char **argv);
 
 #endif

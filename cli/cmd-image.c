@@ -280,8 +280,15 @@ int cmd_images(int argc, char **argv)
 				       argv[optind]);
 	if (cli_open_store(&s))
 		return 1;
-	if (store_lock(s, LOCK_SH, &err) < 0 || refs_read(s, &refs, &err) < 0 ||
-	    image_list_ids(s, &ids, &n_ids, &err) < 0)
+	if (store_lock(s, LOCK_SH, &err) < 0)
+		return cli_fail(&err);
+	/* damaged names: the images are listed by ID all the same */
+	if (refs_read_checked(s, &refs, &err) < 0) {
+		_cleanup_free_ char *t = berth_error_text(&err);
+		fprintf(stderr, "berth: warning: %s\n", t);
+		berth_error_clear(&err);
+	}
+	if (image_list_ids(s, &ids, &n_ids, &err) < 0)
 		return cli_fail(&err);
 	for (size_t i = 0; i < n_ids; i++)
 		add_image_rows(s, refs, ids[i], &rows, &n);

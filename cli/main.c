@@ -47,6 +47,7 @@ static const struct cli_cmd commands[] = {
 	{ "secret", cmd_secret, "Manage secrets (create, ls, inspect, rm)" },
 	{ "start", cmd_start, "Start created or stopped containers" },
 	{ "stop", cmd_stop, "Stop running containers (SIGTERM, then SIGKILL)" },
+	{ "system", cmd_system, "Check the store and repair it (system check [--repair])" },
 	{ "tag", cmd_tag, "Give an image another name" },
 	{ "top", cmd_top, "Show a container's processes (host PIDs)" },
 	{ "unpause", cmd_unpause, "Thaw containers (needs cgroup v2 delegation)" },

@@ -114,25 +114,69 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	return write_file_atomic(s->rootfd, p, txt, strlen(txt), 0644, err);
 }
 
-int refs_read(struct store *s, struct json_object **out, struct berth_error *err)
+/* The fix a damaged refs.json needs, after what is wrong with it: one
+ * line (the cause's errno text folded in, so it does not trail the fix). */
+static int refs_damaged(struct store *s, struct berth_error *err)
+{
+	_cleanup_free_ char *t = berth_error_text(err);
+
+	berth_error_clear(err);
+	return berth_error_set(err, 0,
+			       "store %s: %s; `berth system check --repair` rebuilds it from the "
+			       "image records",
+			       s->root, t);
+}
+
+/* The entries that are a name and an image ID; the first that is not
+ * into err (when it is clear). */
+static struct json_object *refs_valid(struct json_object *o, struct berth_error *err)
+{
+	struct json_object *v = json_object_new_object();
+
+	json_object_object_foreach(o, key, val)
+	{
+		if (json_object_is_type(val, json_type_string) &&
+		    digest_valid(json_object_get_string(val)))
+			json_object_object_add(v, key, json_object_get(val));
+		else if (err && !err->msg)
+			berth_error_set(err, 0,
+					"refs.json: \"%.200s\" is not mapped to an image ID", key);
+	}
+	return v;
+}
+
+int refs_read_checked(struct store *s, struct json_object **out, struct berth_error *damage)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
 	size_t len;
-	struct json_object *o;
 
-	if (faccessat(s->rootfd, "refs.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+	*out = NULL;
+	if (faccessat(s->rootfd, "refs.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
 		*out = json_object_new_object();
 		return 0;
 	}
-	if (read_file_at(s->rootfd, "refs.json", 16 << 20, &buf, &len, err) < 0 ||
-	    json_parse_bounded(buf, len, "refs.json", &o, err) < 0)
-		return berth_error_wrap(err, "store %s", s->root);
-	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return berth_error_set(err, 0, "store %s: refs.json is not an object", s->root);
+	if (read_file_at(s->rootfd, "refs.json", 16 << 20, &buf, &len, damage) < 0 ||
+	    json_parse_bounded(buf, len, "refs.json", &o, damage) < 0) {
+		*out = json_object_new_object();
+		return refs_damaged(s, damage);
 	}
-	*out = o;
-	return 0;
+	if (!json_object_is_type(o, json_type_object)) {
+		*out = json_object_new_object();
+		berth_error_set(damage, 0, "refs.json is not an object");
+		return refs_damaged(s, damage);
+	}
+	*out = refs_valid(o, damage);
+	return damage->msg ? refs_damaged(s, damage) : 0;
+}
+
+int refs_read(struct store *s, struct json_object **out, struct berth_error *err)
+{
+	if (refs_read_checked(s, out, err) == 0)
+		return 0;
+	json_object_put(*out);
+	*out = NULL;
+	return -1;
 }
 
 int refs_write(struct store *s, struct json_object *refs, struct berth_error *err)
@@ -192,17 +236,48 @@ int image_list_ids(struct store *s, char ***out, size_t *n, struct berth_error *
 	return 0;
 }
 
+/* An ID or a unique prefix of one (docker accepts any length): 1 found,
+ * 0 none, -1 with err (ambiguous, or the store cannot be listed). */
+static int resolve_id(struct store *s, const char *name, char *id_out, struct berth_error *err)
+{
+	const char *hex = str_has_prefix(name, "sha256:") ? name + 7 : name;
+	size_t hl = strlen(hex), n = 0, matches = 0;
+	char **ids = NULL;
+
+	if (hl == 0 || hl > DIGEST_HEX_LEN || strspn(hex, "0123456789abcdef") != hl)
+		return 0;
+	/* a store that cannot be listed is the cause, not "no such image" */
+	if (image_list_ids(s, &ids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(ids[i] + 7, hex, hl) == 0) {
+			if (matches++ == 0)
+				strcpy(id_out, ids[i]);
+		}
+	}
+	strv_free(ids);
+	if (matches > 1)
+		return berth_error_set(err, 0, "image ID prefix \"%s\" is ambiguous", name);
+	return matches == 1;
+}
+
 int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err)
 {
 	_cleanup_json_ struct json_object *refs = NULL;
 	_cleanup_free_ char *norm = NULL;
 	struct berth_error ignore = { 0 };
-	const char *hex = str_has_prefix(name, "sha256:") ? name + 7 : name;
-	size_t hl = strlen(hex), n = 0, matches = 0;
-	char **ids = NULL;
+	int r;
 
-	if (refs_read(s, &refs, err) < 0)
+	if (refs_read(s, &refs, err) < 0) {
+		/* the names are unreadable: an image ID still finds its image
+		 * (and a name gets the damage and its fix as its answer) */
+		if (resolve_id(s, name, id_out, &ignore) == 1) {
+			berth_error_clear(err);
+			return 0;
+		}
+		berth_error_clear(&ignore);
 		return -1;
+	}
 	if (reference_normalize(name, &norm, &ignore) == 0) {
 		struct json_object *v;
 		if (json_object_object_get_ex(refs, norm, &v)) {
@@ -211,23 +286,8 @@ int image_resolve(struct store *s, const char *name, char *id_out, struct berth_
 		}
 	}
 	berth_error_clear(&ignore);
-	/* an ID or a unique prefix of one (docker accepts any length) */
-	if (hl > 0 && hl <= DIGEST_HEX_LEN && strspn(hex, "0123456789abcdef") == hl) {
-		/* a store that cannot be listed is the cause, not "no such image" */
-		if (image_list_ids(s, &ids, &n, err) < 0)
-			return -1;
-		for (size_t i = 0; i < n; i++) {
-			if (strncmp(ids[i] + 7, hex, hl) == 0) {
-				if (matches++ == 0)
-					strcpy(id_out, ids[i]);
-			}
-		}
-		strv_free(ids);
-		if (matches == 1)
-			return 0;
-		if (matches > 1)
-			return berth_error_set(err, 0, "image ID prefix \"%s\" is ambiguous", name);
-	}
+	if ((r = resolve_id(s, name, id_out, err)) != 0)
+		return r < 0 ? -1 : 0;
 	return berth_error_set(err, ENOENT, "image \"%s\": no such image in the store", name);
 }
 

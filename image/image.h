@@ -29,13 +29,20 @@ void image_free(struct image *img);
 int image_read(struct store *s, const char *id, struct image **out, struct berth_error *err);
 int image_write(struct store *s, const struct image *img, struct berth_error *err);
 
-/* refs.json as a json object "ref" -> "id" (caller puts it). */
+/* refs.json as a json object "ref" -> "id" (caller puts it). A damaged
+ * file (unreadable, not JSON, not an object, an entry not a name and an
+ * ID) fails naming it and its fix, `berth system check --repair`. */
 int refs_read(struct store *s, struct json_object **out, struct berth_error *err);
+/* For what can do without names (listing images by ID): *out always
+ * (empty, or the valid entries, when damaged); -1 with the damage in
+ * damage, for a warning. */
+int refs_read_checked(struct store *s, struct json_object **out, struct berth_error *damage);
 int refs_write(struct store *s, struct json_object *refs, struct berth_error *err);
 /* Every ref of id, sorted; returns the count. */
 size_t refs_of(struct json_object *refs, const char *id, char ***out);
 
-/* Find an image by reference, full ID or unique ID prefix. */
+/* Find an image by reference, full ID or unique ID prefix. With
+ * refs.json damaged, an ID or ID prefix still finds its image. */
 int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err);
 /* All image IDs in the store. */
 int image_list_ids(struct store *s, char ***out, size_t *n, struct berth_error *err);

@@ -557,6 +557,13 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 			return berth_error_set(l->err, 0,
 					       "layer %.19s was removed while loading; try again",
 					       c->chain_ids[i]);
+	/* names go into refs.json, which is read before anything lands: a
+	 * damaged one is never rewritten (what it still holds would go with
+	 * it) and the image is not stored nameless; without names refs.json
+	 * is not read at all, so a damaged one blocks nothing */
+	if (p->names[0] && refs_read(l->store, &refs, l->err) < 0)
+		return berth_error_wrap(l->err, "%s: cannot record the name %s", l->src.label,
+					p->names[0]);
 	if (image_commit_begin(l->store, l->err) < 0 ||
 	    commit_blob_bytes(l, p->config, p->config_len, p->config_digest) < 0 ||
 	    commit_blob_bytes(l, p->manifest, p->manifest_len, p->manifest_digest) < 0)
@@ -584,7 +591,7 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	}
 	img.size = c->size;
 	img.loaded = (int64_t)time(NULL);
-	if (image_write(l->store, &img, l->err) < 0 || refs_read(l->store, &refs, l->err) < 0)
+	if (image_write(l->store, &img, l->err) < 0)
 		goto out;
 	for (char **n = p->names; *n; n++)
 		json_object_object_add(refs, *n, json_object_new_string(img.id));
@@ -827,6 +834,13 @@ int image_import(struct store *s, const struct import_opts *o, char *id_out,
 		if (reference_normalize(o->ref, &norm, err) < 0)
 			goto out;
 		names_add(p, norm);
+		/* a name that could not be recorded fails before the input is
+		 * read (commit checks again under the lock) */
+		_cleanup_json_ struct json_object *refs = NULL;
+		if (refs_read(s, &refs, err) < 0) {
+			berth_error_wrap(err, "%s: cannot record the name %s", l.src.label, norm);
+			goto out;
+		}
 	}
 	if (import_stage_input(&l, o, p, diff_id) < 0)
 		goto out;

@@ -57,32 +57,45 @@ static bool same_file(int dirfd, const char *name, int fd)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* Is the stage's owner gone? Its lock is free (tried, then let go), or
+ * it has none: a leftover of an older berth. */
+static bool stage_is_stale(int tmpfd, const char *stage)
+{
+	_cleanup_free_ char *lock = xasprintf("%s.lock", stage);
+	_cleanup_close_ int lfd = openat(tmpfd, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (lfd < 0)
+		return errno == ENOENT;
+	return flock(lfd, LOCK_EX | LOCK_NB) == 0;
+}
+
 /* Remove one stage whose owner is gone: with its lock held (made here
  * when the stage has none: a leftover of an older berth), the tree first
  * and the lock only once the tree is gone, so a stage that could not be
  * removed is tried again by the next command. */
-static void remove_stage(int tmpfd, const char *stage)
+static int remove_stage(int tmpfd, const char *stage, struct berth_error *err)
 {
 	_cleanup_free_ char *lock = xasprintf("%s.lock", stage);
 	_cleanup_close_ int lfd =
 		openat(tmpfd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	struct berth_error err = { 0 };
 
 	/* the lock must be free and still be the one at that name: a
 	 * cleaner that removed it before we locked it leaves a new owner */
-	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0 || !same_file(tmpfd, lock, lfd))
-		return;
-	if (rm_rf_at(tmpfd, stage, &err) == 0)
-		unlinkat(tmpfd, lock, 0);
-	berth_error_clear(&err);
+	if (lfd < 0)
+		return berth_error_set(err, errno, "tmp/%s", lock);
+	if (flock(lfd, LOCK_EX | LOCK_NB) < 0 || !same_file(tmpfd, lock, lfd))
+		return berth_error_set(err, EBUSY, "tmp/%s: its owner is back", stage);
+	if (rm_rf_at(tmpfd, stage, err) < 0)
+		return berth_error_wrap(err, "tmp/%s", stage);
+	unlinkat(tmpfd, lock, 0);
+	return 0;
 }
 
-/* Remove staging dirs whose owner is gone (its lock is free, or the
- * stage has none). A killed load or commit leaves its stage; the next
- * command that opens the store takes it away. */
-static void clean_stale_stages(struct store *s)
+/* Each stage under tmp/ once (a stage and its lock are both listed, and
+ * a lock may be left without its stage), to fn with its name. */
+static void each_stage(int tmpfd, void (*fn)(int tmpfd, const char *stage, void *arg), void *arg)
 {
-	_cleanup_close_ int fd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 
@@ -97,18 +110,72 @@ static void clean_stale_stages(struct store *s)
 		stage = str_has_suffix(de->d_name, ".lock")
 				? xstrndup(de->d_name, strlen(de->d_name) - 5)
 				: xstrdup(de->d_name);
-		/* a stage and its lock are both listed: one pass does */
 		if (!str_has_suffix(de->d_name, ".lock") &&
 		    faccessat(dirfd(d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 			_cleanup_free_ char *lock = xasprintf("%s.lock", stage);
 			if (faccessat(dirfd(d), lock, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
 		}
-		remove_stage(dirfd(d), stage);
+		fn(dirfd(d), stage, arg);
 	}
 }
 
-int store_open(const char *root, struct store **out, struct berth_error *err)
+static void clean_one(int tmpfd, const char *stage, void *arg)
+{
+	struct berth_error err = { 0 };
+
+	(void)arg;
+	remove_stage(tmpfd, stage, &err);
+	berth_error_clear(&err);
+}
+
+/* Remove staging dirs whose owner is gone (its lock is free, or the
+ * stage has none). A killed load or commit leaves its stage; the next
+ * command that opens the store takes it away. */
+static void clean_stale_stages(struct store *s)
+{
+	_cleanup_close_ int fd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		each_stage(fd, clean_one, NULL);
+}
+
+struct stale_list {
+	char **v;
+	size_t n;
+};
+
+static void list_one(int tmpfd, const char *stage, void *arg)
+{
+	struct stale_list *l = arg;
+
+	if (!stage_is_stale(tmpfd, stage))
+		return;
+	l->v = xrealloc(l->v, (l->n + 2) * sizeof(char *));
+	l->v[l->n++] = xstrdup(stage);
+	l->v[l->n] = NULL;
+}
+
+char **store_stale_stages(struct store *s)
+{
+	_cleanup_close_ int fd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stale_list l = { .v = xcalloc(1, sizeof(char *)) };
+
+	if (fd >= 0)
+		each_stage(fd, list_one, &l);
+	return l.v;
+}
+
+int store_stage_remove(struct store *s, const char *stage, struct berth_error *err)
+{
+	_cleanup_close_ int fd = openat(s->rootfd, "tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "store %s: tmp", s->root);
+	return remove_stage(fd, stage, err);
+}
+
+static int open_store(const char *root, bool sweep, struct store **out, struct berth_error *err)
 {
 	struct store *s;
 
@@ -137,9 +204,20 @@ int store_open(const char *root, struct store **out, struct berth_error *err)
 		store_free(s);
 		return -1;
 	}
-	clean_stale_stages(s);
+	if (sweep)
+		clean_stale_stages(s);
 	*out = s;
 	return 0;
+}
+
+int store_open(const char *root, struct store **out, struct berth_error *err)
+{
+	return open_store(root, true, out, err);
+}
+
+int store_open_as_is(const char *root, struct store **out, struct berth_error *err)
+{
+	return open_store(root, false, out, err);
 }
 
 void store_free(struct store *s)

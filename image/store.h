@@ -28,6 +28,9 @@ char *store_default_root(void);
 int store_runtime_dir(char **out, struct berth_error *err);
 
 int store_open(const char *root, struct store **out, struct berth_error *err);
+/* As store_open, without removing what killed commands left under tmp/
+ * (`berth system check` reports it first). */
+int store_open_as_is(const char *root, struct store **out, struct berth_error *err);
 void store_free(struct store *s);
 int store_lock(struct store *s, int mode, struct berth_error *err);
 void store_unlock(struct store *s);
@@ -42,6 +45,12 @@ struct store_stage {
 };
 int store_stage_new(struct store *s, struct store_stage **out, struct berth_error *err);
 void store_stage_free(struct store_stage *st);
+/* The stages under tmp/ whose owner is gone (their lock is free, or they
+ * have none), by name, NULL-terminated (strv_free). */
+char **store_stale_stages(struct store *s);
+/* Remove one such stage, as every store_open does; EBUSY when its owner
+ * holds it after all. */
+int store_stage_remove(struct store *s, const char *stage, struct berth_error *err);
 
 bool store_blob_exists(struct store *s, const char *digest);
 int store_blob_open(struct store *s, const char *digest, struct berth_error *err);
