@@ -71,6 +71,9 @@ struct cli_named {
 	/* ls --format json leaves out one whose inspect fails, quietly
 	 * (else its error is printed and ls fails) */
 	bool ls_skips_broken;
+	/* help lines of its prune and rm; rm_alias: "remove" is rm too */
+	const char *prune_help, *rm_help;
+	bool rm_alias;
 };
 /* `KIND ls [-q] [--format table|json]`: the names (-q), the kind's table,
  * or a JSON array of what inspect gives for each. */
@@ -86,9 +89,10 @@ int cli_inspect_named(const struct cli_named *k, int argc, char **argv);
  * those): under its lock, each one no container uses removed and its
  * name printed. */
 int cli_prune_named(const struct cli_named *k, int argc, char **argv);
-/* cli_dispatch for a kind: an entry of sub without a function runs the
- * verb of its name above (ls or list, inspect, rm or remove, prune). */
-int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+/* cli_dispatch for a kind: the verbs above (ls or list, inspect, rm or,
+ * with rm_alias, remove, prune) and the kind's own, own[0] its create
+ * (listed first in its help, the common verbs after it). */
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *own, size_t n, int argc,
 		       char **argv);
 /* Print "berth: <err>" (and clear err); EXIT_FAILURE. */
 int cli_fail(struct berth_error *err);

@@ -64,6 +64,9 @@ static const struct cli_named network_kind = {
 	.prune = users_prune_network,
 	.inspect = users_inspect_network,
 	.table = network_table,
+	.prune_help = "Remove every network no container uses",
+	.rm_help = "Remove networks (not one in use)",
+	.rm_alias = true,
 };
 
 /* Flags into a, or a usage error's exit code. */
@@ -160,12 +163,6 @@ int cmd_network(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
 		{ "create", network_create_cmd, "Create a network" },
-		{ "inspect", NULL, "Show networks as JSON" },
-		{ "ls", NULL, "List networks" },
-		{ "list", NULL, NULL },
-		{ "prune", NULL, "Remove every network no container uses" },
-		{ "rm", NULL, "Remove networks (not one in use)" },
-		{ "remove", NULL, NULL },
 		{ "connect", network_connect_cmd, NULL },
 		{ "disconnect", network_connect_cmd, NULL },
 	};

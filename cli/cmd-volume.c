@@ -41,6 +41,8 @@ static const struct cli_named volume_kind = {
 	.inspect = volume_inspect,
 	.table = volume_table,
 	.ls_skips_broken = true,
+	.prune_help = "Remove unused anonymous volumes (-a: all unused)",
+	.rm_help = "Remove volumes no container uses",
 };
 
 static int volume_create_cmd(int argc, char **argv)
@@ -89,11 +91,6 @@ int cmd_volume(int argc, char **argv)
 {
 	static const struct cli_cmd sub[] = {
 		{ "create", volume_create_cmd, "Create a named volume" },
-		{ "inspect", NULL, "Show volumes as JSON" },
-		{ "ls", NULL, "List volumes" },
-		{ "list", NULL, NULL },
-		{ "prune", NULL, "Remove unused anonymous volumes (-a: all unused)" },
-		{ "rm", NULL, "Remove volumes no container uses" },
 	};
 
 	return cli_dispatch_named(&volume_kind, sub, ARRAY_SIZE(sub), argc, argv);

@@ -174,7 +174,7 @@ int cli_prune_named(const struct cli_named *k, int argc, char **argv)
 	return r;
 }
 
-int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, size_t n, int argc,
+int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *own, size_t n, int argc,
 		       char **argv)
 {
 	static const struct {
@@ -186,9 +186,25 @@ int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *sub, siz
 		{ "remove", cli_rm_named },	  { "prune", cli_prune_named },
 	};
 
-	for (size_t i = 0; argc >= 2 && i < n; i++)
-		for (size_t v = 0; !sub[i].run && v < ARRAY_SIZE(verbs); v++)
-			if (!strcmp(sub[i].name, argv[1]) && !strcmp(verbs[v].name, argv[1]))
-				return verbs[v].run(k, argc - 1, argv + 1);
-	return cli_dispatch(k->kind, sub, n, argc, argv);
+	for (size_t v = 0; argc >= 2 && v < ARRAY_SIZE(verbs); v++)
+		if (!strcmp(verbs[v].name, argv[1]) && (strcmp(argv[1], "remove") || k->rm_alias))
+			return verbs[v].run(k, argc - 1, argv + 1);
+	/* the kind's create first, the verbs every kind has, then its own
+	 * others: the order of its help */
+	_cleanup_free_ char *inspect = xasprintf("Show %ss as JSON", k->kind);
+	_cleanup_free_ char *ls = xasprintf("List %ss", k->kind);
+	const struct cli_cmd common[] = {
+		{ "inspect", NULL, inspect }, { "ls", NULL, ls },
+		{ "list", NULL, NULL },	      { "prune", NULL, k->prune_help },
+		{ "rm", NULL, k->rm_help },   { "remove", NULL, NULL },
+	};
+	size_t n_common = ARRAY_SIZE(common) - (k->rm_alias ? 0 : 1), m = 0;
+	_cleanup_free_ struct cli_cmd *all = xcalloc(n + n_common, sizeof(*all));
+
+	all[m++] = own[0];
+	for (size_t i = 0; i < n_common; i++)
+		all[m++] = common[i];
+	for (size_t i = 1; i < n; i++)
+		all[m++] = own[i];
+	return cli_dispatch(k->kind, all, m, argc, argv);
 }
