@@ -627,28 +627,20 @@ def _(f):
 
 # 7. missing blobs ----------------------------------------------------------
 
-@hostile("missing-layer-blob.oci", "missing",
-         "manifest references a layer blob absent from blobs/sha256")
-def _(f):
-    def fh(files, ctx):
-        return drop_file(files, "blobs/sha256/" + ctx["layer_digests"][0])
-    return build(f, [base_tar()], files_hook=fh)
-
-
-@hostile("missing-config-blob.oci-archive.tar", "missing",
-         "manifest references a config blob absent from the archive")
-def _(f):
-    def fh(files, ctx):
-        return drop_file(files, "blobs/sha256/" + ctx["config_digest"])
-    return build(f, [base_tar()], files_hook=fh)
-
-
-@hostile("missing-manifest-blob.oci", "missing",
-         "index.json references a manifest blob absent from blobs/sha256")
-def _(f):
-    def fh(files, ctx):
-        return drop_file(files, "blobs/sha256/" + ctx["manifest_digest"])
-    return build(f, [base_tar()], files_hook=fh)
+# a blob the manifest or index names, left out: (file, what, which)
+for _name, _what, _key in [
+        ("missing-layer-blob.oci", "manifest references a layer blob absent "
+         "from blobs/sha256", "layer_digests"),
+        ("missing-config-blob.oci-archive.tar", "manifest references a config "
+         "blob absent from the archive", "config_digest"),
+        ("missing-manifest-blob.oci", "index.json references a manifest blob "
+         "absent from blobs/sha256", "manifest_digest")]:
+    @hostile(_name, "missing", _what)
+    def _(f, key=_key):
+        def fh(files, ctx):
+            d = ctx[key][0] if key == "layer_digests" else ctx[key]
+            return drop_file(files, "blobs/sha256/" + d)
+        return build(f, [base_tar()], files_hook=fh)
 
 
 @hostile("missing-layer.docker-archive.tar", "missing",

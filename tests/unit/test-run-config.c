@@ -4,6 +4,7 @@
  * names the flag, every record key through config.json and back, and a
  * record written by the berth before run_config read and rewritten to
  * the same bytes. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,163 +339,22 @@ static void test_round_trip(void)
 }
 
 /* A record as the berth before run_config wrote it (create with most
- * flags; its Created fixed): read, then written again to the same
- * bytes. */
-static const char old_record[] =
-	"{\n"
-	"  \"Image\":\"sha256:11b241dedc22ac3addfef56cd6851a129aaaed331d37241044d494663e3b61ce\",\n"
-	"  \"ImageName\":\"localhost\\/fixture:multilayer\",\n"
-	"  \"Cmd\":[\n"
-	"    \"\\/bin\\/sh\",\n"
-	"    \"-c\",\n"
-	"    \"echo hi\"\n"
-	"  ],\n"
-	"  \"Env\":[\n"
-	"    "
-	"\"PATH=\\/usr\\/local\\/sbin:\\/usr\\/local\\/bin:\\/usr\\/sbin:\\/usr\\/bin:\\/sbin:\\/"
-	"bin\",\n"
-	"    \"GREETING=hello world\",\n"
-	"    \"APP_HOME=\\/opt\\/app\",\n"
-	"    \"HOSTNAME=fixed\",\n"
-	"    \"TERM=xterm\",\n"
-	"    \"A=1\",\n"
-	"    \"HOME=\\/tmp\\/i14home\"\n"
-	"  ],\n"
-	"  \"WorkingDir\":\"\\/tmp\",\n"
-	"  \"User\":\"1:1\",\n"
-	"  \"Hostname\":\"fixed\",\n"
-	"  \"Caps\":\"00000000800425fa\",\n"
-	"  \"NoNewPrivileges\":false,\n"
-	"  \"Seccomp\":true,\n"
-	"  \"SeccompProfile\":{\n"
-	"    \"defaultAction\":\"SCMP_ACT_ALLOW\",\n"
-	"    \"syscalls\":[\n"
-	"      {\n"
-	"        \"names\":[\n"
-	"          \"mkdir\"\n"
-	"        ],\n"
-	"        \"action\":\"SCMP_ACT_ERRNO\"\n"
-	"      }\n"
-	"    ]\n"
-	"  },\n"
-	"  \"SeccompProfileFile\":\"\\/tmp\\/i14sc.json\",\n"
-	"  \"StopSignal\":\"HUP\",\n"
-	"  \"StopTimeout\":3,\n"
-	"  \"Mounts\":[\n"
-	"    {\n"
-	"      \"Type\":\"tmpfs\",\n"
-	"      \"Destination\":\"\\/tt\",\n"
-	"      \"RW\":true,\n"
-	"      \"Flags\":14,\n"
-	"      \"Options\":\"size=1m\"\n"
-	"    },\n"
-	"    {\n"
-	"      \"Type\":\"bind\",\n"
-	"      \"Source\":\"\\/tmp\",\n"
-	"      \"Destination\":\"\\/hosttmp\",\n"
-	"      \"RW\":false,\n"
-	"      \"Flags\":0\n"
-	"    },\n"
-	"    {\n"
-	"      \"Type\":\"volume\",\n"
-	"      \"Name\":\"2b1f29ca285f84d806073ad006b9e57767b0a71f1a379f7f5fbce7a7de920323\",\n"
-	"      \"Destination\":\"\\/vv\",\n"
-	"      \"RW\":true,\n"
-	"      \"Anonymous\":true,\n"
-	"      \"NoCopy\":false,\n"
-	"      \"Flags\":0\n"
-	"    },\n"
-	"    {\n"
-	"      \"Type\":\"volume\",\n"
-	"      \"Name\":\"d4ac1ea2769dba1dfa1eb640d1eecbf3f7fdf3fa2b735801a998235684222222\",\n"
-	"      \"Destination\":\"\\/data\",\n"
-	"      \"RW\":false,\n"
-	"      \"Anonymous\":true,\n"
-	"      \"NoCopy\":false,\n"
-	"      \"Flags\":0\n"
-	"    },\n"
-	"    {\n"
-	"      \"Type\":\"volume\",\n"
-	"      \"Name\":\"named\",\n"
-	"      \"Destination\":\"\\/n\",\n"
-	"      \"RW\":false,\n"
-	"      \"Anonymous\":false,\n"
-	"      \"NoCopy\":false,\n"
-	"      \"Flags\":0\n"
-	"    }\n"
-	"  ],\n"
-	"  \"Secrets\":[\n"
-	"    {\n"
-	"      \"Name\":\"mysec\",\n"
-	"      \"Type\":\"mount\",\n"
-	"      \"Target\":\"\\/run\\/secrets\\/mysec\",\n"
-	"      \"Mode\":292,\n"
-	"      \"UID\":0,\n"
-	"      \"GID\":0\n"
-	"    },\n"
-	"    {\n"
-	"      \"Name\":\"mysec\",\n"
-	"      \"Type\":\"env\",\n"
-	"      \"Target\":\"SEC\"\n"
-	"    }\n"
-	"  ],\n"
-	"  \"KeepId\":true,\n"
-	"  \"Labels\":{\n"
-	"    \"io.buildah.version\":\"1.28.2\",\n"
-	"    \"maintainer\":\"fixture\",\n"
-	"    \"org.example.fixture\":\"multilayer\",\n"
-	"    \"a\":\"b\",\n"
-	"    \"c\":\"\"\n"
-	"  },\n"
-	"  \"ExposedPorts\":{\n"
-	"    \"5353\\/udp\":{\n"
-	"    },\n"
-	"    \"8080\\/tcp\":{\n"
-	"    }\n"
-	"  },\n"
-	"  \"Ulimits\":[\n"
-	"    \"7 100 200\"\n"
-	"  ],\n"
-	"  \"ReadOnly\":true,\n"
-	"  \"Init\":true,\n"
-	"  \"Tty\":true,\n"
-	"  \"Interactive\":true,\n"
-	"  \"AutoRemove\":true,\n"
-	"  \"Network\":\"slirp4netns\",\n"
-	"  \"HostLoopback\":true,\n"
-	"  \"HostLoopbackPorts\":[\n"
-	"    \"5432\\/tcp\",\n"
-	"    \"53\\/udp\"\n"
-	"  ],\n"
-	"  \"NetworkAliases\":[\n"
-	"  ],\n"
-	"  \"Ports\":[\n"
-	"    {\n"
-	"      \"HostIp\":\"127.0.0.1\",\n"
-	"      \"HostPort\":18080,\n"
-	"      \"ContainerPort\":80,\n"
-	"      \"Protocol\":\"tcp\"\n"
-	"    },\n"
-	"    {\n"
-	"      \"HostIp\":\"127.0.0.1\",\n"
-	"      \"HostPort\":0,\n"
-	"      \"ContainerPort\":5353,\n"
-	"      \"Protocol\":\"udp\"\n"
-	"    },\n"
-	"    {\n"
-	"      \"HostIp\":\"127.0.0.1\",\n"
-	"      \"HostPort\":0,\n"
-	"      \"ContainerPort\":8080,\n"
-	"      \"Protocol\":\"tcp\"\n"
-	"    }\n"
-	"  ],\n"
-	"  \"Created\":1796600000\n"
-	"}\n";
-
+ * flags; its Created fixed), tests/data/old-record.json: read, then
+ * written again to the same bytes. */
 static void test_old_record(void)
 {
 	struct berth_error err = { 0 };
 	struct run_config rc;
+	const char *data = getenv("BERTH_TEST_DATA");
+	_cleanup_free_ char *path = xasprintf("%s/old-record.json", data ? data : "tests/data");
+	_cleanup_free_ char *old_record = NULL;
+	size_t len = 0;
+
+	if (read_file_at(AT_FDCWD, path, 1 << 16, &old_record, &len, &err) < 0) {
+		ok(0, "%s: %s", path, err.msg);
+		berth_error_clear(&err);
+		return;
+	}
 	_cleanup_json_ struct json_object *cfg = parse(old_record);
 
 	run_config_init(&rc);
