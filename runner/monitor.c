@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * monitor.c: a detached container's monitor, conmon's role in a small
- * form. `run -d` forks it into its own session (double fork, so it
- * outlives the CLI; `run -it` forks it once, and waits for it unless the
- * user detaches); it starts the container (launch.c) with its stdout
+ * form. `run -d` forks it into its own session, and it outlives the
+ * CLI (`run -it` waits for it, unless the user detaches); it starts the container (launch.c) with its stdout
  * and stderr on pipes, tells the CLI once the command runs, then copies
  * every line into containers/<id>/log with a timestamp and its stream,
  * waits for the container, and records the exit status (or removes the
@@ -476,42 +475,30 @@ int monitor_detach(const struct monitor_args *a, pid_t *child, int *status, char
 	pid_t p;
 
 	*warning = NULL;
-	if (child)
-		*child = -1;
+	*child = -1;
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
 	fflush(NULL);
+	/* one fork, not two: the monitor is the caller's child until the
+	 * caller ends, so a failed start's monitor, and an attached one's,
+	 * are reaped here rather than left to init */
 	p = fork();
 	if (p < 0)
 		return berth_error_set(err, errno, "fork");
 	if (p == 0) {
 		close(ready[0]);
-		setsid();
-		/* detached: reparented once the intermediate child leaves, so
-		 * it outlives the CLI; attached (child), the caller's own, for
-		 * it to reap at the end */
-		pid_t q = child ? 0 : fork();
-		if (q != 0)
-			_exit(q < 0);
+		setsid(); /* the terminal's signals are not the container's */
 		monitor_main(a, ready[1]);
 	}
 	close(ready[1]);
-	if (child)
-		*child = p;
-	else
-		waitpid(p, NULL, 0);
 	do
 		n = read(ready[0], &m, sizeof(m));
 	while (n < 0 && errno == EINTR);
 	close(ready[0]);
-	if (n != (ssize_t)sizeof(m) || m.status != 0) {
-		/* a failed start: the monitor ends on its own (after recording
-		 * it), and is ours to reap when it is our child */
-		if (child) {
-			monitor_reap(p);
-			*child = -1;
-		}
-	}
+	if (n != (ssize_t)sizeof(m) || m.status != 0)
+		monitor_reap(p); /* it ends by itself, its failure recorded */
+	else
+		*child = p;
 	if (n != (ssize_t)sizeof(m)) {
 		*status = 125;
 		return berth_error_set(err, 0, "the container's monitor died while starting it");

@@ -25,10 +25,11 @@ struct monitor_args {
  * command runs (0), or failed to start (-1, err, *status as launch.h).
  * *warning (NULL when none; the caller frees it): what went wrong
  * without stopping the container (its state not recorded), which the
- * container's log has too. child NULL: the monitor is nobody's child
- * (double fork: `run -d`); else it is the caller's, *child its pid,
+ * container's log has too. The monitor is the caller's child, *child
+ * its pid once the container runs (-1 on a failure: reaped already),
  * which the caller reaps with monitor_reap once the container has ended
- * (an attached start), or leaves when it lets the container run on. */
+ * (an attached start), or leaves to run on past its own end (`run -d`:
+ * nothing of berth's is then left to reap it, docs/reliability.md). */
 int monitor_detach(const struct monitor_args *a, pid_t *child, int *status, char **warning,
 		   struct berth_error *err);
 /* Wait for the caller's own monitor (monitor_detach's *child) to end:

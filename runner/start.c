@@ -262,9 +262,10 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 
 /* Under a monitor of its own; attached with -t (run -it), this process
  * then attaches to it, so that ctrl-p ctrl-q can leave it running. The
- * attached monitor is this process's child: reaped once the container
- * has ended, left to run on (the one process nobody of berth's reaps,
- * docs/reliability.md) when the user detaches. */
+ * monitor is this process's child: reaped here once the container has
+ * ended when attached; detached (run -d, or the user detached), left to
+ * run on past this process, after which nothing of berth's is left to
+ * reap it (the one exception, docs/reliability.md). */
 static int run_monitored(struct store *s, struct launch_res *r, struct launch_spec *ls,
 			 const struct engine_start *how, struct engine_end *end,
 			 struct berth_error *err)
@@ -279,7 +280,7 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 	int status = 0;
 	pid_t monitor;
 
-	if (monitor_detach(&ma, how->attach ? &monitor : NULL, &status, &warning, err) < 0) {
+	if (monitor_detach(&ma, &monitor, &status, &warning, err) < 0) {
 		end->status = status;
 		return -1;
 	}
