@@ -4,11 +4,12 @@
 # a pid namespace whose pid 1 never reaps an orphan, as a CI job's
 # container without an init has. Attached runs (slirp4netns, none, a
 # published port, -t, a user network), a detached container with exec,
-# stop and rm -f, and one removed at once: no live berth process is left,
-# and the only zombies are the documented ones: each detached
-# container's monitor (it outlives every berth command, so nothing of
-# berth's is left to reap it) and the user networks' keeper (the same,
-# once per keeper), each named and counted. A control orphan shows that
+# stop and rm -f, one removed at once, a failed start: no live berth
+# process is left, and the only zombies are the documented ones, the
+# processes that outlive every berth command by design, so that nothing
+# of berth's is left to reap them: each detached container's monitor,
+# the user networks' keeper (once per keeper) and `image mount`'s
+# berth-fs, each named and counted. A control orphan shows that
 # this pid 1 really leaves zombies.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
@@ -94,6 +95,14 @@ keeper=$(ps -eo pid=,comm= | awk '$2 == "berth-netd" {print $1}')
 chk "network rm" b network rm reapnet
 [ -n "$keeper" ] && expect="$expect $keeper"
 
+# berth image mount: berth-fs daemonises, for the mount outlives the
+# command; it ends with the mount, with no berth process left to reap it
+mkdir -p "$T/mnt"
+chk "image mount" b image mount $bb "$T/mnt"
+fsd=$(ps -eo pid=,comm= | awk '$2 == "berth-fs" {print $1}')
+chk "image umount" b image umount "$T/mnt"
+[ -n "$fsd" ] && expect="$expect $fsd"
+
 # everything of berth's ends (the keeper within a second of its last
 # network), bounded
 for _ in $(seq 1 150); do [ -z "$(alive)" ] && break; sleep 0.1; done
@@ -106,10 +115,11 @@ echo "$z" | sed 's/^/#   zombie: /' >>"$R"
 want=$(printf '%s\n' $expect | sort -n)
 got=$(echo "$z" | awk '{print $1}')
 res "$(echo "$z" | grep -q "^$ctl sleep$" && echo 0 || echo 1)" "control: this pid 1 leaves an orphan a zombie"
-res "$([ "$got" = "$want" ] && echo 0 || echo 1)" "the only zombies: the control, each detached container's monitor, the keeper"
+res "$([ "$got" = "$want" ] && echo 0 || echo 1)" "the only zombies: the control, each detached container's monitor, the keeper, image mount's berth-fs"
 [ "$got" = "$want" ] || echo "#   want: $(echo $want)" >>"$R"
 res "$(echo "$z" | awk -v a="$m1" -v b="$m2" '($1 == a || $1 == b) && $2 != "berth" {bad = 1} END {exit bad}' && echo 0 || echo 1)" "... the monitors' zombies are berth's monitors"
 res "$([ -n "$keeper" ] && echo "$z" | grep -q "^$keeper berth-netd$" && echo 0 || echo 1)" "... the keeper's is berth-netd"
+res "$([ -n "$fsd" ] && echo "$z" | grep -q "^$fsd berth-fs$" && echo 0 || echo 1)" "... image mount's is berth-fs"
 EOF
 chmod 0644 "$T/pid1.py" "$T/inner.sh"
 
