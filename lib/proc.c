@@ -2,7 +2,8 @@
 /*
  * proc.c: a berth process's own state at its edges: closing inherited
  * descriptors, resetting signals before a program starts, and the clean
- * environment of the helpers berth starts. Not concerned with namespaces,
+ * environment of the helpers berth starts, and the reaping of what its
+ * children leave behind (docs/reliability.md). Not concerned with namespaces,
  * credentials or capabilities (launch.c, caps.c).
  */
 #include <dirent.h>
@@ -11,7 +12,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -118,4 +122,48 @@ char **proc_helper_env(void)
 		env[n++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
 	env[n] = NULL;
 	return env;
+}
+
+int proc_subreaper(bool on)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+int proc_reap_children(long ms)
+{
+	struct timespec t0;
+	sigset_t chld, old;
+	int left = 0;
+
+	/* SIGCHLD blocked stays pending though its default is to be
+	 * ignored: a child that ends between the waitpid and the wait for
+	 * the signal is not missed */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pid_t p;
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0 && errno != EINTR)
+			break; /* ECHILD: none left */
+		long rest = ms - ms_since(&t0);
+		if (rest <= 0) {
+			left = 1;
+			break;
+		}
+		struct timespec ts = { rest / 1000, (rest % 1000) * 1000000L };
+		sigtimedwait(&chld, NULL, &ts);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return left;
 }

@@ -322,11 +322,13 @@ int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err)
 		return netns_slirp_check(err);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
-	/* Not berth's child: when the container ends, its exit fd ends it,
-	 * and the end takes a while (closing the tap device unregisters it,
-	 * which waits for RCU: some 20 ms here). Nobody should wait for that,
-	 * so an intermediate process starts its supervisor and leaves at
-	 * once. */
+	/* Not the caller's child: when the container ends, its exit fd
+	 * ends it, and the end takes a while (closing the tap device
+	 * unregisters it, which waits for RCU: some 20 ms here). The
+	 * container's end should not wait for that, so an intermediate
+	 * process starts its supervisor and leaves at once; the caller, a
+	 * child subreaper (the monitor, the attached CLI), gets it as an
+	 * orphan and reaps it after recording the container's end. */
 	pid = fork();
 	if (pid == 0) {
 		setsid();

@@ -48,7 +48,10 @@ int netns_slirp_check(struct berth_error *err);
  * while the container runs (saying so on the caller's stderr), and, when
  * it cannot (SLIRP_MAX_RESTARTS in a minute, or a restart fails), ends
  * the container with the reason in o->end_reason. Both end by
- * themselves when the exit fd's other end closes. */
+ * themselves when the exit fd's other end closes. The supervisor is
+ * double-forked: the caller is to be a child subreaper (proc_subreaper),
+ * which it is re-parented to, and reap it (proc_reap_children) once the
+ * container has ended. */
 #define SLIRP_MAX_RESTARTS 5
 int netns_slirp_start(const struct netns_slirp_opts *o, struct berth_error *err);
 /* The same as the caller's own child (*pid): the keeper reaps its own. */

@@ -859,6 +859,11 @@ _noreturn_ static void holder(const struct launch_spec *s, int sync_rd, int sync
 	status = holder_wait(s, init, fs_pid, &fs_gone);
 	forward_stop();
 	alarm(0);
+	/* the network has no process left: slirp4netns may end now (its
+	 * end takes a while, which berth-fs's unmount overlaps, and which
+	 * the monitor waits for to reap it) */
+	if (fds->net_exit >= 0)
+		close(fds->net_exit);
 	if (fs_gone) {
 		_cleanup_free_ char *mnt = xasprintf("%s/rootfs", s->dir);
 		umount2(mnt, MNT_DETACH);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * monitor.c: a detached container's monitor, conmon's role in a small
- * form. `run -d` forks it into its own session (double fork, so it
- * outlives the CLI); it starts the container (launch.c) with its stdout
+ * form. `run -d` forks it into its own session, and it outlives the
+ * CLI (`run -it` waits for it, unless the user detaches); it starts the container (launch.c) with its stdout
  * and stderr on pipes, tells the CLI once the command runs, then copies
  * every line into containers/<id>/log with a timestamp and its stream,
  * waits for the container, and records the exit status (or removes the
  * container for --rm). Its pid and start time, and the pid signals go to,
  * are in containers/<id>/pid, so other commands can signal the container
- * and notice a monitor that died.
+ * and notice a monitor that died. It is a child subreaper from the
+ * container's start: whatever the container's helpers leave behind
+ * (slirp4netns's supervisor) is reaped here before it exits, so the only
+ * process a detached container can leave to an init that never reaps is
+ * the monitor itself, once it has ended (docs/reliability.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +37,7 @@
 #include "netjoin.h"
 #include "users.h"
 #include "../lib/nsrun.h"
+#include "../lib/proc.h"
 #include "../lib/util.h"
 
 struct ready_msg {
@@ -329,22 +333,12 @@ static void monitor_finish(const struct monitor_args *a, int status, int logfd)
 	store_free(s);
 }
 
-/* Wait (at most ms) for what was left to this process as subreaper:
- * slirp4netns, whose end after the container's takes a moment, and which
- * would otherwise be an orphan nobody reaps on a system whose init does
- * not. */
-static void reap_orphans(long ms)
-{
-	for (long t = 0; t < ms; t += 5) {
-		struct timespec ts = { 0, 5000000 };
-		pid_t p;
-		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		if (p < 0) /* ECHILD: none left */
-			return;
-		nanosleep(&ts, NULL);
-	}
-}
+/* How long the monitor waits, after the container's end, for what the
+ * container left to it as subreaper: slirp4netns's supervisor, whose end
+ * after the container's takes a moment (closing the tap device waits
+ * for RCU), berth-fs after a killed holder. Past that they are left to
+ * init, which on a system whose init never reaps keeps them as zombies. */
+#define MONITOR_REAP_MS 5000
 
 /* The run lock, held for the container's life: a second start of it
  * fails here. Exits (after telling the CLI) when it cannot be had. */
@@ -405,14 +399,16 @@ static void monitor_launch(const struct monitor_args *a, int readyfd, int logfd,
 	if (ns)
 		store_free(ns);
 	/* from here, what the container leaves is ours to reap (slirp4netns);
-	 * not before: the network keeper netjoin may start is nobody's */
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	 * not before: the network keeper netjoin may start outlives us */
+	proc_subreaper(true);
 	if (jr < 0 || launch_start(lsn, lp, &status, &err) < 0) {
 		netjoin_release(&nj);
 		_cleanup_free_ char *t = berth_error_text(&err);
 		log_line(logfd, "stderr", t, strlen(t));
 		tell(readyfd, status ? status : 125, t);
 		monitor_finish(a, status ? status : 125, logfd);
+		/* a failed start may have started slirp4netns already */
+		proc_reap_children(MONITOR_REAP_MS);
 		_exit(status);
 	}
 	netjoin_release(&nj);
@@ -467,11 +463,11 @@ _noreturn_ static void monitor_main(const struct monitor_args *a, int readyfd)
 	monitor_finish(a, status, logfd);
 	/* the container is over: a new start need not wait for the reaping */
 	close(lock);
-	reap_orphans(5000);
+	proc_reap_children(MONITOR_REAP_MS);
 	_exit(0);
 }
 
-int monitor_detach(const struct monitor_args *a, int *status, char **warning,
+int monitor_detach(const struct monitor_args *a, pid_t *child, int *status, char **warning,
 		   struct berth_error *err)
 {
 	int ready[2];
@@ -480,26 +476,28 @@ int monitor_detach(const struct monitor_args *a, int *status, char **warning,
 	pid_t p;
 
 	*warning = NULL;
+	*child = -1;
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
+	/* one fork, not two: the monitor is the caller's child until the
+	 * caller ends, so a failed start's monitor, and an attached one's,
+	 * are reaped here rather than left to init */
 	if ((p = nsrun_fork(err)) < 0)
 		return -1;
 	if (p == 0) {
 		close(ready[0]);
-		setsid();
-		pid_t q = fork();
-		if (q != 0)
-			_exit(q < 0);
-		/* the monitor: in its own session, reparented once the
-		 * intermediate child leaves, so it outlives the CLI */
+		setsid(); /* the terminal's signals are not the container's */
 		monitor_main(a, ready[1]);
 	}
 	close(ready[1]);
-	waitpid(p, NULL, 0);
 	do
 		n = read(ready[0], &m, sizeof(m));
 	while (n < 0 && errno == EINTR);
 	close(ready[0]);
+	if (n != (ssize_t)sizeof(m) || m.status != 0)
+		monitor_reap(p); /* it ends by itself, its failure recorded */
+	else
+		*child = p;
 	if (n != (ssize_t)sizeof(m)) {
 		*status = 125;
 		return berth_error_set(err, 0, "the container's monitor died while starting it");
@@ -511,6 +509,13 @@ int monitor_detach(const struct monitor_args *a, int *status, char **warning,
 	if (m.text[0])
 		*warning = xstrdup(m.text);
 	return 0;
+}
+
+void monitor_reap(pid_t child)
+{
+	if (child > 0)
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 bool monitor_log_parse(const char *line, size_t len, struct monitor_log_line *out)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "../lib/error.h"
 #include "launchspec.h"
@@ -24,9 +25,17 @@ struct monitor_args {
  * command runs (0), or failed to start (-1, err, *status as launch.h).
  * *warning (NULL when none; the caller frees it): what went wrong
  * without stopping the container (its state not recorded), which the
- * container's log has too. */
-int monitor_detach(const struct monitor_args *a, int *status, char **warning,
+ * container's log has too. The monitor is the caller's child, *child
+ * its pid once the container runs (-1 on a failure: reaped already),
+ * which the caller reaps with monitor_reap once the container has ended
+ * (an attached start), or leaves to run on past its own end (`run -d`:
+ * nothing of berth's is then left to reap it, docs/reliability.md). */
+int monitor_detach(const struct monitor_args *a, pid_t *child, int *status, char **warning,
 		   struct berth_error *err);
+/* Wait for the caller's own monitor (monitor_detach's *child) to end:
+ * it ends once the container's end is recorded and its helpers reaped.
+ * child <= 0: nothing to wait for. */
+void monitor_reap(pid_t child);
 /* RFC 3339 UTC with nanoseconds, as the log's lines start. */
 void monitor_timestamp(char *buf, size_t len);
 

@@ -21,6 +21,7 @@
 #include "../image/image.h"
 #include "../image/mount.h"
 #include "../lib/console.h"
+#include "../lib/proc.h"
 #include "../lib/userns.h"
 #include "../lib/util.h"
 #include "../netns/ports.h"
@@ -202,26 +203,38 @@ static void say_error(const struct engine_start *how, struct berth_error *err)
 	berth_error_clear(err);
 }
 
+/* How long an attached run waits, after its container's end, for what
+ * the container left to it as subreaper (monitor.c's MONITOR_REAP_MS). */
+#define ATTACHED_REAP_MS 5000
+
 /* Attached, without a terminal: this process is the container's
  * monitor. The container's end is recorded (or it is removed, --rm);
- * what fails meanwhile is said, and the status returned. */
+ * what fails meanwhile is said, and the status returned. Like a
+ * detached container's monitor, it is a child subreaper while the
+ * container runs and reaps what the container's helpers left
+ * (slirp4netns's supervisor) before it returns: under an init that
+ * never reaps, an attached run leaves no zombie. */
 static int run_here(struct store *s, struct launch_res *r, struct launch_spec *ls,
 		    const struct engine_start *how, struct engine_end *end, struct berth_error *err)
 {
 	_cleanup_close_ int lock = container_lock_run(s, r->id, err);
 	struct netjoin nj = { -1, -1, "" };
 	struct launch_proc lp;
-	int status = 0;
+	int status = 0, started = -1;
 
 	if (lock < 0)
 		return -1;
-	if (netjoin_prepare(s, r->id, r->rc.network, ls, &nj, err) < 0 ||
-	    launch_start(ls, &lp, &status, err) < 0) {
-		netjoin_release(&nj);
+	if (netjoin_prepare(s, r->id, r->rc.network, ls, &nj, err) == 0) {
+		/* not before: the network keeper netjoin may start outlives
+		 * this command, and must not be re-parented here */
+		proc_subreaper(true);
+		started = launch_start(ls, &lp, &status, err);
+	}
+	netjoin_release(&nj);
+	if (started < 0) {
 		say_error(how, err);
 		status = status ? status : 125;
 	} else {
-		netjoin_release(&nj);
 		if (container_set_pids(s, r->id, lp.pid, getpid(), err) < 0 ||
 		    container_set_state(s, r->id, "running", 0, err) < 0) {
 			berth_error_wrap(err, "container %.12s: recording its start", r->id);
@@ -240,12 +253,19 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 			berth_error_wrap(err, "container %.12s: recording its end", r->id);
 		say_error(how, err);
 	}
+	/* last, so slirp4netns's own end overlaps the recording above */
+	proc_reap_children(ATTACHED_REAP_MS);
+	proc_subreaper(false);
 	end->status = status;
 	return 0;
 }
 
 /* Under a monitor of its own; attached with -t (run -it), this process
- * then attaches to it, so that ctrl-p ctrl-q can leave it running. */
+ * then attaches to it, so that ctrl-p ctrl-q can leave it running. The
+ * monitor is this process's child: reaped here once the container has
+ * ended when attached; detached (run -d, or the user detached), left to
+ * run on past this process, after which nothing of berth's is left to
+ * reap it (the one exception, docs/reliability.md). */
 static int run_monitored(struct store *s, struct launch_res *r, struct launch_spec *ls,
 			 const struct engine_start *how, struct engine_end *end,
 			 struct berth_error *err)
@@ -258,8 +278,9 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 				   .network = r->rc.network };
 	_cleanup_free_ char *warning = NULL;
 	int status = 0;
+	pid_t monitor;
 
-	if (monitor_detach(&ma, &status, &warning, err) < 0) {
+	if (monitor_detach(&ma, &monitor, &status, &warning, err) < 0) {
 		end->status = status;
 		return -1;
 	}
@@ -267,7 +288,12 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 		say(how, warning);
 	if (!how->attach)
 		return 0;
-	return engine_attach(s, r->id, ls->interactive, end, err);
+	int ret = engine_attach(s, r->id, ls->interactive, end, err);
+	/* the container's status came from the monitor as it ended: the
+	 * monitor follows in a moment, its records written */
+	if (ret == 0 && !end->detached && end->status >= 0)
+		monitor_reap(monitor);
+	return ret;
 }
 
 int engine_start(struct store *s, const char *id, const struct engine_start *how,
