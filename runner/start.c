@@ -29,6 +29,7 @@
 #include "copy.h"
 #include "engine.h"
 #include "launch.h"
+#include "live.h"
 #include "monitor.h"
 #include "mountspec.h"
 #include "netjoin.h"
@@ -213,7 +214,7 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 	struct launch_proc lp;
 	int status = 0;
 
-	if (lock < 0)
+	if (lock < 0 || container_live_hold(lock, err) < 0)
 		return -1;
 	if (netjoin_prepare(s, r->id, r->rc.network, ls, &nj, err) < 0 ||
 	    launch_start(ls, &lp, &status, err) < 0) {
