@@ -240,6 +240,7 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 	_cleanup_close_ int nlock = names_lock(cfd, err);
 	if (nlock < 0)
 		return -1;
+	container_sweep_removed(s);
 	if (cn->name) {
 		if (container_list(s, &ids, &n, err) < 0) {
 			strv_free(ids);

@@ -121,10 +121,24 @@ int engine_wait(struct store *s, const char *id, long ms)
 /* rm -f: the container ended, whatever its records say: its holder
  * killed (the kill signal: pid 1 first), and if it does not end, its
  * monitor. */
+/* Its holder; one that is starting records it in a moment (its monitor
+ * is then left to record the end and tell its start what happened). */
+static pid_t holder_soon(struct store *s, const char *id)
+{
+	pid_t h = 0;
+
+	for (int i = 0; i < 100 && (h = container_holder(s, id)) == 0 && container_live(s, id);
+	     i++) {
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	return h;
+}
+
 static void force_end(struct store *s, const char *id)
 {
 	for (int round = 0; round < 3 && container_running(s, id); round++) {
-		pid_t holder = container_holder(s, id);
+		pid_t holder = round == 0 ? holder_soon(s, id) : 0;
 		if (round == 0 && holder > 0)
 			kill(holder, launch_kill_signal());
 		else

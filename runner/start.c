@@ -262,6 +262,18 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 
 	if (monitor_detach(&ma, &status, &warning, err) < 0) {
 		end->status = status;
+		/* an rm -f that had it meanwhile (which kills a monitor):
+		 * once its run lock is free, is it still there? */
+		struct berth_error e = { 0 };
+		int lock = container_lock_run(s, r->id, &e);
+		if (lock >= 0)
+			close(lock);
+		if (lock < 0 && e.errnum == ENOENT) {
+			berth_error_clear(err);
+			berth_error_set(err, ENOENT,
+					"no such container: %.12s (removed as it started)", r->id);
+		}
+		berth_error_clear(&e);
 		return -1;
 	}
 	if (warning)
