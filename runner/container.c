@@ -177,22 +177,6 @@ static int record_write(int dirfd, const char *path, const char *text, size_t re
 	return -1;
 }
 
-/* containers/.lock: creating a container (its name checked, its
- * directory made and named) is one step against another create. */
-static int names_lock(int cfd, struct berth_error *err)
-{
-	int fd = openat(cfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd < 0)
-		return berth_error_set(err, errno, "containers/.lock");
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return berth_error_set(err, errno, "locking containers/.lock");
-		}
-	return fd;
-}
-
 /* resolv.conf: the host's, without loopback name servers (a container's
  * own loopback has none); 127.0.0.53 of systemd-resolved is the usual */
 char *container_host_resolv(bool only_options)
@@ -237,9 +221,8 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 
 	if (cfd < 0)
 		return -1;
-	_cleanup_close_ int nlock = names_lock(cfd, err);
-	if (nlock < 0)
-		return -1;
+	/* (the caller holds the volume lock, create.c: two creates of one
+	 * name are one after the other, and the second sees the first's) */
 	container_sweep_removed(s);
 	if (cn->name) {
 		if (container_list(s, &ids, &n, err) < 0) {

@@ -38,6 +38,8 @@ struct container_state {
  * container cannot reach), or with only_options none at all (search,
  * options: the lines to keep under other nameservers). */
 char *container_host_resolv(bool only_options);
+/* Under the volume lock (volume.h), which orders creates: the name is
+ * checked and taken in one step. */
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
 		     struct berth_error *err);
 int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err);

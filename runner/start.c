@@ -245,6 +245,25 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 	return 0;
 }
 
+/* A start that failed: when an rm (-f, which kills a monitor) took the
+ * container meanwhile, that is what is said. Once its run lock is free,
+ * is it still there? -1 always. */
+static int removed_meanwhile(struct store *s, const char *id, struct berth_error *err)
+{
+	struct berth_error e = { 0 };
+	int lock = container_lock_run(s, id, &e);
+
+	if (lock >= 0)
+		close(lock);
+	if (lock < 0 && e.errnum == ENOENT) {
+		berth_error_clear(err);
+		berth_error_set(err, ENOENT, "no such container: %.12s (removed as it started)",
+				id);
+	}
+	berth_error_clear(&e);
+	return -1;
+}
+
 /* Under a monitor of its own; attached with -t (run -it), this process
  * then attaches to it, so that ctrl-p ctrl-q can leave it running. */
 static int run_monitored(struct store *s, struct launch_res *r, struct launch_spec *ls,
@@ -262,19 +281,7 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 
 	if (monitor_detach(&ma, &status, &warning, err) < 0) {
 		end->status = status;
-		/* an rm -f that had it meanwhile (which kills a monitor):
-		 * once its run lock is free, is it still there? */
-		struct berth_error e = { 0 };
-		int lock = container_lock_run(s, r->id, &e);
-		if (lock >= 0)
-			close(lock);
-		if (lock < 0 && e.errnum == ENOENT) {
-			berth_error_clear(err);
-			berth_error_set(err, ENOENT,
-					"no such container: %.12s (removed as it started)", r->id);
-		}
-		berth_error_clear(&e);
-		return -1;
+		return removed_meanwhile(s, r->id, err);
 	}
 	if (warning)
 		say(how, warning);
@@ -299,7 +306,7 @@ int engine_start(struct store *s, const char *id, const struct engine_start *how
 	}
 	if (load_for_start(s, &r, err) < 0) {
 		launch_res_clear(&r);
-		return -1;
+		return removed_meanwhile(s, id, err);
 	}
 	launch_spec_of(&r, &ls);
 	struct winsize ws;
