@@ -372,8 +372,18 @@ int cmd_rmi(int argc, char **argv)
 	if (store_lock(s, LOCK_EX, &err) < 0 || refs_read(s, &refs, &err) < 0)
 		return cli_fail(&err);
 	for (int i = optind; i < argc; i++) {
-		if (rmi_one(s, refs, argv[i], force, &err) < 0)
+		if (rmi_one(s, refs, argv[i], force, &err) == 0)
+			continue;
+		/* (resolved under the store's lock: of two rmi at once, the
+		 * second finds it gone) docker's words, no failure under -f */
+		if (err.errnum == ENOENT && err.msg && strstr(err.msg, "no such image")) {
+			fprintf(stderr, "Error: No such image: %s\n", argv[i]);
+			berth_error_clear(&err);
+			if (!force)
+				rc = EXIT_FAILURE;
+		} else {
 			rc = cli_fail(&err);
+		}
 	}
 	if (refs_write(s, refs, &err) < 0)
 		rc = cli_fail(&err);

@@ -370,10 +370,19 @@ int cmd_rm(int argc, char **argv)
 	    (c = cli_open_for_containers("rm", argc, &s)) != 0)
 		return c;
 	for (int i = optind; i < argc; i++) {
-		if (engine_remove(s, argv[i], force, volumes, &err) < 0)
-			r = cli_fail(&err);
-		else
+		if (engine_remove(s, argv[i], force, volumes, &err) == 0) {
 			printf("%s\n", argv[i]);
+			fflush(stdout);
+		} else if (err.errnum == ENOENT) {
+			/* docker (20.10+): said, and no failure under -f; the
+			 * loser of two removals at once ends here too */
+			fprintf(stderr, "Error: No such container: %s\n", argv[i]);
+			berth_error_clear(&err);
+			if (!force)
+				r = EXIT_FAILURE;
+		} else {
+			r = cli_fail(&err);
+		}
 	}
 	return r;
 }

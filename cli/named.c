@@ -93,9 +93,15 @@ int cli_rm_named(const struct cli_named *k, int argc, char **argv)
 	if (lock < 0)
 		return cli_fail(&err);
 	for (int i = optind; i < argc; i++) {
-		/* one in use is never removed: its containers would lose it */
-		if (force && !k->exists(s, argv[i]))
+		/* (checked under the kind's lock: of two removals at once, the
+		 * second finds it gone) docker's words, no failure under -f;
+		 * one in use is never removed: its containers would lose it */
+		if (!k->exists(s, argv[i])) {
+			fprintf(stderr, "Error: No such %s: %s\n", k->kind, argv[i]);
+			if (!force)
+				r = EXIT_FAILURE;
 			continue;
+		}
 		if (k->remove(s, argv[i], &err) < 0)
 			r = cli_fail(&err);
 		else

@@ -6,9 +6,10 @@
  * containers' records (here), the image store (image/check.c), volumes
  * (objects/check.c). Each part adds its problems to one report.
  *
- * A container is alive while its monitor is (container_holder: the pid
- * and start time it recorded) or while something holds its run.lock
- * (the monitor and its processes until their exec): a record that
+ * A container is alive while its monitor holds the live lock
+ * (live.c), or its monitor lives (container_holder: the pid and start
+ * time it recorded), or something holds its run.lock (a start, the
+ * monitor and its processes until their exec): a record that
  * cannot be read says nothing about that, so the lock is asked too, and
  * nothing of a live container is moved or rewritten under it.
  */
@@ -27,6 +28,7 @@
 
 #include "check.h"
 #include "container.h"
+#include "live.h"
 #include "../image/image.h"
 #include "../image/mount.h"
 #include "../objects/check.h"
@@ -48,7 +50,7 @@ static bool run_lock_held(struct store *s, const char *id)
 
 static bool alive(struct store *s, const char *id)
 {
-	return container_holder(s, id) != 0 || run_lock_held(s, id);
+	return container_live(s, id) || container_holder(s, id) != 0 || run_lock_held(s, id);
 }
 
 static char *read_record(struct store *s, const char *id, const char *file, bool *exists)

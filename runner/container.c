@@ -25,6 +25,7 @@
 
 #include "../netns/ports.h"
 #include "container.h"
+#include "live.h"
 #include <json-c/json.h>
 #include "../image/image.h"
 #include "scaffold.h"
@@ -143,6 +144,51 @@ static int write_text(int dirfd, const char *name, const char *text, struct bert
 	return write_file_replace_nosync(dirfd, name, text, strlen(text), 0644, err);
 }
 
+/* The state and pid records keep the size of their first write (made
+ * at create), padded after their line: a later write that finds no room
+ * for its temporary file (a full disk, a quota, an I/O error) goes into
+ * the bytes the record already has, so recording a container's end and
+ * correcting a stale record never need free space. */
+#define STATE_RESERVE 1024
+#define PID_RESERVE 128
+
+static bool no_room(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO;
+}
+
+static int record_write(int dirfd, const char *path, const char *text, size_t reserve,
+			struct berth_error *err)
+{
+	struct berth_error e = { 0 };
+	size_t n = strlen(text), len = n < reserve ? reserve : n;
+	_cleanup_free_ char *buf = xmalloc(len);
+	struct stat st;
+
+	memcpy(buf, text, n);
+	if (len > n) { /* one line, then blanks up to the reserve */
+		memset(buf + n, ' ', len - n);
+		buf[len - 1] = '\n';
+	}
+	if (write_file_replace_nosync(dirfd, path, buf, len, 0644, &e) == 0)
+		return 0;
+	if (no_room(e.errnum)) {
+		/* in place: not atomic, but a reader that sees half of it
+		 * reads a bad record, which liveness makes harmless */
+		_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (size_t)st.st_size >= len && pwrite(fd, buf, len, 0) == (ssize_t)len) {
+			berth_error_clear(&e);
+			return 0;
+		}
+	}
+	if (err)
+		*err = e;
+	else
+		berth_error_clear(&e);
+	return -1;
+}
+
 /* resolv.conf: the host's, without loopback name servers (a container's
  * own loopback has none); 127.0.0.53 of systemd-resolved is the usual */
 char *container_host_resolv(bool only_options)
@@ -167,6 +213,16 @@ static char *resolv_conf(void)
 	return container_host_resolv(false);
 }
 
+static int make_run_lock(int dfd, struct berth_error *err)
+{
+	int fd = openat(dfd, "run.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "run.lock");
+	close(fd);
+	return 0;
+}
+
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
 		     struct berth_error *err)
 {
@@ -177,6 +233,9 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 
 	if (cfd < 0)
 		return -1;
+	/* (the caller holds the volume lock, create.c: two creates of one
+	 * name are one after the other, and the second sees the first's) */
+	container_sweep_removed(s);
 	if (cn->name) {
 		if (container_list(s, &ids, &n, err) < 0) {
 			strv_free(ids);
@@ -217,7 +276,10 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 	    /* it holds the environment's values (-e, --env-file): the
 	     * user's alone, like the log, whatever the store's modes */
 	    write_file_replace_nosync(dfd, "config.json", cn->config_json, strlen(cn->config_json),
-				      0600, err) < 0) {
+				      0600, err) < 0 ||
+	    /* what its start and end write later, reserved now */
+	    record_write(dfd, "pid", "0 0 0\n", PID_RESERVE, err) < 0 ||
+	    container_set_state(s, id_out, "created", 0, err) < 0 || make_run_lock(dfd, err) < 0) {
 		if (!err->msg)
 			berth_error_set(err, errno, "creating container %.12s", id_out);
 		struct berth_error e2 = { 0 };
@@ -225,7 +287,7 @@ int container_create(struct store *s, const struct container_new *cn, char *id_o
 		berth_error_clear(&e2);
 		return -1;
 	}
-	return container_set_state(s, id_out, "created", 0, err);
+	return 0;
 }
 
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
@@ -238,7 +300,7 @@ int container_set_state(struct store *s, const char *id, const char *status, int
 
 	if (cfd < 0)
 		return -1;
-	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
+	return record_write(cfd, p, t, STATE_RESERVE, err);
 }
 
 int container_set_exited(struct store *s, const char *id, int exit_code, const char *error,
@@ -255,7 +317,7 @@ int container_set_exited(struct store *s, const char *id, int exit_code, const c
 
 	if (cfd < 0)
 		return -1;
-	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
+	return record_write(cfd, p, t, STATE_RESERVE, err);
 }
 
 int container_get_state(struct store *s, const char *id, struct container_state *st)
@@ -367,14 +429,60 @@ static void remove_made(struct store *s, const char *id)
 		remove_made_one(recs[n]);
 }
 
+/* A removal's hidden name: ".rm-ID", which listing and resolving skip. */
+static void hidden_name(const char *id, char *out, size_t len)
+{
+	snprintf(out, len, ".rm-%s", id);
+}
+
 int container_remove(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_close_ int cfd = containers_dir(s, err);
+	char hidden[CONTAINER_ID_LEN + 8];
 
+	if (cfd < 0)
+		return -1;
 	remove_made(s, id);
-	if (cfd < 0 || rm_rf_at(cfd, id, err) < 0)
-		return cfd < 0 ? -1 : berth_error_wrap(err, "removing container %.12s", id);
+	/* out of sight first, in one step: a second removal or a start that
+	 * waited for the run lock finds no container, never half of one */
+	hidden_name(id, hidden, sizeof(hidden));
+	if (renameat(cfd, id, cfd, hidden) < 0) {
+		if (errno == ENOENT)
+			return berth_error_set(err, ENOENT, "no such container: %.12s", id);
+		/* (a rename that cannot be made: removed where it is) */
+		snprintf(hidden, sizeof(hidden), "%s", id);
+	}
+	if (rm_rf_at(cfd, hidden, err) < 0)
+		return berth_error_wrap(err, "removing container %.12s", id);
 	return 0;
+}
+
+void container_sweep_removed(struct store *s)
+{
+	_cleanup_close_ int cfd =
+		openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = cfd < 0 ? -1 : openat(cfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (!str_has_prefix(de->d_name, ".rm-"))
+			continue;
+		/* its remover holds its run lock while it works: a free lock is
+		 * a killed remover's leftover */
+		_cleanup_free_ char *lp = xasprintf("%s/run.lock", de->d_name);
+		_cleanup_close_ int lk = openat(cfd, lp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		struct berth_error e = { 0 };
+		if (lk < 0 || flock(lk, LOCK_EX | LOCK_NB) < 0)
+			continue; /* (one without a lock is system check's) */
+		rm_rf_at(cfd, de->d_name, &e);
+		berth_error_clear(&e);
+	}
 }
 
 /* From /proc/<pid>/stat: its parent and its start time (clock ticks
@@ -424,7 +532,7 @@ int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t moni
 
 	if (cfd < 0)
 		return -1;
-	return write_file_replace_nosync(cfd, p, t, strlen(t), 0644, err);
+	return record_write(cfd, p, t, PID_RESERVE, err);
 }
 
 pid_t container_holder(struct store *s, const char *id)
@@ -442,30 +550,61 @@ pid_t container_holder(struct store *s, const char *id)
 	return holder;
 }
 
+/* A record that says running for a container nobody runs: its monitor
+ * was killed, or its end could not be written. Corrected under the run
+ * lock, taken only if free (a start that has it writes its own state),
+ * and in place when the disk is full (record_write). */
+static void correct_stale(struct store *s, const char *id)
+{
+	_cleanup_free_ char *lp = xasprintf("containers/%s/run.lock", id);
+	_cleanup_close_ int fd = openat(s->rootfd, lp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	struct berth_error err = { 0 };
+	struct container_state st;
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	container_get_state(s, id, &st);
+	if (!strcmp(st.status, "running") && !container_live(s, id))
+		container_set_exited(s, id, 137, NULL, &err);
+	berth_error_clear(&err);
+}
+
+bool container_status(struct store *s, const char *id, struct container_state *st)
+{
+	container_get_state(s, id, st);
+	if (container_live(s, id)) {
+		if (strcmp(st->status, "running") != 0) {
+			/* starting, or its "running" could not be written */
+			snprintf(st->status, sizeof(st->status), "running");
+			st->exit_code = 0;
+			st->error[0] = '\0';
+		}
+		return true;
+	}
+	if (!strcmp(st->status, "running")) {
+		correct_stale(s, id);
+		/* what the record says now, else what it would say */
+		container_get_state(s, id, st);
+		if (!strcmp(st->status, "running")) {
+			snprintf(st->status, sizeof(st->status), "exited");
+			st->exit_code = 137;
+		}
+	}
+	return false;
+}
+
 void container_check(struct store *s, const char *id)
 {
 	struct container_state st;
-	struct berth_error err = { 0 };
 
-	container_get_state(s, id, &st);
-	/* "running" without a live monitor: it was killed; its namespaces
-	 * and berth-fs went with the holder (parent-death signals) */
-	if (strcmp(st.status, "running") == 0 && container_holder(s, id) == 0) {
-		_cleanup_close_ int cfd = containers_dir(s, &err);
-		_cleanup_free_ char *pidf = xasprintf("%s/pid", id);
-		if (cfd >= 0 && faccessat(cfd, pidf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			container_set_state(s, id, "exited", 137, &err);
-	}
-	berth_error_clear(&err);
+	container_status(s, id, &st);
 }
 
 bool container_running(struct store *s, const char *id)
 {
 	struct container_state st;
 
-	container_check(s, id);
-	container_get_state(s, id, &st);
-	return strcmp(st.status, "running") == 0;
+	return container_status(s, id, &st);
 }
 
 bool container_wait_exit(struct store *s, const char *id, long ms)
@@ -594,8 +733,7 @@ struct json_object *container_inspect(struct store *s, const char *id, struct be
 
 	if (!cfg)
 		return NULL;
-	container_check(s, id);
-	container_get_state(s, id, &st);
+	container_status(s, id, &st);
 	time_t t = (time_t)st.when;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -681,17 +819,18 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 {
 	_cleanup_free_ char *p = xasprintf("containers/%s/run.lock", id);
 	int fd = openat(s->rootfd, p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat a, b;
 
 	if (fd < 0)
-		return berth_error_set(err, errno, "%s", p);
+		return errno == ENOENT
+			       ? berth_error_set(err, ENOENT, "no such container: %.12s", id)
+			       : berth_error_set(err, errno, "%s", p);
 	/* a monitor that has recorded its container's end may still be
 	 * finishing (its network's /etc/hosts, its log): a start right after
 	 * a stop waits for it, a running container's lock fails at once */
 	for (int i = 0; i < 300 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
-		struct container_state st;
 		struct timespec ts = { 0, 10000000 };
-		container_get_state(s, id, &st);
-		if (!strcmp(st.status, "running"))
+		if (container_live(s, id))
 			break;
 		nanosleep(&ts, NULL);
 	}
@@ -701,6 +840,13 @@ int container_lock_run(struct store *s, const char *id, struct berth_error *err)
 		return e == EWOULDBLOCK ? berth_error_set(err, EBUSY,
 							  "container %.12s is already running", id)
 					: berth_error_set(err, e, "locking %s", p);
+	}
+	/* a removal that had it before us took the container away (rm
+	 * renames its directory under this lock): the lock is of nothing */
+	if (fstat(fd, &a) < 0 || fstatat(s->rootfd, p, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		return berth_error_set(err, ENOENT, "no such container: %.12s", id);
 	}
 	return fd;
 }

@@ -38,6 +38,8 @@ struct container_state {
  * container cannot reach), or with only_options none at all (search,
  * options: the lines to keep under other nameservers). */
 char *container_host_resolv(bool only_options);
+/* Under the volume lock (volume.h), which orders creates: the name is
+ * checked and taken in one step. */
 int container_create(struct store *s, const struct container_new *cn, char *id_out,
 		     struct berth_error *err);
 int container_list(struct store *s, char ***ids, size_t *n, struct berth_error *err);
@@ -50,14 +52,20 @@ int container_resolve(struct store *s, const char *ref, char *id_out, struct ber
 char *container_name(struct store *s, const char *id);
 int container_set_state(struct store *s, const char *id, const char *status, int exit_code,
 			struct berth_error *err);
+/* What the state record says (container_status says what is true). */
 int container_get_state(struct store *s, const char *id, struct container_state *st);
 /* Exited with code; error: why berth ended it (launch_end_reason), or
  * NULL when its command ended by itself or by a signal sent to it. */
 int container_set_exited(struct store *s, const char *id, int exit_code, const char *error,
 			 struct berth_error *err);
 /* Its record and files go, not its volumes: users.h's
- * users_remove_container takes its anonymous volumes with it (rm -v). */
+ * users_remove_container takes its anonymous volumes with it (rm -v).
+ * The caller holds its run lock. Renamed out of sight (".rm-ID") first,
+ * then removed: ENOENT ("no such container") when another removal took
+ * it first. */
 int container_remove(struct store *s, const char *id, struct berth_error *err);
+/* What removals killed midway left (".rm-ID" whose run lock is free). */
+void container_sweep_removed(struct store *s);
 /* The anonymous volumes its config.json names (NULL-terminated). */
 char **container_anonymous_volumes(struct store *s, const char *id, size_t *n);
 /* The process signals go to (launch.h), recorded by the monitor with its
@@ -65,13 +73,22 @@ char **container_anonymous_volumes(struct store *s, const char *id, size_t *n);
 int container_set_pids(struct store *s, const char *id, pid_t holder, pid_t monitor,
 		       struct berth_error *err);
 pid_t container_holder(struct store *s, const char *id);
-/* A detached container whose monitor died is marked exited (137). */
+/* The one answer to "does it run" (ps, inspect, wait, kill, stop, rm,
+ * start, exec all ask it): its record, with the status taken from its
+ * processes (live.h's container_live). A record that says running for
+ * a container nobody runs (a killed monitor, an end that could not be
+ * written) reads as exited (137, or the code recorded in place) and is
+ * corrected on the way when its run lock is free. True if it runs. */
+bool container_status(struct store *s, const char *id, struct container_state *st);
+/* container_status, for the correction alone. */
 void container_check(struct store *s, const char *id);
 /* docker diff: "A|C|D PATH" for each change in the writable layer. */
 int container_changes(struct store *s, const char *id, FILE *out, struct berth_error *err);
 /* The lock a container's monitor holds while it runs (its processes
- * inherit it until their exec): two starts cannot both run it. An fd, or
- * -1 with EBUSY when it runs. */
+ * inherit it until their exec), a removal while it removes and a copy
+ * into a stopped container while it copies: two starts cannot both run
+ * it. An fd, or -1 with EBUSY when it runs, ENOENT ("no such
+ * container") when a removal took the container before we had it. */
 int container_lock_run(struct store *s, const char *id, struct berth_error *err);
 /* The host pid of a running container's pid 1 (0 when not running). */
 pid_t container_init_pid(struct store *s, const char *id);

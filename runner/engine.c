@@ -26,6 +26,7 @@
 #include "container.h"
 #include "engine.h"
 #include "launchspec.h"
+#include "live.h"
 #include "spec.h"
 #include "users.h"
 
@@ -44,14 +45,29 @@ int engine_config(struct store *s, const char *id, struct run_config *rc, struct
 
 /* ---- signals ---- */
 
+/* The process a signal for the container goes to: the holder its pid
+ * record names, else (a record lost to a full disk or damaged) the
+ * monitor, found by the live lock it holds, which passes signals on to
+ * the holder (launch.c). 0 when it does not run. */
+static pid_t signal_target(struct store *s, const char *id)
+{
+	pid_t p;
+
+	if (!container_running(s, id))
+		return 0;
+	if ((p = container_holder(s, id)) > 0)
+		return p;
+	return container_live_holder(s, id);
+}
+
 static int signal_id(struct store *s, const char *ref, const char *id, int sig,
 		     struct berth_error *err)
 {
-	pid_t holder;
+	pid_t target = signal_target(s, id);
 
-	if (!container_running(s, id) || (holder = container_holder(s, id)) == 0)
+	if (target == 0)
 		return berth_error_set(err, 0, "container %s is not running", ref);
-	if (kill(holder, sig == SIGKILL ? launch_kill_signal() : sig) < 0)
+	if (kill(target, sig == SIGKILL ? launch_kill_signal() : sig) < 0)
 		return berth_error_set(err, errno, "signalling container %s", ref);
 	return 0;
 }
@@ -84,9 +100,9 @@ int engine_stop(struct store *s, const char *id, long secs, struct berth_error *
 	/* stopping a stopped container is no error (docker) */
 	if (container_running(s, id) && signal_id(s, id, id, sig, &e) == 0 &&
 	    !container_wait_exit(s, id, wait_s * 1000)) {
-		pid_t holder = container_holder(s, id);
-		if (holder > 0)
-			kill(holder, launch_kill_signal());
+		pid_t target = signal_target(s, id);
+		if (target > 0)
+			kill(target, launch_kill_signal());
 		container_wait_exit(s, id, 10000);
 	}
 	berth_error_clear(&e);
@@ -98,8 +114,63 @@ int engine_wait(struct store *s, const char *id, long ms)
 	struct container_state st;
 
 	container_wait_exit(s, id, ms);
-	container_get_state(s, id, &st);
+	container_status(s, id, &st);
 	return st.exit_code;
+}
+
+/* rm -f: the container ended, whatever its records say: its holder
+ * killed (the kill signal: pid 1 first), and if it does not end, its
+ * monitor. */
+/* Its holder; one that is starting records it in a moment (its monitor
+ * is then left to record the end and tell its start what happened). */
+static pid_t holder_soon(struct store *s, const char *id)
+{
+	pid_t h = 0;
+
+	for (int i = 0; i < 100 && (h = container_holder(s, id)) == 0 && container_live(s, id);
+	     i++) {
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	return h;
+}
+
+static void force_end(struct store *s, const char *id)
+{
+	for (int round = 0; round < 3 && container_running(s, id); round++) {
+		pid_t holder = round == 0 ? holder_soon(s, id) : 0;
+		if (round == 0 && holder > 0)
+			kill(holder, launch_kill_signal());
+		else
+			container_kill_processes(s, id, true);
+		if (container_wait_exit(s, id, round == 0 ? 5000 : 3000))
+			return;
+	}
+}
+
+/* The run lock for a removal: a start in progress or a copy holds it a
+ * moment, a monitor that recorded the end lets go of it at once; with
+ * force a container that began to run meanwhile is ended again. */
+static int remove_lock(struct store *s, const char *ref, const char *id, bool force,
+		       struct berth_error *err)
+{
+	int lock = -1;
+
+	for (int t = 0; t < 20; t++) {
+		if (container_running(s, id)) {
+			if (!force)
+				return berth_error_set(err, EBUSY,
+						       "container %s is running: stop it or use -f",
+						       ref);
+			force_end(s, id);
+		}
+		if ((lock = container_lock_run(s, id, err)) >= 0 || err->errnum != EBUSY)
+			return lock;
+		berth_error_clear(err);
+		struct timespec ts = { 0, 50000000 };
+		nanosleep(&ts, NULL);
+	}
+	return berth_error_set(err, EBUSY, "container %s: its run lock is held", ref);
 }
 
 int engine_remove(struct store *s, const char *ref, bool force, bool volumes,
@@ -109,27 +180,30 @@ int engine_remove(struct store *s, const char *ref, bool force, bool volumes,
 
 	if (container_resolve(s, ref, id, err) < 0)
 		return -1;
-	if (container_running(s, id)) {
-		pid_t holder = container_holder(s, id);
-		if (!force || holder == 0)
-			return berth_error_set(err, EBUSY, "container %s is running: stop it%s",
-					       ref,
-					       holder ? " or use -f" : " (its run is attached)");
-		kill(holder, launch_kill_signal());
-		container_wait_exit(s, id, 10000);
-	}
-	/* a start in progress holds the run lock: not removed under it; a
-	 * monitor that just recorded the end lets go of it at once */
-	_cleanup_close_ int lock = container_lock_run(s, id, err);
-	for (int t = 0; lock < 0 && err->errnum == EBUSY && t < 100; t++) {
-		struct timespec ts = { 0, 20000000 };
-		berth_error_clear(err);
-		nanosleep(&ts, NULL);
-		lock = container_lock_run(s, id, err);
-	}
-	if (lock < 0)
+	_cleanup_close_ int lock = remove_lock(s, ref, id, force, err);
+	if (lock < 0) {
+		/* another removal took it first */
+		if (err->errnum == ENOENT) {
+			berth_error_clear(err);
+			berth_error_set(err, ENOENT, "no such container: %s", ref);
+		}
 		return -1;
-	return users_remove_container(s, id, volumes, err);
+	}
+	/* what outlived the container (berth-fs folding its layer,
+	 * slirp4netns) and what is mounted in its directory go first */
+	if (container_kill_processes(s, id, false) > 0) {
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	container_unmount_all(s, id);
+	if (users_remove_container(s, id, volumes, err) < 0) {
+		if (err->errnum == ENOENT && strstr(err->msg, "no such container")) {
+			berth_error_clear(err);
+			berth_error_set(err, ENOENT, "no such container: %s", ref);
+		}
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- attach ---- */
@@ -247,8 +321,7 @@ static void ps_add(struct store *s, const char *id, void *arg)
 	struct ps_walk *w = arg;
 	struct engine_ps e = { 0 };
 
-	container_check(s, id);
-	container_get_state(s, id, &e.state);
+	container_status(s, id, &e.state);
 	if (!w->all && strcmp(e.state.status, "running") != 0)
 		return;
 	snprintf(e.id, sizeof(e.id), "%s", id);

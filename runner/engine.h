@@ -78,8 +78,11 @@ int engine_stop(struct store *s, const char *id, long secs, struct berth_error *
 int engine_kill(struct store *s, const char *ref, int sig, struct berth_error *err);
 /* Until it is not running (at most ms, < 0: for ever); its exit code. */
 int engine_wait(struct store *s, const char *id, long ms);
-/* Remove ref: force stops a running one first, volumes takes its
- * anonymous volumes too (rm -v). */
+/* Remove ref: force ends a running one first (whatever its records say:
+ * its processes found, its mounts detached; no free space needed),
+ * volumes takes its anonymous volumes too (rm -v). ENOENT in
+ * err->errnum: there is no such container (any more: of two removals
+ * at once, exactly one removes it, the other gets this). */
 int engine_remove(struct store *s, const char *ref, bool force, bool volumes,
 		  struct berth_error *err);
 

@@ -33,6 +33,7 @@
 #include "attach.h"
 #include "container.h"
 #include "launch.h"
+#include "live.h"
 #include "monitor.h"
 #include "netjoin.h"
 #include "users.h"
@@ -350,6 +351,11 @@ static int monitor_lock(const struct monitor_args *a, int readyfd)
 
 	if (s)
 		store_free(s);
+	/* from here to its recorded end, the container runs (live.h) */
+	if (lock >= 0 && container_live_hold(lock, &err) < 0) {
+		close(lock);
+		lock = -1;
+	}
 	if (lock < 0) {
 		_cleanup_free_ char *t = err.msg ? berth_error_text(&err) : xstrdup("the store");
 		tell(readyfd, 125, t);

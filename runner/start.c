@@ -30,6 +30,7 @@
 #include "copy.h"
 #include "engine.h"
 #include "launch.h"
+#include "live.h"
 #include "monitor.h"
 #include "mountspec.h"
 #include "netjoin.h"
@@ -222,7 +223,7 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 	struct launch_proc lp;
 	int status = 0, started = -1;
 
-	if (lock < 0)
+	if (lock < 0 || container_live_hold(lock, err) < 0)
 		return -1;
 	if (netjoin_prepare(s, r->id, r->rc.network, ls, &nj, err) == 0) {
 		/* not before: the network keeper netjoin may start outlives
@@ -260,6 +261,25 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 	return 0;
 }
 
+/* A start that failed: when an rm (-f, which kills a monitor) took the
+ * container meanwhile, that is what is said. Once its run lock is free,
+ * is it still there? -1 always. */
+static int removed_meanwhile(struct store *s, const char *id, struct berth_error *err)
+{
+	struct berth_error e = { 0 };
+	int lock = container_lock_run(s, id, &e);
+
+	if (lock >= 0)
+		close(lock);
+	if (lock < 0 && e.errnum == ENOENT) {
+		berth_error_clear(err);
+		berth_error_set(err, ENOENT, "no such container: %.12s (removed as it started)",
+				id);
+	}
+	berth_error_clear(&e);
+	return -1;
+}
+
 /* Under a monitor of its own; attached with -t (run -it), this process
  * then attaches to it, so that ctrl-p ctrl-q can leave it running. The
  * monitor is this process's child: reaped here once the container has
@@ -282,7 +302,7 @@ static int run_monitored(struct store *s, struct launch_res *r, struct launch_sp
 
 	if (monitor_detach(&ma, &monitor, &status, &warning, err) < 0) {
 		end->status = status;
-		return -1;
+		return removed_meanwhile(s, r->id, err);
 	}
 	if (warning)
 		say(how, warning);
@@ -312,7 +332,7 @@ int engine_start(struct store *s, const char *id, const struct engine_start *how
 	}
 	if (load_for_start(s, &r, err) < 0) {
 		launch_res_clear(&r);
-		return -1;
+		return removed_meanwhile(s, id, err);
 	}
 	launch_spec_of(&r, &ls);
 	struct winsize ws;
