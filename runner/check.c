@@ -125,7 +125,8 @@ static bool state_valid(const char *t)
 }
 
 /* state written from what is true: its process, else whether it ever
- * started (a pid record), else created. */
+ * started (a pid record naming a holder: create reserves the record
+ * as "0 0 0"), else created. */
 static int state_from_process(struct store *s, const char *id, bool live, bool started,
 			      const char **said, struct berth_error *err)
 {
@@ -151,10 +152,11 @@ static void check_state(struct store *s, struct check_report *r, const char *id,
 	struct berth_error err = { 0 };
 	struct check_problem *p;
 	const char *said = NULL;
-	int holder, monitor;
+	int holder = 0, monitor;
 	unsigned long long start;
+	bool pid_legible = pid && sscanf(pid, "%d %d %llu", &holder, &monitor, &start) == 3;
 
-	if (pid_exists && (!pid || sscanf(pid, "%d %d %llu", &holder, &monitor, &start) != 3)) {
+	if (pid_exists && !pid_legible) {
 		if (live) {
 			check_manual(r, "it runs: `berth rm -f` ends and removes it",
 				     "container %.12s: its pid record is unreadable", id);
@@ -175,7 +177,8 @@ static void check_state(struct store *s, struct check_report *r, const char *id,
 				"container %.12s: its state record is %s", id,
 				exists ? "unreadable" : "missing");
 		if (r->opts.repair) {
-			int rc = state_from_process(s, id, live, pid_exists, &said, &err);
+			int rc = state_from_process(s, id, live, pid_legible && holder > 0, &said,
+						    &err);
 			check_settle(p, rc, said, &err);
 		}
 		return;
