@@ -23,7 +23,7 @@ diag "seed $SEED (BERTH_FAULT_SEED=$SEED replays these moments)"
 SLOW=0
 case "$BERTH" in *build-asan*) SLOW=1 ;; esac
 [ -n "${ASAN_OPTIONS:-}" ] && SLOW=1
-ROUNDS=$((SLOW ? 2 : 4))
+ROUNDS=$((SLOW ? 2 : 3))
 NET=none
 command -v slirp4netns >/dev/null && as_user test -w /dev/net/tun && NET=slirp4netns
 
