@@ -361,11 +361,8 @@ int image_save(struct store *s, const struct save_opts *o, struct berth_error *e
 	ret = 0;
 out:
 	store_unlock(s);
-	if (sv.out) {
-		/* closed already, or failed: nothing more is written */
-		archive_write_fail(sv.out);
+	if (sv.out)
 		archive_write_free(sv.out);
-	}
 	if (ret < 0 && tmp)
 		unlink(tmp);
 	for (size_t i = 0; i < sv.n_written; i++)

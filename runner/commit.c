@@ -239,8 +239,6 @@ static int write_layer(int ufd, int cfd, const struct bfs_stack *lower, int outf
 			r = write_entry(a, diff, v[i], &seen, &n_seen, err);
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = unpack_archive_error(a, "writing the layer (its end)", err);
-	if (r < 0) /* nothing more is written: the stage goes */
-		archive_write_fail(a);
 	for (size_t i = 0; i < n_seen; i++)
 		free(seen[i].path);
 	free(seen);
