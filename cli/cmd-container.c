@@ -620,8 +620,10 @@ int cmd_commit(int argc, char **argv)
 	ip = xasprintf("containers/%s/image", id);
 	dir = xasprintf("%s/containers/%s", s->root, id);
 	if (read_file_at(s->rootfd, ip, 256, &image, NULL, &err) < 0 ||
-	    container_commit(s, dir, image, ref, message, new_id, &err) < 0)
+	    container_commit(s, dir, image, ref, message, new_id, &err) < 0) {
+		berth_error_wrap(&err, "commit %s", argv[optind]);
 		return cli_fail(&err);
+	}
 	printf("%s\n", new_id);
 	return 0;
 }

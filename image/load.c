@@ -793,9 +793,11 @@ static int import_stage_input(struct loader *l, const struct import_opts *o, str
 			ssize_t n = read(in, buf, 1 << 18);
 			if (n < 0 && errno == EINTR)
 				continue;
+			/* which side failed: a full store is no fault of the input */
 			if (n < 0 || (n > 0 && write_all(out, buf, (size_t)n) < 0)) {
 				sha256_free(h);
-				return berth_error_set(l->err, errno, "reading %s", l->src.label);
+				return berth_error_set(l->err, errno, "%s %s",
+						       n < 0 ? "reading" : "staging", l->src.label);
 			}
 			if (n == 0)
 				break;

@@ -4,7 +4,8 @@
  * for byte as stored, so image IDs survive the round trip. docker-archive
  * wants uncompressed layers (their digest is the diffID): compressed blobs
  * are inflated on the fly, their size known from the layer record. The
- * output is written under a temporary name and renamed when complete.
+ * output is written unnamed (or under a temporary name) and named only
+ * when complete: a failed or killed save leaves no partial file.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -30,6 +31,7 @@ struct saver {
 	struct progress prog;
 	char **written; /* member names already in the archive */
 	size_t n_written;
+	const char *dest; /* "-o FILE" or "stdout": what a failed write names */
 	struct berth_error *err;
 };
 
@@ -41,6 +43,14 @@ static bool already(struct saver *sv, const char *name)
 	sv->written = xrealloc(sv->written, (sv->n_written + 1) * sizeof(char *));
 	sv->written[sv->n_written++] = xstrdup(name);
 	return false;
+}
+
+/* A failed write of member name: the destination, the member, and why
+ * (ENOSPC, EPIPE, EIO...). */
+static int write_failed(struct saver *sv, const char *name)
+{
+	_cleanup_free_ char *what = xasprintf("%s: writing %s", sv->dest, name);
+	return unpack_archive_error(sv->out, what, sv->err);
 }
 
 static int write_header(struct saver *sv, const char *name, int64_t size)
@@ -56,8 +66,7 @@ static int write_header(struct saver *sv, const char *name, int64_t size)
 	r = archive_write_header(sv->out, ae);
 	archive_entry_free(ae);
 	if (r != ARCHIVE_OK)
-		return berth_error_set(sv->err, 0, "writing %s: %s", name,
-				       archive_error_string(sv->out));
+		return write_failed(sv, name);
 	return 0;
 }
 
@@ -68,8 +77,7 @@ static int write_bytes(struct saver *sv, const char *name, const void *data, siz
 	if (write_header(sv, name, (int64_t)len) < 0)
 		return -1;
 	if (len && archive_write_data(sv->out, data, len) != (la_ssize_t)len)
-		return berth_error_set(sv->err, 0, "writing %s: %s", name,
-				       archive_error_string(sv->out));
+		return write_failed(sv, name);
 	return 0;
 }
 
@@ -95,8 +103,7 @@ static int write_stream(struct saver *sv, const char *name, int fd, struct archi
 					       : dec  ? archive_error_string(dec)
 						      : "read error");
 		if (archive_write_data(sv->out, buf, (size_t)n) != n)
-			return berth_error_set(sv->err, 0, "writing %s: %s", name,
-					       archive_error_string(sv->out));
+			return write_failed(sv, name);
 		done += (uint64_t)n;
 		progress_update(&sv->prog, done);
 	}
@@ -275,19 +282,63 @@ static int write_all_images(struct saver *sv, const struct save_opts *o)
 	return write_bytes(sv, "repositories", txt, strlen(txt));
 }
 
+/* The output, unnamed until it is complete (O_TMPFILE in its directory):
+ * a save that fails, or is killed, leaves nothing behind. Where the
+ * filesystem has no O_TMPFILE, a temporary name beside it, removed on
+ * failure. *tmp is that name, or NULL. */
+static int open_output(const char *output, char **tmp, struct berth_error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(output);
+	char *slash = strrchr(copy, '/');
+	const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+	int fd = -1;
+
+	*tmp = NULL;
+	/* linking it in later goes through /proc (AT_EMPTY_PATH needs a
+	 * capability) */
+	if (access("/proc/self/fd", X_OK) == 0)
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		return fd;
+	*tmp = xasprintf("%s.berth-tmp-%d", output, (int)getpid());
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(steal_pointer(tmp));
+		return berth_error_set(err, errno, "-o %s", output);
+	}
+	return fd;
+}
+
+/* The complete output under its name: flushed, then linked in (an
+ * unnamed file under a temporary name first: linkat cannot replace) and
+ * renamed over what was there. */
+static int finish_output(const char *output, int fd, char **tmp, struct berth_error *err)
+{
+	if (fsync(fd) < 0)
+		return berth_error_set(err, errno, "-o %s: writing", output);
+	if (!*tmp) {
+		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
+		_cleanup_free_ char *name = xasprintf("%s.berth-tmp-%d", output, (int)getpid());
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) < 0)
+			return berth_error_set(err, errno, "-o %s", output);
+		*tmp = steal_pointer(&name);
+	}
+	if (rename(*tmp, output) < 0)
+		return berth_error_set(err, errno, "-o %s", output);
+	free(steal_pointer(tmp));
+	return 0;
+}
+
 int image_save(struct store *s, const struct save_opts *o, struct berth_error *err)
 {
-	struct saver sv = { .store = s, .err = err };
+	_cleanup_free_ char *dest = o->output ? xasprintf("-o %s", o->output) : xstrdup("stdout");
+	struct saver sv = { .store = s, .err = err, .dest = dest };
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
 	int ret = -1;
 
-	if (o->output) {
-		tmp = xasprintf("%s.berth-tmp-%d", o->output, (int)getpid());
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return berth_error_set(err, errno, "-o %s", o->output);
-	}
+	if (o->output && (fd = open_output(o->output, &tmp, err)) < 0)
+		return -1;
 	progress_init(&sv.prog, o->quiet);
 	if (store_lock(s, LOCK_SH, err) < 0)
 		goto out;
@@ -295,19 +346,18 @@ int image_save(struct store *s, const struct save_opts *o, struct berth_error *e
 	archive_write_set_format_pax_restricted(sv.out);
 	archive_write_set_bytes_in_last_block(sv.out, 1);
 	if (archive_write_open_fd(sv.out, o->output ? fd : STDOUT_FILENO) != ARCHIVE_OK) {
-		berth_error_set(err, 0, "writing the archive: %s", archive_error_string(sv.out));
+		unpack_archive_error(sv.out, dest, err);
 		goto out;
 	}
 	if (write_all_images(&sv, o) < 0)
 		goto out;
 	if (archive_write_close(sv.out) != ARCHIVE_OK) {
-		berth_error_set(err, 0, "writing the archive: %s", archive_error_string(sv.out));
+		_cleanup_free_ char *what = xasprintf("%s: writing the archive's end", dest);
+		unpack_archive_error(sv.out, what, err);
 		goto out;
 	}
-	if (o->output && (fsync(fd) < 0 || rename(tmp, o->output) < 0)) {
-		berth_error_set(err, errno, "-o %s", o->output);
+	if (o->output && finish_output(o->output, fd, &tmp, err) < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	store_unlock(s);

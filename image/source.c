@@ -79,9 +79,10 @@ static int stage_regular(struct source *src, struct archive *a, const char *name
 			break;
 		if (r != ARCHIVE_OK || (uint64_t)off != size || write_all(fd, buf, len) < 0) {
 			sha256_free(h);
-			if (r != ARCHIVE_OK)
-				return berth_error_set(err, 0, "member %s: %s", name + 1,
-						       archive_error_string(a));
+			if (r != ARCHIVE_OK) {
+				_cleanup_free_ char *what = xasprintf("member %s", name + 1);
+				return unpack_archive_error(a, what, err);
+			}
 			if ((uint64_t)off != size)
 				return berth_error_set(
 					err, 0, "member %s: sparse members are not supported",
@@ -164,9 +165,8 @@ static int extract(struct source *src, int fd, struct berth_error *err)
 	unpack_support_filters(a); /* never filter_all: it may spawn programs */
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, fd, COPY_CHUNK) != ARCHIVE_OK) {
-		berth_error_set(err, 0, "%s: not a readable archive: %s", src->label,
-				archive_error_string(a));
-		return -1;
+		_cleanup_free_ char *what = xasprintf("%s: not a readable archive", src->label);
+		return unpack_archive_error(a, what, err);
 	}
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		_cleanup_free_ char *name = NULL;
@@ -201,8 +201,9 @@ static int extract(struct source *src, int fd, struct berth_error *err)
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		berth_error_set(err, 0, "%s: corrupt or truncated archive: %s", src->label,
-				archive_error_string(a));
+		_cleanup_free_ char *what =
+			xasprintf("%s: corrupt or truncated archive", src->label);
+		unpack_archive_error(a, what, err);
 		goto out;
 	}
 	resolve_links(src, links, n_links);

@@ -93,8 +93,7 @@ static ssize_t raw_fill(void *ctx, void *buf, size_t len, struct berth_error *er
 	la_ssize_t n = archive_read_data(u->raw, buf, len);
 
 	if (n < 0)
-		return berth_error_set(err, 0, "cannot decompress: %s",
-				       archive_error_string(u->raw));
+		return unpack_archive_error(u->raw, "cannot decompress", err);
 	/* checked as the stream comes, so a bomb stops before the disk fills */
 	if (u->max_tar_size && u->tar_size + (uint64_t)n > u->max_tar_size) {
 		if (!u->lim)
@@ -561,6 +560,18 @@ void unpack_support_filters(struct archive *a)
 	}
 }
 
+int unpack_archive_error(struct archive *a, const char *what, struct berth_error *err)
+{
+	int e = archive_errno(a);
+	const char *text = archive_error_string(a);
+
+	/* libarchive's own codes: a format (EILSEQ), a misuse (EINVAL) or
+	 * "misc" (-1) say nothing that its text does not say better */
+	if (e > 0 && e != EILSEQ && e != EINVAL)
+		return berth_error_set(err, e, "%s", what);
+	return berth_error_set(err, 0, "%s: %s", what, text ? text : "unknown libarchive error");
+}
+
 static int open_raw(struct unpack *u, int blob_fd)
 {
 	struct archive_entry *ae;
@@ -571,8 +582,7 @@ static int open_raw(struct unpack *u, int blob_fd)
 	archive_read_support_format_empty(u->raw);
 	if (archive_read_open_fd(u->raw, blob_fd, READ_CHUNK) != ARCHIVE_OK ||
 	    archive_read_next_header(u->raw, &ae) != ARCHIVE_OK)
-		return berth_error_set(u->err, 0, "cannot decompress: %s",
-				       archive_error_string(u->raw));
+		return unpack_archive_error(u->raw, "cannot decompress", u->err);
 	return 0;
 }
 

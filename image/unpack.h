@@ -56,4 +56,10 @@ void unpack_support_filters(struct archive *a);
 /* A reader that only decompresses fd (gzip, zstd or none): read the
  * uncompressed stream with archive_read_data(). */
 struct archive *unpack_open_decompressor(int fd, struct berth_error *err);
+
+/* A failure of libarchive's on a as berth's: "WHAT: <errno text>" when a
+ * system call failed under it (a write to a full disk is ENOSPC, not
+ * libarchive's "Write error"), else "WHAT: <libarchive's text>".
+ * Returns -1. */
+int unpack_archive_error(struct archive *a, const char *what, struct berth_error *err);
 #endif

@@ -25,6 +25,7 @@
 #include "scaffold.h"
 #include "../lib/syscalls.h"
 #include "../image/tree.h"
+#include "../image/unpack.h"
 #include "../lib/util.h"
 
 DEFINE_CLEANUP_FUNC(struct archive *, archive_write_free)
@@ -36,6 +37,14 @@ struct seen {
 	char *path;
 };
 
+/* libarchive failed on the layer at path (the entry being written): the
+ * cause from its errno (a full store is ENOSPC, not "Write error"). */
+static int layer_write_failed(struct archive *a, const char *path, struct berth_error *err)
+{
+	_cleanup_free_ char *what = xasprintf("writing the layer (at %s)", path);
+	return unpack_archive_error(a, what, err);
+}
+
 /* An empty regular file named path, mode 0: a whiteout's or an opaque
  * directory's marker. */
 static int write_marker(struct archive *a, const char *path, struct berth_error *err)
@@ -46,9 +55,7 @@ static int write_marker(struct archive *a, const char *path, struct berth_error 
 	archive_entry_set_filetype(ae, AE_IFREG);
 	archive_entry_set_perm(ae, 0);
 	archive_entry_set_size(ae, 0);
-	return archive_write_header(a, ae) == ARCHIVE_OK
-		       ? 0
-		       : berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+	return archive_write_header(a, ae) == ARCHIVE_OK ? 0 : layer_write_failed(a, path, err);
 }
 
 /* A removed name: .wh.NAME beside it. */
@@ -96,14 +103,22 @@ static int write_content(struct archive *a, int fd, const struct stat *st, const
 	ssize_t n;
 
 	if (!S_ISREG(st->st_mode))
-		return berth_error_set(err, 0, "commit: %s: not a regular file in the layer", path);
+		return berth_error_set(err, 0, "%s: not a regular file in the layer", path);
 	if (in < 0)
-		return berth_error_set(err, errno, "commit: %s", path);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (archive_write_data(a, buf, (size_t)n) != n)
-			return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+		return berth_error_set(err, errno, "reading %s in the writable layer", path);
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		la_ssize_t w = archive_write_data(a, buf, (size_t)n);
+		if (w < 0)
+			return layer_write_failed(a, path, err);
+		/* the entry's size was taken before: the file grew since */
+		if (w != n)
+			return berth_error_set(err, 0,
+					       "%s changed while it was being committed: "
+					       "commit a stopped container",
+					       path);
+	}
 	if (n < 0)
-		return berth_error_set(err, errno, "commit: %s", path);
+		return berth_error_set(err, errno, "reading %s in the writable layer", path);
 	return 0;
 }
 
@@ -126,14 +141,15 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 		archive_entry_xattr_add_entry(ae, e->xattrs[i].name, e->xattrs[i].value,
 					      e->xattrs[i].len);
 	if ((fd = open_beneath(diff, rel, O_PATH | O_NOFOLLOW, 0)) < 0 || fstat(fd, &st) < 0)
-		return berth_error_set(err, errno, "commit: %s in the writable layer", e->path);
+		return berth_error_set(err, errno, "%s in the writable layer", e->path);
 	switch (e->type) {
 	case BFS_DIR: archive_entry_set_filetype(ae, AE_IFDIR); break;
 	case BFS_LNK: {
 		char target[PATH_MAX + 1];
 		ssize_t n = readlinkat(fd, "", target, PATH_MAX);
 		if (n < 0)
-			return berth_error_set(err, errno, "commit: %s", e->path);
+			return berth_error_set(
+				err, errno, "reading the link %s in the writable layer", e->path);
 		target[n] = '\0';
 		archive_entry_set_filetype(ae, AE_IFLNK);
 		archive_entry_set_symlink(ae, target);
@@ -150,11 +166,10 @@ static int write_entry(struct archive *a, int diff, const struct bfs_entry *e, s
 		if (regular_or_link(ae, &st, rel, seen, n_seen) == 1) /* no content of its own */
 			return archive_write_header(a, ae) == ARCHIVE_OK
 				       ? 0
-				       : berth_error_set(err, 0, "commit: %s",
-							 archive_error_string(a));
+				       : layer_write_failed(a, e->path, err);
 	}
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
-		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+		return layer_write_failed(a, e->path, err);
 	if (e->type == BFS_REG && write_content(a, fd, &st, e->path, err) < 0)
 		return -1;
 	if (e->type == BFS_DIR && e->opaque) { /* what lower layers have here stays hidden */
@@ -207,13 +222,13 @@ static int write_layer(int ufd, int cfd, const struct bfs_stack *lower, int outf
 		return -1;
 	if (diff < 0) {
 		bfs_meta_free(m);
-		return berth_error_set(err, errno, "commit: the writable layer");
+		return berth_error_set(err, errno, "the writable layer");
 	}
 	archive_write_set_format_pax_restricted(a);
 	archive_write_set_bytes_in_last_block(a, 1);
 	if (archive_write_open_fd(a, outfd) != ARCHIVE_OK) {
 		bfs_meta_free(m);
-		return berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+		return unpack_archive_error(a, "writing the layer", err);
 	}
 	_cleanup_free_ struct bfs_entry **v = bfs_meta_sorted(m, &n);
 	scaffold_load(cfd, &sc);
@@ -223,7 +238,7 @@ static int write_layer(int ufd, int cfd, const struct bfs_stack *lower, int outf
 		if (keep[i])
 			r = write_entry(a, diff, v[i], &seen, &n_seen, err);
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = berth_error_set(err, 0, "commit: %s", archive_error_string(a));
+		r = unpack_archive_error(a, "writing the layer (its end)", err);
 	for (size_t i = 0; i < n_seen; i++)
 		free(seen[i].path);
 	free(seen);
@@ -269,7 +284,7 @@ static int stage_layer(struct store *s, const char *image_id, int ufd, int up, i
 	if (w < 0 || lseek(lfd, 0, SEEK_SET) < 0 || sha256_fd(lfd, digest, size, err) < 0 ||
 	    renameat(blobs, "layer.tmp", blobs, digest_hex(digest)) < 0) {
 		if (!err->msg)
-			berth_error_set(err, errno, "commit: writing the layer");
+			berth_error_set(err, errno, "writing the layer");
 		return -1;
 	}
 	return 0;
@@ -282,7 +297,7 @@ static int link_blobs(struct store *s, const struct image *img, int blobs, struc
 		_cleanup_free_ char *src = xasprintf("blobs/sha256/%s", digest_hex(img->blobs[i]));
 		if (linkat(s->rootfd, src, blobs, digest_hex(img->blobs[i]), 0) < 0 &&
 		    errno != EEXIST)
-			return berth_error_set(err, errno, "commit: layer blob %.19s",
+			return berth_error_set(err, errno, "linking layer blob %.19s",
 					       img->blobs[i]);
 	}
 	return 0;
@@ -301,7 +316,7 @@ static int config_add_layer(struct json_object *cfg, const char *layer_digest, c
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
 	    !json_object_object_get_ex(rootfs, "diff_ids", &ids))
-		return berth_error_set(err, 0, "commit: the image's config has no rootfs.diff_ids");
+		return berth_error_set(err, 0, "the image's config has no rootfs.diff_ids");
 	json_object_array_add(ids, json_object_new_string(layer_digest));
 	if (!json_object_object_get_ex(cfg, "history", &hist)) {
 		hist = json_object_new_array();
@@ -326,8 +341,7 @@ static int manifest_add_layer(struct json_object *man, const char *cfg_digest, s
 
 	if (!json_object_object_get_ex(man, "config", &mc) ||
 	    !json_object_object_get_ex(man, "layers", &ml))
-		return berth_error_set(err, 0,
-				       "commit: the image's manifest has no config or layers");
+		return berth_error_set(err, 0, "the image's manifest has no config or layers");
 	json_object_object_add(mc, "digest", json_object_new_string(cfg_digest));
 	json_object_object_add(mc, "size", json_object_new_int64((int64_t)cfg_size));
 	json_object_object_add(mc, "mediaType",
@@ -367,7 +381,7 @@ static int load_layout(struct store *s, struct store_stage *st, const char *man_
 		return -1;
 	if (res.n != 1) {
 		load_result_clear(&res);
-		return berth_error_set(err, 0, "commit: the load made %zu images", res.n);
+		return berth_error_set(err, 0, "the load made %zu images", res.n);
 	}
 	snprintf(id_out, DIGEST_STR_LEN + 1, "%s", res.ids[0]);
 	load_result_clear(&res);
@@ -422,8 +436,7 @@ int container_commit(struct store *s, const char *container_dir, const char *ima
 	int r;
 
 	if (up < 0)
-		return berth_error_set(err, errno,
-				       "commit: the container has no writable layer yet");
+		return berth_error_set(err, errno, "the container has no writable layer yet");
 	if (store_stage_new(s, &st, err) < 0)
 		return -1;
 	r = commit_staged(s, st, ufd, up, image_id, ref, message, id_out, err);
