@@ -223,7 +223,9 @@ imports_and_rmi() {
 		pids+=($!)
 	done
 	# another process removes imp2 while they run: until it is in and gone
-	bash -c 'for _ in $(seq 200); do berth rmi -f localhost/imp2 >/dev/null 2>&1 && exit 0; sleep 0.05; done; exit 1' &
+	# (rmi -f of a name not there yet exits 0 too, as docker's: what it
+	# prints says whether it removed anything)
+	bash -c 'for _ in $(seq 200); do berth rmi -f localhost/imp2 2>/dev/null | grep -q . && exit 0; sleep 0.05; done; exit 1' &
 	rmi_pid=$!
 	for i in 1 2 3 4; do
 		st=0
