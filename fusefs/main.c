@@ -204,6 +204,9 @@ static int serve(struct fuse_session *se, struct bfs_fs *fs, const struct bfs_op
 	if (!o->volatile_upper) {
 		struct berth_error err = { 0 };
 		if (bfs_upper_close(fs, &err) < 0) {
+			/* the object named with the cause (a full disk: the
+			 * changes stay in meta.log, replayed at the next mount) */
+			berth_error_wrap(&err, "upperdir %s", o->upperdir);
 			_cleanup_free_ char *t = berth_error_text(&err);
 			fprintf(stderr, "berth-fs: %s\n", t);
 			berth_error_clear(&err);
