@@ -336,3 +336,31 @@ tree_hash() {
 # user_procs: the pids of the test user's processes (all of berth's
 # helpers run as the user).
 user_procs() { pgrep -u "$(as_user id -u)"; }
+
+# The zombies of user $1 in this pid namespace, by pid: a zombie whose
+# parent lives in another one (t-fault-reap's, under its pid 1 that never
+# reaps) is that namespace's business.
+user_zombies() {
+	local ns p pp
+	ns=$(readlink /proc/self/ns/pid)
+	ps -u "$1" -o pid=,ppid=,stat= | awk '$3 ~ /^Z/ { print $1, $2 }' |
+		while read -r p pp; do
+			[ "$(readlink "/proc/$pp/ns/pid" 2>/dev/null)" = "$ns" ] && echo "$p"
+		done | sort
+}
+
+# nothing_of_test_left UID: no process of UID's whose command line or
+# environment names this test's scratch dir $T (berth, berth-fs, a
+# monitor, slirp4netns's parent), and no zombie of UID's that lasts a
+# second (another test's may be on its way to be reaped).
+nothing_of_test_left() {
+	local p z1 left=
+	z1=$(user_zombies "$1")
+	for p in $(pgrep -u "$1"); do
+		grep -qsF "$T" "/proc/$p/cmdline" "/proc/$p/environ" && left="$left $p"
+	done
+	[ -z "$z1" ] || sleep 1
+	left="$left $(comm -12 <(echo "$z1") <(user_zombies "$1") | tr '\n' ' ')"
+	left=$(echo $left | tr ' ' ',')
+	[ -z "$left" ] || { ps -o pid,ppid,stat,args -p "$left" >&2; return 1; }
+}

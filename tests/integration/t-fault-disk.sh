@@ -33,22 +33,8 @@ mount -t tmpfs -o size=64m tmpfs "$DISK" && chown "$uid" "$DISK" &&
 }
 export BERTH_ROOT="$DISK/store"
 
-# the test user's processes that are this test's (their command line or
-# environment names its scratch dir: berth, berth-fs, a monitor), and
-# every zombie of the test user's
-zombies() { ps -u "$uid" -o pid=,stat= | awk '$2 ~ /^Z/ { print $1 }' | sort; }
-test_procs_gone() {
-	local p z1 left=
-	for p in $(pgrep -u "$uid"); do
-		grep -qsF "$T" "/proc/$p/cmdline" "/proc/$p/environ" && left="$left $p"
-	done
-	# (a zombie that lasts: another test's may be on its way to be reaped)
-	z1=$(zombies)
-	[ -z "$z1" ] || sleep 1
-	left="$left $(comm -12 <(echo "$z1") <(zombies) | tr '\n' ' ')"
-	left=$(echo $left | tr ' ' ',')
-	[ -z "$left" ] || { ps -o pid,ppid,stat,args -p "$left" >&2; return 1; }
-}
+# nothing of this test's is left, no zombie that lasts (lib.sh)
+test_procs_gone() { nothing_of_test_left "$uid"; }
 used() { df -k --output=used "$DISK" | tail -1 | tr -d ' '; }
 # the space is back: what the store's filesystem holds is within 512 kB
 # of what it held before (the records of a listing may have been written)

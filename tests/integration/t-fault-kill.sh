@@ -36,22 +36,8 @@ MULTI="$FIXTURES/podman-multilayer.docker-archive.tar"
 # a random number of milliseconds below $1, as seconds for sleep
 moment() { printf '0.%03d' $((RANDOM % $1)); }
 
-zombies() { ps -u "$uid" -o pid=,stat= | awk '$2 ~ /^Z/ { print $1 }' | sort; }
-# nothing of this test's is left (its command line or environment names
-# the scratch dir: berth, berth-fs, a monitor, slirp4netns's parent), and
-# no zombie of the test user's that lasts (another test's may be on its
-# way to be reaped)
-nothing_left() {
-	local p z1 left=
-	z1=$(zombies)
-	for p in $(pgrep -u "$uid"); do
-		grep -qsF "$T" "/proc/$p/cmdline" "/proc/$p/environ" && left="$left $p"
-	done
-	[ -z "$z1" ] || sleep 1
-	left="$left $(comm -12 <(echo "$z1") <(zombies) | tr '\n' ' ')"
-	left=$(echo $left | tr ' ' ',')
-	[ -z "$left" ] || { ps -o pid,ppid,stat,args -p "$left" >&2; return 1; }
-}
+# nothing of this test's is left, no zombie that lasts (lib.sh)
+nothing_left() { nothing_of_test_left "$uid"; }
 # wait (bounded) for a killed command's helpers to go
 settled() { wait_for 10 nothing_left 2>/dev/null || nothing_left; }
 
