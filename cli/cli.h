@@ -98,6 +98,10 @@ int cli_dispatch_named(const struct cli_named *k, const struct cli_cmd *own, siz
 int cli_fail(struct berth_error *err);
 /* The same, returning code. */
 int cli_fail_with(struct berth_error *err, int code);
+/* A removal's object that is not there (or that a removal at the same
+ * time took first): docker's "Error: No such KIND: NAME" (since 20.10),
+ * err cleared (NULL: none); 0 under -f, else EXIT_FAILURE. */
+int cli_no_such(const char *kind, const char *name, bool force, struct berth_error *err);
 int cli_open_store(struct store **out);
 /* A verb's CONTAINER... operands from optind: a usage error of verb's
  * without one, else the store opened; 0 or the exit code. */

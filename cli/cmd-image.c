@@ -377,9 +377,7 @@ int cmd_rmi(int argc, char **argv)
 		/* (resolved under the store's lock: of two rmi at once, the
 		 * second finds it gone) docker's words, no failure under -f */
 		if (err.errnum == ENOENT && err.msg && strstr(err.msg, "no such image")) {
-			fprintf(stderr, "Error: No such image: %s\n", argv[i]);
-			berth_error_clear(&err);
-			if (!force)
+			if (cli_no_such("image", argv[i], force, &err) != 0)
 				rc = EXIT_FAILURE;
 		} else {
 			rc = cli_fail(&err);

@@ -374,11 +374,8 @@ int cmd_rm(int argc, char **argv)
 			printf("%s\n", argv[i]);
 			fflush(stdout);
 		} else if (err.errnum == ENOENT) {
-			/* docker (20.10+): said, and no failure under -f; the
-			 * loser of two removals at once ends here too */
-			fprintf(stderr, "Error: No such container: %s\n", argv[i]);
-			berth_error_clear(&err);
-			if (!force)
+			/* the loser of two removals at once ends here too */
+			if (cli_no_such("container", argv[i], force, &err) != 0)
 				r = EXIT_FAILURE;
 		} else {
 			r = cli_fail(&err);

@@ -123,6 +123,14 @@ int cli_fail(struct berth_error *err)
 	return cli_fail_with(err, EXIT_FAILURE);
 }
 
+int cli_no_such(const char *kind, const char *name, bool force, struct berth_error *err)
+{
+	fprintf(stderr, "Error: No such %s: %s\n", kind, name);
+	if (err)
+		berth_error_clear(err);
+	return force ? 0 : EXIT_FAILURE;
+}
+
 static void say(void *arg, const char *line)
 {
 	(void)arg;

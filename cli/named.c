@@ -97,8 +97,7 @@ int cli_rm_named(const struct cli_named *k, int argc, char **argv)
 		 * second finds it gone) docker's words, no failure under -f;
 		 * one in use is never removed: its containers would lose it */
 		if (!k->exists(s, argv[i])) {
-			fprintf(stderr, "Error: No such %s: %s\n", k->kind, argv[i]);
-			if (!force)
+			if (cli_no_such(k->kind, argv[i], force, NULL) != 0)
 				r = EXIT_FAILURE;
 			continue;
 		}
