@@ -136,36 +136,34 @@ for i in $(seq $ROUNDS); do
 done
 
 # ---- rm -f --------------------------------------------------------------------
-killed_rm() {
-	local pid st=0
-	b run -d --name kr --network $NET $bb sleep 100 >/dev/null || return 1
-	b rm -f kr >/dev/null 2>&1 &
+# killed NAME MS PATTERN CMD...: CMD in the background, its process
+# (kill_one PATTERN) killed at a random moment below MS ms; then the next
+# rm -f of the container NAME finishes it (or finds it gone), and nothing
+# of it is left
+killed() {
+	local name=$1 ms=$2 pat=$3 pid st=0
+	shift 3
+	"$@" >/dev/null 2>&1 &
 	pid=$!
-	sleep "$(moment 200)"
-	kill_one "rm -f kr"
+	sleep "$(moment "$ms")"
+	kill_one "$pat"
+	# (run's CLI: a detached container's monitor is on its own)
 	wait $pid || st=$?
-	diag "rm -f: status $st"
-	# the next rm -f finishes it (or finds it gone)
-	b rm -f kr >/dev/null 2>&1
+	diag "$pat: status $st"
+	b rm -f "$name" >/dev/null 2>&1
 	[ -z "$(berth ps -a -q)" ] && settled && store_clean
+}
+killed_rm() {
+	b run -d --name kr --network $NET $bb sleep 100 >/dev/null || return 1
+	killed kr 200 "rm -f kr" b rm -f kr
 }
 for i in $(seq $ROUNDS); do
 	check "rm -f of a running container killed at a random moment ($i): the next rm -f removes it, nothing left" -- killed_rm
 done
 
 # ---- run's start ---------------------------------------------------------
-killed_run() { # DETACH (-d or "")
-	local pid st=0
-	b run $1 --name ks --network $NET $bb sleep 100 >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(moment 400)"
-	kill_one "run ks"
-	# (the CLI: a detached container's monitor is on its own)
-	wait $pid || st=$?
-	diag "run $1: status $st"
-	b rm -f ks >/dev/null 2>&1
-	[ -z "$(berth ps -a -q)" ] && settled && store_clean
-}
+# DETACH (-d or "")
+killed_run() { killed ks 400 "run ks" b run $1 --name ks --network $NET $bb sleep 100; }
 for i in $(seq $ROUNDS); do
 	d=$([ $((i % 2)) = 1 ] && printf %s -d)
 	check "run ${d:-(attached)} killed at a random moment of its start ($i): rm -f removes it, nothing left" -- killed_run "$d"
