@@ -7,9 +7,9 @@
 #   N in a row: `berth run --rm --network none IMG true` N times (--runs,
 #               default 300): ms per run, the store's size before and
 #               after (du -sb, the lock file left out).
-# The image is the busybox fixture (FIXTURES, default
-# /work/shared/fixtures/images/podman-bb.oci-archive.tar beside the
-# checkout, or IMAGE=FILE) loaded into a store of its own in peer's home.
+# The image is the busybox fixture (shared/fixtures/images/
+# podman-bb.oci-archive.tar beside the checkout, or IMAGE=FILE), loaded
+# into a store of its own in peer's home.
 # Prints the figures; writes nothing under docs/. Without the user peer
 # it says why and exits 0 (nothing measured).
 #
