@@ -278,14 +278,20 @@ int image_resolve(struct store *s, const char *name, char *id_out, struct berth_
 		berth_error_clear(&ignore);
 		return -1;
 	}
-	if (reference_normalize(name, &norm, &ignore) == 0) {
+	/* a short name is the store's (localhost/) first, then docker's
+	 * (docker.io/library/), as a pulled image is recorded */
+	for (int docker = 0; docker < 2; docker++) {
 		struct json_object *v;
-		if (json_object_object_get_ex(refs, norm, &v)) {
+		free(norm);
+		norm = NULL;
+		if ((docker ? reference_normalize_docker(name, &norm, &ignore)
+			    : reference_normalize(name, &norm, &ignore)) == 0 &&
+		    json_object_object_get_ex(refs, norm, &v)) {
 			strcpy(id_out, json_object_get_string(v));
 			return 0;
 		}
+		berth_error_clear(&ignore);
 	}
-	berth_error_clear(&ignore);
 	if ((r = resolve_id(s, name, id_out, err)) != 0)
 		return r < 0 ? -1 : 0;
 	return berth_error_set(err, ENOENT, "image \"%s\": no such image in the store", name);
