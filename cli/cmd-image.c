@@ -881,6 +881,7 @@ int cmd_image(int argc, char **argv)
 		{ "mount", cmd_image_mount, "Mount an image's filesystem read-only (berth-fs)" },
 		{ "list", cmd_images, NULL },
 		{ "prune", cmd_image_prune, "Remove unused images" },
+		{ "pull", cmd_pull, "Pull an image from a registry" },
 		{ "rm", cmd_rmi, "Remove images" },
 		{ "save", cmd_save, "Save images to an archive" },
 		{ "tag", cmd_tag, "Give an image another name" },

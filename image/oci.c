@@ -513,3 +513,17 @@ char *oci_platform_str(const struct oci_platform *p)
 	return xasprintf("%s/%s%s%s", p->os ? p->os : "?", p->arch ? p->arch : "?",
 			 p->variant ? "/" : "", p->variant ? p->variant : "");
 }
+
+const struct oci_desc *oci_index_pick(const struct oci_index *idx, const struct oci_platform *want)
+{
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct oci_desc *c = &idx->manifests[i];
+		if (c->has_platform && oci_platform_match(want, &c->platform))
+			return c;
+	}
+	/* an entry that names no platform is for any */
+	for (size_t i = 0; i < idx->n; i++)
+		if (!idx->manifests[i].has_platform)
+			return &idx->manifests[i];
+	return NULL;
+}

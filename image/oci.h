@@ -103,5 +103,9 @@ void oci_host_platform(struct oci_platform *out);
 int oci_parse_platform(const char *s, struct oci_platform *out, struct berth_error *err);
 bool oci_platform_match(const struct oci_platform *want, const struct oci_platform *have);
 char *oci_platform_str(const struct oci_platform *p);
+/* The entry of an image index for want, as `load` and `pull` choose it:
+ * the first whose platform matches, else the first that names none;
+ * NULL when there is neither. */
+const struct oci_desc *oci_index_pick(const struct oci_index *idx, const struct oci_platform *want);
 
 #endif
