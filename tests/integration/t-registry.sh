@@ -156,8 +156,9 @@ check "... saying so" -- grep -q "mirror 127.0.0.1:1: .*trying the next" "$T/err
 conf "[docker.io]\nmirror = $R\n"
 
 if as_user unshare -U true 2>/dev/null; then
-	check "the pulled image runs" -- test "$(berth run --rm "$R/bb" echo hello 2>&1)" = hello
-	check "the mirror's busybox runs by its short name" -- test "$(berth run --rm busybox echo hi 2>&1)" = hi
+	check "pull busybox from the registry itself" -- pull_ok "$R/bb"
+	check "the pulled image runs" -- test "$(berth run --rm "$R/bb" echo hello)" = hello
+	check "the mirror's busybox runs by its short name" -- test "$(berth run --rm busybox echo hi)" = hi
 else
 	skip "the test user cannot make a user namespace: pulled images not run"
 fi
