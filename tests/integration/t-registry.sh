@@ -88,6 +88,7 @@ gets0=$(blob_gets)
 check "pull by tag" -- pull_ok "$R/fixture/multilayer:v1"
 check "... fetched its blobs (the registry's log counts them)" -- test "$(blob_gets)" -gt "$gets0"
 check "... prints the image ID on stdout" -- printed_id
+diag "$(cat "$T/err")"
 check "... the layers' progress and the manifest's digest on stderr" -- bash -c "grep -q 'Download complete' '$T/err' && grep -qx \"Digest: \$(cat '$T/multilayer.digest')\" '$T/err'"
 check "... the image ID is the loaded image's (the config's digest)" -- test "$(cat "$T/out")" = "$ml_id"
 check "... images lists it under its name" -- listed "$R/fixture/multilayer" v1
