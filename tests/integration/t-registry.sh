@@ -22,6 +22,8 @@ fi
 # talks to it
 reg=$(mktemp -d /tmp/berth-registry.XXXXXX)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+aport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$reg/config.yml" <<YML
 version: 0.1
 log:
@@ -34,15 +36,19 @@ http:
   addr: 127.0.0.1:$port
 YML
 "$REGISTRY" serve "$reg/config.yml" >"$reg/log" 2>&1 &
-reg_pid=$!
+pids=$!
 pre_cleanup() {
-	kill "$reg_pid" 2>/dev/null
-	wait "$reg_pid" 2>/dev/null
+	kill $pids 2>/dev/null
+	wait $pids 2>/dev/null
 	rm -rf "$reg"
 }
 base=http://127.0.0.1:$port
-up() { python3 -c "import urllib.request as u; u.build_opener(u.ProxyHandler({})).open('$base/v2/', timeout=2)" 2>/dev/null; }
-if ! wait_for 30 up; then
+# answers URL: the server at URL answers HTTP (any status)
+answers() { python3 -c "
+import sys, urllib.error, urllib.request as u
+try: u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=2)
+except urllib.error.HTTPError: pass" "$1" 2>/dev/null; }
+if ! wait_for 30 answers "$base/v2/"; then
 	ok 1 "the registry answers on $base"
 	sed 's/^/#   /' "$reg/log" | tail -20
 	finish
@@ -164,4 +170,46 @@ else
 	skip "the test user cannot make a user namespace: pulled images not run"
 fi
 check "save of a pulled image" -- berth save -q -o "$T/saved.tar" "$R/fixture/multilayer:v1"
+
+# The same storage behind a registry that wants a bearer token from a
+# token service on loopback (docker's token protocol, RS256 JWTs that
+# the registry trusts through a certificate the test makes).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$reg/token.key" -out "$reg/token.crt" \
+	-days 1 -subj /CN=berth-test-token >/dev/null 2>&1
+python3 "$SRCDIR/tests/integration/token-server.py" "$tport" "$reg/token.key" "$reg/token.crt" \
+	berth-test-issuer 2>"$reg/token.log" &
+pids="$pids $!"
+cat >"$reg/auth.yml" <<YML
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $reg/data
+http:
+  addr: 127.0.0.1:$aport
+auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: berth-test
+    issuer: berth-test-issuer
+    rootcertbundle: $reg/token.crt
+YML
+"$REGISTRY" serve "$reg/auth.yml" >"$reg/auth.log" 2>&1 &
+pids="$pids $!"
+A=127.0.0.1:$aport
+export BERTH_ROOT="$T/store-token"
+anonymous_refused() { ! python3 -c "
+import sys, urllib.request as u
+u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=5)" "http://$A/v2/fixture/multilayer/manifests/v1" 2>/dev/null; }
+if wait_for 30 answers "http://$A/v2/" && wait_for 30 answers "http://127.0.0.1:$tport/token"; then
+	check "token set-up: the registry refuses a request without a token" -- anonymous_refused
+	check "pull from it, with a token for the repository's pull scope" -- pull_ok "$A/fixture/multilayer:v1"
+	check "... the same image" -- test "$(cat "$T/out")" = "$ml_id"
+	check "... the token service was asked for repository:fixture/multilayer:pull" -- grep -q "^token repository:fixture/multilayer:pull$" "$reg/token.log"
+	check "... and no credential or token is in what berth printed" -- bash -c "! grep -qi 'bearer\|eyJ' '$T/err' '$T/out'"
+else
+	ok 1 "the token registry and its token service answer"
+	sed 's/^/#   /' "$reg/auth.log" "$reg/token.log" | tail -20
+fi
 finish
