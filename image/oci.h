@@ -86,6 +86,13 @@ int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *o
 			  struct berth_error *err);
 /* Is this document an index (by mediaType, or by shape when absent)? */
 bool oci_is_index(const char *media_type);
+/* What a manifest document fetched by itself (a registry's answer) is:
+ * its type is the Content-Type when that is one berth reads, else the
+ * document's mediaType, else NULL; an index by that type, or by its
+ * shape when there is none. A docker schema 1 manifest is refused, in
+ * one line. */
+int oci_doc_type(const char *buf, size_t len, const char *content_type, const char **type,
+		 bool *index, struct berth_error *err);
 /* Media types of layers berth unpacks, and of image configurations. */
 bool oci_is_layer_type(const char *media_type);
 bool oci_is_config_type(const char *media_type);

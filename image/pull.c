@@ -63,43 +63,6 @@ static void say(struct puller *p, const char *fmt, ...)
 	p->o->say(p->o->say_arg, line);
 }
 
-static const char *known_type(const char *t)
-{
-	static const char *const types[] = { MT_OCI_INDEX, MT_OCI_MANIFEST, MT_DOCKER_LIST,
-					     MT_DOCKER_MANIFEST };
-
-	for (size_t i = 0; t && i < ARRAY_SIZE(types); i++)
-		if (!strcmp(t, types[i]))
-			return types[i];
-	return NULL;
-}
-
-/* The type of a manifest document: the Content-Type when it is one berth
- * reads, else the document's mediaType, else its shape. Schema 1 is
- * refused here, in one line. */
-static int doc_type(struct puller *p, const char *buf, size_t len, const char *ctype,
-		    const char **type, bool *index)
-{
-	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *v;
-
-	if (json_parse_bounded(buf, len, "manifest", &o, p->err) < 0)
-		return berth_error_wrap(p->err, "%s", p->label);
-	if ((ctype && str_has_prefix(ctype, "application/vnd.docker.distribution.manifest.v1")) ||
-	    (json_object_object_get_ex(o, "schemaVersion", &v) && json_object_get_int(v) == 1))
-		return berth_error_set(
-			p->err, 0,
-			"%s: a docker schema 1 manifest, which berth does not pull "
-			"(deprecated since 2019: push the image again with a current "
-			"client)",
-			p->label);
-	*type = known_type(ctype);
-	if (!*type)
-		*type = known_type(json_get_string(o, "mediaType"));
-	*index = *type ? oci_is_index(*type) : json_object_object_get_ex(o, "manifests", NULL);
-	return 0;
-}
-
 /* The document the reference names, then down an index to the
  * platform's image manifest, each document's digest checked against
  * what named it. */
@@ -136,8 +99,8 @@ static int fetch_manifest(struct puller *p)
 			return berth_error_set(p->err, 0,
 					       "%s: manifest %s: %zu bytes, the index says %llu",
 					       p->label, want, len, (unsigned long long)want_size);
-		if (doc_type(p, buf, len, ctype, &type, &index) < 0)
-			return -1;
+		if (oci_doc_type(buf, len, ctype, &type, &index, p->err) < 0)
+			return berth_error_wrap(p->err, "%s: manifest %.19s", p->label, digest);
 		if (!index) {
 			if (oci_parse_manifest(buf, len, type, &p->m, p->err) < 0)
 				return berth_error_wrap(p->err, "%s: manifest %.19s", p->label,
