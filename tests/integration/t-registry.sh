@@ -171,6 +171,21 @@ else
 fi
 check "save of a pulled image" -- berth save -q -o "$T/saved.tar" "$R/fixture/multilayer:v1"
 
+# two pulls at once of images that share their base layer
+export BERTH_ROOT="$T/store-both"
+both() {
+	berth pull -q "$R/bb" >"$T/both1" 2>&1 &
+	local a=$!
+	berth pull -q "$R/fixture/multilayer:v1" >"$T/both2" 2>&1
+	local rb=$?
+	wait $a && test $rb = 0
+}
+check "two pulls at once of images sharing a layer both succeed" -- both
+check "... each blob stored once: the union of both images' (6 layers, 2 configs, 2 manifests)" -- test "$(find "$T/store-both/blobs" -type f | wc -l)" = 10
+both_listed() { listed "$R/bb" latest && listed "$R/fixture/multilayer" v1; }
+check "... and both are listed" -- both_listed
+export BERTH_ROOT="$T/store"
+
 # The same storage behind a registry that wants a bearer token from a
 # token service on loopback (docker's token protocol, RS256 JWTs that
 # the registry trusts through a certificate the test makes).
