@@ -188,6 +188,14 @@ static void plan_clear(struct fetch_plan *f)
 	free(f->blobs);
 }
 
+static void blob_fetched(const struct registry_blob *b)
+{
+	char size[32];
+
+	human_size(b->size, size, sizeof(size));
+	say(b->data, "%.12s: Download complete (%s)", digest_hex(b->digest), size);
+}
+
 /* Which layer blobs to fetch (the store has the others; a blob twice in
  * one image is fetched once), each into a new file of the stage. */
 static int plan_fetch(struct puller *p, struct fetch_plan *f)
@@ -217,8 +225,11 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 		if (fd < 0)
 			return berth_error_set(p->err, errno, "staging blob %s", d->digest);
 		l->staged = f->names[i];
-		f->blobs[f->n_fetch++] =
-			(struct registry_blob){ .digest = d->digest, .size = d->size, .fd = fd };
+		f->blobs[f->n_fetch++] = (struct registry_blob){ .digest = d->digest,
+								 .size = d->size,
+								 .fd = fd,
+								 .done = blob_fetched,
+								 .data = p };
 	}
 	return 0;
 }
@@ -241,11 +252,6 @@ static int fetch_and_install(struct puller *p, struct pull_result *res)
 			       p->err) < 0) {
 		berth_error_wrap(p->err, "%s", p->label);
 		goto out;
-	}
-	for (size_t i = 0; i < f.n_fetch; i++) {
-		char size[32];
-		human_size(f.blobs[i].size, size, sizeof(size));
-		say(p, "%.12s: Download complete (%s)", digest_hex(f.blobs[i].digest), size);
 	}
 	in = (struct load_staged){ .label = p->label,
 				   .name = p->label,

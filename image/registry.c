@@ -345,17 +345,31 @@ static int blob_restart(void *arg)
 
 	if (ftruncate(b->fd, 0) < 0 || lseek(b->fd, 0, SEEK_SET) < 0)
 		return -1;
+	b->hashed = false;
 	sha256_free(b->hash);
 	b->hash = sha256_new();
 	b->got = 0;
 	return 0;
 }
 
+/* A blob's transfer ended with a success: its digest, and the caller
+ * told at once when it is the blob asked for. */
+static void blob_done(void *arg)
+{
+	struct registry_blob *b = arg;
+
+	if (b->write_errno || b->over)
+		return;
+	sha256_final(b->hash, b->actual);
+	b->hash = NULL;
+	b->hashed = true;
+	if (b->done && b->got == b->size && !strcmp(b->actual, b->digest))
+		b->done(b);
+}
+
 static int blob_result(struct registry *r, struct registry_blob *b, struct http_xfer *x,
 		       struct berth_error *err)
 {
-	char actual[DIGEST_STR_LEN + 1];
-
 	if (b->write_errno)
 		return berth_error_set(err, b->write_errno, "blob %s: writing it into the store",
 				       b->digest);
@@ -364,13 +378,11 @@ static int blob_result(struct registry *r, struct registry_blob *b, struct http_
 				       "blob %s from %s: more than the %llu bytes its descriptor "
 				       "says",
 				       b->digest, r->host, (unsigned long long)b->size);
-	if (x->status != 200) {
+	if (x->status != 200 || !b->hashed) {
 		fail_answer(x, err, "");
 		return berth_error_wrap(err, "blob %s from %s/%s", b->digest, r->host, r->repo);
 	}
-	sha256_final(b->hash, actual);
-	b->hash = NULL;
-	return check_blob(r->host, b->digest, b->size, b->got, actual, err);
+	return check_blob(r->host, b->digest, b->size, b->got, b->actual, err);
 }
 
 /* The transfers that a token running out meanwhile refused, to run
@@ -399,6 +411,7 @@ int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, si
 		xfer_for(r, &xs[i], path);
 		xs[i].sink = blob_sink;
 		xs[i].restart = blob_restart;
+		xs[i].done = blob_done;
 		xs[i].arg = &b[i];
 		b[i].hash = sha256_new();
 		run[i] = &xs[i];

@@ -51,11 +51,16 @@ struct registry_blob {
 	const char *digest;
 	uint64_t size;
 	int fd; /* written from its start */
+	/* called as soon as it is fetched whole and checked, or NULL */
+	void (*done)(const struct registry_blob *b);
+	void *data;
 	/* private */
 	struct sha256_ctx *hash;
 	uint64_t got;
 	int write_errno;
 	bool over;
+	bool hashed; /* actual is its content's digest */
+	char actual[DIGEST_STR_LEN + 1];
 };
 int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, size_t parallel,
 		       struct berth_error *err);

@@ -273,6 +273,8 @@ static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
 	x->state = DONE;
 	if (r == CURLE_OK) {
 		x->status = status;
+		if (x->done && status >= 200 && status < 300)
+			x->done(x->arg);
 		return;
 	}
 	x->status = 0;

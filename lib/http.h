@@ -36,6 +36,7 @@ struct http_xfer {
 	size_t max_body;
 	int (*sink)(const void *data, size_t len, void *arg); /* 0, or -1 to stop */
 	int (*restart)(void *arg);
+	void (*done)(void *arg); /* called when a 2xx answer has ended, or NULL */
 	void *arg;
 	/* out */
 	long status; /* 0: no answer (see error) */

@@ -145,6 +145,7 @@ store_blobs() { find "$T/store/blobs" -type f | wc -l; }
 before=$(store_blobs)
 check "corrupt a layer blob in the registry's storage" -- corrupt
 check "a pull of it fails, naming the wrong digest" -- expect_fail "wrong digest" berth pull "$R/links"
+check "... and never calls it complete" -- bash -c "grep -q '${links_layer:0:12}: Pulling fs layer' '$T/ef.err' && ! grep -q '${links_layer:0:12}: Download complete' '$T/ef.err'"
 check "... and leaves nothing: no image, no new blob, no stage" -- bash -c "
 	! ls '$T/store/tmp' 2>/dev/null | grep -q stage && test \$(find '$T/store/blobs' -type f | wc -l) = $before &&
 	! grep -q '/links' '$T/store/refs.json'"
