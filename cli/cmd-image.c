@@ -314,21 +314,18 @@ static int rmi_one(struct store *s, struct json_object *refs, const char *arg, b
 	_cleanup_free_ char *norm = NULL;
 	char id[DIGEST_STR_LEN + 1];
 	char **names = NULL, **users = NULL;
-	struct berth_error ignore = { 0 };
 	size_t k, n_users;
 	int ret = -1;
 
 	if (image_resolve(s, arg, id, err) < 0)
 		return -1;
 	k = refs_of(refs, id, &names);
-	if (reference_normalize(arg, &norm, &ignore) == 0 &&
-	    json_object_object_get_ex(refs, norm, NULL) && k > 1) {
+	if ((norm = image_ref_in(refs, arg)) && k > 1) {
 		json_object_object_del(refs, norm);
 		printf("Untagged: %s\n", norm);
 		ret = 0;
 		goto out;
 	}
-	berth_error_clear(&ignore);
 	n_users = image_users(s, id, &users);
 	if (n_users && !force) {
 		berth_error_set(err, 0,

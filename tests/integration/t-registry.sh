@@ -170,6 +170,12 @@ if as_user unshare -U true 2>/dev/null; then
 else
 	skip "the test user cannot make a user namespace: pulled images not run"
 fi
+untag_short() {
+	berth tag busybox localhost/mybb &&
+		test "$(berth rmi busybox)" = "Untagged: docker.io/library/busybox:latest" &&
+		listed localhost/mybb latest && ! listed docker.io/library/busybox latest
+}
+check "rmi of a short name with another name untags the pulled docker.io one only" -- untag_short
 check "save of a pulled image" -- berth save -q -o "$T/saved.tar" "$R/fixture/multilayer:v1"
 
 # two pulls at once of images that share their base layer
