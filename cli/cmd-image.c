@@ -723,16 +723,14 @@ int cmd_save(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct save_item *it = &o.items[o.n];
 		_cleanup_free_ char *norm = NULL;
-		struct berth_error ignore = { 0 };
 		if (image_resolve(s, argv[i], it->id, &err) < 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}
-		/* named by a reference: keep the name, as docker save does */
-		if (reference_normalize(argv[i], &norm, &ignore) == 0 && !strchr(norm, '@') &&
-		    json_object_object_get_ex(refs, norm, NULL))
+		/* named by a reference: keep the name, as docker save does
+		 * (a short one as image_resolve read it) */
+		if ((norm = image_ref_in(refs, argv[i])) && !strchr(norm, '@'))
 			it->ref = steal_pointer(&norm);
-		berth_error_clear(&ignore);
 		o.n++;
 	}
 	if (image_save(s, &o, &err) < 0)

@@ -177,6 +177,11 @@ untag_short() {
 }
 check "rmi of a short name with another name untags the pulled docker.io one only" -- untag_short
 check "save of a pulled image" -- berth save -q -o "$T/saved.tar" "$R/fixture/multilayer:v1"
+save_short() {
+	berth tag localhost/mybb docker.io/library/busybox && berth save -q busybox >"$T/bb.tar" &&
+		tar -xOf "$T/bb.tar" manifest.json | grep -q '"docker.io/library/busybox:latest"'
+}
+check "save of the mirror's busybox by its short name keeps its docker.io name" -- save_short
 
 # two pulls at once of images that share their base layer
 export BERTH_ROOT="$T/store-both"
