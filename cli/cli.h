@@ -119,6 +119,7 @@ int cli_start(struct store *s, const char *id, bool attach, bool interactive);
 int cmd_version(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);

@@ -314,21 +314,18 @@ static int rmi_one(struct store *s, struct json_object *refs, const char *arg, b
 	_cleanup_free_ char *norm = NULL;
 	char id[DIGEST_STR_LEN + 1];
 	char **names = NULL, **users = NULL;
-	struct berth_error ignore = { 0 };
 	size_t k, n_users;
 	int ret = -1;
 
 	if (image_resolve(s, arg, id, err) < 0)
 		return -1;
 	k = refs_of(refs, id, &names);
-	if (reference_normalize(arg, &norm, &ignore) == 0 &&
-	    json_object_object_get_ex(refs, norm, NULL) && k > 1) {
+	if ((norm = image_ref_in(refs, arg)) && k > 1) {
 		json_object_object_del(refs, norm);
 		printf("Untagged: %s\n", norm);
 		ret = 0;
 		goto out;
 	}
-	berth_error_clear(&ignore);
 	n_users = image_users(s, id, &users);
 	if (n_users && !force) {
 		berth_error_set(err, 0,
@@ -724,16 +721,14 @@ int cmd_save(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct save_item *it = &o.items[o.n];
 		_cleanup_free_ char *norm = NULL;
-		struct berth_error ignore = { 0 };
 		if (image_resolve(s, argv[i], it->id, &err) < 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}
-		/* named by a reference: keep the name, as docker save does */
-		if (reference_normalize(argv[i], &norm, &ignore) == 0 && !strchr(norm, '@') &&
-		    json_object_object_get_ex(refs, norm, NULL))
+		/* named by a reference: keep the name, as docker save does
+		 * (a short one as image_resolve read it) */
+		if ((norm = image_ref_in(refs, argv[i])) && !strchr(norm, '@'))
 			it->ref = steal_pointer(&norm);
-		berth_error_clear(&ignore);
 		o.n++;
 	}
 	if (image_save(s, &o, &err) < 0)
@@ -879,6 +874,7 @@ int cmd_image(int argc, char **argv)
 		{ "mount", cmd_image_mount, "Mount an image's filesystem read-only (berth-fs)" },
 		{ "list", cmd_images, NULL },
 		{ "prune", cmd_image_prune, "Remove unused images" },
+		{ "pull", cmd_pull, "Pull an image from a registry" },
 		{ "rm", cmd_rmi, "Remove images" },
 		{ "save", cmd_save, "Save images to an archive" },
 		{ "tag", cmd_tag, "Give an image another name" },

@@ -39,6 +39,7 @@ static const struct cli_cmd commands[] = {
 	{ "pause", cmd_pause, "Freeze containers (needs cgroup v2 delegation)" },
 	{ "port", cmd_port, "List a container's published ports" },
 	{ "ps", cmd_ps, "List containers" },
+	{ "pull", cmd_pull, "Pull an image from a registry" },
 	{ "restart", cmd_restart, "Stop and start containers again" },
 	{ "rm", cmd_rm, "Remove containers" },
 	{ "rmi", cmd_rmi, "Remove images" },

@@ -261,6 +261,23 @@ static int resolve_id(struct store *s, const char *name, char *id_out, struct be
 	return matches == 1;
 }
 
+char *image_ref_in(struct json_object *refs, const char *name)
+{
+	/* a short name is the store's (localhost/) first, then docker's
+	 * (docker.io/library/), as a pulled image is recorded */
+	for (int docker = 0; docker < 2; docker++) {
+		struct berth_error ignore = { 0 };
+		char *norm = NULL;
+		int r = docker ? reference_normalize_docker(name, &norm, &ignore)
+			       : reference_normalize(name, &norm, &ignore);
+		berth_error_clear(&ignore);
+		if (r == 0 && json_object_object_get_ex(refs, norm, NULL))
+			return norm;
+		free(norm);
+	}
+	return NULL;
+}
+
 int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err)
 {
 	_cleanup_json_ struct json_object *refs = NULL;
@@ -278,14 +295,12 @@ int image_resolve(struct store *s, const char *name, char *id_out, struct berth_
 		berth_error_clear(&ignore);
 		return -1;
 	}
-	if (reference_normalize(name, &norm, &ignore) == 0) {
+	if ((norm = image_ref_in(refs, name))) {
 		struct json_object *v;
-		if (json_object_object_get_ex(refs, norm, &v)) {
-			strcpy(id_out, json_object_get_string(v));
-			return 0;
-		}
+		json_object_object_get_ex(refs, norm, &v);
+		strcpy(id_out, json_object_get_string(v));
+		return 0;
 	}
-	berth_error_clear(&ignore);
 	if ((r = resolve_id(s, name, id_out, err)) != 0)
 		return r < 0 ? -1 : 0;
 	return berth_error_set(err, ENOENT, "image \"%s\": no such image in the store", name);

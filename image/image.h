@@ -41,6 +41,10 @@ int refs_write(struct store *s, struct json_object *refs, struct berth_error *er
 /* Every ref of id, sorted; returns the count. */
 size_t refs_of(struct json_object *refs, const char *id, char ***out);
 
+/* The name in refs that name stands for: its normalised form, else
+ * (a short name) docker's, docker.io/library/NAME; NULL when neither is
+ * there. */
+char *image_ref_in(struct json_object *refs, const char *name);
 /* Find an image by reference, full ID or unique ID prefix. With
  * refs.json damaged, an ID or ID prefix still finds its image. */
 int image_resolve(struct store *s, const char *name, char *id_out, struct berth_error *err);

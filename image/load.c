@@ -6,6 +6,8 @@
  * shared store lock, and commit blobs, layers, record and refs under the
  * exclusive lock. Nothing becomes visible before the record is written;
  * an interrupted load leaves a stage that the next command removes.
+ * A pull hands its fetched blobs to the same install
+ * (image_install_staged).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,7 +188,7 @@ static int collect_index(struct loader *l, const struct oci_desc *d, const char 
 	struct oci_index idx;
 	char *buf = NULL;
 	size_t len;
-	const struct oci_desc *best = NULL;
+	const struct oci_desc *best;
 	int r;
 
 	if (depth >= OCI_MAX_INDEX_DEPTH)
@@ -198,14 +200,7 @@ static int collect_index(struct loader *l, const struct oci_desc *d, const char 
 	free(buf);
 	if (r < 0)
 		return berth_error_wrap(l->err, "%s: image index %.19s", l->src.label, d->digest);
-	for (size_t i = 0; i < idx.n && !best; i++) {
-		const struct oci_desc *c = &idx.manifests[i];
-		if (c->has_platform && oci_platform_match(&l->want, &c->platform))
-			best = c;
-	}
-	for (size_t i = 0; i < idx.n && !best; i++)
-		if (!idx.manifests[i].has_platform)
-			best = &idx.manifests[i];
+	best = oci_index_pick(&idx, &l->want);
 	if (!best) {
 		_cleanup_free_ char *w = oci_platform_str(&l->want);
 		r = berth_error_set(
@@ -387,6 +382,10 @@ static int layer_blob_fd(struct loader *l, struct pending *p, size_t i)
 
 	if (store_blob_exists(l->store, pl->digest))
 		return store_blob_open(l->store, pl->digest, l->err);
+	if (!pl->staged && !pl->member) /* a pull found it stored; a gc took it since */
+		return berth_error_set(l->err, ENOENT,
+				       "blob %.19s was removed from the store meanwhile; try again",
+				       pl->digest);
 	if (!pl->staged) {
 		snprintf(name, sizeof(name), "blob-%u", l->seq++);
 		if (source_stage_member(&l->src, pl->member, pl->digest, (int64_t)pl->size,
@@ -723,6 +722,52 @@ int image_load(struct store *s, const struct load_opts *o, struct load_result *r
 	fill_result(&l, res);
 	ret = 0;
 out:
+	loader_clear(&l);
+	return ret < 0 ? store_name_if_full(s, err) : 0;
+}
+
+static char *memdup_str(const char *data, size_t len)
+{
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, data, len);
+	p[len] = '\0';
+	return p;
+}
+
+int image_install_staged(struct store *s, struct store_stage *stage, const struct load_staged *in,
+			 struct berth_error *err)
+{
+	struct loader l = { .store = s, .stage = stage, .err = err };
+	struct pending *p;
+	int ret = -1;
+
+	l.src.dirfd = -1;
+	l.src.label = xstrdup(in->label);
+	if (loader_limits(&l, in->limits) < 0)
+		goto out;
+	progress_init(&l.prog, in->quiet);
+	p = pending_add(&l);
+	if (in->name)
+		names_add(p, in->name);
+	p->config = memdup_str(in->config, in->config_len);
+	p->config_len = in->config_len;
+	strcpy(p->config_digest, in->config_digest);
+	p->manifest = memdup_str(in->manifest, in->manifest_len);
+	p->manifest_len = in->manifest_len;
+	strcpy(p->manifest_digest, in->manifest_digest);
+	p->n_layers = in->n_layers;
+	p->layers = xcalloc(in->n_layers, sizeof(*p->layers));
+	for (size_t i = 0; i < in->n_layers; i++) {
+		struct pending_layer *pl = &p->layers[i];
+		pl->staged = in->layers[i].staged ? xstrdup(in->layers[i].staged) : NULL;
+		pl->media_type = in->layers[i].media_type;
+		strcpy(pl->digest, in->layers[i].digest);
+		pl->size = in->layers[i].size;
+	}
+	ret = install(&l, p);
+out:
+	l.stage = NULL; /* the caller's */
 	loader_clear(&l);
 	return ret < 0 ? store_name_if_full(s, err) : 0;
 }

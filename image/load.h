@@ -33,6 +33,34 @@ void load_result_clear(struct load_result *r);
 int image_load(struct store *s, const struct load_opts *o, struct load_result *res,
 	       struct berth_error *err);
 
+/* An image whose blobs a caller (a pull) fetched itself: the config and
+ * manifest in memory, verified; each layer's blob either in the store or
+ * staged, verified, in the caller's stage. Installed as `load` installs
+ * one: layers unpacked in the stage under the shared store lock, then
+ * blobs, layers, record and name committed under the exclusive lock. */
+struct load_staged_layer {
+	const char *staged; /* its name in the stage; NULL when the store has the blob */
+	const char *digest;
+	uint64_t size;
+	const char *media_type;
+};
+struct load_staged {
+	const char *label; /* what the image came from, for messages */
+	const char *name;  /* the normalised reference to record, or NULL */
+	const char *config;
+	size_t config_len;
+	const char *config_digest;
+	const char *manifest;
+	size_t manifest_len;
+	const char *manifest_digest;
+	size_t n_layers;
+	const struct load_staged_layer *layers;
+	bool quiet;
+	const struct unpack_limits *limits; /* NULL: the user's berth.conf */
+};
+int image_install_staged(struct store *s, struct store_stage *stage, const struct load_staged *in,
+			 struct berth_error *err);
+
 struct import_opts {
 	const char *input;   /* path, or NULL / "-" for stdin */
 	const char *ref;     /* NAME[:TAG] or NULL */

@@ -513,3 +513,53 @@ char *oci_platform_str(const struct oci_platform *p)
 	return xasprintf("%s/%s%s%s", p->os ? p->os : "?", p->arch ? p->arch : "?",
 			 p->variant ? "/" : "", p->variant ? p->variant : "");
 }
+
+const struct oci_desc *oci_index_pick(const struct oci_index *idx, const struct oci_platform *want)
+{
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct oci_desc *c = &idx->manifests[i];
+		if (c->has_platform && oci_platform_match(want, &c->platform))
+			return c;
+	}
+	/* an entry that names no platform is for any */
+	for (size_t i = 0; i < idx->n; i++)
+		if (!idx->manifests[i].has_platform)
+			return &idx->manifests[i];
+	return NULL;
+}
+
+static const char *known_doc_type(const char *t)
+{
+	static const char *const types[] = { MT_OCI_INDEX, MT_OCI_MANIFEST, MT_DOCKER_LIST,
+					     MT_DOCKER_MANIFEST };
+
+	for (size_t i = 0; t && i < ARRAY_SIZE(types); i++)
+		if (!strcmp(t, types[i]))
+			return types[i];
+	return NULL;
+}
+
+int oci_doc_type(const char *buf, size_t len, const char *content_type, const char **type,
+		 bool *index, struct berth_error *err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *v;
+
+	*type = NULL;
+	*index = false;
+	if (json_parse_bounded(buf, len, "manifest", &o, err) < 0)
+		return -1;
+	if ((content_type &&
+	     str_has_prefix(content_type, "application/vnd.docker.distribution.manifest.v1")) ||
+	    (json_object_object_get_ex(o, "schemaVersion", &v) && json_object_get_int(v) == 1))
+		return berth_error_set(
+			err, 0,
+			"a docker schema 1 manifest, which berth does not read "
+			"(deprecated since 2019: push the image again with a current "
+			"client)");
+	*type = known_doc_type(content_type);
+	if (!*type)
+		*type = known_doc_type(json_get_string(o, "mediaType"));
+	*index = *type ? oci_is_index(*type) : json_object_object_get_ex(o, "manifests", NULL);
+	return 0;
+}

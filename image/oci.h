@@ -86,6 +86,13 @@ int docker_parse_manifest(const char *buf, size_t len, struct docker_manifest *o
 			  struct berth_error *err);
 /* Is this document an index (by mediaType, or by shape when absent)? */
 bool oci_is_index(const char *media_type);
+/* What a manifest document fetched by itself (a registry's answer) is:
+ * its type is the Content-Type when that is one berth reads, else the
+ * document's mediaType, else NULL; an index by that type, or by its
+ * shape when there is none. A docker schema 1 manifest is refused, in
+ * one line. */
+int oci_doc_type(const char *buf, size_t len, const char *content_type, const char **type,
+		 bool *index, struct berth_error *err);
 /* Media types of layers berth unpacks, and of image configurations. */
 bool oci_is_layer_type(const char *media_type);
 bool oci_is_config_type(const char *media_type);
@@ -103,5 +110,9 @@ void oci_host_platform(struct oci_platform *out);
 int oci_parse_platform(const char *s, struct oci_platform *out, struct berth_error *err);
 bool oci_platform_match(const struct oci_platform *want, const struct oci_platform *have);
 char *oci_platform_str(const struct oci_platform *p);
+/* The entry of an image index for want, as `load` and `pull` choose it:
+ * the first whose platform matches, else the first that names none;
+ * NULL when there is neither. */
+const struct oci_desc *oci_index_pick(const struct oci_index *idx, const struct oci_platform *want);
 
 #endif

@@ -65,6 +65,11 @@ static int parse_bool(const char *v, bool *out)
 	return -1;
 }
 
+int userconf_parse_bool(const char *v, bool *out)
+{
+	return parse_bool(v, out);
+}
+
 static int parse_uint(const char *v, uint64_t *out)
 {
 	char *end;

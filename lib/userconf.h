@@ -31,6 +31,9 @@ struct userconf {
  * FILE:LINE. */
 int userconf_load(struct userconf *c, struct berth_error *err);
 void userconf_clear(struct userconf *c);
+/* A boolean as every berth INI file spells it: true|false, yes|no,
+ * on|off, 1|0 (any case); -1 when v is none of them. */
+int userconf_parse_bool(const char *v, bool *out);
 
 /* The table, for `berth info` and the docs: one entry per key. */
 struct userconf_key {

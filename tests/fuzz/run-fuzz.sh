@@ -14,7 +14,7 @@ secs=${1:-60}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${BUILD_FUZZ:-$src/build-fuzz}
-targets=${FUZZ_TARGETS:-oci profile seccomp spec unpack}
+targets=${FUZZ_TARGETS:-oci profile registry seccomp spec unpack}
 
 case $secs in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;

@@ -7,11 +7,12 @@
 #include "../../lib/util.h"
 #include "../tap.h"
 
-static void norm(const char *in, const char *want)
+static void norm_with(int (*f)(const char *, char **, struct berth_error *), const char *in,
+		      const char *want)
 {
 	struct berth_error err = { 0 };
 	char *out = NULL;
-	int r = reference_normalize(in, &out, &err);
+	int r = f(in, &out, &err);
 
 	if (want) {
 		is_str(r == 0 ? out : err.msg, want, in);
@@ -21,6 +22,78 @@ static void norm(const char *in, const char *want)
 	}
 	free(out);
 	berth_error_clear(&err);
+}
+
+static void norm(const char *in, const char *want)
+{
+	norm_with(reference_normalize, in, want);
+}
+
+/* docker's rules, as a pull reads a reference */
+static void hub(const char *in, const char *want)
+{
+	norm_with(reference_normalize_docker, in, want);
+}
+
+#define D64 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+static void docker_rules(void)
+{
+	struct reference r;
+	struct berth_error err = { 0 };
+
+	hub("busybox", "docker.io/library/busybox:latest");
+	hub("busybox:1.36", "docker.io/library/busybox:1.36");
+	hub("library/busybox", "docker.io/library/busybox:latest");
+	hub("docker.io/busybox", "docker.io/library/busybox:latest");
+	hub("index.docker.io/busybox:1", "docker.io/library/busybox:1");
+	hub("docker.io/library/busybox", "docker.io/library/busybox:latest");
+	hub("user/app", "docker.io/user/app:latest");
+	hub("user/app:v2", "docker.io/user/app:v2");
+	hub("user/team/app", "docker.io/user/team/app:latest");
+	hub("localhost/x", "localhost/x:latest");
+	hub("localhost:5000/x", "localhost:5000/x:latest");
+	hub("127.0.0.1:5000/a/b:c", "127.0.0.1:5000/a/b:c");
+	hub("host:5000/x", "host:5000/x:latest");
+	hub("quay.io/podman/stable", "quay.io/podman/stable:latest");
+	hub("registry.example.com/x", "registry.example.com/x:latest");
+	hub("[::1]:5000/x", "[::1]:5000/x:latest");
+	hub("busybox@sha256:" D64, "docker.io/library/busybox@sha256:" D64);
+	hub("busybox:1@sha256:" D64, "docker.io/library/busybox:1@sha256:" D64);
+	hub("127.0.0.1:5000/x@sha256:" D64, "127.0.0.1:5000/x@sha256:" D64);
+	/* "localhost" alone is a repository, not a registry */
+	hub("localhost", "docker.io/library/localhost:latest");
+	hub("localhost:5000", "docker.io/library/localhost:5000");
+	hub("Busybox", NULL);
+	hub("host:5000/X", NULL);
+	hub("busybox@sha256:abc", NULL);
+	hub("busybox@sha512:" D64, NULL);
+	hub("a//b", NULL);
+	hub("/a", NULL);
+	hub("a/", NULL);
+	hub("", NULL);
+	hub("ho$t:5000/x", NULL);
+
+	ok(reference_parse("127.0.0.1:5000/a/b:c", REFERENCE_DOCKER_HUB, &r, &err) == 0 &&
+		   !strcmp(r.domain, "127.0.0.1:5000") && !strcmp(r.path, "a/b") &&
+		   !strcmp(r.tag, "c") && !r.digest,
+	   "reference_parse splits domain, path and tag");
+	reference_clear(&r);
+	ok(reference_parse("x@sha256:" D64, REFERENCE_DOCKER_HUB, &r, &err) == 0 && !r.tag &&
+		   r.digest && !strcmp(r.path, "library/x"),
+	   "a digest reference has no tag");
+	reference_clear(&r);
+	berth_error_clear(&err);
+}
+
+static void split(const char *ref, const char *repo, const char *tag)
+{
+	char *r, *t;
+
+	reference_split(ref, &r, &t);
+	ok(!strcmp(r, repo) && !strcmp(t, tag), "split %s: %s %s", ref, r, t);
+	free(r);
+	free(t);
 }
 
 int main(void)
@@ -56,6 +129,10 @@ int main(void)
 	norm("", NULL);
 	norm("a:", NULL);
 	norm("-a", NULL);
+	docker_rules();
+	split("localhost/a:b", "localhost/a", "b");
+	split("127.0.0.1:5000/a:b", "127.0.0.1:5000/a", "b");
+	split("127.0.0.1:5000/a@sha256:" D64, "127.0.0.1:5000/a", "<none>");
 	ok(reference_valid_tag("v1.0_rc-2"), "tag grammar accepts v1.0_rc-2");
 	ok(!reference_valid_tag(".hidden"), "a tag cannot start with a dot");
 	return tap_done();

@@ -177,8 +177,49 @@ static void test_ambiguous(void)
 	free(msg);
 }
 
+/* doc is typed (type, index) with content type ct, or refused naming want_err */
+static void typed(const char *doc, const char *ct, const char *want_type, bool want_index,
+		  const char *want_err, const char *name)
+{
+	struct berth_error err = { 0 };
+	const char *type;
+	bool index;
+	int r = oci_doc_type(doc, strlen(doc), ct, &type, &index, &err);
+
+	if (want_err)
+		ok(r < 0 && err.msg && strstr(err.msg, want_err), "%s: refused (%s)", name,
+		   err.msg ? err.msg : "accepted");
+	else
+		ok(r == 0 && index == want_index &&
+			   (want_type ? type && !strcmp(type, want_type) : !type),
+		   "%s: %s, %s", name, type ? type : "(no type)", index ? "index" : "manifest");
+	berth_error_clear(&err);
+}
+
+static void doc_types(void)
+{
+	typed("{\"schemaVersion\":2,\"manifests\":[]}", MT_OCI_INDEX, MT_OCI_INDEX, true, NULL,
+	      "an index by its Content-Type");
+	typed("{\"schemaVersion\":2,\"manifests\":[]}", "application/json", NULL, true, NULL,
+	      "an index by its shape");
+	typed("{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_LIST "\",\"manifests\":[]}", NULL,
+	      MT_DOCKER_LIST, true, NULL, "a manifest list by its mediaType");
+	typed("{\"schemaVersion\":2,\"config\":{}}", MT_DOCKER_MANIFEST, MT_DOCKER_MANIFEST, false,
+	      NULL, "a schema 2 manifest");
+	typed("{\"schemaVersion\":2,\"config\":{}}", NULL, NULL, false, NULL,
+	      "a manifest by its shape");
+	typed("{\"schemaVersion\":1,\"name\":\"a\",\"fsLayers\":[]}",
+	      "application/vnd.docker.distribution.manifest.v1+prettyjws", NULL, false, "schema 1",
+	      "a signed schema 1 manifest");
+	typed("{\"schemaVersion\":1,\"name\":\"a\",\"fsLayers\":[]}", "application/json", NULL,
+	      false, "schema 1", "a schema 1 manifest by its schemaVersion");
+	typed("{\"schemaVersion\":2,", MT_OCI_MANIFEST, NULL, false, "manifest",
+	      "a truncated document");
+}
+
 int main(void)
 {
+	doc_types();
 	test_media_types();
 	test_ambiguous();
 	return tap_done();

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-registry.c: the registry verbs: pull (push, login and logout next).
+ * Each parses its flags, calls image/'s registry client and prints: the
+ * progress as plain lines on stderr, the answer on stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../image/pull.h"
+#include "../lib/util.h"
+
+static void say_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+static int parse_parallel(const char *v, size_t *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (*v < '1' || *v > '9' || *end || n > 64)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int cmd_pull(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "platform", 'P' + 256, "OS/ARCH[/VARIANT]",
+		  "Platform to pick from a multi-arch index (default: the host's)" },
+		{ "max-parallel", 'M' + 256, "N",
+		  "Layers downloaded at once (default 3, at most 64)" },
+		{ "quiet", 'q', NULL, "Print only the image ID" },
+		{ 0 },
+	};
+	struct pull_opts o = { .say = say_line };
+	struct pull_result res;
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "pull",
+			       "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]", opts)) != -1) {
+		if (c == 'P' + 256)
+			o.platform = optarg;
+		else if (c == 'M' + 256 && parse_parallel(optarg, &o.max_parallel) < 0)
+			return cli_usage_error(
+				"pull", "--max-parallel: expected 1 to 64, got \"%s\"", optarg);
+		else if (c == 'q')
+			o.quiet = true;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("pull", "expected one image reference");
+	o.ref = argv[optind];
+	if (cli_open_store(&s))
+		return 1;
+	if (image_pull(s, &o, &res, &err) < 0)
+		return cli_fail(&err);
+	if (!o.quiet)
+		fprintf(stderr, "Status: %s %s\n",
+			res.fetched ? "Downloaded newer image for" : "Image is up to date for",
+			res.name);
+	printf("%s\n", res.id);
+	pull_result_clear(&res);
+	return 0;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * http.c: HTTP transfers on one libcurl multi handle (http.h), and the
+ * WWW-Authenticate parser. Not concerned with registries: what a request
+ * asks and what an answer means is image/registry.c's.
+ */
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "http.h"
+#include "util.h"
+
+/* Bounded waits: a registry that accepts no connection in 30 s, or sends
+ * nothing for 60 s in the middle of an answer, is given up on (and
+ * retried). No bound on a whole transfer: a large layer on a slow link
+ * takes what it takes while bytes flow. */
+#define CONNECT_TIMEOUT_S 30L
+#define STALL_TIMEOUT_S 60L
+#define MAX_ATTEMPTS 3
+#define ERROR_BODY_MAX (64u << 10)
+
+enum {
+	WAITING,
+	RUNNING,
+	DONE
+};
+
+struct http_client {
+	CURLM *multi;
+};
+
+struct http_client *http_client_new(void)
+{
+	static bool global_done;
+	struct http_client *c;
+
+	if (!global_done) { /* berth is one thread when it starts a client */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return NULL;
+		global_done = true;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		free(c);
+		return NULL;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	return c;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	curl_multi_cleanup(c->multi);
+	free(c);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What an earlier attempt left in the answer's fields. */
+static void reset_answer(struct http_xfer *x)
+{
+	free(x->body);
+	free(x->content_type);
+	free(x->docker_digest);
+	free(x->www_auth);
+	free(x->error);
+	x->body = x->content_type = x->docker_digest = x->www_auth = x->error = NULL;
+	x->body_len = 0;
+	x->status = 0;
+	x->sink_failed = x->too_big = false;
+	x->errbuf[0] = '\0';
+}
+
+/* The request headers freed, wiped first: one may be a credential. */
+static void free_headers(struct http_xfer *x)
+{
+	for (struct curl_slist *l = x->headers; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+}
+
+void http_xfer_clear(struct http_xfer *x)
+{
+	reset_answer(x);
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	free_headers(x);
+	free(x->url);
+	memset(x, 0, sizeof(*x));
+}
+
+static void set_header(char **field, const char *v, size_t n, bool append)
+{
+	if (append && *field) {
+		char *joined = xasprintf("%s, %.*s", *field, (int)n, v);
+		free(*field);
+		*field = joined;
+		return;
+	}
+	free(*field);
+	*field = xstrndup(v, n);
+}
+
+static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * nmemb, n;
+	const char *colon, *v;
+
+	if (len >= 5 && strncasecmp(buf, "HTTP/", 5) == 0) { /* a new answer (redirects) */
+		free(x->content_type);
+		free(x->docker_digest);
+		free(x->www_auth);
+		x->content_type = x->docker_digest = x->www_auth = NULL;
+		return len;
+	}
+	colon = memchr(buf, ':', len);
+	if (!colon)
+		return len;
+	v = colon + 1;
+	while (v < buf + len && (*v == ' ' || *v == '\t'))
+		v++;
+	n = (size_t)(buf + len - v);
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+#define IS(name)                                                                                   \
+	((size_t)(colon - buf) == strlen(name) && strncasecmp(buf, name, strlen(name)) == 0)
+	if (IS("Content-Type"))
+		set_header(&x->content_type, v, n, false);
+	else if (IS("Docker-Content-Digest"))
+		set_header(&x->docker_digest, v, n, false);
+	else if (IS("WWW-Authenticate"))
+		set_header(&x->www_auth, v, n, true);
+#undef IS
+	return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * nmemb, limit;
+	long code = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	bool ok = code >= 200 && code < 300;
+	if (ok && x->sink) {
+		x->delivered = true;
+		if (x->sink(data, len, x->arg) < 0) {
+			x->sink_failed = true;
+			return 0;
+		}
+		return len;
+	}
+	limit = ok ? x->max_body : ERROR_BODY_MAX;
+	if (x->body_len + len > limit) {
+		if (!ok) /* an error's explanation: its start is enough */
+			len = limit - x->body_len;
+		else {
+			x->too_big = true;
+			return 0;
+		}
+	}
+	x->body = xrealloc(x->body, x->body_len + len + 1);
+	memcpy(x->body + x->body_len, data, len);
+	x->body_len += len;
+	x->body[x->body_len] = '\0';
+	return size * nmemb;
+}
+
+static int start_xfer(struct http_client *c, struct http_xfer *x)
+{
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return -1;
+	x->easy = e;
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* blob storage answers with redirects; a custom Authorization
+	 * header is not sent to another host (curl >= 7.58) */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "berth/" BERTH_VERSION_STRING);
+	if (x->method && strcmp(x->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (x->method && strcmp(x->method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+	if (x->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	/* made anew each time: a retry after a 401 carries a new token */
+	free_headers(x);
+	if (x->auth) {
+		_cleanup_free_ char *h = xasprintf("Authorization: %s", x->auth);
+		x->headers = curl_slist_append(x->headers, h);
+		explicit_bzero(h, strlen(h));
+	}
+	if (x->accept) {
+		_cleanup_free_ char *h = xasprintf("Accept: %s", x->accept);
+		x->headers = curl_slist_append(x->headers, h);
+	}
+	if (x->headers)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	x->attempts++;
+	x->state = RUNNING;
+	return curl_multi_add_handle(c->multi, e) == CURLM_OK ? 0 : -1;
+}
+
+static bool worth_retrying(CURLcode r, long status)
+{
+	switch (r) {
+	case CURLE_OK:
+		return status == 429 || status == 500 || status == 502 || status == 503 ||
+		       status == 504;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM: return true;
+	default: return false;
+	}
+}
+
+/* A transfer ended: done, or queued again after a backoff. */
+static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
+{
+	long status = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(c->multi, x->easy);
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	if (!x->sink_failed && !x->too_big && worth_retrying(r, status) &&
+	    x->attempts < MAX_ATTEMPTS &&
+	    (!x->delivered || (x->restart && x->restart(x->arg) == 0))) {
+		x->delivered = false;
+		reset_answer(x);
+		x->not_before_ms = now_ms() + (250 << x->attempts); /* 0.5 s, then 1 s */
+		x->state = WAITING;
+		return;
+	}
+	x->state = DONE;
+	if (r == CURLE_OK) {
+		x->status = status;
+		if (x->done && status >= 200 && status < 300)
+			x->done(x->arg);
+		return;
+	}
+	x->status = 0;
+	if (x->sink_failed)
+		x->error = xstrdup("stopped by its receiver");
+	else if (x->too_big)
+		x->error = xasprintf("the answer is larger than %zu bytes", x->max_body);
+	else
+		x->error = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(r));
+}
+
+int http_run(struct http_client *c, struct http_xfer *const *x, size_t n, size_t parallel,
+	     struct berth_error *err)
+{
+	size_t running = 0, done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		reset_answer(x[i]);
+		x[i]->state = WAITING;
+		x[i]->attempts = 0;
+		x[i]->delivered = false;
+		x[i]->not_before_ms = 0;
+	}
+	while (done < n) {
+		int64_t now = now_ms(), wait = 1000;
+		CURLMsg *m;
+		int still, left;
+
+		for (size_t i = 0; i < n && running < (parallel ? parallel : 1); i++) {
+			if (x[i]->state != WAITING)
+				continue;
+			if (x[i]->not_before_ms > now) {
+				if (x[i]->not_before_ms - now < wait)
+					wait = x[i]->not_before_ms - now;
+				continue;
+			}
+			if (start_xfer(c, x[i]) < 0)
+				return berth_error_set(err, 0, "cannot start a transfer of %s",
+						       x[i]->url);
+			running++;
+		}
+		if (curl_multi_perform(c->multi, &still) != CURLM_OK)
+			return berth_error_set(err, 0, "HTTP transfers failed");
+		while ((m = curl_multi_info_read(c->multi, &left))) {
+			struct http_xfer *t;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			finish_xfer(c, t, m->data.result);
+			running--;
+			if (t->state == DONE)
+				done++;
+			wait = 0;
+		}
+		if (done < n && wait > 0 &&
+		    curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)
+			return berth_error_set(err, 0, "HTTP transfers failed");
+	}
+	return 0;
+}
+
+char *http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *r = xstrdup(e ? e : "");
+
+	curl_free(e);
+	return r;
+}
+
+/* RFC 7230 tchar */
+static bool is_tchar(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static const char *token_end(const char *p)
+{
+	while (is_tchar(*p))
+		p++;
+	return p;
+}
+
+/* A token or a quoted string at p (escapes undone); NULL if neither. */
+static char *param_value(const char **pp)
+{
+	const char *p = *pp;
+	char *out, *o;
+
+	if (*p != '"') {
+		/* a token; taken up to the next separator, since realms are
+		 * sent unquoted too ("realm=https://...") */
+		size_t n = strcspn(p, ", \t\"");
+		if (n == 0)
+			return NULL;
+		*pp = p + n;
+		return xstrndup(p, n);
+	}
+	o = out = xmalloc(strlen(p) + 1);
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		*o++ = *p;
+	}
+	if (*p != '"') {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	*pp = p + 1;
+	return out;
+}
+
+static void keep_param(struct http_challenge *c, const char *name, size_t n, char *value)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} known[] = {
+		{ "realm", offsetof(struct http_challenge, realm) },
+		{ "service", offsetof(struct http_challenge, service) },
+		{ "scope", offsetof(struct http_challenge, scope) },
+		{ "error", offsetof(struct http_challenge, error) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		char **f = (char **)((char *)c + known[i].off);
+		if (strlen(known[i].name) == n && strncasecmp(name, known[i].name, n) == 0 && !*f) {
+			*f = value;
+			return;
+		}
+	}
+	free(value);
+}
+
+/* One challenge from p: its scheme, then name=value pairs up to the next
+ * scheme. */
+static int parse_one(const char **pp, struct http_challenge *c)
+{
+	const char *p = skip_ws(*pp), *e = token_end(p);
+
+	if (e == p)
+		return -1;
+	c->scheme = xstrndup(p, (size_t)(e - p));
+	p = skip_ws(e);
+	for (;;) {
+		const char *name = p, *ne = token_end(p), *q = skip_ws(ne);
+		char *value;
+		if (ne == name || *q != '=') /* the next challenge's scheme, or the end */
+			break;
+		q = skip_ws(q + 1);
+		if (!(value = param_value(&q)))
+			return -1;
+		keep_param(c, name, (size_t)(ne - name), value);
+		p = skip_ws(q);
+		if (*p != ',')
+			break;
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+	}
+	*pp = p;
+	return 0;
+}
+
+int http_parse_challenge(const char *header, struct http_challenge *out)
+{
+	const char *p = header;
+
+	memset(out, 0, sizeof(*out));
+	if (!header)
+		return -1;
+	while (*(p = skip_ws(p))) {
+		struct http_challenge c = { 0 };
+		if (parse_one(&p, &c) < 0) {
+			http_challenge_clear(&c);
+			break;
+		}
+		bool bearer = strcasecmp(c.scheme, "Bearer") == 0;
+		bool basic = strcasecmp(c.scheme, "Basic") == 0;
+		if ((bearer && (!out->scheme || strcasecmp(out->scheme, "Bearer"))) ||
+		    (basic && !out->scheme)) {
+			http_challenge_clear(out);
+			*out = c;
+		} else {
+			http_challenge_clear(&c);
+		}
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+	}
+	return out->scheme ? 0 : -1;
+}
+
+void http_challenge_clear(struct http_challenge *c)
+{
+	free(c->scheme);
+	free(c->realm);
+	free(c->service);
+	free(c->scope);
+	free(c->error);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * http.h: HTTP transfers on the system's libcurl, for the registry
+ * client. One client is one curl multi handle: its transfers share
+ * connections (reuse, HTTP/2 where the server offers it), run several at
+ * once, and are retried with backoff on what is worth retrying. Proxy
+ * variables are read as curl reads them. An Authorization value is only
+ * ever a request header: never in a URL, a message or a log. Also the
+ * parser of WWW-Authenticate challenges (RFC 7235).
+ */
+#ifndef BERTH_HTTP_H
+#define BERTH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct http_client;
+
+struct http_client *http_client_new(void);
+void http_client_free(struct http_client *c);
+
+/* One request. The body goes to sink when set (a 2xx answer's only:
+ * error bodies are kept in memory), else to memory, at most max_body
+ * bytes (more fails the transfer). A retry after some of the body was
+ * delivered calls restart first; without restart it is not retried. */
+struct http_xfer {
+	/* in */
+	const char *method; /* NULL: GET */
+	char *url;	    /* owned */
+	const char *auth;   /* the Authorization value, or NULL */
+	const char *accept; /* the Accept value, or NULL */
+	bool insecure;	    /* no TLS verification */
+	size_t max_body;
+	int (*sink)(const void *data, size_t len, void *arg); /* 0, or -1 to stop */
+	int (*restart)(void *arg);
+	void (*done)(void *arg); /* called when a 2xx answer has ended, or NULL */
+	void *arg;
+	/* out */
+	long status; /* 0: no answer (see error) */
+	char *body;  /* the body in memory (NUL-terminated), or an error body */
+	size_t body_len;
+	char *content_type;  /* headers of the last answer (after redirects), or NULL */
+	char *docker_digest; /* Docker-Content-Digest */
+	char *www_auth;	     /* WWW-Authenticate */
+	char *error;	     /* why no answer came (curl's text), or NULL */
+	bool sink_failed;    /* the sink stopped the transfer */
+	bool too_big;	     /* the body passed max_body */
+	/* private */
+	void *easy;
+	struct curl_slist *headers;
+	unsigned attempts;
+	bool delivered;
+	int state; /* waiting, running, done */
+	int64_t not_before_ms;
+	char errbuf[256]; /* CURL_ERROR_SIZE */
+};
+
+/* Run n transfers, at most parallel at once, each retried (3 attempts in
+ * all, with backoff) on a dropped or refused connection, a timeout, or
+ * answers 429, 500, 502, 503, 504. Returns when every transfer has its
+ * answer or its error; -1 only when curl itself fails. */
+int http_run(struct http_client *c, struct http_xfer *const *x, size_t n, size_t parallel,
+	     struct berth_error *err);
+void http_xfer_clear(struct http_xfer *x);
+/* A component of a URL's query, escaped. */
+char *http_escape(const char *s);
+
+/* A WWW-Authenticate challenge: its scheme and the parameters berth
+ * uses. */
+struct http_challenge {
+	char *scheme; /* "Bearer", "Basic" (as sent) */
+	char *realm, *service, *scope, *error;
+};
+/* The first challenge of header whose scheme is Bearer, else the first
+ * Basic one; -1 when there is none or the header is malformed. */
+int http_parse_challenge(const char *header, struct http_challenge *out);
+void http_challenge_clear(struct http_challenge *c);
+
+#endif
