@@ -44,15 +44,6 @@ void check_report_clear(struct check_report *r)
 	r->n = 0;
 }
 
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *s;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	return s;
-}
-
 static struct check_problem *add(struct check_report *r, enum check_state state, const char *plan,
 				 char *what)
 {
@@ -72,7 +63,7 @@ struct check_problem *check_found(struct check_report *r, const char *plan, cons
 	char *what;
 
 	va_start(ap, fmt);
-	what = vformat(fmt, ap);
+	what = xvasprintf(fmt, ap);
 	va_end(ap);
 	return add(r, CHECK_FOUND, plan, what);
 }
@@ -83,7 +74,7 @@ void check_manual(struct check_report *r, const char *hint, const char *fmt, ...
 	char *what;
 
 	va_start(ap, fmt);
-	what = vformat(fmt, ap);
+	what = xvasprintf(fmt, ap);
 	va_end(ap);
 	add(r, CHECK_MANUAL, hint, what);
 }
@@ -228,7 +219,7 @@ static void quarantine(struct ctx *c, const char *path, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	p = add(c->r, CHECK_FOUND, plan, vformat(fmt, ap));
+	p = add(c->r, CHECK_FOUND, plan, xvasprintf(fmt, ap));
 	va_end(ap);
 	if (!c->repair)
 		return;
