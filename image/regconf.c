@@ -15,18 +15,6 @@
 #include "../lib/userconf.h"
 #include "../lib/util.h"
 
-static char *conf_path(void)
-{
-	const char *e = getenv("BERTH_REGISTRIES_CONF"), *x = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-
-	if (e && *e)
-		return xstrdup(e);
-	if (x && *x == '/')
-		return xasprintf("%s/berth/registries.conf", x);
-	return xasprintf("%s/.config/berth/registries.conf", home && *home ? home : "/");
-}
-
 /* HOST[:PORT]: letters, digits, '.', '-', a bracketed IPv6 address, a
  * port; no scheme, path or credentials. */
 static bool valid_host(const char *s)
@@ -137,7 +125,7 @@ int regconf_load(struct regconf *c, struct berth_error *err)
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	c->path = conf_path();
+	c->path = userconf_file_path("BERTH_REGISTRIES_CONF", "registries.conf");
 	f = fopen(c->path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : berth_error_set(err, errno, "%s", c->path);

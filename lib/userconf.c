@@ -39,16 +39,16 @@ const struct userconf_key userconf_keys[] = {
 };
 const size_t userconf_n_keys = ARRAY_SIZE(userconf_keys);
 
-static char *config_path(void)
+char *userconf_file_path(const char *env, const char *name)
 {
-	const char *e = getenv("BERTH_CONFIG"), *x = getenv("XDG_CONFIG_HOME");
+	const char *e = getenv(env), *x = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 
 	if (e && *e)
 		return xstrdup(e);
 	if (x && *x == '/')
-		return xasprintf("%s/berth/berth.conf", x);
-	return xasprintf("%s/.config/berth/berth.conf", home && *home ? home : "/");
+		return xasprintf("%s/berth/%s", x, name);
+	return xasprintf("%s/.config/berth/%s", home && *home ? home : "/", name);
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -187,7 +187,7 @@ int userconf_load(struct userconf *c, struct berth_error *err)
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	c->path = config_path();
+	c->path = userconf_file_path("BERTH_CONFIG", "berth.conf");
 	for (size_t i = 0; i < userconf_n_keys; i++)
 		if (set_default(c, &userconf_keys[i]) < 0)
 			return berth_error_set(err, EINVAL, "berth.conf: bad default for %s",

@@ -34,6 +34,9 @@ void userconf_clear(struct userconf *c);
 /* A boolean as every berth INI file spells it: true|false, yes|no,
  * on|off, 1|0 (any case); -1 when v is none of them. */
 int userconf_parse_bool(const char *v, bool *out);
+/* A file of the user's berth configuration: $ENV when set, else
+ * $XDG_CONFIG_HOME/berth/NAME, else ~/.config/berth/NAME. */
+char *userconf_file_path(const char *env, const char *name);
 
 /* The table, for `berth info` and the docs: one entry per key. */
 struct userconf_key {
