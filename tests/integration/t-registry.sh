@@ -11,51 +11,30 @@
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 
-REGISTRY=${BERTH_TEST_REGISTRY:-/usr/bin/docker-registry}
-if [ ! -x "$REGISTRY" ]; then
-	skip "$REGISTRY is missing (Debian's docker-registry: contrib/install-deps.sh installs it)"
-	finish
-	exit
-fi
+. "$SRCDIR/tests/registry-lib.sh"
+registry_require
 
 # the registry's files are the invoker's (root's): the test user only
 # talks to it
 reg=$(mktemp -d /tmp/berth-registry.XXXXXX)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-tport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-aport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$reg/config.yml" <<YML
-version: 0.1
-log:
-  level: info
-  formatter: text
-storage:
-  filesystem:
-    rootdirectory: $reg/data
-http:
-  addr: 127.0.0.1:$port
-YML
-"$REGISTRY" serve "$reg/config.yml" >"$reg/log" 2>&1 &
-pids=$!
+port=$(free_port)
+tport=$(free_port)
+aport=$(free_port)
+registry_config "$reg/data" "$port" >"$reg/config.yml"
+registry_serve "$reg/config.yml" "$reg/log"
 pre_cleanup() {
-	kill $pids 2>/dev/null
-	wait $pids 2>/dev/null
+	registry_cleanup
 	rm -rf "$reg"
 }
 base=http://127.0.0.1:$port
-# answers URL: the server at URL answers HTTP (any status)
-answers() { python3 -c "
-import sys, urllib.error, urllib.request as u
-try: u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=2)
-except urllib.error.HTTPError: pass" "$1" 2>/dev/null; }
-if ! wait_for 30 answers "$base/v2/"; then
+if ! wait_for 30 http_answers "$base/v2/"; then
 	ok 1 "the registry answers on $base"
 	sed 's/^/#   /' "$reg/log" | tail -20
 	finish
 	exit
 fi
 R=127.0.0.1:$port
-seed() { python3 "$SRCDIR/tests/integration/registry-seed.py" "$base" "$FIXTURES/$1" "$2" "$3" ${4:+"$4"}; }
+seed() { registry_seed "$base" "$@"; }
 seed_all() {
 	seed podman-multilayer.oci-dir fixture/multilayer v1 >"$T/multilayer.digest" &&
 		seed podman-bb.oci-dir bb latest >/dev/null &&
@@ -205,16 +184,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$reg/token.key" -out "$reg/to
 	-days 1 -subj /CN=berth-test-token >/dev/null 2>&1
 python3 "$SRCDIR/tests/integration/token-server.py" "$tport" "$reg/token.key" "$reg/token.crt" \
 	berth-test-issuer 2>"$reg/token.log" &
-pids="$pids $!"
-cat >"$reg/auth.yml" <<YML
-version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: $reg/data
-http:
-  addr: 127.0.0.1:$aport
+REG_PIDS="$REG_PIDS $!"
+{
+	registry_config "$reg/data" "$aport"
+	cat <<YML
 auth:
   token:
     realm: http://127.0.0.1:$tport/token
@@ -222,14 +195,14 @@ auth:
     issuer: berth-test-issuer
     rootcertbundle: $reg/token.crt
 YML
-"$REGISTRY" serve "$reg/auth.yml" >"$reg/auth.log" 2>&1 &
-pids="$pids $!"
+} >"$reg/auth.yml"
+registry_serve "$reg/auth.yml" "$reg/auth.log"
 A=127.0.0.1:$aport
 export BERTH_ROOT="$T/store-token"
 anonymous_refused() { ! python3 -c "
 import sys, urllib.request as u
 u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=5)" "http://$A/v2/fixture/multilayer/manifests/v1" 2>/dev/null; }
-if wait_for 30 answers "http://$A/v2/" && wait_for 30 answers "http://127.0.0.1:$tport/token"; then
+if wait_for 30 http_answers "http://$A/v2/" && wait_for 30 http_answers "http://127.0.0.1:$tport/token"; then
 	check "token set-up: the registry refuses a request without a token" -- anonymous_refused
 	check "pull from it, with a token for the repository's pull scope" -- pull_ok "$A/fixture/multilayer:v1"
 	check "... the same image" -- test "$(cat "$T/out")" = "$ml_id"

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by the registry tests, after tests/lib.sh: Debian's
+# docker-registry (distribution 2.8) started on a free loopback port
+# with a config the test writes, its readiness, its seeding from the
+# fixtures' OCI layouts, and its end at the test's exit. Nothing here
+# talks to anything but 127.0.0.1.
+
+REGISTRY=${BERTH_TEST_REGISTRY:-/usr/bin/docker-registry}
+# processes the test started (registries, token services, proxies),
+# ended by registry_cleanup
+REG_PIDS=""
+
+# registry_require: skip the whole test when the registry is missing
+registry_require() {
+	if [ ! -x "$REGISTRY" ]; then
+		skip "$REGISTRY is missing (Debian's docker-registry: contrib/install-deps.sh installs it)"
+		finish
+		exit
+	fi
+}
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# registry_config DATA PORT: the config of a registry storing in DATA and
+# listening on 127.0.0.1:PORT, on stdout; a test appends its auth: or
+# tls: lines (http: is the last key, indented by two spaces)
+registry_config() {
+	cat <<YML
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $1
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$2
+YML
+}
+
+# registry_serve CONFIG LOG: start a registry in the background
+registry_serve() {
+	"$REGISTRY" serve "$1" >"$2" 2>&1 &
+	REG_PIDS="$REG_PIDS $!"
+}
+
+# registry_cleanup: end what the test started (call from pre_cleanup)
+registry_cleanup() {
+	[ -n "$REG_PIDS" ] || return 0
+	kill $REG_PIDS 2>/dev/null
+	wait $REG_PIDS 2>/dev/null
+	REG_PIDS=""
+}
+
+# http_answers URL [CAFILE]: the server at URL answers HTTP (any status)
+http_answers() {
+	python3 -c "
+import ssl, sys, urllib.error, urllib.request as u
+h = [u.ProxyHandler({})]
+if len(sys.argv) > 2: h.append(u.HTTPSHandler(context=ssl.create_default_context(cafile=sys.argv[2])))
+try: u.build_opener(*h).open(sys.argv[1], timeout=2)
+except urllib.error.HTTPError: pass" "$@" 2>/dev/null
+}
+
+# registry_seed BASE LAYOUT REPO TAG [INDEX]: push a fixture's OCI layout
+# (under $FIXTURES) to the registry at BASE; prints the manifest digest
+registry_seed() {
+	python3 "$SRCDIR/tests/integration/registry-seed.py" "$1" "$FIXTURES/$2" "$3" "$4" ${5:+"$5"}
+}
