@@ -169,7 +169,34 @@ static char *repo_digest_of(const struct image *img, const char *repo)
 	return NULL;
 }
 
-static void add_image_rows(struct store *s, struct json_object *refs, const char *id,
+/* --digests: a repository the image is in by digest only (pushed under
+ * another name) is a row of its own, tagged <none>, as docker lists it;
+ * the image's rows from first on. */
+static void add_digest_rows(const struct image *img, int64_t created, struct image_row **rows,
+			    size_t *n, size_t first)
+{
+	for (char **d = img->repo_digests; d && *d; d++) {
+		const char *at = strchr(*d, '@');
+		bool listed = false;
+		if (!at)
+			continue;
+		for (size_t i = first; i < *n && !listed; i++)
+			listed = strlen((*rows)[i].repo) == (size_t)(at - *d) &&
+				 !strncmp((*rows)[i].repo, *d, (size_t)(at - *d));
+		if (listed)
+			continue;
+		*rows = xrealloc(*rows, (*n + 1) * sizeof(**rows));
+		struct image_row *r = &(*rows)[(*n)++];
+		strcpy(r->id, img->id);
+		r->repo = xstrndup(*d, (size_t)(at - *d));
+		r->tag = xstrdup("<none>");
+		r->digest = xstrdup(at + 1);
+		r->created = created;
+		r->size = img->size;
+	}
+}
+
+static void add_image_rows(struct store *s, struct json_object *refs, const char *id, bool digests,
 			   struct image_row **rows, size_t *n)
 {
 	struct berth_error err = { 0 };
@@ -204,6 +231,8 @@ static void add_image_rows(struct store *s, struct json_object *refs, const char
 		r->created = created;
 		r->size = img->size;
 	}
+	if (digests)
+		add_digest_rows(img, created, rows, n, *n - (k ? k : 1));
 	image_free(img);
 	strv_free(names);
 }
@@ -217,9 +246,9 @@ static void images_json(struct image_row *rows, size_t n)
 		json_object_object_add(o, "Id", json_object_new_string(rows[i].id));
 		json_object_object_add(o, "Repository", json_object_new_string(rows[i].repo));
 		json_object_object_add(o, "Tag", json_object_new_string(rows[i].tag));
-		json_object_object_add(o, "Digest",
-				       json_object_new_string(rows[i].digest ? rows[i].digest
-									      : "<none>"));
+		json_object_object_add(
+			o, "Digest",
+			json_object_new_string(rows[i].digest ? rows[i].digest : "<none>"));
 		json_object_object_add(o, "Created", json_object_new_int64(rows[i].created));
 		json_object_object_add(o, "Size", json_object_new_int64((int64_t)rows[i].size));
 		json_object_array_add(a, o);
@@ -280,7 +309,8 @@ int cmd_images(int argc, char **argv)
 		  "Show all images (the default; kept for docker compatibility)" },
 		{ "quiet", 'q', NULL, "Only show image IDs" },
 		{ "no-trunc", 'N' + 256, NULL, "Show full image IDs" },
-		{ "digests", 'D' + 256, NULL, "Show the digests (RepoDigests) of pulled and pushed images" },
+		{ "digests", 'D' + 256, NULL,
+		  "Show the digests (RepoDigests) of pulled and pushed images" },
 		{ "format", 'F' + 256, "FORMAT", "Output format: table (default) or json" },
 		{ 0 },
 	};
@@ -319,7 +349,7 @@ int cmd_images(int argc, char **argv)
 	if (image_list_ids(s, &ids, &n_ids, &err) < 0)
 		return cli_fail(&err);
 	for (size_t i = 0; i < n_ids; i++)
-		add_image_rows(s, refs, ids[i], &rows, &n);
+		add_image_rows(s, refs, ids[i], digests, &rows, &n);
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);

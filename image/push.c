@@ -94,7 +94,8 @@ static int resolve(struct pusher *p)
 	if (reference_parse(target, REFERENCE_DOCKER_HUB, &p->dest, p->err) < 0)
 		return berth_error_wrap(p->err, "push %s", p->o->image);
 	if (!p->dest.tag) /* a manifest is pushed under a tag */
-		return berth_error_set(p->err, 0, "push %s: %s: a destination is a tag, not a digest",
+		return berth_error_set(p->err, 0,
+				       "push %s: %s: a destination is a tag, not a digest",
 				       p->o->image, target);
 	free(p->dest.digest);
 	p->dest.digest = NULL;
@@ -214,15 +215,15 @@ struct recompressed {
 
 /* The stored manifest with layer i's descriptor replaced by c[i] where
  * c[i] is set; its bytes and digest. */
-static int rewrite_manifest(struct pusher *p, const struct recompressed *c, char **buf,
-			    size_t *len, char *digest)
+static int rewrite_manifest(struct pusher *p, const struct recompressed *c, char **buf, size_t *len,
+			    char *digest)
 {
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *layers;
 	bool docker = p->media_type && !strcmp(p->media_type, MT_DOCKER_MANIFEST);
 	const char *mt = p->o->compression == PUSH_ZSTD ? MT_OCI_LAYER_ZSTD
-			 : docker			 ? MT_DOCKER_LAYER_GZIP
-							 : MT_OCI_LAYER_GZIP;
+			 : docker			? MT_DOCKER_LAYER_GZIP
+							: MT_OCI_LAYER_GZIP;
 	const char *txt;
 
 	if (json_parse_bounded(p->manifest, p->manifest_len, "manifest", &o, p->err) < 0)
@@ -259,14 +260,15 @@ static int commit_compressed(struct pusher *p, const struct recompressed *c)
 	if (rewrite_manifest(p, c, &mbuf, &mlen, mdigest) < 0 ||
 	    write_file_atomic(p->stage->dirfd, "manifest", mbuf, mlen, 0644, p->err) < 0)
 		return -1;
+	/* a failure after the mark leaves it: the next command collects */
 	if (store_lock(p->store, LOCK_EX, p->err) < 0 || image_commit_begin(p->store, p->err) < 0)
 		goto out;
 	for (size_t i = 0; i < p->img->n_layers; i++)
 		if (c[i].name[0] && store_blob_commit(p->store, p->stage->dirfd, c[i].name,
 						      c[i].digest, p->err) < 0)
-			goto end;
+			goto out;
 	if (store_blob_commit(p->store, p->stage->dirfd, "manifest", mdigest, p->err) < 0)
-		goto end;
+		goto out;
 	for (size_t i = 0; i < p->img->n_layers; i++)
 		if (c[i].digest[0])
 			strcpy(p->img->blobs[i], c[i].digest);
@@ -274,13 +276,16 @@ static int commit_compressed(struct pusher *p, const struct recompressed *c)
 	strv_free(p->img->sources);
 	p->img->sources = NULL;
 	if (image_write(p->store, p->img, p->err) < 0)
-		goto end;
+		goto out;
 	free(p->manifest);
 	p->manifest = steal_pointer(&mbuf);
 	p->manifest_len = mlen;
+	/* the tars and the old manifest, when no other image names them */
+	struct berth_error ignore = { 0 };
+	if (image_gc(p->store, &ignore) == 0)
+		image_commit_end(p->store);
+	berth_error_clear(&ignore);
 	ret = 0;
-end:
-	image_commit_end(p->store);
 out:
 	if (ret == 0 && store_lock(p->store, LOCK_SH, p->err) < 0)
 		ret = -1;
@@ -411,8 +416,8 @@ static int upload(struct pusher *p, struct push_result *res)
 		if (!seen_before(&p->m, i) && push_one(p, &p->m.layers[i], true, from) < 0)
 			return -1;
 	if (push_one(p, &p->m.config, false, from) < 0 ||
-	    registry_put_manifest(&p->reg, p->dest.tag, p->manifest, p->manifest_len,
-				  p->media_type, p->err) < 0)
+	    registry_put_manifest(&p->reg, p->dest.tag, p->manifest, p->manifest_len, p->media_type,
+				  p->err) < 0)
 		return -1;
 	sha256_bytes(p->manifest, p->manifest_len, res->digest);
 	res->size = p->manifest_len;

@@ -21,8 +21,8 @@ enum push_compression {
 };
 
 struct push_opts {
-	const char *image; /* a name or ID of the store */
-	const char *dest;  /* "[HOST/]REPO[:TAG]", or NULL: the image's own name */
+	const char *image;		   /* a name or ID of the store */
+	const char *dest;		   /* "[HOST/]REPO[:TAG]", or NULL: the image's own name */
 	enum push_compression compression; /* for layers made here */
 	bool quiet;
 	/* progress as plain lines ("ID: Pushed"), unless NULL */

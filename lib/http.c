@@ -269,8 +269,8 @@ static void set_upload(CURL *e, struct http_xfer *x)
 
 static bool sends_body(const char *method)
 {
-	return method && (!strcmp(method, "PUT") || !strcmp(method, "PATCH") ||
-			  !strcmp(method, "POST"));
+	return method &&
+	       (!strcmp(method, "PUT") || !strcmp(method, "PATCH") || !strcmp(method, "POST"));
 }
 
 static int start_xfer(struct http_client *c, struct http_xfer *x)

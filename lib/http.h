@@ -39,8 +39,8 @@ struct http_xfer {
 	void (*done)(void *arg); /* called when a 2xx answer has ended, or NULL */
 	void *arg;
 	/* a request body (http_xfer_upload_*): methods PUT, PATCH, POST */
-	int upload_fd;		   /* read with pread from upload_off, or -1 */
-	const char *upload_data;   /* or from memory */
+	int upload_fd;		 /* read with pread from upload_off, or -1 */
+	const char *upload_data; /* or from memory */
 	uint64_t upload_off, upload_len;
 	const char *body_type;	   /* the request's Content-Type, or NULL */
 	const char *content_range; /* the request's Content-Range, or NULL */
