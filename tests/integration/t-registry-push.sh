@@ -96,6 +96,25 @@ check "-q prints nothing" -- quiet_push
 check "--digestfile writes the digest" -- push_ok --digestfile "$T/dfile" localhost/fixture:multilayer "$R/ml:v3"
 check "... the digest printed" -- test "$(cat "$T/dfile")" = "$(cat "$T/out")"
 
+own_name() { berth tag localhost/fixture:multilayer "$R/own:1" && push_ok "$R/own:1"; }
+check "push IMAGE without DESTINATION goes to the image's own name" -- own_name
+check "... the same digest" -- test "$(cat "$T/out")" = "$pushed"
+
+# a mount the registry cannot do (the repository the store names lost
+# the blobs) is answered 202 with an upload session: berth uploads
+export BERTH_ROOT="$T/store-ghost"
+berth load -q -i "$FIXTURES/podman-multilayer.oci-dir" >/dev/null
+check "push to a repository" -- push_ok localhost/fixture:multilayer "$R/ghost:1"
+check "... which then loses its blobs (its folder in the registry's storage removed)" -- rm -rf "$reg/data/docker/registry/v2/repositories/ghost"
+m=$(mark)
+check "a push to another repository" -- push_ok localhost/fixture:multilayer "$R/after:1"
+tried_mount() { since "$m" | grep -q '^"POST /v2/after/blobs/uploads/?mount=sha256%3A[0-9a-f]*&from=ghost$'; }
+check "... asks for a mount from it" -- tried_mount
+check "... and, refused, uploads every blob in the session it was given" -- test "$(uploads_since "$m")" -ge 7
+check "... 'Pushed'" -- test "$(grep -c ': Pushed$' "$T/err")" = 6
+check "... the same digest" -- test "$(cat "$T/out")" = "$pushed"
+export BERTH_ROOT="$T/store"
+
 # pulled back into a fresh store: the same image
 export BERTH_ROOT="$T/fresh"
 check "pull of the pushed image into a fresh store" -- pull_ok "$R/ml:v1"
