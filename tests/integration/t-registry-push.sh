@@ -137,6 +137,21 @@ has_repo_digest() { inspect_field "$1" RepoDigests | grep -qxF "$2"; }
 check "... RepoDigests after the push" -- has_repo_digest "$R/ml:v1" "$R/rt@$pushed"
 check "... images --digests lists the pushed repository" -- digest_row "$R/rt" '<none>' "$pushed"
 
+# a docker-archive holds the layers as tars: loaded back, they are
+# compressed at the push, and the image is the same
+check "save of the pulled image (docker-archive)" -- berth save -q -o "$T/rt-docker.tar" "$R/ml:v1"
+export BERTH_ROOT="$T/rt-docker"
+check "... loaded in another store" -- berth load -q -i "$T/rt-docker.tar"
+check "... pushed" -- push_ok "$R/ml:v1" "$R/rt-docker:v1"
+check "... its tars compressed (6 layers)" -- test "$(grep -c ': Compressing$' "$T/err")" = 6
+rt_docker=$(cat "$T/out")
+check "... pushed again: the same digest" -- push_ok "$R/ml:v1" "$R/rt-docker:v2"
+check "... (the same)" -- test "$(cat "$T/out")" = "$rt_docker"
+export BERTH_ROOT="$T/rt-docker-back"
+check "... pulled back: the same image ID" -- pull_ok "$R/rt-docker:v1"
+check "... (the same)" -- test "$(cat "$T/pout")" = "$ml_id"
+export BERTH_ROOT="$T/rt"
+
 # DESTINATION on a second registry
 check "push to a second registry" -- push_ok "$R/ml:v1" "$R2/copy/ml:x"
 check "... the same digest" -- test "$(cat "$T/out")" = "$pushed"
