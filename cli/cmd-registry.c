@@ -100,9 +100,11 @@ int cmd_push(int argc, char **argv)
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
 	const char *digestfile = NULL;
+	static const char usage[] = "push [-q] [--compression-format gzip|zstd] [--digestfile "
+				    "FILE] IMAGE [DESTINATION]";
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "push", "push [-q] IMAGE [DESTINATION]", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "push", usage, opts)) != -1) {
 		if (c == 'C' + 256 && !strcmp(optarg, "gzip"))
 			o.compression = PUSH_GZIP;
 		else if (c == 'C' + 256 && !strcmp(optarg, "zstd"))

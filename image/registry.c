@@ -98,7 +98,7 @@ static char *token_scope(struct registry *r)
 	return xasprintf("scope=%s&scope=%s", esc, esc_from);
 }
 
-/* A bearer token for the pull scope of r->repo from the challenge's
+/* A bearer token for token_scope's scopes from the challenge's
  * realm (docker's token protocol: GET realm?service=&scope=). */
 static int fetch_token(struct registry *r, const struct http_challenge *ch, struct berth_error *err)
 {
