@@ -397,16 +397,28 @@ static bool seen_before(const struct oci_manifest *m, size_t i)
 	return false;
 }
 
+/* The registry reached before the store changes (a first push
+ * compresses): a wrong name or a registry that is down leaves it as it
+ * was. */
+static int open_registry(struct pusher *p)
+{
+	if (regconf_load(&p->conf, p->err) < 0)
+		return -1;
+	if (!(p->http = http_client_new()))
+		return berth_error_set(p->err, 0, "cannot start libcurl");
+	if (registry_open(&p->reg, p->http, &p->conf, p->dest.domain, p->dest.path, p->err) < 0)
+		return berth_error_wrap(p->err, "push %s", p->label);
+	/* a token for push (asked on the first 401 of an upload) */
+	p->reg.push = true;
+	return 0;
+}
+
 /* Every layer blob, then the config, then the manifest. */
 static int upload(struct pusher *p, struct push_result *res)
 {
-	const char *from;
+	const char *from = mount_source(p);
 
-	if (registry_open(&p->reg, p->http, &p->conf, p->dest.domain, p->dest.path, p->err) < 0)
-		return berth_error_wrap(p->err, "push %s", p->label);
-	/* a token for push, and for pull of where blobs are mounted from */
-	p->reg.push = true;
-	from = mount_source(p);
+	/* ... and for pull of where blobs are mounted from */
 	p->reg.mount_from = from ? xstrdup(from) : NULL;
 	say(p, "The push refers to repository [%s]", p->repo);
 	for (size_t i = 0; i < p->m.n_layers; i++)
@@ -434,14 +446,8 @@ int image_push(struct store *s, const struct push_opts *o, struct push_result *r
 	memset(res, 0, sizeof(*res));
 	if (store_lock(s, LOCK_SH, err) < 0)
 		return -1;
-	if (resolve(&p) < 0 || regconf_load(&p.conf, err) < 0 || read_image(&p) < 0 ||
-	    compress_local(&p) < 0 || parse_manifest(&p) < 0)
-		goto out;
-	if (!(p.http = http_client_new())) {
-		berth_error_set(err, 0, "cannot start libcurl");
-		goto out;
-	}
-	if (upload(&p, res) < 0)
+	if (resolve(&p) < 0 || read_image(&p) < 0 || open_registry(&p) < 0 ||
+	    compress_local(&p) < 0 || parse_manifest(&p) < 0 || upload(&p, res) < 0)
 		goto out;
 	store_unlock(s);
 	/* the registry has it: where later pushes mount from, RepoDigests */

@@ -197,6 +197,17 @@ check "an unknown image" -- expect_fail "Error: No such image: nosuch" berth pus
 check "... one line" -- test "$(wc -l <"$T/ef.err")" = 1
 check "a registry that is not there" -- expect_fail "127.0.0.1:1" berth push localhost/fixture:multilayer 127.0.0.1:1/x:1
 check "... one line" -- test "$(wc -l <"$T/ef.err")" = 1
+unchanged_by_failed_push() {
+	local before
+	before=$(inspect_field small2:1 Digest) &&
+		not berth push small2:1 127.0.0.1:1/x:1 2>/dev/null &&
+		test "$(inspect_field small2:1 Digest)" = "$before"
+}
+head -c 100000 /dev/urandom >"$reg/third"
+tar -C "$reg" -cf "$T/third.tar" third
+chmod 644 "$T/third.tar"
+check "import of a third tar" -- berth import -q "$T/third.tar" small2:1
+check "... its failed push (no registry) leaves its record as it was (nothing compressed)" -- unchanged_by_failed_push
 check "an unknown flag" -- expect_fail "--bogus" berth push --bogus localhost/fixture:multilayer
 check "--compression-format other" -- expect_fail "expected gzip or zstd" berth push --compression-format xz localhost/fixture:multilayer "$R/x:1"
 check "an image ID names no repository" -- expect_fail "give a DESTINATION" berth push "$ml_id"
