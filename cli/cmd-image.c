@@ -144,6 +144,7 @@ int cmd_import(int argc, char **argv)
 struct image_row {
 	char id[DIGEST_STR_LEN + 1];
 	char *repo, *tag;
+	char *digest; /* of the record's RepoDigests for repo, or NULL */
 	int64_t created;
 	uint64_t size;
 };
@@ -157,7 +158,45 @@ static int cmp_rows(const void *a, const void *b)
 	return r ? r : strcmp(x->tag, y->tag);
 }
 
-static void add_image_rows(struct store *s, struct json_object *refs, const char *id,
+/* The digest of img's RepoDigest in repository repo, or NULL. */
+static char *repo_digest_of(const struct image *img, const char *repo)
+{
+	size_t n = strlen(repo);
+
+	for (char **d = img->repo_digests; d && *d; d++)
+		if (!strncmp(*d, repo, n) && (*d)[n] == '@')
+			return xstrdup(*d + n + 1);
+	return NULL;
+}
+
+/* --digests: a repository the image is in by digest only (pushed under
+ * another name) is a row of its own, tagged <none>, as docker lists it;
+ * the image's rows from first on. */
+static void add_digest_rows(const struct image *img, int64_t created, struct image_row **rows,
+			    size_t *n, size_t first)
+{
+	for (char **d = img->repo_digests; d && *d; d++) {
+		const char *at = strchr(*d, '@');
+		bool listed = false;
+		if (!at)
+			continue;
+		for (size_t i = first; i < *n && !listed; i++)
+			listed = strlen((*rows)[i].repo) == (size_t)(at - *d) &&
+				 !strncmp((*rows)[i].repo, *d, (size_t)(at - *d));
+		if (listed)
+			continue;
+		*rows = xrealloc(*rows, (*n + 1) * sizeof(**rows));
+		struct image_row *r = &(*rows)[(*n)++];
+		strcpy(r->id, img->id);
+		r->repo = xstrndup(*d, (size_t)(at - *d));
+		r->tag = xstrdup("<none>");
+		r->digest = xstrdup(at + 1);
+		r->created = created;
+		r->size = img->size;
+	}
+}
+
+static void add_image_rows(struct store *s, struct json_object *refs, const char *id, bool digests,
 			   struct image_row **rows, size_t *n)
 {
 	struct berth_error err = { 0 };
@@ -188,9 +227,12 @@ static void add_image_rows(struct store *s, struct json_object *refs, const char
 			r->repo = xstrdup("<none>");
 			r->tag = xstrdup("<none>");
 		}
+		r->digest = repo_digest_of(img, r->repo);
 		r->created = created;
 		r->size = img->size;
 	}
+	if (digests)
+		add_digest_rows(img, created, rows, n, *n - (k ? k : 1));
 	image_free(img);
 	strv_free(names);
 }
@@ -204,6 +246,9 @@ static void images_json(struct image_row *rows, size_t n)
 		json_object_object_add(o, "Id", json_object_new_string(rows[i].id));
 		json_object_object_add(o, "Repository", json_object_new_string(rows[i].repo));
 		json_object_object_add(o, "Tag", json_object_new_string(rows[i].tag));
+		json_object_object_add(
+			o, "Digest",
+			json_object_new_string(rows[i].digest ? rows[i].digest : "<none>"));
 		json_object_object_add(o, "Created", json_object_new_int64(rows[i].created));
 		json_object_object_add(o, "Size", json_object_new_int64((int64_t)rows[i].size));
 		json_object_array_add(a, o);
@@ -221,16 +266,21 @@ static bool seen_before(const struct image_row *rows, size_t i)
 }
 
 /* The table, or -q's IDs. */
-static void images_table(const struct image_row *rows, size_t n, bool quiet, bool no_trunc)
+static void images_table(const struct image_row *rows, size_t n, bool quiet, bool no_trunc,
+			 bool digests)
 {
-	const struct listing_col cols[] = {
+	/* --digests: docker's DIGEST column after TAG */
+	const struct listing_col all[] = {
 		{ "REPOSITORY", 40, false },
 		{ "TAG", 16, false },
+		{ "DIGEST", DIGEST_STR_LEN, false },
 		{ "IMAGE ID", no_trunc ? DIGEST_STR_LEN : 14, false },
 		{ "CREATED", 20, false },
 		{ "SIZE", 0, false },
 	};
-	struct listing l = { cols, ARRAY_SIZE(cols), " ", NULL, 0 };
+	const struct listing_col plain[] = { all[0], all[1], all[3], all[4], all[5] };
+	struct listing l = { digests ? all : plain, digests ? ARRAY_SIZE(all) : ARRAY_SIZE(plain),
+			     " ", NULL, 0 };
 
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *sid = short_id(rows[i].id, no_trunc);
@@ -242,7 +292,11 @@ static void images_table(const struct image_row *rows, size_t n, bool quiet, boo
 		}
 		time_ago(rows[i].created, ago, sizeof(ago));
 		human_size(rows[i].size, size, sizeof(size));
-		listing_row(&l, rows[i].repo, rows[i].tag, sid, ago, size);
+		if (digests)
+			listing_row(&l, rows[i].repo, rows[i].tag,
+				    rows[i].digest ? rows[i].digest : "<none>", sid, ago, size);
+		else
+			listing_row(&l, rows[i].repo, rows[i].tag, sid, ago, size);
 	}
 	if (!quiet)
 		listing_print(&l);
@@ -255,10 +309,12 @@ int cmd_images(int argc, char **argv)
 		  "Show all images (the default; kept for docker compatibility)" },
 		{ "quiet", 'q', NULL, "Only show image IDs" },
 		{ "no-trunc", 'N' + 256, NULL, "Show full image IDs" },
+		{ "digests", 'D' + 256, NULL,
+		  "Show the digests (RepoDigests) of pulled and pushed images" },
 		{ "format", 'F' + 256, "FORMAT", "Output format: table (default) or json" },
 		{ 0 },
 	};
-	bool quiet = false, no_trunc = false, json = false;
+	bool quiet = false, no_trunc = false, json = false, digests = false;
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *refs = NULL;
 	struct berth_error err = { 0 };
@@ -272,6 +328,8 @@ int cmd_images(int argc, char **argv)
 			quiet = true;
 		else if (c == 'N' + 256)
 			no_trunc = true;
+		else if (c == 'D' + 256)
+			digests = true;
 		else if (c == 'F' + 256 && (c = listing_format("images", optarg, true, &json)) != 0)
 			return c;
 	}
@@ -291,17 +349,18 @@ int cmd_images(int argc, char **argv)
 	if (image_list_ids(s, &ids, &n_ids, &err) < 0)
 		return cli_fail(&err);
 	for (size_t i = 0; i < n_ids; i++)
-		add_image_rows(s, refs, ids[i], &rows, &n);
+		add_image_rows(s, refs, ids[i], digests, &rows, &n);
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);
 	if (json)
 		images_json(rows, n);
 	else
-		images_table(rows, n, quiet, no_trunc);
+		images_table(rows, n, quiet, no_trunc, digests);
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].repo);
 		free(rows[i].tag);
+		free(rows[i].digest);
 	}
 	free(rows);
 	return 0;
@@ -439,6 +498,10 @@ static struct json_object *inspect_one(struct store *s, const char *id, struct b
 	json_object_object_add(o, "Id", json_object_new_string(id));
 	json_object_object_add(o, "Digest", json_object_new_string(img->manifest));
 	json_object_object_add(o, "RepoTags", tags);
+	struct json_object *rd = json_object_new_array();
+	for (char **d = img->repo_digests; d && *d; d++)
+		json_object_array_add(rd, json_object_new_string(*d));
+	json_object_object_add(o, "RepoDigests", rd);
 	static const char *const copy[] = { "created", "author", "architecture", "variant", "os" };
 	static const char *const as[] = { "Created", "Author", "Architecture", "Variant", "Os" };
 	for (size_t i = 0; i < ARRAY_SIZE(copy); i++)
@@ -875,6 +938,7 @@ int cmd_image(int argc, char **argv)
 		{ "list", cmd_images, NULL },
 		{ "prune", cmd_image_prune, "Remove unused images" },
 		{ "pull", cmd_pull, "Pull an image from a registry" },
+		{ "push", cmd_push, "Push an image to a registry" },
 		{ "rm", cmd_rmi, "Remove images" },
 		{ "save", cmd_save, "Save images to an archive" },
 		{ "tag", cmd_tag, "Give an image another name" },

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd-registry.c: the registry verbs: pull (push, login and logout next).
+ * cmd-registry.c: the registry verbs pull and push (login and logout are
+ * cmd-login.c's).
  * Each parses its flags, calls image/'s registry client and prints: the
  * progress as plain lines on stderr, the answer on stdout.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "../image/pull.h"
+#include "../image/push.h"
 #include "../lib/util.h"
 
 static void say_line(void *arg, const char *line)
@@ -68,5 +72,70 @@ int cmd_pull(int argc, char **argv)
 			res.name);
 	printf("%s\n", res.id);
 	pull_result_clear(&res);
+	return 0;
+}
+
+/* --digestfile: the digest alone, written whole or not at all */
+static int write_digestfile(const char *path, const char *digest, struct berth_error *err)
+{
+	_cleanup_free_ char *line = xasprintf("%s", digest);
+
+	if (write_file_atomic(AT_FDCWD, path, line, strlen(line), 0644, err) < 0)
+		return berth_error_wrap(err, "--digestfile %s", path);
+	return 0;
+}
+
+int cmd_push(int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{ "compression-format", 'C' + 256, "gzip|zstd",
+		  "Compression of layers made here, the first time they are pushed (default "
+		  "gzip)" },
+		{ "digestfile", 'D' + 256, "FILE", "Write the pushed manifest's digest to FILE" },
+		{ "quiet", 'q', NULL, "Print nothing but errors" },
+		{ 0 },
+	};
+	struct push_opts o = { .say = say_line };
+	struct push_result res;
+	struct berth_error err = { 0 };
+	_cleanup_store_ struct store *s = NULL;
+	const char *digestfile = NULL;
+	static const char usage[] = "push [-q] [--compression-format gzip|zstd] [--digestfile "
+				    "FILE] IMAGE [DESTINATION]";
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "push", usage, opts)) != -1) {
+		if (c == 'C' + 256 && !strcmp(optarg, "gzip"))
+			o.compression = PUSH_GZIP;
+		else if (c == 'C' + 256 && !strcmp(optarg, "zstd"))
+			o.compression = PUSH_ZSTD;
+		else if (c == 'C' + 256)
+			return cli_usage_error("push",
+					       "--compression-format: expected gzip or zstd, got "
+					       "\"%s\"",
+					       optarg);
+		else if (c == 'D' + 256)
+			digestfile = optarg;
+		else if (c == 'q')
+			o.quiet = true;
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage_error("push", "expected IMAGE [DESTINATION]");
+	o.image = argv[optind];
+	o.dest = argv[optind + 1];
+	if (cli_open_store(&s))
+		return 1;
+	if (image_push(s, &o, &res, &err) < 0) {
+		if (err.errnum == ENOENT && err.msg && strstr(err.msg, "no such image"))
+			return cli_no_such("image", o.image, false, &err);
+		return cli_fail(&err);
+	}
+	if (digestfile && write_digestfile(digestfile, res.digest, &err) < 0) {
+		push_result_clear(&res);
+		return cli_fail(&err);
+	}
+	if (!o.quiet)
+		printf("%s\n", res.digest);
+	push_result_clear(&res);
 	return 0;
 }

@@ -40,6 +40,7 @@ static const struct cli_cmd commands[] = {
 	{ "port", cmd_port, "List a container's published ports" },
 	{ "ps", cmd_ps, "List containers" },
 	{ "pull", cmd_pull, "Pull an image from a registry" },
+	{ "push", cmd_push, "Push an image to a registry" },
 	{ "restart", cmd_restart, "Stop and start containers again" },
 	{ "rm", cmd_rm, "Remove containers" },
 	{ "rmi", cmd_rmi, "Remove images" },

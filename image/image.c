@@ -25,6 +25,8 @@ void image_free(struct image *img)
 	free(img->chain_ids);
 	free(img->diff_ids);
 	free(img->blobs);
+	strv_free(img->repo_digests);
+	strv_free(img->sources);
 	free(img);
 }
 
@@ -46,6 +48,29 @@ static int digest_array(struct json_object *o, const char *key, size_t n,
 		if (!digest_valid(d))
 			return -1;
 		strcpy(out[i], d);
+	}
+	return 0;
+}
+
+/* An optional array of strings (absent: NULL); -1 when it is no such
+ * array. */
+static int string_array(struct json_object *o, const char *key, char ***out)
+{
+	struct json_object *a;
+	size_t n;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -1;
+	n = json_object_array_length(a);
+	*out = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(v, json_type_string))
+			return -1;
+		(*out)[i] = xstrdup(json_object_get_string(v));
 	}
 	return 0;
 }
@@ -73,7 +98,9 @@ int image_read(struct store *s, const char *id, struct image **out, struct berth
 	    !digest_valid(json_get_string(o, "manifest")) ||
 	    digest_array(o, "chain_ids", img->n_layers, img->chain_ids) < 0 ||
 	    digest_array(o, "diff_ids", img->n_layers, img->diff_ids) < 0 ||
-	    digest_array(o, "blobs", img->n_layers, img->blobs) < 0)
+	    digest_array(o, "blobs", img->n_layers, img->blobs) < 0 ||
+	    string_array(o, "repo_digests", &img->repo_digests) < 0 ||
+	    string_array(o, "sources", &img->sources) < 0)
 		goto bad;
 	strcpy(img->id, json_get_string(o, "id"));
 	strcpy(img->manifest, json_get_string(o, "manifest"));
@@ -109,9 +136,57 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	json_object_object_add(o, "blobs", digest_list(img->n_layers, img->blobs));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)img->size));
 	json_object_object_add(o, "loaded", json_object_new_int64(img->loaded));
+	for (int k = 0; k < 2; k++) {
+		char **v = k ? img->sources : img->repo_digests;
+		struct json_object *a;
+		if (!v || !*v)
+			continue;
+		a = json_object_new_array();
+		for (; *v; v++)
+			json_object_array_add(a, json_object_new_string(*v));
+		json_object_object_add(o, k ? "sources" : "repo_digests", a);
+	}
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							JSON_C_TO_STRING_NOSLASHESCAPE);
 	return write_file_atomic(s->rootfd, p, txt, strlen(txt), 0644, err);
+}
+
+/* v with entry added: an entry equal to it, or starting with prefix
+ * when there is one, replaced */
+static char **strv_put(char **v, const char *prefix, const char *entry)
+{
+	size_t n = 0;
+
+	for (; v && v[n]; n++)
+		if (prefix ? str_has_prefix(v[n], prefix) : !strcmp(v[n], entry)) {
+			free(v[n]);
+			v[n] = xstrdup(entry);
+			return v;
+		}
+	v = xrealloc(v, (n + 2) * sizeof(char *));
+	v[n] = xstrdup(entry);
+	v[n + 1] = NULL;
+	return v;
+}
+
+int image_note_registry(struct store *s, const char *id, const char *repo, const char *digest,
+			struct berth_error *err)
+{
+	_cleanup_free_ char *at = xasprintf("%s@", repo), *rd = xasprintf("%s@%s", repo, digest);
+	struct image *img;
+	int ret = -1;
+
+	if (store_lock(s, LOCK_EX, err) < 0)
+		return -1;
+	if (image_read(s, id, &img, err) < 0)
+		goto out;
+	img->repo_digests = strv_put(img->repo_digests, at, rd);
+	img->sources = strv_put(img->sources, NULL, repo);
+	ret = image_write(s, img, err);
+	image_free(img);
+out:
+	store_unlock(s);
+	return ret;
 }
 
 /* The fix a damaged refs.json needs, after what is wrong with it: one

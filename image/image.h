@@ -23,11 +23,25 @@ struct image {
 	char (*blobs)[DIGEST_STR_LEN + 1]; /* layer blobs, as in the manifest */
 	uint64_t size;			   /* sum of uncompressed layers */
 	int64_t loaded;			   /* when it entered this store */
+	/* NULL-terminated (strv), or NULL: records older than push have
+	 * neither. "HOST/REPO@sha256:..." of the manifest as a registry has
+	 * it (docker's RepoDigests), one per repository, written by pull and
+	 * push; and the repositories "HOST/REPO" known to hold every blob
+	 * of the manifest (where a push to another repository of the same
+	 * registry mounts them from). */
+	char **repo_digests;
+	char **sources;
 };
 
 void image_free(struct image *img);
 int image_read(struct store *s, const char *id, struct image **out, struct berth_error *err);
 int image_write(struct store *s, const struct image *img, struct berth_error *err);
+
+/* Note, in id's record, that the registry repository repo ("HOST/REPO")
+ * holds the image under manifest digest: a RepoDigest (replacing one of
+ * the same repository) and a source. Exclusive lock. */
+int image_note_registry(struct store *s, const char *id, const char *repo, const char *digest,
+			struct berth_error *err);
 
 /* refs.json as a json object "ref" -> "id" (caller puts it). A damaged
  * file (unreadable, not JSON, not an object, an entry not a name and an

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image.h"
 #include "load.h"
 #include "oci.h"
 #include "pull.h"
@@ -301,6 +302,17 @@ int image_pull(struct store *s, const struct pull_opts *o, struct pull_result *r
 		goto out;
 	strcpy(res->id, p.m.config.digest);
 	strcpy(res->digest, p.top_digest);
+	/* RepoDigests, and where a later push to this registry mounts from;
+	 * the image is whole without them: a failure is a warning */
+	{
+		_cleanup_free_ char *repo = xasprintf("%s/%s", p.ref.domain, p.ref.path);
+		struct berth_error note = { 0 };
+		if (image_note_registry(s, res->id, repo, res->digest, &note) < 0) {
+			_cleanup_free_ char *why = berth_error_text(&note);
+			say(&p, "warning: %s: its digest is not recorded: %s", p.label, why);
+			berth_error_clear(&note);
+		}
+	}
 	res->name = steal_pointer(&p.label);
 	say(&p, "Digest: %s", res->digest);
 	ret = 0;

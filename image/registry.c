@@ -83,12 +83,26 @@ static bool realm_allowed(struct registry *r, const char *realm)
 	return !strchr(host, '@') && regconf_plain_ok(r->conf, host);
 }
 
-/* A bearer token for the pull scope of r->repo from the challenge's
+/* The scope parameters of a token request: pull (push adds push), and
+ * pull of the repository a blob is mounted from. */
+static char *token_scope(struct registry *r)
+{
+	_cleanup_free_ char *mine =
+		xasprintf("repository:%s:pull%s", r->repo, r->push ? ",push" : "");
+	_cleanup_free_ char *esc = http_escape(mine);
+
+	if (!r->mount_from)
+		return xasprintf("scope=%s", esc);
+	_cleanup_free_ char *from = xasprintf("repository:%s:pull", r->mount_from);
+	_cleanup_free_ char *esc_from = http_escape(from);
+	return xasprintf("scope=%s&scope=%s", esc, esc_from);
+}
+
+/* A bearer token for token_scope's scopes from the challenge's
  * realm (docker's token protocol: GET realm?service=&scope=). */
 static int fetch_token(struct registry *r, const struct http_challenge *ch, struct berth_error *err)
 {
-	_cleanup_free_ char *scope = xasprintf("repository:%s:pull", r->repo);
-	_cleanup_free_ char *esc_scope = http_escape(scope), *esc_service = NULL;
+	_cleanup_free_ char *scope = token_scope(r), *esc_service = NULL;
 	struct http_xfer x = { 0 };
 	struct json_object *o = NULL;
 	const char *tok;
@@ -100,8 +114,8 @@ static int fetch_token(struct registry *r, const struct http_challenge *ch, stru
 				       "an https:// URL",
 				       r->host, ch->realm ? "not" : "missing, or");
 	esc_service = ch->service ? http_escape(ch->service) : NULL;
-	x.url = xasprintf("%s%s%s%s&scope=%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
-			  esc_service ? "service=" : "", esc_service ? esc_service : "", esc_scope);
+	x.url = xasprintf("%s%s%s%s&%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
+			  esc_service ? "service=" : "", esc_service ? esc_service : "", scope);
 	x.auth = r->basic;
 	x.insecure = r->insecure;
 	x.max_body = TOKEN_MAX;
@@ -237,6 +251,7 @@ void registry_close(struct registry *r)
 	if (r->basic)
 		explicit_bzero(r->basic, strlen(r->basic));
 	free(r->basic);
+	free(r->mount_from);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -446,4 +461,19 @@ out:
 	free(xs);
 	free(run);
 	return ret;
+}
+
+void registry_xfer(struct registry *r, struct http_xfer *x, const char *path)
+{
+	xfer_for(r, x, path);
+}
+
+int registry_request(struct registry *r, struct http_xfer *x, struct berth_error *err)
+{
+	return request(r, x, err);
+}
+
+int registry_answer_error(const struct http_xfer *x, struct berth_error *err, const char *what)
+{
+	return fail_answer(x, err, what);
 }

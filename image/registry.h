@@ -27,6 +27,10 @@ struct registry {
 	bool insecure;
 	char *auth;  /* the Authorization value in use, or NULL */
 	char *basic; /* "Basic ..." from stored credentials, or NULL (login's) */
+	/* the token scope: pull, or pull,push (push.c sets it after open),
+	 * with repository:mount_from:pull for a cross-repository mount */
+	bool push;
+	char *mount_from;
 };
 
 /* Find the endpoint of host (a GET of /v2/) and get what reading repo
@@ -64,5 +68,12 @@ struct registry_blob {
 };
 int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, size_t parallel,
 		       struct berth_error *err);
+
+/* For registry-upload.c: a transfer of path on r's endpoint with r's
+ * authorisation; one request, answered again after a 401 with a fresh
+ * token; an answer that is no success as one line, after what. */
+void registry_xfer(struct registry *r, struct http_xfer *x, const char *path);
+int registry_request(struct registry *r, struct http_xfer *x, struct berth_error *err);
+int registry_answer_error(const struct http_xfer *x, struct berth_error *err, const char *what);
 
 #endif

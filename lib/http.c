@@ -5,11 +5,13 @@
  * asks and what an answer means is image/registry.c's.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "http.h"
@@ -77,8 +79,10 @@ static void reset_answer(struct http_xfer *x)
 	free(x->content_type);
 	free(x->docker_digest);
 	free(x->www_auth);
+	free(x->location);
 	free(x->error);
 	x->body = x->content_type = x->docker_digest = x->www_auth = x->error = NULL;
+	x->location = NULL;
 	x->body_len = 0;
 	x->status = 0;
 	x->sink_failed = x->too_big = false;
@@ -126,7 +130,8 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 		free(x->content_type);
 		free(x->docker_digest);
 		free(x->www_auth);
-		x->content_type = x->docker_digest = x->www_auth = NULL;
+		free(x->location);
+		x->content_type = x->docker_digest = x->www_auth = x->location = NULL;
 		return len;
 	}
 	colon = memchr(buf, ':', len);
@@ -146,6 +151,8 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 		set_header(&x->docker_digest, v, n, false);
 	else if (IS("WWW-Authenticate"))
 		set_header(&x->www_auth, v, n, true);
+	else if (IS("Location"))
+		set_header(&x->location, v, n, false);
 #undef IS
 	return len;
 }
@@ -182,6 +189,90 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+void http_xfer_upload_fd(struct http_xfer *x, int fd, uint64_t off, uint64_t len)
+{
+	x->has_upload = true;
+	x->upload_fd = fd;
+	x->upload_data = NULL;
+	x->upload_off = off;
+	x->upload_len = len;
+}
+
+void http_xfer_upload_data(struct http_xfer *x, const char *data, size_t len)
+{
+	x->has_upload = true;
+	x->upload_fd = -1;
+	x->upload_data = data;
+	x->upload_off = 0;
+	x->upload_len = len;
+}
+
+/* The request body, as curl asks for it: never more than its buffer. */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct http_xfer *x = arg;
+	uint64_t left = x->upload_len - x->uploaded;
+	size_t want = size * nitems < left ? size * nitems : (size_t)left;
+	ssize_t n;
+
+	if (!want)
+		return 0;
+	if (x->upload_data) {
+		memcpy(buf, x->upload_data + x->uploaded, want);
+		n = (ssize_t)want;
+	} else {
+		do
+			n = pread(x->upload_fd, buf, want, (off_t)(x->upload_off + x->uploaded));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) /* a file shorter than said is no body to send */
+			return CURL_READFUNC_ABORT;
+	}
+	x->uploaded += (uint64_t)n;
+	return (size_t)n;
+}
+
+/* curl rewinds a body it must send again (a redirect, a reused
+ * connection that closed). */
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct http_xfer *x = arg;
+
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->upload_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->uploaded = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* PUT, PATCH and POST send a body (empty without one); their headers. */
+static void set_upload(CURL *e, struct http_xfer *x)
+{
+	x->uploaded = 0;
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+			 (curl_off_t)(x->has_upload ? x->upload_len : 0));
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+	/* no 100-continue round trip: registries take the body at once */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	if (x->body_type) {
+		_cleanup_free_ char *h = xasprintf("Content-Type: %s", x->body_type);
+		x->headers = curl_slist_append(x->headers, h);
+	}
+	if (x->content_range) {
+		_cleanup_free_ char *h = xasprintf("Content-Range: %s", x->content_range);
+		x->headers = curl_slist_append(x->headers, h);
+	}
+}
+
+static bool sends_body(const char *method)
+{
+	return method &&
+	       (!strcmp(method, "PUT") || !strcmp(method, "PATCH") || !strcmp(method, "POST"));
+}
+
 static int start_xfer(struct http_client *c, struct http_xfer *x)
 {
 	CURL *e = curl_easy_init();
@@ -210,7 +301,7 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "berth/" BERTH_VERSION_STRING);
 	if (x->method && strcmp(x->method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (x->method && strcmp(x->method, "GET") != 0)
+	else if (x->method && strcmp(x->method, "GET") != 0 && !sends_body(x->method))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
 	if (x->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -227,6 +318,8 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 		_cleanup_free_ char *h = xasprintf("Accept: %s", x->accept);
 		x->headers = curl_slist_append(x->headers, h);
 	}
+	if (sends_body(x->method))
+		set_upload(e, x);
 	if (x->headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	x->attempts++;

@@ -38,6 +38,12 @@ struct http_xfer {
 	int (*restart)(void *arg);
 	void (*done)(void *arg); /* called when a 2xx answer has ended, or NULL */
 	void *arg;
+	/* a request body (http_xfer_upload_*): methods PUT, PATCH, POST */
+	int upload_fd;		 /* read with pread from upload_off, or -1 */
+	const char *upload_data; /* or from memory */
+	uint64_t upload_off, upload_len;
+	const char *body_type;	   /* the request's Content-Type, or NULL */
+	const char *content_range; /* the request's Content-Range, or NULL */
 	/* out */
 	long status; /* 0: no answer (see error) */
 	char *body;  /* the body in memory (NUL-terminated), or an error body */
@@ -45,6 +51,7 @@ struct http_xfer {
 	char *content_type;  /* headers of the last answer (after redirects), or NULL */
 	char *docker_digest; /* Docker-Content-Digest */
 	char *www_auth;	     /* WWW-Authenticate */
+	char *location;	     /* Location (an upload session's URL) */
 	char *error;	     /* why no answer came (curl's text), or NULL */
 	bool sink_failed;    /* the sink stopped the transfer */
 	bool too_big;	     /* the body passed max_body */
@@ -53,6 +60,8 @@ struct http_xfer {
 	struct curl_slist *headers;
 	unsigned attempts;
 	bool delivered;
+	bool has_upload;
+	uint64_t uploaded;
 	int state; /* waiting, running, done */
 	int64_t not_before_ms;
 	char errbuf[256]; /* CURL_ERROR_SIZE */
@@ -65,6 +74,11 @@ struct http_xfer {
 int http_run(struct http_client *c, struct http_xfer *const *x, size_t n, size_t parallel,
 	     struct berth_error *err);
 void http_xfer_clear(struct http_xfer *x);
+/* Give x a request body: len bytes of fd from off (read as curl sends
+ * them, never held whole), or of data. A retry sends it again from its
+ * start. Without either, a PUT, PATCH or POST sends an empty body. */
+void http_xfer_upload_fd(struct http_xfer *x, int fd, uint64_t off, uint64_t len);
+void http_xfer_upload_data(struct http_xfer *x, const char *data, size_t len);
 /* A component of a URL's query, escaped. */
 char *http_escape(const char *s);
 
