@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tls-flags.h"
 #include "../image/pull.h"
 #include "../lib/util.h"
 
@@ -37,17 +38,21 @@ int cmd_pull(int argc, char **argv)
 		{ "max-parallel", 'M' + 256, "N",
 		  "Layers downloaded at once (default 3, at most 64)" },
 		{ "quiet", 'q', NULL, "Print only the image ID" },
+		CLI_TLS_OPTS,
 		{ 0 },
 	};
 	struct pull_opts o = { .say = say_line };
 	struct pull_result res;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
-	int c;
+	int c, t;
 
 	while ((c = cli_getopt(argc, argv, "pull",
 			       "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]", opts)) != -1) {
-		if (c == 'P' + 256)
+		if ((t = cli_tls_flag("pull", c, optarg, &o.tls)) != 0) {
+			if (t != 1)
+				return t;
+		} else if (c == 'P' + 256)
 			o.platform = optarg;
 		else if (c == 'M' + 256 && parse_parallel(optarg, &o.max_parallel) < 0)
 			return cli_usage_error(
