@@ -289,6 +289,72 @@ int cred_lookup(const char *host, struct cred *out, struct berth_error *err)
 	return ret;
 }
 
+static void join(char **s, const char *sep, const char *part)
+{
+	char *n = xasprintf("%s%s%s", *s ? *s : "", *s ? sep : "", part);
+
+	free(*s);
+	*s = n;
+}
+
+int cred_file_summary(const char *path, char **summary, struct berth_error *err)
+{
+	struct json_object *o = NULL, *e;
+	char *buf = NULL, *part = NULL;
+	size_t len = 0;
+	int ret = 1;
+
+	*summary = NULL;
+	if (read_file_at(AT_FDCWD, path, AUTH_FILE_MAX, &buf, &len, err) < 0) {
+		if (err->errnum != ENOENT && err->errnum != ENOTDIR)
+			return -1;
+		berth_error_clear(err);
+		return 0;
+	}
+	if (json_parse_bounded(buf, len, path, &o, err) < 0) {
+		ret = -1;
+	} else if (!json_object_is_type(o, json_type_object)) {
+		ret = berth_error_set(err, 0, "%s: not a JSON object", path);
+	} else {
+		if (json_object_object_get_ex(o, "auths", &e) &&
+		    json_object_is_type(e, json_type_object)) {
+			json_object_object_foreach(e, key, val)
+			{
+				struct json_object *a;
+				if (json_object_object_get_ex(val, "auth", &a) &&
+				    json_object_get_string_len(a) > 0)
+					join(&part, ", ", key);
+			}
+		}
+		if (part) {
+			char *p = xasprintf("auths: %s", part);
+			free(part);
+			part = p;
+		}
+		if (json_object_object_get_ex(o, "credHelpers", &e) &&
+		    json_object_is_type(e, json_type_object)) {
+			json_object_object_foreach(e, key, val)
+			{
+				_cleanup_free_ char *h = xasprintf("credHelpers: %s (%s)", key,
+								   json_object_get_string(val));
+				join(&part, "; ", h);
+			}
+		}
+		if ((e = json_object_object_get(o, "credsStore"))) {
+			_cleanup_free_ char *h =
+				xasprintf("credsStore: %s", json_object_get_string(e));
+			join(&part, "; ", h);
+		}
+		*summary = part ? part : xstrdup("none");
+	}
+	if (o)
+		wipe_doc(o);
+	json_object_put(o);
+	explicit_bzero(buf, len);
+	free(buf);
+	return ret;
+}
+
 /* berth's auth file as a JSON object, or a new one when there is none. */
 static int read_own(const char *path, struct json_object **o, struct berth_error *err)
 {

@@ -54,6 +54,11 @@ char *cred_key_host(const char *key);
  * "https://index.docker.io/v1/"). */
 char *cred_helper_server(const char *host);
 
+/* What path holds, for `berth info`, never a secret: "auths: HOST, ...;
+ * credHelpers: HOST (NAME), ...; credsStore: NAME", or "none". Returns 1,
+ * 0 when there is no such file, -1 when it cannot be read or parsed. */
+int cred_file_summary(const char *path, char **summary, struct berth_error *err);
+
 /* berth's auth file: keep user/secret for host (made 0600, written to a
  * temporary name and renamed, its directory made 0700), other entries
  * kept. */

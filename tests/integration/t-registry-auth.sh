@@ -133,6 +133,8 @@ check "... the directories login makes for it are 0700" -- fresh_dir
 check "pull with the stored credentials" -- pull_ok "$IMG"
 check "... prints the image ID" -- grep -Eqx 'sha256:[0-9a-f]{64}' "$T/out"
 check "... and no secret" -- no_secret_anywhere
+info_shows() { berth info >"$T/info" 2>&1 && grep -q "credentials: $AUTH: auths: $R" "$T/info" && grep -q "certs.d: *$CERTS: $R" "$T/info" && no_secret "$T/info" && ! grep -qF "$secret_b64" "$T/info"; }
+check "info lists the auth file's registries and certs.d's, no secret" -- info_shows
 get_login_is() { test "$(berth login --get-login "$R")" = "$1"; }
 check "login --get-login prints the user" -- get_login_is "$USER_NAME"
 
