@@ -232,6 +232,40 @@ check "... pull with a token got with the stored credentials" -- pull_ok "$A/bb:
 check "... for the repository's pull scope" -- grep -q "^token user=$USER_NAME repository:bb:pull$" "$reg/token.log"
 check "... and no secret or token in what berth printed" -- bash -c "! grep -qi 'bearer\|eyJ\|$PASSWORD' '$T/out' '$T/err'"
 
+# --- a registry whose HTTPS answer redirects to plain HTTP
+cat >"$T/redirect.py" <<'PY'
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/v2/":
+            self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+            self.wfile.write(b"{}")
+            return
+        self.send_response(307)
+        self.send_header("Location", "http://127.0.0.1:%s%s" % (sys.argv[2], self.path))
+        self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a):
+        print("GET " + self.path, file=sys.stderr, flush=True)
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[3], sys.argv[4])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+PY
+rport=$(free_port)
+python3 "$T/redirect.py" "$rport" "$oport" "$reg/tls/server.crt" "$reg/tls/server.key" 2>"$reg/redirect.log" &
+REG_PIDS="$REG_PIDS $!"
+RR=127.0.0.1:$rport
+as_user mkdir -p "$CERTS/$RR"
+as_user cp "$T/ca.crt" "$CERTS/$RR/ca.crt"
+export BERTH_ROOT="$T/store-redirect"
+if wait_for 30 http_answers "https://$RR/v2/" "$reg/tls/ca.crt"; then
+	check "a redirect from HTTPS to plain HTTP is refused in one line naming the host" -- \
+		fails_one_line "$RR redirected from HTTPS to plain HTTP: refused" pull "$RR/bb:latest"
+	check "... and the plain HTTP registry was never asked" -- bash -c "! grep -q 'GET /v2/bb/manifests' '$reg/open.log'"
+else
+	ok 1 "the redirecting server answers"
+fi
+
 # --- -p: warned, and out of /proc/PID/cmdline once read
 python3 -c '
 import socket, sys, time
