@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -75,16 +76,18 @@ static int64_t now_ms(void)
 }
 
 /* Feed input, read stdout (at most ANSWER_MAX) until it closes or the
- * deadline passes. Returns 0, or -1 at the deadline (or on too much). */
+ * deadline passes. in is closed here. Returns 0, or -1 at the deadline
+ * (or on too much). */
 static int exchange(int in, int out, const char *input, char **answer, size_t *len)
 {
 	int64_t deadline = now_ms() + CREDHELPER_TIMEOUT_MS;
 	size_t off = 0, ilen = strlen(input);
 	struct pollfd p[2] = { { .fd = in, .events = POLLOUT }, { .fd = out, .events = POLLIN } };
+	int ret = 0;
 
 	*answer = xmalloc(ANSWER_MAX + 1);
 	*len = 0;
-	if (ilen == 0) {
+	if (ilen == 0) { /* nothing to say: its stdin ends at once */
 		close(in);
 		p[0].fd = -1;
 	}
@@ -93,13 +96,15 @@ static int exchange(int in, int out, const char *input, char **answer, size_t *l
 		if (left <= 0 || poll(p, 2, (int)left) < 0) {
 			if (left > 0 && errno == EINTR)
 				continue;
-			return -1;
+			ret = -1;
+			break;
 		}
 		if (p[0].fd >= 0 && p[0].revents) {
 			ssize_t w = write(in, input + off, ilen - off);
 			if (w > 0)
 				off += (size_t)w;
-			if (w < 0 || off == ilen) {
+			if ((w < 0 && errno != EINTR && errno != EAGAIN) || off == ilen) {
+				/* written (its stdin ends), or it does not read (EPIPE) */
 				close(in);
 				p[0].fd = -1;
 			}
@@ -111,14 +116,36 @@ static int exchange(int in, int out, const char *input, char **answer, size_t *l
 			if (r <= 0)
 				break;
 			*len += (size_t)r;
-			if (*len == ANSWER_MAX)
-				return -1;
+			if (*len == ANSWER_MAX) {
+				ret = -1;
+				break;
+			}
 		}
 	}
 	if (p[0].fd >= 0)
 		close(in);
 	(*answer)[*len] = '\0';
-	return 0;
+	return ret;
+}
+
+/* exchange with SIGPIPE held: a helper that ends without reading its
+ * stdin makes the write fail with EPIPE, not end berth. */
+static int exchange_nopipe(int in, int out, const char *input, char **answer, size_t *len)
+{
+	sigset_t pipe_set, old;
+	const struct timespec zero = { 0 };
+	int ret;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	ret = exchange(in, out, input, answer, len);
+	if (!sigismember(&old, SIGPIPE)) {
+		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+			;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	return ret;
 }
 
 /* Run docker-credential-NAME VERB with input. Returns its exit status
@@ -169,7 +196,7 @@ static int run_helper(const char *name, const char *verb, const char *input, cha
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
-	int x = exchange(in[1], out[0], input, answer, len);
+	int x = exchange_nopipe(in[1], out[0], input, answer, len);
 	in[1] = -1; /* closed by exchange */
 	if (x < 0)
 		kill(pid, SIGKILL);
