@@ -285,39 +285,3 @@ int credhelper_get(const char *name, const char *server, char **user, char **sec
 	wipe_answer(answer, len);
 	return ret;
 }
-
-int credhelper_store(const char *name, const char *server, const char *user, const char *secret,
-		     struct berth_error *err)
-{
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	char *input, *answer;
-	size_t len;
-	int st;
-
-	json_object_object_add(o, "ServerURL", json_object_new_string(server));
-	json_object_object_add(o, "Username", json_object_new_string(user));
-	json_object_object_add(o, "Secret", json_object_new_string(secret));
-	const char *j = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	input = xstrdup(j);
-	explicit_bzero((char *)j, strlen(j));
-	st = run_helper(name, "store", input, &answer, &len, err);
-	explicit_bzero(input, strlen(input));
-	free(input);
-	if (st < 0)
-		return -1;
-	wipe_answer(answer, len);
-	return st == 0 ? 0 : helper_failed(name, "store", st, err);
-}
-
-int credhelper_erase(const char *name, const char *server, struct berth_error *err)
-{
-	char *answer;
-	size_t len;
-	int st = run_helper(name, "erase", server, &answer, &len, err), ret;
-
-	if (st < 0)
-		return -1;
-	ret = st == 0 ? 1 : strstr(answer, not_found) ? 0 : helper_failed(name, "erase", st, err);
-	wipe_answer(answer, len);
-	return ret;
-}

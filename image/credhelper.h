@@ -2,10 +2,11 @@
 /*
  * credhelper.h: docker's credential helper protocol (credhelper.c):
  * docker-credential-NAME, found on PATH, run with one verb as its only
- * argument (get, store, erase), its input on stdin and its answer on
- * stdout. A secret travels only through those pipes: never in the
- * helper's argv or environment (a short listed one), never in a
- * message. A helper that does not end in time is killed.
+ * argument (berth uses get: login writes berth's own file, never a
+ * helper), its input on stdin and its answer on stdout. A secret travels
+ * only through those pipes: never in the helper's argv or environment (a
+ * short listed one), never in a message. A helper that does not end in
+ * time is killed.
  */
 #ifndef BERTH_CREDHELPER_H
 #define BERTH_CREDHELPER_H
@@ -24,10 +25,4 @@ bool credhelper_name_ok(const char *name);
  * them, 0 when it holds none, -1 when it failed (naming the helper). */
 int credhelper_get(const char *name, const char *server, char **user, char **secret,
 		   struct berth_error *err);
-/* store: the helper keeps user and secret for server. */
-int credhelper_store(const char *name, const char *server, const char *user, const char *secret,
-		     struct berth_error *err);
-/* erase: the helper forgets server. Returns 1, or 0 when it held none. */
-int credhelper_erase(const char *name, const char *server, struct berth_error *err);
-
 #endif
