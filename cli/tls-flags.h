@@ -15,7 +15,7 @@
 
 #define CLI_TLS_OPTS                                                                               \
 	{ "tls-verify", CLI_TLS_VERIFY_OPT, "[=BOOL]",                                             \
-	  "Verify the registry's certificate (default true); false also allows plain HTTP" },      \
+	  "Verify the registry's certificate (default true)" },                                    \
 	{                                                                                          \
 		"cert-dir", CLI_CERT_DIR_OPT, "DIR",                                               \
 			"CA certificates (*.crt) and a client certificate (NAME.cert, NAME.key) "  \

@@ -183,5 +183,5 @@ bool regconf_plain_ok(const struct regconf *c, const char *host)
 {
 	const struct regconf_registry *r = c ? regconf_find(c, host) : NULL;
 
-	return (r && r->insecure) || (c && c->flags.no_verify) || regconf_is_loopback(host);
+	return (r && r->insecure) || regconf_is_loopback(host);
 }

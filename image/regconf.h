@@ -22,8 +22,9 @@ struct regconf_registry {
 
 /* What one command's flags say over the file, for every registry it
  * reaches (set by the caller after regconf_load): --tls-verify=false (no
- * verification, and plain HTTP allowed, as podman has it) and
- * --cert-dir DIR (its certificates instead of certs.d's). */
+ * certificate verification; plain HTTP still needs the file's insecure
+ * or a loopback name, unlike podman's flag) and --cert-dir DIR (its
+ * certificates instead of certs.d's). */
 struct regconf_tls_flags {
 	bool no_verify;
 	const char *cert_dir; /* the caller's */
@@ -45,7 +46,7 @@ void regconf_clear(struct regconf *c);
 const struct regconf_registry *regconf_find(const struct regconf *c, const char *host);
 /* May host be reached over plain HTTP (or TLS without verification)?
  * Only when it is insecure in the file, or a loopback name (localhost,
- * 127.0.0.0/8, [::1]), as docker decides, or --tls-verify=false said so. */
+ * 127.0.0.0/8, [::1]), as docker decides. */
 bool regconf_plain_ok(const struct regconf *c, const char *host);
 /* Is host (with or without a port) a loopback name? */
 bool regconf_is_loopback(const char *host);

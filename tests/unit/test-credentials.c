@@ -197,6 +197,13 @@ static void certs(const char *dir)
 	   "a key without its certificate is refused");
 	berth_error_clear(&err);
 	c.flags.cert_dir = NULL;
+	c.flags.no_verify = true;
+	ok(certdir_tls(&c, "reg.lan", &t, &used, &err) == 0 && t.no_verify,
+	   "--tls-verify=false: no verification for the transfers");
+	http_tls_clear(&t);
+	ok(!regconf_plain_ok(&c, "reg.lan:5000") && regconf_plain_ok(&c, "127.0.0.1:5000"),
+	   "... and still no plain HTTP but to loopback (that needs insecure)");
+	c.flags.no_verify = false;
 	setenv("BERTH_CERTS_D", dir, 1);
 	ok(certdir_tls(&c, "nohost.example:5000", &t, &used, &err) == 0 && !used && !t.ca_pem,
 	   "no directory for the host: curl's defaults");
