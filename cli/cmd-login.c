@@ -64,16 +64,18 @@ static char *prompt(const char *text, bool secret)
 	bool off = false;
 	char *v;
 
-	fprintf(stderr, "%s", text);
-	fflush(stderr);
+	/* echo off before the prompt: what is typed once it shows is never
+	 * echoed, and nothing typed ahead is thrown away */
 	if (secret && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		off = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
 	}
+	fprintf(stderr, "%s", text);
+	fflush(stderr);
 	v = read_line(stdin);
 	if (off) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 		fprintf(stderr, "\n");
 	}
 	return v;

@@ -138,6 +138,45 @@ check "info lists the auth file's registries and certs.d's, no secret" -- info_s
 get_login_is() { test "$(berth login --get-login "$R")" = "$1"; }
 check "login --get-login prints the user" -- get_login_is "$USER_NAME"
 
+# on a terminal: the user and the password asked, the password not echoed
+cat >"$T/tty-login.py" <<'PY'
+import os, pty, sys, time
+user, password = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[3], sys.argv[3:])
+seen = b""
+def until(what, secs=20):
+    global seen
+    end = time.monotonic() + secs
+    while what not in seen and time.monotonic() < end:
+        try:
+            seen += os.read(fd, 4096)
+        except OSError:
+            break
+    return what in seen
+ok = until(b"Username: ")
+os.write(fd, user.encode() + b"\n")
+ok = ok and until(b"Password: ")
+os.write(fd, password.encode() + b"\n")
+until(b"Login Succeeded")
+try:
+    while True:
+        b = os.read(fd, 4096)
+        if not b:
+            break
+        seen += b
+except OSError:
+    pass
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(0 if ok and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 1)
+PY
+tty_login() { as_user python3 "$T/tty-login.py" "$USER_NAME" "$PASSWORD" "$BERTH" login "$R" >"$T/tty.out" 2>&1 || { cat "$T/tty.out" >&2; return 1; }; }
+check "login on a terminal asks the user and the password" -- tty_login
+check "... and succeeds" -- grep -q "Login Succeeded" "$T/tty.out"
+check "... the password not echoed" -- no_secret "$T/tty.out"
+
 # --- TLS set-ups, with the credentials stored
 as_user mv "$CERTS/$R" "$T/saved-certs"
 export BERTH_ROOT="$T/store-noverify"
