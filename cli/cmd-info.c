@@ -3,6 +3,7 @@
  * cmd-info.c: `berth info`: where the store is and which of the kernel and
  * host features berth relies on are present, each with its fix.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -12,6 +13,9 @@
 
 #include "config.h"
 #include "cli.h"
+#include "../image/certdir.h"
+#include "../image/credentials.h"
+#include "../image/regconf.h"
 #include "../lib/rundir.h"
 #include "../lib/userconf.h"
 #include "../lib/userns.h"
@@ -91,6 +95,61 @@ static void host_loopback_info(const struct userconf *c, bool ok)
 	}
 }
 
+/* registries.conf's settings, the certs.d directories and the credential
+ * sources, in the order they are used: names and paths, never a secret. */
+static void registries_info(void)
+{
+	struct berth_error err = { 0 };
+	struct regconf rc;
+	char **roots = certdir_roots(), **files = cred_files();
+
+	printf("registries:\n");
+	if (regconf_load(&rc, &err) == 0) {
+		printf("  config:      %s%s\n", rc.path,
+		       rc.found ? "" : " (not there: no settings)");
+		for (size_t i = 0; i < rc.n; i++) {
+			printf("  [%s]%s", rc.regs[i].host, rc.regs[i].insecure ? " insecure" : "");
+			for (char **m = rc.regs[i].mirrors; m && *m; m++)
+				printf("%s%s", m == rc.regs[i].mirrors ? " mirrors: " : ", ", *m);
+			printf("\n");
+		}
+		regconf_clear(&rc);
+	} else {
+		_cleanup_free_ char *t = berth_error_text(&err);
+		printf("  config:      error: %s\n", t);
+		berth_error_clear(&err);
+	}
+	for (char **r = roots; *r; r++) {
+		_cleanup_closedir_ DIR *d = opendir(*r);
+		struct dirent *de;
+		char *hosts = NULL;
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.') {
+				char *h = xasprintf("%s%s%s", hosts ? hosts : "", hosts ? ", " : "",
+						    de->d_name);
+				free(hosts);
+				hosts = h;
+			}
+		printf("  certs.d:     %s%s%s\n", *r, d ? ": " : " (not there)",
+		       d ? (hosts ? hosts : "no registry") : "");
+		free(hosts);
+	}
+	for (char **f = files; *f; f++) {
+		_cleanup_free_ char *sum = NULL;
+		int r = cred_file_summary(*f, &sum, &err);
+		if (r < 0) {
+			_cleanup_free_ char *t = berth_error_text(&err);
+			printf("  credentials: %s: error: %s\n", *f, t);
+			berth_error_clear(&err);
+		} else {
+			printf("  credentials: %s%s%s%s\n", *f, r ? ": " : " (not there)",
+			       r ? sum : "", f == files ? " (berth login's)" : "");
+		}
+	}
+	strv_free(roots);
+	strv_free(files);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0 } };
@@ -117,6 +176,7 @@ int cmd_info(int argc, char **argv)
 		cli_fail(&err);
 	host_loopback_info(&conf, conf_ok);
 	userconf_clear(&conf);
+	registries_info();
 	printf("features:\n");
 	feature("userns", userns_works(), "unprivileged user namespaces",
 		"sysctl -w user.max_user_namespaces=15000 (as root)");

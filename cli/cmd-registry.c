@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tls-flags.h"
 #include "../image/pull.h"
 #include "../image/push.h"
 #include "../lib/util.h"
@@ -41,17 +42,21 @@ int cmd_pull(int argc, char **argv)
 		{ "max-parallel", 'M' + 256, "N",
 		  "Layers downloaded at once (default 3, at most 64)" },
 		{ "quiet", 'q', NULL, "Print only the image ID" },
+		CLI_TLS_OPTS,
 		{ 0 },
 	};
 	struct pull_opts o = { .say = say_line };
 	struct pull_result res;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
-	int c;
+	int c, t;
 
 	while ((c = cli_getopt(argc, argv, "pull",
 			       "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]", opts)) != -1) {
-		if (c == 'P' + 256)
+		if ((t = cli_tls_flag("pull", c, optarg, &o.tls)) != 0) {
+			if (t != 1)
+				return t;
+		} else if (c == 'P' + 256)
 			o.platform = optarg;
 		else if (c == 'M' + 256 && parse_parallel(optarg, &o.max_parallel) < 0)
 			return cli_usage_error(
@@ -93,6 +98,7 @@ int cmd_push(int argc, char **argv)
 		  "gzip)" },
 		{ "digestfile", 'D' + 256, "FILE", "Write the pushed manifest's digest to FILE" },
 		{ "quiet", 'q', NULL, "Print nothing but errors" },
+		CLI_TLS_OPTS,
 		{ 0 },
 	};
 	struct push_opts o = { .say = say_line };
@@ -102,10 +108,13 @@ int cmd_push(int argc, char **argv)
 	const char *digestfile = NULL;
 	static const char usage[] = "push [-q] [--compression-format gzip|zstd] [--digestfile "
 				    "FILE] IMAGE [DESTINATION]";
-	int c;
+	int c, t;
 
 	while ((c = cli_getopt(argc, argv, "push", usage, opts)) != -1) {
-		if (c == 'C' + 256 && !strcmp(optarg, "gzip"))
+		if ((t = cli_tls_flag("push", c, optarg, &o.tls)) != 0) {
+			if (t != 1)
+				return t;
+		} else if (c == 'C' + 256 && !strcmp(optarg, "gzip"))
 			o.compression = PUSH_GZIP;
 		else if (c == 'C' + 256 && !strcmp(optarg, "zstd"))
 			o.compression = PUSH_ZSTD;

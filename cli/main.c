@@ -34,6 +34,8 @@ static const struct cli_cmd commands[] = {
 	{ "inspect", cmd_inspect, "Show an image's configuration as JSON" },
 	{ "kill", cmd_kill, "Send a signal to running containers" },
 	{ "load", cmd_load, "Load images from a docker-archive, oci-archive or OCI layout" },
+	{ "login", cmd_login, "Check and store a registry's credentials" },
+	{ "logout", cmd_logout, "Remove a registry's credentials stored by login" },
 	{ "logs", cmd_logs, "Show what a detached container wrote" },
 	{ "network", cmd_network, "Manage user networks (create, ls, inspect, rm, prune)" },
 	{ "pause", cmd_pause, "Freeze containers (needs cgroup v2 delegation)" },
@@ -64,7 +66,7 @@ static const struct cli_cmd commands[] = {
 /* Verbs whose arguments may hold a value meant for the container alone
  * (run -e KEY=VALUE); run and exec stay as long as the container or the
  * command does. */
-static const char *const hides_args[] = { "run", "create", "exec" };
+static const char *const hides_args[] = { "run", "create", "exec", "login" };
 
 static void usage(FILE *f)
 {
@@ -315,7 +317,8 @@ int main(int argc, char **argv)
 		return keeper_main(argv[1]);
 	/* other users read /proc/PID/cmdline, which the monitor, the holder
 	 * and --init's pid 1 inherit: the verbs that take a container's
-	 * values (-e KEY=VALUE) keep only their name there from here on */
+	 * values (-e KEY=VALUE), and login's -p, keep only their name there
+	 * from here on */
 	argv = proctitle_init(argc, argv);
 	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(hides_args); i++)
 		if (strcmp(argv[1], hides_args[i]) == 0)

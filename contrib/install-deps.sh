@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build pkg-config gcc libc6-dev
  libarchive-dev libjson-c-dev libssl-dev libfuse3-dev fuse3 libseccomp-dev libcap-dev libinih-dev libcurl4-openssl-dev
  uidmap slirp4netns busybox-static zstd gzip python3 util-linux bsdutils procps iproute2 passwd clang-format git
- docker-registry"
+ docker-registry apache2-utils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

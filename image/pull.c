@@ -293,6 +293,7 @@ int image_pull(struct store *s, const struct pull_opts *o, struct pull_result *r
 		goto out;
 	if (regconf_load(&p.conf, err) < 0)
 		goto out;
+	p.conf.flags = o->tls;
 	if (!(p.http = http_client_new())) {
 		berth_error_set(err, 0, "cannot start libcurl");
 		goto out;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "regconf.h"
 #include "store.h"
 #include "unpack.h"
 
@@ -24,6 +25,7 @@ struct pull_opts {
 	const char *platform; /* "os/arch[/variant]" or NULL for the host's */
 	size_t max_parallel;  /* 0: PULL_DEFAULT_PARALLEL */
 	bool quiet;
+	struct regconf_tls_flags tls;	    /* --tls-verify=false, --cert-dir */
 	const struct unpack_limits *limits; /* NULL: the user's berth.conf */
 	/* progress as plain lines ("ID: Already exists"), unless NULL */
 	void (*say)(void *arg, const char *line);

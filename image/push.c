@@ -404,6 +404,7 @@ static int open_registry(struct pusher *p)
 {
 	if (regconf_load(&p->conf, p->err) < 0)
 		return -1;
+	p->conf.flags = p->o->tls;
 	if (!(p->http = http_client_new()))
 		return berth_error_set(p->err, 0, "cannot start libcurl");
 	if (registry_open(&p->reg, p->http, &p->conf, p->dest.domain, p->dest.path, p->err) < 0)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "regconf.h"
 #include "store.h"
 
 enum push_compression {
@@ -25,6 +26,7 @@ struct push_opts {
 	const char *dest;		   /* "[HOST/]REPO[:TAG]", or NULL: the image's own name */
 	enum push_compression compression; /* for layers made here */
 	bool quiet;
+	struct regconf_tls_flags tls; /* --tls-verify=false, --cert-dir */
 	/* progress as plain lines ("ID: Pushed"), unless NULL */
 	void (*say)(void *arg, const char *line);
 	void *say_arg;

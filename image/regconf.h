@@ -20,7 +20,18 @@ struct regconf_registry {
 	char **mirrors; /* mirror = HOST[:PORT], ...: NULL-terminated, or NULL */
 };
 
+/* What one command's flags say over the file, for every registry it
+ * reaches (set by the caller after regconf_load): --tls-verify=false (no
+ * certificate verification; plain HTTP still needs the file's insecure
+ * or a loopback name, unlike podman's flag) and --cert-dir DIR (its
+ * certificates instead of certs.d's). */
+struct regconf_tls_flags {
+	bool no_verify;
+	const char *cert_dir; /* the caller's */
+};
+
 struct regconf {
+	struct regconf_tls_flags flags;
 	char *path; /* the file read (or that would be) */
 	bool found;
 	size_t n;

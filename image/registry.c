@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "certdir.h"
+#include "credentials.h"
 #include "oci.h"
 #include "registry.h"
 #include "../lib/json.h"
@@ -26,6 +28,7 @@ static void xfer_for(struct registry *r, struct http_xfer *x, const char *path)
 	x->url = xasprintf("%s%s", r->base, path);
 	x->auth = r->auth;
 	x->insecure = r->insecure;
+	x->tls = &r->tls;
 }
 
 /* What an answer that is no success says: the registry's own error text
@@ -84,9 +87,12 @@ static bool realm_allowed(struct registry *r, const char *realm)
 }
 
 /* The scope parameters of a token request: pull (push adds push), and
- * pull of the repository a blob is mounted from. */
+ * pull of the repository a blob is mounted from; none for login, which
+ * only asks whether the credentials are good at all. */
 static char *token_scope(struct registry *r)
 {
+	if (!r->repo)
+		return NULL;
 	_cleanup_free_ char *mine =
 		xasprintf("repository:%s:pull%s", r->repo, r->push ? ",push" : "");
 	_cleanup_free_ char *esc = http_escape(mine);
@@ -114,17 +120,19 @@ static int fetch_token(struct registry *r, const struct http_challenge *ch, stru
 				       "an https:// URL",
 				       r->host, ch->realm ? "not" : "missing, or");
 	esc_service = ch->service ? http_escape(ch->service) : NULL;
-	x.url = xasprintf("%s%s%s%s&%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
-			  esc_service ? "service=" : "", esc_service ? esc_service : "", scope);
+	x.url = xasprintf("%s%s%s%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
+			  esc_service ? "service=" : "", esc_service ? esc_service : "",
+			  scope ? "&" : "", scope ? scope : "");
 	x.auth = r->basic;
 	x.insecure = r->insecure;
+	x.tls = &r->tls;
 	x.max_body = TOKEN_MAX;
 	if (run1(r, &x, err) < 0)
 		goto out;
 	if (x.status != 200) {
 		fail_answer(&x, err, "");
 		berth_error_wrap(err, "registry %s: its token service refused a token for %s%s",
-				 r->host, r->repo,
+				 r->host, r->repo ? r->repo : "a login",
 				 x.status == 401 ? " (wrong or missing credentials)" : "");
 		goto out;
 	}
@@ -200,25 +208,43 @@ static int ping(struct registry *r, const char *scheme, struct http_xfer *x,
 	return run1(r, x, err);
 }
 
-int registry_open(struct registry *r, struct http_client *http, const struct regconf *conf,
-		  const char *host, const char *repo, struct berth_error *err)
+/* The endpoint of host, its TLS set-up (certs.d or --cert-dir) and
+ * authorisation with basic, the Authorization value of the stored
+ * credentials or NULL (owned: wiped by registry_close); repo NULL for
+ * no repository (login). */
+static int open_as(struct registry *r, struct http_client *http, const struct regconf *conf,
+		   const char *host, const char *repo, char *basic, struct berth_error *err)
 {
 	struct http_xfer x = { 0 };
 	const struct regconf_registry *rc = regconf_find(conf, host);
 	bool plain_ok = regconf_plain_ok(conf, host);
+	_cleanup_free_ char *certs = NULL;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->http = http;
 	r->conf = conf;
 	r->host = xstrdup(host);
-	r->repo = xstrdup(repo);
-	r->insecure = rc && rc->insecure;
+	r->repo = repo ? xstrdup(repo) : NULL;
+	r->basic = basic;
+	r->insecure = (rc && rc->insecure) || conf->flags.no_verify;
+	if (certdir_tls(conf, host, &r->tls, &certs, err) < 0)
+		return berth_error_wrap(err, "registry %s", host);
 	/* HTTPS first; plain HTTP only where allowed, as docker does */
 	if (ping(r, "https", &x, err) < 0)
 		goto out;
-	if (!x.status && plain_ok && ping(r, "http", &x, err) < 0)
-		goto out;
+	if (!x.status && plain_ok) {
+		/* a TLS server that failed (its certificate, ours) is the
+		 * cause, not what its port says to plain HTTP (400) */
+		_cleanup_free_ char *tls_error = xstrdup(x.error);
+		if (ping(r, "http", &x, err) < 0)
+			goto out;
+		if (x.status != 200 && x.status != 401) {
+			berth_error_set(err, 0, "registry %s: cannot connect over HTTPS: %s", host,
+					tls_error);
+			goto out;
+		}
+	}
 	if (!x.status) {
 		berth_error_set(err, 0, "registry %s: cannot connect: %s%s", host, x.error,
 				plain_ok ? ""
@@ -240,6 +266,47 @@ out:
 	return ret;
 }
 
+int registry_open(struct registry *r, struct http_client *http, const struct regconf *conf,
+		  const char *host, const char *repo, struct berth_error *err)
+{
+	struct cred c;
+	int found = cred_lookup(host, &c, err);
+	char *basic = found == 1 ? cred_basic(&c) : NULL;
+
+	cred_clear(&c);
+	if (found < 0) {
+		memset(r, 0, sizeof(*r));
+		return -1;
+	}
+	return open_as(r, http, conf, host, repo, basic, err);
+}
+
+int registry_login(struct http_client *http, const struct regconf *conf, const char *host,
+		   const char *user, const char *secret, struct berth_error *err)
+{
+	struct cred c = { .user = (char *)user, .secret = (char *)secret };
+	struct registry r;
+	struct http_xfer x = { 0 };
+	int ret;
+
+	ret = open_as(&r, http, conf, host, NULL, cred_basic(&c), err);
+	/* basic: the answer to the credentials themselves; a token was
+	 * already given for them, or refused */
+	if (ret == 0 && r.auth && str_has_prefix(r.auth, "Basic ")) {
+		xfer_for(&r, &x, "/v2/");
+		x.max_body = 64u << 10;
+		ret = run1(&r, &x, err);
+		if (ret == 0 && x.status == 401)
+			ret = berth_error_set(err, 0, "registry %s: wrong user name or password",
+					      host);
+		else if (ret == 0 && x.status != 200)
+			ret = fail_answer(&x, err, "");
+		http_xfer_clear(&x);
+	}
+	registry_close(&r);
+	return ret;
+}
+
 void registry_close(struct registry *r)
 {
 	free(r->host);
@@ -252,6 +319,7 @@ void registry_close(struct registry *r)
 		explicit_bzero(r->basic, strlen(r->basic));
 	free(r->basic);
 	free(r->mount_from);
+	http_tls_clear(&r->tls);
 	memset(r, 0, sizeof(*r));
 }
 

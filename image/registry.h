@@ -25,8 +25,9 @@ struct registry {
 	char *repo; /* "library/busybox" */
 	char *base; /* "https://registry-1.docker.io", "http://127.0.0.1:5000" */
 	bool insecure;
-	char *auth;  /* the Authorization value in use, or NULL */
-	char *basic; /* "Basic ..." from stored credentials, or NULL (login's) */
+	char *auth;	     /* the Authorization value in use, or NULL */
+	char *basic;	     /* "Basic ..." from stored credentials, or NULL (login's) */
+	struct http_tls tls; /* certs.d's or --cert-dir's, --tls-verify=false */
 	/* the token scope: pull, or pull,push (push.c sets it after open),
 	 * with repository:mount_from:pull for a cross-repository mount */
 	bool push;
@@ -38,6 +39,11 @@ struct registry {
 int registry_open(struct registry *r, struct http_client *http, const struct regconf *conf,
 		  const char *host, const char *repo, struct berth_error *err);
 void registry_close(struct registry *r);
+/* Are user and secret good at host? GET /v2/ answered with them, or a
+ * token given for them when the registry asks for one. A refusal is one
+ * line naming host, never the credentials. */
+int registry_login(struct http_client *http, const struct regconf *conf, const char *host,
+		   const char *user, const char *secret, struct berth_error *err);
 
 /* GET /v2/REPO/manifests/REF (a tag or a digest): the document (at most
  * OCI_MAX_JSON bytes), its media type as sent, and its digest, checked

@@ -273,6 +273,52 @@ static bool sends_body(const char *method)
 	       (!strcmp(method, "PUT") || !strcmp(method, "PATCH") || !strcmp(method, "POST"));
 }
 
+void http_tls_clear(struct http_tls *t)
+{
+	free(t->ca_pem);
+	free(t->client_cert);
+	free(t->client_key);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The transfer's TLS options: certs.d's CAs (with the system's: the blob
+ * replaces curl's CA file), its client certificate, or no verification
+ * at all where the caller decided that is allowed. */
+static void set_tls(CURL *e, const struct http_xfer *x)
+{
+	const struct http_tls *t = x->tls;
+
+	if (x->insecure || (t && t->no_verify)) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (!t)
+		return;
+	if (t->ca_pem) {
+		struct curl_blob blob = { .data = t->ca_pem,
+					  .len = t->ca_len,
+					  .flags = CURL_BLOB_COPY };
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (t->client_cert && t->client_key) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, t->client_cert);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, t->client_key);
+	}
+}
+
+char *http_default_ca_file(void)
+{
+	CURL *e = curl_easy_init();
+	char *path = NULL, *r = NULL;
+
+	if (!e)
+		return NULL;
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &path) == CURLE_OK && path)
+		r = xstrdup(path);
+	curl_easy_cleanup(e);
+	return r;
+}
+
 static int start_xfer(struct http_client *c, struct http_xfer *x)
 {
 	CURL *e = curl_easy_init();
@@ -293,7 +339,9 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* what came over TLS is never redirected to plain HTTP */
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+			 str_has_prefix(x->url, "https://") ? "https" : "http,https");
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
@@ -303,10 +351,7 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (x->method && strcmp(x->method, "GET") != 0 && !sends_body(x->method))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
-	if (x->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	set_tls(e, x);
 	/* made anew each time: a retry after a 401 carries a new token */
 	free_headers(x);
 	if (x->auth) {
@@ -375,6 +420,9 @@ static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
 		x->error = xstrdup("stopped by its receiver");
 	else if (x->too_big)
 		x->error = xasprintf("the answer is larger than %zu bytes", x->max_body);
+	else if (r == CURLE_UNSUPPORTED_PROTOCOL && str_has_prefix(x->url, "https://"))
+		x->error = xasprintf("%.*s redirected from HTTPS to plain HTTP: refused",
+				     (int)strcspn(x->url + 8, "/?#"), x->url + 8);
 	else
 		x->error = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(r));
 }

@@ -19,6 +19,17 @@
 
 struct http_client;
 
+/* A transfer's TLS set-up beyond curl's defaults (the system's CAs,
+ * verification on): docker's certs.d for its host, or --cert-dir. */
+struct http_tls {
+	bool no_verify; /* neither the peer's certificate nor its name checked */
+	char *ca_pem;	/* the system's CAs and the extra ones (PEM), or NULL */
+	size_t ca_len;
+	char *client_cert; /* a PEM client certificate and its key (paths), or NULL */
+	char *client_key;
+};
+void http_tls_clear(struct http_tls *t);
+
 struct http_client *http_client_new(void);
 void http_client_free(struct http_client *c);
 
@@ -28,11 +39,12 @@ void http_client_free(struct http_client *c);
  * delivered calls restart first; without restart it is not retried. */
 struct http_xfer {
 	/* in */
-	const char *method; /* NULL: GET */
-	char *url;	    /* owned */
-	const char *auth;   /* the Authorization value, or NULL */
-	const char *accept; /* the Accept value, or NULL */
-	bool insecure;	    /* no TLS verification */
+	const char *method;	    /* NULL: GET */
+	char *url;		    /* owned */
+	const char *auth;	    /* the Authorization value, or NULL */
+	const char *accept;	    /* the Accept value, or NULL */
+	bool insecure;		    /* no TLS verification */
+	const struct http_tls *tls; /* or NULL: curl's defaults */
 	size_t max_body;
 	int (*sink)(const void *data, size_t len, void *arg); /* 0, or -1 to stop */
 	int (*restart)(void *arg);
@@ -81,6 +93,8 @@ void http_xfer_upload_fd(struct http_xfer *x, int fd, uint64_t off, uint64_t len
 void http_xfer_upload_data(struct http_xfer *x, const char *data, size_t len);
 /* A component of a URL's query, escaped. */
 char *http_escape(const char *s);
+/* The CA bundle curl verifies with by default (a path), or NULL. */
+char *http_default_ca_file(void);
 
 /* A WWW-Authenticate challenge: its scheme and the parameters berth
  * uses. */

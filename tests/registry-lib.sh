@@ -72,3 +72,42 @@ except urllib.error.HTTPError: pass" "$@" 2>/dev/null
 registry_seed() {
 	python3 "$SRCDIR/tests/integration/registry-seed.py" "$1" "$FIXTURES/$2" "$3" "$4" ${5:+"$5"}
 }
+
+# registry_tls DIR HOST: a test CA (DIR/ca.crt, DIR/ca.key) and a server
+# certificate for HOST (an IP address or a DNS name) that it signed
+# (DIR/server.crt, DIR/server.key), and a client certificate it signed
+# (DIR/client.cert, DIR/client.key), with openssl
+registry_tls() {
+	local d=$1 host=$2 san
+	case $host in
+	*[!0-9.]*) san="DNS:$host" ;;
+	*) san="IP:$host" ;;
+	esac
+	mkdir -p "$d" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" \
+			-days 1 -subj /CN=berth-test-ca >/dev/null 2>&1 &&
+		openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
+			-subj "/CN=$host" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+			-CAcreateserial -days 1 -out "$d/server.crt" \
+			-extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") \
+			>/dev/null 2>&1 &&
+		openssl req -newkey rsa:2048 -nodes -keyout "$d/client.key" -out "$d/client.csr" \
+			-subj /CN=berth-test-client >/dev/null 2>&1 &&
+		openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+			-CAcreateserial -days 1 -out "$d/client.cert" \
+			-extfile <(printf 'extendedKeyUsage=clientAuth\n') >/dev/null 2>&1
+}
+
+# registry_htpasswd FILE USER PASSWORD: an htpasswd file with USER's
+# bcrypt hash (distribution takes nothing else): apache2-utils'
+# htpasswd, else python3's crypt (libxcrypt does bcrypt)
+registry_htpasswd() {
+	if command -v htpasswd >/dev/null; then
+		htpasswd -Bbn "$2" "$3" >"$1"
+	else
+		python3 -W ignore -c 'import crypt, sys
+print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
+			"$2" "$3" >"$1"
+	fi
+}
