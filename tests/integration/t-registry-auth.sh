@@ -137,6 +137,11 @@ info_shows() { berth info >"$T/info" 2>&1 && grep -q "credentials: $AUTH: auths:
 check "info lists the auth file's registries and certs.d's, no secret" -- info_shows
 get_login_is() { test "$(berth login --get-login "$R")" = "$1"; }
 check "login --get-login prints the user" -- get_login_is "$USER_NAME"
+# push needs the login: over TLS, with the stored credentials
+push_ok() { run_b push "$@" || { cat "$T/err" >&2; return 1; }; }
+check "push over TLS with the stored credentials" -- push_ok "$IMG" "$R/pushed:v1"
+check "... the registry stored its manifest (its log)" -- grep -q '"PUT /v2/pushed/manifests/v1' "$reg/basic.log"
+check "... and no secret in what berth printed" -- no_secret_anywhere
 
 # on a terminal: the user and the password asked, the password not echoed
 cat >"$T/tty-login.py" <<'PY'
@@ -182,11 +187,14 @@ as_user mv "$CERTS/$R" "$T/saved-certs"
 export BERTH_ROOT="$T/store-noverify"
 check "without the CA, --tls-verify=false pulls" -- pull_ok --tls-verify=false "$IMG"
 check "... and without it the same pull is refused" -- fails_one_line "certificate" pull "$IMG"
+check "push takes --tls-verify=false too" -- push_ok --tls-verify=false "$IMG" "$R/pushed:v2"
+check "... and without it the same push is refused" -- fails_one_line "certificate" push "$IMG" "$R/pushed:v3"
 export BERTH_ROOT="$T/store-certdir"
 as_user mkdir -p "$T/certdir"
 as_user cp "$T/ca.crt" "$T/certdir/ca.crt"
 check "--cert-dir DIR gives the CA instead of certs.d" -- pull_ok --cert-dir "$T/certdir" "$IMG"
 check "--cert-dir must be a directory" -- expect_fail "--cert-dir" berth pull --cert-dir "$T/nowhere" "$IMG"
+check "push takes --cert-dir" -- push_ok --cert-dir "$T/certdir" "$IMG" "$R/pushed:v4"
 
 C=127.0.0.1:$cport
 export BERTH_ROOT="$T/store-client"
@@ -269,6 +277,8 @@ check "... login with the right one" -- login_with "$A" "$PASSWORD"
 check "... the token service checked them" -- grep -q "^token user=$USER_NAME" "$reg/token.log"
 check "... pull with a token got with the stored credentials" -- pull_ok "$A/bb:latest"
 check "... for the repository's pull scope" -- grep -q "^token user=$USER_NAME repository:bb:pull$" "$reg/token.log"
+check "... push with the stored credentials" -- push_ok "$A/bb:latest" "$A/pushed:v1"
+check "... with a token for the pull,push scope" -- grep -q "^token user=$USER_NAME repository:pushed:pull,push" "$reg/token.log"
 check "... and no secret or token in what berth printed" -- bash -c "! grep -qi 'bearer\|eyJ\|$PASSWORD' '$T/out' '$T/err'"
 
 # --- a registry whose HTTPS answer redirects to plain HTTP
