@@ -53,6 +53,9 @@ struct registry_blob {
 	int fd; /* written from its start */
 	/* called as soon as it is fetched whole and checked, or NULL */
 	void (*done)(const struct registry_blob *b);
+	/* called as bytes arrive (got), and with got 0 when the blob starts
+	 * over from its first byte; or NULL */
+	void (*progress)(const struct registry_blob *b);
 	void *data;
 	/* private */
 	struct sha256_ctx *hash;
@@ -64,5 +67,16 @@ struct registry_blob {
 };
 int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, size_t parallel,
 		       struct berth_error *err);
+
+/* The repository's tags (GET /v2/REPO/tags/list, page after page as
+ * its Link header leads, at most REGISTRY_MAX_TAGS), in the registry's
+ * order; a tag that is no valid tag fails the call. */
+#define REGISTRY_TAGS_PAGE 100
+#define REGISTRY_MAX_TAGS 10000
+int registry_list_tags(struct registry *r, char ***tags, size_t *n, struct berth_error *err);
+/* One page of the tags list ({"name": ..., "tags": [...]}), appended to
+ * *tags (NULL-terminated) and *n, at most max in all. */
+int registry_parse_tags(const char *body, size_t len, size_t max, char ***tags, size_t *n,
+			struct berth_error *err);
 
 #endif
