@@ -41,10 +41,10 @@ int image_pull_policy(struct store *s, const char *policy, const struct pull_opt
 	if (image_pull(s, o, &res, err) < 0)
 		return -1;
 	if (o->say && !o->quiet) {
-		_cleanup_free_ char *line =
-			xasprintf("Status: %s %s",
-				  res.fetched ? "Downloaded newer image for" : "Image is up to date for",
-				  res.name);
+		_cleanup_free_ char *line = xasprintf("Status: %s %s",
+						      res.fetched ? "Downloaded newer image for"
+								  : "Image is up to date for",
+						      res.name);
 		o->say(o->say_arg, line);
 	}
 	pull_result_clear(&res);

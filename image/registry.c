@@ -219,7 +219,9 @@ int registry_open(struct registry *r, struct http_client *http, const struct reg
 		ret = 0;
 	else
 		fail_answer(&x, err, "");
-	if (ret < 0 && x.status != 401)
+	if (ret < 0 && x.status >= 500) /* retried already: the registry's own failure */
+		berth_error_wrap(err, "registry %s: GET %s/v2/ failed, every try", host, r->base);
+	else if (ret < 0 && x.status != 401)
 		berth_error_wrap(err, "registry %s: not a registry (GET %s/v2/ answered)", host,
 				 r->base);
 out:

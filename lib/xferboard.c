@@ -21,8 +21,8 @@
 struct board_item {
 	char id[13];
 	char state[96];
-	bool shown;	 /* has a line (terminal) */
-	size_t line;	 /* which, counted from the board's first */
+	bool shown;	  /* has a line (terminal) */
+	size_t line;	  /* which, counted from the board's first */
 	int64_t start_ms; /* of its first byte, for the rate */
 	int64_t last_ms;  /* of its last redraw of bytes */
 };

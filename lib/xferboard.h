@@ -38,6 +38,7 @@ void xferboard_state(struct xferboard *b, size_t item, const char *fmt, ...)
 void xferboard_bytes(struct xferboard *b, size_t item, const char *verb, uint64_t done,
 		     uint64_t total);
 /* A line of its own. */
-void xferboard_note(struct xferboard *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void xferboard_note(struct xferboard *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif
