@@ -14,12 +14,15 @@ Listens on 127.0.0.1:PORT and forwards each request to UPSTREAM
   500             answer 500 to everything
   hang            read the request and never answer
   throttle RATE   forward blob bodies at RATE bytes a second
-  tags-page N     ask the registry for tags lists N at a time
+  tags-page N     serve tags lists N tags a page, each with a Link header
+                  to the next (the OCI spec's n and last), from the
+                  registry's whole list
 Each request is a line of LOG ("GET PATH range=...") and so is each
 fault done ("corrupt DIGEST at BYTE", "cut DIGEST after N").
 """
 import http.client
 import http.server
+import json
 import re
 import socket
 import sys
@@ -85,10 +88,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         path = self.path
         if m[0] == "tags-page" and "/tags/list" in path:
-            u = urllib.parse.urlsplit(path)
-            q = [(k, v) for k, v in urllib.parse.parse_qsl(u.query) if k != "n"]
-            q.append(("n", m[1]))
-            path = u.path + "?" + urllib.parse.urlencode(q)
+            return self.tags_page(int(m[1]))
         conn = http.client.HTTPConnection(UP.hostname, UP.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         try:
@@ -137,6 +137,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("cut %s after %d" % (blob, n))
             self.close_connection = True
             return
+        self.wfile.write(body)
+
+    def tags_page(self, size):
+        """The registry's tags list cut into pages of size tags: the
+        tags after ?last=, and a Link to the next page while some are
+        left (distribution 2.8 itself answers with one page)."""
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        conn = http.client.HTTPConnection(UP.hostname, UP.port, timeout=60)
+        conn.request("GET", u.path, headers={k: v for k, v in self.headers.items()
+                                             if k.lower() not in HOP})
+        r = conn.getresponse()
+        doc = json.loads(r.read() or b"{}")
+        conn.close()
+        tags = sorted(doc.get("tags") or [])
+        if "last" in q:
+            tags = [t for t in tags if t > q["last"]]
+        page, rest = tags[:size], tags[size:]
+        body = json.dumps({"name": doc.get("name"), "tags": page}).encode()
+        self.send_response(r.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if rest and page:
+            nxt = urllib.parse.urlencode({"n": size, "last": page[-1]})
+            self.send_header("Link", '<%s?%s>; rel="next"' % (u.path, nxt))
+        self.end_headers()
         self.wfile.write(body)
 
     def throttled(self, r, conn, rate):
