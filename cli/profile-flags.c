@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../image/image.h"
+#include "../image/pull-policy.h"
 #include "../lib/userconf.h"
 #include "../objects/secret.h"
 #include "../runner/mountspec.h"
@@ -313,12 +314,16 @@ size_t profile_warn(const struct profile *p, char *const *networks, char *const 
 }
 
 /* An image the store lacks is no problem when run will pull it (pull =
- * missing, the default, or always); one the store cannot look up is. */
+ * missing, the default, or always, and a name a registry may have); one
+ * the store cannot look up is. */
 static bool pulled_later(const struct profile *p, const struct berth_error *e)
 {
 	const char *pull = profile_get(p, "sandbox", "pull");
 
-	return e->errnum == ENOENT && !(pull && !strcmp(pull, "never"));
+	const char *image = profile_get(p, "sandbox", "image");
+
+	return e->errnum == ENOENT && !(pull && !strcmp(pull, "never")) && image &&
+	       image_pullable(image);
 }
 
 /* What only the store and the host can tell: the image, the secrets, the

@@ -12,7 +12,23 @@
 
 #include "image.h"
 #include "pull-policy.h"
+#include "reference.h"
 #include "../lib/util.h"
+
+bool image_pullable(const char *ref)
+{
+	struct reference r;
+	struct berth_error ignore = { 0 };
+	bool yes;
+
+	if (reference_parse(ref, REFERENCE_DOCKER_HUB, &r, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return false;
+	}
+	yes = strcmp(r.domain, "localhost") != 0;
+	reference_clear(&r);
+	return yes;
+}
 
 int image_pull_policy(struct store *s, const char *policy, const struct pull_opts *o,
 		      struct berth_error *err)
@@ -20,12 +36,14 @@ int image_pull_policy(struct store *s, const char *policy, const struct pull_opt
 	char id[DIGEST_STR_LEN + 1];
 	struct berth_error look = { 0 };
 	struct pull_result res;
-	bool always = policy && !strcmp(policy, "always");
+	bool always = policy && !strcmp(policy, "always") && image_pullable(o->ref);
 
 	if (!always) {
 		if (image_resolve(s, o->ref, id, &look) == 0)
 			return 0;
-		if (look.errnum != ENOENT) { /* the names are unreadable: that is the error */
+		/* the names are unreadable, or a name no registry has: the
+		 * store's answer is the error */
+		if (look.errnum != ENOENT || !image_pullable(o->ref)) {
 			*err = look;
 			return -1;
 		}

@@ -3,9 +3,9 @@
  * xferboard.h: the progress of transfers of many items (a pull's layers,
  * a push's blobs) on stderr, as docker prints it (xferboard.c). On a
  * terminal each item has one line, redrawn in place as its state and
- * bytes change ("a3ed95caeb02: Downloading  1.2 MB/2.1 MB  850 kB/s");
+ * bytes change ("a3ed95caeb02: Downloading  1.2MB/2.1MB  850kB/s");
  * otherwise each change of state is a plain line of its own
- * ("a3ed95caeb02: Download complete (2.1 MB)") and byte counts are not
+ * ("a3ed95caeb02: Download complete (2.1MB)") and byte counts are not
  * printed; quiet prints nothing. Notes (lines that are no item's) go
  * below the items.
  */

@@ -11,6 +11,8 @@ Listens on 127.0.0.1:PORT and forwards each request to UPSTREAM
                   of more than 1000 bytes (once)
   cut N           send N bytes of the first blob answer of more than N
                   bytes, then close the connection (once)
+  cut-norange N   the same, and the registry never sees a Range header
+                  (as a registry that ignores ranges: a 200, whole)
   500             answer 500 to everything
   hang            read the request and never answer
   throttle RATE   forward blob bodies at RATE bytes a second
@@ -91,6 +93,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.tags_page(int(m[1]))
         conn = http.client.HTTPConnection(UP.hostname, UP.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        if m[0] == "cut-norange":
+            headers = {k: v for k, v in headers.items() if k.lower() != "range"}
         try:
             if m[0] == "throttle":  # little in flight: a killed registry cuts the blob
                 conn.sock = socket.socket()
@@ -130,7 +134,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             at = len(body) // 2
             body = body[:at] + bytes([body[at] ^ 0x55]) + body[at + 1:]
             log("corrupt %s at %d" % (blob, at))
-        if blob and m[0] == "cut" and len(body) > int(m[1]) and once("cut"):
+        if blob and m[0] in ("cut", "cut-norange") and len(body) > int(m[1]) and once(m[0]):
             n = int(m[1])
             self.wfile.write(body[:n])
             self.wfile.flush()

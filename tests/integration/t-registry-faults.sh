@@ -80,6 +80,15 @@ check "... the image is the clean pull's (ID)" -- test "$(cat "$T/out")" = "$cle
 check "... and its files are the clean pull's" -- same_tree cut "$P/bb"
 check "... every stored blob is whole" -- store_blobs_sound "$T/cut"
 
+# --- the same cut, from a registry that ignores Range: the blob restarts
+mode cut-norange 300000
+m=$(proxy_mark)
+check "a cut blob from a registry that ignores Range (200, whole) succeeds" -- pull_in norange "$P/bb"
+check "... the proxy cut it, and berth asked for the rest" -- bash -c "grep -q '^cut $bb_layer after 300000' '$reg/proxy.log' && tail -n +$((m + 1)) '$reg/proxy.log' | grep -q 'blobs/$bb_layer range=bytes=300000-'"
+check "... started the blob again from zero: the image is the clean pull's" -- test "$(cat "$T/out")" = "$clean_id"
+check "... and its files are the clean pull's" -- same_tree norange "$P/bb"
+check "... every stored blob is whole" -- store_blobs_sound "$T/norange"
+
 # --- a registry that answers 500 to everything
 mode 500
 m=$(proxy_mark)

@@ -50,6 +50,7 @@ b_err() { berth "$@" >"$T/out" 2>"$T/err"; }
 check "create --pull=never of an image the store lacks fails" -- expect_fail "No such image: busybox" berth create --pull=never busybox true
 check "... in docker's one line" -- test "$(cat "$T/ef.err")" = "berth: No such image: busybox"
 check "... nothing was asked of the registry" -- test "$(manifest_gets)" = 0
+check "create of a missing localhost/ name (the store's own) is the store's error, no pull" -- expect_fail "image \"localhost/nosuch\": no such image in the store" berth create localhost/nosuch true
 check "--pull takes missing, always or never" -- expect_fail "invalid pull option: 'sometimes'" berth create --pull=sometimes busybox true
 check "create of a missing image pulls it (docker's default, missing)" -- b_err create busybox true
 check "... saying so, with the pull's progress and status" -- bash -c "grep -q \"Unable to find image 'busybox' locally\" '$T/err' && grep -q 'Download complete' '$T/err' && grep -q 'Status: Downloaded newer image for docker.io/library/busybox:latest' '$T/err'"

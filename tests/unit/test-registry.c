@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../image/pull-policy.h"
 #include "../../image/regconf.h"
 #include "../../image/registry.h"
 #include "../../lib/http.h"
@@ -224,8 +225,19 @@ static void tags_lists(void)
 	tags_are("{\"tags\":[", 10, -1, 0, NULL);
 }
 
+static void pullable(void)
+{
+	ok(image_pullable("busybox") && image_pullable("quay.io/a/b:1") &&
+		   image_pullable("localhost:5000/app") && image_pullable("127.0.0.1:5000/app"),
+	   "names of registries are pulled when missing");
+	ok(!image_pullable("localhost/app") && !image_pullable("localhost/app:1"),
+	   "the store's own names (localhost/NAME) never are");
+	ok(!image_pullable("Not/Valid") && !image_pullable(""), "nor what is no reference");
+}
+
 int main(void)
 {
+	pullable();
 	challenges();
 	links();
 	tags_lists();
