@@ -304,26 +304,31 @@ static bool worth_retrying(CURLcode r, long status)
 }
 
 /* May a try that ended this way be followed by another, and from where?
- * One that delivered part of its body resumes after it (resume_from) or
- * starts over (restart); one that delivered bytes is not counted
- * against the attempts, up to HTTP_MAX_RESUMES times. */
+ * A body the sink has kept part of goes on after it (resume_from: a
+ * Range request), whether this try or an earlier one brought the bytes;
+ * else it starts over (restart). A try that brought bytes is not
+ * counted against the attempts, up to HTTP_MAX_RESUMES times. */
 static bool try_again(struct http_client *c, struct http_xfer *x, CURLcode r, long status)
 {
 	uint64_t from;
 
 	if (x->sink_failed || x->too_big || x->bad_range || !worth_retrying(r, status))
 		return false;
-	if (x->delivered && x->resume_from && x->resumes < HTTP_MAX_RESUMES &&
-	    (from = x->resume_from(x->arg)) > 0 && (!x->size || from < x->size)) {
+	if (x->delivered && x->resume_from && x->resumes < HTTP_MAX_RESUMES) {
 		x->resumes++;
 		x->attempts = 0;
+	} else if (x->attempts >= c->limits.attempts) {
+		return false;
+	}
+	from = x->resume_from ? x->resume_from(x->arg) : 0;
+	if (from > 0 && (!x->size || from < x->size)) {
 		x->range_from = from;
 		return true;
 	}
-	if (x->attempts >= c->limits.attempts)
-		return false;
 	x->range_from = 0;
-	return !x->delivered || (x->restart && x->restart(x->arg) == 0);
+	if (!x->delivered && from == 0)
+		return true;
+	return x->restart && x->restart(x->arg) == 0;
 }
 
 /* A transfer ended: done, or queued again after a backoff. */

@@ -13,6 +13,8 @@ Listens on 127.0.0.1:PORT and forwards each request to UPSTREAM
                   bytes, then close the connection (once)
   cut-norange N   the same, and the registry never sees a Range header
                   (as a registry that ignores ranges: a 200, whole)
+  cut-502 N       the same cut, then a 502 to the next request of that
+                  blob (the registry gone for a moment)
   500             answer 500 to everything
   hang            read the request and never answer
   throttle RATE   forward blob bodies at RATE bytes a second
@@ -77,7 +79,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def forward(self):
         m = mode()
         log("%s %s range=%s" % (self.command, self.path, self.headers.get("Range", "-")))
+        cut = BLOB.match(self.path)
+        if m[0] == "cut-502" and cut and ("cut-502" in done) and once("502"):
+            log("502 %s" % cut.group(1))
+            self.send_response(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if m[0] == "hang":
+
             time.sleep(3600)
             return
         if m[0] == "500":
@@ -134,7 +144,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             at = len(body) // 2
             body = body[:at] + bytes([body[at] ^ 0x55]) + body[at + 1:]
             log("corrupt %s at %d" % (blob, at))
-        if blob and m[0] in ("cut", "cut-norange") and len(body) > int(m[1]) and once(m[0]):
+        if blob and m[0] in ("cut", "cut-norange", "cut-502") and len(body) > int(m[1]) and once(m[0]):
             n = int(m[1])
             self.wfile.write(body[:n])
             self.wfile.flush()

@@ -80,6 +80,15 @@ check "... the image is the clean pull's (ID)" -- test "$(cat "$T/out")" = "$cle
 check "... and its files are the clean pull's" -- same_tree cut "$P/bb"
 check "... every stored blob is whole" -- store_blobs_sound "$T/cut"
 
+# --- the same cut, then the registry gone for one try: the next try
+# still asks for the rest only
+mode cut-502 300000
+m=$(proxy_mark)
+check "a cut blob whose first resume meets a 502 succeeds" -- pull_in c502 "$P/bb"
+check "... the proxy cut it, then refused one try" -- bash -c "grep -q '^cut $bb_layer after 300000' '$reg/proxy.log' && grep -q '^502 $bb_layer' '$reg/proxy.log'"
+check "... both tries after the cut asked for the rest (Range)" -- test "$(proxy_since "$m" | grep -c "blobs/$bb_layer range=bytes=300000-1087846\$")" = 2
+check "... the image is the clean pull's" -- test "$(cat "$T/out")" = "$clean_id"
+
 # --- the same cut, from a registry that ignores Range: the blob restarts
 mode cut-norange 300000
 m=$(proxy_mark)
