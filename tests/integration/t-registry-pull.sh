@@ -81,6 +81,13 @@ if as_user unshare -U true 2>/dev/null; then
 	run_hi() { test "$(berth run --rm busybox echo hi 2>"$T/err")" = hi; }
 	check "run of a missing image pulls it and runs it" -- run_hi
 	check "... the pull's lines on stderr" -- grep -q "Status: Downloaded newer image for docker.io/library/busybox:latest" "$T/err"
+	export BERTH_ROOT="$T/store-stack"
+	printf '[stack]\nname = pl\n[one]\nimage = busybox\ncommand = sleep 30\n[one.network]\nmode = none\n' >"$T/pl.ini"
+	chmod a+r "$T/pl.ini"
+	check "up of a stack whose image is missing pulls it" -- b_err up -d "$T/pl.ini"
+	check "... through the mirror, with the pull's lines" -- grep -q "Status: Downloaded newer image for docker.io/library/busybox:latest" "$T/err"
+	check "... and runs its sandbox" -- bash -c "grep -qx pl-one '$T/out'"
+	berth down "$T/pl.ini" >/dev/null 2>&1
 	export BERTH_ROOT="$T/store"
 else
 	skip "the test user cannot make a user namespace: run --pull not run"
