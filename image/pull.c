@@ -269,7 +269,7 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 }
 
 /* The layers to fetch, each said once; those past the parallel ones
- * wait (a terminal shows it). */
+ * are said to wait, as docker says it. */
 static void announce(struct puller *p, const struct fetch_plan *f)
 {
 	size_t par = p->o->max_parallel ? p->o->max_parallel : PULL_DEFAULT_PARALLEL;
