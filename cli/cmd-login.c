@@ -183,13 +183,10 @@ static int check_and_store(const char *host, const char *user, const char *passw
 	struct http_client *http = NULL;
 	int ret = EXIT_FAILURE;
 
-	if (regconf_load(&conf, &err) < 0)
+	if (registry_client_new(&conf, tls, &http, &err) < 0)
 		return cli_fail(&err);
-	conf.flags = *tls;
-	if (!(http = http_client_new()))
-		berth_error_set(&err, 0, "cannot start libcurl");
-	else if (registry_login(http, &conf, host, user, password, &err) == 0 &&
-		 cred_store(host, user, password, &err) == 0)
+	if (registry_login(http, &conf, host, user, password, &err) == 0 &&
+	    cred_store(host, user, password, &err) == 0)
 		ret = 0;
 	http_client_free(http);
 	regconf_clear(&conf);

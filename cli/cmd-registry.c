@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "tls-flags.h"
+#include "../image/pull-tags.h"
 #include "../image/pull.h"
 #include "../image/push.h"
 #include "../lib/util.h"
@@ -34,6 +35,32 @@ static int parse_parallel(const char *v, size_t *out)
 	return 0;
 }
 
+/* --all-tags: each tag's image ID on stdout as it is pulled. */
+static void pulled_tag(void *arg, const char *tag, const struct pull_result *r)
+{
+	size_t *fetched = arg;
+
+	(void)tag;
+	*fetched += r->fetched;
+	printf("%s\n", r->id);
+	fflush(stdout);
+}
+
+/* pull --all-tags: docker's last line names the repository. */
+static int pull_all_tags(struct store *s, const struct pull_opts *o)
+{
+	struct berth_error err = { 0 };
+	size_t fetched = 0;
+
+	if (image_pull_all_tags(s, o, pulled_tag, &fetched, &err) < 0)
+		return cli_fail(&err);
+	if (!o->quiet)
+		fprintf(stderr, "Status: %s %s\n",
+			fetched ? "Downloaded newer images for" : "Images are up to date for",
+			o->ref);
+	return 0;
+}
+
 int cmd_pull(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
@@ -41,18 +68,22 @@ int cmd_pull(int argc, char **argv)
 		  "Platform to pick from a multi-arch index (default: the host's)" },
 		{ "max-parallel", 'M' + 256, "N",
 		  "Layers downloaded at once (default 3, at most 64)" },
+		{ "all-tags", 'a', NULL,
+		  "Pull every tagged image of the repository (one image ID a line)" },
 		{ "quiet", 'q', NULL, "Print only the image ID" },
 		CLI_TLS_OPTS,
 		{ 0 },
 	};
-	struct pull_opts o = { .say = say_line };
+	struct pull_opts o = { .say = say_line, .progress = true };
 	struct pull_result res;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
+	bool all_tags = false;
 	int c, t;
 
 	while ((c = cli_getopt(argc, argv, "pull",
-			       "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]", opts)) != -1) {
+			       "pull [-q] [-a] [--platform OS/ARCH] NAME[:TAG|@DIGEST]", opts)) !=
+	       -1) {
 		if ((t = cli_tls_flag("pull", c, optarg, &o.tls)) != 0) {
 			if (t != 1)
 				return t;
@@ -63,12 +94,16 @@ int cmd_pull(int argc, char **argv)
 				"pull", "--max-parallel: expected 1 to 64, got \"%s\"", optarg);
 		else if (c == 'q')
 			o.quiet = true;
+		else if (c == 'a')
+			all_tags = true;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("pull", "expected one image reference");
 	o.ref = argv[optind];
 	if (cli_open_store(&s))
 		return 1;
+	if (all_tags)
+		return pull_all_tags(s, &o);
 	if (image_pull(s, &o, &res, &err) < 0)
 		return cli_fail(&err);
 	if (!o.quiet)

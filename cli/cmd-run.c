@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../image/image.h"
+#include "../image/pull-policy.h"
 #include "../lib/proctitle.h"
 #include "../netns/ports.h"
 #include "../runner/engine.h"
@@ -140,7 +141,15 @@ static int run_with_profile(int argc, char **argv, const struct run_config *aske
 	return r;
 }
 
-/* The container made, then (run) started. */
+/* The pull's progress, as `berth pull` prints it (stderr). */
+static void say_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The container made, then (run) started; its image pulled first as
+ * --pull says. */
 static int create_and_start(struct run_config *rc, bool create_only)
 {
 	_cleanup_store_ struct store *s = NULL;
@@ -150,6 +159,9 @@ static int create_and_start(struct run_config *rc, bool create_only)
 
 	if ((r = cli_open_store(&s)) != 0)
 		return r;
+	struct pull_opts po = { .ref = rc->image_ref, .say = say_line, .progress = true };
+	if (rc->image_ref && image_pull_policy(s, rc->pull, &po, &err) < 0)
+		return cli_fail_with(&err, EXIT_USAGE);
 	if (engine_create(s, rc, id, &err) < 0)
 		return cli_fail_with(&err, EXIT_USAGE); /* docker: the container never ran */
 	/* what the processes of this container show to other users */

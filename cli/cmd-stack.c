@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../image/image.h"
+#include "../image/pull-policy.h"
 #include "../lib/proctitle.h"
 #include "../objects/network.h"
 #include "../objects/volume.h"
@@ -190,6 +191,13 @@ static int sandbox_config(const struct stack *st, const struct stack_sandbox *sb
 	return r;
 }
 
+/* An image's pull progress (stderr), as `berth pull` prints it. */
+static void say_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
 /* A new sandbox: its container created and started, or an error printed
  * (false); *made when its container was made. */
 static bool run_sandbox(struct store *s, const struct stack *st, const struct stack_sandbox *sb,
@@ -204,7 +212,8 @@ static bool run_sandbox(struct store *s, const struct stack *st, const struct st
 	run_config_init(&rc);
 	if (sandbox_config(st, sb, cname, &rc) != 0)
 		goto out;
-	if (engine_create(s, &rc, id, &err) < 0) {
+	struct pull_opts po = { .ref = rc.image_ref, .say = say_line, .progress = true };
+	if (image_pull_policy(s, rc.pull, &po, &err) < 0 || engine_create(s, &rc, id, &err) < 0) {
 		cli_fail(&err);
 		goto out;
 	}

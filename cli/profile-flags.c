@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../image/image.h"
+#include "../image/pull-policy.h"
 #include "../lib/userconf.h"
 #include "../objects/secret.h"
 #include "../runner/mountspec.h"
@@ -312,6 +313,19 @@ size_t profile_warn(const struct profile *p, char *const *networks, char *const 
 	return n;
 }
 
+/* An image the store lacks is no problem when run will pull it (pull =
+ * missing, the default, or always, and a name a registry may have); one
+ * the store cannot look up is. */
+static bool pulled_later(const struct profile *p, const struct berth_error *e)
+{
+	const char *pull = profile_get(p, "sandbox", "pull");
+
+	const char *image = profile_get(p, "sandbox", "image");
+
+	return e->errnum == ENOENT && !(pull && !strcmp(pull, "never")) && image &&
+	       image_pullable(image);
+}
+
 /* What only the store and the host can tell: the image, the secrets, the
  * bind sources; each with its file:line. */
 int profile_check_store(const struct profile *p, bool check_image, struct berth_error *err)
@@ -326,7 +340,7 @@ int profile_check_store(const struct profile *p, bool check_image, struct berth_
 		const struct profile_setting *st = &p->set[i];
 		struct berth_error e = { 0 };
 		if (check_image && is(st, "sandbox", "image") &&
-		    image_resolve(s, st->value, id, &e) < 0) {
+		    image_resolve(s, st->value, id, &e) < 0 && !pulled_later(p, &e)) {
 			_cleanup_free_ char *t = berth_error_text(&e);
 			fprintf(stderr, "berth: %s:%u: [sandbox] image: %s\n", st->file, st->line,
 				t);

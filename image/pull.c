@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
+#include "../lib/xferboard.h"
 
 struct puller {
 	struct store *store;
@@ -41,6 +42,7 @@ struct puller {
 	char *config;
 	size_t config_len;
 	struct store_stage *stage;
+	struct xferboard *board; /* o->progress's, or NULL */
 	struct berth_error *err;
 };
 
@@ -56,12 +58,33 @@ static void say(struct puller *p, const char *fmt, ...)
 	_cleanup_free_ char *line = NULL;
 	va_list ap;
 
-	if (!p->o->say || p->o->quiet)
+	if (!p->board && (!p->o->say || p->o->quiet))
 		return;
 	va_start(ap, fmt);
 	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	p->o->say(p->o->say_arg, line);
+	if (p->board)
+		xferboard_note(p->board, "%s", line);
+	else
+		p->o->say(p->o->say_arg, line);
+}
+
+/* A layer's new state: its line on the board, or a plain line. */
+static void layer_say(struct puller *p, const char *digest, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void layer_say(struct puller *p, const char *digest, const char *fmt, ...)
+{
+	_cleanup_free_ char *state = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	state = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (p->board)
+		xferboard_state(p->board, xferboard_item(p->board, digest_hex(digest)), "%s",
+				state);
+	else
+		say(p, "%.12s: %s", digest_hex(digest), state);
 }
 
 /* The document the reference names, then down an index to the
@@ -194,7 +217,17 @@ static void blob_fetched(const struct registry_blob *b)
 	char size[32];
 
 	human_size(b->size, size, sizeof(size));
-	say(b->data, "%.12s: Download complete (%s)", digest_hex(b->digest), size);
+	layer_say(b->data, b->digest, "Verifying Checksum");
+	layer_say(b->data, b->digest, "Download complete (%s)", size);
+}
+
+static void blob_bytes(const struct registry_blob *b)
+{
+	struct puller *p = b->data;
+
+	if (p->board)
+		xferboard_bytes(p->board, xferboard_item(p->board, digest_hex(b->digest)),
+				"Downloading", b->got, b->size);
 }
 
 /* Which layer blobs to fetch (the store has the others; a blob twice in
@@ -212,7 +245,7 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 		l->size = d->size;
 		l->media_type = d->media_type;
 		if (store_blob_exists(p->store, d->digest)) {
-			say(p, "%.12s: Already exists", digest_hex(d->digest));
+			layer_say(p, d->digest, "Already exists");
 			continue;
 		}
 		for (size_t k = 0; k < i && !l->staged; k++)
@@ -230,9 +263,22 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 								 .size = d->size,
 								 .fd = fd,
 								 .done = blob_fetched,
+								 .progress = blob_bytes,
 								 .data = p };
 	}
 	return 0;
+}
+
+/* The layers to fetch, each said once; those past the parallel ones
+ * are said to wait, as docker says it. */
+static void announce(struct puller *p, const struct fetch_plan *f)
+{
+	size_t par = p->o->max_parallel ? p->o->max_parallel : PULL_DEFAULT_PARALLEL;
+
+	for (size_t i = 0; i < f->n_fetch; i++)
+		layer_say(p, f->blobs[i].digest, "Pulling fs layer");
+	for (size_t i = par; p->board && i < f->n_fetch; i++)
+		layer_say(p, f->blobs[i].digest, "Waiting");
 }
 
 static int fetch_and_install(struct puller *p, struct pull_result *res)
@@ -245,8 +291,7 @@ static int fetch_and_install(struct puller *p, struct pull_result *res)
 		return -1;
 	if (plan_fetch(p, &f) < 0)
 		goto out;
-	for (size_t i = 0; i < f.n_fetch; i++)
-		say(p, "%.12s: Pulling fs layer", digest_hex(f.blobs[i].digest));
+	announce(p, &f);
 	if (f.n_fetch &&
 	    registry_get_blobs(&p->reg, f.blobs, f.n_fetch,
 			       p->o->max_parallel ? p->o->max_parallel : PULL_DEFAULT_PARALLEL,
@@ -268,6 +313,8 @@ static int fetch_and_install(struct puller *p, struct pull_result *res)
 				   .limits = p->o->limits };
 	if (image_install_staged(p->store, p->stage, &in, p->err) < 0)
 		goto out;
+	for (size_t i = 0; i < f.n_fetch; i++)
+		layer_say(p, f.blobs[i].digest, "Pull complete");
 	res->fetched = f.n_fetch;
 	res->present = 0;
 	for (size_t i = 0; i < f.n_layers; i++)
@@ -291,13 +338,10 @@ int image_pull(struct store *s, const struct pull_opts *o, struct pull_result *r
 	if (o->platform ? oci_parse_platform(o->platform, &p.want, err) < 0
 			: (oci_host_platform(&p.want), 0))
 		goto out;
-	if (regconf_load(&p.conf, err) < 0)
+	if (registry_client_new(&p.conf, &o->tls, &p.http, err) < 0)
 		goto out;
-	p.conf.flags = o->tls;
-	if (!(p.http = http_client_new())) {
-		berth_error_set(err, 0, "cannot start libcurl");
-		goto out;
-	}
+	if (o->progress)
+		p.board = xferboard_new(stderr, isatty(STDERR_FILENO), o->quiet);
 	say(&p, "Pulling %s", p.label);
 	if (resolve(&p) < 0 || fetch_config(&p) < 0 || fetch_and_install(&p, res) < 0)
 		goto out;
@@ -319,6 +363,7 @@ int image_pull(struct store *s, const struct pull_opts *o, struct pull_result *r
 	ret = 0;
 out:
 	store_stage_free(p.stage);
+	xferboard_free(p.board);
 	if (p.have_m)
 		oci_manifest_clear(&p.m);
 	free(p.manifest);

@@ -30,6 +30,10 @@ struct pull_opts {
 	/* progress as plain lines ("ID: Already exists"), unless NULL */
 	void (*say)(void *arg, const char *line);
 	void *say_arg;
+	/* instead of say: the progress on stderr through a board
+	 * (lib/xferboard.h), one line per layer redrawn in place on a
+	 * terminal, plain lines otherwise */
+	bool progress;
 };
 
 struct pull_result {

@@ -402,11 +402,8 @@ static bool seen_before(const struct oci_manifest *m, size_t i)
  * was. */
 static int open_registry(struct pusher *p)
 {
-	if (regconf_load(&p->conf, p->err) < 0)
+	if (registry_client_new(&p->conf, &p->o->tls, &p->http, p->err) < 0)
 		return -1;
-	p->conf.flags = p->o->tls;
-	if (!(p->http = http_client_new()))
-		return berth_error_set(p->err, 0, "cannot start libcurl");
 	if (registry_open(&p->reg, p->http, &p->conf, p->dest.domain, p->dest.path, p->err) < 0)
 		return berth_error_wrap(p->err, "push %s", p->label);
 	/* a token for push (asked on the first 401 of an upload) */

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,56 @@ static int add_mirrors(struct regconf_registry *r, const char *value)
 	return 0;
 }
 
+/* SECONDS or N: a whole number from lo to hi. */
+static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* The global section: connect-timeout, stall-timeout, retries. */
+static int global_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		unsigned lo, hi;
+		size_t off;
+	} keys[] = {
+		{ "connect-timeout", 1, 3600, offsetof(struct regconf, connect_timeout) },
+		{ "stall-timeout", 1, 3600, offsetof(struct regconf, stall_timeout) },
+		{ "retries", 0, 20, offsetof(struct regconf, attempts) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		unsigned *f = (unsigned *)((char *)p->c + keys[i].off), v;
+		if (strcmp(name, keys[i].name) != 0)
+			continue;
+		if (parse_uint(value, keys[i].lo, keys[i].hi, &v) < 0)
+			return berth_error_set(p->err, EINVAL,
+					       "%s:%d: %s: expected a whole number from %u to %u "
+					       "(got \"%s\")",
+					       p->c->path, p->line, name, keys[i].lo, keys[i].hi,
+					       value),
+			       0;
+		*f = f == &p->c->attempts ? v + 1 : v;
+		return 1;
+	}
+	return berth_error_set(p->err, EINVAL,
+			       "%s:%d: unknown key \"%s\" before any [registry] "
+			       "(connect-timeout, stall-timeout, retries)",
+			       p->c->path, p->line, name),
+	       0;
+}
+
 static int handler(void *user, const char *sect, const char *name, const char *value)
 {
 	struct parse_ctx *p = user;
@@ -83,6 +134,8 @@ static int handler(void *user, const char *sect, const char *name, const char *v
 
 	if (p->err->msg) /* inih goes on after an error: the first one is told */
 		return 0;
+	if (!*sect && name)
+		return global_key(p, name, value);
 	if (!*sect || !valid_host(sect))
 		return berth_error_set(p->err, EINVAL,
 				       "%s:%d: %s%s%s: a section is a registry, [HOST] or "
@@ -158,6 +211,13 @@ const struct regconf_registry *regconf_find(const struct regconf *c, const char 
 		if (!strcmp(c->regs[i].host, host))
 			return &c->regs[i];
 	return NULL;
+}
+
+void regconf_http_limits(const struct regconf *c, struct http_limits *l)
+{
+	*l = (struct http_limits){ .connect_s = c->connect_timeout,
+				   .stall_s = c->stall_timeout,
+				   .attempts = c->attempts };
 }
 
 bool regconf_is_loopback(const char *host)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "../lib/error.h"
+#include "../lib/http.h"
 
 struct regconf_registry {
 	char *host;	/* "docker.io", "host:5000": the section's name */
@@ -34,6 +35,11 @@ struct regconf {
 	struct regconf_tls_flags flags;
 	char *path; /* the file read (or that would be) */
 	bool found;
+	/* the global section (keys before any [registry]): the bounds of
+	 * every request's waits and retries; 0: lib/http.h's defaults */
+	unsigned connect_timeout; /* connect-timeout = SECONDS */
+	unsigned stall_timeout;	  /* stall-timeout = SECONDS */
+	unsigned attempts;	  /* retries = N, plus the first try */
 	size_t n;
 	struct regconf_registry *regs;
 };
@@ -48,6 +54,8 @@ const struct regconf_registry *regconf_find(const struct regconf *c, const char 
  * Only when it is insecure in the file, or a loopback name (localhost,
  * 127.0.0.0/8, [::1]), as docker decides. */
 bool regconf_plain_ok(const struct regconf *c, const char *host);
+/* The global section's bounds, for http_client_set_limits. */
+void regconf_http_limits(const struct regconf *c, struct http_limits *l);
 /* Is host (with or without a port) a loopback name? */
 bool regconf_is_loopback(const char *host);
 

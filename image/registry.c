@@ -13,6 +13,7 @@
 #include "certdir.h"
 #include "credentials.h"
 #include "oci.h"
+#include "reference.h"
 #include "registry.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
@@ -258,7 +259,9 @@ static int open_as(struct registry *r, struct http_client *http, const struct re
 		ret = 0;
 	else
 		fail_answer(&x, err, "");
-	if (ret < 0 && x.status != 401)
+	if (ret < 0 && x.status >= 500) /* retried already: the registry's own failure */
+		berth_error_wrap(err, "registry %s: GET %s/v2/ failed, every try", host, r->base);
+	else if (ret < 0 && x.status != 401)
 		berth_error_wrap(err, "registry %s: not a registry (GET %s/v2/ answered)", host,
 				 r->base);
 out:
@@ -305,6 +308,25 @@ int registry_login(struct http_client *http, const struct regconf *conf, const c
 	}
 	registry_close(&r);
 	return ret;
+}
+
+int registry_client_new(struct regconf *conf, const struct regconf_tls_flags *tls,
+			struct http_client **http, struct berth_error *err)
+{
+	struct http_limits lim;
+
+	*http = NULL;
+	if (regconf_load(conf, err) < 0)
+		return -1;
+	if (tls)
+		conf->flags = *tls;
+	if (!(*http = http_client_new())) {
+		regconf_clear(conf);
+		return berth_error_set(err, 0, "cannot start libcurl");
+	}
+	regconf_http_limits(conf, &lim);
+	http_client_set_limits(*http, &lim);
+	return 0;
 }
 
 void registry_close(struct registry *r)
@@ -419,6 +441,8 @@ static int blob_sink(const void *data, size_t len, void *arg)
 	}
 	sha256_update(b->hash, data, len);
 	b->got += len;
+	if (b->progress)
+		b->progress(b);
 	return 0;
 }
 
@@ -432,7 +456,18 @@ static int blob_restart(void *arg)
 	sha256_free(b->hash);
 	b->hash = sha256_new();
 	b->got = 0;
+	if (b->progress)
+		b->progress(b);
 	return 0;
+}
+
+/* A dropped transfer goes on from the bytes kept (written and hashed);
+ * the sha256 context holds their state, the file's offset is their end. */
+static uint64_t blob_resume_from(void *arg)
+{
+	const struct registry_blob *b = arg;
+
+	return b->write_errno || b->over ? 0 : b->got;
 }
 
 /* A blob's transfer ended with a success: its digest, and the caller
@@ -461,7 +496,7 @@ static int blob_result(struct registry *r, struct registry_blob *b, struct http_
 				       "blob %s from %s: more than the %llu bytes its descriptor "
 				       "says",
 				       b->digest, r->host, (unsigned long long)b->size);
-	if (x->status != 200 || !b->hashed) {
+	if ((x->status != 200 && x->status != 206) || !b->hashed) {
 		fail_answer(x, err, "");
 		return berth_error_wrap(err, "blob %s from %s/%s", b->digest, r->host, r->repo);
 	}
@@ -494,6 +529,8 @@ int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, si
 		xfer_for(r, &xs[i], path);
 		xs[i].sink = blob_sink;
 		xs[i].restart = blob_restart;
+		xs[i].resume_from = blob_resume_from;
+		xs[i].size = b[i].size;
 		xs[i].done = blob_done;
 		xs[i].arg = &b[i];
 		b[i].hash = sha256_new();
@@ -544,4 +581,86 @@ int registry_request(struct registry *r, struct http_xfer *x, struct berth_error
 int registry_answer_error(const struct http_xfer *x, struct berth_error *err, const char *what)
 {
 	return fail_answer(x, err, what);
+}
+
+int registry_parse_tags(const char *body, size_t len, size_t max, char ***tags, size_t *n,
+			struct berth_error *err)
+{
+	struct json_object *o = NULL, *list;
+	int ret = -1;
+
+	if (json_parse_bounded(body, len, "tags list", &o, err) < 0)
+		return -1;
+	if (!json_object_is_type(o, json_type_object)) {
+		berth_error_set(err, 0, "tags list: not a JSON object");
+		goto out;
+	}
+	/* a repository without tags may say "tags": null */
+	if (!json_object_object_get_ex(o, "tags", &list) || !list) {
+		ret = 0;
+		goto out;
+	}
+	if (!json_object_is_type(list, json_type_array)) {
+		berth_error_set(err, 0, "tags list: \"tags\" is not an array");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_len(list); i++) {
+		struct json_object *t = json_object_array_get_idx(list, i);
+		const char *tag =
+			json_object_is_type(t, json_type_string) ? json_object_get_string(t) : NULL;
+		if (!tag || !reference_valid_tag(tag)) {
+			_cleanup_free_ char *shown = tag ? xstrndup(tag, 80) : NULL;
+			berth_error_set(err, 0, "tags list: \"%s\" is no valid tag",
+					shown ? shown : "(not a string)");
+			goto out;
+		}
+		if (*n >= max) {
+			berth_error_set(err, 0, "tags list: more than %zu tags", max);
+			goto out;
+		}
+		strv_push(tags, n, tag);
+	}
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+int registry_list_tags(struct registry *r, char ***tags, size_t *n, struct berth_error *err)
+{
+	_cleanup_free_ char *url =
+		xasprintf("%s/v2/%s/tags/list?n=%d", r->base, r->repo, REGISTRY_TAGS_PAGE);
+	int ret = -1;
+
+	*tags = xcalloc(1, sizeof(char *));
+	*n = 0;
+	/* a page names the next one; each has at least one tag, so
+	 * REGISTRY_MAX_TAGS bounds the pages too */
+	for (size_t page = 0; url && page <= REGISTRY_MAX_TAGS; page++) {
+		struct http_xfer x;
+		memset(&x, 0, sizeof(x));
+		x.url = steal_pointer(&url);
+		x.auth = r->auth;
+		x.insecure = r->insecure;
+		x.max_body = OCI_MAX_JSON;
+		size_t before = *n;
+		if (request(r, &x, err) < 0 ||
+		    (x.status != 200 && fail_answer(&x, err, "tags list") < 0) ||
+		    registry_parse_tags(x.body ? x.body : "", x.body_len, REGISTRY_MAX_TAGS, tags,
+					n, err) < 0) {
+			http_xfer_clear(&x);
+			berth_error_wrap(err, "%s/%s", r->host, r->repo);
+			goto out;
+		}
+		url = x.link && *n > before ? http_link_next(x.link, r->base) : NULL;
+		http_xfer_clear(&x);
+	}
+	ret = 0;
+out:
+	if (ret < 0) {
+		strv_free(*tags);
+		*tags = NULL;
+		*n = 0;
+	}
+	return ret;
 }

@@ -34,6 +34,12 @@ struct registry {
 	char *mount_from;
 };
 
+/* What every registry command starts with: the user's registries.conf
+ * into conf, the command's TLS flags (or NULL) over it, and a libcurl
+ * client with its waits and retries; the caller frees both. */
+int registry_client_new(struct regconf *conf, const struct regconf_tls_flags *tls,
+			struct http_client **http, struct berth_error *err);
+
 /* Find the endpoint of host (a GET of /v2/) and get what reading repo
  * needs (a token, when the registry asks for one). */
 int registry_open(struct registry *r, struct http_client *http, const struct regconf *conf,
@@ -63,6 +69,9 @@ struct registry_blob {
 	int fd; /* written from its start */
 	/* called as soon as it is fetched whole and checked, or NULL */
 	void (*done)(const struct registry_blob *b);
+	/* called as bytes arrive (got), and with got 0 when the blob starts
+	 * over from its first byte; or NULL */
+	void (*progress)(const struct registry_blob *b);
 	void *data;
 	/* private */
 	struct sha256_ctx *hash;
@@ -81,5 +90,15 @@ int registry_get_blobs(struct registry *r, struct registry_blob *b, size_t n, si
 void registry_xfer(struct registry *r, struct http_xfer *x, const char *path);
 int registry_request(struct registry *r, struct http_xfer *x, struct berth_error *err);
 int registry_answer_error(const struct http_xfer *x, struct berth_error *err, const char *what);
+/* The repository's tags (GET /v2/REPO/tags/list, page after page as
+ * its Link header leads, at most REGISTRY_MAX_TAGS), in the registry's
+ * order; a tag that is no valid tag fails the call. */
+#define REGISTRY_TAGS_PAGE 100
+#define REGISTRY_MAX_TAGS 10000
+int registry_list_tags(struct registry *r, char ***tags, size_t *n, struct berth_error *err);
+/* One page of the tags list ({"name": ..., "tags": [...]}), appended to
+ * *tags (NULL-terminated) and *n, at most max in all. */
+int registry_parse_tags(const char *body, size_t len, size_t max, char ***tags, size_t *n,
+			struct berth_error *err);
 
 #endif

@@ -17,13 +17,6 @@
 #include "http.h"
 #include "util.h"
 
-/* Bounded waits: a registry that accepts no connection in 30 s, or sends
- * nothing for 60 s in the middle of an answer, is given up on (and
- * retried). No bound on a whole transfer: a large layer on a slow link
- * takes what it takes while bytes flow. */
-#define CONNECT_TIMEOUT_S 30L
-#define STALL_TIMEOUT_S 60L
-#define MAX_ATTEMPTS 3
 #define ERROR_BODY_MAX (64u << 10)
 
 enum {
@@ -34,6 +27,7 @@ enum {
 
 struct http_client {
 	CURLM *multi;
+	struct http_limits limits; /* bounded waits and retries (http.h) */
 };
 
 struct http_client *http_client_new(void)
@@ -53,7 +47,15 @@ struct http_client *http_client_new(void)
 		return NULL;
 	}
 	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	http_client_set_limits(c, &(struct http_limits){ 0 });
 	return c;
+}
+
+void http_client_set_limits(struct http_client *c, const struct http_limits *l)
+{
+	c->limits.connect_s = l->connect_s ? l->connect_s : HTTP_DEFAULT_CONNECT_S;
+	c->limits.stall_s = l->stall_s ? l->stall_s : HTTP_DEFAULT_STALL_S;
+	c->limits.attempts = l->attempts ? l->attempts : HTTP_DEFAULT_ATTEMPTS;
 }
 
 void http_client_free(struct http_client *c)
@@ -80,12 +82,15 @@ static void reset_answer(struct http_xfer *x)
 	free(x->docker_digest);
 	free(x->www_auth);
 	free(x->location);
+	free(x->link);
 	free(x->error);
-	x->body = x->content_type = x->docker_digest = x->www_auth = x->error = NULL;
+	x->body = x->content_type = x->docker_digest = x->www_auth = x->link = x->error = NULL;
 	x->location = NULL;
 	x->body_len = 0;
 	x->status = 0;
-	x->sink_failed = x->too_big = false;
+	x->sink_failed = x->too_big = x->bad_range = false;
+	x->body_started = false;
+	x->range_got = -1;
 	x->errbuf[0] = '\0';
 }
 
@@ -131,7 +136,9 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 		free(x->docker_digest);
 		free(x->www_auth);
 		free(x->location);
-		x->content_type = x->docker_digest = x->www_auth = x->location = NULL;
+		free(x->link);
+		x->content_type = x->docker_digest = x->www_auth = x->location = x->link = NULL;
+		x->range_got = -1;
 		return len;
 	}
 	colon = memchr(buf, ':', len);
@@ -153,8 +160,34 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 		set_header(&x->www_auth, v, n, true);
 	else if (IS("Location"))
 		set_header(&x->location, v, n, false);
+	else if (IS("Link"))
+		set_header(&x->link, v, n, true);
+	else if (IS("Content-Range") && n > 6 && !strncasecmp(v, "bytes ", 6))
+		x->range_got = strtoll(v + 6, NULL, 10); /* "bytes N-M/T" */
 #undef IS
 	return len;
+}
+
+/* The first byte of a success: the rest of what a resumed try asked
+ * for, or (200) the whole body again, the sink told to start over. */
+static int answer_starts(struct http_xfer *x, long code)
+{
+	x->body_started = true;
+	if (!x->range_from)
+		return 0;
+	if (code == 206) {
+		if (x->range_got != (int64_t)x->range_from) {
+			x->bad_range = true;
+			return -1;
+		}
+		return 0;
+	}
+	x->range_from = 0; /* the server ignores ranges */
+	if (x->sink && x->restart && x->restart(x->arg) < 0) {
+		x->sink_failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -165,6 +198,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	bool ok = code >= 200 && code < 300;
+	if (ok && !x->body_started && answer_starts(x, code) < 0)
+		return 0;
 	if (ok && x->sink) {
 		x->delivered = true;
 		if (x->sink(data, len, x->arg) < 0) {
@@ -319,6 +354,21 @@ char *http_default_ca_file(void)
 	return r;
 }
 
+/* A resumed try asks for the bytes from range_from to the body's end. */
+static void set_range(CURL *e, struct http_xfer *x)
+{
+	char range[48];
+
+	if (!x->range_from)
+		return;
+	if (x->size)
+		snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)x->range_from,
+			 (unsigned long long)x->size - 1);
+	else
+		snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->range_from);
+	curl_easy_setopt(e, CURLOPT_RANGE, range);
+}
+
 static int start_xfer(struct http_client *c, struct http_xfer *x)
 {
 	CURL *e = curl_easy_init();
@@ -342,9 +392,10 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 	/* what came over TLS is never redirected to plain HTTP */
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
 			 str_has_prefix(x->url, "https://") ? "https" : "http,https");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)c->limits.connect_s);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)c->limits.stall_s);
+	set_range(e, x);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "berth/" BERTH_VERSION_STRING);
 	if (x->method && strcmp(x->method, "HEAD") == 0)
@@ -390,6 +441,34 @@ static bool worth_retrying(CURLcode r, long status)
 	}
 }
 
+/* May a try that ended this way be followed by another, and from where?
+ * A body the sink has kept part of goes on after it (resume_from: a
+ * Range request), whether this try or an earlier one brought the bytes;
+ * else it starts over (restart). A try that brought bytes is not
+ * counted against the attempts, up to HTTP_MAX_RESUMES times. */
+static bool try_again(struct http_client *c, struct http_xfer *x, CURLcode r, long status)
+{
+	uint64_t from;
+
+	if (x->sink_failed || x->too_big || x->bad_range || !worth_retrying(r, status))
+		return false;
+	if (x->delivered && x->resume_from && x->resumes < HTTP_MAX_RESUMES) {
+		x->resumes++;
+		x->attempts = 0;
+	} else if (x->attempts >= c->limits.attempts) {
+		return false;
+	}
+	from = x->resume_from ? x->resume_from(x->arg) : 0;
+	if (from > 0 && (!x->size || from < x->size)) {
+		x->range_from = from;
+		return true;
+	}
+	x->range_from = 0;
+	if (!x->delivered && from == 0)
+		return true;
+	return x->restart && x->restart(x->arg) == 0;
+}
+
 /* A transfer ended: done, or queued again after a backoff. */
 static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
 {
@@ -399,12 +478,12 @@ static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
 	curl_multi_remove_handle(c->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	x->easy = NULL;
-	if (!x->sink_failed && !x->too_big && worth_retrying(r, status) &&
-	    x->attempts < MAX_ATTEMPTS &&
-	    (!x->delivered || (x->restart && x->restart(x->arg) == 0))) {
+	if (try_again(c, x, r, status)) {
+		unsigned n = x->attempts ? x->attempts : 1;
 		x->delivered = false;
 		reset_answer(x);
-		x->not_before_ms = now_ms() + (250 << x->attempts); /* 0.5 s, then 1 s */
+		/* 0.5 s, 1 s, 2 s... (at most 8 s) */
+		x->not_before_ms = now_ms() + (250 << (n < 6 ? n : 6));
 		x->state = WAITING;
 		return;
 	}
@@ -416,7 +495,10 @@ static void finish_xfer(struct http_client *c, struct http_xfer *x, CURLcode r)
 		return;
 	}
 	x->status = 0;
-	if (x->sink_failed)
+	if (x->bad_range)
+		x->error = xasprintf("asked for the bytes from %llu, the answer starts elsewhere",
+				     (unsigned long long)x->range_from);
+	else if (x->sink_failed)
 		x->error = xstrdup("stopped by its receiver");
 	else if (x->too_big)
 		x->error = xasprintf("the answer is larger than %zu bytes", x->max_body);
@@ -436,6 +518,8 @@ int http_run(struct http_client *c, struct http_xfer *const *x, size_t n, size_t
 		reset_answer(x[i]);
 		x[i]->state = WAITING;
 		x[i]->attempts = 0;
+		x[i]->resumes = 0;
+		x[i]->range_from = 0;
 		x[i]->delivered = false;
 		x[i]->not_before_ms = 0;
 	}
@@ -624,4 +708,73 @@ void http_challenge_clear(struct http_challenge *c)
 	free(c->scope);
 	free(c->error);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Does a link-value's parameters (after its <URI>) say rel="next"? */
+static bool rel_next(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		if (!semi)
+			return false;
+		p = skip_ws(semi + 1);
+		if ((size_t)(end - p) < 4 || strncasecmp(p, "rel", 3) != 0)
+			continue;
+		const char *q = skip_ws(p + 3);
+		if (q >= end || *q != '=')
+			continue;
+		q = skip_ws(q + 1);
+		bool quoted = q < end && *q == '"';
+		if (quoted)
+			q++;
+		/* rel is a space-separated list of relation types */
+		while (q < end && *q != '"' && *q != ';' && *q != ',') {
+			const char *w = q;
+			while (q < end && *q != ' ' && *q != '"' && *q != ';' && *q != ',')
+				q++;
+			if (q - w == 4 && !strncasecmp(w, "next", 4))
+				return true;
+			while (q < end && *q == ' ')
+				q++;
+		}
+		p = q;
+	}
+	return false;
+}
+
+/* A URI fit to follow: printable, no spaces. */
+static bool uri_clean(const char *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
+			return false;
+	return n > 0;
+}
+
+char *http_link_next(const char *link, const char *base)
+{
+	const char *p = link;
+	size_t nb = strlen(base);
+
+	while (p && *(p = skip_ws(p))) {
+		const char *lt, *gt, *next;
+		if (*p != '<')
+			return NULL;
+		lt = p + 1;
+		if (!(gt = strchr(lt, '>')))
+			return NULL;
+		/* the link-value ends at the first ',' after its URI */
+		next = strchr(gt, ',');
+		const char *end = next ? next : gt + strlen(gt);
+		size_t n = (size_t)(gt - lt);
+		if (rel_next(gt + 1, end) && uri_clean(lt, n)) {
+			if (lt[0] == '/' && (n < 2 || lt[1] != '/'))
+				return xasprintf("%s%.*s", base, (int)n, lt);
+			if (n > nb && !strncmp(lt, base, nb) && lt[nb] == '/')
+				return xstrndup(lt, n);
+			return NULL;
+		}
+		p = next ? next + 1 : NULL;
+	}
+	return NULL;
 }

@@ -33,6 +33,25 @@ void http_tls_clear(struct http_tls *t);
 struct http_client *http_client_new(void);
 void http_client_free(struct http_client *c);
 
+/* The bounds of every transfer's waits and retries (0 in a field: its
+ * default). A registry that accepts no connection in connect_s seconds,
+ * or sends no byte for stall_s in the middle of an answer, is given up
+ * on and tried again; attempts is how many tries a request gets in all,
+ * 0.5 s, 1 s, 2 s... apart. A transfer that got bytes on a try and
+ * resumes from them is not counted against attempts, but at most
+ * HTTP_MAX_RESUMES times. No bound on a whole transfer: a large layer on
+ * a slow link takes what it takes while bytes flow. */
+struct http_limits {
+	unsigned connect_s; /* default 30 */
+	unsigned stall_s;   /* default 60 */
+	unsigned attempts;  /* default 4 */
+};
+#define HTTP_DEFAULT_CONNECT_S 30
+#define HTTP_DEFAULT_STALL_S 60
+#define HTTP_DEFAULT_ATTEMPTS 4
+#define HTTP_MAX_RESUMES 16
+void http_client_set_limits(struct http_client *c, const struct http_limits *l);
+
 /* One request. The body goes to sink when set (a 2xx answer's only:
  * error bodies are kept in memory), else to memory, at most max_body
  * bytes (more fails the transfer). A retry after some of the body was
@@ -48,6 +67,13 @@ struct http_xfer {
 	size_t max_body;
 	int (*sink)(const void *data, size_t len, void *arg); /* 0, or -1 to stop */
 	int (*restart)(void *arg);
+	/* when set, a retry after some of the body was delivered asks only
+	 * for the rest: Range: bytes=N-(size-1), N what resume_from answers
+	 * (the bytes the sink has kept); an answer 200 to that request means
+	 * the server ignores ranges: restart is called before its first
+	 * byte, which is the body's first */
+	uint64_t (*resume_from)(void *arg);
+	uint64_t size;		 /* the whole body's, for the Range's end (0: open) */
 	void (*done)(void *arg); /* called when a 2xx answer has ended, or NULL */
 	void *arg;
 	/* a request body (http_xfer_upload_*): methods PUT, PATCH, POST */
@@ -64,25 +90,32 @@ struct http_xfer {
 	char *docker_digest; /* Docker-Content-Digest */
 	char *www_auth;	     /* WWW-Authenticate */
 	char *location;	     /* Location (an upload session's URL) */
+	char *link;	     /* Link (pagination) */
 	char *error;	     /* why no answer came (curl's text), or NULL */
 	bool sink_failed;    /* the sink stopped the transfer */
 	bool too_big;	     /* the body passed max_body */
 	/* private */
 	void *easy;
 	struct curl_slist *headers;
-	unsigned attempts;
+	unsigned attempts, resumes;
 	bool delivered;
 	bool has_upload;
 	uint64_t uploaded;
-	int state; /* waiting, running, done */
+	uint64_t range_from; /* this try asks for bytes from here (0: all) */
+	int64_t range_got;   /* the answer's Content-Range start, or -1 */
+	bool body_started;   /* this try's answer has given a byte */
+	bool bad_range;	     /* a 206 from another offset than asked */
+	int state;	     /* waiting, running, done */
 	int64_t not_before_ms;
 	char errbuf[256]; /* CURL_ERROR_SIZE */
 };
 
-/* Run n transfers, at most parallel at once, each retried (3 attempts in
- * all, with backoff) on a dropped or refused connection, a timeout, or
- * answers 429, 500, 502, 503, 504. Returns when every transfer has its
- * answer or its error; -1 only when curl itself fails. */
+/* Run n transfers, at most parallel at once, each retried (the client's
+ * attempts, with backoff) on a dropped or refused connection, a timeout,
+ * or answers 429, 500, 502, 503, 504; one that got part of its body
+ * resumes (resume_from) or starts over (restart). Returns when every
+ * transfer has its answer or its error; -1 only when curl itself
+ * fails. */
 int http_run(struct http_client *c, struct http_xfer *const *x, size_t n, size_t parallel,
 	     struct berth_error *err);
 void http_xfer_clear(struct http_xfer *x);
@@ -106,5 +139,11 @@ struct http_challenge {
  * Basic one; -1 when there is none or the header is malformed. */
 int http_parse_challenge(const char *header, struct http_challenge *out);
 void http_challenge_clear(struct http_challenge *c);
+
+/* The URL of a Link header's rel="next" (RFC 8288; the distribution
+ * API's pagination), resolved against base ("https://host:port"): a
+ * path, or an absolute URL on base itself; NULL when there is none, or
+ * when it leads elsewhere. */
+char *http_link_next(const char *link, const char *base);
 
 #endif

@@ -485,6 +485,9 @@ const struct profile_key profile_keys[] = {
 	    "Files of KEY=VALUE lines, read before [environment]"),
 	CHOICE("sandbox", "userns", "keep-id", "--userns",
 	       "keep-id: your own uid inside, so bind-mounted files stay yours"),
+	CHOICE("sandbox", "pull", "missing|always|never", "--pull",
+	       "Whether the image is pulled first: when the store lacks it (missing, the "
+	       "default), always, or never"),
 
 	/* free-form: any name */
 	KEY("environment", NULL, PROFILE_MAP, "-e", NULL,

@@ -522,6 +522,19 @@ static int read_created(struct run_config *rc, const struct run_key *k, struct j
 	return 0;
 }
 
+/* --pull: docker's three policies; the caller pulls before create */
+static int set_pull(struct run_config *rc, const char *arg, struct berth_error *err)
+{
+	if (!arg || (strcmp(arg, "missing") && strcmp(arg, "always") && strcmp(arg, "never")))
+		return berth_error_set(err, EINVAL,
+				       "invalid pull option: '%s': must be one of \"always\", "
+				       "\"missing\" or \"never\"",
+				       arg ? arg : "");
+	free(rc->pull);
+	rc->pull = xstrdup(arg);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define F(name) offsetof(struct run_config, name)
@@ -675,6 +688,11 @@ const struct run_key run_config_keys[] = {
 			  "Start from a profile's settings (berth profile show FILE); flags given "
 			  "here override them",
 			  31, NULL) } },
+	{ KEY(NULL, NULL, "missing"), STRING(pull),
+	  .flags = { FLAG("pull", 'Q' + 512, "missing|always|never",
+			  "Pull the image first: when the store lacks it (missing, the "
+			  "default), always, or never",
+			  39, set_pull) } },
 	{ KEY(NULL, "HostConfig.Memory, NanoCpus, PidsLimit", "none (refused)"), .type = RUN_OTHER,
 	  .flags = { FLAG("memory", 'm', "BYTES", "Memory limit (needs cgroup v2 delegation)", 36,
 			  set_memory),

@@ -36,6 +36,7 @@ struct run_config {
 	char *name;	  /* --name (the record's own file, not config.json) */
 	bool detach;	  /* -d, which implies --init */
 	char *profile;	  /* --profile FILE: the caller resolves it into flags */
+	char *pull;	  /* --pull missing|always|never (NULL: missing), the caller's */
 	char **args;	  /* COMMAND [ARG...] after IMAGE */
 	size_t n_args;	  /*   (NULL-terminated, as every list here) */
 	char *entrypoint; /* --entrypoint: NULL the image's, "" none */

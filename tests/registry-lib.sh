@@ -110,4 +110,72 @@ registry_htpasswd() {
 print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
 			"$2" "$3" >"$1"
 	fi
+# registry_start DIR PORT: a registry storing in DIR/data on
+# 127.0.0.1:PORT (config DIR/config.yml, log DIR/log), ready; its pid in
+# REG_PID (for a test that kills it and starts it again)
+registry_start() {
+	[ -f "$1/config.yml" ] || registry_config "$1/data" "$2" >"$1/config.yml"
+	registry_serve "$1/config.yml" "$1/log"
+	REG_PID=${REG_PIDS##* }
+	wait_for 30 http_answers "http://127.0.0.1:$2/v2/"
+}
+
+# registry_proxy_start PORT UPSTREAM MODEFILE LOG: the faulty proxy
+# (tests/integration/registry-proxy.py) on 127.0.0.1:PORT in front of
+# UPSTREAM; the test writes its mode into MODEFILE; ready
+registry_proxy_start() {
+	python3 "$SRCDIR/tests/integration/registry-proxy.py" "$@" 2>>"$4.stderr" &
+	REG_PIDS="$REG_PIDS $!"
+	wait_for 30 http_answers "http://127.0.0.1:$1/v2/"
+}
+
+# registry_user_conf TEXT: the test user's registries.conf (printf's
+# escapes in TEXT)
+registry_user_conf() {
+	as_user mkdir -p "$T/.config/berth"
+	as_user sh -c "printf '$1' >'$T/.config/berth/registries.conf'"
+}
+
+# store_blobs_sound STORE: every blob file of STORE holds what its name
+# says (no partial blob), and no stage is left in STORE/tmp
+store_blobs_sound() {
+	local f
+	for f in $(find "$1/blobs" -type f 2>/dev/null); do
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || { echo "# partial blob $f"; return 1; }
+	done
+	! ls "$1/tmp" 2>/dev/null | grep -q stage
+}
+
+# registry_big_layout DIR MIB: an OCI layout in DIR of an image of one
+# uncompressed layer holding MIB MiB of random bytes (larger than what
+# sockets buffer, so that a registry killed mid-blob cuts it)
+registry_big_layout() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+d, mib = sys.argv[1], int(sys.argv[2])
+os.makedirs(d + "/blobs/sha256", exist_ok=True)
+def blob(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(d + "/blobs/sha256/" + h, "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    payload = os.urandom(mib << 20)
+    info = tarfile.TarInfo("big")
+    info.size, info.mode = len(payload), 0o644
+    t.addfile(info, io.BytesIO(payload))
+layer = buf.getvalue()
+ldesc = dict(mediaType="application/vnd.oci.image.layer.v1.tar", **blob(layer))
+cfg = {"architecture": "amd64", "os": "linux", "config": {},
+       "rootfs": {"type": "layers", "diff_ids": [ldesc["digest"]]}}
+cdesc = dict(mediaType="application/vnd.oci.image.config.v1+json",
+             **blob(json.dumps(cfg).encode()))
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": cdesc, "layers": [ldesc]}
+mdesc = dict(mediaType="application/vnd.oci.image.manifest.v1+json",
+             **blob(json.dumps(man).encode()))
+json.dump({"schemaVersion": 2, "manifests": [mdesc]}, open(d + "/index.json", "w"))
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+print(ldesc["digest"])
+PY
 }

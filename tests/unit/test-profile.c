@@ -132,6 +132,7 @@ static void test_table(void)
 		{ "sandbox", "command", PROFILE_WORDS, NULL },
 		{ "sandbox", "image", PROFILE_STRING, NULL },
 		{ "sandbox", "userns", PROFILE_ENUM, "--userns" },
+		{ "sandbox", "pull", PROFILE_ENUM, "--pull" },
 		{ "environment", NULL, PROFILE_MAP, "-e" },
 		{ "labels", NULL, PROFILE_MAP, "--label" },
 		{ "mounts", "volume", PROFILE_LINES, "-v" },
@@ -223,6 +224,7 @@ static void test_values(void)
 		  "[security] seccomp: expected default, unconfined or a JSON profile's path "
 		  "(absolute, or starting with ./ or ../) (got \"off\")" },
 		{ "[sandbox]\nuserns = host\n", "[sandbox] userns: expected one of keep-id" },
+		{ "[sandbox]\npull = sometimes\n", "[sandbox] pull: expected one of missing" },
 		{ "[limits]\nif-unsupported = ignore\n", "expected one of fail|warn" },
 		{ "[sandbox]\ncommand = sh -c \"echo\n",
 		  "[sandbox] command: an unterminated \" quote" },

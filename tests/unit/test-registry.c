@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../image/pull-policy.h"
 #include "../../image/regconf.h"
+#include "../../image/registry.h"
 #include "../../lib/http.h"
 #include "../../lib/util.h"
 #include "../tap.h"
@@ -119,7 +121,24 @@ static void config(void)
 	ok(!regconf_plain_ok(&c, "docker.io"), "docker.io is HTTPS only");
 	free(msg);
 	regconf_clear(&c);
-	refused("mirror = x\n", "a key outside any section");
+	refused("mirror = x\n", "registries.conf:1: unknown key \"mirror\" before any [registry]");
+	refused("stall-timeout = 0\n", "registries.conf:1: stall-timeout: expected a whole number");
+	refused("connect-timeout = 5s\n", "connect-timeout: expected a whole number from 1");
+	refused("retries = 99\n", "retries: expected a whole number from 0 to 20");
+	refused("[docker.io]\nretries = 1\n",
+		"registries.conf:2: unknown key \"retries\" in [docker.io]");
+	ok(load_text("# bounds\nconnect-timeout = 5\nstall-timeout = 7\nretries = 0\n[docker.io]\n"
+		     "insecure = false\n",
+		     &c, &msg) == 0 &&
+		   c.connect_timeout == 5 && c.stall_timeout == 7 && c.attempts == 1 && c.n == 1,
+	   "the global section's bounds load (%s)", or_null(msg));
+	struct http_limits lim;
+	regconf_http_limits(&c, &lim);
+	ok(lim.connect_s == 5 && lim.stall_s == 7 && lim.attempts == 1,
+	   "... and are the HTTP client's limits");
+	free(msg);
+	msg = NULL;
+	regconf_clear(&c);
 	refused("[https://x]\ninsecure = true\n", "a section is a registry");
 	refused("[docker.io]\ninsecure = maybe\n", "registries.conf:2: insecure: expected true");
 	refused("[docker.io]\nmirror = http://x\n", "registries.conf:2: mirror: expected HOST");
@@ -154,9 +173,74 @@ static void loopback(void)
 		   "%s: not loopback, HTTPS only", no[i]);
 }
 
+static void link_is(const char *link, const char *want)
+{
+	_cleanup_free_ char *got = http_link_next(link, "http://127.0.0.1:5000");
+
+	ok(want ? got && !strcmp(got, want) : !got, "Link %s: %s", or_null(link), or_null(got));
+}
+
+static void links(void)
+{
+	link_is("</v2/a/tags/list?last=b&n=2>; rel=\"next\"",
+		"http://127.0.0.1:5000/v2/a/tags/list?last=b&n=2");
+	link_is("</v2/a/tags/list?n=2&last=b>; rel=next",
+		"http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b");
+	link_is("<http://127.0.0.1:5000/v2/x?last=1>; rel=\"prev next\"",
+		"http://127.0.0.1:5000/v2/x?last=1");
+	link_is("</p>; rel=\"prev\", </n>; rel=\"next\"", "http://127.0.0.1:5000/n");
+	link_is("</v2/a>; rel=\"prev\"", NULL);
+	link_is("<https://elsewhere.example/v2/a>; rel=\"next\"", NULL);
+	link_is("<http://127.0.0.1:50001/v2/a>; rel=\"next\"", NULL);
+	link_is("<//elsewhere.example/v2/a>; rel=\"next\"", NULL);
+	link_is("</v2/a b>; rel=\"next\"", NULL);
+	link_is("/v2/a; rel=next", NULL);
+	link_is("</v2/a; rel=next", NULL);
+	link_is("", NULL);
+}
+
+static void tags_are(const char *body, size_t max, int want_r, size_t want_n, const char *first)
+{
+	char **tags = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	struct berth_error err = { 0 };
+	int r = registry_parse_tags(body, strlen(body), max, &tags, &n, &err);
+
+	ok(r == want_r && n == want_n && (!first || (n && !strcmp(tags[0], first))),
+	   "tags list %s: %d, %zu tags (%s)", body, r, n, or_null(err.msg));
+	berth_error_clear(&err);
+	strv_free(tags);
+}
+
+static void tags_lists(void)
+{
+	tags_are("{\"name\":\"a\",\"tags\":[\"1.0\",\"latest\"]}", 10, 0, 2, "1.0");
+	tags_are("{\"name\":\"a\",\"tags\":null}", 10, 0, 0, NULL);
+	tags_are("{\"name\":\"a\"}", 10, 0, 0, NULL);
+	tags_are("{\"tags\":[\"ok\",\"../x\"]}", 10, -1, 1, NULL);
+	tags_are("{\"tags\":[1]}", 10, -1, 0, NULL);
+	tags_are("{\"tags\":\"latest\"}", 10, -1, 0, NULL);
+	tags_are("[\"latest\"]", 10, -1, 0, NULL);
+	tags_are("{\"tags\":[\"a\",\"b\",\"c\"]}", 2, -1, 2, NULL);
+	tags_are("{\"tags\":[", 10, -1, 0, NULL);
+}
+
+static void pullable(void)
+{
+	ok(image_pullable("busybox") && image_pullable("quay.io/a/b:1") &&
+		   image_pullable("localhost:5000/app") && image_pullable("127.0.0.1:5000/app"),
+	   "names of registries are pulled when missing");
+	ok(!image_pullable("localhost/app") && !image_pullable("localhost/app:1"),
+	   "the store's own names (localhost/NAME) never are");
+	ok(!image_pullable("Not/Valid") && !image_pullable(""), "nor what is no reference");
+}
+
 int main(void)
 {
+	pullable();
 	challenges();
+	links();
+	tags_lists();
 	config();
 	loopback();
 	return tap_done();

@@ -76,6 +76,7 @@ CHECK(c_stop_signal, rc->stop_signal && !strcmp(rc->stop_signal, "HUP"))
 CHECK(c_stop_timeout, rc->stop_timeout == 3)
 CHECK(c_ulimit, rc->n_ulimits == 1 && rc->ulimits[0].resource == RLIMIT_NOFILE &&
 			rc->ulimits[0].lim.rlim_cur == 100 && rc->ulimits[0].lim.rlim_max == 200)
+CHECK(c_pull, rc->pull && !strcmp(rc->pull, "never"))
 CHECK(c_refused, false) /* --memory, --cpus, --pids-limit set nothing */
 
 static const struct flag_case {
@@ -120,6 +121,7 @@ static const struct flag_case {
 	{ "stop-signal", "HUP", c_stop_signal, "NOPE", "--stop-signal" },
 	{ "stop-timeout", "3", c_stop_timeout, "-1", "--stop-timeout" },
 	{ "ulimit", "nofile=100:200", c_ulimit, "nofile=2:1", "--ulimit" },
+	{ "pull", "never", c_pull, "sometimes", "invalid pull option: 'sometimes'" },
 	{ "memory", NULL, c_refused, "1g", "--memory" },
 	{ "cpus", NULL, c_refused, "2", "--cpus" },
 	{ "pids-limit", NULL, c_refused, "10", "--pids-limit" },
