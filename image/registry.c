@@ -236,11 +236,12 @@ static int open_as(struct registry *r, struct http_client *http, const struct re
 		goto out;
 	if (!x.status && plain_ok) {
 		/* a TLS server that failed (its certificate, ours) is the
-		 * cause, not what its port says to plain HTTP (400) */
+		 * cause, not what its port says to plain HTTP (400); a plain
+		 * server's own answer (a 500, a hang) is its answer */
 		_cleanup_free_ char *tls_error = xstrdup(x.error);
 		if (ping(r, "http", &x, err) < 0)
 			goto out;
-		if (x.status != 200 && x.status != 401) {
+		if (x.status == 400) {
 			berth_error_set(err, 0, "registry %s: cannot connect over HTTPS: %s", host,
 					tls_error);
 			goto out;

@@ -110,6 +110,8 @@ registry_htpasswd() {
 print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
 			"$2" "$3" >"$1"
 	fi
+}
+
 # registry_start DIR PORT: a registry storing in DIR/data on
 # 127.0.0.1:PORT (config DIR/config.yml, log DIR/log), ready; its pid in
 # REG_PID (for a test that kills it and starts it again)
