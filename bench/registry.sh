@@ -20,16 +20,17 @@
 #     moved aside, not deleted, until the end (ext4 without a journal
 #     makes files slower to create right after many were deleted);
 #   present: the same pull again, every layer (and the image) present;
-#   push: (only when this build has `berth push`) the pulled image to a
+#   push: the pulled image, from the store the cold pull filled, to a
 #     second registry whose storage is emptied before every run, so every
-#     blob is uploaded (podman: `podman push`, from the store the cold pull
-#     filled).
+#     blob is uploaded (`podman push`; `berth push` only when this build
+#     has it, else the table says so).
 # Before each timed run, untimed: its preparation, `sync`, and a wait for
 # idle CPUs (bench/lib.sh's wait-idle; at most $IDLE_MAX s, default 180,
 # then measured anyway). With hyperfine installed each run
 # is one hyperfine run (--runs 1, the preparation as --prepare), so the
 # tools stay interleaved; without it, bash's $EPOCHREALTIME around the
-# command. berth's peak RSS (and podman's, of its largest process) is GNU
+# command. The CPU time (user + system) of each run is tabled too (from
+# hyperfine): other work on the machine distorts it least. berth's peak RSS (and podman's, of its largest process) is GNU
 # time's maximum resident set size of one more cold pull of each image.
 # The results go to docs/performance.md (section "Registry pull and
 # push") and, in full, to $BENCH_DIR/results/registry-DATE/.
@@ -44,7 +45,11 @@ set -euo pipefail
 RUNS=${RUNS:-5}
 bench_args "$@"
 bench_need_root
-bench_need_peer
+# (bench_need_peer would also require hyperfine, which is optional here)
+if ! id "$PEER_USER" >/dev/null 2>&1 || ! command -v podman >/dev/null ||
+	! as_peer podman image exists "$PEER_DEBIAN" 2>/dev/null; then
+	bench_die "the peer tools are not set up (user $PEER_USER, podman, $PEER_DEBIAN): run sudo $(bench_peer_setup_path)"
+fi
 bench_need_gnu_time
 REGISTRY_BIN=${REGISTRY_BIN:-/usr/bin/docker-registry}
 [ -x "$REGISTRY_BIN" ] || bench_die "$REGISTRY_BIN missing (apt-get install docker-registry, or run peer-setup.sh)"
