@@ -500,6 +500,18 @@ static int check_image_totals(struct loader *l, struct pending *p, struct chain 
 	return 0;
 }
 
+/* A new layer i unpacks on top of the ones below it: the stored ones
+ * among them are opened now (a pull whose layers are all stored reads
+ * no layer's table). */
+static int open_stored_below(struct loader *l, struct chain *c, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (!c->staged[k][0] && c->layers[k].dirfd < 0 &&
+		    store_layer_open(l->store, c->chain_ids[k], &c->layers[k], l->err) < 0)
+			return -1;
+	return 0;
+}
+
 static int stage_layers(struct loader *l, struct pending *p, const struct oci_config *cfg,
 			struct chain *c)
 {
@@ -513,9 +525,8 @@ static int stage_layers(struct loader *l, struct pending *p, const struct oci_co
 		store_chain_id(i ? c->chain_ids[i - 1] : NULL, cfg->diff_ids[i], c->chain_ids[i]);
 		if (store_layer_exists(l->store, c->chain_ids[i])) {
 			struct layer_info info;
+			/* opened (its table read) only if a layer above it is new */
 			if (store_layer_info(l->store, c->chain_ids[i], &info, l->err) < 0 ||
-			    store_layer_open(l->store, c->chain_ids[i], &c->layers[i], l->err) <
-				    0 ||
 			    verify_known_layer(l, p, i, cfg->diff_ids[i], info.size) < 0)
 				return -1;
 			c->size += info.size;
@@ -524,7 +535,8 @@ static int stage_layers(struct loader *l, struct pending *p, const struct oci_co
 				return -1;
 			continue;
 		}
-		if (unpack_new_layer(l, p, c, i, cfg->diff_ids[i]) < 0)
+		if (open_stored_below(l, c, i) < 0 ||
+		    unpack_new_layer(l, p, c, i, cfg->diff_ids[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -540,6 +552,40 @@ static int commit_blob_bytes(struct loader *l, const char *data, size_t len, con
 	if (write_file_atomic(l->stage->dirfd, name, data, len, 0644, l->err) < 0)
 		return -1;
 	return store_blob_commit(l->store, l->stage->dirfd, name, digest, l->err);
+}
+
+/* Nothing to write: every layer and blob was stored, the image's record
+ * names the same manifest and blobs, and every name already points at it
+ * (a second pull of an image: docker's "Image is up to date"). Under the
+ * exclusive lock; refs is NULL when there are no names. */
+static bool already_recorded(struct loader *l, struct pending *p, struct chain *c,
+			     struct json_object *refs)
+{
+	struct berth_error ignore = { 0 };
+	struct image *img = NULL;
+	bool same;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->staged[i][0] || p->layers[i].staged)
+			return false;
+	if (!store_blob_exists(l->store, p->config_digest) ||
+	    !store_blob_exists(l->store, p->manifest_digest) ||
+	    image_read(l->store, p->config_digest, &img, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return false;
+	}
+	same = !strcmp(img->manifest, p->manifest_digest) && img->n_layers == c->n;
+	for (size_t i = 0; same && i < c->n; i++)
+		same = !strcmp(img->chain_ids[i], c->chain_ids[i]) &&
+		       !strcmp(img->blobs[i], p->layers[i].digest);
+	image_free(img);
+	for (char **n = p->names; same && *n; n++) {
+		struct json_object *v;
+		same = refs && json_object_object_get_ex(refs, *n, &v) &&
+		       json_object_is_type(v, json_type_string) &&
+		       !strcmp(json_object_get_string(v), p->config_digest);
+	}
+	return same;
 }
 
 static int commit(struct loader *l, struct pending *p, struct chain *c)
@@ -563,6 +609,8 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	if (p->names[0] && refs_read(l->store, &refs, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: cannot record the name %s", l->src.label,
 					p->names[0]);
+	if (already_recorded(l, p, c, refs))
+		return 0;
 	if (image_commit_begin(l->store, l->err) < 0 ||
 	    commit_blob_bytes(l, p->config, p->config_len, p->config_digest) < 0 ||
 	    commit_blob_bytes(l, p->manifest, p->manifest_len, p->manifest_digest) < 0)

@@ -80,8 +80,13 @@ check "... images lists it under its name" -- listed "$R/fixture/multilayer" v1
 check "... its filesystem is the loaded image's" -- tree_is "$R/fixture/multilayer:v1" "$T/ml.loaded.tsv"
 
 gets=$(blob_gets)
+# what the store holds, to the nanosecond of each file's last change
+store_state() { find "$T/store" -path "$T/store/tmp" -prune -o -printf '%P %T@ %s\n' | sort; }
+store_state >"$T/state.before"
+store_unchanged() { store_state | diff "$T/state.before" -; }
 check "pull again" -- pull_ok "$R/fixture/multilayer:v1"
 check "... fetches no blob (the registry's log)" -- test "$(blob_gets)" = "$gets"
+check "... writes nothing in the store (the image is up to date)" -- store_unchanged
 check "... says each layer already exists" -- bash -c "! grep -q 'Download complete' '$T/err' && grep -q 'Already exists' '$T/err'"
 check "... and the same ID" -- test "$(cat "$T/out")" = "$ml_id"
 
