@@ -169,14 +169,6 @@ static bool is_hex64(const char *name)
 	return strlen(name) == DIGEST_HEX_LEN && strspn(name, "0123456789abcdef") == DIGEST_HEX_LEN;
 }
 
-static bool strv_has(char **v, const char *s)
-{
-	for (; v && *v; v++)
-		if (strcmp(*v, s) == 0)
-			return true;
-	return false;
-}
-
 /* A write's temporary file ("NAME.tmp-PID", lib/util.c): left by a
  * killed writer when that process is gone. */
 static bool stale_write(const char *name)

@@ -180,6 +180,13 @@ int image_note_registry(struct store *s, const char *id, const char *repo, const
 		return -1;
 	if (image_read(s, id, &img, err) < 0)
 		goto out;
+	/* known already (a pull of an image that is up to date): the store
+	 * is not written */
+	if (strv_has(img->repo_digests, rd) && strv_has(img->sources, repo)) {
+		ret = 0;
+		image_free(img);
+		goto out;
+	}
 	img->repo_digests = strv_put(img->repo_digests, at, rd);
 	img->sources = strv_put(img->sources, NULL, repo);
 	ret = image_write(s, img, err);

@@ -48,6 +48,14 @@ void strv_free(char **v)
 	free(v);
 }
 
+bool strv_has(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
 void strv_push(char ***v, size_t *n, const char *s)
 {
 	*v = xrealloc(*v, (*n + 2) * sizeof(**v));

@@ -81,6 +81,8 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 /* Free a NULL-terminated vector of strings and its strings (NULL: none). */
 void strv_free(char **v);
+/* s is one of the strings of the NULL-terminated vector v (NULL: none). */
+bool strv_has(char *const *v, const char *s);
 /* Append a copy of s to the NULL-terminated vector *v of *n strings. */
 void strv_push(char ***v, size_t *n, const char *s);
 
