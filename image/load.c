@@ -554,6 +554,23 @@ static int commit_blob_bytes(struct loader *l, const char *data, size_t len, con
 	return store_blob_commit(l->store, l->stage->dirfd, name, digest, l->err);
 }
 
+/* What a record of this image already says of registries (RepoDigests,
+ * the repositories holding its blobs) outlives a new install of it: a
+ * pull from another repository, a load of the same image. */
+static void keep_registry_notes(struct loader *l, struct image *img)
+{
+	struct berth_error ignore = { 0 };
+	struct image *old = NULL;
+
+	if (image_read(l->store, img->id, &old, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return;
+	}
+	img->repo_digests = steal_pointer(&old->repo_digests);
+	img->sources = steal_pointer(&old->sources);
+	image_free(old);
+}
+
 /* Nothing to write: every layer and blob was stored, the image's record
  * names the same manifest and blobs, and every name already points at it
  * (a second pull of an image: docker's "Image is up to date"). Under the
@@ -638,6 +655,7 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	}
 	img.size = c->size;
 	img.loaded = (int64_t)time(NULL);
+	keep_registry_notes(l, &img);
 	if (image_write(l->store, &img, l->err) < 0)
 		goto out;
 	for (char **n = p->names; *n; n++)
@@ -649,6 +667,8 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 out:
 	free(img.diff_ids);
 	free(img.blobs);
+	strv_free(img.repo_digests);
+	strv_free(img.sources);
 	return ret;
 }
 

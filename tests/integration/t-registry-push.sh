@@ -136,6 +136,11 @@ check "... the same manifest digest" -- test "$(cat "$T/out")" = "$pushed"
 has_repo_digest() { inspect_field "$1" RepoDigests | grep -qxF "$2"; }
 check "... RepoDigests after the push" -- has_repo_digest "$R/ml:v1" "$R/rt@$pushed"
 check "... images --digests lists the pushed repository" -- digest_row "$R/rt" '<none>' "$pushed"
+export BERTH_ROOT="$T/fresh"
+check "the same image pulled from another repository" -- pull_ok "$R/rt:v1"
+both_kept() { has_repo_digest "$R/ml:v1" "$R/ml@$pushed" && has_repo_digest "$R/ml:v1" "$R/rt@$pushed"; }
+check "... keeps the RepoDigest of the first pull beside the new one" -- both_kept
+export BERTH_ROOT="$T/rt"
 
 # a docker-archive holds the layers as tars: loaded back, they are
 # compressed at the push, and the image is the same
