@@ -316,6 +316,26 @@ void http_tls_clear(struct http_tls *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* curl reads the system's CA bundle file whole for every handshake
+ * (about 140 certificates, 25 ms of CPU here), even one that fails at
+ * once, as the HTTPS attempt on a plain loopback registry does; from the
+ * hashed directory it was built with as well (CAPATH, /etc/ssl/certs on
+ * Debian), OpenSSL reads only the certificates a verification needs. So
+ * the file is left out where that directory exists: a pull whose layers
+ * are all stored went from 45 to 15 ms (hyperfine, 30 runs). */
+static void lazy_system_cas(CURL *e)
+{
+	static int have_dir = -1;
+
+	if (have_dir < 0) {
+		char *dir = NULL;
+		have_dir = curl_easy_getinfo(e, CURLINFO_CAPATH, &dir) == CURLE_OK && dir &&
+			   access(dir, X_OK) == 0;
+	}
+	if (have_dir)
+		curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+}
+
 /* The transfer's TLS options: certs.d's CAs (with the system's: the blob
  * replaces curl's CA file), its client certificate, or no verification
  * at all where the caller decided that is allowed. */
@@ -327,6 +347,8 @@ static void set_tls(CURL *e, const struct http_xfer *x)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (!t || !t->ca_pem)
+		lazy_system_cas(e);
 	if (!t)
 		return;
 	if (t->ca_pem) {

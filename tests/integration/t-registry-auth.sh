@@ -24,8 +24,11 @@ port=$(free_port)  # TLS + htpasswd
 cport=$(free_port) # TLS + client certificates
 aport=$(free_port) # TLS + tokens from a service checking basic credentials
 tport=$(free_port)
+# a CA the test adds to the system's hashed CA directory, if any
+sys_ca_link=""
 pre_cleanup() {
 	registry_cleanup
+	[ -z "$sys_ca_link" ] || rm -f "$sys_ca_link"
 	rm -rf "$reg"
 }
 registry_tls "$reg/tls" 127.0.0.1
@@ -108,6 +111,22 @@ no_secret_anywhere() { no_secret "$T/out" "$T/err" "$T/ef.out" "$T/ef.err" && ! 
 # --- TLS
 check "TLS without the test's CA fails in one line naming the certificate problem" -- \
 	fails_one_line "certificate" pull "$IMG"
+# the system's CAs: berth has OpenSSL read them from their hashed
+# directory (lib/http.c, lazy_system_cas); a CA put there under its
+# hash, as update-ca-certificates names them, must verify the registry
+if [ -d /etc/ssl/certs ] && [ -w /etc/ssl/certs ]; then
+	h=$(openssl x509 -hash -noout -in "$reg/tls/ca.crt")
+	n=0
+	while [ -e "/etc/ssl/certs/$h.$n" ]; do n=$((n + 1)); done
+	sys_ca_link=/etc/ssl/certs/$h.$n
+	install -m 0644 "$reg/tls/ca.crt" "$sys_ca_link" # the test user reads it
+	check "a CA among the system's (its hashed directory) verifies the registry" -- \
+		fails_one_line "authentication required (berth login $R)" pull "$IMG"
+	rm -f "$sys_ca_link"
+	sys_ca_link=""
+else
+	skip "no writable /etc/ssl/certs: the system CAs' directory not checked"
+fi
 as_user mkdir -p "$CERTS/$R"
 as_user cp "$T/ca.crt" "$CERTS/$R/ca.crt"
 check "with the CA in certs.d/HOST:PORT, TLS works: the registry asks for credentials" -- \
