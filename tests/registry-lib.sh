@@ -49,6 +49,41 @@ registry_serve() {
 	REG_PIDS="$REG_PIDS $!"
 }
 
+# registry_start_or_end DIR PORT: registry_start, or the test ends
+# there with a failing check and the end of the registry's log
+registry_start_or_end() {
+	registry_start "$1" "$2" && return 0
+	ok 1 "the registry answers on 127.0.0.1:$2"
+	tail -20 "$1/log" | sed 's/^/#   /'
+	finish
+	exit
+}
+
+# registry_token_service DIR PORT [USER:PASSWORD]: a token service on
+# 127.0.0.1:PORT (tests/integration/token-server.py, docker's token
+# protocol: RS256 tokens signed with a key made in DIR, given only for
+# USER's credentials when they are named); its log is DIR/token.log
+registry_token_service() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/token.key" -out "$1/token.crt" \
+		-days 1 -subj /CN=berth-test-token >/dev/null 2>&1 || return 1
+	python3 "$SRCDIR/tests/integration/token-server.py" "$2" "$1/token.key" "$1/token.crt" \
+		berth-test-issuer ${3:+"$3"} 2>"$1/token.log" &
+	REG_PIDS="$REG_PIDS $!"
+}
+
+# registry_token_yml DIR PORT: the auth: lines of a registry that takes
+# the tokens of registry_token_service DIR PORT (after registry_config's)
+registry_token_yml() {
+	cat <<YML
+auth:
+  token:
+    realm: http://127.0.0.1:$2/token
+    service: berth-test
+    issuer: berth-test-issuer
+    rootcertbundle: $1/token.crt
+YML
+}
+
 # registry_cleanup: end what the test started (call from pre_cleanup)
 registry_cleanup() {
 	[ -n "$REG_PIDS" ] || return 0

@@ -56,27 +56,16 @@ YML
 	tls_yml
 	printf '    clientcas:\n      - %s\n' "$reg/tls/ca.crt"
 } >"$reg/client.yml"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$reg/token.key" -out "$reg/token.crt" \
-	-days 1 -subj /CN=berth-test-token >/dev/null 2>&1
+registry_token_service "$reg" "$tport" "$USER_NAME:$PASSWORD"
 {
 	registry_config "$reg/data" "$aport"
 	tls_yml
-	cat <<YML
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: berth-test
-    issuer: berth-test-issuer
-    rootcertbundle: $reg/token.crt
-YML
+	registry_token_yml "$reg" "$tport"
 } >"$reg/token.yml"
 registry_serve "$reg/open.yml" "$reg/open.log"
 registry_serve "$reg/basic.yml" "$reg/basic.log"
 registry_serve "$reg/client.yml" "$reg/client.log"
 registry_serve "$reg/token.yml" "$reg/token-reg.log"
-python3 "$SRCDIR/tests/integration/token-server.py" "$tport" "$reg/token.key" "$reg/token.crt" \
-	berth-test-issuer "$USER_NAME:$PASSWORD" 2>"$reg/token.log" &
-REG_PIDS="$REG_PIDS $!"
 if ! wait_for 30 http_answers "http://127.0.0.1:$oport/v2/" ||
 	! wait_for 30 http_answers "https://127.0.0.1:$port/v2/" "$reg/tls/ca.crt" ||
 	! wait_for 30 http_answers "http://127.0.0.1:$tport/token"; then

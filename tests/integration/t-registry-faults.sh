@@ -22,12 +22,7 @@ pre_cleanup() {
 }
 port=$(free_port)
 pport=$(free_port)
-if ! registry_start "$reg" "$port"; then
-	ok 1 "the registry answers on 127.0.0.1:$port"
-	tail -20 "$reg/log" | sed 's/^/#   /'
-	finish
-	exit
-fi
+registry_start_or_end "$reg" "$port"
 R=127.0.0.1:$port
 P=127.0.0.1:$pport
 mode() { echo "$*" >"$reg/mode"; }

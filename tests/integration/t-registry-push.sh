@@ -221,21 +221,10 @@ check "nothing half-made: no stage left in the store" -- no_stage
 check "berth system check accepts the records with RepoDigests" -- berth system check
 
 # a registry that wants a bearer token: push asks for the push scope
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$reg/token.key" -out "$reg/token.crt" \
-	-days 1 -subj /CN=berth-test-token >/dev/null 2>&1
-python3 "$SRCDIR/tests/integration/token-server.py" "$tport" "$reg/token.key" "$reg/token.crt" \
-	berth-test-issuer 2>"$reg/token.log" &
-REG_PIDS="$REG_PIDS $!"
+registry_token_service "$reg" "$tport"
 {
 	registry_config "$reg/data3" "$aport"
-	cat <<YML
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: berth-test
-    issuer: berth-test-issuer
-    rootcertbundle: $reg/token.crt
-YML
+	registry_token_yml "$reg" "$tport"
 } >"$reg/auth.yml"
 registry_serve "$reg/auth.yml" "$reg/auth.log"
 A=127.0.0.1:$aport

@@ -185,21 +185,10 @@ export BERTH_ROOT="$T/store"
 # The same storage behind a registry that wants a bearer token from a
 # token service on loopback (docker's token protocol, RS256 JWTs that
 # the registry trusts through a certificate the test makes).
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$reg/token.key" -out "$reg/token.crt" \
-	-days 1 -subj /CN=berth-test-token >/dev/null 2>&1
-python3 "$SRCDIR/tests/integration/token-server.py" "$tport" "$reg/token.key" "$reg/token.crt" \
-	berth-test-issuer 2>"$reg/token.log" &
-REG_PIDS="$REG_PIDS $!"
+registry_token_service "$reg" "$tport"
 {
 	registry_config "$reg/data" "$aport"
-	cat <<YML
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: berth-test
-    issuer: berth-test-issuer
-    rootcertbundle: $reg/token.crt
-YML
+	registry_token_yml "$reg" "$tport"
 } >"$reg/auth.yml"
 registry_serve "$reg/auth.yml" "$reg/auth.log"
 A=127.0.0.1:$aport
