@@ -118,18 +118,18 @@ check "... one line" -- one_line
 check "... and nothing is stored" -- nothing_stored hang "$P/bb"
 
 # --- the registry killed half-way through a throttled pull, then started
-# again: a layer of 16 MiB (more than the sockets buffer) at 1 MB/s
+# again: a layer of 16 MiB (more than the sockets buffer) at 4 MB/s
 big_layer=$(registry_big_layout "$reg/big" 16)
 check "seed a one-layer image of 16 MiB" -- python3 "$SRCDIR/tests/integration/registry-seed.py" "http://$R" "$reg/big" big latest
 big_id=$(BERTH_ROOT="$T/clean" as_user "$BERTH" pull -q "$R/big")
 registry_user_conf "connect-timeout = 2\nstall-timeout = 5\nretries = 4\n"
-mode throttle 1000000
+mode throttle 4000000
 m=$(proxy_mark)
 BERTH_ROOT="$T/kill" as_user "$BERTH" pull "$P/big" >"$T/kill.out" 2>"$T/kill.err" &
 pull=$!
 blob_flows() { proxy_since "$m" | grep -q "GET /v2/big/blobs/$big_layer"; }
 check "the throttled pull fetches the layer" -- wait_for 30 blob_flows
-sleep 3
+sleep 1
 kill -9 "$REG_PID"
 wait "$REG_PID" 2>/dev/null
 check "the registry, killed mid-blob, starts again" -- registry_start "$reg" "$port"
