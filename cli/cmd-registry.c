@@ -3,7 +3,8 @@
  * cmd-registry.c: the registry verbs pull and push (login and logout are
  * cmd-login.c's).
  * Each parses its flags, calls image/'s registry client and prints: the
- * progress as plain lines on stderr, the answer on stdout.
+ * progress on stderr (image/'s board: redrawn lines on a terminal, plain
+ * lines otherwise), the answer on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,7 +137,7 @@ int cmd_push(int argc, char **argv)
 		CLI_TLS_OPTS,
 		{ 0 },
 	};
-	struct push_opts o = { .say = say_line };
+	struct push_opts o = { .say = say_line, .progress = true };
 	struct push_result res;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
