@@ -133,7 +133,7 @@ int cmd_push(int argc, char **argv)
 		  "Compression of layers made here, the first time they are pushed (default "
 		  "gzip)" },
 		{ "digestfile", 'D' + 256, "FILE", "Write the pushed manifest's digest to FILE" },
-		{ "quiet", 'q', NULL, "Print nothing but errors" },
+		{ "quiet", 'q', NULL, "Print only the pushed manifest's digest" },
 		CLI_TLS_OPTS,
 		{ 0 },
 	};
@@ -179,8 +179,7 @@ int cmd_push(int argc, char **argv)
 		push_result_clear(&res);
 		return cli_fail(&err);
 	}
-	if (!o.quiet)
-		printf("%s\n", res.digest);
+	printf("%s\n", res.digest);
 	push_result_clear(&res);
 	return 0;
 }
