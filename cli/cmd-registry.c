@@ -3,7 +3,8 @@
  * cmd-registry.c: the registry verbs pull and push (login and logout are
  * cmd-login.c's).
  * Each parses its flags, calls image/'s registry client and prints: the
- * progress as plain lines on stderr, the answer on stdout.
+ * progress on stderr (image/'s board: redrawn lines on a terminal, plain
+ * lines otherwise), the answer on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,11 +133,11 @@ int cmd_push(int argc, char **argv)
 		  "Compression of layers made here, the first time they are pushed (default "
 		  "gzip)" },
 		{ "digestfile", 'D' + 256, "FILE", "Write the pushed manifest's digest to FILE" },
-		{ "quiet", 'q', NULL, "Print nothing but errors" },
+		{ "quiet", 'q', NULL, "Print only the pushed manifest's digest" },
 		CLI_TLS_OPTS,
 		{ 0 },
 	};
-	struct push_opts o = { .say = say_line };
+	struct push_opts o = { .say = say_line, .progress = true };
 	struct push_result res;
 	struct berth_error err = { 0 };
 	_cleanup_store_ struct store *s = NULL;
@@ -178,8 +179,7 @@ int cmd_push(int argc, char **argv)
 		push_result_clear(&res);
 		return cli_fail(&err);
 	}
-	if (!o.quiet)
-		printf("%s\n", res.digest);
+	printf("%s\n", res.digest);
 	push_result_clear(&res);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "registry-upload.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
+#include "../lib/xferboard.h"
 
 #define COPY_CHUNK (256u << 10)
 #define MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -48,6 +49,8 @@ struct pusher {
 	struct http_client *http;
 	struct registry reg;
 	struct store_stage *stage;
+	struct xferboard *board; /* o->progress's, or NULL */
+	bool tty;		 /* the board redraws in place */
 	struct berth_error *err;
 };
 
@@ -63,12 +66,37 @@ static void say(struct pusher *p, const char *fmt, ...)
 	_cleanup_free_ char *line = NULL;
 	va_list ap;
 
-	if (!p->o->say || p->o->quiet)
+	if (!p->board && (!p->o->say || p->o->quiet))
 		return;
 	va_start(ap, fmt);
 	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	p->o->say(p->o->say_arg, line);
+	if (p->board)
+		xferboard_note(p->board, "%s", line);
+	else
+		p->o->say(p->o->say_arg, line);
+}
+
+static size_t item_of(struct pusher *p, const char *digest)
+{
+	return xferboard_item(p->board, digest_hex(digest));
+}
+
+/* A layer's new state: its line on the board, or a plain line. */
+static void layer_say(struct pusher *p, const char *digest, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void layer_say(struct pusher *p, const char *digest, const char *fmt, ...)
+{
+	_cleanup_free_ char *state = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	state = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (p->board)
+		xferboard_state(p->board, item_of(p, digest), "%s", state);
+	else
+		say(p, "%.12s: %s", digest_hex(digest), state);
 }
 
 /* The image, and where it goes: DESTINATION, else its own name (the
@@ -166,6 +194,7 @@ static int compress_blob(struct pusher *p, const char *digest, const char *name,
 	struct zout z = { .fd = -1 };
 	struct archive *a = NULL;
 	struct stat st;
+	uint64_t done = 0;
 	int ret = -1;
 
 	if (in < 0 || fstat(in, &st) < 0)
@@ -188,6 +217,10 @@ static int compress_blob(struct pusher *p, const char *digest, const char *name,
 			break;
 		if (archive_write_data(a, buf, (size_t)n) != n)
 			goto archive_failed;
+		done += (uint64_t)n;
+		if (p->tty)
+			xferboard_bytes(p->board, item_of(p, digest), "Compressing", done,
+					(uint64_t)st.st_size);
 	}
 	if (archive_write_close(a) != ARCHIVE_OK)
 		goto archive_failed;
@@ -313,9 +346,12 @@ static int compress_local(struct pusher *p)
 		if (!p->stage && store_stage_new(p->store, &p->stage, p->err) < 0)
 			goto out;
 		snprintf(c[i].name, sizeof(c[i].name), "push-%zu", i);
-		say(p, "%.12s: Compressing", digest_hex(p->img->diff_ids[i]));
+		layer_say(p, p->img->diff_ids[i], "Compressing");
 		if (compress_blob(p, p->img->blobs[i], c[i].name, c[i].digest, &c[i].size) < 0)
 			goto out;
+		if (p->tty) /* its line would say Compressing to the end */
+			layer_say(p, p->img->diff_ids[i], "Compressed as %.12s",
+				  digest_hex(c[i].digest));
 		n++;
 	}
 	ret = n ? commit_compressed(p, c) : 0;
@@ -362,9 +398,25 @@ static const char *mount_source(struct pusher *p)
 	return NULL;
 }
 
+/* A layer's bytes as they are sent: "Pushing  1.2MB/20MB  5MB/s" on a
+ * terminal (nothing otherwise). */
+struct layer_sent {
+	struct xferboard *board;
+	size_t item;
+};
+
+static void layer_sent(void *arg, uint64_t done, uint64_t size)
+{
+	struct layer_sent *ls = arg;
+
+	xferboard_bytes(ls->board, ls->item, "Pushing", done, size);
+}
+
 static int push_one(struct pusher *p, const struct oci_desc *d, bool layer, const char *from)
 {
 	_cleanup_close_ int fd = store_blob_open(p->store, d->digest, p->err);
+	struct registry_push b = { .digest = d->digest, .size = d->size, .from = from };
+	struct layer_sent ls = { .board = p->board };
 	enum registry_push_how how;
 	struct stat st;
 
@@ -376,16 +428,22 @@ static int push_one(struct pusher *p, const struct oci_desc *d, bool layer, cons
 				       "says %llu",
 				       p->label, d->digest, (unsigned long long)st.st_size,
 				       (unsigned long long)d->size);
-	if (registry_push_blob(&p->reg, d->digest, fd, d->size, from, &how, p->err) < 0)
+	b.fd = fd;
+	if (layer && p->tty) {
+		ls.item = item_of(p, d->digest);
+		b.sent = layer_sent;
+		b.arg = &ls;
+	}
+	if (registry_push_blob(&p->reg, &b, &how, p->err) < 0)
 		return berth_error_wrap(p->err, "%s", p->label);
 	if (!layer)
 		return 0;
 	if (how == REGISTRY_BLOB_EXISTS)
-		say(p, "%.12s: Layer already exists", digest_hex(d->digest));
+		layer_say(p, d->digest, "Layer already exists");
 	else if (how == REGISTRY_BLOB_MOUNTED)
-		say(p, "%.12s: Mounted from %s", digest_hex(d->digest), from);
+		layer_say(p, d->digest, "Mounted from %s", from);
 	else
-		say(p, "%.12s: Pushed", digest_hex(d->digest));
+		layer_say(p, d->digest, "Pushed");
 	return 0;
 }
 
@@ -421,7 +479,12 @@ static int upload(struct pusher *p, struct push_result *res)
 	say(p, "The push refers to repository [%s]", p->repo);
 	for (size_t i = 0; i < p->m.n_layers; i++)
 		if (!seen_before(&p->m, i))
-			say(p, "%.12s: Preparing", digest_hex(p->m.layers[i].digest));
+			layer_say(p, p->m.layers[i].digest, "Preparing");
+	/* one layer at a time: on a terminal the others are said to wait,
+	 * as docker says it (plain lines stay as they were) */
+	for (size_t i = 1; p->tty && i < p->m.n_layers; i++)
+		if (!seen_before(&p->m, i))
+			layer_say(p, p->m.layers[i].digest, "Waiting");
 	for (size_t i = 0; i < p->m.n_layers; i++)
 		if (!seen_before(&p->m, i) && push_one(p, &p->m.layers[i], true, from) < 0)
 			return -1;
@@ -444,6 +507,10 @@ int image_push(struct store *s, const struct push_opts *o, struct push_result *r
 	memset(res, 0, sizeof(*res));
 	if (store_lock(s, LOCK_SH, err) < 0)
 		return -1;
+	if (o->progress) {
+		p.tty = isatty(STDERR_FILENO) && !o->quiet;
+		p.board = xferboard_new(stderr, p.tty, o->quiet);
+	}
 	if (resolve(&p) < 0 || read_image(&p) < 0 || open_registry(&p) < 0 ||
 	    compress_local(&p) < 0 || parse_manifest(&p) < 0 || upload(&p, res) < 0)
 		goto out;
@@ -458,6 +525,7 @@ int image_push(struct store *s, const struct push_opts *o, struct push_result *r
 out:
 	store_unlock(s);
 	store_stage_free(p.stage);
+	xferboard_free(p.board);
 	if (p.have_m)
 		oci_manifest_clear(&p.m);
 	image_free(p.img);

@@ -30,6 +30,10 @@ struct push_opts {
 	/* progress as plain lines ("ID: Pushed"), unless NULL */
 	void (*say)(void *arg, const char *line);
 	void *say_arg;
+	/* instead of say: the progress on stderr through a board
+	 * (lib/xferboard.h), one line per layer redrawn in place with the
+	 * bytes sent on a terminal, the same plain lines otherwise */
+	bool progress;
 };
 
 struct push_result {

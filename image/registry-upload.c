@@ -105,10 +105,32 @@ out:
 	return ret;
 }
 
-/* One PATCH of the chunk [off, off+len): the next session URL. */
-static int put_chunk(struct registry *r, char **location, int fd, uint64_t off, uint64_t len,
-		     struct berth_error *err)
+/* A request's body bytes told as the blob's: the request starts at off. */
+struct sent_at {
+	const struct registry_push *b;
+	uint64_t off;
+};
+
+static void body_sent(void *arg, uint64_t done)
 {
+	struct sent_at *at = arg;
+
+	at->b->sent(at->b->arg, at->off + done, at->b->size);
+}
+
+static void track(struct http_xfer *x, struct sent_at *at)
+{
+	if (!at->b->sent)
+		return;
+	x->sent = body_sent;
+	x->arg = at;
+}
+
+/* One PATCH of the chunk [off, off+len) of b: the next session URL. */
+static int put_chunk(struct registry *r, char **location, const struct registry_push *b,
+		     uint64_t off, uint64_t len, struct berth_error *err)
+{
+	struct sent_at at = { .b = b, .off = off };
 	_cleanup_free_ char *range = xasprintf("%llu-%llu", (unsigned long long)off,
 					       (unsigned long long)(off + len - 1));
 	struct http_xfer x;
@@ -118,7 +140,8 @@ static int put_chunk(struct registry *r, char **location, int fd, uint64_t off, 
 	x.method = "PATCH";
 	x.body_type = "application/octet-stream";
 	x.content_range = range;
-	http_xfer_upload_fd(&x, fd, off, len);
+	http_xfer_upload_fd(&x, b->fd, off, len);
+	track(&x, &at);
 	if (registry_request(r, &x, err) < 0)
 		goto out;
 	if (x.status != 202 || !x.location || !*x.location) {
@@ -136,60 +159,65 @@ out:
 
 /* The session closed with PUT ?digest=: the whole blob as its body when
  * it is small, else (after the chunks) an empty one. */
-static int finish_upload(struct registry *r, const char *location, const char *digest, int fd,
-			 uint64_t size, bool body, struct berth_error *err)
+static int finish_upload(struct registry *r, const char *location, const struct registry_push *b,
+			 bool body, struct berth_error *err)
 {
-	_cleanup_free_ char *url = with_digest(location, digest);
+	_cleanup_free_ char *url = with_digest(location, b->digest);
+	struct sent_at at = { .b = b };
 	struct http_xfer x;
 	int ret = -1;
 
 	xfer_to(r, &x, url);
 	x.method = "PUT";
 	x.body_type = "application/octet-stream";
-	if (body)
-		http_xfer_upload_fd(&x, fd, 0, size);
+	if (body) {
+		http_xfer_upload_fd(&x, b->fd, 0, b->size);
+		track(&x, &at);
+	}
 	if (registry_request(r, &x, err) < 0)
 		goto out;
 	if (x.status != 201) {
 		registry_answer_error(&x, err, "PUT");
 		goto out;
 	}
-	ret = check_digest(r, &x, "blob", digest, err);
+	ret = check_digest(r, &x, "blob", b->digest, err);
 out:
 	http_xfer_clear(&x);
 	return ret;
 }
 
-static int upload(struct registry *r, char **location, const char *digest, int fd, uint64_t size,
+static int upload(struct registry *r, char **location, const struct registry_push *b,
 		  struct berth_error *err)
 {
-	if (size <= REGISTRY_CHUNK_SIZE)
-		return finish_upload(r, *location, digest, fd, size, true, err);
-	for (uint64_t off = 0; off < size; off += REGISTRY_CHUNK_SIZE) {
-		uint64_t len = size - off < REGISTRY_CHUNK_SIZE ? size - off : REGISTRY_CHUNK_SIZE;
-		if (put_chunk(r, location, fd, off, len, err) < 0)
+	if (b->size <= REGISTRY_CHUNK_SIZE)
+		return finish_upload(r, *location, b, true, err);
+	for (uint64_t off = 0; off < b->size; off += REGISTRY_CHUNK_SIZE) {
+		uint64_t left = b->size - off;
+		uint64_t len = left < REGISTRY_CHUNK_SIZE ? left : REGISTRY_CHUNK_SIZE;
+		if (put_chunk(r, location, b, off, len, err) < 0)
 			return -1;
 	}
-	return finish_upload(r, *location, digest, fd, size, false, err);
+	return finish_upload(r, *location, b, false, err);
 }
 
-int registry_push_blob(struct registry *r, const char *digest, int fd, uint64_t size,
-		       const char *from, enum registry_push_how *how, struct berth_error *err)
+int registry_push_blob(struct registry *r, const struct registry_push *b,
+		       enum registry_push_how *how, struct berth_error *err)
 {
 	_cleanup_free_ char *location = NULL;
+	const char *digest = b->digest;
 	int present = blob_present(r, digest, err), mounted;
 
 	if (present > 0)
 		*how = REGISTRY_BLOB_EXISTS;
 	if (present != 0)
 		goto out;
-	mounted = start_upload(r, digest, from, &location, err);
+	mounted = start_upload(r, digest, b->from, &location, err);
 	if (mounted > 0)
 		*how = REGISTRY_BLOB_MOUNTED;
 	if (mounted != 0)
 		goto out;
 	*how = REGISTRY_BLOB_PUSHED;
-	if (upload(r, &location, digest, fd, size, err) < 0)
+	if (upload(r, &location, b, err) < 0)
 		goto out;
 	return 0;
 out:

@@ -26,11 +26,23 @@ enum registry_push_how {
 	REGISTRY_BLOB_PUSHED,  /* uploaded */
 };
 
-/* Push the blob digest (size bytes of fd from its start) to r's
- * repository, unless it is there. from: a repository of the same
- * registry that holds it (a mount is asked first), or NULL. */
-int registry_push_blob(struct registry *r, const char *digest, int fd, uint64_t size,
-		       const char *from, enum registry_push_how *how, struct berth_error *err);
+/* A blob to push: size bytes of fd from its start. */
+struct registry_push {
+	const char *digest;
+	int fd;
+	uint64_t size;
+	/* a repository of the same registry that holds it (a mount is asked
+	 * first), or NULL */
+	const char *from;
+	/* told of the upload's bytes as they go, done of size (0 when it
+	 * starts over), with arg; or NULL */
+	void (*sent)(void *arg, uint64_t done, uint64_t size);
+	void *arg;
+};
+
+/* Push the blob b to r's repository, unless it is there. */
+int registry_push_blob(struct registry *r, const struct registry_push *b,
+		       enum registry_push_how *how, struct berth_error *err);
 
 /* PUT the manifest under ref (a tag) with its media type; the registry's
  * digest for it must be sha256 of buf. */

@@ -242,6 +242,14 @@ void http_xfer_upload_data(struct http_xfer *x, const char *data, size_t len)
 	x->upload_len = len;
 }
 
+/* The body's progress, for whoever shows it: as bytes are handed to
+ * curl (a buffer ahead of the wire at most), and when a try rewinds. */
+static void note_sent(struct http_xfer *x)
+{
+	if (x->sent)
+		x->sent(x->arg, x->uploaded);
+}
+
 /* The request body, as curl asks for it: never more than its buffer. */
 static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
 {
@@ -263,6 +271,7 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
 			return CURL_READFUNC_ABORT;
 	}
 	x->uploaded += (uint64_t)n;
+	note_sent(x);
 	return (size_t)n;
 }
 
@@ -275,6 +284,7 @@ static int on_seek(void *arg, curl_off_t off, int origin)
 	if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->upload_len)
 		return CURL_SEEKFUNC_CANTSEEK;
 	x->uploaded = (uint64_t)off;
+	note_sent(x);
 	return CURL_SEEKFUNC_OK;
 }
 
@@ -282,6 +292,7 @@ static int on_seek(void *arg, curl_off_t off, int origin)
 static void set_upload(CURL *e, struct http_xfer *x)
 {
 	x->uploaded = 0;
+	note_sent(x);
 	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(e, CURLOPT_READDATA, x);

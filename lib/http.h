@@ -82,6 +82,9 @@ struct http_xfer {
 	uint64_t upload_off, upload_len;
 	const char *body_type;	   /* the request's Content-Type, or NULL */
 	const char *content_range; /* the request's Content-Range, or NULL */
+	/* told, with arg, of the body's bytes handed to curl so far on this
+	 * try (0 when a try starts it again), for progress; or NULL */
+	void (*sent)(void *arg, uint64_t done);
 	/* out */
 	long status; /* 0: no answer (see error) */
 	char *body;  /* the body in memory (NUL-terminated), or an error body */

@@ -42,6 +42,8 @@ not() { ! "$@"; }
 # the requests of the registry's access log since a mark
 mark() { wc -l <"$reg/log"; }
 since() { tail -n +"$(($1 + 1))" "$reg/log" | grep -o '"[A-Z]* /v2/[^ "]*'; }
+mark2() { wc -l <"$reg/log2"; }
+since2() { tail -n +"$(($1 + 1))" "$reg/log2" | grep -o '"[A-Z]* /v2/[^ "]*'; }
 uploads_since() { since "$1" | grep -Ec '^"(PUT|PATCH) /v2/[^ ]*/blobs/uploads/'; }
 # push_ok ARGS...: berth push ARGS, stdout to $T/out, stderr to $T/err
 push_ok() { berth push "$@" >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; return 1; }; }
@@ -75,6 +77,8 @@ heads_and_uploads() { test "$(since "$m" | grep -c '^"HEAD /v2/ml/blobs/')" -ge 
 check "... HEAD first, then each blob uploaded (the registry's log)" -- heads_and_uploads
 progress_lines() { grep -q '^[0-9a-f]\{12\}: Preparing$' "$T/err" && grep -q '^[0-9a-f]\{12\}: Pushed$' "$T/err" && grep -qx "v1: digest: $pushed size: [0-9]*" "$T/err"; }
 check "... progress as docker prints it" -- progress_lines
+plain_only() { not grep -q $'\e' "$T/err" && not grep -Eq 'Pushing|Waiting' "$T/err"; }
+check "... off a terminal: plain lines (no escape, no byte counts, no Waiting)" -- plain_only
 last_put() { since "$m" | tail -1 | grep -q '^"PUT /v2/ml/manifests/v1'; }
 check "... the manifest is the last request" -- last_put
 
@@ -91,8 +95,8 @@ check "... mounts the blobs (POST ?mount=&from=ml in the log)" -- mounted_in_log
 check "... uploads none" -- test "$(uploads_since "$m")" = 0
 check "... says 'Mounted from ml'" -- test "$(grep -c ': Mounted from ml$' "$T/err")" = 6
 
-quiet_push() { berth push -q localhost/fixture:multilayer "$R/ml:v1" >"$T/q" 2>&1 && test ! -s "$T/q"; }
-check "-q prints nothing" -- quiet_push
+quiet_push() { berth push -q localhost/fixture:multilayer "$R/ml:v1" >"$T/q" 2>&1 && test "$(cat "$T/q")" = "$pushed"; }
+check "-q prints the digest alone" -- quiet_push
 check "--digestfile writes the digest" -- push_ok --digestfile "$T/dfile" localhost/fixture:multilayer "$R/ml:v3"
 check "... the digest printed" -- test "$(cat "$T/dfile")" = "$(cat "$T/out")"
 
@@ -195,6 +199,42 @@ check "... a zstd layer, as the registry has it" -- test "$(remote_layer "http:/
 export BERTH_ROOT="$T/fresh3"
 check "... which pulls back the same image" -- pull_ok "$R/small:1"
 check "... same ID" -- test "$(cat "$T/pout")" = "$small_id"
+
+# progress on a terminal: each layer's line redrawn in place, with the
+# bytes compressed and sent (a store of its own: the tar is compressed
+# again; the second registry has not the blob: it is sent)
+on_tty() {
+	as_user python3 -c '
+import os, pty, sys
+out = bytearray()
+def rd(fd):
+    d = os.read(fd, 65536)
+    out.extend(d)
+    return d
+st = pty.spawn(sys.argv[1:], rd)
+open(os.environ["HOME"] + "/tty.out", "wb").write(out)
+sys.exit(os.waitstatus_to_exitcode(st))' "$@" </dev/null >/dev/null
+}
+export BERTH_ROOT="$T/store-tty"
+check "import of the 18 MB tar in another store" -- berth import -q "$T/big.tar" big:1
+m=$(mark2)
+check "push on a terminal" -- on_tty "$BERTH" push big:1 "$R2/tty/big:1"
+check "... the layer went up (PATCH in the second registry's log)" -- test "$(since2 "$m" | grep -c '^"PATCH /v2/tty/big/blobs/uploads/')" -ge 2
+diag "$(tr '\r\033' '|~' <"$T/tty.out" | tail -c 600)"
+check "... redraws a layer's line in place (cursor up)" -- grep -qa $'\e\\[[0-9]*A' "$T/tty.out"
+pushing_bytes() { grep -aEq 'Pushing  [0-9.]+[kMG]?B/1[0-9.]*MB  [0-9.]+[kMG]?B/s' "$T/tty.out"; }
+check "... 'Pushing' with the bytes sent of the layer's, and the rate" -- pushing_bytes
+check "... 'Compressing' with its bytes, then 'Compressed as'" -- bash -c "grep -aEq 'Compressing  [0-9.]+[kMG]?B/18MB' '$T/tty.out' && grep -aq 'Compressed as [0-9a-f]\{12\}' '$T/tty.out'"
+check "... 'Preparing', 'Pushed', and the digest line" -- bash -c "grep -aq ': Preparing' '$T/tty.out' && grep -aq ': Pushed' '$T/tty.out' && grep -aEq '1: digest: sha256:[0-9a-f]{64} size: [0-9]+' '$T/tty.out'"
+tty_digest=$(grep -aEo 'sha256:[0-9a-f]{64}$' <(tr -d '\r' <"$T/tty.out") | tail -1)
+check "... the digest alone on stdout's last line" -- test -n "$tty_digest"
+berth load -q -i "$FIXTURES/podman-multilayer.oci-dir" >/dev/null
+check "a push of six layers on a terminal" -- on_tty "$BERTH" push localhost/fixture:multilayer "$R2/tty/ml:1"
+six_lines() { test "$(grep -ao '[0-9a-f]\{12\}: Waiting' "$T/tty.out" | sort -u | wc -l)" = 5 && test "$(grep -ao '[0-9a-f]\{12\}: Pushed' "$T/tty.out" | sort -u | wc -l)" = 6; }
+check "... says the five after the first 'Waiting', and each 'Pushed'" -- six_lines
+check "push -q on a terminal" -- on_tty "$BERTH" push -q big:1 "$R2/tty/q:1"
+quiet_tty() { tr -d '\r' <"$T/tty.out" | grep -qx "$tty_digest" && test "$(wc -l <"$T/tty.out")" = 1; }
+check "... prints the digest alone" -- quiet_tty
 
 # errors: one line, non-zero
 export BERTH_ROOT="$T/store"
