@@ -84,6 +84,21 @@ auth:
 YML
 }
 
+# on_tty CMD...: CMD as the test user on a pseudo-terminal (progress is
+# drawn for a terminal only); what it printed goes to $HOME/tty.out
+on_tty() {
+	as_user python3 -c '
+import os, pty, sys
+out = bytearray()
+def rd(fd):
+    d = os.read(fd, 65536)
+    out.extend(d)
+    return d
+st = pty.spawn(sys.argv[1:], rd)
+open(os.environ["HOME"] + "/tty.out", "wb").write(out)
+sys.exit(os.waitstatus_to_exitcode(st))' "$@" </dev/null >/dev/null
+}
+
 # registry_cleanup: end what the test started (call from pre_cleanup)
 registry_cleanup() {
 	[ -n "$REG_PIDS" ] || return 0

@@ -111,18 +111,6 @@ echo pass >"$reg/mode"
 
 # --- progress: redrawn in place on a terminal, plain lines otherwise
 export BERTH_ROOT="$T/store-tty"
-on_tty() {
-	as_user python3 -c '
-import os, pty, sys
-out = bytearray()
-def rd(fd):
-    d = os.read(fd, 65536)
-    out.extend(d)
-    return d
-st = pty.spawn(sys.argv[1:], rd)
-open(os.environ["HOME"] + "/tty.out", "wb").write(out)
-sys.exit(os.waitstatus_to_exitcode(st))' "$@" </dev/null >/dev/null
-}
 check "pull on a terminal" -- on_tty "$BERTH" pull "$R/fixture/multilayer:v1"
 check "... redraws each layer's line in place (cursor up)" -- grep -qa $'\e\\[[0-9]*A' "$T/tty.out"
 check "... with docker's states: Downloading, Download complete, Pull complete" -- bash -c "grep -qa 'Downloading' '$T/tty.out' && grep -qa 'Download complete' '$T/tty.out' && grep -qa 'Pull complete' '$T/tty.out'"

@@ -203,18 +203,6 @@ check "... same ID" -- test "$(cat "$T/pout")" = "$small_id"
 # progress on a terminal: each layer's line redrawn in place, with the
 # bytes compressed and sent (a store of its own: the tar is compressed
 # again; the second registry has not the blob: it is sent)
-on_tty() {
-	as_user python3 -c '
-import os, pty, sys
-out = bytearray()
-def rd(fd):
-    d = os.read(fd, 65536)
-    out.extend(d)
-    return d
-st = pty.spawn(sys.argv[1:], rd)
-open(os.environ["HOME"] + "/tty.out", "wb").write(out)
-sys.exit(os.waitstatus_to_exitcode(st))' "$@" </dev/null >/dev/null
-}
 export BERTH_ROOT="$T/store-tty"
 check "import of the 18 MB tar in another store" -- berth import -q "$T/big.tar" big:1
 m=$(mark2)
