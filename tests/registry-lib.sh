@@ -181,3 +181,38 @@ open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
 print(ldesc["digest"])
 PY
 }
+
+# registry_lying_layout DIR MIB: an OCI layout in DIR of an image of two
+# uncompressed layers, a small one whose diffID the config gives wrong,
+# then one of MIB MiB of random bytes; prints the two layers' digests
+registry_lying_layout() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+d, mib = sys.argv[1], int(sys.argv[2])
+os.makedirs(d + "/blobs/sha256", exist_ok=True)
+def blob(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(d + "/blobs/sha256/" + h, "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+def layer(name, payload):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(payload), 0o644
+        t.addfile(info, io.BytesIO(payload))
+    return dict(mediaType="application/vnd.oci.image.layer.v1.tar", **blob(buf.getvalue()))
+small, big = layer("small", b"small\n"), layer("big", os.urandom(mib << 20))
+wrong = "sha256:" + hashlib.sha256(b"not the small layer").hexdigest()
+cfg = {"architecture": "amd64", "os": "linux", "config": {},
+       "rootfs": {"type": "layers", "diff_ids": [wrong, big["digest"]]}}
+cdesc = dict(mediaType="application/vnd.oci.image.config.v1+json",
+             **blob(json.dumps(cfg).encode()))
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": cdesc, "layers": [small, big]}
+mdesc = dict(mediaType="application/vnd.oci.image.manifest.v1+json",
+             **blob(json.dumps(man).encode()))
+json.dump({"schemaVersion": 2, "manifests": [mdesc]}, open(d + "/index.json", "w"))
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+print(small["digest"], big["digest"])
+PY
+}

@@ -122,6 +122,25 @@ check "... in one line naming the registry" -- bash -c "grep '^berth:' '$T/err' 
 check "... one line" -- one_line
 check "... and nothing is stored" -- nothing_stored hang "$P/bb"
 
+# --- a layer that fails to install while the next one streams (the
+# install runs beside the download): the download stops at once
+read -r lie_small lie_big < <(registry_lying_layout "$reg/lie" 16)
+check "seed an image whose first layer's diffID is wrong, then 16 MiB" -- python3 "$SRCDIR/tests/integration/registry-seed.py" "http://$R" "$reg/lie" lie latest
+mode throttle 1000000
+m=$(proxy_mark)
+start=$SECONDS
+check "a layer whose diffID is wrong fails the pull" -- pull_fails lie "$P/lie"
+took=$((SECONDS - start))
+diag "lie: $(grep '^berth:' "$T/err") (${took}s)"
+check "... naming the layer and the mismatch" -- grep -q "layer 1 (${lie_small:0:19}): diff_id mismatch" "$T/err"
+check "... in one line" -- one_line
+check "... long before the 16 MiB at 1 MB/s would be whole (${took}s)" -- test "$took" -lt 8
+lie_cut() { proxy_since "$m" | grep -q "^throttled /v2/lie/blobs/$lie_big cut after"; }
+check "... berth stopped fetching the big layer" -- wait_for 10 lie_cut
+check "... and nothing is stored: no blob, no stage, no image" -- nothing_stored lie "$P/lie"
+check "... and no layer" -- test -z "$(ls "$T/lie/layers" 2>/dev/null)"
+mode pass
+
 # --- the registry killed half-way through a throttled pull, then started
 # again: a layer of 16 MiB (more than the sockets buffer) at 1 MB/s
 big_layer=$(registry_big_layout "$reg/big" 16)
