@@ -56,8 +56,9 @@ struct loader {
 	struct unpack_limits lim; /* without the image totals */
 	size_t n;
 	struct pending *images;
-	unsigned seq;				      /* unique names inside the stage */
-	int (*await)(const char *staged, void *data); /* load_staged's */
+	unsigned seq; /* unique names inside the stage */
+	/* load_staged's: a pull's blobs that may still be downloading */
+	int (*await)(const char *staged, void *data);
 	void *await_data;
 	struct berth_error *err;
 };
