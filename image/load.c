@@ -57,6 +57,9 @@ struct loader {
 	size_t n;
 	struct pending *images;
 	unsigned seq; /* unique names inside the stage */
+	/* load_staged's: a pull's blobs that may still be downloading */
+	int (*await)(const char *staged, void *data);
+	void *await_data;
 	struct berth_error *err;
 };
 
@@ -386,6 +389,8 @@ static int layer_blob_fd(struct loader *l, struct pending *p, size_t i)
 		return berth_error_set(l->err, ENOENT,
 				       "blob %.19s was removed from the store meanwhile; try again",
 				       pl->digest);
+	if (pl->staged && !pl->member && l->await && l->await(pl->staged, l->await_data) < 0)
+		return berth_error_set(l->err, 0, "blob %.19s: its download failed", pl->digest);
 	if (!pl->staged) {
 		snprintf(name, sizeof(name), "blob-%u", l->seq++);
 		if (source_stage_member(&l->src, pl->member, pl->digest, (int64_t)pl->size,
@@ -687,8 +692,14 @@ static int install(struct loader *l, struct pending *p)
 				l->src.label, p->config_digest, cfg.n_diff_ids, p->n_layers);
 		goto out;
 	}
-	if (store_lock(l->store, LOCK_SH, l->err) < 0 || stage_layers(l, p, &cfg, &c) < 0 ||
-	    commit(l, p, &c) < 0)
+	if (store_lock(l->store, LOCK_SH, l->err) < 0 || stage_layers(l, p, &cfg, &c) < 0)
+		goto out;
+	/* a pull commits only once every blob it fetched is whole and checked */
+	if (l->await && l->await(NULL, l->await_data) < 0) {
+		berth_error_set(l->err, 0, "%s: its download failed", l->src.label);
+		goto out;
+	}
+	if (commit(l, p, &c) < 0)
 		goto out;
 	r = 0;
 out:
@@ -815,6 +826,8 @@ int image_install_staged(struct store *s, struct store_stage *stage, const struc
 	if (loader_limits(&l, in->limits) < 0)
 		goto out;
 	progress_init(&l.prog, in->quiet);
+	l.await = in->await;
+	l.await_data = in->await_data;
 	p = pending_add(&l);
 	if (in->name)
 		names_add(p, in->name);

@@ -57,6 +57,13 @@ struct load_staged {
 	const struct load_staged_layer *layers;
 	bool quiet;
 	const struct unpack_limits *limits; /* NULL: the user's berth.conf */
+	/* A pull that installs while it downloads: called (on the install's
+	 * thread) before a staged blob is first read, with its name, and
+	 * before the commit with NULL; returns once that blob (NULL: every
+	 * blob) is fetched whole and checked, or -1 when it never will be.
+	 * NULL: every staged blob is whole already. */
+	int (*await)(const char *staged, void *data);
+	void *await_data;
 };
 int image_install_staged(struct store *s, struct store_stage *stage, const struct load_staged *in,
 			 struct berth_error *err);

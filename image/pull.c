@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct puller {
 	size_t config_len;
 	struct store_stage *stage;
 	struct xferboard *board; /* o->progress's, or NULL */
+	struct pipeline *pipe;	 /* the install beside the download, or NULL */
 	struct berth_error *err;
 };
 
@@ -200,6 +202,28 @@ struct fetch_plan {
 	struct load_staged_layer *layers;
 	char (*names)[32];
 	struct registry_blob *blobs;
+	const char **blob_names; /* [j]: blobs[j]'s name in the stage */
+};
+
+/* The install on a thread of its own beside the download: layer i is
+ * unpacked as soon as its blob is fetched and checked and the layers
+ * below it are unpacked, while the other blobs stream on; the commit
+ * waits for the whole download. A failure on either side stops the
+ * other, and the stage goes with everything in it. */
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct fetch_plan *f;
+	bool *fetched;	  /* [j]: blobs[j] is whole and checked */
+	bool fetch_over;  /* the download returned */
+	bool fetch_ok;	  /* and every blob is whole and checked */
+	bool starved;	  /* the install waited for a blob that never came */
+	atomic_bool stop; /* the install failed: the download stops */
+	struct store *store;
+	struct store_stage *stage;
+	const struct load_staged *in;
+	struct berth_error err; /* the install's */
+	int ret;
 };
 
 static void plan_clear(struct fetch_plan *f)
@@ -210,12 +234,20 @@ static void plan_clear(struct fetch_plan *f)
 	free(f->layers);
 	free(f->names);
 	free(f->blobs);
+	free(f->blob_names);
 }
 
 static void blob_fetched(const struct registry_blob *b)
 {
+	struct puller *p = b->data;
 	char size[32];
 
+	if (p->pipe) {
+		pthread_mutex_lock(&p->pipe->mu);
+		p->pipe->fetched[b - p->pipe->f->blobs] = true;
+		pthread_cond_broadcast(&p->pipe->cv);
+		pthread_mutex_unlock(&p->pipe->mu);
+	}
 	human_size(b->size, size, sizeof(size));
 	layer_say(b->data, b->digest, "Verifying Checksum");
 	layer_say(b->data, b->digest, "Download complete (%s)", size);
@@ -238,6 +270,7 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 	f->layers = xcalloc(f->n_layers, sizeof(*f->layers));
 	f->names = xcalloc(f->n_layers, sizeof(*f->names));
 	f->blobs = xcalloc(f->n_layers, sizeof(*f->blobs));
+	f->blob_names = xcalloc(f->n_layers, sizeof(*f->blob_names));
 	for (size_t i = 0; i < f->n_layers; i++) {
 		const struct oci_desc *d = &p->m.layers[i];
 		struct load_staged_layer *l = &f->layers[i];
@@ -259,6 +292,7 @@ static int plan_fetch(struct puller *p, struct fetch_plan *f)
 		if (fd < 0)
 			return berth_error_set(p->err, errno, "staging blob %s", d->digest);
 		l->staged = f->names[i];
+		f->blob_names[f->n_fetch] = f->names[i];
 		f->blobs[f->n_fetch++] = (struct registry_blob){ .digest = d->digest,
 								 .size = d->size,
 								 .fd = fd,
@@ -281,6 +315,96 @@ static void announce(struct puller *p, const struct fetch_plan *f)
 		layer_say(p, f->blobs[i].digest, "Waiting");
 }
 
+/* load_staged's await: blocks until the blob staged as name (NULL:
+ * every blob) is fetched and checked, or the download is over without it. */
+static int await_blob(const char *name, void *data)
+{
+	struct pipeline *pl = data;
+	const struct fetch_plan *f = pl->f;
+	size_t j = f->n_fetch;
+	bool ok;
+
+	for (size_t k = 0; name && k < f->n_fetch && j == f->n_fetch; k++)
+		if (!strcmp(f->blob_names[k], name))
+			j = k;
+	pthread_mutex_lock(&pl->mu);
+	while (!pl->fetch_over && (j == f->n_fetch || !pl->fetched[j]))
+		pthread_cond_wait(&pl->cv, &pl->mu);
+	ok = j == f->n_fetch ? pl->fetch_ok : pl->fetched[j];
+	if (!ok)
+		pl->starved = true;
+	pthread_mutex_unlock(&pl->mu);
+	return ok ? 0 : -1;
+}
+
+static void *install_thread(void *arg)
+{
+	struct pipeline *pl = arg;
+
+	pl->ret = image_install_staged(pl->store, pl->stage, pl->in, &pl->err);
+	if (pl->ret < 0)
+		atomic_store(&pl->stop, true);
+	return NULL;
+}
+
+/* The cause of a failure: the install's own, or the download's (an
+ * install that only starved for a blob says nothing of its own). */
+static int pipeline_result(struct puller *p, struct pipeline *pl, int fetched)
+{
+	if (pl->ret < 0 && !pl->starved) {
+		berth_error_clear(p->err);
+		*p->err = pl->err;
+		pl->err = (struct berth_error){ 0 };
+		return -1;
+	}
+	if (fetched < 0)
+		return berth_error_wrap(p->err, "%s", p->label);
+	if (pl->ret < 0) /* cannot be: a starved install means a failed download */
+		return berth_error_set(p->err, 0, "%s: its download failed", p->label);
+	return 0;
+}
+
+/* The blobs of f downloaded while the install unpacks those that are
+ * whole (docs/registry.md, "How a pull installs layers"). */
+static int install_while_fetching(struct puller *p, struct fetch_plan *f, struct load_staged *in)
+{
+	struct pipeline pl = { .f = f, .store = p->store, .stage = p->stage, .in = in };
+	size_t par = p->o->max_parallel ? p->o->max_parallel : PULL_DEFAULT_PARALLEL;
+	pthread_t t;
+	int r, e;
+
+	if (!f->n_fetch)
+		return image_install_staged(p->store, p->stage, in, p->err);
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	atomic_init(&pl.stop, false);
+	pl.fetched = xcalloc(f->n_fetch, sizeof(*pl.fetched));
+	in->await = await_blob;
+	in->await_data = &pl;
+	for (size_t j = 0; j < f->n_fetch; j++)
+		f->blobs[j].stop = &pl.stop;
+	p->pipe = &pl;
+	if ((e = pthread_create(&t, NULL, install_thread, &pl)) != 0) {
+		r = berth_error_set(p->err, e, "%s: starting the install", p->label);
+		goto out;
+	}
+	r = registry_get_blobs(&p->reg, f->blobs, f->n_fetch, par, p->err);
+	pthread_mutex_lock(&pl.mu);
+	pl.fetch_over = true;
+	pl.fetch_ok = r == 0;
+	pthread_cond_broadcast(&pl.cv);
+	pthread_mutex_unlock(&pl.mu);
+	pthread_join(t, NULL);
+	r = pipeline_result(p, &pl, r);
+out:
+	p->pipe = NULL;
+	berth_error_clear(&pl.err);
+	free(pl.fetched);
+	pthread_cond_destroy(&pl.cv);
+	pthread_mutex_destroy(&pl.mu);
+	return r;
+}
+
 static int fetch_and_install(struct puller *p, struct pull_result *res)
 {
 	struct fetch_plan f = { 0 };
@@ -292,13 +416,6 @@ static int fetch_and_install(struct puller *p, struct pull_result *res)
 	if (plan_fetch(p, &f) < 0)
 		goto out;
 	announce(p, &f);
-	if (f.n_fetch &&
-	    registry_get_blobs(&p->reg, f.blobs, f.n_fetch,
-			       p->o->max_parallel ? p->o->max_parallel : PULL_DEFAULT_PARALLEL,
-			       p->err) < 0) {
-		berth_error_wrap(p->err, "%s", p->label);
-		goto out;
-	}
 	in = (struct load_staged){ .label = p->label,
 				   .name = p->label,
 				   .config = p->config,
@@ -309,9 +426,10 @@ static int fetch_and_install(struct puller *p, struct pull_result *res)
 				   .manifest_digest = p->manifest_digest,
 				   .n_layers = f.n_layers,
 				   .layers = f.layers,
-				   .quiet = p->o->quiet,
+				   /* the board is the main thread's */
+				   .quiet = p->o->quiet || p->board,
 				   .limits = p->o->limits };
-	if (image_install_staged(p->store, p->stage, &in, p->err) < 0)
+	if (install_while_fetching(p, &f, &in) < 0)
 		goto out;
 	for (size_t i = 0; i < f.n_fetch; i++)
 		layer_say(p, f.blobs[i].digest, "Pull complete");

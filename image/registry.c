@@ -432,6 +432,10 @@ static int blob_sink(const void *data, size_t len, void *arg)
 {
 	struct registry_blob *b = arg;
 
+	if (b->stop && atomic_load(b->stop)) {
+		b->stopped = true;
+		return -1;
+	}
 	if (b->got + len > b->size) { /* never more than the descriptor says */
 		b->over = true;
 		return -1;
@@ -468,7 +472,7 @@ static uint64_t blob_resume_from(void *arg)
 {
 	const struct registry_blob *b = arg;
 
-	return b->write_errno || b->over ? 0 : b->got;
+	return b->write_errno || b->over || b->stopped ? 0 : b->got;
 }
 
 /* A blob's transfer ended with a success: its digest, and the caller
@@ -477,7 +481,7 @@ static void blob_done(void *arg)
 {
 	struct registry_blob *b = arg;
 
-	if (b->write_errno || b->over)
+	if (b->write_errno || b->over || b->stopped)
 		return;
 	sha256_final(b->hash, b->actual);
 	b->hash = NULL;
@@ -492,6 +496,8 @@ static int blob_result(struct registry *r, struct registry_blob *b, struct http_
 	if (b->write_errno)
 		return berth_error_set(err, b->write_errno, "blob %s: writing it into the store",
 				       b->digest);
+	if (b->stopped)
+		return berth_error_set(err, 0, "blob %s: its download was stopped", b->digest);
 	if (b->over)
 		return berth_error_set(err, 0,
 				       "blob %s from %s: more than the %llu bytes its descriptor "

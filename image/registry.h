@@ -11,6 +11,7 @@
 #ifndef BERTH_REGISTRY_H
 #define BERTH_REGISTRY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -73,11 +74,15 @@ struct registry_blob {
 	 * over from its first byte; or NULL */
 	void (*progress)(const struct registry_blob *b);
 	void *data;
+	/* once it holds true, the transfer stops (its receiver fails it)
+	 * and the call fails; or NULL. Read from the transfer's thread. */
+	const atomic_bool *stop;
 	/* private */
 	struct sha256_ctx *hash;
 	uint64_t got;
 	int write_errno;
 	bool over;
+	bool stopped;
 	bool hashed; /* actual is its content's digest */
 	char actual[DIGEST_STR_LEN + 1];
 };

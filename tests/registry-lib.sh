@@ -231,3 +231,39 @@ open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
 print(ldesc["digest"])
 PY
 }
+
+# registry_two_layers DIR MIB [lie]: an OCI layout in DIR of an image of
+# two uncompressed layers, a small one (whose diffID the config gives
+# wrong with "lie"), then one of MIB MiB of random bytes; prints the two
+# layers' digests
+registry_two_layers() {
+	python3 - "$1" "$2" "${3:-}" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+d, mib, lie = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "lie"
+os.makedirs(d + "/blobs/sha256", exist_ok=True)
+def blob(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(d + "/blobs/sha256/" + h, "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+def layer(name, payload):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(payload), 0o644
+        t.addfile(info, io.BytesIO(payload))
+    return dict(mediaType="application/vnd.oci.image.layer.v1.tar", **blob(buf.getvalue()))
+small, big = layer("small", b"small\n"), layer("big", os.urandom(mib << 20))
+first = "sha256:" + hashlib.sha256(b"not the small layer").hexdigest() if lie else small["digest"]
+cfg = {"architecture": "amd64", "os": "linux", "config": {},
+       "rootfs": {"type": "layers", "diff_ids": [first, big["digest"]]}}
+cdesc = dict(mediaType="application/vnd.oci.image.config.v1+json",
+             **blob(json.dumps(cfg).encode()))
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": cdesc, "layers": [small, big]}
+mdesc = dict(mediaType="application/vnd.oci.image.manifest.v1+json",
+             **blob(json.dumps(man).encode()))
+json.dump({"schemaVersion": 2, "manifests": [mdesc]}, open(d + "/index.json", "w"))
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+print(small["digest"], big["digest"])
+PY
+}

@@ -117,6 +117,48 @@ check "... in one line naming the registry" -- bash -c "grep '^berth:' '$T/err' 
 check "... one line" -- one_line
 check "... and nothing is stored" -- nothing_stored hang "$P/bb"
 
+# --- a layer that fails to install while the next one streams (the
+# install runs beside the download): the download stops at once
+read -r lie_small lie_big < <(registry_two_layers "$reg/lie" 16 lie)
+check "seed an image whose first layer's diffID is wrong, then 16 MiB" -- python3 "$SRCDIR/tests/integration/registry-seed.py" "http://$R" "$reg/lie" lie latest
+mode throttle 1000000
+m=$(proxy_mark)
+start=$SECONDS
+check "a layer whose diffID is wrong fails the pull" -- pull_fails lie "$P/lie"
+took=$((SECONDS - start))
+diag "lie: $(grep '^berth:' "$T/err") (${took}s)"
+check "... naming the layer and the mismatch" -- grep -q "layer 1 (${lie_small:0:19}): diff_id mismatch" "$T/err"
+check "... in one line" -- one_line
+check "... long before the 16 MiB at 1 MB/s would be whole (${took}s)" -- test "$took" -lt 8
+lie_cut() { proxy_since "$m" | grep -q "^throttled /v2/lie/blobs/$lie_big cut after"; }
+check "... berth stopped fetching the big layer" -- wait_for 10 lie_cut
+check "... and nothing is stored: no blob, no stage, no image" -- nothing_stored lie "$P/lie"
+check "... and no layer" -- test -z "$(ls "$T/lie/layers" 2>/dev/null)"
+mode pass
+
+# --- the registry killed for good while a layer is already unpacked in
+# the stage and the next one streams: the stage goes with both
+read -r two_small two_big < <(registry_two_layers "$reg/two" 16)
+check "seed an image of a small layer, then 16 MiB" -- python3 "$SRCDIR/tests/integration/registry-seed.py" "http://$R" "$reg/two" two latest
+mode throttle 1000000
+BERTH_ROOT="$T/two" as_user "$BERTH" pull "$P/two" >"$T/two.out" 2>"$T/two.err" &
+pull=$!
+first_unpacked() { ls -d "$T"/two/tmp/stage-*/layer-*/diff/small >/dev/null 2>&1; }
+check "the first layer is unpacked while the second streams" -- wait_for 20 first_unpacked
+kill -9 "$REG_PID"
+wait "$REG_PID" 2>/dev/null
+rc=0
+wait "$pull" || rc=$?
+cp "$T/two.err" "$T/err"
+diag "registry gone: rc $rc: $(grep '^berth:' "$T/err")"
+check "... the registry gone for good fails the pull" -- test "$rc" != 0
+check "... naming the blob" -- grep -q "^berth: .*${two_big#sha256:}" "$T/err"
+check "... in one line" -- one_line
+check "... and nothing is stored: no blob, no stage, no image" -- nothing_stored two "$P/two"
+check "... and no layer" -- test -z "$(ls "$T/two/layers" 2>/dev/null)"
+mode pass
+check "the registry starts again" -- registry_start "$reg" "$port"
+
 # --- the registry killed half-way through a throttled pull, then started
 # again: a layer of 16 MiB (more than the sockets buffer) at 4 MB/s
 big_layer=$(registry_big_layout "$reg/big" 16)
