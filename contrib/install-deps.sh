@@ -4,7 +4,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build pkg-config gcc libc6-dev
- libarchive-dev libjson-c-dev libssl-dev libfuse3-dev fuse3 libseccomp-dev libcap-dev libinih-dev libcurl4-openssl-dev
+ libarchive-dev libjson-c-dev libssl-dev libfuse3-dev fuse3 libseccomp-dev libcap-dev libinih-dev libcurl4-openssl-dev libisal-dev zlib1g-dev
  uidmap slirp4netns busybox-static zstd gzip python3 util-linux bsdutils procps iproute2 passwd clang-format git
  docker-registry apache2-utils"
 missing=""

@@ -25,6 +25,7 @@
 #include "push.h"
 #include "reference.h"
 #include "registry-upload.h"
+#include "../lib/igzip.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
 #include "../lib/xferboard.h"
@@ -138,32 +139,47 @@ struct zout {
 	uint64_t size;
 };
 
+static int zout_put(struct zout *z, const void *buf, size_t n)
+{
+	if (write_all(z->fd, buf, n) < 0)
+		return -1;
+	sha256_update(z->hash, buf, n);
+	z->size += n;
+	return 0;
+}
+
 static la_ssize_t zwrite(struct archive *a, void *arg, const void *buf, size_t n)
 {
-	struct zout *z = arg;
-
-	if (write_all(z->fd, buf, n) < 0) {
+	if (zout_put(arg, buf, n) < 0) {
 		archive_set_error(a, errno, "writing the compressed layer");
 		return -1;
 	}
-	sha256_update(z->hash, buf, n);
-	z->size += n;
 	return (la_ssize_t)n;
 }
 
-/* A compressor writing to z: one raw stream, no tar around it; gzip
- * without a timestamp, so the same tar compresses to the same bytes. */
-static struct archive *compressor(struct pusher *p, struct zout *z, uint64_t size)
+static int igzip_put(void *arg, const void *buf, size_t n, struct berth_error *err)
+{
+	if (zout_put(arg, buf, n) < 0)
+		return berth_error_set(err, errno, "writing the compressed layer");
+	return 0;
+}
+
+/* One layer's compressor: gzip through igzip (lib/igzip.c, several
+ * times faster than libarchive's zlib), zstd through libarchive. */
+struct zstream {
+	struct archive *a;
+	struct igzip *g;
+};
+
+/* A zstd compressor writing to z: one raw stream, no tar around it. */
+static struct archive *zstd_compressor(struct pusher *p, struct zout *z, uint64_t size)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
-	bool zstd = p->o->compression == PUSH_ZSTD;
 	int r;
 
 	archive_write_set_format_raw(a);
-	r = zstd ? archive_write_add_filter_zstd(a) : archive_write_add_filter_gzip(a);
-	if (r == ARCHIVE_OK && !zstd)
-		r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+	r = archive_write_add_filter_zstd(a);
 	archive_write_set_bytes_per_block(a, COPY_CHUNK);
 	archive_write_set_bytes_in_last_block(a, 1);
 	if (r == ARCHIVE_OK)
@@ -176,12 +192,58 @@ static struct archive *compressor(struct pusher *p, struct zout *z, uint64_t siz
 	archive_entry_free(ae);
 	if (r != ARCHIVE_OK) {
 		berth_error_set(p->err, archive_errno(a) > 0 ? archive_errno(a) : 0,
-				"starting the %s compressor: %s", zstd ? "zstd" : "gzip",
+				"starting the zstd compressor: %s",
 				archive_error_string(a) ? archive_error_string(a) : "failed");
 		archive_write_free(a);
 		return NULL;
 	}
 	return a;
+}
+
+/* The compressor push's options ask for, writing to z; gzip's header
+ * has no timestamp, so the same tar compresses to the same bytes. */
+static int compressor(struct pusher *p, struct zout *z, uint64_t size, struct zstream *c)
+{
+	if (p->o->compression == PUSH_ZSTD)
+		return (c->a = zstd_compressor(p, z, size)) ? 0 : -1;
+	return (c->g = igzip_new(IGZIP_LEVEL_PUSH, igzip_put, z, p->err)) ? 0 : -1;
+}
+
+static int archive_failed(struct pusher *p, struct archive *a, const char *digest)
+{
+	return berth_error_set(p->err, archive_errno(a) > 0 ? archive_errno(a) : 0,
+			       "compressing layer %.19s: %s", digest,
+			       archive_error_string(a) ? archive_error_string(a) : "failed");
+}
+
+static int zstream_write(struct pusher *p, struct zstream *c, const char *digest, const void *buf,
+			 size_t n)
+{
+	if (c->g)
+		return igzip_write(c->g, buf, n, p->err) < 0
+			       ? berth_error_wrap(p->err, "compressing layer %.19s", digest)
+			       : 0;
+	if (archive_write_data(c->a, buf, n) != (la_ssize_t)n)
+		return archive_failed(p, c->a, digest);
+	return 0;
+}
+
+static int zstream_finish(struct pusher *p, struct zstream *c, const char *digest)
+{
+	if (c->g)
+		return igzip_finish(c->g, p->err) < 0
+			       ? berth_error_wrap(p->err, "compressing layer %.19s", digest)
+			       : 0;
+	if (archive_write_close(c->a) != ARCHIVE_OK)
+		return archive_failed(p, c->a, digest);
+	return 0;
+}
+
+static void zstream_free(struct zstream *c)
+{
+	if (c->a)
+		archive_write_free(c->a);
+	igzip_free(c->g);
 }
 
 /* Stream the tar blob digest through the compressor into the stage file
@@ -192,7 +254,7 @@ static int compress_blob(struct pusher *p, const char *digest, const char *name,
 	_cleanup_close_ int in = store_blob_open(p->store, digest, p->err), fd = -1;
 	_cleanup_free_ char *buf = xmalloc(COPY_CHUNK);
 	struct zout z = { .fd = -1 };
-	struct archive *a = NULL;
+	struct zstream c = { 0 };
 	struct stat st;
 	uint64_t done = 0;
 	int ret = -1;
@@ -203,7 +265,7 @@ static int compress_blob(struct pusher *p, const char *digest, const char *name,
 	if (fd < 0)
 		return berth_error_set(p->err, errno, "staging the compressed layer %.19s", digest);
 	z = (struct zout){ .fd = fd, .hash = sha256_new() };
-	if (!(a = compressor(p, &z, (uint64_t)st.st_size)))
+	if (compressor(p, &z, (uint64_t)st.st_size, &c) < 0)
 		goto out;
 	for (;;) {
 		ssize_t n = read(in, buf, COPY_CHUNK);
@@ -215,27 +277,21 @@ static int compress_blob(struct pusher *p, const char *digest, const char *name,
 		}
 		if (n == 0)
 			break;
-		if (archive_write_data(a, buf, (size_t)n) != n)
-			goto archive_failed;
+		if (zstream_write(p, &c, digest, buf, (size_t)n) < 0)
+			goto out;
 		done += (uint64_t)n;
 		if (p->tty)
 			xferboard_bytes(p->board, item_of(p, digest), "Compressing", done,
 					(uint64_t)st.st_size);
 	}
-	if (archive_write_close(a) != ARCHIVE_OK)
-		goto archive_failed;
+	if (zstream_finish(p, &c, digest) < 0)
+		goto out;
 	sha256_final(z.hash, out);
 	z.hash = NULL;
 	*out_size = z.size;
 	ret = 0;
-	goto out;
-archive_failed:
-	berth_error_set(p->err, archive_errno(a) > 0 ? archive_errno(a) : 0,
-			"compressing layer %.19s: %s", digest,
-			archive_error_string(a) ? archive_error_string(a) : "failed");
 out:
-	if (a)
-		archive_write_free(a);
+	zstream_free(&c);
 	sha256_free(z.hash);
 	return ret;
 }

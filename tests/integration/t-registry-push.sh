@@ -184,6 +184,15 @@ check "... compressed once" -- test "$(grep -c ': Compressing$' "$T/err")" = 1
 check "... the layer, larger than the chunk size, went up in PATCH chunks" -- test "$(since "$m" | grep -c '^"PATCH /v2/big/blobs/uploads/')" -ge 2
 check "... gzip, as the registry has it" -- test "$(remote_layer "http://$R/v2/big/manifests/1" mediaType)" = application/vnd.oci.image.layer.v1.tar+gzip
 check "... the store now names the compressed layer (its manifest is the pushed one)" -- test "$(inspect_field big:1 Digest)" = "$big_digest"
+big_layer=$(remote_layer "http://$R/v2/big/manifests/1" digest)
+python3 -c "
+import sys, urllib.request as u
+open(sys.argv[2], 'wb').write(u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=10).read())" "http://$R/v2/big/blobs/$big_layer" "$T/big.gz"
+check "... a standard gzip stream (gzip -t)" -- gzip -t "$T/big.gz"
+check "... python3's gzip reads back the tar, byte for byte" -- python3 -c "
+import gzip, sys
+sys.exit(gzip.open(sys.argv[1]).read() != open(sys.argv[2], 'rb').read())" "$T/big.gz" "$T/big.tar"
+check "... its header: no name, no timestamp" -- test "$(head -c 10 "$T/big.gz" | od -An -tx1 | tr -d ' ')" = 1f8b08000000000000ff
 check "a second push of it" -- push_ok big:1 "$R/big2:1"
 check "... compresses nothing" -- not grep -q Compressing "$T/err"
 check "... the same digest" -- test "$(cat "$T/out")" = "$big_digest"
@@ -208,6 +217,7 @@ check "import of the 18 MB tar in another store" -- berth import -q "$T/big.tar"
 m=$(mark2)
 check "push on a terminal" -- on_tty "$BERTH" push big:1 "$R2/tty/big:1"
 check "... the layer went up (PATCH in the second registry's log)" -- test "$(since2 "$m" | grep -c '^"PATCH /v2/tty/big/blobs/uploads/')" -ge 2
+check "... the same tar compressed in another store: the same layer digest" -- test "$(remote_layer "http://$R2/v2/tty/big/manifests/1" digest)" = "$big_layer"
 diag "$(tr '\r\033' '|~' <"$T/tty.out" | tail -c 600)"
 check "... redraws a layer's line in place (cursor up)" -- grep -qa $'\e\\[[0-9]*A' "$T/tty.out"
 pushing_bytes() { grep -aEq 'Pushing  [0-9.]+[kMG]?B/1[0-9.]*MB  [0-9.]+[kMG]?B/s' "$T/tty.out"; }
