@@ -54,21 +54,23 @@ void pull_result_clear(struct pull_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The board's out, or say's (xferboard_out). */
+static struct xferboard_out out_of(const struct puller *p)
+{
+	return (struct xferboard_out){
+		.board = p->board, .say = p->o->say, .say_arg = p->o->say_arg, .quiet = p->o->quiet
+	};
+}
+
 static void say(struct puller *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct puller *p, const char *fmt, ...)
 {
-	_cleanup_free_ char *line = NULL;
+	struct xferboard_out o = out_of(p);
 	va_list ap;
 
-	if (!p->board && (!p->o->say || p->o->quiet))
-		return;
 	va_start(ap, fmt);
-	line = xvasprintf(fmt, ap);
+	xferboard_out_vnote(&o, fmt, ap);
 	va_end(ap);
-	if (p->board)
-		xferboard_note(p->board, "%s", line);
-	else
-		p->o->say(p->o->say_arg, line);
 }
 
 /* A layer's new state: its line on the board, or a plain line. */
@@ -76,17 +78,12 @@ static void layer_say(struct puller *p, const char *digest, const char *fmt, ...
 	__attribute__((format(printf, 3, 4)));
 static void layer_say(struct puller *p, const char *digest, const char *fmt, ...)
 {
-	_cleanup_free_ char *state = NULL;
+	struct xferboard_out o = out_of(p);
 	va_list ap;
 
 	va_start(ap, fmt);
-	state = xvasprintf(fmt, ap);
+	xferboard_out_vstate(&o, digest_hex(digest), fmt, ap);
 	va_end(ap);
-	if (p->board)
-		xferboard_state(p->board, xferboard_item(p->board, digest_hex(digest)), "%s",
-				state);
-	else
-		say(p, "%.12s: %s", digest_hex(digest), state);
 }
 
 /* The document the reference names, then down an index to the

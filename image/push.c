@@ -61,26 +61,23 @@ void push_result_clear(struct push_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The board's out, or say's (xferboard_out). */
+static struct xferboard_out out_of(const struct pusher *p)
+{
+	return (struct xferboard_out){
+		.board = p->board, .say = p->o->say, .say_arg = p->o->say_arg, .quiet = p->o->quiet
+	};
+}
+
 static void say(struct pusher *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct pusher *p, const char *fmt, ...)
 {
-	_cleanup_free_ char *line = NULL;
+	struct xferboard_out o = out_of(p);
 	va_list ap;
 
-	if (!p->board && (!p->o->say || p->o->quiet))
-		return;
 	va_start(ap, fmt);
-	line = xvasprintf(fmt, ap);
+	xferboard_out_vnote(&o, fmt, ap);
 	va_end(ap);
-	if (p->board)
-		xferboard_note(p->board, "%s", line);
-	else
-		p->o->say(p->o->say_arg, line);
-}
-
-static size_t item_of(struct pusher *p, const char *digest)
-{
-	return xferboard_item(p->board, digest_hex(digest));
 }
 
 /* A layer's new state: its line on the board, or a plain line. */
@@ -88,16 +85,17 @@ static void layer_say(struct pusher *p, const char *digest, const char *fmt, ...
 	__attribute__((format(printf, 3, 4)));
 static void layer_say(struct pusher *p, const char *digest, const char *fmt, ...)
 {
-	_cleanup_free_ char *state = NULL;
+	struct xferboard_out o = out_of(p);
 	va_list ap;
 
 	va_start(ap, fmt);
-	state = xvasprintf(fmt, ap);
+	xferboard_out_vstate(&o, digest_hex(digest), fmt, ap);
 	va_end(ap);
-	if (p->board)
-		xferboard_state(p->board, item_of(p, digest), "%s", state);
-	else
-		say(p, "%.12s: %s", digest_hex(digest), state);
+}
+
+static size_t item_of(struct pusher *p, const char *digest)
+{
+	return xferboard_item(p->board, digest_hex(digest));
 }
 
 /* The image, and where it goes: DESTINATION, else its own name (the

@@ -142,6 +142,35 @@ void xferboard_bytes(struct xferboard *b, size_t item, const char *verb, uint64_
 	draw(b, it, text);
 }
 
+void xferboard_out_vnote(const struct xferboard_out *o, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *line = NULL;
+
+	if (!o->board && (!o->say || o->quiet))
+		return;
+	line = xvasprintf(fmt, ap);
+	if (o->board)
+		xferboard_note(o->board, "%s", line);
+	else
+		o->say(o->say_arg, line);
+}
+
+void xferboard_out_vstate(const struct xferboard_out *o, const char *id, const char *fmt,
+			  va_list ap)
+{
+	_cleanup_free_ char *state = NULL;
+
+	if (!o->board && (!o->say || o->quiet))
+		return;
+	state = xvasprintf(fmt, ap);
+	if (o->board) {
+		xferboard_state(o->board, xferboard_item(o->board, id), "%s", state);
+	} else {
+		_cleanup_free_ char *line = xasprintf("%.12s: %s", id, state);
+		o->say(o->say_arg, line);
+	}
+}
+
 void xferboard_note(struct xferboard *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -12,6 +12,7 @@
 #ifndef BERTH_XFERBOARD_H
 #define BERTH_XFERBOARD_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,5 +41,22 @@ void xferboard_bytes(struct xferboard *b, size_t item, const char *verb, uint64_
 /* A line of its own. */
 void xferboard_note(struct xferboard *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Where a transfer's lines go when it may have no board (pull and push
+ * as their callers ask): the board when there is one, else say's plain
+ * lines (none with quiet or without say). */
+struct xferboard_out {
+	struct xferboard *board; /* or NULL */
+	void (*say)(void *arg, const char *line);
+	void *say_arg;
+	bool quiet;
+};
+/* A line of its own: xferboard_note, or a plain line. */
+void xferboard_out_vnote(const struct xferboard_out *o, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Item id's new state: xferboard_state, or the plain line "ID: STATE"
+ * (id cut to 12 characters, as docker shows layer IDs). */
+void xferboard_out_vstate(const struct xferboard_out *o, const char *id, const char *fmt,
+			  va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif
