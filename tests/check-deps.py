@@ -3,7 +3,7 @@
 """check-deps.py: berth's dependency rule, read from every #include "...".
 
 Folders form layers (docs/architecture.md):
-    cli -> profiles -> runner -> (objects, netns, fusefs) -> image -> lib
+    cli -> profiles -> builder -> runner -> (objects, netns, fusefs) -> image -> lib
 A file may include its own folder's headers and those of the folders its
 folder may use (ALLOWED below); fusefs may use image/'s layer-metadata
 headers only. And no circle between files: a file and its header are one
@@ -26,8 +26,9 @@ ALLOWED = {
     "netns": {"lib", "netns"},
     "fusefs": {"lib", "fusefs"},
     "runner": {"lib", "image", "objects", "netns", "runner"},
-    "profiles": {"lib", "image", "objects", "netns", "runner", "profiles"},
-    "cli": {"lib", "image", "objects", "netns", "runner", "profiles", "cli"},
+    "builder": {"lib", "image", "objects", "netns", "runner", "builder"},
+    "profiles": {"lib", "image", "objects", "netns", "runner", "builder", "profiles"},
+    "cli": {"lib", "image", "objects", "netns", "runner", "builder", "profiles", "cli"},
 }
 # the one door between two peers: berth-fs reads the store's layer format
 EXTRA = {"fusefs": {"image/meta.h", "image/layers.h"}}
