@@ -19,8 +19,8 @@
 #include "ignore.h"
 
 struct build_context {
-	int dirfd;     /* the root (O_PATH | O_DIRECTORY); -1: no context (a Dockerfile from stdin) */
-	char *label;   /* what messages call it: the directory as given, or "the context from stdin" */
+	int dirfd;   /* the root (O_PATH | O_DIRECTORY); -1: no context (a Dockerfile from stdin) */
+	char *label; /* what messages call it: the directory as given, or "the context from stdin" */
 	struct ignore *ignore;	   /* never NULL once opened (an empty one without a file) */
 	struct store_stage *stage; /* the stage a tar context is unpacked into, else NULL */
 };
