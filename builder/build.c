@@ -95,7 +95,8 @@ static const char *env_get(struct json_object *config, const char *name)
 	size_t len = strlen(name);
 
 	if (!json_object_object_get_ex(config, "config", &c) ||
-	    !json_object_object_get_ex(c, "Env", &env) || !json_object_is_type(env, json_type_array))
+	    !json_object_object_get_ex(c, "Env", &env) ||
+	    !json_object_is_type(env, json_type_array))
 		return NULL;
 	for (size_t i = json_object_array_length(env); i-- > 0;) {
 		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
@@ -216,7 +217,8 @@ static int open_stdin(struct build *b, char **text, size_t *len, struct berth_er
 		return r;
 	}
 	if (n > DF_MAX_BYTES)
-		return berth_error_set(err, EFBIG, "the Dockerfile from stdin is larger than %zu bytes",
+		return berth_error_set(err, EFBIG,
+				       "the Dockerfile from stdin is larger than %zu bytes",
 				       DF_MAX_BYTES);
 	context_open_none(&b->ctx);
 	*text = steal_pointer(&buf);
@@ -264,7 +266,8 @@ static int read_dockerfile(struct build *b, struct berth_error *err)
 				      : berth_error_wrap(err, "-f %s", o->file);
 		name = strrchr(o->file, '/') ? strrchr(o->file, '/') + 1 : o->file;
 	} else if (b->ctx.dirfd < 0) {
-		return berth_error_set(err, ENOENT, "no Dockerfile: the context from stdin has none");
+		return berth_error_set(err, ENOENT,
+				       "no Dockerfile: the context from stdin has none");
 	} else {
 		if (context_read_file(&b->ctx, "Dockerfile", DF_MAX_BYTES, &text, &len, err) < 0) {
 			if (err->errnum != ENOENT)
@@ -274,7 +277,8 @@ static int read_dockerfile(struct build *b, struct berth_error *err)
 			if (context_read_file(&b->ctx, name, DF_MAX_BYTES, &text, &len, err) < 0) {
 				berth_error_clear(err);
 				return berth_error_set(
-					err, ENOENT, "%s: no Dockerfile or Containerfile in the context",
+					err, ENOENT,
+					"%s: no Dockerfile or Containerfile in the context",
 					b->ctx.label);
 			}
 		}
@@ -326,7 +330,7 @@ static void platform_args(struct build *b)
 	if (uname(&u) == 0 && !strcmp(u.machine, "aarch64"))
 		arch = "arm64";
 	const char *pairs[][2] = {
-		{ "TARGETPLATFORM", NULL }, { "TARGETOS", "linux" }, { "TARGETARCH", arch },
+		{ "TARGETPLATFORM", NULL }, { "TARGETOS", "linux" },   { "TARGETARCH", arch },
 		{ "TARGETVARIANT", "" },    { "BUILDPLATFORM", NULL }, { "BUILDOS", "linux" },
 		{ "BUILDARCH", arch },	    { "BUILDVARIANT", "" },
 	};
@@ -403,7 +407,8 @@ static void mark_needed(struct build *b, size_t i)
 			if (strcmp(in->flags[m].name, "mount") || !v)
 				continue;
 			if ((from = strstr(v, "from=")) && (from == v || from[-1] == ',')) {
-				_cleanup_free_ char *ref = xstrndup(from + 5, strcspn(from + 5, ","));
+				_cleanup_free_ char *ref =
+					xstrndup(from + 5, strcspn(from + 5, ","));
 				mark_ref(b, ref, i);
 			}
 		}
@@ -422,10 +427,12 @@ static int pick_stages(struct build *b, size_t *target, struct berth_error *err)
 	if (b->o->target) {
 		struct stage_run *t = NULL;
 		for (size_t i = 0; i < b->n_stages && !t; i++)
-			if (b->stages[i].df->name && !strcasecmp(b->stages[i].df->name, b->o->target))
+			if (b->stages[i].df->name &&
+			    !strcasecmp(b->stages[i].df->name, b->o->target))
 				t = &b->stages[i];
 		if (!t)
-			return berth_error_set(err, EINVAL, "--target %s: no stage of %s has that name",
+			return berth_error_set(err, EINVAL,
+					       "--target %s: no stage of %s has that name",
 					       b->o->target, b->df.name);
 		*target = t->index;
 	}
@@ -442,10 +449,10 @@ static struct json_object *scratch_config(void)
 	struct json_object *c = json_object_new_object();
 	struct utsname u;
 
-	json_object_object_add(c, "architecture",
-			       json_object_new_string(uname(&u) == 0 && !strcmp(u.machine, "aarch64")
-							      ? "arm64"
-							      : "amd64"));
+	json_object_object_add(
+		c, "architecture",
+		json_object_new_string(uname(&u) == 0 && !strcmp(u.machine, "aarch64") ? "arm64"
+										       : "amd64"));
 	json_object_object_add(c, "os", json_object_new_string("linux"));
 	json_object_object_add(c, "config", json_object_new_object());
 	json_object_object_add(c, "history", json_object_new_array());
@@ -458,10 +465,13 @@ static void say_pull(void *arg, const char *line)
 }
 
 /* FROM an image: present as --pull says, resolved to its ID. */
-static int from_image(struct build *b, struct stage_run *st, const char *ref,
-		      const char *platform, struct berth_error *err)
+static int from_image(struct build *b, struct stage_run *st, const char *ref, const char *platform,
+		      struct berth_error *err)
 {
-	struct pull_opts po = { .ref = ref, .platform = platform, .say = say_pull, .say_arg = b,
+	struct pull_opts po = { .ref = ref,
+				.platform = platform,
+				.say = say_pull,
+				.say_arg = b,
 				.quiet = b->o->quiet };
 
 	if (image_pull_policy(b->s, b->o->pull, &po, err) < 0 ||
@@ -480,8 +490,8 @@ static int run_triggers(struct build *b, struct stage_run *st, struct berth_erro
 	size_t len = 0;
 
 	if (!json_object_object_get_ex(st->config, "config", &c) ||
-	    !json_object_object_get_ex(c, "OnBuild", &ob) || !json_object_is_type(ob, json_type_array) ||
-	    !json_object_array_length(ob))
+	    !json_object_object_get_ex(c, "OnBuild", &ob) ||
+	    !json_object_is_type(ob, json_type_array) || !json_object_array_length(ob))
 		return 0;
 	/* the triggers are a Dockerfile of their own, read after a FROM */
 	FILE *f = open_memstream(&text, &len);
@@ -583,7 +593,8 @@ static void add_labels(struct build *b, struct json_object *config)
 		c = json_object_new_object();
 		json_object_object_add(config, "config", c);
 	}
-	if (!json_object_object_get_ex(c, "Labels", &l) || !json_object_is_type(l, json_type_object)) {
+	if (!json_object_object_get_ex(c, "Labels", &l) ||
+	    !json_object_is_type(l, json_type_object)) {
 		l = json_object_new_object();
 		json_object_object_add(c, "Labels", l);
 	}

@@ -27,21 +27,21 @@ enum build_progress {
 };
 
 struct build_opts {
-	const char *context; /* a directory, or "-": a tar stream or a Dockerfile on stdin */
-	const char *file;    /* -f: a path on the host, "-" for stdin; NULL: the context's */
-	char *const *tags;   /* -t NAME[:TAG], NULL-terminated (or NULL) */
+	const char *context;	 /* a directory, or "-": a tar stream or a Dockerfile on stdin */
+	const char *file;	 /* -f: a path on the host, "-" for stdin; NULL: the context's */
+	char *const *tags;	 /* -t NAME[:TAG], NULL-terminated (or NULL) */
 	char *const *build_args; /* --build-arg K[=V] (K alone: from the environment) */
 	const char *target;	 /* --target STAGE, or NULL: the last stage */
 	bool no_cache;
-	const char *pull;	 /* always|missing|never; NULL: missing */
-	char *const *secrets;	 /* --secret id=ID[,src=PATH|,env=VAR] */
-	const char *network;	 /* default|none|host; NULL: default (slirp4netns) */
-	char *const *labels;	 /* --label K=V */
-	bool quiet;		 /* -q: only the ID is printed (by the caller) */
+	const char *pull;     /* always|missing|never; NULL: missing */
+	char *const *secrets; /* --secret id=ID[,src=PATH|,env=VAR] */
+	const char *network;  /* default|none|host; NULL: default (slirp4netns) */
+	char *const *labels;  /* --label K=V */
+	bool quiet;	      /* -q: only the ID is printed (by the caller) */
 	enum build_progress progress;
 	int64_t timestamp; /* --timestamp or SOURCE_DATE_EPOCH; < 0: none */
 	bool squash;
-	FILE *out; /* step lines and the steps' output */
+	FILE *out;				  /* step lines and the steps' output */
 	void (*say)(void *arg, const char *line); /* warnings, one line each */
 	void *say_arg;
 };

@@ -146,15 +146,17 @@ static int mopt_parse(const char *spec, struct mopt *o, struct berth_error *err)
 		else if (flag_option(t, v, o, &r))
 			;
 		else
-			return berth_error_set(err, EINVAL, "RUN --mount=%s: unknown option %s", spec,
-					       t);
+			return berth_error_set(err, EINVAL, "RUN --mount=%s: unknown option %s",
+					       spec, t);
 		if (r < 0)
-			return berth_error_set(err, EINVAL, "RUN --mount=%s: %s=%s: not true or false",
-					       spec, t, v);
+			return berth_error_set(err, EINVAL,
+					       "RUN --mount=%s: %s=%s: not true or false", spec, t,
+					       v);
 		if (!slot)
 			continue;
 		if (!v || !*v)
-			return berth_error_set(err, EINVAL, "RUN --mount=%s: %s needs a value", spec, t);
+			return berth_error_set(err, EINVAL, "RUN --mount=%s: %s needs a value",
+					       spec, t);
 		free(*slot);
 		*slot = xstrdup(v);
 	}
@@ -220,16 +222,17 @@ static int mount_secret(struct build *b, struct run_config *rc, const struct mop
 		return -1;
 	if (r == 0) {
 		if (o->required)
-			return berth_error_set(err, ENOENT,
-					       "RUN --mount=type=secret,id=%s: no --secret gives it",
-					       id);
+			return berth_error_set(
+				err, ENOENT, "RUN --mount=type=secret,id=%s: no --secret gives it",
+				id);
 		return 0; /* docker: an optional secret not given is simply absent */
 	}
 	/* a secret of the store for the step's life: what run mounts on a
 	 * tmpfs, by name; its value is in secrets/ only */
 	name = xasprintf("berth-build-%d-%zu-%s", (int)getpid(), m->n_secrets, id);
 	for (char *p = name; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    *p))
 			*p = '_';
 	if (secret_create(b->s, name, data, len, err) < 0)
 		return -1;
@@ -238,9 +241,8 @@ static int mount_secret(struct build *b, struct run_config *rc, const struct mop
 	if (o->env)
 		flag = xasprintf("%s,type=env,target=%s", name, o->env);
 	else
-		flag = xasprintf("%s,target=%s%s%s", name,
-				 o->target ? o->target : "/run/secrets/", o->target ? "" : id,
-				 o->mode ? ",mode=" : "");
+		flag = xasprintf("%s,target=%s%s%s", name, o->target ? o->target : "/run/secrets/",
+				 o->target ? "" : id, o->mode ? ",mode=" : "");
 	if (o->mode && !o->env) {
 		char *f2 = xasprintf("%s%s", flag, o->mode);
 		free(flag);
@@ -256,8 +258,9 @@ static int mount_cache(struct build *b, struct run_config *rc, const struct mopt
 	const char *id = o->id ? o->id : o->target;
 
 	if (o->from || o->source)
-		return berth_error_set(err, ENOTSUP,
-				       "RUN --mount=type=cache: from= and source= are not supported");
+		return berth_error_set(
+			err, ENOTSUP,
+			"RUN --mount=type=cache: from= and source= are not supported");
 	if (o->sharing && strcmp(o->sharing, "shared") && strcmp(o->sharing, "locked") &&
 	    strcmp(o->sharing, "private"))
 		return berth_error_set(err, EINVAL,
@@ -302,10 +305,11 @@ static int mount_bind(struct build *b, struct run_config *rc, const struct mopt 
 				       "image are not supported yet; COPY --from=%s instead",
 				       o->from, o->from);
 	if (o->rw)
-		return berth_error_set(err, ENOTSUP,
-				       "RUN --mount=type=bind,rw: the context is mounted read-only");
+		return berth_error_set(
+			err, ENOTSUP, "RUN --mount=type=bind,rw: the context is mounted read-only");
 	if (b->ctx.dirfd < 0)
-		return berth_error_set(err, ENOENT, "RUN --mount=type=bind: the build has no context");
+		return berth_error_set(err, ENOENT,
+				       "RUN --mount=type=bind: the build has no context");
 	if (context_match(&b->ctx, pat, 1, &mt, &n, err) < 0)
 		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
 	proc = xasprintf("/proc/self/fd/%d", b->ctx.dirfd);
@@ -330,7 +334,8 @@ static int step_mounts(struct build *b, const struct df_instr *in, struct run_co
 			continue;
 		if (!in->flags[i].value || mopt_parse(in->flags[i].value, &o, err) < 0) {
 			mopt_clear(&o);
-			return err->msg ? -1 : berth_error_set(err, EINVAL, "RUN --mount needs a value");
+			return err->msg ? -1
+					: berth_error_set(err, EINVAL, "RUN --mount needs a value");
 		}
 		if (!o.target && strcmp(o.type, "secret")) {
 			mopt_clear(&o);
@@ -346,9 +351,10 @@ static int step_mounts(struct build *b, const struct df_instr *in, struct run_co
 		else if (!strcmp(o.type, "tmpfs"))
 			r = rc_flag(rc, "tmpfs", o.target, err);
 		else
-			r = berth_error_set(err, EINVAL,
-					    "RUN --mount type=%s: expected cache, secret, bind or tmpfs",
-					    o.type);
+			r = berth_error_set(
+				err, EINVAL,
+				"RUN --mount type=%s: expected cache, secret, bind or tmpfs",
+				o.type);
 		mopt_clear(&o);
 		if (r < 0)
 			return -1;
@@ -507,8 +513,9 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 	r = -1;
 	if (end.status != 0) {
 		_cleanup_free_ char *cmd = stepconf_run_text(st, in);
-		berth_error_set(err, 0, "process \"%s\" did not complete successfully: exit code: %d",
-				cmd, end.status);
+		berth_error_set(err, 0,
+				"process \"%s\" did not complete successfully: exit code: %d", cmd,
+				end.status);
 		goto out;
 	}
 	dir = xasprintf("%s/containers/%s", b->s->root, id);
@@ -517,7 +524,8 @@ out:
 	if (id[0]) {
 		struct berth_error e = { 0 };
 		if (engine_remove(b->s, id, true, true, &e) < 0)
-			build_warn(b, "warning: removing the step's container %.12s: %s", id, e.msg);
+			build_warn(b, "warning: removing the step's container %.12s: %s", id,
+				   e.msg);
 		berth_error_clear(&e);
 	}
 	run_mounts_undo(b, &m);

@@ -52,7 +52,7 @@ struct build {
 	size_t step, n_steps; /* STEP n/N */
 	/* where step layers are written before they are assembled */
 	struct store_stage *stage;
-	int64_t now; /* the time recorded in history and created */
+	int64_t now;	     /* the time recorded in history and created */
 	bool said_single_id; /* the single-id mapping's warning, said once */
 };
 

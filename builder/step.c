@@ -282,7 +282,8 @@ static int step_copy(struct build *b, struct stage_run *st, const struct df_inst
 	c.spec.add = in->kind == DF_ADD;
 	c.spec.chmod = sc.chmod;
 	c.spec.mode = sc.mode;
-	if (sc.chown && copy_resolve_owner(c.spec.base, sc.chown, &c.spec.uid, &c.spec.gid, err) < 0)
+	if (sc.chown &&
+	    copy_resolve_owner(c.spec.base, sc.chown, &c.spec.uid, &c.spec.gid, err) < 0)
 		goto out;
 	c.spec.chown = sc.chown != NULL;
 	if (copy_digest(&c.spec, digest, err) < 0)
@@ -364,8 +365,7 @@ int step_run(struct build *b, struct stage_run *st, const struct df_instr *in,
 	     struct berth_error *err)
 {
 	switch (in->kind) {
-	case DF_RUN:
-		return step_run_cmd(b, st, in, err) < 0 ? build_fail_at(b, in, err) : 0;
+	case DF_RUN: return step_run_cmd(b, st, in, err) < 0 ? build_fail_at(b, in, err) : 0;
 	case DF_COPY:
 	case DF_ADD: return step_copy(b, st, in, err);
 	case DF_WORKDIR: return step_workdir(b, st, in, err);

@@ -66,7 +66,8 @@ static void warn_secret_name(struct build *b, const struct df_instr *in, const c
 static void put_quoted(FILE *f, const char *s)
 {
 	struct json_object *j = json_object_new_string(s);
-	fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
 	      f);
 	json_object_put(j);
 }
@@ -113,8 +114,7 @@ static struct json_object *shell_of(struct stage_run *st)
 
 /* CMD, ENTRYPOINT and HEALTHCHECK's command: the exec form's strings,
  * or the SHELL and the line. */
-static struct json_object *command_of(struct stage_run *st, const struct df_instr *in,
-				      size_t first)
+static struct json_object *command_of(struct stage_run *st, const struct df_instr *in, size_t first)
 {
 	if (in->json)
 		return strv_json(in->args + first, in->n_args - first);
@@ -132,7 +132,8 @@ static int pairs(struct build *b, struct stage_run *st, const struct df_instr *i
 {
 	for (size_t i = 0; i + 1 < in->n_args; i += 2) {
 		_cleanup_free_ char *k = NULL, *v = NULL;
-		if (expand(b, st, in->args[i], &k, err) < 0 || expand(b, st, in->args[i + 1], &v, err) < 0)
+		if (expand(b, st, in->args[i], &k, err) < 0 ||
+		    expand(b, st, in->args[i + 1], &v, err) < 0)
 			return -1;
 		if (!*k)
 			return berth_error_set(err, EINVAL, "%s: an empty name",
@@ -239,8 +240,8 @@ static int apply_arg(struct build *b, struct stage_run *st, const struct df_inst
 
 /* ---- EXPOSE, VOLUME ---- */
 
-static int apply_expose(struct build *b, struct stage_run *st, const struct df_instr *in,
-			char **by, struct berth_error *err)
+static int apply_expose(struct build *b, struct stage_run *st, const struct df_instr *in, char **by,
+			struct berth_error *err)
 {
 	struct json_object *c = stepconf_cfg(st), *ep;
 	size_t len = 0;
@@ -289,8 +290,8 @@ static int apply_expose(struct build *b, struct stage_run *st, const struct df_i
 	return 0;
 }
 
-static int apply_volume(struct build *b, struct stage_run *st, const struct df_instr *in,
-			char **by, struct berth_error *err)
+static int apply_volume(struct build *b, struct stage_run *st, const struct df_instr *in, char **by,
+			struct berth_error *err)
 {
 	struct json_object *c = stepconf_cfg(st), *vol, *list = json_object_new_array();
 
@@ -336,7 +337,8 @@ static int go_duration(const char *s, int64_t *ns)
 	static const struct {
 		const char *unit;
 		double mul;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 6e10 }, { "h", 3.6e12 } };
+	} units[] = { { "ns", 1 },  { "us", 1e3 }, { "ms", 1e6 },
+		      { "s", 1e9 }, { "m", 6e10 }, { "h", 3.6e12 } };
 	double total = 0;
 
 	if (!*s)
@@ -353,7 +355,8 @@ static int go_duration(const char *s, int64_t *ns)
 			return -1;
 		for (u = 0; u < ARRAY_SIZE(units); u++)
 			if (str_has_prefix(end, units[u].unit) &&
-			    (best == ARRAY_SIZE(units) || strlen(units[u].unit) > strlen(units[best].unit)))
+			    (best == ARRAY_SIZE(units) ||
+			     strlen(units[u].unit) > strlen(units[best].unit)))
 				best = u;
 		if (best == ARRAY_SIZE(units))
 			return -1;
@@ -370,9 +373,9 @@ static int apply_healthcheck(struct build *b, struct stage_run *st, const struct
 			     char **by, struct berth_error *err)
 {
 	static const char *const durations[][2] = { { "interval", "Interval" },
-						     { "timeout", "Timeout" },
-						     { "start-period", "StartPeriod" },
-						     { "start-interval", "StartInterval" } };
+						    { "timeout", "Timeout" },
+						    { "start-period", "StartPeriod" },
+						    { "start-interval", "StartInterval" } };
 	struct json_object *hc = json_object_new_object(), *test;
 
 	(void)b;
@@ -392,8 +395,8 @@ static int apply_healthcheck(struct build *b, struct stage_run *st, const struct
 		} else {
 			struct json_object *t = json_object_new_array();
 			json_object_array_add(t, json_object_new_string("CMD-SHELL"));
-			json_object_array_add(t, json_object_new_string(in->n_args > 1 ? in->args[1]
-										       : ""));
+			json_object_array_add(
+				t, json_object_new_string(in->n_args > 1 ? in->args[1] : ""));
 			json_object_put(test);
 			test = t;
 		}
@@ -451,7 +454,8 @@ static int apply_cmd(struct stage_run *st, const struct df_instr *in, char **by,
 	struct json_object *c = stepconf_cfg(st), *cmd;
 
 	if (in->kind == DF_SHELL && (!in->json || in->n_args == 0))
-		return berth_error_set(err, EINVAL, "SHELL takes the JSON form: SHELL [\"/bin/sh\", \"-c\"]");
+		return berth_error_set(err, EINVAL,
+				       "SHELL takes the JSON form: SHELL [\"/bin/sh\", \"-c\"]");
 	cmd = command_of(st, in, 0);
 	_cleanup_free_ char *l = go_list(cmd);
 	*by = xasprintf("%s %s", df_kind_name(in->kind), l);
@@ -476,7 +480,8 @@ static int apply_onbuild(struct stage_run *st, const struct df_instr *in, char *
 	struct json_object *c = stepconf_cfg(st), *ob;
 	const char *trigger = in->sub ? in->sub->text : (in->n_args ? in->args[0] : "");
 
-	if (!json_object_object_get_ex(c, "OnBuild", &ob) || !json_object_is_type(ob, json_type_array)) {
+	if (!json_object_object_get_ex(c, "OnBuild", &ob) ||
+	    !json_object_is_type(ob, json_type_array)) {
 		ob = json_object_new_array();
 		json_object_object_add(c, "OnBuild", ob);
 	}
@@ -507,7 +512,9 @@ int stepconf_apply(struct build *b, struct stage_run *st, const struct df_instr 
 				       json_object_new_string(in->n_args ? in->args[0] : ""));
 		*created_by = xasprintf("MAINTAINER %s", in->n_args ? in->args[0] : "");
 		return 0;
-	default: return berth_error_set(err, EINVAL, "%s is not a config step", df_kind_name(in->kind));
+	default:
+		return berth_error_set(err, EINVAL, "%s is not a config step",
+				       df_kind_name(in->kind));
 	}
 }
 
@@ -626,7 +633,8 @@ static int copy_flags(struct build *b, struct stage_run *st, const struct df_ins
 			char *end;
 			unsigned long m = strtoul(v, &end, 8);
 			if (*end || m > 07777)
-				return berth_error_set(err, EINVAL, "--chmod=%s: not an octal mode", v);
+				return berth_error_set(err, EINVAL, "--chmod=%s: not an octal mode",
+						       v);
 			c->chmod = true;
 			c->mode = (mode_t)m;
 		}
@@ -651,7 +659,8 @@ int stepconf_copy_parse(struct build *b, struct stage_run *st, const struct df_i
 	if (copy_flags(b, st, in, c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < in->n_args; i++) {
-		const struct df_heredoc *h = i + 1 < in->n_args ? heredoc_named(in, in->args[i]) : NULL;
+		const struct df_heredoc *h =
+			i + 1 < in->n_args ? heredoc_named(in, in->args[i]) : NULL;
 		_cleanup_free_ char *w = NULL;
 		if (h) {
 			char *body = NULL;
@@ -660,10 +669,10 @@ int stepconf_copy_parse(struct build *b, struct stage_run *st, const struct df_i
 				return -1;
 			c->inline_files = xrealloc(c->inline_files,
 						   (c->n_inline + 1) * sizeof(*c->inline_files));
-			c->inline_files[c->n_inline++] = (struct copy_inline){
-				.name = xstrdup(h->name), .data = body ? body : xstrdup(h->body),
-				.len = strlen(body ? body : h->body)
-			};
+			c->inline_files[c->n_inline++] =
+				(struct copy_inline){ .name = xstrdup(h->name),
+						      .data = body ? body : xstrdup(h->body),
+						      .len = strlen(body ? body : h->body) };
 			continue;
 		}
 		if (expand(b, st, in->args[i], &w, err) < 0)

@@ -102,12 +102,14 @@ static int set_flag(struct build_flags *f, int c, const char *v)
 		if (v && one_of("pull", v, pulls))
 			return EXIT_USAGE;
 		/* docker's --pull alone (or true) is always; false is missing */
-		f->o.pull = !v || !strcmp(v, "true") ? "always" : !strcmp(v, "false") ? "missing" : v;
+		f->o.pull = !v || !strcmp(v, "true") ? "always"
+			    : !strcmp(v, "false")    ? "missing"
+						     : v;
 		return 0;
 	case 'S' + 256:
 		if (!strstr(v, "id="))
-			return cli_usage_error("build", "--secret %s: expected id=ID[,src=PATH|,env=VAR]",
-					       v);
+			return cli_usage_error(
+				"build", "--secret %s: expected id=ID[,src=PATH|,env=VAR]", v);
 		strv_push(&f->secrets, &f->n_secrets, v);
 		return 0;
 	case 'n' + 256:
@@ -135,9 +137,11 @@ int cmd_build(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{ "tag", 't', "NAME[:TAG]", "Name the image (repeatable)" },
-		{ "file", 'f', "FILE", "The Dockerfile (\"-\": stdin; default CONTEXT/Dockerfile, "
-				       "else CONTEXT/Containerfile)" },
-		{ "build-arg", 'A' + 256, "K[=V]", "Set a build arg (K alone: from the environment)" },
+		{ "file", 'f', "FILE",
+		  "The Dockerfile (\"-\": stdin; default CONTEXT/Dockerfile, "
+		  "else CONTEXT/Containerfile)" },
+		{ "build-arg", 'A' + 256, "K[=V]",
+		  "Set a build arg (K alone: from the environment)" },
 		{ "target", 'T' + 256, "STAGE", "Build up to this stage" },
 		{ "no-cache", 'N' + 256, NULL, "Run every step, using no cached one" },
 		{ "pull", 'P' + 256, "[=always|missing|never]",
