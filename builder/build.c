@@ -555,7 +555,11 @@ static int build_stage(struct build *b, struct stage_run *st, struct berth_error
 		return -1;
 	for (size_t i = 0; i < st->df->n_instrs; i++) {
 		const struct df_instr *in = &st->df->instrs[i];
-		build_print(b, "STEP %zu/%zu: %s", ++b->step, b->n_steps, in->text);
+		free(b->title);
+		b->title = xasprintf("STEP %zu/%zu: %s", ++b->step, b->n_steps, in->text);
+		/* a RUN's live view prints its title when it ends */
+		if (!b->tty || in->kind != DF_RUN)
+			build_print(b, "%s", b->title);
 		if (step_run(b, st, in, err) < 0)
 			return -1;
 	}
@@ -644,6 +648,7 @@ static void build_clear(struct build *b)
 		strv_free(b->stages[i].args);
 	}
 	free(b->stages);
+	free(b->title);
 	strv_free(b->given);
 	free(b->consumed);
 	strv_free(b->meta);
@@ -661,6 +666,9 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	int r = -1;
 
 	b.now = o->timestamp >= 0 ? o->timestamp : (int64_t)time(NULL);
+	b.tty = !o->quiet && o->out &&
+		(o->progress == BUILD_PROGRESS_TTY ||
+		 (o->progress == BUILD_PROGRESS_AUTO && isatty(fileno(o->out))));
 	if (read_dockerfile(&b, err) < 0 || settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
 	    pick_stages(&b, &target, err) < 0 || store_stage_new(s, &b.stage, err) < 0)
 		goto out;

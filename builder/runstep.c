@@ -27,6 +27,7 @@
 #include "../runner/commit.h"
 #include "../runner/engine.h"
 #include "cache.h"
+#include "liveview.h"
 #include "state.h"
 #include "stepconf.h"
 
@@ -431,49 +432,6 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 	return run_config_finish(rc, err);
 }
 
-/* -q: the step's output kept aside, shown only if it fails. */
-struct quiet_out {
-	int saved_out, saved_err, file;
-};
-
-static void quiet_begin(struct build *b, struct quiet_out *q)
-{
-	*q = (struct quiet_out){ -1, -1, -1 };
-	if (!b->o->quiet)
-		return;
-	fflush(stdout);
-	fflush(stderr);
-	q->file = openat(b->stage->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (q->file < 0)
-		return;
-	q->saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	q->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	dup2(q->file, STDOUT_FILENO);
-	dup2(q->file, STDERR_FILENO);
-}
-
-static void quiet_end(struct quiet_out *q, bool failed)
-{
-	char buf[4096];
-	off_t size;
-	ssize_t n;
-
-	if (q->file < 0)
-		return;
-	dup2(q->saved_out, STDOUT_FILENO);
-	dup2(q->saved_err, STDERR_FILENO);
-	close(q->saved_out);
-	close(q->saved_err);
-	if (failed && (size = lseek(q->file, 0, SEEK_END)) > 0) {
-		/* the end of it: where the failure is said */
-		lseek(q->file, size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0, SEEK_SET);
-		while ((n = read(q->file, buf, sizeof(buf))) > 0)
-			if (write_all(STDERR_FILENO, buf, (size_t)n) < 0)
-				break;
-	}
-	close(q->file);
-}
-
 static void say_step(void *arg, const char *line)
 {
 	struct build *b = arg;
@@ -495,7 +453,7 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 	char id[CONTAINER_ID_LEN + 1] = "";
 	struct engine_start how = { .attach = true, .say = say_step, .say_arg = b };
 	struct engine_end end = { 0 };
-	struct quiet_out q;
+	struct liveview *view = NULL;
 	_cleanup_free_ char *dir = NULL;
 	int r = -1;
 
@@ -505,9 +463,11 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 	run_config_init(&rc);
 	if (step_config(b, st, in, &rc, &m, err) < 0 || engine_create(b->s, &rc, id, err) < 0)
 		goto out;
-	quiet_begin(b, &q);
+	/* -q: the output kept for a failure; a terminal: the live view */
+	if (b->o->quiet || b->tty)
+		view = liveview_begin(b->o->quiet ? NULL : b->o->out, b->stage->dirfd, b->title);
 	r = engine_start(b->s, id, &how, &end, err);
-	quiet_end(&q, r < 0 || end.status != 0);
+	liveview_end(view, r < 0 || end.status != 0);
 	if (r < 0)
 		goto out;
 	r = -1;

@@ -54,6 +54,10 @@ struct build {
 	struct store_stage *stage;
 	int64_t now;	     /* the time recorded in history and created */
 	bool said_single_id; /* the single-id mapping's warning, said once */
+	/* a terminal's live view (RUN steps drawn in place), and the step's
+	 * title ("STEP 3/8: RUN npm ci"), which a RUN's view prints */
+	bool tty;
+	char *title;
 };
 
 /* One line of the build's output (STEP..., -->...): to o->out unless

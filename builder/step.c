@@ -123,6 +123,8 @@ static int layered(struct build *b, struct stage_run *st, const struct df_instr 
 		st->config = cfg;
 		snprintf(st->image, sizeof(st->image), "%s", id);
 		chain(key, st->image, st->key);
+		if (b->tty && in->kind == DF_RUN)
+			build_print(b, "%s", b->title);
 		build_print(b, "--> Using cache %s", digest_hex(id));
 		return 0;
 	}
