@@ -508,7 +508,8 @@ static void path_up(char *path)
  * followed, an absolute target or ".." at most up to the root), the last
  * component's link too when follow: its path there into *real (every
  * directory in it a real one) and its stat into *st. 1 found, 0 not
- * there (or a file where a directory was needed), -1 an error. */
+ * there (or a file where a directory was needed, or a loop of links),
+ * -1 an error. */
 static int resolve(const struct build_context *c, const char *path, bool follow, char **real,
 		   struct stat *st, struct berth_error *err)
 {
@@ -553,8 +554,10 @@ static int resolve(const struct build_context *c, const char *path, bool follow,
 			ssize_t n = readlinkat(dfd, comp, target, PATH_MAX - 1);
 			if (n < 0)
 				return berth_error_set(err, errno, "%s in %s", path, c->label);
+			/* a loop leads nowhere: not there, as for the kernel's
+			 * ELOOP, and a glob beside it goes on */
 			if (++links > CTX_MAX_LINKS)
-				return berth_error_set(err, ELOOP, "%s in %s", path, c->label);
+				return 0;
 			target[n] = '\0';
 			next = xasprintf("%s/%s", target, todo + off);
 			free(todo);
@@ -778,9 +781,11 @@ static int match_pattern(const struct build_context *c, const char *pattern, str
 		ctx_matches_free(f.m, f.n);
 		return berth_error_wrap(err, "%s", pattern);
 	}
-	qsort(f.m, f.n, sizeof(*f.m), match_cmp);
+	if (f.n > 1)
+		qsort(f.m, f.n, sizeof(*f.m), match_cmp);
 	for (size_t i = 0; i < f.n; i++) {
-		if (i > 0 && strcmp(f.m[i].rel, f.m[i - 1].rel) == 0) {
+		/* two ways to one place ("*" + "/x" through a link): once */
+		if (all->n > start && strcmp(f.m[i].rel, all->m[all->n - 1].rel) == 0) {
 			free(f.m[i].rel);
 			continue;
 		}
