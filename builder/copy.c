@@ -1232,6 +1232,10 @@ static int copy_sources(struct copier *cp, struct berth_error *err)
 					       "Dockerfile came from stdin)",
 					       c->sources[0]);
 		r = context_match(c->ctx, c->sources, c->n_sources, &m, &n, err);
+		if (r < 0) { /* what it found is its to free */
+			m = NULL;
+			n = 0;
+		}
 	}
 	if (r == 0)
 		r = resolve_dest(cp, c->dest, err);
