@@ -552,6 +552,48 @@ static void test_reproducible(void)
 	   "with --timestamp the same sources give the same layer, byte for byte");
 }
 
+/* Many files with second names: each second name a hard link to its
+ * own first. */
+static void test_many_links(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/ctx2", root);
+	struct build_context saved = ctx;
+	static char *no_lines[] = { NULL };
+	char *all[] = { "." };
+	struct berth_error err = { 0 };
+	struct copy_spec c;
+	struct layer l;
+	int d, good = 0;
+
+	mkdir(dir, 0755);
+	d = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < 200; i++) {
+		char a[16], b[16], data[16];
+		snprintf(a, sizeof(a), "a%03d", i);
+		snprintf(b, sizeof(b), "b%03d", i);
+		snprintf(data, sizeof(data), "%d", i);
+		put(d, a, data, 0644);
+		linkat(d, a, d, b, 0);
+	}
+	close(d);
+	open_context(dir, no_lines, &ctx);
+	c = spec(all, 1, "/h");
+	if (write_read(&c, &l, &err) == 0)
+		for (int i = 0; i < 200; i++) {
+			char a[16], b[16], data[16];
+			snprintf(a, sizeof(a), "h/a%03d", i);
+			snprintf(b, sizeof(b), "h/b%03d", i);
+			snprintf(data, sizeof(data), "%d", i);
+			const struct got *ga = find(&l, a), *gb = find(&l, b);
+			good += ga && gb && !ga->hardlink && strcmp(ga->data, data) == 0 &&
+				gb->hardlink && strcmp(gb->hardlink, a) == 0;
+		}
+	is_int(good, 200, "200 files with second names: each a hard link to its own first");
+	layer_free(&l);
+	close_context(&ctx);
+	ctx = saved;
+}
+
 static void test_ignore(void)
 {
 	char *lines[] = { "dir/sub", "**/*.log", "skip", "!skip/keep.txt", "gone", NULL };
@@ -874,6 +916,7 @@ int main(void)
 	test_dir();
 	test_ignore();
 	test_reproducible();
+	test_many_links();
 	test_digest();
 	test_add();
 	test_from();
