@@ -100,8 +100,8 @@ struct copier {
 	char *dest;		     /* canonical, resolved in base */
 	bool dest_dir;		     /* sources land inside dest */
 	struct pathset written;
-	struct hardlink *links;
-	size_t n_links;
+	struct hardlink *links; /* by inode: a table of links_cap slots */
+	size_t n_links, links_cap;
 	/* excluded directories of the context a walk entered because an
 	 * exception may bring something below them back: written only if
 	 * something below them is */
@@ -118,7 +118,7 @@ static void copier_free(struct copier *cp)
 		free(cp->written.path[i]);
 	free(cp->written.path);
 	free(cp->written.type);
-	for (size_t i = 0; i < cp->n_links; i++)
+	for (size_t i = 0; i < cp->links_cap; i++)
 		free(cp->links[i].path);
 	free(cp->links);
 	for (size_t i = 0; i < cp->n_pending; i++)
@@ -422,18 +422,42 @@ static int ensure_dir(struct copier *cp, const char *path, struct item *dir_item
 	}
 }
 
-/* A regular file's second name, or its first (remembered). */
+static size_t link_slot(const struct hardlink *t, size_t cap, dev_t dev, ino_t ino)
+{
+	size_t i = (size_t)((ino * 0x9e3779b97f4a7c15ULL) ^ dev) & (cap - 1);
+
+	while (t[i].path && (t[i].dev != dev || t[i].ino != ino))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* A regular file's second name, or its first (remembered). By inode in
+ * a table: a context of thousands of files with names elsewhere (a
+ * package manager's store) stays linear. */
 static void note_hardlink(struct copier *cp, const struct stat *st, struct item *it)
 {
+	size_t i;
+
 	if (st->st_nlink < 2)
 		return;
-	for (size_t i = 0; i < cp->n_links; i++)
-		if (cp->links[i].dev == st->st_dev && cp->links[i].ino == st->st_ino) {
-			it->hardlink = cp->links[i].path;
-			return;
-		}
-	cp->links = xrealloc(cp->links, (cp->n_links + 1) * sizeof(*cp->links));
-	cp->links[cp->n_links++] = (struct hardlink){ st->st_dev, st->st_ino, xstrdup(it->path) };
+	if ((cp->n_links + 1) * 2 > cp->links_cap) {
+		size_t cap = cp->links_cap ? cp->links_cap * 2 : 64;
+		struct hardlink *t = xcalloc(cap, sizeof(*t));
+		for (size_t k = 0; k < cp->links_cap; k++)
+			if (cp->links[k].path)
+				t[link_slot(t, cap, cp->links[k].dev, cp->links[k].ino)] =
+					cp->links[k];
+		free(cp->links);
+		cp->links = t;
+		cp->links_cap = cap;
+	}
+	i = link_slot(cp->links, cp->links_cap, st->st_dev, st->st_ino);
+	if (cp->links[i].path) {
+		it->hardlink = cp->links[i].path;
+		return;
+	}
+	cp->links[i] = (struct hardlink){ st->st_dev, st->st_ino, xstrdup(it->path) };
+	cp->n_links++;
 }
 
 /* The owner and mode an entry of a source gets: --chown's, else
@@ -1232,6 +1256,10 @@ static int copy_sources(struct copier *cp, struct berth_error *err)
 					       "Dockerfile came from stdin)",
 					       c->sources[0]);
 		r = context_match(c->ctx, c->sources, c->n_sources, &m, &n, err);
+		if (r < 0) { /* what it found is its to free */
+			m = NULL;
+			n = 0;
+		}
 	}
 	if (r == 0)
 		r = resolve_dest(cp, c->dest, err);
