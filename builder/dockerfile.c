@@ -318,7 +318,8 @@ static int directive_set(struct parser *p, const char *key, size_t kn, const cha
 	*is_directive = true;
 	if (seen == &p->seen_escape) {
 		if (vn != 1 || (*val != '\\' && *val != '`'))
-			return perr(p, p->line, "invalid escape token '%.*s' does not match ` or \\",
+			return perr(p, p->line,
+				    "invalid escape token '%.*s' does not match ` or \\",
 				    (int)(vn > 16 ? 16 : vn), val);
 		p->escape = *val;
 		p->df->escape = *val;
@@ -824,8 +825,9 @@ static int args_maybe_json(struct parser *p, unsigned line, struct df_instr *in,
 	}
 	r = parse_json(rest, &v);
 	if (r < 0)
-		return perr(p, line, "when using JSON array syntax, arrays must be comprised of "
-				     "strings only");
+		return perr(p, line,
+			    "when using JSON array syntax, arrays must be comprised of "
+			    "strings only");
 	if (r > 0)
 		in->json = true;
 	else if (list)
@@ -904,9 +906,8 @@ static double go_duration(const char *s)
 	static const struct {
 		const char *unit;
 		double ns;
-	} units[] = { { "ns", 1 },	   { "us", 1e3 },	{ "\xc2\xb5s", 1e3 },
-		      { "\xce\xbcs", 1e3 }, { "ms", 1e6 },	{ "s", 1e9 },
-		      { "m", 60e9 },	   { "h", 3600e9 } };
+	} units[] = { { "ns", 1 },   { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+		      { "ms", 1e6 }, { "s", 1e9 },  { "m", 60e9 },	  { "h", 3600e9 } };
 	double total = 0;
 
 	if (*s == '+' || *s == '-')
@@ -956,8 +957,8 @@ static int healthcheck_flags(struct parser *p, unsigned line, struct df_instr *i
 		} else if (*f->value) {
 			double d = go_duration(f->value);
 			if (d < 0)
-				return perr(p, line, "invalid duration \"%.32s\" for --%s", f->value,
-					    f->name);
+				return perr(p, line, "invalid duration \"%.32s\" for --%s",
+					    f->value, f->name);
 			if (d != 0 && d < 1e6)
 				return perr(p, line, "Interval \"%s\" cannot be less than 1ms",
 					    f->name);
@@ -966,8 +967,7 @@ static int healthcheck_flags(struct parser *p, unsigned line, struct df_instr *i
 	return 0;
 }
 
-static int args_healthcheck(struct parser *p, unsigned line, struct df_instr *in,
-			    const char *rest)
+static int args_healthcheck(struct parser *p, unsigned line, struct df_instr *in, const char *rest)
 {
 	const char *e = rest;
 	struct vec v = { 0 };
@@ -1063,7 +1063,8 @@ static int args_onbuild(struct parser *p, unsigned line, struct df_instr *in, co
 		e++;
 	if (kind_from_name(rest, (size_t)(e - rest), &k)) {
 		if (k == DF_ONBUILD)
-			return perr(p, line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+			return perr(p, line,
+				    "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
 		if (k == DF_FROM || k == DF_MAINTAINER)
 			return perr(p, line, "%s isn't allowed as an ONBUILD trigger",
 				    df_kind_name(k));
@@ -1462,8 +1463,8 @@ static int check_input(struct parser *p)
 	const char *nul;
 
 	if (p->len > DF_MAX_BYTES)
-		return perr(p, line_at(p->text, DF_MAX_BYTES),
-			    "the file is larger than %zu MiB", DF_MAX_BYTES >> 20);
+		return perr(p, line_at(p->text, DF_MAX_BYTES), "the file is larger than %zu MiB",
+			    DF_MAX_BYTES >> 20);
 	nul = memchr(p->text, '\0', p->len);
 	if (nul)
 		return perr(p, line_at(p->text, (size_t)(nul - p->text)), "a NUL byte");
@@ -1536,8 +1537,9 @@ static int parse_lines(struct parser *p)
 int dockerfile_parse(const char *name, const char *text, size_t len, struct dockerfile *df,
 		     struct berth_error *err)
 {
-	struct parser p = { .name = name, .text = text, .len = len, .escape = '\\', .df = df,
-			    .err = err };
+	struct parser p = {
+		.name = name, .text = text, .len = len, .escape = '\\', .df = df, .err = err
+	};
 
 	*df = (struct dockerfile){ .name = xstrdup(name), .escape = '\\' };
 	if (check_input(&p) < 0 || parse_lines(&p) < 0)

@@ -107,9 +107,9 @@ struct df_stage {
 };
 
 struct dockerfile {
-	char *name;   /* what messages call it ("Dockerfile") */
-	char escape;  /* '\\' or '`' (# escape=) */
-	char *syntax; /* # syntax=, or NULL (noted, not acted on) */
+	char *name;		    /* what messages call it ("Dockerfile") */
+	char escape;		    /* '\\' or '`' (# escape=) */
+	char *syntax;		    /* # syntax=, or NULL (noted, not acted on) */
 	struct df_instr *meta_args; /* the ARGs before the first FROM */
 	size_t n_meta_args;
 	struct df_stage *stages;

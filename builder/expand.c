@@ -232,9 +232,7 @@ static int lex_apply(struct lex *lx, const char *name, char op, bool colon, cons
 	bool unset = !value || (colon && !*value);
 
 	switch (op) {
-	case '-':
-		sb_addn(out, unset ? word : value, strlen(unset ? word : value));
-		return 0;
+	case '-': sb_addn(out, unset ? word : value, strlen(unset ? word : value)); return 0;
 	case '+':
 		if (!unset)
 			sb_addn(out, word, strlen(word));
@@ -242,7 +240,7 @@ static int lex_apply(struct lex *lx, const char *name, char op, bool colon, cons
 	default: /* '?' */
 		if (unset)
 			return fail(lx, xasprintf("%s: %s", name,
-						  *word ? word
+						  *word	   ? word
 						  : !value ? "is not allowed to be unset"
 							   : "is not allowed to be empty"));
 		sb_addn(out, value, strlen(value));
@@ -320,7 +318,7 @@ static int lex_process(struct lex *lx, int stop, struct sbuf *out, struct words 
 		}
 		if (c == '\'' || c == '"' || c == '$') {
 			struct sbuf piece = { 0 };
-			int r = c == '\'' ? lex_single_quote(lx, &piece)
+			int r = c == '\''  ? lex_single_quote(lx, &piece)
 				: c == '"' ? lex_double_quote(lx, &piece)
 					   : lex_dollar(lx, &piece);
 			if (r < 0) {
@@ -359,7 +357,8 @@ static int lex_error(struct lex *lx, const char *word, struct berth_error *err)
 {
 	/* a long word (a heredoc's body) is named by its start */
 	berth_error_set(err, 0, "failed to process \"%.*s%s\": %s", 120, word,
-			strlen(word) > 120 ? "..." : "", lx->problem ? lx->problem : "malformed word");
+			strlen(word) > 120 ? "..." : "",
+			lx->problem ? lx->problem : "malformed word");
 	free(lx->problem);
 	lx->problem = NULL;
 	return -1;
@@ -368,8 +367,9 @@ static int lex_error(struct lex *lx, const char *word, struct berth_error *err)
 int df_expand_word(const char *word, char escape, df_lookup_fn *lookup, void *arg, char **out,
 		   struct berth_error *err)
 {
-	struct lex lx = { .s = word, .len = strlen(word), .escape = escape, .lookup = lookup,
-			  .arg = arg };
+	struct lex lx = {
+		.s = word, .len = strlen(word), .escape = escape, .lookup = lookup, .arg = arg
+	};
 	struct sbuf b = { 0 };
 
 	if (lex_process(&lx, -1, &b, NULL) < 0) {
@@ -383,8 +383,9 @@ int df_expand_word(const char *word, char escape, df_lookup_fn *lookup, void *ar
 int df_expand_words(const char *text, char escape, df_lookup_fn *lookup, void *arg, char ***out,
 		    struct berth_error *err)
 {
-	struct lex lx = { .s = text, .len = strlen(text), .escape = escape, .lookup = lookup,
-			  .arg = arg };
+	struct lex lx = {
+		.s = text, .len = strlen(text), .escape = escape, .lookup = lookup, .arg = arg
+	};
 	struct sbuf b = { 0 };
 	struct words w = { 0 };
 	int r = lex_process(&lx, -1, &b, &w);
@@ -407,8 +408,9 @@ int df_expand_words(const char *text, char escape, df_lookup_fn *lookup, void *a
 int df_expand_heredoc(const char *body, char escape, df_lookup_fn *lookup, void *arg, char **out,
 		      struct berth_error *err)
 {
-	struct lex lx = { .s = body, .len = strlen(body), .escape = escape, .lookup = lookup,
-			  .arg = arg };
+	struct lex lx = {
+		.s = body, .len = strlen(body), .escape = escape, .lookup = lookup, .arg = arg
+	};
 	struct sbuf b = { 0 };
 
 	sb_grow(&b, lx.len);

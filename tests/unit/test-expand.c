@@ -15,8 +15,8 @@
 
 /* The environment of every case: set, empty, with spaces. */
 static const char *env[][2] = {
-	{ "PWD", "/home" },  { "SHELL", "bash" }, { "EMPTY", "" },
-	{ "SPACED", "a  b" }, { "X", "x" },	  { "QUOTE", "it's \"q\"" },
+	{ "PWD", "/home" },   { "SHELL", "bash" }, { "EMPTY", "" },
+	{ "SPACED", "a  b" }, { "X", "x" },	   { "QUOTE", "it's \"q\"" },
 };
 
 static const char *lookup(void *arg, const char *name)
@@ -206,7 +206,8 @@ int main(void)
 		berth_error_clear(&err);
 		ok(df_expand_heredoc("`$PWD \\$PWD\n", '`', lookup, NULL, &out, &err) == 0,
 		   "heredoc with the backtick escape");
-		is_str(out, "`$PWD \\/home\n", "the backtick keeps $ literal, a backslash does not");
+		is_str(out, "`$PWD \\/home\n",
+		       "the backtick keeps $ literal, a backslash does not");
 		free(out);
 	}
 	{
