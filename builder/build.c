@@ -512,6 +512,16 @@ static int run_triggers(struct build *b, struct stage_run *st, struct berth_erro
 	return r;
 }
 
+/* --timestamp's builds are cached apart: their steps record its time. */
+static void time_key(struct build *b, struct stage_run *st)
+{
+	if (b->o->timestamp >= 0) {
+		_cleanup_free_ char *t = xasprintf("%s\ntimestamp %lld", st->key,
+						   (long long)b->o->timestamp);
+		sha256_bytes(t, strlen(t), st->key);
+	}
+}
+
 static int stage_from(struct build *b, struct stage_run *st, struct berth_error *err)
 {
 	const struct df_instr *in = &st->df->from;
@@ -538,13 +548,14 @@ static int stage_from(struct build *b, struct stage_run *st, struct berth_error 
 		st->image[0] = '\0';
 		st->config = scratch_config();
 		sha256_bytes("scratch", 7, st->key);
+		time_key(b, st);
 		return 0;
 	}
 	if (from_image(b, st, ref, platform, err) < 0)
 		return build_fail_at(b, in, err);
 	/* the cache's chain starts at the base's content, not its name */
 	snprintf(st->key, sizeof(st->key), "%s", st->image);
-	/* a base's history and config carry on; its creation time does not */
+	time_key(b, st);
 	return run_triggers(b, st, err) < 0 ? build_fail_at(b, in, err) : 0;
 }
 
@@ -616,15 +627,21 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 {
 	_cleanup_free_ char *cfgtext = NULL;
 	char key[DIGEST_STR_LEN + 1];
+	size_t len = 0;
 	struct assemble a = { .base_id = st->image[0] ? st->image : NULL,
 			      .layer_fd = -1,
 			      .config = st->config,
 			      .refs = b->o->tags };
 
 	add_labels(b, st->config);
-	cfgtext = xasprintf("%s\nFINAL\n%s", st->key,
-			    json_object_to_json_string_ext(st->config, JSON_C_TO_STRING_PLAIN));
-	sha256_bytes(cfgtext, strlen(cfgtext), key);
+	/* the chain says everything the steps did (the config-only ones by
+	 * their text); the times in the config do not count */
+	FILE *f = open_memstream(&cfgtext, &len);
+	fprintf(f, "%s\nFINAL", st->key);
+	for (char *const *l = b->o->labels; l && *l; l++)
+		fprintf(f, "\n%s", *l);
+	fclose(f);
+	sha256_bytes(cfgtext, len, key);
 	if (!b->o->no_cache && build_cache_lookup(b->s, key, id) == 1) {
 		/* the same image as before, named now: assembled from itself,
 		 * its config unchanged, it keeps its ID */

@@ -268,8 +268,18 @@ static int mount_cache(struct build *b, struct run_config *rc, const struct mopt
 				       "RUN --mount=type=cache,sharing=%s: expected shared, locked "
 				       "or private",
 				       o->sharing);
-	if (build_cache_mount_dir(b->s, id, &path, err) < 0)
+	/* BuildKit's id is any string (the target by default): a name the
+	 * store can hold stands for itself, another for its digest */
+	char digest[DIGEST_STR_LEN + 1];
+	_cleanup_free_ char *name = NULL;
+	if (strchr(id, '/') || strstr(id, "..") || strlen(id) > 64) {
+		sha256_bytes(id, strlen(id), digest);
+		name = xasprintf("id-%.32s", digest_hex(digest));
+	}
+	int dfd = build_cache_mount_dir(b->s, name ? name : id, &path, err);
+	if (dfd < 0)
 		return -1;
+	close(dfd);
 	/* locked and private: one step at a time uses the directory (a
 	 * private copy per build would cost what the cache saves) */
 	if (o->sharing && strcmp(o->sharing, "shared")) {
