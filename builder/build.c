@@ -516,8 +516,8 @@ static int run_triggers(struct build *b, struct stage_run *st, struct berth_erro
 static void time_key(struct build *b, struct stage_run *st)
 {
 	if (b->o->timestamp >= 0) {
-		_cleanup_free_ char *t = xasprintf("%s\ntimestamp %lld", st->key,
-						   (long long)b->o->timestamp);
+		_cleanup_free_ char *t =
+			xasprintf("%s\ntimestamp %lld", st->key, (long long)b->o->timestamp);
 		sha256_bytes(t, strlen(t), st->key);
 	}
 }

@@ -26,6 +26,7 @@
 #include "../objects/secret.h"
 #include "../runner/commit.h"
 #include "../runner/engine.h"
+#include "build.h"
 #include "cache.h"
 #include "liveview.h"
 #include "state.h"

@@ -12,9 +12,10 @@
 #include <stddef.h>
 
 #include "../image/store.h"
-#include "build.h"
 #include "context.h"
 #include "dockerfile.h"
+
+struct build_opts;
 
 /* One stage as it is being built. */
 struct stage_run {

@@ -26,6 +26,7 @@
 #include "../image/tree.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
+#include "build.h"
 #include "cache.h"
 #include "copy.h"
 #include "expand.h"

@@ -16,6 +16,7 @@
 #include "../image/tree.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
+#include "build.h"
 #include "expand.h"
 #include "stepconf.h"
 
