@@ -108,6 +108,11 @@ int image_read(struct store *s, const char *id, struct image **out, struct berth
 		img->size = (uint64_t)json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "loaded", &v))
 		img->loaded = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "intermediate", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			goto bad;
+		img->intermediate = json_object_get_boolean(v);
+	}
 	*out = img;
 	return 0;
 bad:
@@ -136,6 +141,10 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	json_object_object_add(o, "blobs", digest_list(img->n_layers, img->blobs));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)img->size));
 	json_object_object_add(o, "loaded", json_object_new_int64(img->loaded));
+	/* written only when set: a record that is no build step's reads the
+	 * same to a berth that predates the field */
+	if (img->intermediate)
+		json_object_object_add(o, "intermediate", json_object_new_boolean(1));
 	for (int k = 0; k < 2; k++) {
 		char **v = k ? img->sources : img->repo_digests;
 		struct json_object *a;

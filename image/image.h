@@ -8,6 +8,7 @@
 #define BERTH_IMAGE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -31,6 +32,10 @@ struct image {
 	 * registry mounts them from). */
 	char **repo_digests;
 	char **sources;
+	/* A build step's image (assemble.h): `images` lists it only with
+	 * -a while it has no name, and the build cache's prune removes it.
+	 * Records without the field (older ones) are not. */
+	bool intermediate;
 };
 
 void image_free(struct image *img);
