@@ -49,6 +49,8 @@ void build_print(struct build *b, const char *fmt, ...)
 
 	if (b->o->quiet || !b->o->out)
 		return;
+	if (b->prefix)
+		fputs(b->prefix, b->o->out);
 	va_start(ap, fmt);
 	vfprintf(b->o->out, fmt, ap);
 	va_end(ap);
@@ -67,6 +69,11 @@ void build_warn(struct build *b, const char *fmt, ...)
 	if (vasprintf(&line, fmt, ap) < 0)
 		line = NULL;
 	va_end(ap);
+	if (line && b->prefix) {
+		char *p = xasprintf("%s%s", b->prefix, line);
+		free(line);
+		line = p;
+	}
 	if (line)
 		b->o->say(b->o->say_arg, line);
 }
@@ -376,18 +383,25 @@ static int settle_meta(struct build *b, struct berth_error *err)
  * RUN --mount from='s; each marks that stage needed. */
 static void mark_needed(struct build *b, size_t i);
 
-static void mark_ref(struct build *b, const char *ref, size_t before)
+static void mark_ref(struct build *b, const char *ref, size_t i)
 {
 	_cleanup_free_ char *name = NULL;
 	struct berth_error e = { 0 };
-	struct stage_run *dep;
+	struct stage_run *st = &b->stages[i], *dep;
 
 	/* a --from with $VARs is settled with the meta args, as FROM */
 	if (df_expand_word(ref, b->df.escape, meta_lookup, b, &name, &e) < 0) {
 		berth_error_clear(&e);
 		return;
 	}
-	if ((dep = build_stage_named(b, name, before)) && !dep->needed)
+	if (!(dep = build_stage_named(b, name, i)))
+		return;
+	for (size_t k = 0; k < st->n_deps; k++)
+		if (st->deps[k] == dep->index)
+			return;
+	st->deps = xrealloc(st->deps, (st->n_deps + 1) * sizeof(*st->deps));
+	st->deps[st->n_deps++] = dep->index;
+	if (!dep->needed)
 		mark_needed(b, dep->index);
 }
 
@@ -439,7 +453,7 @@ static int pick_stages(struct build *b, size_t *target, struct berth_error *err)
 	mark_needed(b, *target);
 	for (size_t i = 0; i < b->n_stages; i++)
 		if (b->stages[i].needed)
-			b->n_steps += 1 + b->stages[i].df->n_instrs;
+			b->stages[i].ordinal = ++b->n_needed;
 	return 0;
 }
 
@@ -529,7 +543,9 @@ static int stage_from(struct build *b, struct stage_run *st, struct berth_error 
 	_cleanup_free_ char *ref = NULL, *platform = NULL;
 	struct stage_run *dep;
 
-	build_print(b, "STEP %zu/%zu: %s", ++b->step, b->n_steps, in->text);
+	free(b->title);
+	b->title = build_step_title(b, st, 1, in);
+	build_print(b, "%s", b->title);
 	if (df_expand_word(in->args[0], b->df.escape, meta_lookup, b, &ref, err) < 0 ||
 	    (pf && pf->value &&
 	     df_expand_word(pf->value, b->df.escape, meta_lookup, b, &platform, err) < 0))
@@ -559,7 +575,18 @@ static int stage_from(struct build *b, struct stage_run *st, struct berth_error 
 	return run_triggers(b, st, err) < 0 ? build_fail_at(b, in, err) : 0;
 }
 
-static int build_stage(struct build *b, struct stage_run *st, struct berth_error *err)
+/* podman's step lines: "STEP 2/5: RUN ...", and with several stages
+ * "[1/3] STEP 2/5: RUN ..." */
+char *build_step_title(struct build *b, struct stage_run *st, size_t step,
+		       const struct df_instr *in)
+{
+	if (b->n_needed > 1)
+		return xasprintf("[%zu/%zu] STEP %zu/%zu: %s", st->ordinal, b->n_needed, step,
+				 st->df->n_instrs + 1, in->text);
+	return xasprintf("STEP %zu/%zu: %s", step, st->df->n_instrs + 1, in->text);
+}
+
+int build_stage(struct build *b, struct stage_run *st, struct berth_error *err)
 {
 	/* a stage's ARGs start empty: the meta ones need an ARG to enter */
 	if (stage_from(b, st, err) < 0)
@@ -567,7 +594,7 @@ static int build_stage(struct build *b, struct stage_run *st, struct berth_error
 	for (size_t i = 0; i < st->df->n_instrs; i++) {
 		const struct df_instr *in = &st->df->instrs[i];
 		free(b->title);
-		b->title = xasprintf("STEP %zu/%zu: %s", ++b->step, b->n_steps, in->text);
+		b->title = build_step_title(b, st, i + 2, in);
 		/* a RUN's live view prints its title when it ends */
 		if (!b->tty || in->kind != DF_RUN)
 			build_print(b, "%s", b->title);
@@ -663,6 +690,7 @@ static void build_clear(struct build *b)
 	for (size_t i = 0; i < b->n_stages; i++) {
 		json_object_put(b->stages[i].config);
 		strv_free(b->stages[i].args);
+		free(b->stages[i].deps);
 	}
 	free(b->stages);
 	free(b->title);
@@ -689,9 +717,8 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	if (read_dockerfile(&b, err) < 0 || settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
 	    pick_stages(&b, &target, err) < 0 || store_stage_new(s, &b.stage, err) < 0)
 		goto out;
-	for (size_t i = 0; i <= target; i++)
-		if (b.stages[i].needed && build_stage(&b, &b.stages[i], err) < 0)
-			goto out;
+	if (stages_build(&b, target, err) < 0)
+		goto out;
 	if (b.stages[target].df->n_instrs == 0 && !b.stages[target].image[0])
 		build_print(&b, "--> (an empty image)");
 	if (o->tags && *o->tags)

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "../image/store.h"
 #include "context.h"
@@ -33,6 +34,13 @@ struct stage_run {
 	char **args;
 	size_t n_args;
 	bool cmd_set; /* a CMD of this stage (ENTRYPOINT resets only the base's) */
+	/* the stages it needs (FROM, COPY --from, RUN --mount from=), by
+	 * index; its place among the needed ones, for "[2/3] STEP ..." */
+	size_t *deps;
+	size_t n_deps, ordinal;
+	/* built by a child process (stages.c): its pid and its report */
+	pid_t pid;
+	int report;
 };
 
 struct build {
@@ -50,7 +58,9 @@ struct build {
 	size_t n_meta;
 	struct stage_run *stages;
 	size_t n_stages;
-	size_t step, n_steps; /* STEP n/N */
+	size_t n_needed; /* the stages the target needs */
+	/* "[NAME] " before each line, in a stage built beside others */
+	char *prefix;
 	/* where step layers are written before they are assembled */
 	struct store_stage *stage;
 	int64_t now;	     /* the time recorded in history and created */
@@ -81,6 +91,15 @@ int build_fail_at(struct build *b, const struct df_instr *in, struct berth_error
 /* The stage a --from or FROM names (a stage's name or index, among
  * those before `before`), or NULL. */
 struct stage_run *build_stage_named(struct build *b, const char *name, size_t before);
+
+/* The stage st: its FROM, then each instruction (build.c). */
+int build_stage(struct build *b, struct stage_run *st, struct berth_error *err);
+/* A step's title line. */
+char *build_step_title(struct build *b, struct stage_run *st, size_t step,
+		       const struct df_instr *in);
+/* The needed stages up to target, each after those it needs, the
+ * independent ones at once (stages.c). */
+int stages_build(struct build *b, size_t target, struct berth_error *err);
 
 /* Run one instruction of st (step.c). */
 int step_run(struct build *b, struct stage_run *st, const struct df_instr *in,

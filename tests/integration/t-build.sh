@@ -231,6 +231,26 @@ target_ok() {
 }
 check "--target builds up to that stage" -- target_ok
 
+P=$(ctx parallel)
+put "$P/Dockerfile" 'FROM localhost/bb AS one
+RUN sleep 2 && echo 1 > /one
+
+FROM localhost/bb AS two
+RUN sleep 2 && echo 2 > /two
+
+FROM localhost/bb
+COPY --from=one /one /one
+COPY --from=two /two /two
+'
+parallel_ok() {
+	bld -t par "$P" || return 1
+	# both stages' RUN began before either ended
+	awk '/\[one\].*STEP 2\/2: RUN/ {a=NR} /\[two\].*STEP 2\/2: RUN/ {b=NR}
+	     /^\[(one|two)\] --> / && !e {e=NR} END {exit !(a && b && e && a < e && b < e)}' "$T/out" &&
+		[ "$(berth run --rm par cat /one /two)" = "$(printf '1\n2')" ]
+}
+check "independent stages are built at once, each line marked with its stage" -- parallel_ok
+
 # ---- heredocs, SHELL, exec form ----
 H=$(ctx heredoc)
 put "$H/Dockerfile" 'FROM localhost/bb
