@@ -298,8 +298,30 @@ static int mount_cache(struct build *b, struct run_config *rc, const struct mopt
 	return rc_flag(rc, "mount", flag, err);
 }
 
+/* Does a relative path climb above where it starts ("../x", "a/../..")? */
+static bool climbs_out(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	long depth = 0;
+
+	if (*path == '/')
+		return false; /* "/x" is the context's x */
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".."))
+			depth--;
+		else if (strcmp(c, "."))
+			depth++;
+		if (depth < 0)
+			return true;
+	}
+	return false;
+}
+
 /* A context path, read-only: found beneath the context's root, as
- * COPY's sources are ("/x" and "../x" are the context's x). */
+ * COPY's sources are; a source that climbs out of it ("../..") is
+ * refused, as the issue of bind mounts asks (COPY's "../x" is the
+ * context's x, as docker has it). */
 static int mount_bind(struct build *b, struct run_config *rc, const struct mopt *o,
 		      struct berth_error *err)
 {
@@ -322,6 +344,10 @@ static int mount_bind(struct build *b, struct run_config *rc, const struct mopt 
 	if (b->ctx.dirfd < 0)
 		return berth_error_set(err, ENOENT,
 				       "RUN --mount=type=bind: the build has no context");
+	if (climbs_out(src))
+		return berth_error_set(err, EPERM,
+				       "RUN --mount=type=bind,source=%s: outside the build context",
+				       src);
 	if (context_match(&b->ctx, pat, 1, &mt, &n, err) < 0)
 		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
 	proc = xasprintf("/proc/self/fd/%d", b->ctx.dirfd);
