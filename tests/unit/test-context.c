@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../../builder/context.h"
+#include "../../lib/syscalls.h"
 #include "../../lib/util.h"
 #include "../tap.h"
 
@@ -199,6 +200,25 @@ static void test_dir(void)
 		free(got);
 	}
 	is_match(&c, "[", "error: [: bad pattern");
+
+	/* a kernel without openat2: no link followed at all, matching the same */
+	ok(context_read_file(&c, "inlink/main.c", 1024, &text, &len, &err) == 0 &&
+		   strcmp(text, "int main;") == 0,
+	   "a link inside the context is followed inside it");
+	free(text);
+	text = NULL;
+	openat2_pretend_missing(true);
+	ok(context_read_file(&c, "src/main.c", 1024, &text, &len, &err) == 0, "without openat2");
+	free(text);
+	text = NULL;
+	ok(context_read_file(&c, "inlink/main.c", 1024, &text, &len, &err) < 0 && !text,
+	   "without openat2, no link is followed");
+	berth_error_clear(&err);
+	is_match(&c, "inlink/*.c", "src/main.c src/util.c");
+	is_match(&c, "hostdir/secret.txt",
+		 "error: hostdir/secret.txt: not found in the build context (or excluded by "
+		 ".dockerignore)");
+	openat2_pretend_missing(false);
 	is_match(&c, "src/a[", "error: src/a[: bad pattern");
 	context_close(&c);
 	ok(c.dirfd == -1 && !c.ignore && !c.label, "closed");
