@@ -40,10 +40,10 @@ struct copy_spec {
 	/* where: absolute (the WORKDIR applied), a trailing '/' kept (it
 	 * means a directory, as do several sources) */
 	const char *dest;
-	bool add;	 /* ADD: a local tar archive (any compression) is extracted at dest */
-	bool chown;	 /* --chown: every file and the directories made get uid:gid */
+	bool add;   /* ADD: a local tar archive (any compression) is extracted at dest */
+	bool chown; /* --chown: every file and the directories made get uid:gid */
 	uint32_t uid, gid;
-	bool chmod;	 /* --chmod: files and directories copied get mode */
+	bool chmod; /* --chmod: files and directories copied get mode */
 	mode_t mode;
 	/* the image being built on (NULL: FROM scratch): what exists at dest
 	 * and above it (a directory there is entered, not replaced) */
@@ -73,7 +73,7 @@ int copy_write_mkdir(const struct bfs_stack *base, const char *path, uint32_t ui
 /* --chown=USER[:GROUP] (names or numbers) through the /etc/passwd and
  * /etc/group of base (NULL: numbers only); a group not given is the
  * user's. An unknown name is an error naming it. */
-int copy_resolve_owner(const struct bfs_stack *base, const char *spec, uint32_t *uid,
-		       uint32_t *gid, struct berth_error *err);
+int copy_resolve_owner(const struct bfs_stack *base, const char *spec, uint32_t *uid, uint32_t *gid,
+		       struct berth_error *err);
 
 #endif

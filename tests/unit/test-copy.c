@@ -21,67 +21,23 @@
 #include "../../lib/util.h"
 #include "../tap.h"
 
-/* ---- scaffolding: the context's source matching, as little of it as
- * this test needs (no globs), until builder/context.c is in the tree
- * (then the real one replaces this) ---- */
-
-int context_match(const struct build_context *c, char *const *patterns, size_t n,
-		  struct ctx_match **out, size_t *n_out, struct berth_error *err)
-{
-	*out = xcalloc(n + 1, sizeof(**out));
-	*n_out = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *p = patterns[i];
-		struct stat st;
-
-		while (*p == '/' || (p[0] == '.' && p[1] == '/'))
-			p += *p == '/' ? 1 : 2;
-		if (strcmp(p, ".") == 0)
-			p = "";
-		if ((*p && fstatat(c->dirfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0) ||
-		    (*p && ignore_excludes(c->ignore, p))) {
-			ctx_matches_free(*out, *n_out);
-			return berth_error_set(err, ENOENT,
-					       "%s: not found in the build context (or excluded "
-					       "by .dockerignore)",
-					       patterns[i]);
-		}
-		(*out)[*n_out].rel = xstrdup(p);
-		(*out)[(*n_out)++].dir = !*p || S_ISDIR(st.st_mode);
-	}
-	return 0;
-}
-
-void ctx_matches_free(struct ctx_match *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(m[i].rel);
-	free(m);
-}
-
-/* The context dir with the .dockerignore lines given. */
+/* The context dir (its own, real context.c and ignore.c) with the
+ * .dockerignore lines given, in a file beside it. */
 static void open_context(const char *dir, char **lines, struct build_context *c)
 {
-	_cleanup_free_ char *text = xstrdup("");
+	_cleanup_free_ char *path = xasprintf("%s.dockerignore", dir);
 	struct berth_error err = { 0 };
+	FILE *f = fopen(path, "w");
 
-	for (size_t i = 0; lines[i]; i++) {
-		char *t = xasprintf("%s%s\n", text, lines[i]);
-		free(text);
-		text = t;
-	}
-	if (ignore_parse(".dockerignore", text, strlen(text), &c->ignore, &err) < 0)
-		die("%s", err.msg);
-	c->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	c->label = xstrdup(dir);
-	c->stage = NULL;
+	for (size_t i = 0; f && lines[i]; i++)
+		fprintf(f, "%s\n", lines[i]);
+	if (!f || fclose(f) != 0 || context_open_dir(dir, path, c, &err) < 0)
+		die("the context %s: %s", dir, err.msg ? err.msg : "writing its ignore file");
 }
 
 static void close_context(struct build_context *c)
 {
-	close(c->dirfd);
-	free(c->label);
-	ignore_free(c->ignore);
+	context_close(c);
 }
 
 /* ---- building the inputs ---- */
@@ -461,6 +417,14 @@ static void test_file(void)
 	ok(write_read(&c, &l, &err) == 0 && is_dir(find(&l, "multi"), 0755, 0, 0) &&
 		   find(&l, "multi/a.txt") && is_file(find(&l, "multi/b.txt"), "bee\n", 0644, 0, 0),
 	   "several sources go into dest as a directory");
+	layer_free(&l);
+
+	char *glob[] = { "dir/*.txt", "../a.txt" };
+	c = spec(glob, 2, "/g");
+	ok(write_read(&c, &l, &err) == 0 && l.n == 3 && is_dir(find(&l, "g"), 0755, 0, 0) &&
+		   is_file(find(&l, "g/b.txt"), "bee\n", 0644, 0, 0) &&
+		   is_file(find(&l, "g/a.txt"), "hello\n", 0640, 0, 0),
+	   "a glob's matches and ../a.txt (the context's a.txt) go into dest");
 	layer_free(&l);
 
 	char *link[] = { "dir/link" };
