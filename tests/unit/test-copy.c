@@ -139,6 +139,7 @@ static void make_layer(const char *dir, const struct member *m, size_t n, struct
 
 struct got {
 	char *path, *link, *hardlink, *data;
+	char *xattr; /* the first extended attribute: "name=value" */
 	char type;
 	unsigned mode, uid, gid;
 	int64_t mtime;
@@ -156,6 +157,7 @@ static void layer_free(struct layer *l)
 		free(l->v[i].link);
 		free(l->v[i].hardlink);
 		free(l->v[i].data);
+		free(l->v[i].xattr);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -196,6 +198,13 @@ static void read_layer(int fd, struct layer *out)
 			g.link = xstrdup(archive_entry_symlink(e));
 		if (archive_entry_hardlink(e))
 			g.hardlink = xstrdup(archive_entry_hardlink(e));
+		if (archive_entry_xattr_reset(e) > 0) {
+			const char *name;
+			const void *value;
+			size_t vlen;
+			archive_entry_xattr_next(e, &name, &value, &vlen);
+			g.xattr = xasprintf("%s=%.*s", name, (int)vlen, (const char *)value);
+		}
 		g.data = xcalloc(1, (size_t)size + 1);
 		if (size > 0 && archive_read_data(a, g.data, (size_t)size) != size)
 			die("reading %s", g.path);
@@ -351,6 +360,8 @@ static void make_base(void)
 
 	make_layer(d1, lower, ARRAY_SIZE(lower), NULL, 0, &base_layers[1]);
 	make_layer(d2, upper, ARRAY_SIZE(upper), &base_layers[1], 1, &base_layers[0]);
+	bfs_entry_add_xattr(bfs_meta_get(base_layers[1].meta, "/data/one"), "security.capability",
+			    "cap", 3);
 }
 
 static struct copy_spec spec(char **sources, size_t n, const char *dest)
@@ -759,7 +770,17 @@ static void test_from(void)
 		   g->uid == 5,
 	   "--from copies a link as a link");
 	ok(!find(&l, "d/gone"), "what a whiteout hides is not copied");
+	ok((g = find(&l, "d/one")) && g->xattr && strcmp(g->xattr, "security.capability=cap") == 0,
+	   "--from keeps extended attributes (a file capability)");
 	layer_free(&l);
+
+	char d1[DIGEST_STR_LEN + 1], d2[DIGEST_STR_LEN + 1];
+	struct bfs_entry *one = bfs_meta_get(base_layers[1].meta, "/data/one");
+	digest_of(&c, d1);
+	one->xattrs[0].value[0] = 'C';
+	digest_of(&c, d2);
+	one->xattrs[0].value[0] = 'c';
+	ok(strcmp(d1, d2) != 0, "an extended attribute's value is in the digest");
 
 	char *glob[] = { "/etc/pass*", "/e*/gr?up" };
 	c.sources = glob;
