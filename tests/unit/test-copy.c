@@ -291,6 +291,7 @@ static void make_context(const char *dir)
 	linkat(d, "dir/b.txt", d, "dir/hard", 0);
 	symlinkat("../a.txt", d, "dir/link");
 	symlinkat("/etc/passwd", d, "dir/out");
+	symlinkat("/", d, "up");
 	mkdirat(d, "dir/sub", 0755);
 	put(d, "dir/sub/c.txt", "sea\n", 0600);
 	put(d, "dir/x.log", "log\n", 0644);
@@ -514,6 +515,9 @@ static void test_dir(void)
 	ok(write_read(&c, &l, &err) == 0 && find(&l, "app/a.txt") && find(&l, "app/dir/b.txt") &&
 		   !find(&l, "app"),
 	   "COPY . /app: the context's contents into the existing /app");
+	ok(find(&l, "app/up") && find(&l, "app/up")->type == 'l' && !find(&l, "app/up/etc") &&
+		   !find(&l, "app/up/etc/passwd"),
+	   "a link to / in the context is a link: nothing is read through it");
 	bool clamped = true;
 	for (size_t i = 0; i < l.n; i++)
 		clamped = clamped && l.v[i].mtime <= 1500000000;
