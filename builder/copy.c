@@ -68,6 +68,10 @@ struct item {
 	uint64_t size;
 	struct content *content; /* a regular file's bytes (not for a hard link) */
 	const char *what;	 /* the source, for messages */
+	/* extended attributes (file capabilities...): an image's or an
+	 * archive's, kept as docker keeps them; none from the context */
+	const struct bfs_xattr *xattrs;
+	size_t n_xattrs;
 };
 
 /* What receives the entries: the layer's tar, or the digest. */
@@ -284,6 +288,9 @@ static int tar_emit(struct sink *s, const struct item *it, struct berth_error *e
 	archive_entry_set_uid(ae, it->uid);
 	archive_entry_set_gid(ae, it->gid);
 	archive_entry_set_mtime(ae, it->mtime_sec, it->mtime_nsec);
+	for (size_t i = 0; i < it->n_xattrs; i++)
+		archive_entry_xattr_add_entry(ae, it->xattrs[i].name, it->xattrs[i].value,
+					      it->xattrs[i].len);
 	switch (it->type) {
 	case BFS_DIR: archive_entry_set_filetype(ae, AE_IFDIR); break;
 	case BFS_LNK:
@@ -341,6 +348,12 @@ static int sum_emit(struct sink *s, const struct item *it, struct berth_error *e
 	if (len < 0)
 		abort();
 	sha256_update(s->sum, rec, (size_t)len);
+	for (size_t i = 0; i < it->n_xattrs; i++) {
+		uint64_t n = it->xattrs[i].len;
+		sha256_update(s->sum, it->xattrs[i].name, strlen(it->xattrs[i].name) + 1);
+		sha256_update(s->sum, &n, sizeof(n));
+		sha256_update(s->sum, it->xattrs[i].value, it->xattrs[i].len);
+	}
 	return 0;
 }
 
@@ -802,6 +815,8 @@ static int extract_entry(struct copier *cp, struct tar_reader *t, const struct t
 		.rdev_minor = te->devminor,
 		.size = te->size,
 		.what = what,
+		.xattrs = te->xattrs,
+		.n_xattrs = te->n_xattrs,
 	};
 
 	if (!path)
@@ -985,6 +1000,8 @@ static int emit_stack_entry(struct copier *cp, const char *src, const struct bfs
 		.rdev_major = e->rdev_major,
 		.rdev_minor = e->rdev_minor,
 		.what = src,
+		.xattrs = e->xattrs,
+		.n_xattrs = e->n_xattrs,
 	};
 	struct stat st;
 	int r;
@@ -1174,6 +1191,8 @@ static int copy_from_source(struct copier *cp, const char *src, struct berth_err
 			.mtime_sec = e->mtime_sec,
 			.mtime_nsec = e->mtime_nsec,
 			.what = src,
+			.xattrs = e->xattrs,
+			.n_xattrs = e->n_xattrs,
 		};
 		apply_flags(cp, &it, true);
 		if (ensure_dir(cp, cp->dest, &it, err) < 0)
