@@ -529,6 +529,38 @@ void image_commit_end(struct store *s)
 	unlinkat(s->rootfd, "gc.pending", 0);
 }
 
+int image_commit_new(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_close_ int fd =
+		openat(s->rootfd, "gc.pending", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+
+	/* one small write: a kill leaves it whole or not made */
+	if (fd < 0 || write_all(fd, id, strlen(id)) < 0)
+		return berth_error_set(err, errno, "store %s: gc.pending", s->root);
+	return 0;
+}
+
+void image_commit_drop_unnamed(struct store *s)
+{
+	_cleanup_free_ char *buf = NULL, *p = NULL;
+	_cleanup_json_ struct json_object *refs = NULL;
+	struct berth_error ignore = { 0 };
+	char **names = NULL;
+
+	/* an empty mark (no new named image) or one that is no ID: nothing;
+	 * names that cannot be read: the record stays (it may be named) */
+	if (read_file_at(s->rootfd, "gc.pending", 256, &buf, NULL, &ignore) < 0 ||
+	    !digest_valid(buf) || refs_read(s, &refs, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return;
+	}
+	if (refs_of(refs, buf, &names) == 0) {
+		p = image_path(buf);
+		unlinkat(s->rootfd, p, 0);
+	}
+	strv_free(names);
+}
+
 void image_recover(struct store *s)
 {
 	struct berth_error err = { 0 };
@@ -539,6 +571,7 @@ void image_recover(struct store *s)
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
 		return;
 	s->locked = LOCK_EX;
+	image_commit_drop_unnamed(s);
 	if (image_gc(s, &err) == 0)
 		image_commit_end(s);
 	berth_error_clear(&err);
