@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -561,6 +563,26 @@ void image_commit_drop_unnamed(struct store *s)
 	strv_free(names);
 }
 
+/* A killed commit's writes cut off (write_file_atomic's NAME.tmp-PID of
+ * a PID that is gone) in dir: removed, as system check --repair would. */
+static void remove_cut_off_writes(struct store *s, const char *dir)
+{
+	_cleanup_close_ int fd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -1;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp-");
+		char *end;
+		long pid = t ? strtol(t + 5, &end, 10) : 0;
+		if (pid > 0 && *end == '\0' && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 void image_recover(struct store *s)
 {
 	struct berth_error err = { 0 };
@@ -572,6 +594,9 @@ void image_recover(struct store *s)
 		return;
 	s->locked = LOCK_EX;
 	image_commit_drop_unnamed(s);
+	/* its record or refs.json, cut off: the store is left as it was */
+	remove_cut_off_writes(s, ".");
+	remove_cut_off_writes(s, "images");
 	if (image_gc(s, &err) == 0)
 		image_commit_end(s);
 	berth_error_clear(&err);

@@ -139,10 +139,17 @@ static void killed_before_names(void)
 	put_record(OLD_RECORD);
 	ok(image_commit_begin(s, &err) == 0 && image_commit_new(s, ID, &err) == 0,
 	   "a commit marks the new image it will name");
+	/* killed in refs.json's write: its temporary file (a pid above any
+	 * pid_max: surely gone), and another image's record cut off */
+	write_file_atomic(s->rootfd, "refs.json.tmp-2147483640", "{", 1, 0644, &err);
+	write_file_atomic(s->rootfd, "images/" ID_HEX ".json.tmp-2147483640", "{", 1, 0644, &err);
 	image_recover(s);
 	ok(faccessat(s->rootfd, "images/" ID_HEX ".json", F_OK, 0) < 0 &&
 		   faccessat(s->rootfd, "gc.pending", F_OK, 0) < 0,
 	   "killed before its names: the recovery removes its record and the mark");
+	ok(faccessat(s->rootfd, "refs.json.tmp-2147483640", F_OK, 0) < 0 &&
+		   faccessat(s->rootfd, "images/" ID_HEX ".json.tmp-2147483640", F_OK, 0) < 0,
+	   "and the writes it cut off");
 
 	put_record(OLD_RECORD);
 	json_object_object_add(refs, "localhost/named:1", json_object_new_string(ID));
