@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@
 /* an entry: the ID, a newline, the key; keys are digests and texts of a
  * few hundred bytes: a larger file is no entry of ours */
 #define ENTRY_MAX 65536
+
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Take mode unless the caller holds it (or the exclusive lock); the
  * mode held before into *before, for lock_restore. */
@@ -117,8 +120,12 @@ int build_cache_record(struct store *s, const char *key, const char *id, struct 
 	if (lock_take(s, LOCK_SH, &before, err) < 0)
 		return -1;
 	r = mkdir_p_at(s->rootfd, CACHE_DIR, 0755, err);
+	/* the temporary name is the path and the pid: two stages of one
+	 * build (threads) recording one key must not share it */
+	pthread_mutex_lock(&record_lock);
 	if (r == 0)
 		r = write_file_atomic(s->rootfd, p, txt, strlen(txt), 0644, err);
+	pthread_mutex_unlock(&record_lock);
 	lock_restore(s, before);
 	return r < 0 ? berth_error_wrap(err, "build cache") : 0;
 }

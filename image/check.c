@@ -658,7 +658,11 @@ static void check_garbage(struct ctx *c)
 	(void)moved;
 	if (c->repair && (pending || c->r->n > before || c->n_orphan_layers)) {
 		struct berth_error err = { 0 };
-		int rc = image_gc(c->s, &err);
+		int rc;
+		/* a commit killed between a new image's record and its names */
+		if (pending)
+			image_commit_drop_unnamed(c->s);
+		rc = image_gc(c->s, &err);
 		if (rc == 0)
 			image_commit_end(c->s);
 		for (size_t i = before; i < c->r->n; i++) {

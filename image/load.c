@@ -577,6 +577,13 @@ static void keep_registry_notes(struct loader *l, struct image *img)
 	image_free(old);
 }
 
+static bool record_exists(struct loader *l, struct pending *p)
+{
+	_cleanup_free_ char *path = xasprintf("images/%s.json", digest_hex(p->config_digest));
+
+	return faccessat(l->store->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* Whether the record says intermediate: asked for, without names, and
  * not stored already as an image that is not one (a build step that
  * makes the very image a pull or a named build made is not pruned). */
@@ -657,7 +664,10 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	intermediate = record_intermediate(l, p);
 	if (already_recorded(l, p, c, refs, intermediate))
 		return 0;
+	/* a new image to be named: if killed before its names, it goes */
 	if (image_commit_begin(l->store, l->err) < 0 ||
+	    (p->names[0] && !record_exists(l, p) &&
+	     image_commit_new(l->store, p->config_digest, l->err) < 0) ||
 	    commit_blob_bytes(l, p->config, p->config_len, p->config_digest) < 0 ||
 	    commit_blob_bytes(l, p->manifest, p->manifest_len, p->manifest_digest) < 0)
 		return -1;

@@ -61,10 +61,11 @@ static int write_marker(struct archive *a, const char *path, struct berth_error 
 /* A removed name: .wh.NAME beside it. */
 static int write_whiteout(struct archive *a, const struct bfs_entry *e, struct berth_error *err)
 {
-	const char *rel = e->path + 1;
-	_cleanup_free_ char *dir = xstrndup(rel, (size_t)(strrchr(e->path, '/') - e->path));
-	_cleanup_free_ char *wh =
-		xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", strrchr(e->path, '/') + 1);
+	const char *slash = strrchr(e->path, '/');
+	/* "/etc/f0": "etc" (the path's directory without its slashes) */
+	size_t dlen = (size_t)(slash - e->path);
+	_cleanup_free_ char *dir = xstrndup(e->path + 1, dlen ? dlen - 1 : 0);
+	_cleanup_free_ char *wh = xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", slash + 1);
 
 	return write_marker(a, wh, err);
 }
