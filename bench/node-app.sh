@@ -27,7 +27,7 @@ NAME=$(basename "$0")
 die() { echo "$NAME: $*" >&2; exit 1; }
 usage() { sed -n '2,/^set -e/{ /^set -e/d; s/^# \{0,1\}//; p; }' "$0"; exit "${1:-0}"; }
 
-CACHE= OUT= IMAGE=localhost/berth-node:latest
+CACHE='' OUT='' IMAGE=localhost/berth-node:latest
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage 0 ;;

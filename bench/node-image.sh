@@ -64,7 +64,7 @@ start=$(
 			dpkg-query -S "$lib" 2>/dev/null || dpkg-query -S "$(readlink -f "$lib")" 2>/dev/null || true
 		done | sed 's/:.*//' | tr ',' '\n' | sed 's/ //g'
 )
-start=$(printf '%s\n' $start | sort -u)
+mapfile -t START < <(printf '%s\n' "$start" | grep -v '^$' | sort -u)
 
 mkdir -p "$CACHE"
 STATUS=$(mktemp) BASE_STATUS=$(mktemp) PKGS=$(mktemp)
@@ -74,7 +74,7 @@ tar -xOf "$BASE" ./var/lib/dpkg/status >"$BASE_STATUS" 2>/dev/null ||
 	tar -xOf "$BASE" var/lib/dpkg/status >"$BASE_STATUS" || die "$BASE has no var/lib/dpkg/status"
 
 # The closure, less what the rootfs has: "PACKAGE VERSION" lines.
-python3 - "$STATUS" "$BASE_STATUS" $start >"$PKGS" <<'PY'
+python3 - "$STATUS" "$BASE_STATUS" "${START[@]}" >"$PKGS" <<'PY'
 import re, sys
 status, base_status, start = sys.argv[1], sys.argv[2], sys.argv[3:]
 inst, provides = {}, {}
