@@ -1213,7 +1213,7 @@ static int copy_inline(struct copier *cp, const struct copy_inline *f, struct be
 	_cleanup_free_ char *target = NULL;
 	struct item it = {
 		.type = BFS_REG,
-		.mode = 0644,
+		.mode = f->mode ? f->mode : 0644,
 		.mtime_sec = cp->now,
 		.size = f->len,
 		.content = &ct,

@@ -263,8 +263,10 @@ static int step_copy(struct build *b, struct stage_run *st, const struct df_inst
 	_cleanup_free_ char *what = NULL, *by = NULL;
 	int r = -1;
 
-	if (stepconf_copy_parse(b, st, in, &sc, err) < 0)
-		return -1;
+	if (stepconf_copy_parse(b, st, in, &sc, err) < 0) {
+		stepconf_copy_clear(&sc);
+		return build_fail_at(b, in, err);
+	}
 	if (st->image[0] && image_open_stack(b->s, st->image, &c.base, err) < 0)
 		goto out;
 	c.have_base = st->image[0] != '\0';

@@ -18,6 +18,7 @@
 #include "../lib/util.h"
 #include "build.h"
 #include "expand.h"
+#include "fetch.h"
 #include "stepconf.h"
 
 DEFINE_CLEANUP_FUNC(char **, strv_free)
@@ -615,7 +616,8 @@ static int copy_flags(struct build *b, struct stage_run *st, const struct df_ins
 		_cleanup_free_ char *v = NULL;
 		if (!strcmp(f->name, "link"))
 			continue; /* layers are independent here already: nothing to do */
-		if (strcmp(f->name, "from") && strcmp(f->name, "chown") && strcmp(f->name, "chmod"))
+		if (strcmp(f->name, "from") && strcmp(f->name, "chown") &&
+		    strcmp(f->name, "chmod") && (strcmp(f->name, "checksum") || in->kind != DF_ADD))
 			return berth_error_set(err, ENOTSUP, "%s --%s is not supported by berth",
 					       df_kind_name(in->kind), f->name);
 		if (!f->value || expand(b, st, f->value, &v, err) < 0 || !*v)
@@ -630,6 +632,9 @@ static int copy_flags(struct build *b, struct stage_run *st, const struct df_ins
 		} else if (!strcmp(f->name, "chown")) {
 			free(c->chown);
 			c->chown = steal_pointer(&v);
+		} else if (!strcmp(f->name, "checksum")) {
+			free(c->checksum);
+			c->checksum = steal_pointer(&v);
 		} else {
 			char *end;
 			unsigned long m = strtoul(v, &end, 8);
@@ -643,10 +648,36 @@ static int copy_flags(struct build *b, struct stage_run *st, const struct df_ins
 	return 0;
 }
 
-static bool is_url(const char *s)
+static bool is_git(const char *s)
 {
-	return str_has_prefix(s, "http://") || str_has_prefix(s, "https://") ||
-	       str_has_prefix(s, "git@") || str_has_prefix(s, "git://");
+	size_t n = strlen(s);
+	return str_has_prefix(s, "git@") || str_has_prefix(s, "git://") ||
+	       (fetch_is_url(s) && ((n > 4 && !strcmp(s + n - 4, ".git")) || strstr(s, ".git#")));
+}
+
+/* ADD URL: fetched by berth (not by a step), unless the build has no
+ * network; the file is 0600, as docker makes it, and never extracted. */
+static int add_url(struct build *b, const struct df_instr *in, const char *url,
+		   struct stepconf_copy *c, struct berth_error *err)
+{
+	char *data, *name;
+	size_t len;
+
+	if (in->kind != DF_ADD)
+		return berth_error_set(err, EINVAL, "COPY %s: COPY takes no URL (ADD does)", url);
+	if (is_git(url))
+		return berth_error_set(err, ENOTSUP,
+				       "ADD %s: git sources are not supported: clone in a RUN step",
+				       url);
+	if (b->o->network && !strcmp(b->o->network, "none"))
+		return berth_error_set(err, EPERM,
+				       "ADD %s: the build has no network (--network none)", url);
+	if (fetch_url(url, c->checksum, &data, &len, &name, err) < 0)
+		return -1;
+	c->inline_files = xrealloc(c->inline_files, (c->n_inline + 1) * sizeof(*c->inline_files));
+	c->inline_files[c->n_inline++] =
+		(struct copy_inline){ .name = name, .data = data, .len = len, .mode = 0600 };
+	return 0;
 }
 
 int stepconf_copy_parse(struct build *b, struct stage_run *st, const struct df_instr *in,
@@ -684,13 +715,15 @@ int stepconf_copy_parse(struct build *b, struct stage_run *st, const struct df_i
 		return berth_error_set(err, EINVAL, "%s needs a source and a destination",
 				       df_kind_name(in->kind));
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (is_url(words[i]))
-			return berth_error_set(err, ENOTSUP,
-					       "%s %s: sources from URLs are not supported: "
-					       "fetch it in a RUN step",
-					       df_kind_name(in->kind), words[i]);
+		if (fetch_is_url(words[i]) || is_git(words[i])) {
+			if (add_url(b, in, words[i], c, err) < 0)
+				return -1;
+			continue;
+		}
 		strv_push(&c->sources, &c->n_sources, words[i]);
 	}
+	if (c->checksum && c->n_sources)
+		return berth_error_set(err, EINVAL, "ADD --checksum is for URL sources only");
 	dest = xstrdup(words[n - 1]);
 	/* "." and a trailing "/" or "/." mean a directory */
 	bool dir = !strcmp(dest, ".") || dest[strlen(dest) - 1] == '/' ||
@@ -720,6 +753,7 @@ void stepconf_copy_clear(struct stepconf_copy *c)
 	free(c->dest);
 	free(c->from);
 	free(c->chown);
+	free(c->checksum);
 	free(c->text);
 	*c = (struct stepconf_copy){ 0 };
 }

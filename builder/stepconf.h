@@ -25,9 +25,10 @@ struct stepconf_copy {
 	size_t n_sources;
 	struct copy_inline *inline_files; /* heredoc sources, expanded when they say so */
 	size_t n_inline;
-	char *dest;  /* absolute: WORKDIR applied; a trailing '/' kept */
-	char *from;  /* --from, expanded, or NULL */
-	char *chown; /* --chown, expanded, or NULL */
+	char *dest;	/* absolute: WORKDIR applied; a trailing '/' kept */
+	char *from;	/* --from, expanded, or NULL */
+	char *chown;	/* --chown, expanded, or NULL */
+	char *checksum; /* ADD --checksum, or NULL */
 	bool chmod;
 	mode_t mode;
 	char *text; /* the instruction after substitution, for the key */

@@ -322,6 +322,36 @@ stdin_tar() {
 }
 check "CONTEXT - takes a tar stream of the context" -- stdin_tar
 
+# ---- ADD of a URL: fetched by berth (loopback only here) ----
+W=$(ctx www)
+put "$W/remote.txt" "remote content"
+python3 -c '
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2], "w").write(str(s.server_address[1]))
+s.serve_forever()
+' "$W" "$T/www-port" >/dev/null 2>&1 &
+WWW_PID=$!
+pre_cleanup() { kill "$WWW_PID" 2>/dev/null; }
+wait_for 10 test -s "$T/www-port"
+WWW="http://127.0.0.1:$(cat "$T/www-port")"
+D=$(ctx addurl)
+put "$D/Dockerfile" "FROM localhost/bb
+ADD $WWW/remote.txt /d/
+"
+add_url() {
+	bld -t au "$D" && [ "$(berth run --rm au cat /d/remote.txt)" = "remote content" ] &&
+		[ "$(berth run --rm au stat -c %a /d/remote.txt)" = 600 ]
+}
+check "ADD URL fetches the file (0600, named by the URL's path)" -- add_url
+check "ADD URL with --network none is refused, naming the line" -- \
+	expect_fail "Dockerfile:2" berth build --network none "$D"
+put "$D/Dockerfile" "FROM localhost/bb
+ADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 $WWW/remote.txt /r
+"
+check "ADD --checksum that does not match fails" -- expect_fail "not --checksum" berth build "$D"
+
 # ---- bad recipes: the line, nothing left ----
 F=$(ctx bad)
 put "$F/Dockerfile" 'FROM localhost/bb

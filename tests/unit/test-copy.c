@@ -853,7 +853,7 @@ static void test_from(void)
 
 static void test_inline(void)
 {
-	struct copy_inline f[] = { { "EOF", "echo hi\n", 8 }, { "two", "2", 1 } };
+	struct copy_inline f[] = { { "EOF", "echo hi\n", 8, 0 }, { "two", "2", 1, 0 } };
 	struct copy_spec c = spec(NULL, 0, "/etc/motd");
 	struct berth_error err = { 0 };
 	struct layer l;
