@@ -268,6 +268,16 @@ heredoc_ok() {
 }
 check "RUN <<EOF runs the heredoc, COPY <<EOF writes it, the exec form runs as given" -- heredoc_ok
 
+E=$(ctx emptyrun)
+put "$E/Dockerfile" 'FROM localhost/bb
+RUN true
+'
+empty_run() {
+	bld -t er "$E" &&
+		[ "$(cfg er 'len(d["RootFS"]["Layers"])')" = "$(cfg localhost/bb 'len(d["RootFS"]["Layers"])')" ]
+}
+check "a RUN that changes nothing makes no layer" -- empty_run
+
 # ---- build secrets ----
 MARK="berth-build-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 as_user sh -c 'printf %s "$1" >"$2"' _ "$MARK" "$T/secret.txt"
