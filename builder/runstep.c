@@ -494,9 +494,11 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 	_cleanup_free_ char *dir = NULL;
 	int r = -1;
 
-	/* FROM scratch: an image with no layer to run over */
-	if (!st->image[0] && step_commit(b, st, -1, NULL, err) < 0)
-		return -1;
+	/* FROM scratch with nothing copied yet: no file, no shell */
+	if (!st->image[0])
+		return berth_error_set(err, ENOENT,
+				       "RUN on an empty image (FROM scratch, nothing copied yet): "
+				       "there is no file to run");
 	run_config_init(&rc);
 	if (step_config(b, st, in, &rc, &m, err) < 0 || engine_create(b->s, &rc, id, err) < 0)
 		goto out;
