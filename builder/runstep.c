@@ -19,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../image/image.h"
+#include "../image/mount.h"
+#include "../image/pull-policy.h"
+#include "../image/tree.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
 #include "../objects/secret.h"
@@ -43,6 +48,8 @@ struct run_mounts {
 	size_t n_secrets;
 	int *locks; /* sharing=locked cache directories held */
 	size_t n_locks;
+	char **mounted; /* images mounted for bind from= */
+	size_t n_mounted;
 };
 
 static void run_mounts_undo(struct build *b, struct run_mounts *m)
@@ -58,6 +65,13 @@ static void run_mounts_undo(struct build *b, struct run_mounts *m)
 	for (size_t i = 0; i < m->n_locks; i++)
 		close(m->locks[i]);
 	free(m->locks);
+	for (size_t i = 0; i < m->n_mounted; i++) {
+		struct berth_error e = { 0 };
+		if (image_umount(m->mounted[i], &e) < 0)
+			build_warn(b, "warning: unmounting %s: %s", m->mounted[i], e.msg);
+		berth_error_clear(&e);
+	}
+	strv_free(m->mounted);
 	*m = (struct run_mounts){ 0 };
 }
 
@@ -298,6 +312,67 @@ static int mount_cache(struct build *b, struct run_config *rc, const struct mopt
 	return rc_flag(rc, "mount", flag, err);
 }
 
+/* The image from= names: a stage's (built already: the target needs
+ * it) or an image's, pulled as --pull says. */
+static int bind_image(struct build *b, struct stage_run *st, const char *from,
+		      char id[DIGEST_STR_LEN + 1], struct berth_error *err)
+{
+	struct stage_run *dep = build_stage_named(b, from, st->index);
+	struct pull_opts po = { .ref = from, .quiet = true };
+
+	if (dep) {
+		if (!dep->image[0])
+			return berth_error_set(err, ENOENT, "from=%s: that stage has no files",
+					       from);
+		snprintf(id, DIGEST_STR_LEN + 1, "%s", dep->image);
+		return 0;
+	}
+	if (image_pull_policy(b->s, b->o->pull, &po, err) < 0 ||
+	    image_resolve(b->s, from, id, err) < 0)
+		return berth_error_wrap(err, "from=%s", from);
+	return 0;
+}
+
+/* type=bind,from=STAGE|IMAGE: that image mounted read-only by berth-fs
+ * for the step, and source= bound from it. The source is resolved in
+ * the image's own tree first (its links followed inside the image, as
+ * RESOLVE_IN_ROOT would), so the host path handed to the bind has no
+ * link in it that could lead out of the mount. */
+static int bind_from(struct build *b, struct stage_run *st, struct run_config *rc,
+		     const struct mopt *o, struct run_mounts *m, struct berth_error *err)
+{
+	char id[DIGEST_STR_LEN + 1];
+	_cleanup_free_ char *resolved = NULL, *mp = NULL, *flag = NULL;
+	struct bfs_stack stack;
+	bool missing = false;
+	int r;
+
+	if (o->rw)
+		return berth_error_set(err, ENOTSUP,
+				       "RUN --mount=type=bind,from=%s,rw: binds are "
+				       "read-only",
+				       o->from);
+	if (bind_image(b, st, o->from, id, err) < 0 || image_open_stack(b->s, id, &stack, err) < 0)
+		return -1;
+	r = bfs_stack_resolve(&stack, o->source ? o->source : "/", 0, &resolved, &missing, err);
+	image_close_stack(&stack);
+	if (r < 0)
+		return berth_error_wrap(err, "RUN --mount=type=bind,from=%s,source=%s", o->from,
+					o->source ? o->source : "/");
+	if (missing)
+		return berth_error_set(err, ENOENT, "RUN --mount=type=bind,from=%s: no %s in it",
+				       o->from, o->source ? o->source : "/");
+	mp = xasprintf("%s/tmp/%s/bind-%zu", b->s->root, b->stage->name, m->n_mounted);
+	if (mkdir(mp, 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "a mount point for from=%s", o->from);
+	if (image_mount(b->s, id, mp, NULL, err) < 0)
+		return berth_error_wrap(err, "RUN --mount=type=bind,from=%s", o->from);
+	strv_push(&m->mounted, &m->n_mounted, mp);
+	flag = xasprintf("type=bind,source=%s%s,target=%s,readonly", mp,
+			 strcmp(resolved, "/") ? resolved : "", o->target);
+	return rc_flag(rc, "mount", flag, err);
+}
+
 /* Does a relative path climb above where it starts ("../x", "a/../..")? */
 static bool climbs_out(const char *path)
 {
@@ -322,8 +397,8 @@ static bool climbs_out(const char *path)
  * COPY's sources are; a source that climbs out of it ("../..") is
  * refused, as the issue of bind mounts asks (COPY's "../x" is the
  * context's x, as docker has it). */
-static int mount_bind(struct build *b, struct run_config *rc, const struct mopt *o,
-		      struct berth_error *err)
+static int mount_bind(struct build *b, struct stage_run *st, struct run_config *rc,
+		      const struct mopt *o, struct run_mounts *m, struct berth_error *err)
 {
 	struct ctx_match *mt = NULL;
 	size_t n = 0;
@@ -334,10 +409,7 @@ static int mount_bind(struct build *b, struct run_config *rc, const struct mopt 
 	char *const pat[] = { (char *)src };
 
 	if (o->from)
-		return berth_error_set(err, ENOTSUP,
-				       "RUN --mount=type=bind,from=%s: binds from a stage or an "
-				       "image are not supported yet; COPY --from=%s instead",
-				       o->from, o->from);
+		return bind_from(b, st, rc, o, m, err);
 	if (o->rw)
 		return berth_error_set(
 			err, ENOTSUP, "RUN --mount=type=bind,rw: the context is mounted read-only");
@@ -362,8 +434,8 @@ static int mount_bind(struct build *b, struct run_config *rc, const struct mopt 
 	return rc_flag(rc, "mount", flag, err);
 }
 
-static int step_mounts(struct build *b, const struct df_instr *in, struct run_config *rc,
-		       struct run_mounts *m, struct berth_error *err)
+static int step_mounts(struct build *b, struct stage_run *st, const struct df_instr *in,
+		       struct run_config *rc, struct run_mounts *m, struct berth_error *err)
 {
 	for (size_t i = 0; i < in->n_flags; i++) {
 		struct mopt o = { 0 };
@@ -385,7 +457,7 @@ static int step_mounts(struct build *b, const struct df_instr *in, struct run_co
 		else if (!strcmp(o.type, "secret"))
 			r = mount_secret(b, rc, &o, m, err);
 		else if (!strcmp(o.type, "bind"))
-			r = mount_bind(b, rc, &o, err);
+			r = mount_bind(b, st, rc, &o, m, err);
 		else if (!strcmp(o.type, "tmpfs"))
 			r = rc_flag(rc, "tmpfs", o.target, err);
 		else
@@ -452,7 +524,7 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 	if (step_env(b, st, rc, err) < 0 || (user && *user && rc_flag(rc, "user", user, err) < 0) ||
 	    (wd && *wd && rc_flag(rc, "workdir", wd, err) < 0) ||
 	    rc_flag(rc, "entrypoint", "", err) < 0 || step_network(b, in, rc, err) < 0 ||
-	    step_mounts(b, in, rc, m, err) < 0)
+	    step_mounts(b, st, in, rc, m, err) < 0)
 		return -1;
 	for (size_t i = 0; i < in->n_flags; i++)
 		if (strcmp(in->flags[i].name, "mount") && strcmp(in->flags[i].name, "network"))

@@ -251,6 +251,20 @@ parallel_ok() {
 }
 check "independent stages are built at once, each line marked with its stage" -- parallel_ok
 
+BF=$(ctx bindfrom)
+put "$BF/Dockerfile" 'FROM localhost/bb AS tools
+RUN mkdir -p /opt/t && echo tool-data > /opt/t/data
+
+FROM localhost/bb
+RUN --mount=type=bind,from=tools,source=/opt/t,target=/t cat /t/data > /copied && ! touch /t/x
+RUN --mount=type=bind,from=localhost/bb,target=/bbroot test -x /bbroot/bin/busybox
+'
+bind_from() {
+	bld -t bf "$BF" && [ "$(berth run --rm bf cat /copied)" = tool-data ] &&
+		! grep -q "$T/store" /proc/mounts
+}
+check "RUN --mount=type=bind,from= a stage or an image, read-only, unmounted after" -- bind_from
+
 # ---- heredocs, SHELL, exec form ----
 H=$(ctx heredoc)
 put "$H/Dockerfile" 'FROM localhost/bb
