@@ -1075,6 +1075,8 @@ static int args_onbuild(struct parser *p, unsigned line, struct df_instr *in, co
 	return instr_parse(p, rest, line, in->sub, NULL);
 }
 
+static bool heredoc_parse(const char *word, struct df_heredoc *h);
+
 /* How many arguments each kind takes, as docker's instructions check. */
 static int args_count(struct parser *p, unsigned line, struct df_instr *in)
 {
@@ -1104,6 +1106,14 @@ static int args_count(struct parser *p, unsigned line, struct df_instr *in)
 				    what);
 		break;
 	default: break;
+	}
+	if ((in->kind == DF_COPY || in->kind == DF_ADD) && !in->json) {
+		struct df_heredoc h = { 0 };
+		bool bad = heredoc_parse(in->args[in->n_args - 1], &h);
+
+		free(h.name);
+		if (bad)
+			return perr(p, line, "%s cannot accept a heredoc as a destination", what);
 	}
 	if (in->kind == DF_SHELL && !in->json)
 		return perr(p, line, "SHELL requires the arguments to be in JSON form");
@@ -1301,6 +1311,7 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 	size_t n;
 	bool nl;
 	struct sbuf body = { 0 };
+	size_t name_len = strlen(h->name);
 
 	while (next_line(p, &s, &n, &nl)) {
 		const char *t = s;
@@ -1310,7 +1321,7 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 		if (h->strip_tabs)
 			while (tn && *t == '\t')
 				t++, tn--;
-		if (tn == strlen(h->name) && memcmp(t, h->name, tn) == 0) {
+		if (tn == name_len && memcmp(t, h->name, tn) == 0) {
 			h->body = sb_take(&body);
 			if (h->strip_tabs)
 				strip_leading_tabs(h->body);
@@ -1339,8 +1350,11 @@ static int heredocs_read(struct parser *p, const char *line, struct df_instr *in
 		struct df_heredoc h = { 0 };
 		if (!heredoc_parse(words.v[i], &h))
 			continue;
-		target->heredocs = xrealloc(target->heredocs,
-					    (target->n_heredocs + 1) * sizeof(*target->heredocs));
+		/* doubling: a line may open a million of them */
+		size_t n = target->n_heredocs;
+		if ((n & (n - 1)) == 0)
+			target->heredocs = xrealloc(target->heredocs,
+						    (n ? n * 2 : 1) * sizeof(*target->heredocs));
 		target->heredocs[target->n_heredocs++] = h;
 		r = heredoc_body(p, in->line, &target->heredocs[target->n_heredocs - 1]);
 	}
