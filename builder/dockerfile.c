@@ -1102,7 +1102,7 @@ static int args_count(struct parser *p, unsigned line, struct df_instr *in)
 		if (in->n_args < 2)
 			return perr(p, line,
 				    "%s requires at least two arguments, but only one was "
-				    "provided. Destination could not be determined.",
+				    "provided. Destination could not be determined",
 				    what);
 		break;
 	default: break;
@@ -1335,6 +1335,24 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 	return perr(p, start, "unterminated heredoc (no line \"%.64s\" ends it)", h->name);
 }
 
+/* An ONBUILD trigger is recorded as text and parsed again in the child
+ * image: as docker does, its heredocs follow it, each body then its
+ * delimiter on a line of its own. */
+static void onbuild_with_heredocs(struct df_instr *in)
+{
+	struct sbuf b = { 0 };
+
+	sb_addn(&b, in->args[0], strlen(in->args[0]));
+	for (size_t i = 0; i < in->sub->n_heredocs; i++) {
+		const struct df_heredoc *h = &in->sub->heredocs[i];
+		sb_addc(&b, '\n');
+		sb_addn(&b, h->body, strlen(h->body));
+		sb_addn(&b, h->name, strlen(h->name));
+	}
+	free(in->args[0]);
+	in->args[0] = sb_take(&b);
+}
+
 static int heredocs_read(struct parser *p, const char *line, struct df_instr *in)
 {
 	struct df_instr *target = in->kind == DF_ONBUILD ? in->sub : in;
@@ -1359,6 +1377,8 @@ static int heredocs_read(struct parser *p, const char *line, struct df_instr *in
 		r = heredoc_body(p, in->line, &target->heredocs[target->n_heredocs - 1]);
 	}
 	vec_free(&words);
+	if (r == 0 && target != in && target->n_heredocs)
+		onbuild_with_heredocs(in);
 	return r;
 }
 

@@ -313,6 +313,7 @@ static void test_heredocs(void)
 		is_str(instr(0, 0)->heredocs[0].body, "x\n", "its body");
 	if (parse_ok("FROM a\nONBUILD RUN <<EOF\nx\nEOF\nCMD y\n", "ONBUILD RUN <<EOF")) {
 		is_int(instr(0, 0)->sub->n_heredocs, 1, "the trigger's heredoc");
+		is_args(instr(0, 0), "RUN <<EOF\nx\nEOF", "the trigger's text carries its heredoc");
 		is_args(instr(0, 1), "y", "then the next instruction");
 	}
 	if (parse_ok("FROM a\nRUN echo \"<<EOF\"\nCMD y\n", "a quoted << is no heredoc"))
@@ -490,7 +491,7 @@ static void test_errors(void)
 		    false);
 	parse_fails("FROM a\nCOPY a\n",
 		    "Dockerfile:2: COPY requires at least two arguments, but only one was "
-		    "provided. Destination could not be determined.",
+		    "provided. Destination could not be determined",
 		    false);
 	parse_fails("FROM a\nADD [\"a\"]\n", "Dockerfile:2: ADD requires at least two arguments",
 		    true);
