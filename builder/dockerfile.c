@@ -1023,7 +1023,7 @@ static int args_from(struct parser *p, unsigned line, struct df_instr *in, const
 	struct vec v = { 0 };
 
 	split_ws(rest, &v);
-	if (v.n == 3 && strcasecmp(v.v[1], "as") == 0) {
+	if (v.n == 3 && strcasecmp(v.v[1], "as") == 0 && stage_name) {
 		char *name = v.v[2];
 		for (char *c = name; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
