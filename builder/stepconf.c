@@ -480,7 +480,8 @@ static int apply_cmd(struct stage_run *st, const struct df_instr *in, char **by,
 static int apply_onbuild(struct stage_run *st, const struct df_instr *in, char **by)
 {
 	struct json_object *c = stepconf_cfg(st), *ob;
-	const char *trigger = in->sub ? in->sub->text : (in->n_args ? in->args[0] : "");
+	/* args[0]: the trigger as written, its heredocs too (docker records that) */
+	const char *trigger = in->n_args ? in->args[0] : in->sub ? in->sub->text : "";
 
 	if (!json_object_object_get_ex(c, "OnBuild", &ob) ||
 	    !json_object_is_type(ob, json_type_array)) {

@@ -334,6 +334,17 @@ check "-q prints only the image ID" -- quiet_only_id
 iidfile() { bld --iidfile "$T/iid" -t basic "$C" && grep -qxE 'sha256:[0-9a-f]{64}' "$T/iid"; }
 check "--iidfile writes the ID" -- iidfile
 
+TT=$(ctx tty)
+put "$TT/Dockerfile" 'FROM localhost/bb
+RUN for i in 1 2 3 4 5 6 7; do echo line-$i; sleep 0.2; done
+'
+tty_view() {
+	as_user script -qc "'$BERTH' build --no-cache --progress tty '$TT'" /dev/null >"$T/tty.out" 2>&1 &&
+		grep -q $'\033\[2m  line-3' "$T/tty.out" && grep -q $'\033\[[0-9]*A' "$T/tty.out" &&
+		grep -qE 'STEP 2/2: RUN .*  [0-9]+\.[0-9]s' "$T/tty.out"
+}
+check "--progress tty: a running step's last lines drawn in place, then its title and time" -- tty_view
+
 # ---- stdin ----
 stdin_dockerfile() {
 	printf 'FROM localhost/bb\nRUN echo from-stdin > /s\n' | berth build -t sd -f - "$C" >"$T/out" 2>"$T/err" &&
