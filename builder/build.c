@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -27,6 +28,41 @@
 #include "cache.h"
 #include "expand.h"
 #include "state.h"
+
+/* Ctrl-C (or a TERM or HUP) stops a build after its step: the step's
+ * container gets the signal (the engine passes it on) and is removed as
+ * always; nothing after it runs and nothing is named. The handler only
+ * notes it: a signal handler reaches static storage alone. */
+static volatile sig_atomic_t interrupted;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void note_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void build_signals_arm(void)
+{
+	/* no SA_RESTART: a wait for a stage's child returns to look */
+	struct sigaction sa = { .sa_handler = note_signal };
+
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+void build_note_interrupt(int sig)
+{
+	if (sig)
+		interrupted = sig;
+}
+
+int build_check_interrupt(struct berth_error *err)
+{
+	if (!interrupted)
+		return 0;
+	return berth_error_set(err, 0, "the build was interrupted (SIG%s)",
+			       sigabbrev_np(interrupted) ? sigabbrev_np(interrupted) : "?");
+}
 
 /* Docker's predefined ARGs: usable without an ARG line, kept out of
  * history and of the cache key (they are the host's business). */
@@ -598,7 +634,7 @@ int build_stage(struct build *b, struct stage_run *st, struct berth_error *err)
 		/* a RUN's live view prints its title when it ends */
 		if (!b->tty || in->kind != DF_RUN)
 			build_print(b, "%s", b->title);
-		if (step_run(b, st, in, err) < 0)
+		if (build_check_interrupt(err) < 0 || step_run(b, st, in, err) < 0)
 			return -1;
 	}
 	st->done = true;
@@ -680,6 +716,10 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 		json_object_put(a.config);
 		return r;
 	}
+	/* keys in one order: a config read back from a cached step and one
+	 * built here serialise alike (reproducible IDs across stores) */
+	_cleanup_json_ struct json_object *sorted = json_sorted_copy(st->config);
+	a.config = sorted;
 	if (image_assemble(b->s, &a, id, err) < 0)
 		return -1;
 	return build_cache_record(b->s, key, id, err);
@@ -707,8 +747,14 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 		struct berth_error *err)
 {
 	struct build b = { .s = s, .o = o, .ctx = { .dirfd = -1 } };
+	struct sigaction saved[ARRAY_SIZE(stop_signals)];
 	size_t target = 0;
 	int r = -1;
+
+	interrupted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], NULL, &saved[i]);
+	build_signals_arm();
 
 	b.now = o->timestamp >= 0 ? o->timestamp : (int64_t)time(NULL);
 	b.tty = !o->quiet && o->out &&
@@ -717,7 +763,8 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	if (read_dockerfile(&b, err) < 0 || settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
 	    pick_stages(&b, &target, err) < 0 || store_stage_new(s, &b.stage, err) < 0)
 		goto out;
-	if (stages_build(&b, target, err) < 0)
+	runstep_sweep(&b);
+	if (stages_build(&b, target, err) < 0 || build_check_interrupt(err) < 0)
 		goto out;
 	if (b.stages[target].df->n_instrs == 0 && !b.stages[target].image[0])
 		build_print(&b, "--> (an empty image)");
@@ -732,5 +779,7 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	r = 0;
 out:
 	build_clear(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
 	return r;
 }

@@ -30,9 +30,11 @@
 #include "../lib/util.h"
 #include "../objects/secret.h"
 #include "../runner/commit.h"
+#include "../runner/container.h"
 #include "../runner/engine.h"
 #include "build.h"
 #include "cache.h"
+#include "copy.h"
 #include "liveview.h"
 #include "state.h"
 #include "stepconf.h"
@@ -472,6 +474,117 @@ static int step_mounts(struct build *b, struct stage_run *st, const struct df_in
 	return 0;
 }
 
+/* What a RUN's bind mounts hold, for its cache key (BuildKit keys them
+ * too): a context source by its files' digest (as COPY's), a from= one
+ * by the image's ID and the path. One line each into f. */
+int runstep_mount_key(struct build *b, struct stage_run *st, const struct df_instr *in, FILE *f,
+		      struct berth_error *err)
+{
+	for (size_t i = 0; i < in->n_flags; i++) {
+		struct mopt o = { 0 };
+		char digest[DIGEST_STR_LEN + 1];
+		int r = 0;
+		if (strcmp(in->flags[i].name, "mount") || !in->flags[i].value)
+			continue;
+		if (mopt_parse(in->flags[i].value, &o, err) < 0) {
+			mopt_clear(&o);
+			return -1;
+		}
+		if (!strcmp(o.type, "bind") && o.from) {
+			r = bind_image(b, st, o.from, digest, err);
+			if (r == 0)
+				fprintf(f, "\nbind %s %s %s", digest, o.source ? o.source : "/",
+					o.target ? o.target : "");
+		} else if (!strcmp(o.type, "bind") && b->ctx.dirfd >= 0 &&
+			   !climbs_out(o.source ? o.source : "/")) {
+			char *const src[] = { o.source ? o.source : "/" };
+			struct copy_spec c = { .ctx = &b->ctx,
+					       .sources = src,
+					       .n_sources = 1,
+					       .dest = "/mount/",
+					       .mtime_clamp = -1 };
+			r = copy_digest(&c, digest, err);
+			if (r == 0)
+				fprintf(f, "\nbind %s %s %s", digest, src[0],
+					o.target ? o.target : "");
+		}
+		mopt_clear(&o);
+		if (r < 0)
+			return berth_error_wrap(err, "RUN --mount=%s", in->flags[i].value);
+	}
+	return 0;
+}
+
+/* ---- the step containers a killed build left ---- */
+
+/* A step's container is labelled with its builder: "PID:START" (START:
+ * the process's start time in clock ticks, /proc/PID/stat's 22nd field,
+ * so a reused PID is not taken for it). */
+#define STEP_LABEL "berth.build.step"
+
+static unsigned long long proc_start(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid), *text = NULL;
+	struct berth_error e = { 0 };
+	unsigned long long start = 0;
+	size_t len;
+	char *p;
+
+	if (read_file_at(AT_FDCWD, path, 4096, &text, &len, &e) < 0) {
+		berth_error_clear(&e);
+		return 0;
+	}
+	/* after the command's ")" (which may hold spaces): field 3 on */
+	if (!(p = strrchr(text, ')')))
+		return 0;
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+static char *step_mark(void)
+{
+	return xasprintf("%d:%llu", (int)getpid(), proc_start(getpid()));
+}
+
+static bool mark_alive(const char *mark)
+{
+	unsigned long long start;
+	int pid;
+
+	if (sscanf(mark, "%d:%llu", &pid, &start) != 2 || pid <= 0)
+		return false;
+	return proc_start(pid) == start && start != 0;
+}
+
+void runstep_sweep(struct build *b)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	struct berth_error e = { 0 };
+
+	if (container_list(b->s, &ids, &n, &e) < 0) {
+		berth_error_clear(&e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ struct json_object *cfg = container_config(b->s, ids[i], &e);
+		struct json_object *labels = NULL;
+		const char *mark;
+		berth_error_clear(&e);
+		if (!cfg || !json_object_object_get_ex(cfg, "Labels", &labels) ||
+		    !(mark = json_get_string(labels, STEP_LABEL)) || mark_alive(mark))
+			continue;
+		if (engine_remove(b->s, ids[i], true, true, &e) == 0)
+			build_warn(b, "removed the step container %.12s of a build that was killed",
+				   ids[i]);
+		berth_error_clear(&e);
+	}
+	strv_free(ids);
+}
+
 /* The step's network: RUN --network, else the build's. */
 static int step_network(struct build *b, const struct df_instr *in, struct run_config *rc,
 			struct berth_error *err)
@@ -521,7 +634,10 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 	const char *user = json_get_string(stepconf_cfg(st), "User");
 	const char *wd = json_get_string(stepconf_cfg(st), "WorkingDir");
 
+	_cleanup_free_ char *mark = step_mark(), *label = xasprintf(STEP_LABEL "=%s", mark);
+
 	if (step_env(b, st, rc, err) < 0 || (user && *user && rc_flag(rc, "user", user, err) < 0) ||
+	    rc_flag(rc, "label", label, err) < 0 ||
 	    (wd && *wd && rc_flag(rc, "workdir", wd, err) < 0) ||
 	    rc_flag(rc, "entrypoint", "", err) < 0 || step_network(b, in, rc, err) < 0 ||
 	    step_mounts(b, st, in, rc, m, err) < 0)
@@ -579,6 +695,11 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 		view = liveview_begin(b->o->quiet ? NULL : b->o->out, b->stage->dirfd, b->title);
 	r = engine_start(b->s, id, &how, &end, err);
 	liveview_end(view, r < 0 || end.status != 0);
+	/* the engine's forwarding handlers stay: the build's again */
+	build_signals_arm();
+	build_note_interrupt(end.signal);
+	if (r == 0 && build_check_interrupt(err) < 0)
+		r = -1;
 	if (r < 0)
 		goto out;
 	r = -1;

@@ -185,7 +185,10 @@ static int step_run_cmd(struct build *b, struct stage_run *st, const struct df_i
 		fprintf(f, "\n<<%s\n%s", in->heredocs[i].name, in->heredocs[i].body);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "\n%s", args[i]);
+	int mk = runstep_mount_key(b, st, in, f, err);
 	fclose(f);
+	if (mk < 0)
+		return -1;
 	len = 0;
 	f = open_memstream(&by, &len);
 	fputs("RUN ", f);
