@@ -64,6 +64,8 @@ int build_check_interrupt(struct berth_error *err)
 			       sigabbrev_np(interrupted) ? sigabbrev_np(interrupted) : "?");
 }
 
+#define BUILD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* Docker's predefined ARGs: usable without an ARG line, kept out of
  * history and of the cache key (they are the host's business). */
 static const char *const proxy_args[] = {
@@ -413,6 +415,26 @@ static int settle_meta(struct build *b, struct berth_error *err)
 	return 0;
 }
 
+/* --secret's files are there and readable before any step runs (the
+ * values are read when a step mounts them, and kept no longer). */
+static int check_secrets(struct build *b, struct berth_error *err)
+{
+	for (char *const *p = b->o->secrets; p && *p; p++) {
+		_cleanup_free_ char *copy = xstrdup(*p);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (strncmp(t, "src=", 4) && strncmp(t, "source=", 7))
+				continue;
+			const char *path = strchr(t, '=') + 1;
+			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd < 0)
+				return berth_error_set(err, errno, "--secret %s: %s", *p, path);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 /* ---- stages ---- */
 
 /* The stage names a step of st refers to: FROM's, COPY --from's and
@@ -504,7 +526,12 @@ static struct json_object *scratch_config(void)
 		json_object_new_string(uname(&u) == 0 && !strcmp(u.machine, "aarch64") ? "arm64"
 										       : "amd64"));
 	json_object_object_add(c, "os", json_object_new_string("linux"));
-	json_object_object_add(c, "config", json_object_new_object());
+	/* what BuildKit gives FROM scratch: the default PATH, WorkingDir / */
+	struct json_object *cfg = json_object_new_object(), *env = json_object_new_array();
+	json_object_array_add(env, json_object_new_string("PATH=" BUILD_DEFAULT_PATH));
+	json_object_object_add(cfg, "Env", env);
+	json_object_object_add(cfg, "WorkingDir", json_object_new_string("/"));
+	json_object_object_add(c, "config", cfg);
 	json_object_object_add(c, "history", json_object_new_array());
 	return c;
 }
@@ -690,21 +717,25 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 {
 	_cleanup_free_ char *cfgtext = NULL;
 	char key[DIGEST_STR_LEN + 1];
-	size_t len = 0;
 	struct assemble a = { .base_id = st->image[0] ? st->image : NULL,
 			      .layer_fd = -1,
 			      .config = st->config,
 			      .refs = b->o->tags };
 
 	add_labels(b, st->config);
-	/* the chain says everything the steps did (the config-only ones by
-	 * their text); the times in the config do not count */
-	FILE *f = open_memstream(&cfgtext, &len);
-	fprintf(f, "%s\nFINAL", st->key);
-	for (char *const *l = b->o->labels; l && *l; l++)
-		fprintf(f, "\n%s", *l);
-	fclose(f);
-	sha256_bytes(cfgtext, len, key);
+	/* the chain (the layers and what ran them) and the whole config but
+	 * its times: a rebuild with nothing changed names the image it
+	 * made before; a LABEL changed alone makes a new one */
+	_cleanup_json_ struct json_object *timeless = json_sorted_copy(st->config);
+	struct json_object *hist;
+	json_object_object_del(timeless, "created");
+	if (json_object_object_get_ex(timeless, "history", &hist))
+		for (size_t i = 0; i < json_object_array_length(hist); i++)
+			json_object_object_del(json_object_array_get_idx(hist, i), "created");
+	json_object_object_del(timeless, "rootfs");
+	cfgtext = xasprintf("%s\nFINAL\n%s", st->key,
+			    json_object_to_json_string_ext(timeless, JSON_C_TO_STRING_PLAIN));
+	sha256_bytes(cfgtext, strlen(cfgtext), key);
 	if (!b->o->no_cache && build_cache_lookup(b->s, key, id) == 1) {
 		/* the same image as before, named now: assembled from itself,
 		 * its config unchanged, it keeps its ID */
@@ -760,7 +791,8 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	b.tty = !o->quiet && o->out &&
 		(o->progress == BUILD_PROGRESS_TTY ||
 		 (o->progress == BUILD_PROGRESS_AUTO && isatty(fileno(o->out))));
-	if (read_dockerfile(&b, err) < 0 || settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
+	if (check_secrets(&b, err) < 0 || read_dockerfile(&b, err) < 0 ||
+	    settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
 	    pick_stages(&b, &target, err) < 0 || store_stage_new(s, &b.stage, err) < 0)
 		goto out;
 	runstep_sweep(&b);

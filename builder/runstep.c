@@ -52,6 +52,8 @@ struct run_mounts {
 	size_t n_locks;
 	char **mounted; /* images mounted for bind from= */
 	size_t n_mounted;
+	struct build_context **copies; /* the context's copies bound */
+	size_t n_copies;
 };
 
 static void run_mounts_undo(struct build *b, struct run_mounts *m)
@@ -74,6 +76,11 @@ static void run_mounts_undo(struct build *b, struct run_mounts *m)
 		berth_error_clear(&e);
 	}
 	strv_free(m->mounted);
+	for (size_t i = 0; i < m->n_copies; i++) {
+		context_close(m->copies[i]);
+		free(m->copies[i]);
+	}
+	free(m->copies);
 	*m = (struct run_mounts){ 0 };
 }
 
@@ -399,22 +406,42 @@ static bool climbs_out(const char *path)
  * COPY's sources are; a source that climbs out of it ("../..") is
  * refused, as the issue of bind mounts asks (COPY's "../x" is the
  * context's x, as docker has it). */
+/* The context's src as the build sees it (without what .dockerignore
+ * excludes), copied into a stage of its own: COPY's layer of it, read
+ * back as a tar context. */
+static int bind_copy(struct build *b, const char *src, struct build_context *copy,
+		     struct berth_error *err)
+{
+	char *const srcs[] = { (char *)src };
+	struct copy_spec c = {
+		.ctx = &b->ctx, .sources = srcs, .n_sources = 1, .dest = "/", .mtime_clamp = -1
+	};
+	_cleanup_close_ int fd = openat(b->stage->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "a file for a bind mount's copy");
+	if (copy_write_layer(&c, fd, err) < 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return berth_error_set(err, errno, "a bind mount's copy");
+	return context_open_tar(b->s, fd, copy, err);
+}
+
 static int mount_bind(struct build *b, struct stage_run *st, struct run_config *rc,
 		      const struct mopt *o, struct run_mounts *m, struct berth_error *err)
 {
-	struct ctx_match *mt = NULL;
-	size_t n = 0;
-	char root[PATH_MAX];
-	_cleanup_free_ char *proc = NULL, *flag = NULL;
-	ssize_t rl;
 	const char *src = o->source ? o->source : "/";
 	char *const pat[] = { (char *)src };
+	_cleanup_free_ char *proc = NULL, *flag = NULL;
+	struct ctx_match *mt = NULL;
+	struct build_context *copy;
+	char root[PATH_MAX];
+	size_t n = 0;
+	ssize_t rl;
+	bool dir;
 
 	if (o->from)
 		return bind_from(b, st, rc, o, m, err);
-	if (o->rw)
-		return berth_error_set(
-			err, ENOTSUP, "RUN --mount=type=bind,rw: the context is mounted read-only");
 	if (b->ctx.dirfd < 0)
 		return berth_error_set(err, ENOENT,
 				       "RUN --mount=type=bind: the build has no context");
@@ -424,15 +451,27 @@ static int mount_bind(struct build *b, struct stage_run *st, struct run_config *
 				       src);
 	if (context_match(&b->ctx, pat, 1, &mt, &n, err) < 0)
 		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
-	proc = xasprintf("/proc/self/fd/%d", b->ctx.dirfd);
-	if ((rl = readlink(proc, root, sizeof(root) - 1)) < 0) {
-		ctx_matches_free(mt, n);
-		return berth_error_set(err, errno, "the context's directory");
-	}
-	root[rl] = '\0';
-	flag = xasprintf("type=bind,source=%s%s%s,target=%s,readonly", root, *mt[0].rel ? "/" : "",
-			 mt[0].rel, o->target);
+	dir = mt[0].dir;
 	ctx_matches_free(mt, n);
+	/* the step sees the context as the build does, never the files
+	 * .dockerignore excludes; with rw it writes into that copy, which
+	 * goes after the step (BuildKit's rw) */
+	copy = xcalloc(1, sizeof(*copy));
+	if (bind_copy(b, src, copy, err) < 0) {
+		free(copy);
+		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
+	}
+	m->copies = xrealloc(m->copies, (m->n_copies + 1) * sizeof(*m->copies));
+	m->copies[m->n_copies++] = copy;
+	proc = xasprintf("/proc/self/fd/%d", copy->dirfd);
+	if ((rl = readlink(proc, root, sizeof(root) - 1)) < 0)
+		return berth_error_set(err, errno, "a bind mount's copy");
+	root[rl] = '\0';
+	/* a file source was copied into the copy's root under its name */
+	_cleanup_free_ char *base =
+		dir ? NULL : xstrdup(strrchr(src, '/') ? strrchr(src, '/') + 1 : src);
+	flag = xasprintf("type=bind,source=%s%s%s,target=%s%s", root, base ? "/" : "",
+			 base ? base : "", o->target, o->rw ? "" : ",readonly");
 	return rc_flag(rc, "mount", flag, err);
 }
 
