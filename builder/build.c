@@ -27,6 +27,7 @@
 #include "../lib/util.h"
 #include "cache.h"
 #include "expand.h"
+#include "squash.h"
 #include "state.h"
 
 /* Ctrl-C (or a TERM or HUP) stops a build after its step: the step's
@@ -599,6 +600,26 @@ static void time_key(struct build *b, struct stage_run *st)
 	}
 }
 
+/* What the stage starts from, for --squash: its image, layers, history. */
+static int stage_base(struct build *b, struct stage_run *st, struct berth_error *err)
+{
+	struct json_object *hist;
+	struct image *img = NULL;
+
+	snprintf(st->base, sizeof(st->base), "%s", st->image);
+	st->base_layers = 0;
+	if (st->image[0]) {
+		if (image_read(b->s, st->image, &img, err) < 0)
+			return -1;
+		st->base_layers = img->n_layers;
+		image_free(img);
+	}
+	st->base_history = json_object_object_get_ex(st->config, "history", &hist)
+				   ? json_object_array_length(hist)
+				   : 0;
+	return 0;
+}
+
 static int stage_from(struct build *b, struct stage_run *st, struct berth_error *err)
 {
 	const struct df_instr *in = &st->df->from;
@@ -621,20 +642,22 @@ static int stage_from(struct build *b, struct stage_run *st, struct berth_error 
 		snprintf(st->image, sizeof(st->image), "%s", dep->image);
 		json_object_deep_copy(dep->config, &st->config, NULL);
 		snprintf(st->key, sizeof(st->key), "%s", dep->key);
-		return 0;
+		return stage_base(b, st, err);
 	}
 	if (!strcasecmp(ref, "scratch")) {
 		st->image[0] = '\0';
 		st->config = scratch_config();
 		sha256_bytes("scratch", 7, st->key);
 		time_key(b, st);
-		return 0;
+		return stage_base(b, st, err);
 	}
 	if (from_image(b, st, ref, platform, err) < 0)
 		return build_fail_at(b, in, err);
 	/* the cache's chain starts at the base's content, not its name */
 	snprintf(st->key, sizeof(st->key), "%s", st->image);
 	time_key(b, st);
+	if (stage_base(b, st, err) < 0)
+		return build_fail_at(b, in, err);
 	return run_triggers(b, st, err) < 0 ? build_fail_at(b, in, err) : 0;
 }
 
@@ -710,6 +733,42 @@ static void add_labels(struct build *b, struct json_object *config)
 	}
 }
 
+/* --squash: the stage's layers above its FROM's written as one, into
+ * a->base_id (the FROM's image) and a->layer_fd; history says so (the
+ * steps' entries made empty, one entry for the layer). The layer's fd
+ * (-1 when the steps changed nothing), or -2 on failure. */
+static int squash_layers(struct build *b, struct stage_run *st, struct assemble *a,
+			 struct berth_error *err)
+{
+	struct json_object *hist;
+	size_t n_entries = 0;
+	int fd;
+
+	if (!st->image[0] || !strcmp(st->image, st->base))
+		return -1; /* no step made a layer: nothing to squash */
+	fd = openat(b->stage->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		berth_error_set(err, errno, "a file for the squashed layer");
+		return -2;
+	}
+	if (squash_write(b->s, st->image, st->base_layers, b->o->timestamp, fd, &n_entries, err) <
+		    0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		if (!err->msg)
+			berth_error_set(err, errno, "the squashed layer");
+		close(fd);
+		return -2;
+	}
+	if (json_object_object_get_ex(st->config, "history", &hist))
+		for (size_t i = st->base_history; i < json_object_array_length(hist); i++)
+			json_object_object_add(json_object_array_get_idx(hist, i), "empty_layer",
+					       json_object_new_boolean(true));
+	build_history_add(b, st, "berth build --squash", n_entries == 0);
+	a->base_id = st->base[0] ? st->base : NULL;
+	a->layer_fd = n_entries ? fd : -1;
+	return fd;
+}
+
 /* The target's state as the named image. A fully cached build gives the
  * image it gave before: the final config is keyed too. */
 static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN + 1],
@@ -733,7 +792,7 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 		for (size_t i = 0; i < json_object_array_length(hist); i++)
 			json_object_object_del(json_object_array_get_idx(hist, i), "created");
 	json_object_object_del(timeless, "rootfs");
-	cfgtext = xasprintf("%s\nFINAL\n%s", st->key,
+	cfgtext = xasprintf("%s\nFINAL%s\n%s", st->key, b->o->squash ? " SQUASH" : "",
 			    json_object_to_json_string_ext(timeless, JSON_C_TO_STRING_PLAIN));
 	sha256_bytes(cfgtext, strlen(cfgtext), key);
 	if (!b->o->no_cache && build_cache_lookup(b->s, key, id) == 1) {
@@ -747,6 +806,9 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 		json_object_put(a.config);
 		return r;
 	}
+	_cleanup_close_ int fd = -1;
+	if (b->o->squash && (fd = squash_layers(b, st, &a, err)) == -2)
+		return -1;
 	/* keys in one order: a config read back from a cached step and one
 	 * built here serialise alike (reproducible IDs across stores) */
 	_cleanup_json_ struct json_object *sorted = json_sorted_copy(st->config);

@@ -503,38 +503,14 @@ static int parent_dir(struct copier *cp, const char *path, struct berth_error *e
 
 /* ---- the context ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names in the directory dfd, sorted (the layer and its digest must
  * not depend on the order a file system lists them in). */
 static int list_dir(int dfd, const char *what, char ***out, size_t *n_out, struct berth_error *err)
 {
-	_cleanup_closedir_ DIR *d = opendir_fd(dfd);
-	char **v = NULL;
-	size_t n = 0;
-
-	if (!d)
+	*out = NULL;
+	*n_out = 0;
+	if (dir_names_sorted(dfd, out, n_out) < 0)
 		return berth_error_set(err, errno, "listing %s", what);
-	for (struct dirent *de; (errno = 0, de = readdir(d));) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = xstrdup(de->d_name);
-	}
-	if (errno) {
-		int e = errno;
-		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
-		return berth_error_set(err, e, "listing %s", what);
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*out = v;
-	*n_out = n;
 	return 0;
 }
 
@@ -927,60 +903,6 @@ static int copy_ctx_source(struct copier *cp, const struct ctx_match *m, struct 
 
 /* ---- another image's or stage's files (--from) ---- */
 
-/* The names in the merged directory path of s, sorted: each layer that
- * takes part listed, a name kept when the merged lookup finds it (a
- * whiteout or an opaque directory above hides it otherwise). */
-static int stack_list(const struct bfs_stack *s, const char *path, char ***out, size_t *n_out,
-		      struct berth_error *err)
-{
-	_cleanup_free_ size_t *contrib = xmalloc((s->n + 1) * sizeof(size_t));
-	const struct bfs_entry *e;
-	struct bfs_stack_dir *sd = bfs_stack_opendir(s, path, &e);
-	char **v = NULL;
-	size_t n = 0, nc, k = 0;
-
-	if (!sd)
-		return berth_error_set(err, ENOENT, "%s", path);
-	nc = bfs_stack_dir_layers(sd, contrib);
-	for (size_t i = 0; i < nc; i++) {
-		_cleanup_close_ int fd =
-			bfs_layer_open(&s->layers[contrib[i]], path, O_RDONLY | O_DIRECTORY);
-		char **names;
-		size_t m;
-
-		if (fd < 0 && errno == ENOENT)
-			continue; /* the layer's table has it, its tree nothing below it */
-		if (fd < 0 || list_dir(fd, path, &names, &m, err) < 0) {
-			if (!err->msg)
-				berth_error_set(err, errno, "%s in layer %.19s", path,
-						s->layers[contrib[i]].name);
-			names_free(v, n);
-			bfs_stack_closedir(sd);
-			return -1;
-		}
-		for (size_t j = 0; j < m; j++) {
-			if (!bfs_stack_dir_lookup(sd, names[j], NULL)) {
-				free(names[j]);
-				continue;
-			}
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = names[j];
-		}
-		free(names);
-	}
-	bfs_stack_closedir(sd);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (size_t i = 0; i < n; i++) /* a name several layers have, once */
-		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
-			v[k++] = v[i];
-		else
-			free(v[i]);
-	*out = v;
-	*n_out = k;
-	return 0;
-}
-
 /* The entry e (at src, in layer) of the --from stack, written at path:
  * its owner kept unless --chown. */
 static int emit_stack_entry(struct copier *cp, const char *src, const struct bfs_entry *e,
@@ -1042,7 +964,7 @@ static int walk_stack_dir(struct copier *cp, const char *src, const char *dest,
 	size_t n;
 	int r = 0;
 
-	if (stack_list(cp->c->from, src, &names, &n, err) < 0)
+	if (bfs_stack_list(cp->c->from, src, &names, &n, err) < 0)
 		return -1;
 	sd = bfs_stack_opendir(cp->c->from, src, &e);
 	for (size_t i = 0; sd && i < n && r == 0; i++) {
@@ -1078,7 +1000,7 @@ static int glob_level(const struct bfs_stack *s, char **cur, size_t n_cur, const
 		char **names = NULL;
 		size_t n = 0;
 
-		if (stack_list(s, cur[i], &names, &n, err) < 0) {
+		if (bfs_stack_list(s, cur[i], &names, &n, err) < 0) {
 			berth_error_clear(err);
 			continue;
 		}

@@ -35,6 +35,10 @@ struct stage_run {
 	char **args;
 	size_t n_args;
 	bool cmd_set; /* a CMD of this stage (ENTRYPOINT resets only the base's) */
+	/* what FROM gave (--squash keeps it and squashes the rest): the
+	 * image ("" for scratch), its layers, its history's entries */
+	char base[DIGEST_STR_LEN + 1];
+	size_t base_layers, base_history;
 	/* the stages it needs (FROM, COPY --from, RUN --mount from=), by
 	 * index; its place among the needed ones, for "[2/3] STEP ..." */
 	size_t *deps;

@@ -156,7 +156,8 @@ int cmd_build(int argc, char **argv)
 		{ "timestamp", 'E' + 256, "EPOCH",
 		  "Record this time (seconds) as every created time, and clamp file times to it "
 		  "(default $SOURCE_DATE_EPOCH)" },
-		{ "squash", 'Q' + 256, NULL, "Not supported yet: refused" },
+		{ "squash", 'Q' + 256, NULL,
+		  "The layers the build adds as one layer (the base's kept)" },
 		{ 0 },
 	};
 	static const char usage[] = "build [-t NAME[:TAG]]... [-f FILE|-] [--build-arg K[=V]]... "
@@ -175,10 +176,6 @@ int cmd_build(int argc, char **argv)
 			goto out;
 	if (argc - optind != 1) {
 		r = cli_usage_error("build", "expected one CONTEXT (a directory, or - for stdin)");
-		goto out;
-	}
-	if (f.o.squash) {
-		r = cli_usage_error("build", "--squash is not supported yet");
 		goto out;
 	}
 	if (f.o.file && !strcmp(f.o.file, "-") && !strcmp(argv[optind], "-")) {

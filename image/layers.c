@@ -419,3 +419,69 @@ int bfs_layer_load(int dirfd, const char *path, const char *name, struct bfs_lay
 	out->name = xstrdup(name);
 	return 0;
 }
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in the merged directory path of s, sorted: each layer that
+ * takes part listed, a name kept when the merged lookup finds it (a
+ * whiteout or an opaque directory above hides it otherwise). */
+int bfs_stack_list(const struct bfs_stack *s, const char *path, char ***out, size_t *n_out,
+		   struct berth_error *err)
+{
+	_cleanup_free_ size_t *contrib = xmalloc((s->n + 1) * sizeof(size_t));
+	const struct bfs_entry *e;
+	struct bfs_stack_dir *sd = bfs_stack_opendir(s, path, &e);
+	char **v = NULL;
+	size_t n = 0, nc, k = 0;
+
+	if (!sd)
+		return berth_error_set(err, ENOENT, "%s", path);
+	nc = bfs_stack_dir_layers(sd, contrib);
+	for (size_t i = 0; i < nc; i++) {
+		_cleanup_close_ int fd =
+			bfs_layer_open(&s->layers[contrib[i]], path, O_RDONLY | O_DIRECTORY);
+		char **names = NULL;
+		size_t m = 0;
+
+		if (fd < 0 && errno == ENOENT)
+			continue; /* the layer's table has it, its tree nothing below it */
+		if (fd < 0 || dir_names_sorted(fd, &names, &m) < 0) {
+			if (!err->msg)
+				berth_error_set(err, errno, "%s in layer %.19s", path,
+						s->layers[contrib[i]].name);
+			free_names(v, n);
+			bfs_stack_closedir(sd);
+			return -1;
+		}
+		for (size_t j = 0; j < m; j++) {
+			if (!bfs_stack_dir_lookup(sd, names[j], NULL)) {
+				free(names[j]);
+				continue;
+			}
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = names[j];
+		}
+		free(names);
+	}
+	bfs_stack_closedir(sd);
+	if (n)
+		qsort(v, n, sizeof(*v), name_cmp);
+	for (size_t i = 0; i < n; i++) /* a name several layers have, once */
+		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	*out = v;
+	*n_out = k;
+	return 0;
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "../lib/error.h"
 #include "meta.h"
 
 struct bfs_layer {
@@ -48,6 +49,12 @@ const struct bfs_entry *bfs_stack_dir_lookup(struct bfs_stack_dir *d, const char
  * s->n); 0 when it is no directory. */
 size_t bfs_stack_dir_layers(const struct bfs_stack_dir *d, size_t *contrib);
 void bfs_stack_closedir(struct bfs_stack_dir *d);
+/* The names in the merged directory path, sorted, each once: each
+ * taking part layer's tree listed, a name kept when the merged lookup
+ * finds it (a whiteout or an opaque directory above hides it
+ * otherwise). *out holds *n names (free each, then *out). */
+int bfs_stack_list(const struct bfs_stack *s, const char *path, char ***out, size_t *n,
+		   struct berth_error *err);
 
 enum bfs_resolve_flags {
 	BFS_FOLLOW_LAST = 1, /* follow a symlink in the last component too */

@@ -265,3 +265,39 @@ DIR *opendir_fd(int dirfd)
 	}
 	return d;
 }
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_names_sorted(int dfd, char ***out, size_t *n_out)
+{
+	DIR *d = opendir_fd(dfd);
+	char **v = NULL;
+	size_t n = 0;
+	int e;
+
+	if (!d)
+		return -1;
+	for (struct dirent *de; (errno = 0, de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = xstrdup(de->d_name);
+	}
+	e = errno;
+	closedir(d);
+	if (e) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		errno = e;
+		return -1;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), name_cmp);
+	*out = v;
+	*n_out = n;
+	return 0;
+}

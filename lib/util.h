@@ -108,6 +108,10 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode, struct berth_error *err
 /* The directory dirfd, read on a descriptor of its own (dirfd stays the
  * caller's); NULL with errno when it cannot be. */
 DIR *opendir_fd(int dirfd);
+/* The names in directory dfd but "." and "..", sorted by bytes (what is
+ * written from a listing must not depend on the file system's order):
+ * *n of them in *out (free each, then *out); -1 with errno. */
+int dir_names_sorted(int dfd, char ***out, size_t *n);
 /* rm -rf below dirfd (rmtree.c); never follows symlinks, makes
  * directories writable as needed so a user can always remove what berth
  * wrote, and holds a bounded number of descriptors whatever the depth. */

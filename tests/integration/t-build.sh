@@ -292,6 +292,22 @@ empty_run() {
 }
 check "a RUN that changes nothing makes no layer" -- empty_run
 
+SQ=$(ctx squash)
+put "$SQ/a" a
+put "$SQ/Dockerfile" 'FROM localhost/bb
+RUN mkdir -p /d/sub && echo 1 > /d/sub/f && echo x > /etc/newfile
+RUN rm /etc/passwd && rm -rf /d/sub && echo 2 > /d/g
+COPY a /app/a
+RUN rm -rf /usr && mkdir /usr && echo u > /usr/u
+'
+squash() {
+	bld -t sq --squash "$SQ" && bld -t nosq "$SQ" &&
+		[ "$(cfg sq 'len(d["RootFS"]["Layers"])')" = "$(( $(cfg localhost/bb 'len(d["RootFS"]["Layers"])') + 1 ))" ] &&
+		[ "$(berth image tree sq | sort)" = "$(berth image tree nosq | sort)" ] &&
+		berth run --rm sq sh -c '! test -e /etc/passwd && ! test -e /d/sub && test "$(ls /usr)" = u'
+}
+check "--squash: the build's layers as one over the base's, the same files (whiteouts, opaque dirs)" -- squash
+
 # ---- build secrets ----
 MARK="berth-build-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 as_user sh -c 'printf %s "$1" >"$2"' _ "$MARK" "$T/secret.txt"
