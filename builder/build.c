@@ -733,6 +733,30 @@ static void add_labels(struct build *b, struct json_object *config)
 	}
 }
 
+/* Do the -t names all name id already (a rebuild with nothing changed)? */
+static bool named_already(struct build *b, const char *id)
+{
+	_cleanup_json_ struct json_object *refs = NULL;
+	struct berth_error e = { 0 };
+	struct image *img = NULL;
+	bool named = true;
+
+	if (refs_read(b->s, &refs, &e) < 0) {
+		berth_error_clear(&e);
+		return false;
+	}
+	for (char *const *t = b->o->tags; t && *t && named; t++)
+		named = !strcmp(json_get_string(refs, *t) ? json_get_string(refs, *t) : "", id);
+	/* an unnamed build's image must not stay an intermediate one */
+	if (named && (!b->o->tags || !*b->o->tags)) {
+		named = image_read(b->s, id, &img, &e) == 0 && !img->intermediate;
+		berth_error_clear(&e);
+	}
+	if (img)
+		image_free(img);
+	return named;
+}
+
 /* --squash: the stage's layers above its FROM's written as one, into
  * a->base_id (the FROM's image) and a->layer_fd; history says so (the
  * steps' entries made empty, one entry for the layer). The layer's fd
@@ -799,6 +823,8 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 		/* the same image as before, named now: assembled from itself,
 		 * its config unchanged, it keeps its ID */
 		int r;
+		if (named_already(b, id))
+			return 0; /* nothing to write: no record, no refs.json */
 		a.base_id = id;
 		if (!(a.config = image_config(b->s, id, err)))
 			return -1;

@@ -59,6 +59,8 @@ static _noreturn_ void child(struct build *b, struct stage_run *st, int report)
 	FILE *f;
 
 	b->prefix = xasprintf("[%s] ", st->df->name ? st->df->name : "stage");
+	/* stages side by side cannot each redraw the terminal: plain lines */
+	b->tty = false;
 	/* a store handle of its own: its locks are not the parent's */
 	if (store_open(b->s->root, &s, &err) == 0) {
 		b->s = s;
