@@ -18,41 +18,11 @@
 
 #include "dockerfile.h"
 #include "../lib/util.h"
+#include "sbuf.h"
 
 /* JSON deeper than this is not an exec form (docker's decoder also has
  * a bound); it keeps the recursion of json_value shallow. */
 #define DF_JSON_MAX_DEPTH 256
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_addc(struct sbuf *b, char c)
-{
-	sb_addn(b, &c, 1);
-}
-
-static char *sb_take(struct sbuf *b)
-{
-	char *r = b->p ? b->p : xstrdup("");
-	*b = (struct sbuf){ 0 };
-	return r;
-}
 
 /* A growing NULL-terminated vector of strings. */
 struct vec {
