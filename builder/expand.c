@@ -15,46 +15,11 @@
 
 #include "expand.h"
 #include "../lib/util.h"
+#include "sbuf.h"
 
 /* ${A:-${B:-...}} nests by recursion: bounded so a hostile word is an
  * error, never a stack overflow. */
 #define EXPAND_MAX_DEPTH 64
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_grow(struct sbuf *b, size_t more)
-{
-	if (b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 32;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	b->p = xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_addc(struct sbuf *b, char c)
-{
-	sb_addn(b, &c, 1);
-}
-
-static char *sb_take(struct sbuf *b)
-{
-	char *r = b->p ? b->p : xstrdup("");
-	*b = (struct sbuf){ 0 };
-	return r;
-}
 
 /* The words of df_expand_words: a value's whitespace splits them, a quoted
  * or escaped character never does (docker's wordsStruct). */
