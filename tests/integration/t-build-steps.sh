@@ -1,0 +1,388 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# berth build, instruction by instruction and flag by flag, beyond the
+# main paths t-build covers; each check asserts what docker (BuildKit)
+# does: HEALTHCHECK, SHELL, ONBUILD, STOPSIGNAL, MAINTAINER, EXPOSE
+# ranges, VOLUME's JSON form, ENV's forms and substitution, LABEL, ARG
+# before FROM; COPY's destination rules, --chown, --chmod, hard links,
+# --from an image; ADD's archives; RUN's mounts, network and
+# environment; the flags (--no-cache, --label, -t, --pull against a
+# registry, --progress plain, -f with its ignore file, Containerfile,
+# .containerignore); and hostile Dockerfiles failing cleanly. A check
+# the build gets wrong is kept as a TAP TODO naming the defect.
+. "$(dirname "$0")/../lib.sh"
+require_fixtures
+require_fuse
+require_userns
+
+check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
+
+# ctx NAME: a fresh context directory $T/NAME, the test user's
+ctx() { rm -rf "${T:?}/$1" && mkdir -p "$T/$1" && chown "$(as_user id -u)" "$T/$1" 2>/dev/null; echo "$T/$1"; }
+# put FILE CONTENT: a file of a context (made by the test user)
+put() { as_user mkdir -p "$(dirname "$1")" && as_user sh -c 'printf "%s" "$2" >"$1"' _ "$1" "$2"; }
+# bld ARGS...: berth build, its stdout in $T/out, stderr in $T/err
+bld() { berth build "$@" >"$T/out" 2>"$T/err" || { tail -5 "$T/err"; return 1; }; }
+cached() { grep -c -- '--> Using cache' "$T/out"; }
+# cfg IMAGE EXPR: a Python expression over the image's inspect (d), as JSON
+cfg() { berth image inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(json.dumps(eval(sys.argv[1], {'d': d})))" "$2"; }
+# is IMAGE EXPR WANT: cfg's answer is WANT (else both are shown)
+is() {
+	local got
+	got=$(cfg "$1" "$2")
+	[ "$got" = "$3" ] || { echo "#   $2: got $got, want $3"; return 1; }
+}
+# row IMAGE PATH: PATH's line of `image tree` (type mode uid gid size link sha hardlink_group)
+row() { berth image tree "$1" | awk -F'\t' -v p="$2" '$1 == p { sub(/^[^\t]*\t/, ""); print }'; }
+# owner_mode IMAGE PATH: "mode uid gid" of PATH in IMAGE
+owner_mode() { berth image tree "$1" | awk -F'\t' -v p="$2" '$1 == p { print $3, $4, $5 }'; }
+# ev SHELL-TEXT: a condition, evaluated when its check runs
+ev() { eval "$1"; }
+# known DESC DEFECT -- CMD...: a check the build is known to fail (TAP TODO)
+known() {
+	local desc=$1 why=$2 rc=0
+	shift 2
+	[ "$1" = "--" ] && shift
+	"$@" >"$T/check.out" 2>&1 || rc=1
+	todo $rc "$desc" "$why"
+	[ $rc = 0 ] || sed 's/^/#   /' "$T/check.out" | head -10
+}
+
+# ---- config instructions: HEALTHCHECK, ONBUILD, STOPSIGNAL, MAINTAINER,
+# EXPOSE, VOLUME, ENV, LABEL ----
+C=$(ctx conf)
+put "$C/Dockerfile" 'FROM localhost/bb
+CMD ["echo", "base-cmd"]
+HEALTHCHECK --interval=5s --timeout=3s --start-period=1m30s --retries=4 CMD wget -q -O- localhost || exit 1
+ONBUILD RUN echo triggered > /onbuild-ran
+ONBUILD ENV FROM_TRIGGER=yes
+STOPSIGNAL SIGUSR1
+MAINTAINER Jane Doe <jane@example.com>
+EXPOSE 7000-7002/udp 9000/tcp 9001
+VOLUME ["/v1", "/v2"]
+ENV OLD hello   old world
+ENV Q="a b"
+ENV R=$Q-r S=${Q:+set} U='"'"'$Q'"'"'
+ENV Q=new R2=$Q
+ENV WEBP=8080
+EXPOSE $WEBP/tcp
+LABEL from-env=$Q
+LABEL l1=one "l 2"="two words" \
+      l3=three
+'
+check "a base with every config instruction builds" -- bld -t conf "$C"
+hc_ok() {
+	is conf 'd["Config"]["Healthcheck"]["Test"]' '["CMD-SHELL", "wget -q -O- localhost || exit 1"]' &&
+		is conf '[d["Config"]["Healthcheck"][k] for k in ("Interval", "Timeout", "StartPeriod", "Retries")]' \
+			'[5000000000, 3000000000, 90000000000, 4]'
+}
+check "HEALTHCHECK shell form: Test CMD-SHELL, durations in nanoseconds, Retries" -- hc_ok
+check "ONBUILD triggers are recorded in Config.OnBuild, in order, as written" -- \
+	is conf 'd["Config"]["OnBuild"]' '["RUN echo triggered > /onbuild-ran", "ENV FROM_TRIGGER=yes"]'
+check "ONBUILD's RUN does not run in the image that declares it" -- ev '! berth image tree conf | grep -q "^/onbuild-ran"'
+check "STOPSIGNAL" -- is conf 'd["Config"]["StopSignal"]' '"SIGUSR1"'
+check "MAINTAINER sets the image's Author" -- is conf 'd.get("Author")' '"Jane Doe <jane@example.com>"'
+check "EXPOSE: a range expands to each port, tcp is the default protocol, \$VAR is expanded" -- \
+	is conf 'sorted(d["Config"]["ExposedPorts"])' '["7000/udp", "7001/udp", "7002/udp", "8080/tcp", "9000/tcp", "9001/tcp"]'
+check "VOLUME in JSON form" -- is conf 'sorted(d["Config"]["Volumes"])' '["/v1", "/v2"]'
+envs_ok() {
+	is conf '[e for e in d["Config"]["Env"] if e.split("=")[0] in ("OLD", "Q", "R", "S", "U", "R2")]' \
+		'["OLD=hello   old world", "Q=new", "R=a b-r", "S=set", "U=$Q", "R2=a b"]'
+}
+check "ENV: the old form keeps the rest of the line; quotes; \$VAR, \${VAR:+x} of an earlier ENV; single quotes stay literal; in one ENV, \$VAR is the value before it" -- envs_ok
+check "LABEL with several pairs, quoted keys, a continuation and \$VAR" -- \
+	is conf '[d["Config"]["Labels"].get(k) for k in ("l1", "l 2", "l3", "from-env")]' '["one", "two words", "three", "new"]'
+
+# ---- an image built FROM it: the triggers run and are gone; ENTRYPOINT
+# resets the base's CMD; exec-form HEALTHCHECK; HEALTHCHECK NONE ----
+O=$(ctx child)
+put "$O/Dockerfile" 'FROM conf
+HEALTHCHECK --retries=2 CMD ["/bin/true", "x y"]
+ENTRYPOINT ["/bin/echo"]
+'
+check "an image FROM a base with ONBUILD builds" -- bld -t child "$O"
+check "... the base's ONBUILD RUN ran in it" -- ev 'berth image tree child | grep -q "^/onbuild-ran	"'
+check "... the base's ONBUILD ENV applied" -- is child '"FROM_TRIGGER=yes" in d["Config"]["Env"]' true
+check "... it has no OnBuild of its own (triggers are not inherited)" -- is child 'd["Config"].get("OnBuild") or []' '[]'
+check "... ENTRYPOINT reset the CMD the base gave" -- is child '[d["Config"]["Entrypoint"], d["Config"].get("Cmd")]' '[["/bin/echo"], null]'
+check "... HEALTHCHECK exec form: Test CMD and the words" -- \
+	is child '[d["Config"]["Healthcheck"]["Test"], d["Config"]["Healthcheck"].get("Retries")]' '[["CMD", "/bin/true", "x y"], 2]'
+check "... it runs the ENTRYPOINT with no CMD" -- ev '[ "$(berth run --rm child)" = "" ]'
+G=$(ctx grandchild)
+put "$G/Dockerfile" 'FROM child
+HEALTHCHECK NONE
+'
+grand_ok() {
+	bld -t grand "$G" && is grand 'd["Config"]["Healthcheck"]["Test"]' '["NONE"]' &&
+		is grand 'd["Config"].get("OnBuild") or []' '[]'
+}
+check "HEALTHCHECK NONE records Test [\"NONE\"]; a grandchild runs no trigger" -- grand_ok
+
+# ---- SHELL, ARG before FROM, ARG and ENV in RUN ----
+S=$(ctx shell)
+put "$S/Dockerfile" 'ARG BASE=localhost/bb
+ARG GLOBAL_ONLY=g
+FROM $BASE
+ARG BASE
+RUN test "$BASE" = localhost/bb && echo "$BASE" > /base-arg
+RUN test -z "$GLOBAL_ONLY"
+ARG X=1
+RUN test "$X" = 1
+ARG Z=fromarg
+ENV Z=fromenv
+RUN test "$Z" = fromenv && echo "$Z" > /z
+RUN printf "#!/bin/sh\necho \"\$@\" >> /shell.log\nexec /bin/sh \"\$@\"\n" > /myshell && chmod 0755 /myshell
+SHELL ["/myshell", "-c"]
+RUN echo via-shell > /shelled
+CMD echo from-cmd
+'
+check "ARG before FROM names the base; SHELL; ARG and ENV in RUN" -- bld -t shell --build-arg Z=cli "$S"
+check "an in-stage ARG BASE inherits the global value; a global ARG not redeclared is not in RUN" -- \
+	ev '[ "$(berth run --rm shell cat /base-arg)" = localhost/bb ]'
+check "ENV wins over an ARG of the same name (and over its --build-arg)" -- ev '[ "$(berth run --rm shell cat /z)" = fromenv ]'
+shell_used() {
+	[ "$(berth run --rm --entrypoint cat shell /shell.log)" = "-c echo via-shell > /shelled" ] &&
+		[ "$(berth run --rm --entrypoint cat shell /shelled)" = via-shell ]
+}
+check "RUN's shell form runs through SHELL" -- shell_used
+check "CMD's shell form is SHELL's words and the command" -- is shell 'd["Config"]["Cmd"]' '["/myshell", "-c", "echo from-cmd"]'
+check "... and runs through it" -- ev '[ "$(berth run --rm shell)" = from-cmd ]'
+
+# ---- COPY and ADD ----
+P=$(ctx copy)
+put "$P/a.txt" 'A'
+put "$P/b.txt" 'B'
+put "$P/c.md" 'C'
+put "$P/dir/g" 'G'
+put "$P/dir/sub/f" 'F'
+put "$P/hl/h1" 'linked'
+as_user ln "$P/hl/h1" "$P/hl/h2"
+mkdir -p "$T/tarsrc/top" && printf 'inner\n' >"$T/tarsrc/top/inner.txt" &&
+	tar --owner=0 --group=0 -C "$T/tarsrc" -czf "$T/t.tar.gz" top && chmod 0644 "$T/t.tar.gz"
+as_user cp "$T/t.tar.gz" "$P/t.tar.gz"
+put "$P/Dockerfile" 'FROM localhost/bb
+RUN echo "bob:x:1234:4321::/home/bob:/bin/sh" >> /etc/passwd && echo "bobg:x:4321:" >> /etc/group
+WORKDIR /w
+COPY *.txt /globbed/
+COPY a.txt /newname
+COPY a.txt /adir/
+COPY a.txt b.txt /multi/
+COPY dir /contents/
+COPY dir /contents2
+COPY a.txt rel/
+COPY b.txt relfile
+COPY --chown=1000:1000 a.txt /own-num
+COPY --chown=bob:bobg a.txt /own-name
+COPY --chown=bob dir /own-dir/
+COPY --chmod=0640 a.txt /mode640
+COPY hl/ /hl/
+COPY --from=localhost/bb /etc/passwd /from-image-passwd
+ADD t.tar.gz /x/
+ADD a.txt /added
+'
+check "a build with every form of COPY and ADD" -- bld -t cp "$P"
+# paths IMAGE PREFIX: the files and directories under PREFIX, space separated
+paths() { berth image tree "$1" | awk -F'\t' -v p="$2" 'index($1, p) == 1 { printf "%s ", $1 }'; }
+check "COPY *.txt /d/: a glob, into the directory" -- ev '[ "$(paths cp /globbed/)" = "/globbed/a.txt /globbed/b.txt " ]'
+check "COPY a.txt /newname: a single file takes the new name" -- ev '[ "$(row cp /newname | cut -f1)" = f ] && [ -z "$(paths cp /newname/)" ]'
+check "COPY a.txt /adir/: a trailing / means a directory" -- ev '[ "$(row cp /adir | cut -f1)" = d ] && [ "$(row cp /adir/a.txt | cut -f1)" = f ]'
+check "COPY a.txt b.txt /multi/: several sources into a directory" -- ev '[ "$(paths cp /multi/)" = "/multi/a.txt /multi/b.txt " ]'
+check "COPY dir /contents/: the directory's contents, not the directory itself" -- \
+	ev '[ "$(paths cp /contents/)" = "/contents/g /contents/sub /contents/sub/f " ]'
+check "COPY dir /contents2 (no /): the contents too" -- \
+	ev '[ "$(paths cp /contents2/)" = "/contents2/g /contents2/sub /contents2/sub/f " ]'
+check "a relative dest is under WORKDIR (rel/ a directory, relfile a file)" -- \
+	ev '[ "$(row cp /w/rel/a.txt | cut -f1)" = f ] && [ "$(row cp /w/relfile | cut -f1)" = f ]'
+check "COPY --chown=1000:1000" -- ev '[ "$(owner_mode cp /own-num)" = "0644 1000 1000" ]'
+check "COPY --chown=NAME:GROUP through the image's /etc/passwd and /etc/group" -- \
+	ev '[ "$(owner_mode cp /own-name)" = "0644 1234 4321" ]'
+# docker: a user without a group takes the user's primary group from passwd
+check "COPY --chown=NAME: the user's primary group; every copied entry owned" -- \
+	ev '[ "$(owner_mode cp /own-dir/sub/f)" = "0644 1234 4321" ] && [ "$(owner_mode cp /own-dir/sub)" = "0755 1234 4321" ]'
+check "COPY --chmod=0640" -- ev '[ "$(owner_mode cp /mode640)" = "0640 0 0" ]'
+hl_ok() {
+	local g1 g2
+	g1=$(row cp /hl/h1 | cut -f8) && g2=$(row cp /hl/h2 | cut -f8) &&
+		[ "$g1" != - ] && [ "$g1" = "$g2" ] &&
+		[ "$(berth run --rm cp stat -c %h /hl/h1)" = 2 ]
+}
+check "COPY keeps hard links (one inode: stat -c %h is 2 inside)" -- hl_ok
+from_image() {
+	[ "$(berth run --rm cp cat /from-image-passwd)" = "$(berth run --rm localhost/bb cat /etc/passwd)" ]
+}
+check "COPY --from=IMAGE (an image, not a stage)" -- from_image
+check "ADD of a local .tar.gz extracts it at dest" -- \
+	ev '[ "$(berth run --rm cp cat /x/top/inner.txt)" = inner ] && [ -z "$(row cp /x/t.tar.gz)" ]'
+check "ADD of a plain file copies it" -- ev '[ "$(berth run --rm cp cat /added)" = A ]'
+put "$P/Dockerfile" 'FROM localhost/bb
+COPY a.txt b.txt /notadir
+'
+# docker: "When using COPY with more than one source file, the
+# destination must be a directory and end with a /"
+known "several sources to a dest without / fail naming the line" \
+	"berth copies both into a new directory /notadir" -- expect_fail "Dockerfile:2" berth build "$P"
+put "$P/Dockerfile" 'FROM localhost/bb
+RUN true
+ADD http://127.0.0.1:1/file.txt /f
+'
+add_url() { expect_fail "Dockerfile:3" berth build "$P" && grep -qi "url" "$T/ef.err"; }
+known "ADD of an http URL is refused with a clear error naming the line" \
+	"the error names the instruction but not the Dockerfile's line" -- add_url
+
+# ---- RUN: mounts, network, secrets ----
+R=$(ctx runs)
+put "$R/sub/in.txt" 'bound'
+put "$R/top.txt" 'top'
+put "$R/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=tmpfs,target=/t grep -q " /t tmpfs " /proc/mounts && echo x > /t/f && test -f /t/f
+RUN test ! -e /t/f
+RUN --mount=type=bind,source=sub,target=/m cat /m/in.txt > /bound && if touch /m/new 2>/dev/null; then exit 9; fi
+RUN --network=none test "$(grep -c : /proc/net/dev)" = 1 && grep -q "^ *lo:" /proc/net/dev
+RUN grep -c : /proc/net/dev > /ifaces-default
+'
+check "RUN with a tmpfs mount, a read-only bind mount, --network=none" -- bld -t runs "$R"
+# (the contrast: without --network=none a RUN has slirp4netns's tap0 too)
+if command -v slirp4netns >/dev/null && as_user test -w /dev/net/tun; then
+	check "... (the default network has more than lo: --network=none made the difference)" -- \
+		ev '[ "$(berth run --rm runs cat /ifaces-default)" -gt 1 ]'
+fi
+check "... the bind mount's file was read" -- ev '[ "$(berth run --rm runs cat /bound)" = bound ]'
+check "... nothing of the mounts is in the layers" -- ev '[ -z "$(row runs /m/new)" ] && [ -z "$(row runs /t/f)" ]'
+put "$R/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=bind,source=../..,target=/up ls -a /up > /up-list
+'
+up_ok() {
+	if bld -t up "$R"; then
+		echo "# bind source=../.. built: /up is the context's root"
+		[ "$(berth run --rm up cat /up-list | tr '\n' ' ')" = ". .. Dockerfile sub top.txt " ]
+	else
+		echo "# bind source=../.. refused: $(tail -1 "$T/err")"
+		grep -q "Dockerfile:2" "$T/err"
+	fi
+}
+check "RUN --mount=type=bind,source=../.. never reaches outside the context" -- up_ok
+diag "$(grep "^# bind" "$T/check.out" | cut -c3-)"
+put "$R/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=secret,id=nope,required=true true
+'
+check "a missing required secret fails naming the line" -- expect_fail "Dockerfile:2" berth build "$R"
+put "$R/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=secret,id=nope,required true
+'
+check "... required without a value too" -- expect_fail "Dockerfile:2" berth build "$R"
+
+# ---- flags: --no-cache, --label, -t twice ----
+F=$(ctx flags)
+put "$F/Dockerfile" 'FROM localhost/bb
+RUN echo made > /made
+'
+first_id() { berth image inspect "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print((d[0] if isinstance(d,list) else d)["Id"])'; }
+check "a build with --label and two -t" -- bld --timestamp 0 -t one:a -t two:b --label team=core --label "k2=v w" "$F"
+check "-t twice: both names are the image" -- ev '[ "$(first_id one:a)" = "$(first_id two:b)" ]'
+check "--label sets labels on the image" -- is one:a '[d["Config"]["Labels"].get("team"), d["Config"]["Labels"].get("k2")]' '["core", "v w"]'
+id_labelled=$(first_id one:a)
+no_cache() {
+	bld --timestamp 0 -t one:a "$F" && [ "$(cached)" = 1 ] &&
+		bld --no-cache --timestamp 0 -t one:a --label team=core --label "k2=v w" "$F" && [ "$(cached)" = 0 ] &&
+		[ "$(berth run --rm one:a cat /made)" = made ] &&
+		[ "$(first_id one:a)" = "$id_labelled" ]
+}
+check "--no-cache takes nothing from the cache and makes the same image" -- no_cache
+
+# ---- --progress plain ----
+progress_ok() {
+	bld -t prog:1 "$F" && bld --progress plain -t prog:1 "$F" || return 1
+	local n id
+	n=$(grep -c '^STEP [0-9]*/2: ' "$T/out")
+	id=$(first_id prog:1)
+	grep -qx 'STEP 1/2: FROM localhost/bb' "$T/out" && grep -qx 'STEP 2/2: RUN echo made > /made' "$T/out" &&
+		[ "$n" = 2 ] && grep -q '^--> Using cache [0-9a-f]' "$T/out" && grep -Eq '^COMMIT (localhost/)?prog:1$' "$T/out" &&
+		[ "sha256:$(tail -1 "$T/out" | sed 's/^sha256://')" = "$id" ] || { cat "$T/out"; return 1; }
+}
+check "--progress plain: STEP n/N lines, --> Using cache, COMMIT name, the ID last" -- progress_ok
+
+# ---- -f outside the context, its ignore file; .containerignore; Containerfile ----
+D=$(ctx fctx)
+put "$D/keep.txt" k
+put "$D/skip.txt" s
+put "$D/.dockerignore" 'keep.txt
+'
+E=$(ctx fdir)
+put "$E/my.Dockerfile" 'FROM localhost/bb
+COPY . /c/
+'
+put "$E/my.Dockerfile.dockerignore" 'skip.txt
+'
+check "-f FILE outside the context builds" -- bld -t fout -f "$E/my.Dockerfile" "$D"
+check "... FILE.dockerignore beside it is used, not the context's .dockerignore" -- \
+	ev '[ "$(paths fout /c/)" = "/c/.dockerignore /c/keep.txt " ]'
+Q=$(ctx contf)
+put "$Q/keep.txt" k
+put "$Q/skip.txt" s
+put "$Q/.containerignore" 'skip.txt
+'
+put "$Q/Containerfile" 'FROM localhost/bb
+COPY . /c/
+'
+check "Containerfile is used when there is no Dockerfile" -- bld -t contf "$Q"
+check "... and .containerignore when there is no .dockerignore" -- \
+	ev '[ "$(paths contf /c/)" = "/c/.containerignore /c/Containerfile /c/keep.txt " ]'
+
+# ---- hostile Dockerfiles ----
+H=$(ctx hostile)
+python3 -c 'import sys; sys.stdout.write("FROM localhost/bb\n" + "# padding padding padding padding padding padding\n" * 110000)' >"$T/big" && as_user cp "$T/big" "$H/Dockerfile"
+check "a Dockerfile of 5 MB fails with a size error, no crash" -- expect_fail "Dockerfile" berth build "$H"
+size_named() { grep -Eqi 'too (big|large)|size|limit|MiB|bytes' "$T/ef.err"; }
+check "... the error says the size is the problem" -- size_named
+printf 'FROM localhost/bb\nRUN echo a\0b > /nul\n' >"$T/nul" && as_user cp "$T/nul" "$H/Dockerfile"
+check "a Dockerfile with a NUL byte fails naming its line" -- expect_fail "Dockerfile:2" berth build "$H"
+put "$H/Dockerfile" 'FROM localhost/bb
+RUN echo continued > /c \'
+eof_cont() { bld -t eofc "$H" && [ "$(berth run --rm eofc cat /c)" = continued ]; }
+check "a line continuation at EOF ends the instruction there (as docker)" -- eof_cont
+put "$H/Dockerfile" 'FROM localhost/bb
+RUN <<EOF
+echo never ends
+'
+check "an unterminated heredoc fails naming its line" -- expect_fail "Dockerfile:2" berth build "$H"
+put "$H/Dockerfile" 'RUN true
+FROM localhost/bb
+'
+check "an instruction before FROM fails naming Dockerfile:1" -- expect_fail "Dockerfile:1" berth build "$H"
+
+# ---- --pull against a registry ----
+. "$SRCDIR/tests/registry-lib.sh"
+if [ ! -x "$REGISTRY" ]; then
+	skip "$REGISTRY is missing: the --pull checks"
+else
+	reg=$(mktemp -d /tmp/berth-build-registry.XXXXXX)
+	pre_cleanup() {
+		registry_cleanup
+		rm -rf "$reg"
+	}
+	port=$(free_port)
+	registry_start_or_end "$reg" "$port"
+	RG=127.0.0.1:$port
+	check "push bb to the registry with berth push" -- berth push -q localhost/bb "$RG/bb:latest"
+	manifest_gets() { grep -c '"GET /v2/bb/manifests/' "$reg/log"; }
+	X=$(ctx pull)
+	put "$X/Dockerfile" "FROM $RG/bb
+RUN echo pulled > /p
+"
+	g0=$(manifest_gets)
+	check "a build FROM the registry's image pulls it when missing" -- bld -t pulled "$X"
+	g1=$(manifest_gets)
+	check "... the registry served its manifest" -- test "$g1" -gt "$g0"
+	never_present() { bld --pull=never -t pulled "$X" && [ "$(manifest_gets)" = "$g1" ]; }
+	check "--pull=never with the image present builds without asking the registry" -- never_present
+	always() { bld --pull=always -t pulled "$X" && [ "$(manifest_gets)" -gt "$g1" ]; }
+	check "--pull=always asks the registry again" -- always
+	check "... and the result runs" -- ev '[ "$(berth run --rm pulled cat /p)" = pulled ]'
+	put "$X/Dockerfile" "FROM $RG/absent:1
+"
+	check "--pull=never with a missing FROM image fails clearly, naming it" -- \
+		expect_fail "$RG/absent:1" berth build --pull=never "$X"
+fi
+
+check "the store has nothing a build left: system check passes" -- berth system check
+finish
