@@ -350,6 +350,172 @@ FROM localhost/bb
 '
 check "an instruction before FROM fails naming Dockerfile:1" -- expect_fail "Dockerfile:1" berth build "$H"
 
+# ---- the parser as docker's: the escape directive, lower case,
+# comments in a continuation, LABEL's old form, a CMD that is no JSON ----
+Y=$(ctx parse)
+put "$Y/Dockerfile" '# escape=`
+from localhost/bb
+run echo a `
+    b > /esc
+RUN echo one `
+# a comment inside a continuation is dropped
+    two > /cmt
+LABEL oldform value with  spaces
+CMD [not json
+'
+check "a Dockerfile with # escape=\`, lower-case instructions and a comment in a continuation builds" -- bld -t parse "$Y"
+check "... the escape character continues lines; the comment is no part of the command" -- \
+	ev '[ "$(berth run --rm parse cat /esc /cmt)" = "$(printf "a b\none two")" ]'
+check "LABEL's old form (key, then the rest as its value)" -- is parse 'd["Config"]["Labels"].get("oldform")' '"value with  spaces"'
+check "a CMD that is not valid JSON is the shell form" -- is parse 'd["Config"]["Cmd"]' '["/bin/sh", "-c", "[not json"]'
+
+# ---- more of docker's semantics ----
+V=$(ctx sem)
+put "$V/a.txt" 'A'
+put "$V/dir/g" 'G'
+put "$V/dir/sub/f" 'F'
+put "$V/Dockerfile" 'ARG BASE=nothing
+FROM ${BASE}:latest
+ARG A=x
+ARG B=${A}y
+ARG UNSET
+ARG TARGETARCH
+RUN test "$B" = xy && test -z "${UNSET+set}" && echo "$TARGETARCH" > /arch
+ENV E=\$HOME D=${NOPE:-dflt}
+STOPSIGNAL 9
+VOLUME /va /vb
+USER 1000
+COPY a.txt /as-user
+COPY --link a.txt /linked
+COPY --chmod=0750 dir /dmode/
+WORKDIR rel1
+WORKDIR rel2
+ENTRYPOINT echo ep
+LABEL dup=file
+'
+check "--build-arg BASE names the FROM image (\${BASE}:latest); ARG defaults from ARGs; --label over LABEL" -- \
+	bld -t sem --build-arg BASE=localhost/bb --label dup=cli "$V"
+check "an ARG declared without a value and not given is unset in RUN; TARGETARCH is the machine's" -- \
+	ev '[ "$(berth run --rm -u 0 --entrypoint cat sem /arch)" = "$(uname -m | sed "s/x86_64/amd64/; s/aarch64/arm64/")" ]'
+check "ENV: \\\$ is a literal dollar; \${VAR:-default} of an unset VAR" -- \
+	is sem '[e for e in d["Config"]["Env"] if e[:2] in ("E=", "D=")]' '["E=$HOME", "D=dflt"]'
+check "STOPSIGNAL as a number" -- is sem 'd["Config"]["StopSignal"]' '"9"'
+check "VOLUME's shell form with two paths" -- is sem 'sorted(d["Config"]["Volumes"])' '["/va", "/vb"]'
+check "COPY under USER 1000 still makes root-owned files (USER is not --chown)" -- ev '[ "$(owner_mode sem /as-user)" = "0644 0 0" ]'
+check "COPY --link copies as COPY does" -- ev '[ "$(row sem /linked | cut -f1)" = f ]'
+check "COPY --chmod=0750 of a directory sets its files and directories" -- \
+	ev '[ "$(owner_mode sem /dmode/g) $(owner_mode sem /dmode/sub)" = "0750 0 0 0750 0 0" ]'
+check "WORKDIR relative to the previous one (from /)" -- is sem 'd["Config"]["WorkingDir"]' '"/rel1/rel2"'
+check "ENTRYPOINT's shell form is /bin/sh -c, and the base's CMD is reset" -- \
+	is sem '[d["Config"]["Entrypoint"], d["Config"].get("Cmd")]' '[["/bin/sh", "-c", "echo ep"], null]'
+check "--label wins over the Dockerfile's LABEL" -- is sem 'd["Config"]["Labels"]["dup"]' '"cli"'
+
+# ---- refusals: each names its line ----
+Z=$(ctx refuse)
+put "$Z/a.txt" A
+refuse() { # LINE DOCKERFILE-TEXT: the build fails naming Dockerfile:LINE
+	put "$Z/Dockerfile" "$2" && expect_fail "Dockerfile:$1" berth build "$Z"
+}
+check "ONBUILD ONBUILD is refused" -- refuse 2 $'FROM localhost/bb\nONBUILD ONBUILD RUN true\n'
+check "ONBUILD FROM is refused" -- refuse 2 $'FROM localhost/bb\nONBUILD FROM localhost/bb\n'
+check "ONBUILD MAINTAINER is refused" -- refuse 2 $'FROM localhost/bb\nONBUILD MAINTAINER me\n'
+check "SHELL not in JSON form is refused" -- refuse 2 $'FROM localhost/bb\nSHELL /bin/sh -c\n'
+check "HEALTHCHECK with a bad duration is refused" -- refuse 2 $'FROM localhost/bb\nHEALTHCHECK --interval=abc CMD true\n'
+check "HEALTHCHECK with an unknown flag is refused" -- refuse 2 $'FROM localhost/bb\nHEALTHCHECK --bogus=1 CMD true\n'
+check "ENV with a name and no value is refused" -- refuse 2 $'FROM localhost/bb\nENV LONELY\n'
+check "EXPOSE of something not a port is refused" -- refuse 2 $'FROM localhost/bb\nEXPOSE abc\n'
+check "a COPY glob that matches nothing fails" -- refuse 2 $'FROM localhost/bb\nCOPY *.nomatch /x/\n'
+check "COPY --from an image that is not there fails" -- refuse 2 $'FROM localhost/bb\nCOPY --from=localhost/no-such-image /x /y\n'
+check "an unknown COPY flag is refused" -- refuse 2 $'FROM localhost/bb\nCOPY --bogus a.txt /a\n'
+check "an unknown RUN --mount type is refused" -- refuse 2 $'FROM localhost/bb\nRUN --mount=type=nfs,target=/n true\n'
+put "$Z/Dockerfile" $'FROM localhost/bb\nRUN true\n'
+check "--target naming no stage fails naming it" -- expect_fail "nosuch" berth build --target nosuch "$Z"
+
+# ---- RUN: the secrets and mounts docker allows that t-build does not cover ----
+W=$(ctx runmore)
+put "$W/sub/in.txt" 'bound'
+put "$W/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=secret,id=optional test ! -e /run/secrets/optional && echo absent > /opt
+'
+check "an optional secret not given is absent, and the build goes on" -- \
+	ev 'bld -t runmore "$W" && [ "$(berth run --rm runmore cat /opt)" = absent ]'
+put "$W/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=bind,source=sub,target=/m,rw echo changed > /m/in.txt && cat /m/in.txt > /seen
+'
+rw_bind() { bld -t rwb "$W" && [ "$(berth run --rm rwb cat /seen)" = changed ] && [ "$(cat "$W/sub/in.txt")" = bound ]; }
+known "RUN --mount=type=bind,rw: writes allowed, and thrown away (the context unchanged)" \
+	"berth refuses rw bind mounts (docs/build.md says so; docker allows them)" -- rw_bind
+put "$W/Dockerfile" 'FROM localhost/bb AS tools
+RUN echo from-stage > /made
+FROM localhost/bb
+RUN --mount=type=bind,from=tools,source=/made,target=/x cat /x > /got
+'
+from_bind() { bld -t fromb "$W" && [ "$(berth run --rm fromb cat /got)" = from-stage ]; }
+known "RUN --mount=type=bind,from=STAGE mounts the stage's files" \
+	"berth refuses from= on bind mounts (docs/build.md says so; docker allows it)" -- from_bind
+put "$W/Dockerfile" 'FROM localhost/bb
+RUN grep -c : /proc/net/dev > /ifaces
+'
+check "berth build --network none: RUN steps have only lo" -- \
+	ev 'bld --network none -t netnone "$W" && [ "$(berth run --rm netnone cat /ifaces)" = 1 ]'
+
+# ---- more config semantics: FROM scratch's defaults, EXPOSE's protocol
+# case, ARG with several pairs, COPY into an existing directory, RUN's
+# history text with the build args ----
+K=$(ctx scratch)
+put "$K/a.txt" A
+put "$K/Dockerfile" 'FROM scratch
+COPY a.txt /
+'
+check "FROM scratch with a COPY builds" -- bld -t scr "$K"
+# BuildKit's empty image: Env holds the default PATH, WorkingDir is /
+known "FROM scratch: Config.Env has docker's default PATH and WorkingDir is /" \
+	"berth leaves Env and WorkingDir unset for a scratch stage" -- \
+	is scr '[d["Config"].get("Env"), d["Config"].get("WorkingDir")]' \
+	'[["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/"]'
+put "$K/Dockerfile" 'FROM localhost/bb
+ARG A=1 B=2
+RUN test "$A$B" = 12
+EXPOSE 80/TCP 81/sctp
+COPY a.txt /etc
+'
+check "ARG with two pairs; EXPOSE 80/TCP; COPY into a directory the image has" -- bld -t misc "$K"
+check "EXPOSE lowercases the protocol; sctp is a protocol" -- is misc 'sorted(d["Config"]["ExposedPorts"])' '["80/tcp", "81/sctp"]'
+check "COPY a.txt /etc: /etc is a directory of the image, so the file goes into it" -- \
+	ev '[ "$(row misc /etc/a.txt | cut -f1)" = f ] && [ "$(row misc /etc | cut -f1)" = d ]'
+# run_history LINE...: the RUN entries of shell's history (through save) include each LINE
+run_history() {
+	if [ ! -d "$T/shell.x" ]; then
+		berth save -o "$T/shell.tar" shell && mkdir -p "$T/shell.x" && tar -C "$T/shell.x" -xf "$T/shell.tar" || return 1
+	fi
+	python3 - "$T/shell.x" "$@" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))[0]
+c = json.load(open(os.path.join(d, m["Config"])))
+runs = [h["created_by"] for h in c["history"] if h.get("created_by", "").startswith("RUN ")]
+for w in sys.argv[2:]:
+    assert w in runs, (w, runs)
+PY
+}
+check "RUN's history: |N, the build args in scope, then the shell and the command" -- run_history \
+	'RUN |1 BASE=localhost/bb /bin/sh -c test "$BASE" = localhost/bb && echo "$BASE" > /base-arg # buildkit' \
+	'RUN |2 BASE=localhost/bb X=1 /bin/sh -c test "$X" = 1 # buildkit'
+# BuildKit's runCommandString takes an arg's value from the environment
+# when ENV set the same name (what the step really saw)
+known "RUN's history: an arg that an ENV overrides shows the ENV's value, not --build-arg's" \
+	"berth writes Z=cli (the --build-arg) where BuildKit writes Z=fromenv" -- run_history \
+	'RUN |3 BASE=localhost/bb X=1 Z=fromenv /bin/sh -c test "$Z" = fromenv && echo "$Z" > /z # buildkit' \
+	'RUN |3 BASE=localhost/bb X=1 Z=fromenv /myshell -c echo via-shell > /shelled # buildkit'
+put "$K/Dockerfile" 'FROM localhost/bb
+STOPSIGNAL SIGBOGUS
+'
+known "STOPSIGNAL of no signal is refused naming the line" \
+	"berth records any word as the stop signal (docker checks it is a signal)" -- \
+	expect_fail "Dockerfile:2" berth build "$K"
+check "VOLUME with an empty path is refused" -- refuse 2 $'FROM localhost/bb\nVOLUME [""]\n'
+check "HEALTHCHECK --interval under 1ms is refused" -- refuse 2 $'FROM localhost/bb\nHEALTHCHECK --interval=500us CMD true\n'
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
