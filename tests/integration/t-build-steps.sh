@@ -516,6 +516,80 @@ known "STOPSIGNAL of no signal is refused naming the line" \
 check "VOLUME with an empty path is refused" -- refuse 2 $'FROM localhost/bb\nVOLUME [""]\n'
 check "HEALTHCHECK --interval under 1ms is refused" -- refuse 2 $'FROM localhost/bb\nHEALTHCHECK --interval=500us CMD true\n'
 
+# ---- inheritance, expansion in flags and paths, heredocs ----
+L=$(ctx inherit)
+put "$L/a.txt" 'child context'
+put "$L/Dockerfile" 'FROM localhost/bb
+HEALTHCHECK --interval=5s --timeout=3s CMD true
+ONBUILD COPY a.txt /from-child-context
+'
+check "a base whose ONBUILD copies from the context" -- bld -t obase "$L"
+O2=$(ctx inherit2)
+put "$O2/a.txt" 'the child own'
+put "$O2/Dockerfile" 'FROM obase
+'
+check "an image FROM it builds" -- bld -t ochild "$O2"
+check "... the trigger's COPY read the child's context" -- ev '[ "$(berth run --rm ochild cat /from-child-context)" = "the child own" ]'
+check "... a HEALTHCHECK the child does not set is inherited whole" -- \
+	is ochild '[d["Config"]["Healthcheck"][k] for k in ("Test", "Interval", "Timeout")]' '[["CMD-SHELL", "true"], 5000000000, 3000000000]'
+# child sets its own HEALTHCHECK with only --retries: docker replaces the whole
+# healthcheck (the base's 5s interval is gone)
+check "a new HEALTHCHECK replaces the base's whole (no interval kept from it)" -- \
+	is child '[d["Config"]["Healthcheck"].get(k, 0) for k in ("Interval", "Timeout", "StartPeriod")]' '[0, 0, 0]'
+
+N=$(ctx expand)
+put "$N/a.txt" A
+put "$N/Dockerfile" 'FROM localhost/bb
+ARG OWNER=1000
+ENV DEST=/dest WD=/wd
+COPY --chown=$OWNER:$OWNER a.txt $DEST/
+USER ${OWNER}:${OWNER}
+WORKDIR $WD
+USER root
+COPY <<EOF /u
+v=$DEST
+EOF
+COPY <<"EOF" /q
+v=$DEST
+EOF
+COPY <<one.txt <<two.txt /hd/
+first
+one.txt
+second
+two.txt
+RUN cat <<EOF > /piped
+piped line
+EOF
+RUN <<-EOF
+	echo tabs stripped > /tabs
+	EOF
+'
+check "flags, paths and USER expand ARG and ENV; heredoc forms" -- bld -t exp "$N"
+check "COPY --chown=\$OWNER:\$OWNER a.txt \$DEST/" -- ev '[ "$(owner_mode exp /dest/a.txt)" = "0644 1000 1000" ]'
+check "WORKDIR \$WD, made under USER 1000:1000, is owned by it (as BuildKit makes it)" -- \
+	ev '[ "$(owner_mode exp /wd | cut -d" " -f2-)" = "1000 1000" ] && [ "$(cfg exp "d[\"Config\"][\"WorkingDir\"]")" = "\"/wd\"" ]'
+check "COPY <<EOF expands variables; <<\"EOF\" keeps them literal" -- \
+	ev '[ "$(berth run --rm exp cat /u /q)" = "$(printf "v=/dest\nv=\$DEST")" ]'
+check "COPY with two heredocs into a directory" -- ev '[ "$(berth run --rm exp cat /hd/one.txt /hd/two.txt)" = "$(printf "first\nsecond")" ]'
+check "RUN cmd <<EOF feeds the heredoc to the command" -- ev '[ "$(berth run --rm exp cat /piped)" = "piped line" ]'
+check "RUN <<-EOF strips the leading tabs" -- ev '[ "$(berth run --rm exp cat /tabs)" = "tabs stripped" ]'
+
+J=$(ctx ignored-df)
+put "$J/keep" k
+put "$J/.dockerignore" 'Dockerfile
+.dockerignore
+'
+put "$J/Dockerfile" 'FROM localhost/bb
+ARG FROM_ENV
+RUN test "$FROM_ENV" = given && echo "$FROM_ENV" > /fe
+COPY . /c/
+'
+ign_df() {
+	as_user env FROM_ENV=given "$BERTH" build -t igndf --build-arg FROM_ENV "$J" >"$T/out" 2>"$T/err" &&
+		[ "$(paths igndf /c/)" = "/c/keep " ] && [ "$(berth run --rm igndf cat /fe)" = given ]
+}
+check "a Dockerfile the .dockerignore excludes is still read (and not copied); --build-arg K takes K from the environment" -- ign_df
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
