@@ -174,6 +174,7 @@ COPY b.txt relfile
 COPY --chown=1000:1000 a.txt /own-num
 COPY --chown=bob:bobg a.txt /own-name
 COPY --chown=bob dir /own-dir/
+COPY --chown=1234 a.txt /own-uid-only
 COPY --chmod=0640 a.txt /mode640
 COPY hl/ /hl/
 COPY --from=localhost/bb /etc/passwd /from-image-passwd
@@ -199,6 +200,8 @@ check "COPY --chown=NAME:GROUP through the image's /etc/passwd and /etc/group" -
 # docker: a user without a group takes the user's primary group from passwd
 check "COPY --chown=NAME: the user's primary group; every copied entry owned" -- \
 	ev '[ "$(owner_mode cp /own-dir/sub/f)" = "0644 1234 4321" ] && [ "$(owner_mode cp /own-dir/sub)" = "0755 1234 4321" ]'
+# BuildKit: a numeric user alone gives that number as the group too
+check "COPY --chown=UID: the group is the same number" -- ev '[ "$(owner_mode cp /own-uid-only)" = "0644 1234 1234" ]'
 check "COPY --chmod=0640" -- ev '[ "$(owner_mode cp /mode640)" = "0640 0 0" ]'
 hl_ok() {
 	local g1 g2
@@ -345,6 +348,11 @@ RUN <<EOF
 echo never ends
 '
 check "an unterminated heredoc fails naming its line" -- expect_fail "Dockerfile:2" berth build "$H"
+python3 -c 'n = 20000; print("FROM localhost/bb\nENV A=" + "${B:-" * n + "x" + "}" * n)' >"$T/nest" && as_user cp "$T/nest" "$H/Dockerfile"
+check "20000 nested \${B:-...} substitutions fail naming the line, no crash" -- expect_fail "Dockerfile:2" berth build "$H"
+python3 -c 'print("FROM localhost/bb\nCMD " + "[" * 100000)' >"$T/deep" && as_user cp "$T/deep" "$H/Dockerfile"
+deep_json() { bld -t deep "$H" && is deep 'len(d["Config"]["Cmd"][2])' 100000; }
+check "a CMD of 100000 [ (no JSON) is the shell form, no crash" -- deep_json
 put "$H/Dockerfile" 'RUN true
 FROM localhost/bb
 '
