@@ -598,6 +598,49 @@ ign_df() {
 }
 check "a Dockerfile the .dockerignore excludes is still read (and not copied); --build-arg K takes K from the environment" -- ign_df
 
+# ---- the cache of a RUN after a config-only change (BuildKit: the
+# RUN's key is what the RUN sees: command, env, user, cwd, mounts; a
+# LABEL or EXPOSE is image metadata and does not touch it) ----
+A2=$(ctx labelcache)
+put "$A2/Dockerfile" 'FROM localhost/bb
+LABEL v=1
+EXPOSE 80
+RUN echo x > /x
+'
+check "a build with LABEL and EXPOSE before a RUN" -- bld -t lc "$A2"
+put "$A2/Dockerfile" 'FROM localhost/bb
+LABEL v=2
+EXPOSE 81
+RUN echo x > /x
+'
+label_cached() { bld -t lc "$A2" && [ "$(cached)" = 1 ] && is lc 'd["Config"]["Labels"]["v"]' '"2"'; }
+known "changing a LABEL or EXPOSE before a RUN does not rerun the RUN (BuildKit)" \
+	"berth chains config-only steps into the key, so the RUN reruns (the classic builder's rule)" -- label_cached
+put "$A2/Dockerfile" 'FROM localhost/bb
+ENV V=1
+RUN echo x > /x
+'
+env_reruns() { bld -t lc "$A2" && put "$A2/Dockerfile" 'FROM localhost/bb
+ENV V=2
+RUN echo x > /x
+' && bld -t lc "$A2" && [ "$(cached)" = 0 ]; }
+check "changing an ENV before a RUN reruns it (its environment changed)" -- env_reruns
+
+# ---- flags refused or taken as docker takes them ----
+put "$A2/Dockerfile" 'FROM localhost/bb
+'
+check "--progress with an unknown mode is refused" -- expect_fail "progress" berth build --progress bogus "$A2"
+check "-t with an invalid reference is refused" -- expect_fail "UPPER" berth build -t UPPER/Case "$A2"
+check "--network with an unknown mode is refused" -- expect_fail "bogus" berth build --network bogus "$A2"
+check "--pull with an unknown policy is refused" -- expect_fail "bogus" berth build --pull=bogus "$A2"
+check "--build-arg without a name is refused" -- expect_fail "--build-arg" berth build --build-arg =x "$A2"
+check "--label K alone is the label K with an empty value" -- \
+	ev 'bld -t lbl --label novalue "$A2" && is lbl "d[\"Config\"][\"Labels\"]" "{\"novalue\": \"\"}"'
+# docker's secret store stats every --secret file before the build starts
+known "--secret with a src that does not exist fails before the build" \
+	"berth ignores it when no RUN mounts the secret" -- \
+	expect_fail "/nonexistent" berth build --secret id=s,src=/nonexistent "$A2"
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
