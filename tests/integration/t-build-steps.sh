@@ -641,6 +641,31 @@ known "--secret with a src that does not exist fails before the build" \
 	"berth ignores it when no RUN mounts the secret" -- \
 	expect_fail "/nonexistent" berth build --secret id=s,src=/nonexistent "$A2"
 
+# ---- real-world Dockerfile forms: the syntax and check directives, a
+# byte order mark, CRLF, tabs, an indented comment, an empty line in a
+# continuation, FROM --platform=$BUILDPLATFORM ----
+U2=$(ctx forms)
+printf '\xef\xbb\xbf# syntax=docker/dockerfile:1\r\n# check=skip=all\r\nARG TARGETPLATFORM\r\nFROM\t--platform=$BUILDPLATFORM localhost/bb\r\nARG TARGETPLATFORM\r\nARG BUILDPLATFORM\r\nRUN\techo "$TARGETPLATFORM $BUILDPLATFORM" > /plat \\\r\n\r\n   && echo more >> /plat\r\n   # an indented comment\r\nENV A=b\r\n' >"$T/forms.df" &&
+	as_user cp "$T/forms.df" "$U2/Dockerfile"
+check "a Dockerfile with a BOM, # syntax= and # check= directives, CRLF, tabs, FROM --platform=\$BUILDPLATFORM builds" -- bld -t forms "$U2"
+plat() { uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/'; }
+check "... CRLF and the empty continuation line are no part of the command; TARGETPLATFORM, BUILDPLATFORM" -- \
+	ev '[ "$(berth run --rm forms cat /plat | od -c | tr -s " " | tr -d "\n")" = "$(printf "linux/%s linux/%s\nmore\n" "$(plat)" "$(plat)" | od -c | tr -s " " | tr -d "\n")" ]'
+check "... CRLF is no part of an ENV's value" -- is forms '[e for e in d["Config"]["Env"] if e.startswith("A=")]' '["A=b"]'
+check "RUN without arguments is refused naming the line" -- refuse 2 $'FROM localhost/bb\nRUN\n'
+
+# ---- RUN under USER NAME (the image's /etc/passwd) ----
+put "$U2/Dockerfile" 'FROM cp
+USER bob
+RUN test "$(id -u):$(id -g)" = 1234:4321 && touch /own-dir/by-bob
+'
+if check_subuid; then
+	user_name_run() { bld -t bobrun "$U2" && [ "$(owner_mode bobrun /own-dir/by-bob | cut -d" " -f2-)" = "1234 4321" ]; }
+	check "USER NAME: RUN runs as the passwd's uid and primary gid; its files are theirs" -- user_name_run
+else
+	check "USER NAME without a subuid range: RUN fails naming the step" -- expect_fail "Dockerfile:3" berth build "$U2"
+fi
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
