@@ -666,6 +666,33 @@ else
 	check "USER NAME without a subuid range: RUN fails naming the step" -- expect_fail "Dockerfile:3" berth build "$U2"
 fi
 
+# ---- ADD: owners of an archive's entries, a gzip that is no tar, a
+# climbing entry ----
+AD=$(ctx add)
+mkdir -p "$T/addsrc/top" && printf 'inner\n' >"$T/addsrc/top/f" &&
+	tar --owner=0 --group=0 -C "$T/addsrc" -czf "$T/add.tar.gz" top && printf 'text\n' | gzip >"$T/plain.gz" &&
+	python3 -c 'import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w"); i = tarfile.TarInfo("../../escape.txt"); i.size = 5; t.addfile(i, io.BytesIO(b"evil\n")); t.close()' "$T/evil.tar" &&
+	chmod 0644 "$T/add.tar.gz" "$T/plain.gz" "$T/evil.tar" && as_user cp "$T/add.tar.gz" "$T/plain.gz" "$T/evil.tar" "$AD/"
+put "$AD/Dockerfile" 'FROM localhost/bb
+ADD --chown=1000:1000 add.tar.gz /x
+ADD plain.gz /p/
+ADD --chmod=0600 plain.gz /pm
+COPY --from=localhost/bb /etc/pass* /globbed-from/
+'
+check "ADD with --chown and --chmod, COPY --from an image with a glob" -- bld -t add "$AD"
+check "ADD --chown applies to every extracted entry (dest without / is the directory)" -- \
+	ev '[ "$(owner_mode add /x/top/f) $(owner_mode add /x/top)" = "0644 1000 1000 0755 1000 1000" ]'
+check "ADD of a gzip that is no tar copies it as it is" -- \
+	ev '[ "$(row add /p/plain.gz | cut -f7)" = "$(sha256sum <"$T/plain.gz" | cut -d" " -f1)" ]'
+check "ADD --chmod of a plain file" -- ev '[ "$(owner_mode add /pm)" = "0600 0 0" ]'
+check "COPY --from=IMAGE with a glob" -- ev '[ "$(paths add /globbed-from/)" = "/globbed-from/passwd " ]'
+put "$AD/Dockerfile" 'FROM localhost/bb
+ADD evil.tar /e/
+'
+check "ADD of an archive whose entry climbs out of dest fails naming the line (docker's breakout error)" -- \
+	expect_fail "Dockerfile:2" berth build "$AD"
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
