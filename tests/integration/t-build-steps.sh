@@ -693,6 +693,46 @@ ADD evil.tar /e/
 check "ADD of an archive whose entry climbs out of dest fails naming the line (docker's breakout error)" -- \
 	expect_fail "Dockerfile:2" berth build "$AD"
 
+# ---- stages: names are case-insensitive, FROM a stage inherits its
+# config but not its ARGs, COPY --from keeps the stage's owners ----
+MS=$(ctx stages)
+put "$MS/a.txt" A
+put "$MS/Dockerfile" 'FROM localhost/bb AS Builder
+ARG ONLY1=one
+ENV E1=e
+WORKDIR /wd
+COPY --chown=1000:1000 a.txt /f
+FROM builder AS second
+RUN test -z "$ONLY1" && test "$E1" = e && test "$(pwd)" = /wd
+FROM localhost/bb
+COPY --from=BUILDER /f /g
+COPY --from=second /f /h
+'
+check "stage names in any case; FROM a stage takes its ENV and WORKDIR, not its ARG" -- bld -t stages "$MS"
+check "COPY --from a stage keeps the owners it has there" -- \
+	ev '[ "$(owner_mode stages /g) $(owner_mode stages /h)" = "0644 1000 1000 0644 1000 1000" ]'
+
+# ---- the ignore file of -f sub/FILE and of -f - ----
+SI=$(ctx subignore)
+put "$SI/keep" k
+put "$SI/drop-by-sub" d
+put "$SI/drop-by-root" r
+put "$SI/.dockerignore" 'drop-by-root
+'
+put "$SI/sub/app.Dockerfile" 'FROM localhost/bb
+COPY . /c/
+'
+put "$SI/sub/app.Dockerfile.dockerignore" 'drop-by-sub
+sub
+'
+check "-f sub/FILE in the context: sub/FILE.dockerignore is the ignore file" -- \
+	ev 'bld -t subign -f "$SI/sub/app.Dockerfile" "$SI" && [ "$(paths subign /c/)" = "/c/.dockerignore /c/drop-by-root /c/keep " ]'
+stdin_ignore() {
+	printf 'FROM localhost/bb\nCOPY . /c/\n' | berth build -t stdign -f - "$SI" >"$T/out" 2>"$T/err" &&
+		[ "$(paths stdign /c/)" = "/c/.dockerignore /c/drop-by-sub /c/keep /c/sub /c/sub/app.Dockerfile /c/sub/app.Dockerfile.dockerignore " ]
+}
+check "-f - (stdin): the context's .dockerignore applies" -- stdin_ignore
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
