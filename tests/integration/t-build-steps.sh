@@ -733,6 +733,37 @@ stdin_ignore() {
 }
 check "-f - (stdin): the context's .dockerignore applies" -- stdin_ignore
 
+# ---- HEALTHCHECK's options in the cache, --start-interval ----
+HC=$(ctx hccache)
+put "$HC/Dockerfile" 'FROM localhost/bb
+HEALTHCHECK --interval=5s CMD true
+'
+check "a HEALTHCHECK build" -- bld -t hc "$HC"
+put "$HC/Dockerfile" 'FROM localhost/bb
+HEALTHCHECK --interval=7s --retries=9 CMD true
+'
+hc_changed() { bld -t hc "$HC" && is hc '[d["Config"]["Healthcheck"].get(k) for k in ("Interval", "Retries")]' '[7000000000, 9]'; }
+known "changing only a HEALTHCHECK option gives an image with the new option" \
+	"the options are not in the step's cache key: the build returns the cached image with the old healthcheck" -- hc_changed
+put "$HC/Dockerfile" 'FROM localhost/bb
+HEALTHCHECK --interval=7s CMD false
+'
+check "changing the HEALTHCHECK command gives the new command" -- \
+	ev 'bld -t hc "$HC" && is hc "d[\"Config\"][\"Healthcheck\"][\"Test\"]" "[\"CMD-SHELL\", \"false\"]"'
+put "$HC/Dockerfile" 'FROM localhost/bb
+HEALTHCHECK --start-period=10s --start-interval=2s CMD sleep 1
+'
+check "HEALTHCHECK --start-interval (docker 25) in nanoseconds" -- \
+	ev 'bld -t hcs "$HC" && is hcs "[d[\"Config\"][\"Healthcheck\"].get(k) for k in (\"StartPeriod\", \"StartInterval\")]" "[10000000000, 2000000000]"'
+put "$HC/Dockerfile" 'FROM localhost/bb
+ONBUILD RUN exit 4
+'
+check "a base with a failing ONBUILD RUN builds (the trigger does not run there)" -- bld -t obfail "$HC"
+put "$HC/Dockerfile" 'FROM obfail
+RUN true
+'
+check "... a child FROM it fails with the trigger's exit code" -- expect_fail "exit code: 4" berth build "$HC"
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
