@@ -764,6 +764,34 @@ RUN true
 '
 check "... a child FROM it fails with the trigger's exit code" -- expect_fail "exit code: 4" berth build "$HC"
 
+# ---- JSON forms of COPY and ADD (names with spaces); what docker
+# expands and what it leaves to the shell ----
+JS=$(ctx jsonforms)
+put "$JS/a b.txt" S
+put "$JS/a.txt" A
+put "$JS/Dockerfile" 'FROM localhost/bb
+COPY ["a b.txt", "/with space/"]
+ADD ["a b.txt", "/added here"]
+COPY --chmod=0600 ["a.txt", "/j"]
+ARG Q="a  b"
+RUN test "$Q" = "a  b"
+ARG V=1
+ENV E=x
+LABEL l=$V
+EXPOSE 80$V 80$V/udp
+CMD ["echo", "$E"]
+ENTRYPOINT echo $E
+HEALTHCHECK CMD echo $E
+'
+check "COPY and ADD in JSON form, a quoted ARG, \$VAR in LABEL, EXPOSE; not in CMD, ENTRYPOINT, HEALTHCHECK" -- bld -t js --build-arg V=2 "$JS"
+check "... JSON form sources and dests with spaces" -- \
+	ev '[ "$(row js "/with space/a b.txt" | cut -f1)$(row js "/added here" | cut -f1)" = ff ] && [ "$(owner_mode js /j)" = "0600 0 0" ]'
+check "... LABEL and EXPOSE take the --build-arg's value; one port, two protocols" -- \
+	is js '[d["Config"]["Labels"]["l"], sorted(d["Config"]["ExposedPorts"])]' '["2", ["802/tcp", "802/udp"]]'
+check "... CMD, ENTRYPOINT and HEALTHCHECK keep \$E for the shell (docker does not expand them)" -- \
+	is js '[d["Config"]["Cmd"], d["Config"]["Entrypoint"], d["Config"]["Healthcheck"]["Test"]]' \
+	'[["echo", "$E"], ["/bin/sh", "-c", "echo $E"], ["CMD-SHELL", "echo $E"]]'
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
