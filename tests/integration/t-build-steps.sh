@@ -792,6 +792,27 @@ check "... CMD, ENTRYPOINT and HEALTHCHECK keep \$E for the shell (docker does n
 	is js '[d["Config"]["Cmd"], d["Config"]["Entrypoint"], d["Config"]["Healthcheck"]["Test"]]' \
 	'[["echo", "$E"], ["/bin/sh", "-c", "echo $E"], ["CMD-SHELL", "echo $E"]]'
 
+# ---- a context the user cannot wholly read; a deep one ----
+UR=$(ctx unreadable)
+put "$UR/keep" k
+put "$UR/secret" s
+as_user chmod 000 "$UR/secret"
+as_user python3 -c 'import os, sys
+p = os.path.join(sys.argv[1], "deep", *(["d"] * 300)); os.makedirs(p); open(os.path.join(p, "f"), "w").write("deep\n")' "$UR"
+put "$UR/Dockerfile" 'FROM localhost/bb
+COPY . /c/
+'
+unreadable() { expect_fail "Dockerfile:2" berth build "$UR" && grep -q "secret" "$T/ef.err"; }
+if [ "$(as_user cat "$UR/secret" 2>/dev/null)" = s ]; then
+	skip "the test user reads a mode 000 file (CAP_DAC_OVERRIDE)"
+else
+	check "COPY of a context file the user cannot read fails naming it and the line" -- unreadable
+fi
+put "$UR/.dockerignore" 'secret
+'
+deep_ok() { bld -t deep300 "$UR" && [ "$(berth image tree deep300 | grep -c "^/c/deep")" = 302 ]; }
+check "... excluded, the build goes on; a directory 300 levels deep is copied whole" -- deep_ok
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
