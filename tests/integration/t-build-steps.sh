@@ -813,6 +813,64 @@ put "$UR/.dockerignore" 'secret
 deep_ok() { bld -t deep300 "$UR" && [ "$(berth image tree deep300 | grep -c "^/c/deep")" = 302 ]; }
 check "... excluded, the build goes on; a directory 300 levels deep is copied whole" -- deep_ok
 
+# ---- what the step cache keys on, for RUN's inputs beyond its text ----
+CK=$(ctx cachekeys)
+put "$CK/sub/in.txt" 'one'
+put "$CK/sec" 's1'
+put "$CK/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=bind,source=sub,target=/m cat /m/in.txt > /got
+'
+check "a RUN with a bind mount of the context" -- bld -t bindkey "$CK"
+bind_rerun() { put "$CK/sub/in.txt" 'two' && bld -t bindkey "$CK" && [ "$(cached)" = 0 ] && [ "$(berth run --rm bindkey cat /got)" = two ]; }
+# BuildKit: the bind mount's source is part of the step's inputs, so a
+# change to the bound files reruns it
+known "changing a file a RUN bind-mounts from the context reruns the RUN" \
+	"the bound files are not in the RUN's cache key: the stale layer (one) is reused" -- bind_rerun
+put "$CK/Dockerfile" 'FROM localhost/bb
+RUN --mount=type=secret,id=s cat /run/secrets/s | wc -c > /n
+'
+secret_key() {
+	bld -t seckey --secret "id=s,src=$CK/sec" "$CK" && put "$CK/sec" 's22222' &&
+		bld -t seckey --secret "id=s,src=$CK/sec" "$CK" && [ "$(cached)" = 1 ]
+}
+check "a secret's value is not in the cache key (docker: changing it reruns nothing)" -- secret_key
+put "$CK/Dockerfile" 'FROM localhost/bb
+RUN <<EOF
+echo one > /h
+EOF
+COPY <<EOF /c
+one
+EOF
+'
+heredoc_key() {
+	bld -t hdkey "$CK" && put "$CK/Dockerfile" 'FROM localhost/bb
+RUN <<EOF
+echo two > /h
+EOF
+COPY <<EOF /c
+two
+EOF
+' && bld -t hdkey "$CK" && [ "$(cached)" = 0 ] && [ "$(berth run --rm hdkey cat /h /c)" = "$(printf 'two\ntwo')" ]
+}
+check "a change in a RUN or COPY heredoc's body reruns the step" -- heredoc_key
+put "$CK/Dockerfile" 'FROM localhost/bb
+RUN echo "$HTTP_PROXY" > /p
+'
+proxy_key() {
+	bld -t proxy --build-arg HTTP_PROXY=http://proxy-a:1 "$CK" && [ "$(berth run --rm proxy cat /p)" = http://proxy-a:1 ] &&
+		bld -t proxy --build-arg HTTP_PROXY=http://proxy-b:2 "$CK" && [ "$(cached)" = 1 ] &&
+		! berth history --no-trunc proxy | grep -q proxy-a
+}
+check "HTTP_PROXY is in RUN's environment without an ARG, never in the cache key or the history" -- proxy_key
+put "$CK/Dockerfile" 'FROM localhost/bb AS s
+ARG V
+RUN echo $V > /f
+FROM localhost/bb
+COPY --from=s /f /g
+'
+from_key() { bld -t fromkey --build-arg V=1 "$CK" && bld -t fromkey --build-arg V=2 "$CK" && [ "$(berth run --rm fromkey cat /g)" = 2 ]; }
+check "COPY --from a stage that changed copies the new files" -- from_key
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
