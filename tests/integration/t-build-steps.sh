@@ -891,6 +891,28 @@ RUN echo q > /q
 known "--timestamp 0: a build reusing a cached step gives the ID a fresh build gives" \
 	"the final config's JSON keys come in another order (history before rootfs) when a step came from the cache, so the ID differs" -- repro_cached
 
+# ---- an interrupted build (docker: Ctrl-C cancels it, nothing is tagged) ----
+IN=$(ctx interrupt)
+put "$IN/Dockerfile" 'FROM localhost/bb
+RUN echo sta""rted >&2; sleep 6
+'
+interrupted() {
+	local bp rc t0
+	as_user sh -c 'echo $$ >"$1"; exec "$2" build -t interrupted "$3"' _ "$T/int.pid" "$BERTH" "$IN" >"$T/int.out" 2>&1 &
+	bp=$!
+	wait_for 60 grep -aq '^started' "$T/int.out" || { wait $bp; return 1; }
+	kill -INT "$(cat "$T/int.pid")"
+	t0=$SECONDS
+	wait $bp
+	rc=$?
+	echo "#   exit status $rc, $((SECONDS - t0))s after SIGINT"
+	[ $rc -ne 0 ] && [ $((SECONDS - t0)) -lt 4 ] && ! berth image inspect interrupted >/dev/null 2>&1 &&
+		[ -z "$(berth ps -aq)" ]
+}
+known "SIGINT during a RUN ends the build at once, with a failure, tagging nothing" \
+	"berth passes the signal to the step's pid 1 (which, as init, ignores it), waits for the step, and when it exits 0 commits and tags the image and exits 0" -- interrupted
+check "... and the store is sound after it" -- berth system check
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
