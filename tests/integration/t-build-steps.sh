@@ -913,6 +913,31 @@ known "SIGINT during a RUN ends the build at once, with a failure, tagging nothi
 	"berth passes the signal to the step's pid 1 (which, as init, ignores it), waits for the step, and when it exits 0 commits and tags the image and exits 0" -- interrupted
 check "... and the store is sound after it" -- berth system check
 
+# ---- a RUN that leaves a process behind; a name that moved to another image ----
+BG=$(ctx background)
+put "$BG/Dockerfile" 'FROM localhost/bb
+RUN (sleep 30 &) ; sleep 30 & echo done > /d
+'
+bg_quick() { local t0=$SECONDS; bld -t bg "$BG" && [ $((SECONDS - t0)) -lt 20 ] && [ "$(berth run --rm bg cat /d)" = done ]; }
+check "a RUN's background processes do not hold the step (it ends with its shell)" -- bg_quick
+put "$BG/Dockerfile" 'FROM localhost/bb
+RUN echo v1 > /v
+'
+put "$BG/copy.Dockerfile" 'FROM localhost/bb
+COPY --from=src /v /v
+'
+put "$BG/from.Dockerfile" 'FROM src
+RUN cat /v > /w
+'
+moved() {
+	bld -t src "$BG" && bld -t cons -f "$BG/copy.Dockerfile" "$BG" && bld -t cons2 -f "$BG/from.Dockerfile" "$BG" &&
+		put "$BG/Dockerfile" 'FROM localhost/bb
+RUN echo v2 > /v
+' && bld -t src "$BG" && bld -t cons -f "$BG/copy.Dockerfile" "$BG" && bld -t cons2 -f "$BG/from.Dockerfile" "$BG" &&
+		[ "$(berth run --rm cons cat /v) $(berth run --rm cons2 cat /w)" = "v2 v2" ]
+}
+check "when a name moves to another image, COPY --from=NAME and FROM NAME use the new one (no stale cache)" -- moved
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
