@@ -938,6 +938,32 @@ RUN echo v2 > /v
 }
 check "when a name moves to another image, COPY --from=NAME and FROM NAME use the new one (no stale cache)" -- moved
 
+# ---- a build killed outright (SIGKILL) mid-RUN ----
+KB=$(ctx killed)
+put "$KB/Dockerfile" 'FROM localhost/bb
+RUN echo sta""rted >&2; sleep 15
+'
+killed_build() {
+	local bp
+	as_user sh -c 'echo $$ >"$1"; exec "$2" build --no-cache -t k9 "$3"' _ "$T/k9.pid" "$BERTH" "$KB" >"$T/k9.out" 2>&1 &
+	bp=$!
+	wait_for 60 grep -aq '^started' "$T/k9.out" || { wait $bp; return 1; }
+	kill -KILL "$(cat "$T/k9.pid")"
+	wait $bp
+	# the step's processes end with the build (its pid namespace's init is gone)
+	wait_for 10 ev '! pgrep -u "$(as_user id -u)" -f "sleep 15" >/dev/null' &&
+		! grep -q "$BERTH_ROOT" /proc/mounts && ! berth image inspect k9 >/dev/null 2>&1 &&
+		# (the step's container record says running until a command sees its process gone)
+		berth ps -a >/dev/null && berth system check
+}
+check "a build killed by SIGKILL mid-RUN leaves no process, mount or image; after one command the store is sound" -- killed_build
+no_step_container() { put "$KB/Dockerfile" 'FROM localhost/bb
+RUN true
+' && bld "$KB" && [ -z "$(berth ps -aq)" ] || { berth ps -a; return 1; }; }
+known "... and no step container stays listed once the next build has run" \
+	"the killed step's container stays in ps -a (Exited (137), named c-...) for good; docker lists no build containers" -- no_step_container
+rm_all_containers
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
