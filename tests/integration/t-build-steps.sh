@@ -964,6 +964,20 @@ known "... and no step container stays listed once the next build has run" \
 	"the killed step's container stays in ps -a (Exited (137), named c-...) for good; docker lists no build containers" -- no_step_container
 rm_all_containers
 
+# ---- COPY onto links the image has (BuildKit resolves dest inside the image) ----
+SL=$(ctx links)
+put "$SL/a.txt" A
+put "$SL/Dockerfile" 'FROM localhost/bb
+RUN echo old > /target && ln -s /target /lnk && mkdir /realdir && ln -s /realdir /dirlnk
+COPY a.txt /lnk
+COPY a.txt /dirlnk
+'
+links_ok() {
+	bld -t sl "$SL" && [ "$(row sl /lnk | cut -f1,6)" = "l	/target" ] && [ "$(berth run --rm sl cat /target)" = A ] &&
+		[ "$(row sl /realdir/a.txt | cut -f1)" = f ] && [ "$(row sl /dirlnk | cut -f1)" = l ]
+}
+check "COPY to a link to a file writes the file; to a link to a directory writes into it; the links stay" -- links_ok
+
 # ---- --pull against a registry ----
 . "$SRCDIR/tests/registry-lib.sh"
 if [ ! -x "$REGISTRY" ]; then
