@@ -8,8 +8,9 @@
 # --from an image; ADD's archives; RUN's mounts, network and
 # environment; the flags (--no-cache, --label, -t, --pull against a
 # registry, --progress plain, -f with its ignore file, Containerfile,
-# .containerignore); and hostile Dockerfiles failing cleanly. A check
-# the build gets wrong is kept as a TAP TODO naming the defect.
+# .containerignore); what the step cache keys on; hostile Dockerfiles
+# failing cleanly; a build interrupted or killed mid-RUN. A check the
+# build gets wrong is kept as a TAP TODO naming the defect.
 . "$(dirname "$0")/../lib.sh"
 require_fixtures
 require_fuse
