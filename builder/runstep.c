@@ -677,6 +677,9 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 
 	if (step_env(b, st, rc, err) < 0 || (user && *user && rc_flag(rc, "user", user, err) < 0) ||
 	    rc_flag(rc, "label", label, err) < 0 ||
+	    /* an init as pid 1: Ctrl-C reaches the step's command, which a
+	     * namespace's pid 1 would ignore (and reaps what it leaves) */
+	    rc_flag(rc, "init", NULL, err) < 0 ||
 	    (wd && *wd && rc_flag(rc, "workdir", wd, err) < 0) ||
 	    rc_flag(rc, "entrypoint", "", err) < 0 || step_network(b, in, rc, err) < 0 ||
 	    step_mounts(b, st, in, rc, m, err) < 0)
