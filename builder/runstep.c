@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -598,6 +599,31 @@ static bool mark_alive(const char *mark)
 	return proc_start(pid) == start && start != 0;
 }
 
+/* The store secrets a killed build's steps left (berth-build-PID-...,
+ * PID gone): a build secret's value must not outlive its step. */
+static void sweep_secrets(struct build *b)
+{
+	struct berth_error e = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+	int pid;
+
+	if (secret_list(b->s, &names, &n, &e) < 0) {
+		berth_error_clear(&e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sscanf(names[i], "berth-build-%d-", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (secret_remove(b->s, names[i], &e) == 0)
+			build_warn(b, "removed the build secret a killed build left (%s)",
+				   names[i]);
+		berth_error_clear(&e);
+	}
+	strv_free(names);
+}
+
 void runstep_sweep(struct build *b)
 {
 	char **ids = NULL;
@@ -622,6 +648,7 @@ void runstep_sweep(struct build *b)
 		berth_error_clear(&e);
 	}
 	strv_free(ids);
+	sweep_secrets(b);
 }
 
 /* The step's network: RUN --network, else the build's. */

@@ -45,7 +45,7 @@ int launch_start(const struct launch_spec *s, struct launch_proc *p, int *status
 int launch_wait(struct launch_proc *p);
 /* The last SIGINT, SIGTERM or SIGHUP this process was sent (and passed
  * on) since the last call, or 0; cleared. What an attached container's
- * caller was asked, which a build steps acts on after the step. */
+ * caller was asked, which a build acts on after the step. */
 int launch_asked_end(void);
 /* Start s's command in the running container whose pid 1 is init (host
  * pid): its namespaces, then the same user switch, capabilities,
