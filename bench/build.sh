@@ -61,8 +61,6 @@ bench_args "$@"
 [[ $REBUILDS =~ ^[1-9][0-9]*$ ]] || bench_die "--rebuilds wants a positive number"
 bench_need_root
 bench_need_peer
-"$BENCH_REPO/build/berth" --help 2>&1 | grep -q '^  build ' ||
-	bench_log "warning: this berth lists no build verb: its builds will fail"
 
 # The base image's tar and the app, made once into $BENCH_DIR/node.
 NODE_CACHE=$BENCH_DIR/node
@@ -76,6 +74,8 @@ BASE_IMAGE=localhost/berth-node:latest
 APP_IMAGE=localhost/nodeapp:latest
 
 bench_setup build
+"$BERTH" --help 2>&1 | grep -q '^  build ' ||
+	bench_log "warning: $BERTH lists no build verb: its builds will fail"
 WAIT_IDLE=$(bench_install_wait_idle)
 WAIT_LOG=$RES/wait-idle.log
 as_peer touch "$WAIT_LOG"
