@@ -26,8 +26,8 @@ struct build_context {
 };
 
 /* The directory dir. ignore_file: the ignore file to use (a host path,
- * FILE.dockerignore beside `-f FILE`), or NULL for DIR/.dockerignore,
- * else DIR/.containerignore, else none. */
+ * FILE.dockerignore beside `-f FILE`); when it is NULL or does not
+ * exist, DIR/.dockerignore, else DIR/.containerignore, else none. */
 int context_open_dir(const char *dir, const char *ignore_file, struct build_context *c,
 		     struct berth_error *err);
 /* A tar stream read from fd (`berth build - < ctx.tar`), unpacked into a
@@ -44,10 +44,15 @@ void context_close(struct build_context *c);
 int context_read_file(const struct build_context *c, const char *rel, size_t max, char **out,
 		      size_t *len, struct berth_error *err);
 
-/* One source a COPY or ADD names, found in the context. */
+/* One source a COPY or ADD names, found in the context. rel is its
+ * path there, cleaned ("" for the root), every directory in it a real
+ * one (a link on the way was resolved inside the context), so
+ * open_beneath(dirfd, rel) reaches it; only its last component may be
+ * a link. */
 struct ctx_match {
-	char *rel; /* its path in the context, cleaned ("" for the root) */
-	bool dir;
+	char *rel;
+	bool dir;  /* a directory (never a link to one) */
+	bool link; /* a symbolic link, as found: never followed out of the context */
 };
 
 /* The sources patterns[0..n) (expanded) name: each cleaned and resolved

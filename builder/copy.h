@@ -25,6 +25,7 @@ struct copy_inline {
 	const char *name;
 	const char *data;
 	size_t len;
+	mode_t mode; /* 0: 0644 (a heredoc); ADD of a URL: 0600 */
 };
 
 struct copy_spec {

@@ -52,8 +52,8 @@ struct df_flag {
 
 /* A heredoc: "<<EOF" (expand: $VARs in the body are expanded when the
  * delimiter was unquoted), "<<-EOF" (strip_tabs: leading tabs removed
- * from each line of the body). body ends with a newline when it had
- * lines. */
+ * from each line of the body, already done here). body ends with a
+ * newline when it had lines. */
 struct df_heredoc {
 	char *name;
 	char *body;
@@ -84,9 +84,10 @@ struct df_heredoc {
 struct df_instr {
 	enum df_kind kind;
 	unsigned line; /* its first line in the file */
-	/* the instruction as written, continuations joined by a space,
-	 * comments inside it dropped: "RUN npm ci"; history's created_by
-	 * and messages quote it */
+	/* the instruction as written, continuations joined as docker
+	 * joins them (the escape removed, the next line's leading blanks
+	 * kept), comments inside it dropped: "RUN npm ci"; history's
+	 * created_by and messages quote it */
 	char *text;
 	struct df_flag *flags;
 	size_t n_flags;

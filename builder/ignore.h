@@ -39,4 +39,8 @@ bool ignore_may_include_below(const struct ignore *ig, const char *rel);
  * COPY's source globs use it too. */
 int go_path_match(const char *pattern, const char *name);
 
+/* Go's filepath.Clean with '/' as the separator ("" is ".", "/.." is
+ * "/", "a/../../b" is "../b"); to free. */
+char *go_path_clean(const char *path);
+
 #endif

@@ -119,6 +119,8 @@ int cli_start(struct store *s, const char *id, bool attach, bool interactive);
 int cmd_version(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_builder(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_login(int argc, char **argv);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "listing.h"
+#include "../builder/cache.h"
 #include "../runner/container.h"
 #include "../image/image.h"
 #include "../image/load.h"
@@ -196,18 +197,22 @@ static void add_digest_rows(const struct image *img, int64_t created, struct ima
 	}
 }
 
+/* An image's rows (one per name, or one <none>); a build step's image
+ * without a name only with all (-a), as docker lists its intermediate
+ * images. */
 static void add_image_rows(struct store *s, struct json_object *refs, const char *id, bool digests,
-			   struct image_row **rows, size_t *n)
+			   bool all, struct image_row **rows, size_t *n)
 {
 	struct berth_error err = { 0 };
-	struct image *img;
+	struct image *img = NULL;
 	char **names;
 	size_t k = refs_of(refs, id, &names);
 	int64_t created = 0;
 	struct json_object *cfg;
 
-	if (image_read(s, id, &img, &err) < 0) {
+	if (image_read(s, id, &img, &err) < 0 || (img->intermediate && !k && !all)) {
 		berth_error_clear(&err);
+		image_free(img);
 		strv_free(names);
 		return;
 	}
@@ -305,8 +310,7 @@ static void images_table(const struct image_row *rows, size_t n, bool quiet, boo
 int cmd_images(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{ "all", 'a', NULL,
-		  "Show all images (the default; kept for docker compatibility)" },
+		{ "all", 'a', NULL, "Show all images, the build steps' intermediate ones too" },
 		{ "quiet", 'q', NULL, "Only show image IDs" },
 		{ "no-trunc", 'N' + 256, NULL, "Show full image IDs" },
 		{ "digests", 'D' + 256, NULL,
@@ -314,7 +318,7 @@ int cmd_images(int argc, char **argv)
 		{ "format", 'F' + 256, "FORMAT", "Output format: table (default) or json" },
 		{ 0 },
 	};
-	bool quiet = false, no_trunc = false, json = false, digests = false;
+	bool quiet = false, no_trunc = false, json = false, digests = false, all = false;
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_json_ struct json_object *refs = NULL;
 	struct berth_error err = { 0 };
@@ -326,6 +330,8 @@ int cmd_images(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "images", "images [OPTIONS]", opts)) != -1) {
 		if (c == 'q')
 			quiet = true;
+		else if (c == 'a')
+			all = true;
 		else if (c == 'N' + 256)
 			no_trunc = true;
 		else if (c == 'D' + 256)
@@ -349,7 +355,7 @@ int cmd_images(int argc, char **argv)
 	if (image_list_ids(s, &ids, &n_ids, &err) < 0)
 		return cli_fail(&err);
 	for (size_t i = 0; i < n_ids; i++)
-		add_image_rows(s, refs, ids[i], digests, &rows, &n);
+		add_image_rows(s, refs, ids[i], digests, all, &rows, &n);
 	strv_free(ids);
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_rows);
@@ -814,6 +820,7 @@ int cmd_image_prune(int argc, char **argv)
 	_cleanup_json_ struct json_object *refs = NULL;
 	struct berth_error err = { 0 };
 	bool all = false, force = false;
+	struct build_cache_usage cache;
 	uint64_t reclaimed = 0;
 	char **ids = NULL, size[32];
 	size_t n = 0;
@@ -831,10 +838,17 @@ int cmd_image_prune(int argc, char **argv)
 	}
 	if (cli_open_store(&s))
 		return 1;
-	if (store_lock(s, LOCK_EX, &err) < 0 || refs_read(s, &refs, &err) < 0 ||
-	    image_list_ids(s, &ids, &n, &err) < 0)
+	/* the build cache counts: its entries and intermediate images go
+	 * first (the unnamed images below would take the images anyway) */
+	if (store_lock(s, LOCK_EX, &err) < 0 || build_cache_prune(s, false, &cache, &err) < 0 ||
+	    refs_read(s, &refs, &err) < 0 || image_list_ids(s, &ids, &n, &err) < 0)
 		return cli_fail(&err);
+	reclaimed = cache.bytes;
 	printf("Deleted Images:\n");
+	if (cache.entries || cache.images)
+		printf("build cache: %zu entr%s, %zu intermediate image%s\n", cache.entries,
+		       cache.entries == 1 ? "y" : "ies", cache.images,
+		       cache.images == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		char **names = NULL, **users = NULL;
 		size_t k = refs_of(refs, ids[i], &names), u = image_users(s, ids[i], &users);

@@ -20,6 +20,8 @@
 #include "../lib/util.h"
 
 static const struct cli_cmd commands[] = {
+	{ "build", cmd_build, "Build an image from a Dockerfile" },
+	{ "builder", cmd_builder, "Manage the build cache (prune)" },
 	{ "attach", cmd_attach, "Follow a detached container's output (and feed its terminal)" },
 	{ "commit", cmd_commit, "Make an image of a container's changes" },
 	{ "cp", cmd_cp, "Copy files between a running container and the host" },

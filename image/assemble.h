@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * assemble.h: an image made from another's layers, one more layer and a
- * configuration (assemble.c): what commit and build end with. Staged as
- * an OCI layout and installed by `load`'s path, with all its checks.
+ * configuration (assemble.c): what commit and build end with. Its blobs
+ * are staged as an OCI layout's and installed by `load`'s install
+ * (image_install_staged), with all its checks.
  */
 #ifndef BERTH_ASSEMBLE_H
 #define BERTH_ASSEMBLE_H
@@ -16,7 +17,10 @@
 
 struct assemble {
 	const char *base_id; /* the image whose layers come first; NULL: none (scratch) */
-	/* one more layer: an uncompressed tar read from its start; -1: none */
+	/* one more layer: an uncompressed tar read from its start; -1: none.
+	 * A regular file on the store's filesystem is hard-linked in and
+	 * becomes the stored blob itself: write no more to it after. A pipe
+	 * or another file is copied. */
 	int layer_fd;
 	/* the configuration: rootfs (type, diff_ids: base's, then the new
 	 * layer's) is set here; everything else, history included, is

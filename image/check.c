@@ -3,7 +3,8 @@
  * check.c: `berth system check`'s report and quarantine, and the check of
  * the image store: stages left under tmp/, blobs (and with --digests
  * their content), layers (layer.json, the metadata table, diff/), image
- * records and what they name, refs.json, and what no image uses. With
+ * records and what they name, refs.json, what no image uses, and cut-off
+ * writes in builder/cache (the build cache is no garbage). With
  * --repair each step fixes what it found before the next looks, so the
  * steps below see the store as repaired: a quarantined blob makes the
  * image that needs it incomplete, a quarantined image takes its names
@@ -596,6 +597,21 @@ static void check_refs(struct ctx *c)
 	strv_free(lost);
 }
 
+/* The build's folder (builder/cache.c): its step cache entries and
+ * cache mounts are the user's build state, never garbage; only a write
+ * of an entry cut off by a killed build is. An entry whose image went is
+ * a miss, harmless, and goes with the next prune. */
+static void check_builder(struct ctx *c)
+{
+	char **entries = list_dir(c->s, "builder/cache");
+
+	for (char **e = entries; *e; e++)
+		if (stale_write(*e))
+			remove_leftover(c, "builder/cache", *e,
+					"a write cut off by a killed command");
+	strv_free(entries);
+}
+
 /* What no whole image names: left by a killed commit (image_gc's garbage). */
 static void check_garbage(struct ctx *c)
 {
@@ -642,7 +658,11 @@ static void check_garbage(struct ctx *c)
 	(void)moved;
 	if (c->repair && (pending || c->r->n > before || c->n_orphan_layers)) {
 		struct berth_error err = { 0 };
-		int rc = image_gc(c->s, &err);
+		int rc;
+		/* a commit killed between a new image's record and its names */
+		if (pending)
+			image_commit_drop_unnamed(c->s);
+		rc = image_gc(c->s, &err);
 		if (rc == 0)
 			image_commit_end(c->s);
 		for (size_t i = before; i < c->r->n; i++) {
@@ -677,6 +697,7 @@ int image_store_check(struct store *s, struct check_report *r, struct berth_erro
 	refs_read_checked(s, &c.refs, &damage);
 	berth_error_clear(&damage);
 	check_tmp(&c);
+	check_builder(&c);
 	check_blobs(&c);
 	check_layers(&c);
 	check_images(&c);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -108,6 +110,11 @@ int image_read(struct store *s, const char *id, struct image **out, struct berth
 		img->size = (uint64_t)json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "loaded", &v))
 		img->loaded = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "intermediate", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			goto bad;
+		img->intermediate = json_object_get_boolean(v);
+	}
 	*out = img;
 	return 0;
 bad:
@@ -136,6 +143,10 @@ int image_write(struct store *s, const struct image *img, struct berth_error *er
 	json_object_object_add(o, "blobs", digest_list(img->n_layers, img->blobs));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)img->size));
 	json_object_object_add(o, "loaded", json_object_new_int64(img->loaded));
+	/* written only when set: a record that is no build step's reads the
+	 * same to a berth that predates the field */
+	if (img->intermediate)
+		json_object_object_add(o, "intermediate", json_object_new_boolean(1));
 	for (int k = 0; k < 2; k++) {
 		char **v = k ? img->sources : img->repo_digests;
 		struct json_object *a;
@@ -520,6 +531,58 @@ void image_commit_end(struct store *s)
 	unlinkat(s->rootfd, "gc.pending", 0);
 }
 
+int image_commit_new(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_close_ int fd =
+		openat(s->rootfd, "gc.pending", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+
+	/* one small write: a kill leaves it whole or not made */
+	if (fd < 0 || write_all(fd, id, strlen(id)) < 0)
+		return berth_error_set(err, errno, "store %s: gc.pending", s->root);
+	return 0;
+}
+
+void image_commit_drop_unnamed(struct store *s)
+{
+	_cleanup_free_ char *buf = NULL, *p = NULL;
+	_cleanup_json_ struct json_object *refs = NULL;
+	struct berth_error ignore = { 0 };
+	char **names = NULL;
+
+	/* an empty mark (no new named image) or one that is no ID: nothing;
+	 * names that cannot be read: the record stays (it may be named) */
+	if (read_file_at(s->rootfd, "gc.pending", 256, &buf, NULL, &ignore) < 0 ||
+	    !digest_valid(buf) || refs_read(s, &refs, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return;
+	}
+	if (refs_of(refs, buf, &names) == 0) {
+		p = image_path(buf);
+		unlinkat(s->rootfd, p, 0);
+	}
+	strv_free(names);
+}
+
+/* A killed commit's writes cut off (write_file_atomic's NAME.tmp-PID of
+ * a PID that is gone) in dir: removed, as system check --repair would. */
+static void remove_cut_off_writes(struct store *s, const char *dir)
+{
+	_cleanup_close_ int fd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -1;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp-");
+		char *end;
+		long pid = t ? strtol(t + 5, &end, 10) : 0;
+		if (pid > 0 && *end == '\0' && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 void image_recover(struct store *s)
 {
 	struct berth_error err = { 0 };
@@ -530,6 +593,10 @@ void image_recover(struct store *s)
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
 		return;
 	s->locked = LOCK_EX;
+	image_commit_drop_unnamed(s);
+	/* its record or refs.json, cut off: the store is left as it was */
+	remove_cut_off_writes(s, ".");
+	remove_cut_off_writes(s, "images");
 	if (image_gc(s, &err) == 0)
 		image_commit_end(s);
 	berth_error_clear(&err);

@@ -8,6 +8,7 @@
 #define BERTH_IMAGE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -31,6 +32,10 @@ struct image {
 	 * registry mounts them from). */
 	char **repo_digests;
 	char **sources;
+	/* A build step's image (assemble.h): `images` lists it only with
+	 * -a while it has no name, and the build cache's prune removes it.
+	 * Records without the field (older ones) are not. */
+	bool intermediate;
 };
 
 void image_free(struct image *img);
@@ -75,6 +80,13 @@ int image_gc(struct store *s, struct berth_error *err);
  * collect the garbage. */
 int image_commit_begin(struct store *s, struct berth_error *err);
 void image_commit_end(struct store *s);
+/* In a commit, before the record of the new image id that is to have
+ * names: the mark names it, so that a command killed after the record
+ * and before refs.json leaves no nameless image behind. */
+int image_commit_new(struct store *s, const char *id, struct berth_error *err);
+/* The image the mark names, when no name points at it: its record
+ * removed (image_gc then takes what only it held). Exclusive lock. */
+void image_commit_drop_unnamed(struct store *s);
 void image_recover(struct store *s);
 
 /* The config document of an image (caller puts it). */

@@ -44,6 +44,7 @@ struct pending {
 	char manifest_digest[DIGEST_STR_LEN + 1];
 	size_t n_layers;
 	struct pending_layer *layers;
+	bool intermediate; /* asked for (load_staged's) */
 };
 
 struct loader {
@@ -576,12 +577,39 @@ static void keep_registry_notes(struct loader *l, struct image *img)
 	image_free(old);
 }
 
+static bool record_exists(struct loader *l, struct pending *p)
+{
+	_cleanup_free_ char *path = xasprintf("images/%s.json", digest_hex(p->config_digest));
+
+	return faccessat(l->store->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Whether the record says intermediate: asked for, without names, and
+ * not stored already as an image that is not one (a build step that
+ * makes the very image a pull or a named build made is not pruned). */
+static bool record_intermediate(struct loader *l, struct pending *p)
+{
+	struct berth_error ignore = { 0 };
+	struct image *old = NULL;
+	bool r;
+
+	if (!p->intermediate || p->names[0])
+		return false;
+	if (image_read(l->store, p->config_digest, &old, &ignore) < 0) {
+		berth_error_clear(&ignore);
+		return true;
+	}
+	r = old->intermediate;
+	image_free(old);
+	return r;
+}
+
 /* Nothing to write: every layer and blob was stored, the image's record
  * names the same manifest and blobs, and every name already points at it
  * (a second pull of an image: docker's "Image is up to date"). Under the
  * exclusive lock; refs is NULL when there are no names. */
 static bool already_recorded(struct loader *l, struct pending *p, struct chain *c,
-			     struct json_object *refs)
+			     struct json_object *refs, bool intermediate)
 {
 	struct berth_error ignore = { 0 };
 	struct image *img = NULL;
@@ -596,7 +624,8 @@ static bool already_recorded(struct loader *l, struct pending *p, struct chain *
 		berth_error_clear(&ignore);
 		return false;
 	}
-	same = !strcmp(img->manifest, p->manifest_digest) && img->n_layers == c->n;
+	same = !strcmp(img->manifest, p->manifest_digest) && img->n_layers == c->n &&
+	       img->intermediate == intermediate;
 	for (size_t i = 0; same && i < c->n; i++)
 		same = !strcmp(img->chain_ids[i], c->chain_ids[i]) &&
 		       !strcmp(img->blobs[i], p->layers[i].digest);
@@ -614,6 +643,7 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 {
 	_cleanup_json_ struct json_object *refs = NULL;
 	struct image img = { .n_layers = p->n_layers };
+	bool intermediate;
 	int ret = -1;
 
 	if (store_lock(l->store, LOCK_EX, l->err) < 0)
@@ -631,9 +661,13 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	if (p->names[0] && refs_read(l->store, &refs, l->err) < 0)
 		return berth_error_wrap(l->err, "%s: cannot record the name %s", l->src.label,
 					p->names[0]);
-	if (already_recorded(l, p, c, refs))
+	intermediate = record_intermediate(l, p);
+	if (already_recorded(l, p, c, refs, intermediate))
 		return 0;
+	/* a new image to be named: if killed before its names, it goes */
 	if (image_commit_begin(l->store, l->err) < 0 ||
+	    (p->names[0] && !record_exists(l, p) &&
+	     image_commit_new(l->store, p->config_digest, l->err) < 0) ||
 	    commit_blob_bytes(l, p->config, p->config_len, p->config_digest) < 0 ||
 	    commit_blob_bytes(l, p->manifest, p->manifest_len, p->manifest_digest) < 0)
 		return -1;
@@ -661,6 +695,7 @@ static int commit(struct loader *l, struct pending *p, struct chain *c)
 	img.size = c->size;
 	img.loaded = (int64_t)time(NULL);
 	keep_registry_notes(l, &img);
+	img.intermediate = intermediate;
 	if (image_write(l->store, &img, l->err) < 0)
 		goto out;
 	for (char **n = p->names; *n; n++)
@@ -831,6 +866,9 @@ int image_install_staged(struct store *s, struct store_stage *stage, const struc
 	p = pending_add(&l);
 	if (in->name)
 		names_add(p, in->name);
+	for (char *const *n = in->names; n && *n; n++)
+		names_add(p, *n);
+	p->intermediate = in->intermediate;
 	p->config = memdup_str(in->config, in->config_len);
 	p->config_len = in->config_len;
 	strcpy(p->config_digest, in->config_digest);

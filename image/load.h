@@ -45,8 +45,12 @@ struct load_staged_layer {
 	const char *media_type;
 };
 struct load_staged {
-	const char *label; /* what the image came from, for messages */
-	const char *name;  /* the normalised reference to record, or NULL */
+	const char *label;  /* what the image came from, for messages */
+	const char *name;   /* the normalised reference to record, or NULL */
+	char *const *names; /* more of them (NULL-terminated), or NULL */
+	/* image.h's intermediate: recorded for an image without names that
+	 * the store does not hold already as not being one */
+	bool intermediate;
 	const char *config;
 	size_t config_len;
 	const char *config_digest;

@@ -503,7 +503,8 @@ static int resolve(struct store *s, struct create *c, struct berth_error *err)
 	if (rc->publish_all && ports_from_exposed(image_config_get(c, "ExposedPorts"), &rc->ports,
 						  &rc->n_ports, err) < 0)
 		return -1;
-	add_image_volumes(c);
+	if (!c->rc->no_image_volumes)
+		add_image_volumes(c);
 	return 0;
 }
 

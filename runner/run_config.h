@@ -55,6 +55,9 @@ struct run_config {
 	char **dns; /* --dns, for /etc/resolv.conf */
 	size_t n_dns;
 	bool host_loopback_given; /* --host-loopback or --no-host-loopback */
+	/* the image's VOLUMEs are not mounted (a build's RUN step writes
+	 * what it writes there into its layer, as BuildKit's does) */
+	bool no_image_volumes;
 	/* what a flag wants said without failing (-v's z and Z are
 	 * ignored): the caller prints and clears them */
 	char **notes;

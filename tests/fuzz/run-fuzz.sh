@@ -6,7 +6,7 @@
 # Exits non-zero when any target finds a crash, leak, timeout or sanitizer
 # report; reproducers go to build-fuzz/tests/fuzz/artifacts/.
 #   BUILD_FUZZ=DIR   build directory (default: <source>/build-fuzz)
-#   FUZZ_TARGETS=".."  subset of "credentials oci profile registry seccomp spec unpack"
+#   FUZZ_TARGETS=".."  subset of "credentials dockerfile ignore oci profile registry seccomp spec unpack"
 #   FUZZ_ARGS=".."   extra libFuzzer flags (e.g. -jobs=4 -workers=4)
 set -euo pipefail
 
@@ -14,7 +14,7 @@ secs=${1:-60}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${BUILD_FUZZ:-$src/build-fuzz}
-targets=${FUZZ_TARGETS:-credentials oci profile registry seccomp spec unpack}
+targets=${FUZZ_TARGETS:-credentials dockerfile ignore oci profile registry seccomp spec unpack}
 
 case $secs in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;

@@ -42,6 +42,36 @@ check "rmi of a missing image fails with its name" -- expect_fail "nosuch" berth
 check "load two images, then move a name" -- bash -c "berth load -q -i '$FIXTURES/hc-links' >/dev/null && berth load -q -i '$FIXTURES/hc-modes' >/dev/null && berth tag localhost/hc-modes:latest localhost/hc-links:latest"
 check "image prune removes only the dangling image" -- bash -c "berth image prune -f | grep -q '^deleted: ' && test \"\$(berth images -q | wc -l)\" -eq 1"
 
+# a build step's image (intermediate in its record, no name): listed only
+# by images -a; a named one is listed; image prune takes it with the build
+# cache's entries; system check finds builder/ in order
+intermediate_setup() {
+	berth load -q -i "$FIXTURES/hc-whiteout" >/dev/null &&
+		iid=$(berth inspect --type image localhost/hc-whiteout:latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])') &&
+		berth tag localhost/hc-modes:latest localhost/hc-whiteout:latest &&
+		python3 - "$BERTH_ROOT/images/${iid#sha256:}.json" <<'PY' || return 1
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["intermediate"] = True
+with open(sys.argv[1], "r+") as f:  # in place: the file stays the test user's
+    f.truncate(0)
+    json.dump(r, f)
+PY
+	mkdir -p "$BERTH_ROOT/builder/cache" && printf '%s\nsome-step-key' "$iid" >"$BERTH_ROOT/builder/cache/k1" &&
+		echo "$iid" >"$T/iid"
+	[ "$(id -u)" = 0 ] && [ -n "$BERTH_TEST_USER" ] && chown -R "$BERTH_TEST_USER": "$BERTH_ROOT/builder"
+	return 0
+}
+check "an unnamed intermediate image (a build step's) in the store" -- intermediate_setup
+check "images hides it" -- bash -c "! berth images -q | grep -qx \"\$(cut -c8-19 '$T/iid')\""
+check "images -a lists it, untagged" -- bash -c "berth images -a | grep -q '^<none>  *<none>  *'\"\$(cut -c8-19 '$T/iid')\""
+check "a name makes it listed (the name moved away after)" -- bash -c "berth tag \"\$(cat '$T/iid')\" localhost/named-step:1 && berth images | grep -q '^localhost/named-step' && berth tag localhost/hc-modes:latest localhost/named-step:1"
+check "system check finds the store and builder/ in order" -- bash -c "berth system check >'$T/sc.out' 2>&1 || { cat '$T/sc.out' >&2; false; }"
+check "image prune takes it, with the build cache's entry" -- bash -c "
+	berth image prune -f >'$T/prune.out' && grep -q '^build cache: 1 entry, 1 intermediate image' '$T/prune.out' &&
+	! berth images -a -q | grep -qx \"\$(cut -c8-19 '$T/iid')\" && [ -z \"\$(ls -A '$BERTH_ROOT/builder/cache')\" ] &&
+	test \"\$(berth images -q | wc -l)\" -eq 1"
+
 # import: a flat rootfs tarball becomes a one-layer image
 mkdir -p "$T/rootfs/bin" "$T/rootfs/etc"
 cp /bin/busybox "$T/rootfs/bin/busybox" 2>/dev/null || cp "$(command -v busybox)" "$T/rootfs/bin/busybox"

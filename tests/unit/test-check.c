@@ -20,6 +20,7 @@
 #include "../tap.h"
 
 #define ID_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define ID_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static void salvage(const char *text, struct json_object **o, char ***lost)
@@ -125,6 +126,13 @@ static void test_store(void)
 	mkdirat(s->rootfd, "tmp/stage-dead", 0700);
 	/* a pid above any pid_max: its writer is surely gone */
 	put(s->rootfd, "refs.json.tmp-2147483640", "{");
+	/* the build's folder: an entry, a cache mount, a cut-off entry */
+	mkdirat(s->rootfd, "builder", 0755);
+	mkdirat(s->rootfd, "builder/cache", 0755);
+	mkdirat(s->rootfd, "builder/mounts", 0755);
+	mkdirat(s->rootfd, "builder/mounts/npm", 0755);
+	put(s->rootfd, "builder/cache/" HEX_A, ID_A "\nkey");
+	put(s->rootfd, "builder/cache/" HEX_A ".tmp-2147483641", ID_A);
 
 	ok(refs_read_checked(s, &refs, &err) < 0 && refs && json_object_object_length(refs) == 0,
 	   "refs_read_checked: damaged refs.json reads as no names");
@@ -147,6 +155,11 @@ static void test_store(void)
 	   "check: a dead command's stage is named");
 	ok(has_line(&r, "refs.json.tmp-2147483640: a write cut off", CHECK_FOUND),
 	   "check: a cut-off write is named");
+	ok(has_line(&r, "builder/cache/" HEX_A ".tmp-2147483641: a write cut off", CHECK_FOUND),
+	   "check: a cut-off write of a build cache entry is named");
+	ok(!has_line(&r, "builder/cache/" HEX_A ":", CHECK_FOUND) &&
+		   !has_line(&r, "builder/mounts", CHECK_FOUND),
+	   "check: the build cache's entry and mount are no problem");
 	ok(faccessat(s->rootfd, "tmp/stage-dead", F_OK, 0) == 0, "check alone changes nothing");
 	check_report_clear(&r);
 
@@ -163,6 +176,10 @@ static void test_store(void)
 	ok(faccessat(s->rootfd, "tmp/stage-dead", F_OK, 0) < 0 &&
 		   faccessat(s->rootfd, "refs.json.tmp-2147483640", F_OK, 0) < 0,
 	   "repair: the stage and the cut-off write are gone");
+	ok(faccessat(s->rootfd, "builder/cache/" HEX_A ".tmp-2147483641", F_OK, 0) < 0 &&
+		   faccessat(s->rootfd, "builder/cache/" HEX_A, F_OK, 0) == 0 &&
+		   faccessat(s->rootfd, "builder/mounts/npm", F_OK, 0) == 0,
+	   "repair: the cut-off entry gone, the entry and the mount kept");
 	check_report_clear(&r);
 
 	r.opts.repair = false;
