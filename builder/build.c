@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -27,6 +28,43 @@
 #include "cache.h"
 #include "expand.h"
 #include "state.h"
+
+/* Ctrl-C (or a TERM or HUP) stops a build after its step: the step's
+ * container gets the signal (the engine passes it on) and is removed as
+ * always; nothing after it runs and nothing is named. The handler only
+ * notes it: a signal handler reaches static storage alone. */
+static volatile sig_atomic_t interrupted;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void note_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void build_signals_arm(void)
+{
+	/* no SA_RESTART: a wait for a stage's child returns to look */
+	struct sigaction sa = { .sa_handler = note_signal };
+
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+void build_note_interrupt(int sig)
+{
+	if (sig)
+		interrupted = sig;
+}
+
+int build_check_interrupt(struct berth_error *err)
+{
+	if (!interrupted)
+		return 0;
+	return berth_error_set(err, 0, "the build was interrupted (SIG%s)",
+			       sigabbrev_np(interrupted) ? sigabbrev_np(interrupted) : "?");
+}
+
+#define BUILD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Docker's predefined ARGs: usable without an ARG line, kept out of
  * history and of the cache key (they are the host's business). */
@@ -377,6 +415,26 @@ static int settle_meta(struct build *b, struct berth_error *err)
 	return 0;
 }
 
+/* --secret's files are there and readable before any step runs (the
+ * values are read when a step mounts them, and kept no longer). */
+static int check_secrets(struct build *b, struct berth_error *err)
+{
+	for (char *const *p = b->o->secrets; p && *p; p++) {
+		_cleanup_free_ char *copy = xstrdup(*p);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (strncmp(t, "src=", 4) && strncmp(t, "source=", 7))
+				continue;
+			const char *path = strchr(t, '=') + 1;
+			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd < 0)
+				return berth_error_set(err, errno, "--secret %s: %s", *p, path);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 /* ---- stages ---- */
 
 /* The stage names a step of st refers to: FROM's, COPY --from's and
@@ -468,7 +526,12 @@ static struct json_object *scratch_config(void)
 		json_object_new_string(uname(&u) == 0 && !strcmp(u.machine, "aarch64") ? "arm64"
 										       : "amd64"));
 	json_object_object_add(c, "os", json_object_new_string("linux"));
-	json_object_object_add(c, "config", json_object_new_object());
+	/* what BuildKit gives FROM scratch: the default PATH, WorkingDir / */
+	struct json_object *cfg = json_object_new_object(), *env = json_object_new_array();
+	json_object_array_add(env, json_object_new_string("PATH=" BUILD_DEFAULT_PATH));
+	json_object_object_add(cfg, "Env", env);
+	json_object_object_add(cfg, "WorkingDir", json_object_new_string("/"));
+	json_object_object_add(c, "config", cfg);
 	json_object_object_add(c, "history", json_object_new_array());
 	return c;
 }
@@ -598,7 +661,7 @@ int build_stage(struct build *b, struct stage_run *st, struct berth_error *err)
 		/* a RUN's live view prints its title when it ends */
 		if (!b->tty || in->kind != DF_RUN)
 			build_print(b, "%s", b->title);
-		if (step_run(b, st, in, err) < 0)
+		if (build_check_interrupt(err) < 0 || step_run(b, st, in, err) < 0)
 			return -1;
 	}
 	st->done = true;
@@ -654,21 +717,25 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 {
 	_cleanup_free_ char *cfgtext = NULL;
 	char key[DIGEST_STR_LEN + 1];
-	size_t len = 0;
 	struct assemble a = { .base_id = st->image[0] ? st->image : NULL,
 			      .layer_fd = -1,
 			      .config = st->config,
 			      .refs = b->o->tags };
 
 	add_labels(b, st->config);
-	/* the chain says everything the steps did (the config-only ones by
-	 * their text); the times in the config do not count */
-	FILE *f = open_memstream(&cfgtext, &len);
-	fprintf(f, "%s\nFINAL", st->key);
-	for (char *const *l = b->o->labels; l && *l; l++)
-		fprintf(f, "\n%s", *l);
-	fclose(f);
-	sha256_bytes(cfgtext, len, key);
+	/* the chain (the layers and what ran them) and the whole config but
+	 * its times: a rebuild with nothing changed names the image it
+	 * made before; a LABEL changed alone makes a new one */
+	_cleanup_json_ struct json_object *timeless = json_sorted_copy(st->config);
+	struct json_object *hist;
+	json_object_object_del(timeless, "created");
+	if (json_object_object_get_ex(timeless, "history", &hist))
+		for (size_t i = 0; i < json_object_array_length(hist); i++)
+			json_object_object_del(json_object_array_get_idx(hist, i), "created");
+	json_object_object_del(timeless, "rootfs");
+	cfgtext = xasprintf("%s\nFINAL\n%s", st->key,
+			    json_object_to_json_string_ext(timeless, JSON_C_TO_STRING_PLAIN));
+	sha256_bytes(cfgtext, strlen(cfgtext), key);
 	if (!b->o->no_cache && build_cache_lookup(b->s, key, id) == 1) {
 		/* the same image as before, named now: assembled from itself,
 		 * its config unchanged, it keeps its ID */
@@ -680,6 +747,10 @@ static int finish(struct build *b, struct stage_run *st, char id[DIGEST_STR_LEN 
 		json_object_put(a.config);
 		return r;
 	}
+	/* keys in one order: a config read back from a cached step and one
+	 * built here serialise alike (reproducible IDs across stores) */
+	_cleanup_json_ struct json_object *sorted = json_sorted_copy(st->config);
+	a.config = sorted;
 	if (image_assemble(b->s, &a, id, err) < 0)
 		return -1;
 	return build_cache_record(b->s, key, id, err);
@@ -707,17 +778,25 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 		struct berth_error *err)
 {
 	struct build b = { .s = s, .o = o, .ctx = { .dirfd = -1 } };
+	struct sigaction saved[ARRAY_SIZE(stop_signals)];
 	size_t target = 0;
 	int r = -1;
+
+	interrupted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], NULL, &saved[i]);
+	build_signals_arm();
 
 	b.now = o->timestamp >= 0 ? o->timestamp : (int64_t)time(NULL);
 	b.tty = !o->quiet && o->out &&
 		(o->progress == BUILD_PROGRESS_TTY ||
 		 (o->progress == BUILD_PROGRESS_AUTO && isatty(fileno(o->out))));
-	if (read_dockerfile(&b, err) < 0 || settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
+	if (check_secrets(&b, err) < 0 || read_dockerfile(&b, err) < 0 ||
+	    settle_given(&b, err) < 0 || settle_meta(&b, err) < 0 ||
 	    pick_stages(&b, &target, err) < 0 || store_stage_new(s, &b.stage, err) < 0)
 		goto out;
-	if (stages_build(&b, target, err) < 0)
+	runstep_sweep(&b);
+	if (stages_build(&b, target, err) < 0 || build_check_interrupt(err) < 0)
 		goto out;
 	if (b.stages[target].df->n_instrs == 0 && !b.stages[target].image[0])
 		build_print(&b, "--> (an empty image)");
@@ -732,5 +811,7 @@ int build_image(struct store *s, const struct build_opts *o, char id[DIGEST_STR_
 	r = 0;
 out:
 	build_clear(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
 	return r;
 }

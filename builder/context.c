@@ -419,7 +419,8 @@ static int dir_fix_deepest_first(const void *a, const void *b)
  * unsearchable must be the last one entered). */
 static int untar_fix_dirs(struct untar *u)
 {
-	qsort(u->dirs, u->n_dirs, sizeof(*u->dirs), dir_fix_deepest_first);
+	if (u->n_dirs) /* qsort takes no NULL, even for none */
+		qsort(u->dirs, u->n_dirs, sizeof(*u->dirs), dir_fix_deepest_first);
 	for (size_t i = 0; i < u->n_dirs; i++) {
 		_cleanup_close_ int fd = open_beneath(u->root, u->dirs[i].path,
 						      O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);

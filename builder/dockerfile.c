@@ -1023,7 +1023,7 @@ static int args_from(struct parser *p, unsigned line, struct df_instr *in, const
 	struct vec v = { 0 };
 
 	split_ws(rest, &v);
-	if (v.n == 3 && strcasecmp(v.v[1], "as") == 0) {
+	if (v.n == 3 && strcasecmp(v.v[1], "as") == 0 && stage_name) {
 		char *name = v.v[2];
 		for (char *c = name; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
@@ -1075,6 +1075,8 @@ static int args_onbuild(struct parser *p, unsigned line, struct df_instr *in, co
 	return instr_parse(p, rest, line, in->sub, NULL);
 }
 
+static bool heredoc_parse(const char *word, struct df_heredoc *h);
+
 /* How many arguments each kind takes, as docker's instructions check. */
 static int args_count(struct parser *p, unsigned line, struct df_instr *in)
 {
@@ -1100,10 +1102,18 @@ static int args_count(struct parser *p, unsigned line, struct df_instr *in)
 		if (in->n_args < 2)
 			return perr(p, line,
 				    "%s requires at least two arguments, but only one was "
-				    "provided. Destination could not be determined.",
+				    "provided. Destination could not be determined",
 				    what);
 		break;
 	default: break;
+	}
+	if ((in->kind == DF_COPY || in->kind == DF_ADD) && !in->json) {
+		struct df_heredoc h = { 0 };
+		bool bad = heredoc_parse(in->args[in->n_args - 1], &h);
+
+		free(h.name);
+		if (bad)
+			return perr(p, line, "%s cannot accept a heredoc as a destination", what);
 	}
 	if (in->kind == DF_SHELL && !in->json)
 		return perr(p, line, "SHELL requires the arguments to be in JSON form");
@@ -1301,6 +1311,7 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 	size_t n;
 	bool nl;
 	struct sbuf body = { 0 };
+	size_t name_len = strlen(h->name);
 
 	while (next_line(p, &s, &n, &nl)) {
 		const char *t = s;
@@ -1310,7 +1321,7 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 		if (h->strip_tabs)
 			while (tn && *t == '\t')
 				t++, tn--;
-		if (tn == strlen(h->name) && memcmp(t, h->name, tn) == 0) {
+		if (tn == name_len && memcmp(t, h->name, tn) == 0) {
 			h->body = sb_take(&body);
 			if (h->strip_tabs)
 				strip_leading_tabs(h->body);
@@ -1322,6 +1333,24 @@ static int heredoc_body(struct parser *p, unsigned start, struct df_heredoc *h)
 	}
 	free(body.p);
 	return perr(p, start, "unterminated heredoc (no line \"%.64s\" ends it)", h->name);
+}
+
+/* An ONBUILD trigger is recorded as text and parsed again in the child
+ * image: as docker does, its heredocs follow it, each body then its
+ * delimiter on a line of its own. */
+static void onbuild_with_heredocs(struct df_instr *in)
+{
+	struct sbuf b = { 0 };
+
+	sb_addn(&b, in->args[0], strlen(in->args[0]));
+	for (size_t i = 0; i < in->sub->n_heredocs; i++) {
+		const struct df_heredoc *h = &in->sub->heredocs[i];
+		sb_addc(&b, '\n');
+		sb_addn(&b, h->body, strlen(h->body));
+		sb_addn(&b, h->name, strlen(h->name));
+	}
+	free(in->args[0]);
+	in->args[0] = sb_take(&b);
 }
 
 static int heredocs_read(struct parser *p, const char *line, struct df_instr *in)
@@ -1339,12 +1368,17 @@ static int heredocs_read(struct parser *p, const char *line, struct df_instr *in
 		struct df_heredoc h = { 0 };
 		if (!heredoc_parse(words.v[i], &h))
 			continue;
-		target->heredocs = xrealloc(target->heredocs,
-					    (target->n_heredocs + 1) * sizeof(*target->heredocs));
+		/* doubling: a line may open a million of them */
+		size_t n = target->n_heredocs;
+		if ((n & (n - 1)) == 0)
+			target->heredocs = xrealloc(target->heredocs,
+						    (n ? n * 2 : 1) * sizeof(*target->heredocs));
 		target->heredocs[target->n_heredocs++] = h;
 		r = heredoc_body(p, in->line, &target->heredocs[target->n_heredocs - 1]);
 	}
 	vec_free(&words);
+	if (r == 0 && target != in && target->n_heredocs)
+		onbuild_with_heredocs(in);
 	return r;
 }
 

@@ -79,7 +79,9 @@ struct df_heredoc {
  *  HEALTHCHECK          ["NONE"], or ["CMD", then as CMD's]; json tells
  *                       CMD's form; its options are flags
  *  ONBUILD              the trigger in sub (never FROM, ONBUILD,
- *                       MAINTAINER); args [its text]
+ *                       MAINTAINER); args [its text, then for each
+ *                       heredoc "\n", its body and its delimiter, the
+ *                       trigger as docker records it]
  */
 struct df_instr {
 	enum df_kind kind;

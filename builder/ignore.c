@@ -371,6 +371,10 @@ struct pattern {
 	enum pat_kind kind;
 	struct tok *toks;
 	size_t n_toks;
+	/* PAT_REGEX: what every path it matches starts and ends with (its
+	 * leading and trailing literals), to turn most paths away at once */
+	char *head, *tail;
+	size_t head_len, tail_len;
 };
 
 struct ignore {
@@ -418,6 +422,57 @@ static void compile_class(struct pattern *p, size_t *i)
 	*i = (size_t)(c.p - p->text);
 }
 
+/* The UTF-8 bytes of r into out (4 at most): their count. */
+static size_t encode_rune(uint32_t r, char *out)
+{
+	if (r < 0x80) {
+		out[0] = (char)r;
+		return 1;
+	}
+	if (r < 0x800) {
+		out[0] = (char)(0xC0 | (r >> 6));
+		out[1] = (char)(0x80 | (r & 0x3F));
+		return 2;
+	}
+	if (r < 0x10000) {
+		out[0] = (char)(0xE0 | (r >> 12));
+		out[1] = (char)(0x80 | ((r >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (r & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (r >> 18));
+	out[1] = (char)(0x80 | ((r >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((r >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (r & 0x3F));
+	return 4;
+}
+
+/* A literal whose bytes a path must hold: not the replacement rune,
+ * which also stands for any invalid byte of the path. */
+static bool plain_lit(const struct tok *t)
+{
+	return t->kind == TOK_LIT && t->rune != RUNE_ERROR;
+}
+
+/* p->head and p->tail: the bytes of its leading literals (after a "^"
+ * at its very start, which holds there anyway) and of its trailing
+ * ones. */
+static void compile_ends(struct pattern *p)
+{
+	size_t i = 0, j = p->n_toks;
+
+	p->head = xmalloc(4 * p->n_toks + 1);
+	p->tail = xmalloc(4 * p->n_toks + 1);
+	while (i < p->n_toks && p->toks[i].kind == TOK_BOL)
+		i++;
+	for (; i < p->n_toks && plain_lit(&p->toks[i]); i++)
+		p->head_len += encode_rune(p->toks[i].rune, p->head + p->head_len);
+	while (j > i && plain_lit(&p->toks[j - 1]))
+		j--;
+	for (size_t k = j; k < p->n_toks; k++)
+		p->tail_len += encode_rune(p->toks[k].rune, p->tail + p->tail_len);
+}
+
 static void compile(struct pattern *p)
 {
 	enum pat_kind kind = PAT_EXACT;
@@ -456,6 +511,8 @@ static void compile(struct pattern *p)
 		}
 	}
 	p->kind = kind;
+	if (kind == PAT_REGEX)
+		compile_ends(p);
 }
 
 /* ---- the NFA of a PAT_REGEX pattern ---------------------------------- */
@@ -543,30 +600,47 @@ static void nfa_step(struct nfa *m, unsigned char *next, size_t s, uint32_t c)
 	}
 }
 
-static bool regex_match(const struct pattern *p, const char *path, size_t len)
+/* The buffers of a match: on the stack for the patterns people write,
+ * allocated for longer ones (a match runs for every path of a COPY). */
+#define NFA_SMALL 64
+
+static bool regex_run(const struct pattern *p, const char *path, size_t len, unsigned char *a,
+		      size_t *stack)
 {
 	size_t n_states = 2 * (p->n_toks + 1), w;
-	_cleanup_free_ unsigned char *a = xcalloc(2 * n_states, 1);
-	_cleanup_free_ size_t *stack = xmalloc(4 * n_states * sizeof(*stack));
 	unsigned char *cur = a, *next = a + n_states;
 	struct nfa m = { .p = p, .stack = stack };
 	bool any = true;
 
+	memset(a, 0, 2 * n_states);
 	nfa_add(&m, cur, 0, true);
 	for (size_t i = 0; i < len && any; i += w) {
 		uint32_t c = decode_rune(path + i, len - i, &w);
 		unsigned char *tmp;
 
 		memset(next, 0, n_states);
-		any = false;
 		for (size_t s = 0; s < n_states; s++)
 			if (cur[s])
 				nfa_step(&m, next, s, c);
 		tmp = cur, cur = next, next = tmp;
-		for (size_t s = 0; s < n_states && !any; s++)
-			any = cur[s];
+		any = memchr(cur, 1, n_states) != NULL;
 	}
 	return any && cur[2 * p->n_toks];
+}
+
+static bool regex_match(const struct pattern *p, const char *path, size_t len)
+{
+	size_t n_states = 2 * (p->n_toks + 1);
+	unsigned char small[2 * NFA_SMALL];
+	size_t small_stack[4 * NFA_SMALL];
+	_cleanup_free_ unsigned char *a = NULL;
+	_cleanup_free_ size_t *stack = NULL;
+
+	if (n_states <= NFA_SMALL)
+		return regex_run(p, path, len, small, small_stack);
+	a = xmalloc(2 * n_states);
+	stack = xmalloc(4 * n_states * sizeof(*stack));
+	return regex_run(p, path, len, a, stack);
 }
 
 static bool pattern_match(const struct pattern *p, const char *path, size_t len)
@@ -585,7 +659,11 @@ static bool pattern_match(const struct pattern *p, const char *path, size_t len)
 		/* "**" + "/foo" matches "foo" itself */
 		return sn > 0 && suffix[0] == '/' && len == sn - 1 &&
 		       memcmp(path, suffix + 1, len) == 0;
-	default: return regex_match(p, path, len);
+	default:
+		if (len < p->head_len + p->tail_len || memcmp(path, p->head, p->head_len) != 0 ||
+		    memcmp(path + len - p->tail_len, p->tail, p->tail_len) != 0)
+			return false;
+		return regex_match(p, path, len);
 	}
 }
 
@@ -643,6 +721,8 @@ static void pattern_free(struct pattern *p)
 {
 	free(p->text);
 	free(p->toks);
+	free(p->head);
+	free(p->tail);
 }
 
 void ignore_free(struct ignore *ig)

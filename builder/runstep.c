@@ -19,15 +19,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../image/image.h"
+#include "../image/mount.h"
+#include "../image/pull-policy.h"
+#include "../image/tree.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
 #include "../objects/secret.h"
 #include "../runner/commit.h"
+#include "../runner/container.h"
 #include "../runner/engine.h"
 #include "build.h"
 #include "cache.h"
+#include "copy.h"
 #include "liveview.h"
 #include "state.h"
 #include "stepconf.h"
@@ -43,6 +50,10 @@ struct run_mounts {
 	size_t n_secrets;
 	int *locks; /* sharing=locked cache directories held */
 	size_t n_locks;
+	char **mounted; /* images mounted for bind from= */
+	size_t n_mounted;
+	struct build_context **copies; /* the context's copies bound */
+	size_t n_copies;
 };
 
 static void run_mounts_undo(struct build *b, struct run_mounts *m)
@@ -58,6 +69,18 @@ static void run_mounts_undo(struct build *b, struct run_mounts *m)
 	for (size_t i = 0; i < m->n_locks; i++)
 		close(m->locks[i]);
 	free(m->locks);
+	for (size_t i = 0; i < m->n_mounted; i++) {
+		struct berth_error e = { 0 };
+		if (image_umount(m->mounted[i], &e) < 0)
+			build_warn(b, "warning: unmounting %s: %s", m->mounted[i], e.msg);
+		berth_error_clear(&e);
+	}
+	strv_free(m->mounted);
+	for (size_t i = 0; i < m->n_copies; i++) {
+		context_close(m->copies[i]);
+		free(m->copies[i]);
+	}
+	free(m->copies);
 	*m = (struct run_mounts){ 0 };
 }
 
@@ -298,6 +321,67 @@ static int mount_cache(struct build *b, struct run_config *rc, const struct mopt
 	return rc_flag(rc, "mount", flag, err);
 }
 
+/* The image from= names: a stage's (built already: the target needs
+ * it) or an image's, pulled as --pull says. */
+static int bind_image(struct build *b, struct stage_run *st, const char *from,
+		      char id[DIGEST_STR_LEN + 1], struct berth_error *err)
+{
+	struct stage_run *dep = build_stage_named(b, from, st->index);
+	struct pull_opts po = { .ref = from, .quiet = true };
+
+	if (dep) {
+		if (!dep->image[0])
+			return berth_error_set(err, ENOENT, "from=%s: that stage has no files",
+					       from);
+		snprintf(id, DIGEST_STR_LEN + 1, "%s", dep->image);
+		return 0;
+	}
+	if (image_pull_policy(b->s, b->o->pull, &po, err) < 0 ||
+	    image_resolve(b->s, from, id, err) < 0)
+		return berth_error_wrap(err, "from=%s", from);
+	return 0;
+}
+
+/* type=bind,from=STAGE|IMAGE: that image mounted read-only by berth-fs
+ * for the step, and source= bound from it. The source is resolved in
+ * the image's own tree first (its links followed inside the image, as
+ * RESOLVE_IN_ROOT would), so the host path handed to the bind has no
+ * link in it that could lead out of the mount. */
+static int bind_from(struct build *b, struct stage_run *st, struct run_config *rc,
+		     const struct mopt *o, struct run_mounts *m, struct berth_error *err)
+{
+	char id[DIGEST_STR_LEN + 1];
+	_cleanup_free_ char *resolved = NULL, *mp = NULL, *flag = NULL;
+	struct bfs_stack stack;
+	bool missing = false;
+	int r;
+
+	if (o->rw)
+		return berth_error_set(err, ENOTSUP,
+				       "RUN --mount=type=bind,from=%s,rw: binds are "
+				       "read-only",
+				       o->from);
+	if (bind_image(b, st, o->from, id, err) < 0 || image_open_stack(b->s, id, &stack, err) < 0)
+		return -1;
+	r = bfs_stack_resolve(&stack, o->source ? o->source : "/", 0, &resolved, &missing, err);
+	image_close_stack(&stack);
+	if (r < 0)
+		return berth_error_wrap(err, "RUN --mount=type=bind,from=%s,source=%s", o->from,
+					o->source ? o->source : "/");
+	if (missing)
+		return berth_error_set(err, ENOENT, "RUN --mount=type=bind,from=%s: no %s in it",
+				       o->from, o->source ? o->source : "/");
+	mp = xasprintf("%s/tmp/%s/bind-%zu", b->s->root, b->stage->name, m->n_mounted);
+	if (mkdir(mp, 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "a mount point for from=%s", o->from);
+	if (image_mount(b->s, id, mp, NULL, err) < 0)
+		return berth_error_wrap(err, "RUN --mount=type=bind,from=%s", o->from);
+	strv_push(&m->mounted, &m->n_mounted, mp);
+	flag = xasprintf("type=bind,source=%s%s,target=%s,readonly", mp,
+			 strcmp(resolved, "/") ? resolved : "", o->target);
+	return rc_flag(rc, "mount", flag, err);
+}
+
 /* Does a relative path climb above where it starts ("../x", "a/../..")? */
 static bool climbs_out(const char *path)
 {
@@ -322,25 +406,42 @@ static bool climbs_out(const char *path)
  * COPY's sources are; a source that climbs out of it ("../..") is
  * refused, as the issue of bind mounts asks (COPY's "../x" is the
  * context's x, as docker has it). */
-static int mount_bind(struct build *b, struct run_config *rc, const struct mopt *o,
-		      struct berth_error *err)
+/* The context's src as the build sees it (without what .dockerignore
+ * excludes), copied into a stage of its own: COPY's layer of it, read
+ * back as a tar context. */
+static int bind_copy(struct build *b, const char *src, struct build_context *copy,
+		     struct berth_error *err)
 {
-	struct ctx_match *mt = NULL;
-	size_t n = 0;
-	char root[PATH_MAX];
-	_cleanup_free_ char *proc = NULL, *flag = NULL;
-	ssize_t rl;
+	char *const srcs[] = { (char *)src };
+	struct copy_spec c = {
+		.ctx = &b->ctx, .sources = srcs, .n_sources = 1, .dest = "/", .mtime_clamp = -1
+	};
+	_cleanup_close_ int fd = openat(b->stage->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return berth_error_set(err, errno, "a file for a bind mount's copy");
+	if (copy_write_layer(&c, fd, err) < 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return berth_error_set(err, errno, "a bind mount's copy");
+	return context_open_tar(b->s, fd, copy, err);
+}
+
+static int mount_bind(struct build *b, struct stage_run *st, struct run_config *rc,
+		      const struct mopt *o, struct run_mounts *m, struct berth_error *err)
+{
 	const char *src = o->source ? o->source : "/";
 	char *const pat[] = { (char *)src };
+	_cleanup_free_ char *proc = NULL, *flag = NULL;
+	struct ctx_match *mt = NULL;
+	struct build_context *copy;
+	char root[PATH_MAX];
+	size_t n = 0;
+	ssize_t rl;
+	bool dir;
 
 	if (o->from)
-		return berth_error_set(err, ENOTSUP,
-				       "RUN --mount=type=bind,from=%s: binds from a stage or an "
-				       "image are not supported yet; COPY --from=%s instead",
-				       o->from, o->from);
-	if (o->rw)
-		return berth_error_set(
-			err, ENOTSUP, "RUN --mount=type=bind,rw: the context is mounted read-only");
+		return bind_from(b, st, rc, o, m, err);
 	if (b->ctx.dirfd < 0)
 		return berth_error_set(err, ENOENT,
 				       "RUN --mount=type=bind: the build has no context");
@@ -350,20 +451,32 @@ static int mount_bind(struct build *b, struct run_config *rc, const struct mopt 
 				       src);
 	if (context_match(&b->ctx, pat, 1, &mt, &n, err) < 0)
 		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
-	proc = xasprintf("/proc/self/fd/%d", b->ctx.dirfd);
-	if ((rl = readlink(proc, root, sizeof(root) - 1)) < 0) {
-		ctx_matches_free(mt, n);
-		return berth_error_set(err, errno, "the context's directory");
-	}
-	root[rl] = '\0';
-	flag = xasprintf("type=bind,source=%s%s%s,target=%s,readonly", root, *mt[0].rel ? "/" : "",
-			 mt[0].rel, o->target);
+	dir = mt[0].dir;
 	ctx_matches_free(mt, n);
+	/* the step sees the context as the build does, never the files
+	 * .dockerignore excludes; with rw it writes into that copy, which
+	 * goes after the step (BuildKit's rw) */
+	copy = xcalloc(1, sizeof(*copy));
+	if (bind_copy(b, src, copy, err) < 0) {
+		free(copy);
+		return berth_error_wrap(err, "RUN --mount=type=bind,source=%s", src);
+	}
+	m->copies = xrealloc(m->copies, (m->n_copies + 1) * sizeof(*m->copies));
+	m->copies[m->n_copies++] = copy;
+	proc = xasprintf("/proc/self/fd/%d", copy->dirfd);
+	if ((rl = readlink(proc, root, sizeof(root) - 1)) < 0)
+		return berth_error_set(err, errno, "a bind mount's copy");
+	root[rl] = '\0';
+	/* a file source was copied into the copy's root under its name */
+	_cleanup_free_ char *base =
+		dir ? NULL : xstrdup(strrchr(src, '/') ? strrchr(src, '/') + 1 : src);
+	flag = xasprintf("type=bind,source=%s%s%s,target=%s%s", root, base ? "/" : "",
+			 base ? base : "", o->target, o->rw ? "" : ",readonly");
 	return rc_flag(rc, "mount", flag, err);
 }
 
-static int step_mounts(struct build *b, const struct df_instr *in, struct run_config *rc,
-		       struct run_mounts *m, struct berth_error *err)
+static int step_mounts(struct build *b, struct stage_run *st, const struct df_instr *in,
+		       struct run_config *rc, struct run_mounts *m, struct berth_error *err)
 {
 	for (size_t i = 0; i < in->n_flags; i++) {
 		struct mopt o = { 0 };
@@ -385,7 +498,7 @@ static int step_mounts(struct build *b, const struct df_instr *in, struct run_co
 		else if (!strcmp(o.type, "secret"))
 			r = mount_secret(b, rc, &o, m, err);
 		else if (!strcmp(o.type, "bind"))
-			r = mount_bind(b, rc, &o, err);
+			r = mount_bind(b, st, rc, &o, m, err);
 		else if (!strcmp(o.type, "tmpfs"))
 			r = rc_flag(rc, "tmpfs", o.target, err);
 		else
@@ -398,6 +511,117 @@ static int step_mounts(struct build *b, const struct df_instr *in, struct run_co
 			return -1;
 	}
 	return 0;
+}
+
+/* What a RUN's bind mounts hold, for its cache key (BuildKit keys them
+ * too): a context source by its files' digest (as COPY's), a from= one
+ * by the image's ID and the path. One line each into f. */
+int runstep_mount_key(struct build *b, struct stage_run *st, const struct df_instr *in, FILE *f,
+		      struct berth_error *err)
+{
+	for (size_t i = 0; i < in->n_flags; i++) {
+		struct mopt o = { 0 };
+		char digest[DIGEST_STR_LEN + 1];
+		int r = 0;
+		if (strcmp(in->flags[i].name, "mount") || !in->flags[i].value)
+			continue;
+		if (mopt_parse(in->flags[i].value, &o, err) < 0) {
+			mopt_clear(&o);
+			return -1;
+		}
+		if (!strcmp(o.type, "bind") && o.from) {
+			r = bind_image(b, st, o.from, digest, err);
+			if (r == 0)
+				fprintf(f, "\nbind %s %s %s", digest, o.source ? o.source : "/",
+					o.target ? o.target : "");
+		} else if (!strcmp(o.type, "bind") && b->ctx.dirfd >= 0 &&
+			   !climbs_out(o.source ? o.source : "/")) {
+			char *const src[] = { o.source ? o.source : "/" };
+			struct copy_spec c = { .ctx = &b->ctx,
+					       .sources = src,
+					       .n_sources = 1,
+					       .dest = "/mount/",
+					       .mtime_clamp = -1 };
+			r = copy_digest(&c, digest, err);
+			if (r == 0)
+				fprintf(f, "\nbind %s %s %s", digest, src[0],
+					o.target ? o.target : "");
+		}
+		mopt_clear(&o);
+		if (r < 0)
+			return berth_error_wrap(err, "RUN --mount=%s", in->flags[i].value);
+	}
+	return 0;
+}
+
+/* ---- the step containers a killed build left ---- */
+
+/* A step's container is labelled with its builder: "PID:START" (START:
+ * the process's start time in clock ticks, /proc/PID/stat's 22nd field,
+ * so a reused PID is not taken for it). */
+#define STEP_LABEL "berth.build.step"
+
+static unsigned long long proc_start(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid), *text = NULL;
+	struct berth_error e = { 0 };
+	unsigned long long start = 0;
+	size_t len;
+	char *p;
+
+	if (read_file_at(AT_FDCWD, path, 4096, &text, &len, &e) < 0) {
+		berth_error_clear(&e);
+		return 0;
+	}
+	/* after the command's ")" (which may hold spaces): field 3 on */
+	if (!(p = strrchr(text, ')')))
+		return 0;
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+static char *step_mark(void)
+{
+	return xasprintf("%d:%llu", (int)getpid(), proc_start(getpid()));
+}
+
+static bool mark_alive(const char *mark)
+{
+	unsigned long long start;
+	int pid;
+
+	if (sscanf(mark, "%d:%llu", &pid, &start) != 2 || pid <= 0)
+		return false;
+	return proc_start(pid) == start && start != 0;
+}
+
+void runstep_sweep(struct build *b)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	struct berth_error e = { 0 };
+
+	if (container_list(b->s, &ids, &n, &e) < 0) {
+		berth_error_clear(&e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ struct json_object *cfg = container_config(b->s, ids[i], &e);
+		struct json_object *labels = NULL;
+		const char *mark;
+		berth_error_clear(&e);
+		if (!cfg || !json_object_object_get_ex(cfg, "Labels", &labels) ||
+		    !(mark = json_get_string(labels, STEP_LABEL)) || mark_alive(mark))
+			continue;
+		if (engine_remove(b->s, ids[i], true, true, &e) == 0)
+			build_warn(b, "removed the step container %.12s of a build that was killed",
+				   ids[i]);
+		berth_error_clear(&e);
+	}
+	strv_free(ids);
 }
 
 /* The step's network: RUN --network, else the build's. */
@@ -449,10 +673,13 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 	const char *user = json_get_string(stepconf_cfg(st), "User");
 	const char *wd = json_get_string(stepconf_cfg(st), "WorkingDir");
 
+	_cleanup_free_ char *mark = step_mark(), *label = xasprintf(STEP_LABEL "=%s", mark);
+
 	if (step_env(b, st, rc, err) < 0 || (user && *user && rc_flag(rc, "user", user, err) < 0) ||
+	    rc_flag(rc, "label", label, err) < 0 ||
 	    (wd && *wd && rc_flag(rc, "workdir", wd, err) < 0) ||
 	    rc_flag(rc, "entrypoint", "", err) < 0 || step_network(b, in, rc, err) < 0 ||
-	    step_mounts(b, in, rc, m, err) < 0)
+	    step_mounts(b, st, in, rc, m, err) < 0)
 		return -1;
 	for (size_t i = 0; i < in->n_flags; i++)
 		if (strcmp(in->flags[i].name, "mount") && strcmp(in->flags[i].name, "network"))
@@ -494,9 +721,11 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 	_cleanup_free_ char *dir = NULL;
 	int r = -1;
 
-	/* FROM scratch: an image with no layer to run over */
-	if (!st->image[0] && step_commit(b, st, -1, NULL, err) < 0)
-		return -1;
+	/* FROM scratch with nothing copied yet: no file, no shell */
+	if (!st->image[0])
+		return berth_error_set(err, ENOENT,
+				       "RUN on an empty image (FROM scratch, nothing copied yet): "
+				       "there is no file to run");
 	run_config_init(&rc);
 	if (step_config(b, st, in, &rc, &m, err) < 0 || engine_create(b->s, &rc, id, err) < 0)
 		goto out;
@@ -505,6 +734,11 @@ int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *i
 		view = liveview_begin(b->o->quiet ? NULL : b->o->out, b->stage->dirfd, b->title);
 	r = engine_start(b->s, id, &how, &end, err);
 	liveview_end(view, r < 0 || end.status != 0);
+	/* the engine's forwarding handlers stay: the build's again */
+	build_signals_arm();
+	build_note_interrupt(end.signal);
+	if (r == 0 && build_check_interrupt(err) < 0)
+		r = -1;
 	if (r < 0)
 		goto out;
 	r = -1;

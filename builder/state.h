@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../image/store.h"
@@ -92,6 +93,14 @@ int build_fail_at(struct build *b, const struct df_instr *in, struct berth_error
  * those before `before`), or NULL. */
 struct stage_run *build_stage_named(struct build *b, const char *name, size_t before);
 
+/* SIGINT, SIGTERM and SIGHUP noted, not acted on at once (build.c):
+ * armed for the build (again after each RUN, whose engine forwards
+ * them to the step); a RUN reports what it was sent; the build stops at
+ * the next step with "interrupted" in err (-1). */
+void build_signals_arm(void);
+void build_note_interrupt(int sig);
+int build_check_interrupt(struct berth_error *err);
+
 /* The stage st: its FROM, then each instruction (build.c). */
 int build_stage(struct build *b, struct stage_run *st, struct berth_error *err);
 /* A step's title line. */
@@ -115,6 +124,15 @@ int step_commit(struct build *b, struct stage_run *st, int layer_fd, const char 
  * writable layer into layer_fd, *n_entries of it (runstep.c). */
 int runstep_exec(struct build *b, struct stage_run *st, const struct df_instr *in, int layer_fd,
 		 size_t *n_entries, struct berth_error *err);
+
+/* Remove the step containers of builds that were killed (their builder
+ * is gone), said through build_warn (runstep.c). */
+void runstep_sweep(struct build *b);
+
+/* The contents of the RUN in's bind mounts, as lines into f: part of
+ * its cache key (runstep.c). */
+int runstep_mount_key(struct build *b, struct stage_run *st, const struct df_instr *in, FILE *f,
+		      struct berth_error *err);
 
 /* The history entry for a step: created_by, and empty_layer when it
  * made no layer. */

@@ -98,6 +98,24 @@ static int layer_file(struct build *b, struct berth_error *err)
 	return fd;
 }
 
+/* Has image id one layer more than base (""): did the cached step
+ * make a layer (a RUN that changed nothing made none)? */
+static bool image_adds_layer(struct build *b, const char *base, const char *id)
+{
+	struct image *ib = NULL, *ii = NULL;
+	struct berth_error e = { 0 };
+	bool more = true;
+
+	if (image_read(b->s, id, &ii, &e) == 0 && (!*base || image_read(b->s, base, &ib, &e) == 0))
+		more = ii->n_layers > (ib ? ib->n_layers : 0);
+	berth_error_clear(&e);
+	if (ib)
+		image_free(ib);
+	if (ii)
+		image_free(ii);
+	return more;
+}
+
 /* What makes a layered step's layer into fd: *n entries (0: none). */
 typedef int make_layer_fn(struct build *b, struct stage_run *st, const struct df_instr *in,
 			  void *arg, int fd, size_t *n, struct berth_error *err);
@@ -114,14 +132,10 @@ static int layered(struct build *b, struct stage_run *st, const struct df_instr 
 
 	chain(st->key, what, key);
 	if (!b->o->no_cache && build_cache_lookup(b->s, key, id) == 1) {
-		struct json_object *cfg = image_config(b->s, id, err);
-		if (!cfg)
-			return -1;
-		/* the cached image's config is the build's at that step, its
-		 * history's times those of the build that made it */
-		json_object_object_del(cfg, "rootfs");
-		json_object_put(st->config);
-		st->config = cfg;
+		/* the layers are the cached image's; the config stays the
+		 * build's own (its LABELs, EXPOSEs... may have changed: they
+		 * do not key a step, as in BuildKit) */
+		build_history_add(b, st, created_by, !image_adds_layer(b, st->image, id));
 		snprintf(st->image, sizeof(st->image), "%s", id);
 		chain(key, st->image, st->key);
 		if (b->tty && in->kind == DF_RUN)
@@ -161,9 +175,15 @@ static char **run_args(struct stage_run *st, size_t *n)
 	char **v = NULL;
 
 	*n = 0;
-	for (size_t i = 0; i < st->n_args; i++)
-		if (strchr(st->args[i], '='))
-			strv_push(&v, n, st->args[i]);
+	for (size_t i = 0; i < st->n_args; i++) {
+		if (!strchr(st->args[i], '='))
+			continue;
+		/* an ENV of the same name is what the step sees, and says */
+		_cleanup_free_ char *name = xstrndup(st->args[i], strcspn(st->args[i], "="));
+		const char *env = build_lookup_env(st, name);
+		_cleanup_free_ char *kv = env ? xasprintf("%s=%s", name, env) : NULL;
+		strv_push(&v, n, kv ? kv : st->args[i]);
+	}
 	if (*n)
 		qsort(v, *n, sizeof(*v), str_cmp);
 	return v;
@@ -180,12 +200,16 @@ static int step_run_cmd(struct build *b, struct stage_run *st, const struct df_i
 
 	args = run_args(st, &n);
 	f = open_memstream(&what, &len);
-	fprintf(f, "RUN\n%s", in->text);
+	/* the command as it runs: SHELL's change reruns it */
+	fprintf(f, "RUN\n%s\n%s", in->text, cmd);
 	for (size_t i = 0; i < in->n_heredocs; i++)
 		fprintf(f, "\n<<%s\n%s", in->heredocs[i].name, in->heredocs[i].body);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "\n%s", args[i]);
+	int mk = runstep_mount_key(b, st, in, f, err);
 	fclose(f);
+	if (mk < 0)
+		return -1;
 	len = 0;
 	f = open_memstream(&by, &len);
 	fputs("RUN ", f);
@@ -361,8 +385,13 @@ static int step_config(struct build *b, struct stage_run *st, const struct df_in
 	if (!by) /* ARG: no history, and its value keys the RUNs that see it */
 		return 0;
 	build_history_add(b, st, by, true);
-	chain(st->key, by, key);
-	snprintf(st->key, sizeof(st->key), "%s", key);
+	/* only what changes how later steps run keys them (BuildKit's
+	 * rule): ENV and USER; a LABEL, EXPOSE, CMD... changed reruns
+	 * nothing (the final image is keyed on the whole config) */
+	if (in->kind == DF_ENV || in->kind == DF_USER) {
+		chain(st->key, by, key);
+		snprintf(st->key, sizeof(st->key), "%s", key);
+	}
 	return 0;
 }
 

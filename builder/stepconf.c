@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -450,6 +451,40 @@ static int apply_word(struct build *b, struct stage_run *st, const struct df_ins
 	return 0;
 }
 
+/* STOPSIGNAL's value: any signal's name (SIGQUIT, QUIT, SIGRTMIN+3) or
+ * number, as docker's parser takes it. */
+static bool signal_word(const char *sig)
+{
+	char *end;
+	long n = strtol(sig, &end, 10);
+
+	if (*sig && !*end)
+		return n > 0 && n < NSIG;
+	if (!strncasecmp(sig, "SIG", 3))
+		sig += 3;
+	if (!strncasecmp(sig, "RTMIN", 5) || !strncasecmp(sig, "RTMAX", 5)) {
+		const char *r = sig + 5;
+		if (!*r)
+			return true;
+		n = strtol(r + 1, &end, 10);
+		return (*r == '+' || *r == '-') && r[1] && !*end && n >= 0 &&
+		       n <= SIGRTMAX - SIGRTMIN;
+	}
+	for (int i = 1; i < NSIG; i++)
+		if (sigabbrev_np(i) && !strcasecmp(sig, sigabbrev_np(i)))
+			return true;
+	return false;
+}
+
+static int check_signal(struct stage_run *st, struct berth_error *err)
+{
+	const char *sig = json_get_string(stepconf_cfg(st), "StopSignal");
+
+	if (sig && signal_word(sig))
+		return 0;
+	return berth_error_set(err, EINVAL, "STOPSIGNAL %s: not a signal", sig ? sig : "");
+}
+
 static int apply_cmd(struct stage_run *st, const struct df_instr *in, char **by,
 		     struct berth_error *err)
 {
@@ -480,7 +515,8 @@ static int apply_cmd(struct stage_run *st, const struct df_instr *in, char **by,
 static int apply_onbuild(struct stage_run *st, const struct df_instr *in, char **by)
 {
 	struct json_object *c = stepconf_cfg(st), *ob;
-	const char *trigger = in->sub ? in->sub->text : (in->n_args ? in->args[0] : "");
+	/* args[0]: the trigger as written, its heredocs too (docker records that) */
+	const char *trigger = in->n_args ? in->args[0] : in->sub ? in->sub->text : "";
 
 	if (!json_object_object_get_ex(c, "OnBuild", &ob) ||
 	    !json_object_is_type(ob, json_type_array)) {
@@ -501,7 +537,10 @@ int stepconf_apply(struct build *b, struct stage_run *st, const struct df_instr 
 	case DF_LABEL: return apply_env_label(b, st, in, created_by, err);
 	case DF_ARG: return apply_arg(b, st, in, err);
 	case DF_USER: return apply_word(b, st, in, "User", created_by, err);
-	case DF_STOPSIGNAL: return apply_word(b, st, in, "StopSignal", created_by, err);
+	case DF_STOPSIGNAL:
+		if (apply_word(b, st, in, "StopSignal", created_by, err) < 0)
+			return -1;
+		return check_signal(st, err);
 	case DF_EXPOSE: return apply_expose(b, st, in, created_by, err);
 	case DF_VOLUME: return apply_volume(b, st, in, created_by, err);
 	case DF_CMD:
@@ -725,6 +764,13 @@ int stepconf_copy_parse(struct build *b, struct stage_run *st, const struct df_i
 	if (c->checksum && c->n_sources)
 		return berth_error_set(err, EINVAL, "ADD --checksum is for URL sources only");
 	dest = xstrdup(words[n - 1]);
+	/* docker's rule, on the sources as written (a glob may match many) */
+	if (n - 1 + c->n_inline > 1 && dest[strlen(dest) - 1] != '/' && strcmp(dest, ".") &&
+	    !(strlen(dest) >= 2 && !strcmp(dest + strlen(dest) - 2, "/.")))
+		return berth_error_set(err, EINVAL,
+				       "%s: with more than one source the destination must be a "
+				       "directory and end with a /",
+				       df_kind_name(in->kind));
 	/* "." and a trailing "/" or "/." mean a directory */
 	bool dir = !strcmp(dest, ".") || dest[strlen(dest) - 1] == '/' ||
 		   (strlen(dest) >= 2 && !strcmp(dest + strlen(dest) - 2, "/."));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "xalloc.h"
 
 int json_parse_bounded(const char *buf, size_t len, const char *what, struct json_object **out,
 		       struct berth_error *err)
@@ -55,4 +56,44 @@ const char *json_get_string(struct json_object *o, const char *key)
 size_t json_array_len(struct json_object *a)
 {
 	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct json_object *json_sorted_copy(struct json_object *o)
+{
+	struct json_object *out;
+
+	if (json_object_is_type(o, json_type_array)) {
+		out = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			json_object_array_add(out,
+					      json_sorted_copy(json_object_array_get_idx(o, i)));
+		return out;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		out = NULL;
+		if (o && json_object_deep_copy(o, &out, NULL) < 0)
+			abort(); /* json-c fails only for want of memory */
+		return out;
+	}
+	size_t n = (size_t)json_object_object_length(o), k = 0;
+	const char **keys = xcalloc(n + 1, sizeof(*keys));
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		keys[k++] = key;
+	}
+	qsort(keys, k, sizeof(*keys), key_cmp);
+	out = json_object_new_object();
+	for (size_t i = 0; i < k; i++) {
+		struct json_object *v = NULL;
+		json_object_object_get_ex(o, keys[i], &v);
+		json_object_object_add(out, keys[i], json_sorted_copy(v));
+	}
+	free(keys);
+	return out;
 }

@@ -25,5 +25,9 @@ int json_parse_bounded(const char *buf, size_t len, const char *what, struct jso
 const char *json_get_string(struct json_object *o, const char *key);
 /* How many elements a is, 0 when it is NULL or not an array. */
 size_t json_array_len(struct json_object *a);
+/* A deep copy of o with every object's keys in byte order: the same
+ * document always serialises to the same bytes (an image config built
+ * in memory and one read back from the store then hash alike). */
+struct json_object *json_sorted_copy(struct json_object *o);
 
 #endif

@@ -61,6 +61,9 @@ struct engine_end {
 	int status;
 	bool detached; /* the user left it running (ctrl-p ctrl-q) */
 	bool running;  /* it was running already: nothing was done */
+	/* attached without a terminal: the last SIGINT, SIGTERM or SIGHUP
+	 * this process got (and passed on) while it ran, or 0 */
+	int signal;
 };
 
 /* Start the recorded container id. The store's lock is not held while it

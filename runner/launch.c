@@ -97,14 +97,19 @@ struct child_fds {
  *   fs_pid  in the holder: berth-fs, killed when pid 1 does not end
  *           within KILL_GRACE_S of a kill (on_alarm);
  *   fs_killed  set when on_alarm killed berth-fs: its death is then not
- *           news. */
+ *           news;
+ *   asked_end  the last SIGINT, SIGTERM or SIGHUP this process got while
+ *           forwarding (launch_asked_end): a build stops after its step. */
 static struct {
-	volatile sig_atomic_t to, kills, fs_pid, fs_killed;
+	volatile sig_atomic_t to, kills, fs_pid, fs_killed, asked_end;
 } fwd;
 #define KILL_GRACE_S 5
 
 static void forward_signal(int sig)
 {
+	/* what the caller of an attached container was told to do */
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+		fwd.asked_end = sig;
 	if (fwd.to <= 0)
 		return;
 	if (fwd.kills && sig == launch_kill_signal()) {
@@ -125,6 +130,13 @@ static void on_alarm(int sig)
 		fwd.fs_killed = 1;
 		kill((pid_t)fwd.fs_pid, SIGKILL);
 	}
+}
+
+int launch_asked_end(void)
+{
+	int sig = fwd.asked_end;
+	fwd.asked_end = 0;
+	return sig;
 }
 
 /* No more forwarding (the process forwarded to has ended). */

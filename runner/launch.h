@@ -43,6 +43,10 @@ int launch_start(const struct launch_spec *s, struct launch_proc *p, int *status
 		 struct berth_error *err);
 /* Wait for its end: the command's code, 128+N for signal N. */
 int launch_wait(struct launch_proc *p);
+/* The last SIGINT, SIGTERM or SIGHUP this process was sent (and passed
+ * on) since the last call, or 0; cleared. What an attached container's
+ * caller was asked, which a build steps acts on after the step. */
+int launch_asked_end(void);
 /* Start s's command in the running container whose pid 1 is init (host
  * pid): its namespaces, then the same user switch, capabilities,
  * no_new_privs and seccomp as the container's command (and with s->tty a

@@ -229,6 +229,7 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 		/* not before: the network keeper netjoin may start outlives
 		 * this command, and must not be re-parented here */
 		proc_subreaper(true);
+		launch_asked_end(); /* what was asked before this run is not its */
 		started = launch_start(ls, &lp, &status, err);
 	}
 	netjoin_release(&nj);
@@ -243,6 +244,7 @@ static int run_here(struct store *s, struct launch_res *r, struct launch_spec *l
 		}
 		/* (no terminal here: a -t container went the monitor's way) */
 		status = launch_wait(&lp);
+		end->signal = launch_asked_end();
 	}
 	netjoin_leave(s, r->id);
 	_cleanup_free_ char *why = launch_end_reason(ls->dir);

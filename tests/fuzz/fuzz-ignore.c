@@ -4,10 +4,10 @@
  * of COPY (builder/ignore.c). The input up to its first NUL byte is an
  * ignore file; the rest, split at newlines, are paths to match against
  * it, and also (pattern, name) pairs for go_path_match directly. Checks
- * what must hold whatever the input: an answer in {-1, 0, 1}; a pattern
- * that parses never fails to match; a path excluded is excluded with
- * its children too, unless an exception ("!") exists; clean is
- * idempotent.
+ * what must hold whatever the input: an answer in {-1, 0, 1}; a glob
+ * with no wildcard matches its own text only; a path excluded is
+ * excluded with its children too, unless an exception ("!") exists;
+ * clean is idempotent; a parse error names the file.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*nl = '\0';
 		m = go_path_match(file, rest);
 		if (m < -1 || m > 1)
+			abort();
+		/* without a wildcard or an escape, a pattern is the name itself */
+		if (!strpbrk(file, "*?[\\") && m != (strcmp(file, rest) == 0))
 			abort();
 	}
 	free(file);

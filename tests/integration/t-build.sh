@@ -251,6 +251,20 @@ parallel_ok() {
 }
 check "independent stages are built at once, each line marked with its stage" -- parallel_ok
 
+BF=$(ctx bindfrom)
+put "$BF/Dockerfile" 'FROM localhost/bb AS tools
+RUN mkdir -p /opt/t && echo tool-data > /opt/t/data
+
+FROM localhost/bb
+RUN --mount=type=bind,from=tools,source=/opt/t,target=/t cat /t/data > /copied && ! touch /t/x
+RUN --mount=type=bind,from=localhost/bb,target=/bbroot test -x /bbroot/bin/busybox
+'
+bind_from() {
+	bld -t bf "$BF" && [ "$(berth run --rm bf cat /copied)" = tool-data ] &&
+		! grep -q "$T/store" /proc/mounts
+}
+check "RUN --mount=type=bind,from= a stage or an image, read-only, unmounted after" -- bind_from
+
 # ---- heredocs, SHELL, exec form ----
 H=$(ctx heredoc)
 put "$H/Dockerfile" 'FROM localhost/bb
@@ -267,6 +281,16 @@ heredoc_ok() {
 	bld -t hd "$H" && [ "$(berth run --rm hd cat /h1 /h2 /etc/greeting)" = "$(printf 'one\ntwo\nexec\nhello -x')" ]
 }
 check "RUN <<EOF runs the heredoc, COPY <<EOF writes it, the exec form runs as given" -- heredoc_ok
+
+E=$(ctx emptyrun)
+put "$E/Dockerfile" 'FROM localhost/bb
+RUN true
+'
+empty_run() {
+	bld -t er "$E" &&
+		[ "$(cfg er 'len(d["RootFS"]["Layers"])')" = "$(cfg localhost/bb 'len(d["RootFS"]["Layers"])')" ]
+}
+check "a RUN that changes nothing makes no layer" -- empty_run
 
 # ---- build secrets ----
 MARK="berth-build-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -309,6 +333,17 @@ quiet_only_id() { bld -q "$C" && grep -qxE 'sha256:[0-9a-f]{64}' "$T/out" && [ "
 check "-q prints only the image ID" -- quiet_only_id
 iidfile() { bld --iidfile "$T/iid" -t basic "$C" && grep -qxE 'sha256:[0-9a-f]{64}' "$T/iid"; }
 check "--iidfile writes the ID" -- iidfile
+
+TT=$(ctx tty)
+put "$TT/Dockerfile" 'FROM localhost/bb
+RUN for i in 1 2 3 4 5 6 7; do echo line-$i; sleep 0.2; done
+'
+tty_view() {
+	as_user script -qc "'$BERTH' build --no-cache --progress tty '$TT'" /dev/null >"$T/tty.out" 2>&1 &&
+		grep -q $'\033\[2m  line-3' "$T/tty.out" && grep -q $'\033\[[0-9]*A' "$T/tty.out" &&
+		grep -qE 'STEP 2/2: RUN .*  [0-9]+\.[0-9]s' "$T/tty.out"
+}
+check "--progress tty: a running step's last lines drawn in place, then its title and time" -- tty_view
 
 # ---- stdin ----
 stdin_dockerfile() {

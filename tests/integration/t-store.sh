@@ -72,6 +72,38 @@ check "image prune takes it, with the build cache's entry" -- bash -c "
 	! berth images -a -q | grep -qx \"\$(cut -c8-19 '$T/iid')\" && [ -z \"\$(ls -A '$BERTH_ROOT/builder/cache')\" ] &&
 	test \"\$(berth images -q | wc -l)\" -eq 1"
 
+# an image of no layer (a build's FROM scratch with only settings) loads,
+# saves and loads back
+mkdir -p "$T/zero/blobs/sha256"
+python3 - "$T/zero" <<'PY'
+import hashlib, json, os, sys
+os.chdir(sys.argv[1])
+def put(b):
+    d = hashlib.sha256(b).hexdigest()
+    open("blobs/sha256/" + d, "wb").write(b)
+    return {"digest": "sha256:" + d, "size": len(b)}
+c = put(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["A=1"]},
+                    "rootfs": {"type": "layers", "diff_ids": []}}).encode())
+m = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": dict(c, mediaType="application/vnd.oci.image.config.v1+json"),
+                    "layers": []}).encode())
+json.dump({"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json",
+           annotations={"org.opencontainers.image.ref.name": "localhost/zero:1"})]}, open("index.json", "w"))
+open("oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+PY
+chmod -R a+rX "$T/zero"
+check "an image of no layer loads" -- bash -c "berth load -q -i '$T/zero' >/dev/null && berth images | grep -q '^localhost/zero  *1 '"
+image_id() { berth inspect --type image "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
+zero_roundtrip() {
+	local id
+	id=$(image_id localhost/zero:1) && [ -n "$id" ] &&
+		berth save -o "$T/zero.tar" localhost/zero:1 && berth rmi localhost/zero:1 >/dev/null &&
+		! berth inspect --type image localhost/zero:1 >/dev/null 2>&1 &&
+		berth load -q -i "$T/zero.tar" >/dev/null && [ "$(image_id localhost/zero:1)" = "$id" ] &&
+		berth rmi localhost/zero:1 >/dev/null
+}
+check "... saves and loads back with the same ID" -- zero_roundtrip
+
 # import: a flat rootfs tarball becomes a one-layer image
 mkdir -p "$T/rootfs/bin" "$T/rootfs/etc"
 cp /bin/busybox "$T/rootfs/bin/busybox" 2>/dev/null || cp "$(command -v busybox)" "$T/rootfs/bin/busybox"

@@ -270,6 +270,24 @@ static void no_layer(void)
 	config_diff_id(id, 0, &n);
 	is_int(n, 0, "its config: rootfs.diff_ids empty");
 
+	/* a cached step's image named at the end of a build: assembled on
+	 * itself with its own config and names, no layer: the same image */
+	{
+		_cleanup_json_ struct json_object *own = image_config(s, id, &err);
+		char *refs[] = { "localhost/asm:final", NULL };
+		char same[DIGEST_STR_LEN + 1] = "";
+		struct assemble self = {
+			.base_id = id, .layer_fd = -1, .config = own, .refs = refs
+		};
+		ok(own && image_assemble(s, &self, same, &err) == 0 && !strcmp(same, id),
+		   "an image assembled on itself with its own config: the same ID");
+		berth_error_clear(&err);
+		img = record(id);
+		ok(img && !img->intermediate, "named by it, no longer intermediate");
+		image_free(img);
+		is_str(named("localhost/asm:final"), id, "the name points at it");
+	}
+
 	struct assemble a2 = { .base_id = base, .layer_fd = -1, .config = c2 };
 	if (!ok(image_assemble(s, &a2, id2, &err) == 0, "a base and no new layer (a config step)"))
 		printf("# %s\n", err.msg);

@@ -229,6 +229,14 @@ static const struct {
 	{ "f(1)*", "f(1)x", true },
 	/* docker hands a bare "^" to Go's regexp: the start of the path */
 	{ "^foo*", "foobar", true },
+	/* the literals a path must start and end with, multibyte ones too;
+	 * an invalid byte is Go's replacement rune on both sides */
+	{ "src/*.c", "src/a.c", true },
+	{ "src/*.c", "srcx/a.c", false },
+	{ "*\u00e9", "caf\u00e9", true },
+	{ "*\u00e9", "cafe", false },
+	{ "\xff*", "\xfe-x", true },
+	{ "x?", "x\xff", true },
 	/* the root is never excluded */
 	{ "*", ".", false },
 	{ "*", "", false },
