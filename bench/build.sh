@@ -32,7 +32,8 @@
 # Every build is `build -q -t localhost/nodeapp:latest` of the app's
 # directory, with each tool's defaults otherwise. Before each timed run,
 # untimed: its preparation, `sync`, and a wait for idle CPUs (bench/lib.sh's
-# wait-idle, at most $IDLE_MAX s, default 120). Times are hyperfine's,
+# wait-idle, at most $IDLE_MAX s, default 30: on a machine others share, a
+# longer wait only makes the run longer). Times are hyperfine's,
 # medians over all rounds (min–max); the CPU time (user + system) is tabled
 # too. After the rounds, one more source-change build of each tool with its
 # step lines shows whether the install step was reused, and the image berth
@@ -60,8 +61,6 @@ bench_args "$@"
 [[ $REBUILDS =~ ^[1-9][0-9]*$ ]] || bench_die "--rebuilds wants a positive number"
 bench_need_root
 bench_need_peer
-"$BENCH_REPO/build/berth" --help 2>&1 | grep -q '^  build ' ||
-	bench_log "warning: this berth lists no build verb: its builds will fail"
 
 # The base image's tar and the app, made once into $BENCH_DIR/node.
 NODE_CACHE=$BENCH_DIR/node
@@ -75,10 +74,12 @@ BASE_IMAGE=localhost/berth-node:latest
 APP_IMAGE=localhost/nodeapp:latest
 
 bench_setup build
+"$BERTH" --help 2>&1 | grep -q '^  build ' ||
+	bench_log "warning: $BERTH lists no build verb: its builds will fail"
 WAIT_IDLE=$(bench_install_wait_idle)
 WAIT_LOG=$RES/wait-idle.log
 as_peer touch "$WAIT_LOG"
-IDLE=$(printf 'WAIT_IDLE_LOG=%q %q %q' "$WAIT_LOG" "$WAIT_IDLE" "${IDLE_MAX:-120}")
+IDLE=$(printf 'WAIT_IDLE_LOG=%q %q %q' "$WAIT_LOG" "$WAIT_IDLE" "${IDLE_MAX:-30}")
 q() { printf '%q' "$1"; }
 
 # peer_rm DIR...: remove what podman made there too (files of peer's
@@ -154,7 +155,8 @@ timed() {
 			'BEGIN { printf "%.4f", u + y }')"
 		return 0
 	fi
-	FAIL[$key]=$(grep -v '^$' "$out.log" "$out.out" 2>/dev/null | tail -n 3 | tr '\n' ' ')
+	FAIL[$key]=$(cat "$out.out" "$out.log" 2>/dev/null | grep -v -e '^$' -e '^Benchmark ' -e 'ignore-failure' |
+		tail -n 3 | tr '\n' ' ')
 	bench_log "$key (round $3) failed: ${FAIL[$key]} (log $out.log)"
 	return 1
 }
@@ -200,8 +202,11 @@ as_peer "$WORK/bump.sh" "$WORK/app-berth"
 as_peer "$WORK/bump.sh" "$WORK/app-podman"
 as_peer bash -c "$(build_cmd berth "$LAST" | sed 's/ build -q / build --progress plain /')" >"$RES/steps-berth.log" 2>&1 || true
 as_peer bash -c "$(build_cmd podman "$LAST" | sed 's/ build -q / build /')" >"$RES/steps-podman.log" 2>&1 || true
-# the step that runs npm ci, and whether the line after it says "Using cache"
-reused() { awk '/RUN npm ci/ { getline n; print (n ~ /Using cache/) ? "reused" : "run again"; f = 1 } END { if (!f) print "no step line" }' "$1"; }
+# whether the step that runs npm ci says "Using cache"
+reused() {
+	awk '/^STEP [0-9]+\/[0-9]+: / { on = ($0 ~ /RUN npm ci/); if (on) f = 1 } on && /Using cache/ { c = 1 }
+		END { print !f ? "no step line" : c ? "reused" : "run again" }' "$1"
+}
 REUSE_BERTH=$(reused "$RES/steps-berth.log")
 REUSE_PODMAN=$(reused "$RES/steps-podman.log")
 RUNS_OK=no
@@ -300,7 +305,7 @@ bench_doc_files
 	echo
 	if [ ${#NOTES[@]} -eq 0 ]; then echo "- met"; else printf -- '- %s\n' "${NOTES[@]}"; fi
 	if [ "$GAVE_UP" -gt 0 ]; then
-		printf '\nOther processes kept the CPUs busy before %s of the runs (measured anyway after %s s): noisy figures.\n' "$GAVE_UP" "${IDLE_MAX:-120}"
+		printf '\nOther processes kept the CPUs busy before %s of the runs (measured anyway after %s s): noisy figures.\n' "$GAVE_UP" "${IDLE_MAX:-30}"
 	elif [ "$WAITS" -gt 0 ]; then
 		printf '\nOther processes were using the CPUs before %s of the runs; the benchmark waited for idle CPUs each time.\n' "$WAITS"
 	fi

@@ -63,6 +63,9 @@ PACKAGE_JSON='{
 
 KEEP=$CACHE/node-app-v1
 mkdir -p "$CACHE"
+# one preparer at a time (two test runs may share CACHE_DIR)
+exec 9>>"$CACHE/.node-app.lock"
+flock 9
 if [ ! -s "$KEEP/package-lock.json" ] || [ ! -d "$KEEP/npm-cache/_cacache" ]; then
 	registry=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 	if ! timeout 30 npm ping --registry "$registry" >/dev/null 2>&1; then

@@ -7,8 +7,10 @@
 # from an npm cache in the context, `COPY . .`), built by `berth build`,
 # run with -p on 127.0.0.1 and reached from the host; then a change to
 # server.js rebuilds with the install step from the cache, and the new
-# answer is served; a change to package.json runs the install again. As a
-# user without a subuid range npm ci runs as the container's only id, root.
+# answer is served. (That a change to package.json runs the install again
+# is t-build's, on a small recipe: here it would cost another 5,000 files.)
+# As a user without a subuid range npm ci runs as the container's only id,
+# root.
 #
 # The image and the npm cache are made once and kept in $BERTH_NODE_CACHE
 # (default /var/tmp/berth-node-cache-UID). Skipped, with the reason, when
@@ -119,10 +121,5 @@ uncached() {
 }
 check "... every RUN and COPY step says so" -- test -z "$(uncached same.log)"
 
-# package.json changes (a field npm ci does not compare with the lock):
-# the install step runs again
-sed -i 's/"description": "/"description": "(changed) /' "$APP/package.json"
-check "rebuild after a change to package.json" -- build pkg.log
-check "... the install step runs again" -- not_cached pkg.log 'RUN npm ci'
 diag "$SECONDS s in all"
 finish
