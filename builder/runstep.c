@@ -4,14 +4,16 @@
  * the way `berth run`'s is, through its flags (run_config_set), so a
  * step is confined exactly as a container is: docker's default
  * capabilities, seccomp, no_new_privs, berth-fs over the step's parent
- * layers, the network --network names. The step's environment is the
- * image's Env and the build args in scope; its user and directory the
- * config's. Host paths enter only through the step's --mount: a cache
- * directory of the store's builder/, a context path found beneath the
- * context's root (read-only), a tmpfs, or a build secret (a secret of
- * the store for the step's life, on /run/secrets). The writable layer
- * is then written out from berth-fs's change record (commit.h), and the
- * container removed whatever happened.
+ * layers, an init as pid 1, the network --network names. The step's
+ * environment is the image's Env and the build args in scope; its user
+ * and directory the config's. Host paths enter only through the step's
+ * --mount: a cache directory of the store's builder/, a copy of a
+ * context path as the build sees it, a stage's or image's files mounted
+ * read-only, a tmpfs, or a build secret (a secret of the store for the
+ * step's life, on /run/secrets). The writable layer is then written out
+ * from berth-fs's change record (commit.h), and the container removed
+ * whatever happened. Step containers and secrets a killed build left are
+ * swept by the next build.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -676,8 +676,8 @@ AD=$(ctx add)
 mkdir -p "$T/addsrc/top" && printf 'inner\n' >"$T/addsrc/top/f" &&
 	tar --owner=0 --group=0 -C "$T/addsrc" -czf "$T/add.tar.gz" top && printf 'text\n' | gzip >"$T/plain.gz" &&
 	python3 -c 'import io, sys, tarfile
-t = tarfile.open(sys.argv[1], "w"); i = tarfile.TarInfo("../../escape.txt"); i.size = 5; t.addfile(i, io.BytesIO(b"evil\n")); t.close()' "$T/evil.tar" &&
-	chmod 0644 "$T/add.tar.gz" "$T/plain.gz" "$T/evil.tar" && as_user cp "$T/add.tar.gz" "$T/plain.gz" "$T/evil.tar" "$AD/"
+t = tarfile.open(sys.argv[1], "w"); i = tarfile.TarInfo("../../climbed.txt"); i.size = 5; t.addfile(i, io.BytesIO(b"evil\n")); t.close()' "$T/climbing.tar" &&
+	chmod 0644 "$T/add.tar.gz" "$T/plain.gz" "$T/climbing.tar" && as_user cp "$T/add.tar.gz" "$T/plain.gz" "$T/climbing.tar" "$AD/"
 put "$AD/Dockerfile" 'FROM localhost/bb
 ADD --chown=1000:1000 add.tar.gz /x
 ADD plain.gz /p/
@@ -692,7 +692,7 @@ check "ADD of a gzip that is no tar copies it as it is" -- \
 check "ADD --chmod of a plain file" -- ev '[ "$(owner_mode add /pm)" = "0600 0 0" ]'
 check "COPY --from=IMAGE with a glob" -- ev '[ "$(paths add /globbed-from/)" = "/globbed-from/passwd " ]'
 put "$AD/Dockerfile" 'FROM localhost/bb
-ADD evil.tar /e/
+ADD climbing.tar /e/
 '
 check "ADD of an archive whose entry climbs out of dest fails naming the line (docker's breakout error)" -- \
 	expect_fail "Dockerfile:2" berth build "$AD"

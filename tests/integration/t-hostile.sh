@@ -17,7 +17,9 @@ mapfile -t contained < <(grep -v '^#' "$DATA/hostile-contained.tsv")
 # /etc and ../../..): none of these may gain an entry.
 canary_snapshot() {
 	ls -d /tmp/pwned* /tmp/chained /escaped* /etc/pwned* /etc/evil* /evil* /tmp/evil* 2>/dev/null
-	find "$T" /tmp -maxdepth 4 \( -path "$T/in" -o -path "$BERTH_ROOT" \) -prune -o \
+	# (other tests' scratch dirs, which run beside this one, are theirs)
+	find "$T" /tmp -maxdepth 4 \( -path "$T/in" -o -path "$BERTH_ROOT" -o \
+		\( -path '/tmp/berth-test.*' -a ! -path "$T" -a ! -path "$T/*" \) \) -prune -o \
 		\( -name 'pwned*' -o -name 'evil*' -o -name 'escape*' -o -name chained \) -print 2>/dev/null
 }
 
