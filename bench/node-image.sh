@@ -13,8 +13,8 @@
 # What goes in:
 #   - DEBIAN_ROOTFS (default /var/tmp/berth-peers/debian-rootfs.tar, from
 #     shared/tools/peer-setup.sh: debootstrap --variant=minbase bookworm);
-#     when it is missing and we are root, peer-setup.sh (PEER_SETUP, or
-#     shared/tools/ next to the checkout) makes it;
+#     when it is missing, a skeleton plus the host's own essential Debian
+#     packages (offline; peer-setup.sh is never run from here);
 #   - the files (`dpkg -L`) of the host's packages nodejs, npm, libnode*,
 #     those owning the libraries `ldd /usr/bin/node` names, and the closure
 #     of their Depends and Pre-Depends among installed packages, but for the
@@ -35,13 +35,44 @@ case ${1:-} in -h | --help) usage 0 ;; "" | -*) usage 1 >&2 ;; esac
 CACHE=$1
 BASE=${DEBIAN_ROOTFS:-/var/tmp/berth-peers/debian-rootfs.tar}
 
+ESSENTIAL=""
 if [ ! -r "$BASE" ]; then
-	[ "$(id -u)" = 0 ] || cannot "no Debian rootfs at $BASE (run shared/tools/peer-setup.sh as root to make it)"
-	setup=${PEER_SETUP:-$REPO/../shared/tools/peer-setup.sh}
-	[ -x "$setup" ] || [ -f "$setup" ] || cannot "no Debian rootfs at $BASE and no peer-setup.sh at $setup"
-	echo "$NAME: making $BASE with $setup" >&2
-	bash "$setup" >&2 || die "$setup failed"
-	[ -r "$BASE" ] || die "$setup did not make $BASE"
+	# No debootstrap'ed rootfs (a fresh machine: peer-setup.sh has not
+	# run): a skeleton (merged /usr's links, passwd, group, an empty dpkg
+	# status) to which this Debian host's own essential packages are added
+	# with nodejs below. Offline, and without peer-setup's side effects.
+	mkdir -p "$CACHE"
+	BASE=$CACHE/skeleton-rootfs.tar
+	ESSENTIAL="base-files base-passwd dash bash coreutils libc-bin sed grep findutils"
+	if [ ! -s "$BASE" ]; then
+		echo "$NAME: no Debian rootfs at ${DEBIAN_ROOTFS:-/var/tmp/berth-peers/debian-rootfs.tar}: a skeleton and the host's essential packages instead" >&2
+		python3 - "$BASE.tmp" <<'PY' || die "could not write the skeleton"
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+def entry(name, kind, mode=0o755, data=b"", link=""):
+    ti = tarfile.TarInfo("./" + name if name else ".")
+    ti.type, ti.mode, ti.mtime = kind, mode, 0
+    if kind == tarfile.SYMTYPE:
+        ti.linkname = link
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+entry("", tarfile.DIRTYPE)
+for d in ("usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "etc", "var", "var/lib",
+          "var/lib/dpkg", "dev", "proc", "sys", "home", "run"):
+    entry(d, tarfile.DIRTYPE)
+for d in ("tmp", "var/tmp"):
+    entry(d, tarfile.DIRTYPE, 0o1777)
+entry("root", tarfile.DIRTYPE, 0o700)
+for l in ("bin", "sbin", "lib", "lib64"):
+    entry(l, tarfile.SYMTYPE, 0o777, link="usr/" + l)
+entry("etc/passwd", tarfile.REGTYPE, 0o644,
+      b"root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+entry("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n")
+entry("var/lib/dpkg/status", tarfile.REGTYPE, 0o644, b"")
+t.close()
+PY
+		mv "$BASE.tmp" "$BASE"
+	fi
 fi
 
 if ! dpkg-query -S /usr/bin/node >/dev/null 2>&1; then
@@ -59,6 +90,8 @@ command -v python3 >/dev/null || die "python3 is needed to write the tar"
 installed() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "ii" { print $2 }'; }
 start=$(
 	installed nodejs npm 'libnode*'
+	# shellcheck disable=SC2086 # a list of names
+	[ -z "$ESSENTIAL" ] || installed $ESSENTIAL
 	ldd /usr/bin/node | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 		while read -r lib; do
 			dpkg-query -S "$lib" 2>/dev/null || dpkg-query -S "$(readlink -f "$lib")" 2>/dev/null || true

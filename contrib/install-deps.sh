@@ -11,10 +11,9 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# t-build-node's image is made of the host's nodejs and npm (a nodejs from
-# elsewhere may bring its own npm, and conflict with Debian's)
+# t-build-node's image is made of the host's nodejs (its app needs no npm;
+# bench/build.sh's does, and node-image.sh installs it there)
 command -v node >/dev/null || missing="$missing nodejs"
-command -v npm >/dev/null || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	apt-get update -qq
