@@ -170,20 +170,6 @@ static bool is_hex64(const char *name)
 	return strlen(name) == DIGEST_HEX_LEN && strspn(name, "0123456789abcdef") == DIGEST_HEX_LEN;
 }
 
-/* A write's temporary file ("NAME.tmp-PID", lib/util.c): left by a
- * killed writer when that process is gone. */
-static bool stale_write(const char *name)
-{
-	const char *t = strstr(name, ".tmp-");
-	char *end;
-	long pid;
-
-	if (!t)
-		return false;
-	pid = strtol(t + 5, &end, 10);
-	return *end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-}
-
 /* What the steps hand on: the objects found damaged (hex names), and the
  * images whose records are whole. */
 struct ctx {
@@ -259,7 +245,7 @@ static void check_tmp(struct ctx *c)
 		quarantine(c, path, "tmp/%s: not a staging area of berth", *t);
 	}
 	for (char **e = root; *e; e++)
-		if (stale_write(*e))
+		if (write_is_stale_tmp(*e))
 			remove_leftover(c, ".", *e, "a write cut off by a killed command");
 	if (faccessat(c->s->rootfd, "gc.pending", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		check_found(c->r, "remove what no image uses",
@@ -294,7 +280,7 @@ static void check_blobs(struct ctx *c)
 		struct berth_error err = { 0 };
 		struct stat st;
 
-		if (stale_write(*b)) {
+		if (write_is_stale_tmp(*b)) {
 			remove_leftover(c, "blobs/sha256", *b,
 					"a write cut off by a killed command");
 			continue;
@@ -435,7 +421,7 @@ static void check_images(struct ctx *c)
 		_cleanup_free_ char *hex = xstrndup(*e, DIGEST_HEX_LEN);
 		char **names = NULL, **users = NULL;
 
-		if (stale_write(*e)) {
+		if (write_is_stale_tmp(*e)) {
 			remove_leftover(c, "images", *e, "a write cut off by a killed command");
 			continue;
 		}
@@ -606,7 +592,7 @@ static void check_builder(struct ctx *c)
 	char **entries = list_dir(c->s, "builder/cache");
 
 	for (char **e = entries; *e; e++)
-		if (stale_write(*e))
+		if (write_is_stale_tmp(*e))
 			remove_leftover(c, "builder/cache", *e,
 					"a write cut off by a killed command");
 	strv_free(entries);

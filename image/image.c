@@ -574,13 +574,9 @@ static void remove_cut_off_writes(struct store *s, const char *dir)
 	if (!d)
 		return;
 	fd = -1;
-	while ((de = readdir(d))) {
-		const char *t = strstr(de->d_name, ".tmp-");
-		char *end;
-		long pid = t ? strtol(t + 5, &end, 10) : 0;
-		if (pid > 0 && *end == '\0' && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+	while ((de = readdir(d)))
+		if (write_is_stale_tmp(de->d_name))
 			unlinkat(dirfd(d), de->d_name, 0);
-	}
 }
 
 void image_recover(struct store *s)

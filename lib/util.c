@@ -182,6 +182,18 @@ static int write_file_replace(int dirfd, const char *path, const void *data, siz
 	return 0;
 }
 
+bool write_is_stale_tmp(const char *name)
+{
+	const char *t = strstr(name, ".tmp-");
+	char *end;
+	long pid;
+
+	if (!t)
+		return false;
+	pid = strtol(t + 5, &end, 10);
+	return *end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 		      struct berth_error *err)
 {

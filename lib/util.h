@@ -96,6 +96,9 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct berth_error 
 /* Write data to dirfd/path atomically: a temporary name, fsync, rename. */
 int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 		      struct berth_error *err);
+/* Is name a write_file_atomic temporary ("NAME.tmp-PID") whose writer is
+ * gone (killed halfway): safe to remove? */
+bool write_is_stale_tmp(const char *name);
 /* The same without fsync: readers never see a partial file, but a crash
  * may lose the change (container records, which a crash ends anyway). */
 int write_file_replace_nosync(int dirfd, const char *path, const void *data, size_t len,

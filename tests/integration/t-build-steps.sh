@@ -11,21 +11,13 @@
 # .containerignore); what the step cache keys on; hostile Dockerfiles
 # failing cleanly; a build interrupted or killed mid-RUN.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../build-lib.sh"
 require_fixtures
 require_fuse
 require_userns
 
 check "load the busybox fixture" -- berth load -q -i "$FIXTURES/podman-bb.docker-archive.tar"
 
-# ctx NAME: a fresh context directory $T/NAME, the test user's
-ctx() { rm -rf "${T:?}/$1" && mkdir -p "$T/$1" && chown "$(as_user id -u)" "$T/$1" 2>/dev/null; echo "$T/$1"; }
-# put FILE CONTENT: a file of a context (made by the test user)
-put() { as_user mkdir -p "$(dirname "$1")" && as_user sh -c 'printf "%s" "$2" >"$1"' _ "$1" "$2"; }
-# bld ARGS...: berth build, its stdout in $T/out, stderr in $T/err
-bld() { berth build "$@" >"$T/out" 2>"$T/err" || { tail -5 "$T/err"; return 1; }; }
-cached() { grep -c -- '--> Using cache' "$T/out"; }
-# cfg IMAGE EXPR: a Python expression over the image's inspect (d), as JSON
-cfg() { berth image inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(json.dumps(eval(sys.argv[1], {'d': d})))" "$2"; }
 # is IMAGE EXPR WANT: cfg's answer is WANT (else both are shown)
 is() {
 	local got

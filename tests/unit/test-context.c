@@ -19,6 +19,7 @@
 #include "../../lib/syscalls.h"
 #include "../../lib/util.h"
 #include "../tap.h"
+#include "tar-members.h"
 
 static char *scratch;	/* everything made here */
 static char *ctx;	/* the context directory */
@@ -267,13 +268,6 @@ static void test_ignore_files(void)
 
 /* ---- tar contexts ---------------------------------------------------- */
 
-struct member {
-	const char *name;
-	char type; /* f d l h(ardlink) c(har device) p(ipe) */
-	const char *data;
-	unsigned mode;
-};
-
 static int make_tar(const struct member *m, size_t n)
 {
 	struct archive *a = archive_write_new();
@@ -286,40 +280,10 @@ static int make_tar(const struct member *m, size_t n)
 		archive_entry_set_pathname(e, m[i].name);
 		archive_entry_set_perm(e, m[i].mode ? m[i].mode : 0644);
 		archive_entry_set_mtime(e, 1700000000, 0);
-		switch (m[i].type) {
-		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
-		case 'c':
-			archive_entry_set_filetype(e, AE_IFCHR);
-			archive_entry_set_rdevmajor(e, 1);
-			archive_entry_set_rdevminor(e, 3);
-			break;
-		case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
-		case 'l':
-			archive_entry_set_filetype(e, AE_IFLNK);
-			archive_entry_set_symlink(e, m[i].data);
-			break;
-		case 'h':
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_hardlink(e, m[i].data);
-			break;
-		default:
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
-		}
-		archive_write_header(a, e);
-		if (m[i].type == 'f')
-			archive_write_data(a, m[i].data, strlen(m[i].data));
+		member_write(a, e, &m[i]);
 		archive_entry_free(e);
 	}
-	archive_write_close(a);
-	archive_write_free(a);
-	fflush(f);
-	{
-		int fd = dup(fileno(f));
-		fclose(f);
-		lseek(fd, 0, SEEK_SET);
-		return fd;
-	}
+	return tar_finish_fd(a, f);
 }
 
 /* How many stages the store's tmp/ holds. */

@@ -20,6 +20,7 @@
 #include "../../image/unpack.h"
 #include "../../lib/util.h"
 #include "../tap.h"
+#include "tar-members.h"
 
 /* The context dir (its own, real context.c and ignore.c) with the
  * .dockerignore lines given, in a file beside it. */
@@ -58,9 +59,10 @@ static void put_time(int dfd, const char *path, time_t t)
 	utimensat(dfd, path, ts, AT_SYMLINK_NOFOLLOW);
 }
 
-struct member {
+/* A member with its owners (this test's tars say them). */
+struct copy_member {
 	const char *name;
-	char type; /* f d l h(ardlink) */
+	char type; /* as struct member's */
 	const char *data;
 	unsigned mode;
 	unsigned uid, gid;
@@ -68,7 +70,7 @@ struct member {
 
 /* A tar of members into path (or a temporary file when path is NULL:
  * its fd at offset 0), compressed by filter. */
-static int make_tar(const char *path, const struct member *m, size_t n, int filter)
+static int make_tar(const char *path, const struct copy_member *m, size_t n, int filter)
 {
 	struct archive *a = archive_write_new();
 	FILE *f = path ? fopen(path, "w+") : tmpfile();
@@ -89,37 +91,15 @@ static int make_tar(const char *path, const struct member *m, size_t n, int filt
 		archive_entry_set_uid(e, m[i].uid);
 		archive_entry_set_gid(e, m[i].gid);
 		archive_entry_set_mtime(e, 1000000, 0);
-		switch (m[i].type) {
-		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
-		case 'l':
-			archive_entry_set_filetype(e, AE_IFLNK);
-			archive_entry_set_symlink(e, m[i].data);
-			break;
-		case 'h':
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_hardlink(e, m[i].data);
-			break;
-		default:
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
-		}
-		archive_write_header(a, e);
-		if (m[i].type == 'f')
-			archive_write_data(a, m[i].data, strlen(m[i].data));
+		member_write(a, e, &(struct member){ m[i].name, m[i].type, m[i].data, m[i].mode });
 		archive_entry_free(e);
 	}
-	archive_write_close(a);
-	archive_write_free(a);
-	fflush(f);
-	int fd = dup(fileno(f));
-	fclose(f);
-	lseek(fd, 0, SEEK_SET);
-	return fd;
+	return tar_finish_fd(a, f);
 }
 
 /* A layer unpacked from members into dir, on top of lowers (top first). */
-static void make_layer(const char *dir, const struct member *m, size_t n, struct bfs_layer *lowers,
-		       size_t n_lowers, struct bfs_layer *out)
+static void make_layer(const char *dir, const struct copy_member *m, size_t n,
+		       struct bfs_layer *lowers, size_t n_lowers, struct bfs_layer *out)
 {
 	struct bfs_stack st = { .n = n_lowers + 1 };
 	struct berth_error err = { 0 };
@@ -303,18 +283,18 @@ static void make_context(const char *dir)
 	put_time(d, "a.txt", 2000000000);
 	close(d);
 
-	const struct member arch[] = {
+	const struct copy_member arch[] = {
 		{ "x/", 'd', NULL, 0711, 1000, 1000 },
 		{ "x/y.txt", 'f', "why\n", 0600, 1000, 1000 },
 		{ "./l", 'l', "x/y.txt", 0777, 0, 0 },
 		{ "h", 'h', "x/y.txt", 0600, 1000, 1000 },
 		{ "deep/er/z", 'f', "zed\n", 0644, 7, 8 },
 	};
-	const struct member evil[] = { { "ok", 'f', "ok", 0644, 0, 0 },
-				       { "../x", 'f', "escaped", 0644, 0, 0 } };
-	const struct member evil2[] = { { "l", 'l', "/etc", 0777, 0, 0 },
-					{ "l/passwd", 'f', "pwned", 0644, 0, 0 } };
-	const struct member evil3[] = { { "l", 'l', "../../../etc", 0777, 0, 0 } };
+	const struct copy_member evil[] = { { "ok", 'f', "ok", 0644, 0, 0 },
+					    { "../x", 'f', "escaped", 0644, 0, 0 } };
+	const struct copy_member evil2[] = { { "l", 'l', "/etc", 0777, 0, 0 },
+					     { "l/passwd", 'f', "pwned", 0644, 0, 0 } };
+	const struct copy_member evil3[] = { { "l", 'l', "../../../etc", 0777, 0, 0 } };
 	_cleanup_free_ char *p1 = xasprintf("%s/arch.tar.gz", dir);
 	_cleanup_free_ char *p2 = xasprintf("%s/evil.tar", dir);
 	_cleanup_free_ char *p3 = xasprintf("%s/evil2.tar", dir);
@@ -362,7 +342,7 @@ static void make_base(void)
 	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 				     "app:x:1000:1001::/home/app:/bin/sh\n";
 	static const char group[] = "root:x:0:\nstaff:x:50:app\n";
-	const struct member lower[] = {
+	const struct copy_member lower[] = {
 		{ "etc/", 'd', NULL, 0755, 0, 0 },
 		{ "etc/passwd", 'f', passwd, 0644, 0, 0 },
 		{ "etc/group", 'f', group, 0644, 0, 0 },
@@ -374,7 +354,7 @@ static void make_base(void)
 		{ "data/gone", 'f', "g", 0644, 0, 0 },
 		{ "file", 'f', "x", 0644, 0, 0 },
 	};
-	const struct member upper[] = {
+	const struct copy_member upper[] = {
 		{ "lnk", 'l', "/srv", 0777, 0, 0 },
 		{ "data/.wh.gone", 'f', "", 0, 0, 0 },
 		{ "data/three", 'l', "one", 0777, 5, 5 },

@@ -17,13 +17,7 @@
 #include "../../image/unpack.h"
 #include "../../lib/util.h"
 #include "../tap.h"
-
-struct member {
-	const char *name;
-	char type;	  /* f d l h(ardlink) */
-	const char *data; /* content or link target */
-	unsigned mode;
-};
+#include "tar-members.h"
 
 /* Build a tar in a temp file; returns an fd at offset 0. */
 static int make_tar(const struct member *m, size_t n, int format)
@@ -39,32 +33,10 @@ static int make_tar(const struct member *m, size_t n, int format)
 		archive_entry_set_perm(e, m[i].mode ? m[i].mode : 0644);
 		archive_entry_set_uid(e, 1000);
 		archive_entry_set_gid(e, 33);
-		switch (m[i].type) {
-		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
-		case 'l':
-			archive_entry_set_filetype(e, AE_IFLNK);
-			archive_entry_set_symlink(e, m[i].data);
-			break;
-		case 'h':
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_hardlink(e, m[i].data);
-			break;
-		default:
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
-		}
-		archive_write_header(a, e);
-		if (m[i].type == 'f')
-			archive_write_data(a, m[i].data, strlen(m[i].data));
+		member_write(a, e, &m[i]);
 		archive_entry_free(e);
 	}
-	archive_write_close(a);
-	archive_write_free(a);
-	fflush(f);
-	int fd = dup(fileno(f));
-	fclose(f);
-	lseek(fd, 0, SEEK_SET);
-	return fd;
+	return tar_finish_fd(a, f);
 }
 
 struct memsrc {
