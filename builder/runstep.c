@@ -660,8 +660,11 @@ static int step_network(struct build *b, const struct df_instr *in, struct run_c
 	const struct df_flag *f = df_flag_get(in, "network");
 	const char *net = f ? f->value : b->o->network;
 
+	/* run's own default, slirp4netns, without the way to the host's
+	 * 127.0.0.1 that `run` gives: a build step is no local development
+	 * session, and its recipe may be someone else's (docs/security.md) */
 	if (!net || !strcmp(net, "default"))
-		return 0; /* run's own default: slirp4netns */
+		return rc_flag(rc, "no-host-loopback", NULL, err);
 	if (strcmp(net, "none") && strcmp(net, "host"))
 		return berth_error_set(err, EINVAL, "--network=%s: expected default, none or host",
 				       net);

@@ -388,6 +388,16 @@ add_url() {
 		[ "$(berth run --rm au stat -c %a /d/remote.txt)" = 600 ]
 }
 check "ADD URL fetches the file (0600, named by the URL's path)" -- add_url
+WWW_PORT=$(cat "$T/www-port")
+D2=$(ctx noloop)
+put "$D2/Dockerfile" "FROM localhost/bb
+RUN ! { printf 'GET /remote.txt HTTP/1.0\\r\\n\\r\\n' | nc -w 3 host.docker.internal $WWW_PORT | grep -q 'remote content'; }
+"
+host_reached_by_run() {
+	berth run --rm localhost/bb sh -c "printf 'GET /remote.txt HTTP/1.0\r\n\r\n' | nc -w 3 host.docker.internal $WWW_PORT" | grep -q 'remote content'
+}
+check "(berth run reaches the host's loopback server through host.docker.internal)" -- host_reached_by_run
+check "a RUN step does not: build steps get no way to the host's 127.0.0.1" -- bld "$D2"
 check "ADD URL with --network none is refused, naming the line" -- \
 	expect_fail "Dockerfile:2" berth build --network none "$D"
 put "$D/Dockerfile" "FROM localhost/bb
